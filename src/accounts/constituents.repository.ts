@@ -1,0 +1,29 @@
+import type { Executor } from '../db/database.ts';
+import type { ConstituentsTable } from './constituents.table.ts';
+
+export async function insertConstituent(db: Executor, row: ConstituentsTable): Promise<void> {
+  await db.insertInto('constituents').values(row).execute();
+}
+
+/** Which of the given unique keys an existing constituent of the org already holds. */
+export async function findTakenIdentifiers(
+  db: Executor,
+  orgId: string,
+  keys: { readonly loginNameKey: string; readonly emailKey: string | null },
+): Promise<{ loginName: boolean; email: boolean }> {
+  const rows = await db
+    .selectFrom('constituents')
+    .select(['login_name_key', 'email_key'])
+    .where('org_id', '=', orgId)
+    .where((eb) =>
+      eb.or([
+        eb('login_name_key', '=', keys.loginNameKey),
+        ...(keys.emailKey === null ? [] : [eb('email_key', '=', keys.emailKey)]),
+      ]),
+    )
+    .execute();
+  return {
+    loginName: rows.some((r) => r.login_name_key === keys.loginNameKey),
+    email: keys.emailKey !== null && rows.some((r) => r.email_key === keys.emailKey),
+  };
+}

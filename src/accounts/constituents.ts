@@ -1,0 +1,65 @@
+import type { Db } from '../db/database.ts';
+import { isUniqueViolation } from '../db/storage-error.ts';
+import type { Clock } from '../lib/clock.ts';
+import { ConflictError } from '../lib/errors.ts';
+import { allocateAccountId } from '../orgs/orgs.ts';
+import * as repository from './constituents.repository.ts';
+import { checkDisplayName, checkEmail, checkLoginName, emailKey, loginNameKey } from './identifiers.ts';
+import { checkPasswordPolicy, hashPassword } from './passwords.ts';
+
+export interface NewConstituent {
+  readonly username: string;
+  /** Omitted for an account that cannot sign in with a password until one is set. */
+  readonly password?: string;
+  readonly email?: string;
+  readonly name?: string;
+}
+
+export interface CreatedConstituent {
+  readonly accountId: string;
+  readonly username: string;
+}
+
+/**
+ * Creates a constituent with a fresh account ID. Validation and password hashing happen before
+ * the transaction; the account number and the row are written in one, so a failure leaves nothing.
+ */
+export async function createConstituent(db: Db, clock: Clock, orgId: string, input: NewConstituent): Promise<CreatedConstituent> {
+  const username = checkLoginName(input.username);
+  const email = input.email === undefined ? null : checkEmail(input.email);
+  const displayName = input.name === undefined ? null : checkDisplayName(input.name);
+  if (input.password !== undefined) checkPasswordPolicy(input.password);
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const keys = { loginNameKey: loginNameKey(username), emailKey: email === null ? null : emailKey(email) };
+
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const taken = await repository.findTakenIdentifiers(trx, orgId, keys);
+      if (taken.loginName) throw new ConflictError('username', `the login name '${username}' is already taken in this organization`);
+      if (taken.email) throw new ConflictError('email', `the email '${email}' already belongs to an account of this organization`);
+      const accountId = await allocateAccountId(trx, orgId);
+      const now = clock();
+      await repository.insertConstituent(trx, {
+        org_id: orgId,
+        account_id: accountId,
+        login_name: username,
+        login_name_key: keys.loginNameKey,
+        email,
+        email_key: keys.emailKey,
+        email_verified: 0,
+        display_name: displayName,
+        picture_url: null,
+        password_hash: passwordHash,
+        attributes: '{}',
+        status: 'active',
+        created_at: now,
+        updated_at: now,
+      });
+      return { accountId, username };
+    });
+  } catch (error) {
+    // A concurrent creation won the race between our check and our insert.
+    if (isUniqueViolation(error)) throw new ConflictError('username', 'the login name or email is already taken in this organization');
+    throw error;
+  }
+}

@@ -1,0 +1,23 @@
+export interface ClientsTable {
+  /** The client_id: random, globally unique, so it can never name a client of another org. */
+  id: string;
+  org_id: string;
+  name: string;
+  client_type: 'confidential' | 'public';
+  /** SHA-256 of the client secret (base64url); null for public clients. */
+  secret_hash: string | null;
+  /** JSON array of exact redirect URIs. */
+  redirect_uris: string;
+  /** JSON array of exact post-logout redirect URIs. */
+  post_logout_redirect_uris: string;
+  /** JSON array of grant types. */
+  grant_types: string;
+  /** Space-separated scopes the client may request. */
+  scope: string;
+  consent_required: number;
+  /** Overrides the org's authorization code lifetime; null uses the org's. */
+  code_ttl_seconds: number | null;
+  status: 'active' | 'pending' | 'rejected' | 'suspended';
+  created_at: number;
+  updated_at: number;
+}

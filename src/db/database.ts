@@ -1,0 +1,33 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ConstituentsTable } from '../accounts/constituents.table.ts';
+import type { ClientsTable } from '../clients/clients.table.ts';
+import type { OrganizationsTable } from '../orgs/orgs.table.ts';
+import type { ApiKeysTable, StaffUsersTable } from '../staff/staff.table.ts';
+import type { GatehouseMetaTable } from './meta.table.ts';
+
+/** The whole schema, composed from each capability's tables. */
+export interface Database {
+  gatehouse_meta: GatehouseMetaTable;
+  organizations: OrganizationsTable;
+  constituents: ConstituentsTable;
+  staff_users: StaffUsersTable;
+  api_keys: ApiKeysTable;
+  clients: ClientsTable;
+}
+
+export type Db = Kysely<Database>;
+/** Either the database or an open transaction: what repository functions take. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** An open store: the query builder plus what the process needs to watch and close it. */
+export interface Storage {
+  readonly db: Db;
+  readonly dialect: DialectName;
+  /** Where the data lives, safe to print (no password). */
+  readonly location: string;
+  /** Resolves when the store answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

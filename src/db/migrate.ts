@@ -1,0 +1,29 @@
+import { Migrator, type MigrationResultSet } from 'kysely';
+import type { Db } from './database.ts';
+import { migrations } from './migrations/index.ts';
+import { StorageError } from './storage-error.ts';
+
+export interface MigrationOutcome {
+  /** Names of the migrations this call applied, in order; empty when the schema was current. */
+  readonly applied: readonly string[];
+}
+
+/**
+ * Brings the schema up to date. Safe to run from several processes at once: Kysely takes a
+ * lock (an advisory lock on PostgreSQL, the write lock on SQLite) around the whole run.
+ */
+export async function migrateToLatest(db: Db): Promise<MigrationOutcome> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'gatehouse_migration',
+    migrationLockTableName: 'gatehouse_migration_lock',
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const cause = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new StorageError(`migration ${failed} failed and was rolled back: ${cause}`);
+  }
+  return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

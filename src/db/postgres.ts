@@ -1,0 +1,79 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database, Storage } from './database.ts';
+import { StorageError } from './storage-error.ts';
+
+const INT8_OID = 20;
+
+export interface PostgresOptions {
+  readonly connectionString: string;
+  /** Schema to use instead of the connection's default (`public`); tests isolate each file in one. */
+  readonly schema?: string;
+  readonly maxConnections?: number;
+}
+
+/** Opens a connection pool and checks that the server answers. */
+export async function openPostgres(options: PostgresOptions): Promise<Storage> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: 5000,
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+    // Timestamps and counters are bigint columns holding values far below 2^53: read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => {});
+  const location = redactedLocation(options.connectionString);
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new StorageError(describeConnectError(location, error));
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    location,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** The connection string without its password, for messages and logs. */
+export function redactedLocation(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password !== '') url.password = '***';
+    return url.href;
+  } catch {
+    return 'postgres://(unparseable DATABASE_URL)';
+  }
+}
+
+function describeConnectError(location: string, error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  switch (code) {
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+      return `cannot reach PostgreSQL at ${location} (${code}); is the server running and DATABASE_URL right?`;
+    case '28P01':
+    case '28000':
+      return `PostgreSQL at ${location} refused the credentials; check the user and password in DATABASE_URL`;
+    case '3D000':
+      return `PostgreSQL at ${location}: the database does not exist; create it (createdb) or fix DATABASE_URL`;
+    default:
+      return `cannot use PostgreSQL at ${location}: ${message ?? String(error)}`;
+  }
+}

@@ -1,0 +1,56 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Authenticated encryption of stored secrets (signing keys, third-party tokens) with AES-256-GCM.
+ *
+ * A sealed value is `v1.<key id>.<iv>.<ciphertext>.<tag>` (base64url parts). The key id, derived
+ * from the key itself, lets a later root-key rotation tell which key sealed a value. The
+ * associated data binds a ciphertext to its place (for example `signing_key:<org id>:<kid>`), so
+ * a value copied into another row or organization fails to open.
+ */
+export interface Sealer {
+  readonly keyId: string;
+  seal(plaintext: Buffer | string, associatedData: string): string;
+  open(sealed: string, associatedData: string): Buffer;
+}
+
+export class UnsealError extends Error {}
+
+const IV_BYTES = 12; // NIST SP 800-38D §8.2: 96-bit IVs for GCM.
+
+export function keyIdOf(key: Buffer): string {
+  return createHash('sha256').update('gatehouse-root-key-id').update(key).digest('base64url').slice(0, 8);
+}
+
+export function createSealer(rootKey: Buffer): Sealer {
+  if (rootKey.length !== 32) throw new Error('the root key must be 32 bytes');
+  const keyId = keyIdOf(rootKey);
+  return {
+    keyId,
+    seal(plaintext, associatedData) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', rootKey, iv);
+      cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+      const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      const tag = cipher.getAuthTag();
+      return ['v1', keyId, iv.toString('base64url'), ciphertext.toString('base64url'), tag.toString('base64url')].join('.');
+    },
+    open(sealed, associatedData) {
+      const parts = sealed.split('.');
+      if (parts.length !== 5 || parts[0] !== 'v1') throw new UnsealError('not a sealed value');
+      const [, sealedKeyId, iv, ciphertext, tag] = parts as [string, string, string, string, string];
+      if (sealedKeyId !== keyId) {
+        throw new UnsealError(`sealed with root key ${sealedKeyId}, but the configured root key is ${keyId}`);
+      }
+      try {
+        // authTagLength pins 16-byte tags: without it a truncated tag would be accepted.
+        const decipher = createDecipheriv('aes-256-gcm', rootKey, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
+        decipher.setAAD(Buffer.from(associatedData, 'utf8'));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+      } catch {
+        throw new UnsealError('the sealed value was altered or belongs elsewhere');
+      }
+    },
+  };
+}

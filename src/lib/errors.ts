@@ -1,0 +1,37 @@
+/**
+ * The errors domain functions throw. Each edge (HTTP API, CLI, protocol endpoints) maps them to
+ * its own shape in one place; domain code never knows about status codes or exit codes.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: 'not_found' | 'conflict' | 'invalid_input';
+}
+
+/** A record does not exist, or belongs to another organization (the two are indistinguishable). */
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+  readonly what: string;
+  constructor(what: string, key: string) {
+    super(`${what} '${key}' does not exist`);
+    this.what = what;
+  }
+}
+
+/** A uniqueness rule would be broken: a slug, a login name or an email already taken. */
+export class ConflictError extends DomainError {
+  readonly code = 'conflict';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** Input that breaks a rule. `field` names the input in snake_case, as on the wire. */
+export class InvalidInputError extends DomainError {
+  readonly code = 'invalid_input';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+}

@@ -1,0 +1,52 @@
+/** Per-organization policy. Stored as snake_case JSON; unknown or missing keys fall back to defaults. */
+export interface OrgSettings {
+  /** Authorization code lifetime. Default 600 s: Neon's 10 minutes, the RFC 6749 §4.1.2 maximum. */
+  readonly codeTtlSeconds: number;
+  /** Access token lifetime, the `expires_in` of token responses. Default 3600 s. */
+  readonly accessTokenTtlSeconds: number;
+  /** Refresh token (family) lifetime. Default 30 days. */
+  readonly refreshTokenTtlSeconds: number;
+  /** ID token lifetime. Default 3600 s. */
+  readonly idTokenTtlSeconds: number;
+  /** Whether clients created without saying otherwise ask constituents for consent. Default true. */
+  readonly consentRequiredByDefault: boolean;
+}
+
+export const DEFAULT_ORG_SETTINGS: OrgSettings = Object.freeze({
+  codeTtlSeconds: 600,
+  accessTokenTtlSeconds: 3600,
+  refreshTokenTtlSeconds: 30 * 24 * 3600,
+  idTokenTtlSeconds: 3600,
+  consentRequiredByDefault: true,
+});
+
+interface StoredSettings {
+  code_ttl_seconds?: number;
+  access_token_ttl_seconds?: number;
+  refresh_token_ttl_seconds?: number;
+  id_token_ttl_seconds?: number;
+  consent_required_by_default?: boolean;
+}
+
+export function serializeSettings(settings: OrgSettings): string {
+  const stored: Required<StoredSettings> = {
+    code_ttl_seconds: settings.codeTtlSeconds,
+    access_token_ttl_seconds: settings.accessTokenTtlSeconds,
+    refresh_token_ttl_seconds: settings.refreshTokenTtlSeconds,
+    id_token_ttl_seconds: settings.idTokenTtlSeconds,
+    consent_required_by_default: settings.consentRequiredByDefault,
+  };
+  return JSON.stringify(stored);
+}
+
+export function parseSettings(json: string): OrgSettings {
+  const stored = JSON.parse(json) as StoredSettings;
+  const d = DEFAULT_ORG_SETTINGS;
+  return Object.freeze({
+    codeTtlSeconds: stored.code_ttl_seconds ?? d.codeTtlSeconds,
+    accessTokenTtlSeconds: stored.access_token_ttl_seconds ?? d.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: stored.refresh_token_ttl_seconds ?? d.refreshTokenTtlSeconds,
+    idTokenTtlSeconds: stored.id_token_ttl_seconds ?? d.idTokenTtlSeconds,
+    consentRequiredByDefault: stored.consent_required_by_default ?? d.consentRequiredByDefault,
+  });
+}

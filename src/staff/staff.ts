@@ -1,0 +1,73 @@
+import { checkDisplayName, checkEmail, emailKey } from '../accounts/identifiers.ts';
+import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.ts';
+import type { Db } from '../db/database.ts';
+import { isUniqueViolation } from '../db/storage-error.ts';
+import type { Clock } from '../lib/clock.ts';
+import { ConflictError } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { generateApiKey } from './api-keys.ts';
+import { checkStaffRole, DEFAULT_STAFF_ROLE } from './roles.ts';
+import * as repository from './staff.repository.ts';
+
+export interface NewStaffUser {
+  readonly email: string;
+  readonly name?: string;
+  /** Default `admin`. */
+  readonly role?: string;
+  /** Omitted for an integration user that signs in with API keys only. */
+  readonly password?: string;
+  /** Also create an API key ("enable API access"), returned once in `apiKey`. */
+  readonly withApiKey?: boolean;
+}
+
+export interface CreatedStaffUser {
+  readonly userId: string;
+  readonly role: string;
+  /** The API key in clear when one was asked for: shown once, stored hashed. */
+  readonly apiKey: string | null;
+}
+
+/** Creates a staff user, and its first API key when asked, in one transaction. */
+export async function createStaffUser(db: Db, clock: Clock, orgId: string, input: NewStaffUser): Promise<CreatedStaffUser> {
+  const email = checkEmail(input.email);
+  const displayName = input.name === undefined ? null : checkDisplayName(input.name);
+  const role = input.role === undefined ? DEFAULT_STAFF_ROLE : checkStaffRole(input.role);
+  if (input.password !== undefined) checkPasswordPolicy(input.password);
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const userId = newId('staffUser');
+  const key = input.withApiKey === true ? generateApiKey() : undefined;
+  const now = clock();
+  try {
+    await db.transaction().execute(async (trx) => {
+      await repository.insertStaffUser(trx, {
+        id: userId,
+        org_id: orgId,
+        email,
+        email_key: emailKey(email),
+        display_name: displayName,
+        role,
+        password_hash: passwordHash,
+        status: 'active',
+        created_at: now,
+        updated_at: now,
+      });
+      if (key !== undefined) {
+        await repository.insertApiKey(trx, {
+          id: newId('apiKey'),
+          org_id: orgId,
+          staff_user_id: userId,
+          prefix: key.prefix,
+          secret_hash: key.secretHash,
+          label: null,
+          created_at: now,
+          last_used_at: null,
+          revoked_at: null,
+        });
+      }
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError('email', `a staff user with email '${email}' already exists in this organization`);
+    throw error;
+  }
+  return { userId, role, apiKey: key?.plaintext ?? null };
+}
