@@ -1,5 +1,6 @@
-import type { Db } from '../db/database.ts';
+import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
+import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ConflictError } from '../lib/errors.ts';
 import { allocateAccountId } from '../orgs/orgs.ts';
@@ -24,7 +25,7 @@ export interface CreatedConstituent {
  * Creates a constituent with a fresh account ID. Validation and password hashing happen before
  * the transaction; the account number and the row are written in one, so a failure leaves nothing.
  */
-export async function createConstituent(db: Db, clock: Clock, orgId: string, input: NewConstituent): Promise<CreatedConstituent> {
+export async function createConstituent(db: Executor, clock: Clock, orgId: string, input: NewConstituent): Promise<CreatedConstituent> {
   const username = checkLoginName(input.username);
   const email = input.email === undefined ? null : checkEmail(input.email);
   const displayName = input.name === undefined ? null : checkDisplayName(input.name);
@@ -33,7 +34,7 @@ export async function createConstituent(db: Db, clock: Clock, orgId: string, inp
   const keys = { loginNameKey: loginNameKey(username), emailKey: email === null ? null : emailKey(email) };
 
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await inTransaction(db, async (trx) => {
       const taken = await repository.findTakenIdentifiers(trx, orgId, keys);
       if (taken.loginName) throw new ConflictError('username', `the login name '${username}' is already taken in this organization`);
       if (taken.email) throw new ConflictError('email', `the email '${email}' already belongs to an account of this organization`);

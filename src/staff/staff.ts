@@ -1,7 +1,8 @@
 import { checkDisplayName, checkEmail, emailKey } from '../accounts/identifiers.ts';
 import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.ts';
-import type { Db } from '../db/database.ts';
+import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
+import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ConflictError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
@@ -28,7 +29,7 @@ export interface CreatedStaffUser {
 }
 
 /** Creates a staff user, and its first API key when asked, in one transaction. */
-export async function createStaffUser(db: Db, clock: Clock, orgId: string, input: NewStaffUser): Promise<CreatedStaffUser> {
+export async function createStaffUser(db: Executor, clock: Clock, orgId: string, input: NewStaffUser): Promise<CreatedStaffUser> {
   const email = checkEmail(input.email);
   const displayName = input.name === undefined ? null : checkDisplayName(input.name);
   const role = input.role === undefined ? DEFAULT_STAFF_ROLE : checkStaffRole(input.role);
@@ -38,7 +39,7 @@ export async function createStaffUser(db: Db, clock: Clock, orgId: string, input
   const key = input.withApiKey === true ? generateApiKey() : undefined;
   const now = clock();
   try {
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await repository.insertStaffUser(trx, {
         id: userId,
         org_id: orgId,

@@ -1,0 +1,48 @@
+import { createClient } from '../clients/clients.ts';
+import { UsageError, optionalString, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
+
+export const clientCreate: Command = {
+  name: 'client create',
+  summary: 'Register an OAuth client (an app constituents sign in to)',
+  synopsis:
+    'client create --org <slug> --name <n> --redirect-uri <uri> [--redirect-uri …] [--post-logout-redirect-uri <uri> …] ' +
+    '[--public] [--no-consent] [--grant <type> …] [--scope "<space separated>"] [--code-ttl <seconds>] [--json]',
+  options: {
+    org: { type: 'string' },
+    name: { type: 'string' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'post-logout-redirect-uri': { type: 'string', multiple: true },
+    public: { type: 'boolean' },
+    consent: { type: 'boolean' },
+    grant: { type: 'string', multiple: true },
+    scope: { type: 'string' },
+    'code-ttl': { type: 'string' },
+  },
+  async run({ values, config, clock }) {
+    const slug = requiredString(values, 'org');
+    const name = requiredString(values, 'name');
+    const codeTtl = optionalString(values, 'code-ttl');
+    if (codeTtl !== undefined && !/^\d+$/.test(codeTtl)) throw new UsageError(`--code-ttl must be a whole number of seconds, not '${codeTtl}'`);
+    const grants = stringList(values, 'grant');
+    const clientType = values.public === true ? 'public' : 'confidential';
+    const created = await withStorage(config, async (storage) => {
+      const org = await orgBySlug(storage, slug);
+      return createClient(storage.db, clock, org.id, {
+        name,
+        clientType,
+        redirectUris: stringList(values, 'redirect-uri'),
+        postLogoutRedirectUris: stringList(values, 'post-logout-redirect-uri'),
+        grantTypes: grants.length === 0 ? undefined : grants,
+        scope: optionalString(values, 'scope'),
+        consentRequired: typeof values.consent === 'boolean' ? values.consent : org.settings.consentRequiredByDefault,
+        codeTtlSeconds: codeTtl === undefined ? undefined : Number(codeTtl),
+      });
+    });
+    const secretLine =
+      created.clientSecret === null ? '  (public client: no secret; it must use PKCE)\n' : `  client_secret: ${created.clientSecret}\n  (shown once: store it now)\n`;
+    return {
+      json: { client_id: created.clientId, client_secret: created.clientSecret },
+      text: `Created ${clientType} client '${name}' in ${slug}\n  client_id:     ${created.clientId}\n${secretLine}`,
+    };
+  },
+};

@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { StorageError } from '../db/storage-error.ts';
+import { RootKeyError } from '../keys/root-key.ts';
+import { systemClock } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+import { clientCreate } from './client.ts';
+import { UsageError, type CliIo, type Command } from './command.ts';
+import { constituentCreate } from './constituent.ts';
+import { migrate } from './migrate.ts';
+import { orgCreate } from './org.ts';
+import { staffCreate } from './staff.ts';
+import { start } from './start.ts';
+
+const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate];
+
+/** Exit statuses: 0 done, 1 failed (the message says why), 2 bad arguments. */
+export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 });
+
+/**
+ * Runs one CLI invocation. Returns the exit status; never calls process.exit itself, so `start`
+ * keeps serving after it returns.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const json = argv.includes('--json');
+  const command = COMMANDS.find((c) => startsWithWords(argv, c.name));
+  if (command === undefined) {
+    const asked = argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ');
+    if (asked === '' || argv.includes('--help') || argv.includes('-h')) {
+      io.stdout.write(overview());
+      return asked === '' && !argv.includes('--help') && !argv.includes('-h') ? EXIT.usage : EXIT.ok;
+    }
+    return fail(io, json, 'usage', `unknown command '${asked}'`, overview());
+  }
+  const rest = argv.slice(command.name.split(' ').length);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(commandUsage(command));
+    return EXIT.ok;
+  }
+  try {
+    const { values, positionals } = parseArguments(command, rest);
+    const config = loadConfig(io.env);
+    const output = await command.run({ values, positionals, config, clock: systemClock, io, json });
+    io.stdout.write(json ? `${JSON.stringify(output.json)}\n` : output.text);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError) return fail(io, json, 'usage', error.message, commandUsage(command));
+    if (error instanceof ConfigError) return fail(io, json, 'invalid_config', `${error.message}`);
+    if (error instanceof DomainError) return fail(io, json, error.code, error.message);
+    if (error instanceof StorageError || error instanceof RootKeyError) return fail(io, json, 'storage', error.message);
+    const listen = error as NodeJS.ErrnoException;
+    if (listen.code === 'EADDRINUSE' || listen.code === 'EACCES' || listen.code === 'EADDRNOTAVAIL') {
+      return fail(io, json, 'listen', `cannot listen: ${listen.message}; choose another PORT or HOST`);
+    }
+    return fail(io, json, 'internal', `unexpected error: ${(error as Error).stack ?? String(error)}`);
+  }
+}
+
+function parseArguments(command: Command, args: readonly string[]): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { ...command.options, json: { type: 'boolean' } },
+      allowPositionals: true,
+      allowNegative: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  const expected = command.positionals ?? [];
+  if (parsed.positionals.length < expected.length) throw new UsageError(`missing <${expected[parsed.positionals.length]}>`);
+  if (parsed.positionals.length > expected.length) throw new UsageError(`unexpected argument '${parsed.positionals[expected.length]}'`);
+  for (const [name, value] of Object.entries(parsed.values)) {
+    const declared = command.options[name];
+    // allowNegative accepts --no-<x> for every boolean; only `--no-consent` means something.
+    if (value === false && declared?.type === 'boolean' && name !== 'consent') throw new UsageError(`unknown option '--no-${name}'`);
+  }
+  return parsed;
+}
+
+function startsWithWords(argv: readonly string[], name: string): boolean {
+  return name.split(' ').every((word, i) => argv[i] === word);
+}
+
+function fail(io: CliIo, json: boolean, code: string, message: string, usage?: string): number {
+  if (json) io.stderr.write(`${JSON.stringify({ error: code, message })}\n`);
+  else io.stderr.write(`gatehouse: ${message}\n${usage === undefined ? '' : `\n${usage}`}`);
+  return code === 'usage' ? EXIT.usage : EXIT.failed;
+}
+
+function commandUsage(command: Command): string {
+  return `usage: gatehouse ${command.synopsis}\n  ${command.summary}\n`;
+}
+
+function overview(): string {
+  const lines = COMMANDS.map((c) => `  gatehouse ${c.synopsis}\n      ${c.summary}`);
+  return `usage: gatehouse <command> [options]\n\n${lines.join('\n')}\n\nEvery command reads the server's environment (DATA_DIR, DATABASE_URL, PUBLIC_URL, …) and accepts --json.\n`;
+}

@@ -1,0 +1,66 @@
+import { pino } from 'pino';
+import type { DemoOrganization } from '../demo.ts';
+import { createLogger } from '../http/logging.ts';
+import { closeOnSignals, startServer } from '../main.ts';
+import type { Command } from './command.ts';
+
+export const start: Command = {
+  name: 'start',
+  summary: 'Run the server (migrates, and creates the demo organization on a first start)',
+  synopsis: 'start [--json]',
+  options: {},
+  async run({ config, json }) {
+    // With --json, stdout carries exactly one JSON object, so the logs go to stderr.
+    const logger = createLogger({ level: config.logLevel, destination: pino.destination({ fd: json ? 2 : 1, sync: true }) });
+    const server = await startServer(config, logger);
+    closeOnSignals(server, logger);
+    const base = { url: server.listeningUrl, public_url: config.publicUrl, store: server.storage.dialect, migrations_applied: server.appliedMigrations };
+    return {
+      json: { ...base, demo: server.demo === undefined ? null : demoJson(server.demo) },
+      text: server.demo === undefined ? '' : demoText(server.demo),
+    };
+  },
+};
+
+function demoJson(demo: DemoOrganization): Record<string, unknown> {
+  return {
+    org_id: demo.orgId,
+    slug: demo.slug,
+    issuer: demo.issuer,
+    constituent: { account_id: demo.constituent.accountId, username: demo.constituent.username, password: demo.constituent.password },
+    client: { client_id: demo.client.clientId, client_secret: demo.client.clientSecret, redirect_uri: demo.client.redirectUri },
+    staff: { user_id: demo.staff.userId, email: demo.staff.email, api_key: demo.staff.apiKey },
+    authorization_url: demo.authorizationUrl,
+    code_verifier: demo.codeVerifier,
+  };
+}
+
+function demoText(demo: DemoOrganization): string {
+  return `
+================================================================================
+ First start: created the demo organization. These secrets are shown ONCE.
+================================================================================
+ Issuer (OpenID provider):  ${demo.issuer}
+
+ Constituent (signs in to apps)
+   login name:    ${demo.constituent.username}
+   password:      ${demo.constituent.password}
+   account id:    ${demo.constituent.accountId}
+
+ OAuth client "Demo App" (confidential)
+   client_id:     ${demo.client.clientId}
+   client_secret: ${demo.client.clientSecret}
+   redirect_uri:  ${demo.client.redirectUri}
+
+ Staff user (owner) with API access
+   email:         ${demo.staff.email}
+   user id:       ${demo.staff.userId}
+   API key:       ${demo.staff.apiKey}
+
+ Open to sign in (authorization code + PKCE):
+   ${demo.authorizationUrl}
+ PKCE code_verifier for the token request:
+   ${demo.codeVerifier}
+================================================================================
+`;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../lib/errors.ts';
+import { checkRedirectUri, checkRedirectUris } from './redirect-uris.ts';
+
+describe('checkRedirectUri', () => {
+  it.each([
+    ['https://app.example.org/callback', 'confidential'],
+    ['https://app.example.org/cb?tenant=7', 'confidential'],
+    ['http://localhost:8080/callback', 'confidential'],
+    ['http://127.0.0.1/callback', 'public'],
+    ['http://[::1]:51000/cb', 'public'],
+    ['com.example.app:/oauth2redirect', 'public'],
+  ] as const)('accepts %s for a %s client, unchanged', (uri, type) => {
+    expect(checkRedirectUri(uri, type)).toBe(uri);
+  });
+
+  it.each([
+    ['http://app.example.org/callback', 'http on a non-loopback host'],
+    ['https://app.example.org/cb#frag', 'fragment'],
+    ['https://*.example.org/cb', 'wildcard'],
+    ['https://user:pw@app.example.org/cb', 'user info'],
+    ['/relative/callback', 'not an absolute URI'],
+    ['javascript:alert(1)', "scheme 'javascript'"],
+    ['data:text/html,hi', "scheme 'data'"],
+    ['com.example.app:/cb', "scheme 'com.example.app'"],
+    ['https://app.example.org/ cb', 'white space'],
+    ['', '1 to 2000'],
+  ])('refuses %s (%s) for a confidential client', (uri, reason) => {
+    expect(() => checkRedirectUri(uri, 'confidential')).toThrowError(InvalidInputError);
+    expect(() => checkRedirectUri(uri, 'confidential')).toThrowError(reason);
+  });
+
+  it('refuses a private-use scheme without a dot even for public clients', () => {
+    expect(() => checkRedirectUri('myapp:/cb', 'public')).toThrowError(InvalidInputError);
+  });
+
+  it('names the field it was asked about', () => {
+    expect(() => checkRedirectUri('ftp://x', 'confidential', 'post_logout_redirect_uris')).toThrowError(/^post_logout_redirect_uris: /);
+  });
+
+  it('removes exact duplicates but keeps URIs that differ in any character', () => {
+    expect(checkRedirectUris(['https://a.example/cb', 'https://a.example/cb', 'https://a.example/cb/'], 'confidential', 'redirect_uris')).toEqual([
+      'https://a.example/cb',
+      'https://a.example/cb/',
+    ]);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, issuerFor, loadConfig } from './config.ts';
+
+const load = (env: Record<string, string>) => loadConfig(env, '/srv/gatehouse');
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has secure, documented defaults', () => {
+    const config = load({});
+    expect(config).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      dataDir: '/srv/gatehouse/data',
+      databaseUrl: undefined,
+      secretKey: undefined,
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('derives the default PUBLIC_URL from PORT', () => {
+    expect(load({ PORT: '8443' }).publicUrl).toBe('http://localhost:8443');
+  });
+
+  it('normalizes PUBLIC_URL without a trailing slash, keeping a path', () => {
+    expect(load({ PUBLIC_URL: 'https://id.example.org/auth/' }).publicUrl).toBe('https://id.example.org/auth');
+    expect(issuerFor(load({ PUBLIC_URL: 'https://id.example.org/' }), 'acme')).toBe('https://id.example.org/o/acme');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(load({ PORT: '', DATABASE_URL: ' ' })).toMatchObject({ port: 3000, databaseUrl: undefined });
+  });
+
+  it('accepts a 32-byte root key in base64, base64url or hex', () => {
+    const key = Buffer.alloc(32, 7);
+    for (const encoded of [key.toString('base64'), key.toString('base64url'), key.toString('hex')]) {
+      expect(load({ GATEHOUSE_SECRET_KEY: encoded }).secretKey).toEqual(key);
+    }
+  });
+
+  it.each([
+    [{ PORT: 'http' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '-1' }, 'PORT'],
+    [{ PUBLIC_URL: 'login.example.org' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'ftp://login.example.org' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://login.example.org/?x=1' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://login.example.org/#top' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://user:pw@login.example.org' }, 'PUBLIC_URL'],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ GATEHOUSE_SECRET_KEY: 'short' }, 'GATEHOUSE_SECRET_KEY'],
+    [{ GATEHOUSE_SECRET_KEY: Buffer.alloc(16).toString('hex') }, 'GATEHOUSE_SECRET_KEY'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ GATEHOUSE_SECRET: 'typo' }, 'GATEHOUSE_SECRET'],
+  ])('rejects %o naming %s', (env, variable) => {
+    const error = errorOf(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('never echoes the secret key value in its error', () => {
+    const error = errorOf({ GATEHOUSE_SECRET_KEY: 'hunter2-is-not-a-key' });
+    expect(error.message).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,31 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/**
+ * The last line of defence: errors no capability's own boundary handled. Client errors Fastify
+ * raises while parsing (malformed JSON, unsupported content type, body too large) keep their
+ * status; anything else is a `server_error` with a generic text, and its cause goes to the log.
+ * Capabilities register their own, more specific handlers in their plugin scope.
+ */
+export function registerErrorBoundary(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode;
+    if (error.validation !== undefined) {
+      return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: error.message });
+    }
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .send({ error: status === 413 ? 'request_too_large' : 'invalid_request', error_description: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .code(500)
+      .header('cache-control', 'no-store')
+      .send({ error: 'server_error', error_description: 'The server met an unexpected condition. The request id identifies it in the logs.' });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    return reply.code(404).send({ error: 'not_found', error_description: `No route ${request.method} ${request.url.split('?')[0]}` });
+  });
+}

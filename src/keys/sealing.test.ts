@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createSealer, UnsealError } from './sealing.ts';
+
+describe('sealer', () => {
+  const sealer = createSealer(randomBytes(32));
+
+  it('opens what it sealed, with the same associated data', () => {
+    const sealed = sealer.seal('private key material', 'signing_key:org_1:k1');
+    expect(sealed).not.toContain('private key material');
+    expect(sealer.open(sealed, 'signing_key:org_1:k1').toString()).toBe('private key material');
+  });
+
+  it('uses a fresh IV each time', () => {
+    expect(sealer.seal('x', 'ad')).not.toBe(sealer.seal('x', 'ad'));
+  });
+
+  it('refuses a value moved to another place (associated data differs)', () => {
+    const sealed = sealer.seal('secret', 'signing_key:org_1:k1');
+    expect(() => sealer.open(sealed, 'signing_key:org_2:k1')).toThrowError(UnsealError);
+  });
+
+  it('refuses altered ciphertext and truncated tags', () => {
+    const sealed = sealer.seal('secret', 'ad');
+    const parts = sealed.split('.');
+    const flipped = Buffer.from(parts[3]!, 'base64url');
+    flipped[0]! ^= 1;
+    expect(() => sealer.open([...parts.slice(0, 3), flipped.toString('base64url'), parts[4]].join('.'), 'ad')).toThrowError(UnsealError);
+    const shortTag = Buffer.from(parts[4]!, 'base64url').subarray(0, 4).toString('base64url');
+    expect(() => sealer.open([...parts.slice(0, 4), shortTag].join('.'), 'ad')).toThrowError(UnsealError);
+  });
+
+  it('says which key sealed a value when another key is configured', () => {
+    const sealed = createSealer(randomBytes(32)).seal('secret', 'ad');
+    expect(() => sealer.open(sealed, 'ad')).toThrowError(/sealed with root key/);
+  });
+});

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.ts';
+import type { Config } from './config/config.ts';
+import type { Storage } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { openStorage } from './db/open.ts';
+import { createDemoOrganizationOnce, type DemoOrganization } from './demo.ts';
+import { loadOrCreateRootKey } from './keys/root-key.ts';
+import { systemClock } from './lib/clock.ts';
+
+/** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly storage: Storage;
+  /** The address the server listens on (which, with PORT=0, says the port chosen). */
+  readonly listeningUrl: string;
+  /** Set on the first start of an installation only. */
+  readonly demo: DemoOrganization | undefined;
+  readonly appliedMigrations: readonly string[];
+  /** Stops accepting connections, lets in-flight requests finish, closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything `gatehouse start` does before serving: root key, store, migrations, the demo
+ * organization on a first start, then listen. Any failure closes what was opened and rethrows.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const rootKey = loadOrCreateRootKey(config);
+  if (rootKey.source !== 'environment') {
+    logger.warn(
+      { path: rootKey.path },
+      rootKey.source === 'generated'
+        ? 'GATEHOUSE_SECRET_KEY is not set: generated a root key into DATA_DIR. Production must set GATEHOUSE_SECRET_KEY (openssl rand -base64 32) and keep it out of the data directory and its backups.'
+        : 'GATEHOUSE_SECRET_KEY is not set: using the root key file in DATA_DIR. Production must set GATEHOUSE_SECRET_KEY and keep it apart from the data it protects.',
+    );
+  }
+  const storage = await openStorage(config);
+  let app: FastifyInstance | undefined;
+  try {
+    const { applied } = await migrateToLatest(storage.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+    const demo = await createDemoOrganizationOnce(storage.db, systemClock, config);
+    app = buildApp(config, { storage, logger, clock: systemClock });
+    const listeningUrl = await app.listen({ port: config.port, host: config.host });
+    logger.info({ url: listeningUrl, publicUrl: config.publicUrl, store: storage.dialect, location: storage.location }, 'Gatehouse is listening');
+    const running = app;
+    return {
+      app: running,
+      storage,
+      listeningUrl,
+      demo,
+      appliedMigrations: applied,
+      async close() {
+        await running.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => {});
+    await storage.close().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * On SIGTERM or SIGINT: stop accepting, finish in-flight requests, close the store, exit 0.
+ * A second signal, or a shutdown that overruns its grace period, exits 1 at once.
+ */
+export function closeOnSignals(server: RunningServer, logger: Logger): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    setTimeout(() => {
+      logger.error('shutdown took longer than the grace period: exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    server.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
