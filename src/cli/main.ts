@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { StorageError } from '../db/storage-error.ts';
+import { asStorageError } from '../db/storage-error.ts';
 import { RootKeyError } from '../keys/root-key.ts';
 import { systemClock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
@@ -47,7 +47,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof UsageError) return fail(io, json, 'usage', error.message, commandUsage(command));
     if (error instanceof ConfigError) return fail(io, json, 'invalid_config', `${error.message}`);
     if (error instanceof DomainError) return fail(io, json, error.code, error.message);
-    if (error instanceof StorageError || error instanceof RootKeyError) return fail(io, json, 'storage', error.message);
+    if (error instanceof RootKeyError) return fail(io, json, 'storage', error.message);
+    const storageError = asStorageError(error);
+    if (storageError !== undefined) return fail(io, json, 'storage', storageError.message);
     const listen = error as NodeJS.ErrnoException;
     if (listen.code === 'EADDRINUSE' || listen.code === 'EACCES' || listen.code === 'EADDRNOTAVAIL') {
       return fail(io, json, 'listen', `cannot listen: ${listen.message}; choose another PORT or HOST`);

@@ -1,7 +1,7 @@
 import { Migrator, type MigrationResultSet } from 'kysely';
 import type { Db } from './database.ts';
 import { migrations } from './migrations/index.ts';
-import { StorageError } from './storage-error.ts';
+import { asStorageError, StorageError } from './storage-error.ts';
 
 export interface MigrationOutcome {
   /** Names of the migrations this call applied, in order; empty when the schema was current. */
@@ -21,9 +21,11 @@ export async function migrateToLatest(db: Db): Promise<MigrationOutcome> {
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const unusable = asStorageError(result.error);
+    if (unusable !== undefined) throw unusable;
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
     const cause = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new StorageError(`migration ${failed} failed and was rolled back: ${cause}`);
+    throw new StorageError(failed === undefined ? `could not run migrations: ${cause}` : `migration ${failed} failed and was rolled back: ${cause}`);
   }
   return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }

@@ -10,3 +10,33 @@ export function isUniqueViolation(error: unknown): boolean {
   // SQLite extended result codes SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
   return code === 'ERR_SQLITE_ERROR' && (errcode === 2067 || errcode === 1555);
 }
+
+/**
+ * A driver error that means the store itself is unusable (locked, read-only, full, gone), as a
+ * StorageError with advice; undefined for anything else (a bug, or a constraint the caller maps).
+ */
+export function asStorageError(error: unknown): StorageError | undefined {
+  if (error instanceof StorageError) return error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, errcode, message } = error as { code?: unknown; errcode?: unknown; message?: unknown };
+  if (code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number') {
+    // SQLite primary result codes: 5 BUSY, 6 LOCKED, 8 READONLY, 10 IOERR, 11 CORRUPT, 13 FULL, 26 NOTADB.
+    switch (errcode & 0xff) {
+      case 5:
+      case 6:
+        return new StorageError('the SQLite database stayed locked by another process past the busy timeout; retry, or stop the process holding it');
+      case 8:
+        return new StorageError('the SQLite database is read-only; check the permissions of DATA_DIR and its files');
+      case 10:
+      case 13:
+        return new StorageError(`the SQLite database could not be written (${String(message)}); check the disk holding DATA_DIR`);
+      case 11:
+      case 26:
+        return new StorageError('the SQLite database is corrupt; restore it from a backup');
+    }
+  }
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P03') {
+    return new StorageError(`lost the connection to PostgreSQL (${String(code)}); is the server running?`);
+  }
+  return undefined;
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import type { DialectName } from '../../src/db/database.ts';
+import { createLogger } from '../../src/http/logging.ts';
+import { systemClock, type Clock } from '../../src/lib/clock.ts';
+import { createTestStore, type TestStore } from './storage.ts';
+
+export interface TestServer {
+  readonly app: FastifyInstance;
+  readonly store: TestStore;
+  readonly config: Config;
+  /** `http://127.0.0.1:<ephemeral port>` */
+  readonly url: string;
+  /** Every log line the app wrote, as parsed JSON. */
+  readonly logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
+ * The one way tests start Gatehouse: a fresh store of the dialect, the real app, a real socket on
+ * an ephemeral loopback port, and the logs captured for assertions.
+ */
+export async function startTestServer(dialect: DialectName, options: { readonly clock?: Clock; readonly env?: Record<string, string> } = {}): Promise<TestServer> {
+  const store = await createTestStore(dialect);
+  const logs: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'info', destination });
+  // The issuer must name the real port, so the port is chosen before the app is built.
+  const port = await freeLoopbackPort();
+  const config = loadConfig({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env });
+  const app = buildApp(config, { storage: store.storage, logger, clock: options.clock ?? systemClock });
+  await app.listen({ port, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    store,
+    config,
+    url,
+    logs,
+    async close() {
+      await app.close();
+      await store.dispose();
+    },
+  };
+}
+
+/** A port the OS says is free now (it could be taken before we bind it, which loopback tests never see). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, DIALECTS } from './helpers/storage.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { createLogger } from '../src/http/logging.ts';
+import { systemClock } from '../src/lib/clock.ts';
+
+describe.each(DIALECTS)('HTTP server on %s', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers /healthz and /readyz over a real socket, uncached', async () => {
+    for (const [path, status] of [['/healthz', 'ok'], ['/readyz', 'ready']] as const) {
+      const response = await fetch(server.url + path);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(await response.json()).toEqual({ status });
+    }
+  });
+
+  it('sends security headers and a request id on every response', async () => {
+    const response = await fetch(`${server.url}/healthz`);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps a well-formed X-Request-Id from a proxy and replaces a hostile one', async () => {
+    const kept = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'lb-1234.abc' } });
+    expect(kept.headers.get('x-request-id')).toBe('lb-1234.abc');
+    const replaced = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': `<script>${'x'.repeat(200)}` } });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const response = await fetch(`${server.url}/nope?x=1`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'not_found', error_description: 'No route GET /nope' });
+  });
+
+  it('logs requests with secrets in the query redacted and no headers', async () => {
+    await fetch(`${server.url}/healthz?code=sekrit-code&state=sekrit-state&keep=1`, { headers: { authorization: 'Basic c2VrcmV0' } });
+    const line = server.logs.find((l) => (l.req as { url?: string } | undefined)?.url?.startsWith('/healthz?'));
+    expect(line?.req).toEqual({ method: 'GET', url: '/healthz?code=***&state=***&keep=1', remoteAddress: '127.0.0.1' });
+    const all = JSON.stringify(server.logs);
+    expect(all).not.toContain('sekrit');
+    expect(all).not.toContain('c2VrcmV0');
+  });
+});
+
+describe('HTTP server edge cases', () => {
+  it('answers /readyz with 503 when the store is gone, and /healthz still with 200', async () => {
+    const store = await createTestStore('sqlite');
+    const app = buildApp(loadConfig({}), { storage: store.storage, logger: createLogger({ level: 'silent' }), clock: systemClock });
+    await store.storage.close();
+    expect((await app.inject('/readyz')).statusCode).toBe(503);
+    expect((await app.inject('/readyz')).json()).toEqual({ status: 'unavailable', reason: 'storage unreachable' });
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    await app.close();
+    await store.dispose().catch(() => {});
+  });
+
+  it('answers 413 for a body over the limit on a route that takes one, and 400 for malformed JSON', async () => {
+    const store = await createTestStore('sqlite');
+    const app = buildApp(loadConfig({}), { storage: store.storage, logger: createLogger({ level: 'silent' }), clock: systemClock });
+    app.post('/echo', async (request) => request.body);
+    const big = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ x: 'a'.repeat(100_000) }) });
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ error: 'request_too_large' });
+    const malformed = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"x":' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ error: 'invalid_request' });
+    await app.close();
+    await store.dispose();
+  });
+
+  it('turns an unexpected error into a generic server_error and logs the cause', async () => {
+    const store = await createTestStore('sqlite');
+    const lines: string[] = [];
+    const { Writable } = await import('node:stream');
+    const destination = new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) });
+    const app = buildApp(loadConfig({}), { storage: store.storage, logger: createLogger({ level: 'error', destination }), clock: systemClock });
+    app.get('/boom', async () => {
+      throw new Error('database exploded at row 42');
+    });
+    const response = await app.inject('/boom');
+    expect(response.statusCode).toBe(500);
+    expect(response.json().error).toBe('server_error');
+    expect(response.body).not.toContain('exploded');
+    expect(lines.join('')).toContain('database exploded at row 42');
+    await app.close();
+    await store.dispose();
+  });
+});
