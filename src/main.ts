@@ -8,6 +8,7 @@ import { openStorage } from './db/open.ts';
 import { createDemoOrganizationOnce, type DemoOrganization } from './demo.ts';
 import { loadOrCreateRootKey } from './keys/root-key.ts';
 import { systemClock } from './lib/clock.ts';
+import { findFreePort } from './lib/free-port.ts';
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -17,6 +18,8 @@ export interface RunningServer {
   readonly storage: Storage;
   /** The address the server listens on (which, with PORT=0, says the port chosen). */
   readonly listeningUrl: string;
+  /** PUBLIC_URL as served (with PORT=0, it names the port chosen). */
+  readonly publicUrl: string;
   /** Set on the first start of an installation only. */
   readonly demo: DemoOrganization | undefined;
   readonly appliedMigrations: readonly string[];
@@ -28,7 +31,8 @@ export interface RunningServer {
  * Everything `gatehouse start` does before serving: root key, store, migrations, the demo
  * organization on a first start, then listen. Any failure closes what was opened and rethrows.
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(requested: Config, logger: Logger): Promise<RunningServer> {
+  const config = await withConcretePort(requested);
   const rootKey = loadOrCreateRootKey(config);
   if (rootKey.source !== 'environment') {
     logger.warn(
@@ -43,15 +47,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     const { applied } = await migrateToLatest(storage.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-    const demo = await createDemoOrganizationOnce(storage.db, systemClock, config);
     app = buildApp(config, { storage, logger, clock: systemClock });
     const listeningUrl = await app.listen({ port: config.port, host: config.host });
+    // Only once listening: a start that fails before could not print the demo's one-time secrets.
+    const demo = await createDemoOrganizationOnce(storage.db, systemClock, config);
     logger.info({ url: listeningUrl, publicUrl: config.publicUrl, store: storage.dialect, location: storage.location }, 'Gatehouse is listening');
     const running = app;
     return {
       app: running,
       storage,
       listeningUrl,
+      publicUrl: config.publicUrl,
       demo,
       appliedMigrations: applied,
       async close() {
@@ -64,6 +70,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await storage.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * PORT=0 asks for any free port. The issuer must name the real one, so the port is chosen before
+ * the app is built, and a PUBLIC_URL left at its default follows it.
+ */
+async function withConcretePort(config: Config): Promise<Config> {
+  if (config.port !== 0) return config;
+  const port = await findFreePort(config.host);
+  const publicUrl = config.publicUrl === `http://localhost:${config.port}` ? `http://localhost:${port}` : config.publicUrl;
+  return Object.freeze({ ...config, port, publicUrl });
 }
 
 /**

@@ -51,7 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const storageError = asStorageError(error);
     if (storageError !== undefined) return fail(io, json, 'storage', storageError.message);
     const listen = error as NodeJS.ErrnoException;
-    if (listen.code === 'EADDRINUSE' || listen.code === 'EACCES' || listen.code === 'EADDRNOTAVAIL') {
+    if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND'].includes(listen.code ?? '')) {
       return fail(io, json, 'listen', `cannot listen: ${listen.message}; choose another PORT or HOST`);
     }
     return fail(io, json, 'internal', `unexpected error: ${(error as Error).stack ?? String(error)}`);

@@ -14,7 +14,7 @@ export const start: Command = {
     const logger = createLogger({ level: config.logLevel, destination: pino.destination({ fd: json ? 2 : 1, sync: true }) });
     const server = await startServer(config, logger);
     closeOnSignals(server, logger);
-    const base = { url: server.listeningUrl, public_url: config.publicUrl, store: server.storage.dialect, migrations_applied: server.appliedMigrations };
+    const base = { url: server.listeningUrl, public_url: server.publicUrl, store: server.storage.dialect, migrations_applied: server.appliedMigrations };
     return {
       json: { ...base, demo: server.demo === undefined ? null : demoJson(server.demo) },
       text: server.demo === undefined ? '' : demoText(server.demo),

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import type { DialectName } from '../../src/db/database.ts';
 import { createLogger } from '../../src/http/logging.ts';
 import { systemClock, type Clock } from '../../src/lib/clock.ts';
+import { findFreePort } from '../../src/lib/free-port.ts';
 import { createTestStore, type TestStore } from './storage.ts';
 
 export interface TestServer {
@@ -34,7 +34,7 @@ export async function startTestServer(dialect: DialectName, options: { readonly 
   });
   const logger = createLogger({ level: 'info', destination });
   // The issuer must name the real port, so the port is chosen before the app is built.
-  const port = await freeLoopbackPort();
+  const port = await findFreePort('127.0.0.1');
   const config = loadConfig({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env });
   const app = buildApp(config, { storage: store.storage, logger, clock: options.clock ?? systemClock });
   await app.listen({ port, host: '127.0.0.1' });
@@ -52,14 +52,3 @@ export async function startTestServer(dialect: DialectName, options: { readonly 
   };
 }
 
-/** A port the OS says is free now (it could be taken before we bind it, which loopback tests never see). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
