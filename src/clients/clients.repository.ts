@@ -19,6 +19,8 @@ function toClient(row: Row): Client {
     consentRequired: row.consent_required === 1,
     codeTtlSeconds: row.code_ttl_seconds,
     status: row.status,
+    idTokenSignedResponseAlg: row.id_token_signed_response_alg,
+    accessTokenFormat: row.access_token_format,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -18,6 +18,10 @@ export interface ClientsTable {
   /** Overrides the org's authorization code lifetime; null uses the org's. */
   code_ttl_seconds: number | null;
   status: 'active' | 'pending' | 'rejected' | 'suspended';
+  /** Algorithm of this client's ID tokens (OpenID Connect Dynamic Registration §2). */
+  id_token_signed_response_alg: 'ES256' | 'RS256';
+  /** `opaque` (default), or `jwt` for RFC 9068 JWT access tokens. */
+  access_token_format: 'opaque' | 'jwt';
   created_at: number;
   updated_at: number;
 }

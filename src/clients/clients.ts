@@ -29,6 +29,8 @@ export interface Client {
   readonly consentRequired: boolean;
   readonly codeTtlSeconds: number | null;
   readonly status: ClientStatus;
+  readonly idTokenSignedResponseAlg: 'ES256' | 'RS256';
+  readonly accessTokenFormat: 'opaque' | 'jwt';
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -46,6 +48,10 @@ export interface NewClient {
   readonly consentRequired: boolean;
   /** Authorization code lifetime for this client (Jadu: 30 s); default the org's. */
   readonly codeTtlSeconds?: number;
+  /** Default ES256. */
+  readonly idTokenSignedResponseAlg?: 'ES256' | 'RS256';
+  /** Default `opaque`; `jwt` issues RFC 9068 JWT access tokens. */
+  readonly accessTokenFormat?: 'opaque' | 'jwt';
 }
 
 export interface CreatedClient {
@@ -119,6 +125,8 @@ export async function createClient(db: Executor, clock: Clock, orgId: string, in
     consent_required: input.consentRequired ? 1 : 0,
     code_ttl_seconds: codeTtl ?? null,
     status: 'active',
+    id_token_signed_response_alg: input.idTokenSignedResponseAlg ?? 'ES256',
+    access_token_format: input.accessTokenFormat ?? 'opaque',
     created_at: now,
     updated_at: now,
   });

@@ -1,6 +1,16 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ConstituentsTable } from '../accounts/constituents.table.ts';
 import type { ClientsTable } from '../clients/clients.table.ts';
+import type { SigningKeysTable } from '../keys/signing-keys.table.ts';
+import type {
+  AccessTokensTable,
+  AuthorizationCodesTable,
+  AuthorizationRequestsTable,
+  ConsentGrantsTable,
+  RefreshTokensTable,
+  SsoSessionsTable,
+  TokenFamiliesTable,
+} from '../oauth/oauth.table.ts';
 import type { OrganizationsTable } from '../orgs/orgs.table.ts';
 import type { ApiKeysTable, StaffUsersTable } from '../staff/staff.table.ts';
 import type { GatehouseMetaTable } from './meta.table.ts';
@@ -13,6 +23,14 @@ export interface Database {
   staff_users: StaffUsersTable;
   api_keys: ApiKeysTable;
   clients: ClientsTable;
+  signing_keys: SigningKeysTable;
+  authorization_requests: AuthorizationRequestsTable;
+  sso_sessions: SsoSessionsTable;
+  consent_grants: ConsentGrantsTable;
+  token_families: TokenFamiliesTable;
+  authorization_codes: AuthorizationCodesTable;
+  access_tokens: AccessTokensTable;
+  refresh_tokens: RefreshTokensTable;
 }
 
 export type Db = Kysely<Database>;
