@@ -1,17 +1,31 @@
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createSignInThrottle, type SignInThrottle } from './accounts/sign-in-throttle.ts';
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
 import { registerErrorBoundary } from './http/error-handler.ts';
+import { registerFormParsers } from './http/forms.ts';
 import { registerHealthRoutes } from './http/health.routes.ts';
+import { orgContextFor, registerOrgScope, type OrgScopeDeps } from './http/org-scope.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
+import { registerInteractionRoutes } from './interactions/interactions.routes.ts';
+import type { Sealer } from './keys/sealing.ts';
+import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
 import type { Clock } from './lib/clock.ts';
+import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
 
 export interface AppDeps {
   readonly storage: Storage;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Encrypts key material at rest (the root key). */
+  readonly sealer: Sealer;
+  /** Defaults to a service over `storage` and `sealer`; tests may pass one with another cache. */
+  readonly signingKeys?: SigningKeyService;
+  /** Sign-in failure counters; one per process by default. */
+  readonly throttle?: SignInThrottle;
 }
 
 /** Request bodies above this are refused with 413 before they are parsed. */
@@ -33,6 +47,21 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   });
   registerSecurityHeaders(app);
   registerErrorBoundary(app);
+  void app.register(cookie);
   registerHealthRoutes(app, deps.storage);
+
+  const signingKeys = deps.signingKeys ?? createSigningKeyService(deps.storage.db, deps.sealer, deps.clock);
+  const orgDeps: OrgScopeDeps = { db: deps.storage.db, clock: deps.clock, publicUrl: config.publicUrl, signingKeys };
+  const throttle = deps.throttle ?? createSignInThrottle(deps.clock);
+  registerAuthorizationServerMetadata(app, (slug) => orgContextFor(orgDeps, slug));
+  void app.register(
+    async (orgScope) => {
+      await registerFormParsers(orgScope);
+      registerOrgScope(orgScope, orgDeps);
+      await orgScope.register(async (protocol) => registerOAuthRoutes(protocol));
+      await orgScope.register(async (pages) => registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle }));
+    },
+    { prefix: '/o/:slug' },
+  );
   return app;
 }

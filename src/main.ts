@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { openStorage } from './db/open.ts';
 import { createDemoOrganizationOnce, type DemoOrganization } from './demo.ts';
 import { loadOrCreateRootKey } from './keys/root-key.ts';
+import { createSealer } from './keys/sealing.ts';
 import { systemClock } from './lib/clock.ts';
 import { findFreePort } from './lib/free-port.ts';
 
@@ -47,7 +48,7 @@ export async function startServer(requested: Config, logger: Logger): Promise<Ru
   try {
     const { applied } = await migrateToLatest(storage.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-    app = buildApp(config, { storage, logger, clock: systemClock });
+    app = buildApp(config, { storage, logger, clock: systemClock, sealer: createSealer(rootKey.key) });
     const listeningUrl = await app.listen({ port: config.port, host: config.host });
     // Only once listening: a start that fails before could not print the demo's one-time secrets.
     const demo = await createDemoOrganizationOnce(storage.db, systemClock, config);

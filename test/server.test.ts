@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSealer } from '../src/keys/sealing.ts';
 import { createTestStore, DIALECTS } from './helpers/storage.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { buildApp } from '../src/app.ts';
@@ -57,7 +59,7 @@ describe.each(DIALECTS)('HTTP server on %s', (dialect) => {
 describe('HTTP server edge cases', () => {
   it('answers /readyz with 503 when the store is gone, and /healthz still with 200', async () => {
     const store = await createTestStore('sqlite');
-    const app = buildApp(loadConfig({}), { storage: store.storage, logger: createLogger({ level: 'silent' }), clock: systemClock });
+    const app = buildApp(loadConfig({}), { storage: store.storage, logger: createLogger({ level: 'silent' }), clock: systemClock, sealer: createSealer(randomBytes(32)) });
     await store.storage.close();
     expect((await app.inject('/readyz')).statusCode).toBe(503);
     expect((await app.inject('/readyz')).json()).toEqual({ status: 'unavailable', reason: 'storage unreachable' });
@@ -68,7 +70,7 @@ describe('HTTP server edge cases', () => {
 
   it('answers 413 for a body over the limit on a route that takes one, and 400 for malformed JSON', async () => {
     const store = await createTestStore('sqlite');
-    const app = buildApp(loadConfig({}), { storage: store.storage, logger: createLogger({ level: 'silent' }), clock: systemClock });
+    const app = buildApp(loadConfig({}), { storage: store.storage, logger: createLogger({ level: 'silent' }), clock: systemClock, sealer: createSealer(randomBytes(32)) });
     app.post('/echo', async (request) => request.body);
     const big = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ x: 'a'.repeat(100_000) }) });
     expect(big.statusCode).toBe(413);
@@ -85,7 +87,7 @@ describe('HTTP server edge cases', () => {
     const lines: string[] = [];
     const { Writable } = await import('node:stream');
     const destination = new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) });
-    const app = buildApp(loadConfig({}), { storage: store.storage, logger: createLogger({ level: 'error', destination }), clock: systemClock });
+    const app = buildApp(loadConfig({}), { storage: store.storage, logger: createLogger({ level: 'error', destination }), clock: systemClock, sealer: createSealer(randomBytes(32)) });
     app.get('/boom', async () => {
       throw new Error('database exploded at row 42');
     });

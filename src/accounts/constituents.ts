@@ -4,6 +4,7 @@ import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ConflictError } from '../lib/errors.ts';
 import { allocateAccountId } from '../orgs/orgs.ts';
+import { toConstituent, type Constituent } from './constituent.ts';
 import * as repository from './constituents.repository.ts';
 import { checkDisplayName, checkEmail, checkLoginName, emailKey, loginNameKey } from './identifiers.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
@@ -63,4 +64,10 @@ export async function createConstituent(db: Executor, clock: Clock, orgId: strin
     if (isUniqueViolation(error)) throw new ConflictError('username', 'the login name or email is already taken in this organization');
     throw error;
   }
+}
+
+/** The constituent with this account ID in the org, or undefined. */
+export async function findConstituent(db: Executor, orgId: string, accountId: string): Promise<Constituent | undefined> {
+  const row = await repository.findConstituentById(db, orgId, accountId);
+  return row && toConstituent(row);
 }

@@ -35,3 +35,9 @@ export async function findClient(db: Executor, orgId: string, clientId: string):
   const row = await db.selectFrom('clients').selectAll().where('id', '=', clientId).where('org_id', '=', orgId).executeTakeFirst();
   return row && toClient(row);
 }
+
+/** Every active client of an org (for the rare questions asked of all of them, such as logout targets). */
+export async function listActiveClients(db: Executor, orgId: string): Promise<Client[]> {
+  const rows = await db.selectFrom('clients').selectAll().where('org_id', '=', orgId).where('status', '=', 'active').execute();
+  return rows.map(toClient);
+}

@@ -2,6 +2,7 @@ import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import { randomBase32, randomBase64url } from '../lib/random.ts';
+import { isValidScopeToken, splitScope } from '../lib/scope.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import * as repository from './clients.repository.ts';
 import { checkRedirectUris, type ClientType } from './redirect-uris.ts';
@@ -60,16 +61,13 @@ export interface CreatedClient {
   readonly clientSecret: string | null;
 }
 
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-
 export function checkScope(raw: string, field = 'scope'): string {
-  const tokens = raw.split(' ').filter((t) => t !== '');
+  const tokens = splitScope(raw);
   if (tokens.length === 0) throw new InvalidInputError(field, 'must name at least one scope');
   for (const token of tokens) {
-    if (!SCOPE_TOKEN.test(token)) throw new InvalidInputError(field, `'${token}' is not a valid scope token (RFC 6749 §3.3)`);
+    if (!isValidScopeToken(token)) throw new InvalidInputError(field, `'${token}' is not a valid scope token (RFC 6749 §3.3)`);
   }
-  return [...new Set(tokens)].join(' ');
+  return tokens.join(' ');
 }
 
 function checkGrantTypes(raw: readonly string[], clientType: ClientType): GrantType[] {
@@ -134,3 +132,4 @@ export async function createClient(db: Executor, clock: Clock, orgId: string, in
 }
 
 export const findClient = repository.findClient;
+export const listActiveClients = repository.listActiveClients;

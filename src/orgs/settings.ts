@@ -10,6 +10,20 @@ export interface OrgSettings {
   readonly idTokenTtlSeconds: number;
   /** Whether clients created without saying otherwise ask constituents for consent. Default true. */
   readonly consentRequiredByDefault: boolean;
+  /** Lifetime of a constituent's single sign-on session. Default 8 hours. */
+  readonly ssoSessionTtlSeconds: number;
+  /**
+   * Org-defined scopes and the custom attributes each releases at userinfo (Neos's `patreon`).
+   * Keys are scope names; they must not shadow the OpenID scopes.
+   */
+  readonly customScopes: Readonly<Record<string, CustomScope>>;
+}
+
+export interface CustomScope {
+  /** Shown on the consent page, in plain words. */
+  readonly description: string;
+  /** Names of constituent attributes released as claims when the scope is granted. */
+  readonly attributes: readonly string[];
 }
 
 export const DEFAULT_ORG_SETTINGS: OrgSettings = Object.freeze({
@@ -18,6 +32,8 @@ export const DEFAULT_ORG_SETTINGS: OrgSettings = Object.freeze({
   refreshTokenTtlSeconds: 30 * 24 * 3600,
   idTokenTtlSeconds: 3600,
   consentRequiredByDefault: true,
+  ssoSessionTtlSeconds: 8 * 3600,
+  customScopes: {},
 });
 
 interface StoredSettings {
@@ -26,6 +42,8 @@ interface StoredSettings {
   refresh_token_ttl_seconds?: number;
   id_token_ttl_seconds?: number;
   consent_required_by_default?: boolean;
+  sso_session_ttl_seconds?: number;
+  custom_scopes?: Record<string, CustomScope>;
 }
 
 export function serializeSettings(settings: OrgSettings): string {
@@ -35,6 +53,8 @@ export function serializeSettings(settings: OrgSettings): string {
     refresh_token_ttl_seconds: settings.refreshTokenTtlSeconds,
     id_token_ttl_seconds: settings.idTokenTtlSeconds,
     consent_required_by_default: settings.consentRequiredByDefault,
+    sso_session_ttl_seconds: settings.ssoSessionTtlSeconds,
+    custom_scopes: settings.customScopes,
   };
   return JSON.stringify(stored);
 }
@@ -48,5 +68,7 @@ export function parseSettings(json: string): OrgSettings {
     refreshTokenTtlSeconds: stored.refresh_token_ttl_seconds ?? d.refreshTokenTtlSeconds,
     idTokenTtlSeconds: stored.id_token_ttl_seconds ?? d.idTokenTtlSeconds,
     consentRequiredByDefault: stored.consent_required_by_default ?? d.consentRequiredByDefault,
+    ssoSessionTtlSeconds: stored.sso_session_ttl_seconds ?? d.ssoSessionTtlSeconds,
+    customScopes: stored.custom_scopes ?? d.customScopes,
   });
 }

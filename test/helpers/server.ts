@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import type { DialectName } from '../../src/db/database.ts';
 import { createLogger } from '../../src/http/logging.ts';
+import { createSealer } from '../../src/keys/sealing.ts';
 import { systemClock, type Clock } from '../../src/lib/clock.ts';
 import { findFreePort } from '../../src/lib/free-port.ts';
 import { createTestStore, type TestStore } from './storage.ts';
@@ -36,7 +38,7 @@ export async function startTestServer(dialect: DialectName, options: { readonly 
   // The issuer must name the real port, so the port is chosen before the app is built.
   const port = await findFreePort('127.0.0.1');
   const config = loadConfig({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env });
-  const app = buildApp(config, { storage: store.storage, logger, clock: options.clock ?? systemClock });
+  const app = buildApp(config, { storage: store.storage, logger, clock: options.clock ?? systemClock, sealer: createSealer(randomBytes(32)) });
   await app.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, hiddenInputs, html, newCspNonce, pageShell, SafeHtml } from './html.ts';
+
+const HOSTILE = `"><script>alert(1)</script><img src=x onerror=alert(2) x='\``;
+const HOSTILE_ESCAPED = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2) x=&#39;&#96;';
+
+function nonceOf(csp: string): string {
+  const match = /style-src 'nonce-([^']+)'/.exec(csp);
+  if (!match?.[1]) throw new Error(`no style nonce in ${csp}`);
+  return match[1];
+}
+
+describe('escapeHtml', () => {
+  it('escapes the six characters that can leave text or a quoted attribute', () => {
+    expect(escapeHtml(`&<>"'\``)).toBe('&amp;&lt;&gt;&quot;&#39;&#96;');
+    expect(escapeHtml(HOSTILE)).toBe(HOSTILE_ESCAPED);
+    expect(escapeHtml('Café & Co')).toBe('Café &amp; Co');
+  });
+});
+
+describe('html', () => {
+  it('escapes interpolated strings and numbers, keeps SafeHtml, flattens arrays, drops null and false', () => {
+    const out = html`<p title="${HOSTILE}">${['a<', html`<b>${'b>'}</b>`, null, false, undefined, 3]}</p>`;
+    expect(out).toBeInstanceOf(SafeHtml);
+    expect(out.value).toBe(`<p title="${HOSTILE_ESCAPED}">a&lt;<b>b&gt;</b>3</p>`);
+  });
+
+  it('writes hidden inputs with escaped names and values', () => {
+    expect(hiddenInputs({ state: HOSTILE, [HOSTILE]: 'x' }).value).toBe(
+      `<input type="hidden" name="state" value="${HOSTILE_ESCAPED}"><input type="hidden" name="${HOSTILE_ESCAPED}" value="x">`,
+    );
+  });
+});
+
+describe('newCspNonce', () => {
+  it('is at least 128 random bits of base64, fresh every time', () => {
+    const nonce = newCspNonce();
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+    expect(Buffer.from(nonce, 'base64').length).toBeGreaterThanOrEqual(16);
+    expect(newCspNonce()).not.toBe(nonce);
+  });
+});
+
+describe('pageShell', () => {
+  const branding = { orgName: 'Riverside Food Bank' };
+  const render = (overrides: Partial<Parameters<typeof pageShell>[0]> = {}) =>
+    pageShell({ title: 'Sign in', branding, body: html`<p>Hello</p>`, ...overrides });
+
+  it('is a complete, accessible HTML5 document', () => {
+    const page = render().html;
+    expect(page.startsWith('<!doctype html>\n<html lang="en">')).toBe(true);
+    expect(page).toContain('<meta charset="utf-8">');
+    expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(page).toContain('<title>Sign in</title>');
+    expect(page).toMatch(/<main>\s*<h1>Sign in<\/h1>\s*<p>Hello<\/p>\s*<\/main>/);
+    expect(page.match(/<h1>/g)).toHaveLength(1);
+    expect(page).toContain('<header class="brand"><span class="brand-name">Riverside Food Bank</span></header>');
+    expect(page.trimEnd().endsWith('</html>')).toBe(true);
+  });
+
+  it('allows only the nonced style, https and data images, no base, no framing, no scripts', () => {
+    const { html: page, csp } = render();
+    const nonce = nonceOf(csp);
+    expect(csp).toBe(
+      `default-src 'none'; style-src 'nonce-${nonce}'; img-src https: data:; base-uri 'none'; frame-ancestors 'none'`,
+    );
+    expect(page).toContain(`<style nonce="${nonce}">`);
+    expect(page).not.toContain('<script');
+    expect(csp).not.toContain('unsafe-inline');
+    // Browsers would apply form-action to the redirect to the client after a form post.
+    expect(csp).not.toContain('form-action');
+  });
+
+  it('adds a nonced script and script-src only when the page has a script', () => {
+    const { html: page, csp } = render({ script: 'document.forms[0].submit();' });
+    const nonce = nonceOf(csp);
+    expect(csp).toContain(`script-src 'nonce-${nonce}'`);
+    expect(page).toContain(`<script nonce="${nonce}">document.forms[0].submit();</script>`);
+    expect(csp).not.toContain('unsafe-inline');
+  });
+
+  it('uses a fresh nonce for every render', () => {
+    expect(nonceOf(render().csp)).not.toBe(nonceOf(render().csp));
+  });
+
+  it('uses a #rrggbb primary colour and the default for anything else', () => {
+    expect(render({ branding: { ...branding, primaryColor: '#0A7A3B' } }).html).toContain('--primary:#0a7a3b;');
+    for (const primaryColor of ['red;}</style><script>alert(1)</script>', 'red', '#fff', '#0a7a3bz', 'url(x)', null]) {
+      const page = render({ branding: { ...branding, primaryColor } }).html;
+      expect(page).toContain('--primary:#1d4ed8;');
+      expect(page).not.toContain('<script');
+      expect(page.match(/<\/style>/g)).toHaveLength(1);
+    }
+  });
+
+  it('keeps text readable on a light brand colour', () => {
+    const page = render({ branding: { ...branding, primaryColor: '#ffd700' } }).html;
+    expect(page).toContain('--primary:#ffd700;--on-primary:#111827;--accent:#1d4ed8;');
+    expect(render({ branding: { ...branding, primaryColor: '#0a7a3b' } }).html).toContain(
+      '--primary:#0a7a3b;--on-primary:#ffffff;--accent:#0a7a3b;',
+    );
+  });
+
+  it('shows an https logo with the organization name as alt text, and ignores any other URL', () => {
+    const page = render({ branding: { ...branding, logoUrl: 'https://cdn.example.org/logo.png?a=1&b="2"' } }).html;
+    expect(page).toContain(
+      '<img src="https://cdn.example.org/logo.png?a=1&amp;b=%222%22" alt="Riverside Food Bank" referrerpolicy="no-referrer">',
+    );
+    for (const logoUrl of ['http://cdn.example.org/logo.png', 'javascript:alert(1)', 'data:image/png;base64,AA', '/logo.png', 'not a url']) {
+      const other = render({ branding: { ...branding, logoUrl } }).html;
+      expect(other).not.toContain('<img');
+      expect(other).toContain('<span class="brand-name">Riverside Food Bank</span>');
+    }
+  });
+
+  it('escapes the title, the organization name and its alt text', () => {
+    const page = render({ title: HOSTILE, branding: { orgName: HOSTILE, logoUrl: 'https://cdn.example.org/l.png' } }).html;
+    expect(page).not.toContain('<script>alert');
+    expect(page).not.toContain('<img src=x');
+    expect(page).toContain(`<title>${HOSTILE_ESCAPED}</title>`);
+    expect(page).toContain(`<h1>${HOSTILE_ESCAPED}</h1>`);
+    expect(page).toContain(`alt="${HOSTILE_ESCAPED}"`);
+  });
+
+  it('renders without branding', () => {
+    const page = render({ branding: null }).html;
+    expect(page).not.toContain('<header');
+    expect(page).toContain('--primary:#1d4ed8;');
+  });
+
+  it('has visible focus rings and buttons at least 44px tall', () => {
+    const page = render().html;
+    expect(page).toContain(':focus-visible{outline:3px solid');
+    expect(page).toMatch(/button\{[^}]*min-height:2\.75rem/);
+  });
+});

@@ -1,0 +1,244 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findConstituent } from '../accounts/constituents.ts';
+import { verifyConstituentCredentials } from '../accounts/sign-in.ts';
+import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import { BROWSER_COOKIE, orgCookieOptions, SSO_COOKIE } from '../http/cookies.ts';
+import { readForm, readQuery } from '../http/forms.ts';
+import { sendPage } from '../http/pages.ts';
+import { randomBase64url } from '../lib/random.ts';
+import { constantTimeEqual, hashSecret } from '../lib/secrets.ts';
+import {
+  continueAfterConsent,
+  continueAfterSignIn,
+  loadInteraction,
+  startAuthorization,
+  type AuthorizeOutcome,
+  type Interaction,
+} from '../oauth/authorize/authorize.ts';
+import { RedirectedError, UntrustedRequestError } from '../oauth/authorize/request.ts';
+import { authorizationResponseParams, queryResponseLocation } from '../oauth/authorize/response.ts';
+import type { OrgContext } from '../oauth/context.ts';
+import { OAUTH_PATHS } from '../oauth/endpoints.ts';
+import { OAuthError } from '../oauth/errors.ts';
+import { LogoutRequestError, planLogout } from '../oauth/logout/logout.ts';
+import { param, type RawParams } from '../oauth/params.ts';
+import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
+import type { PageBranding } from './html.ts';
+import { renderConsentPage } from './pages/consent.ts';
+import { renderErrorPage } from './pages/error.ts';
+import { renderFormPostPage } from './pages/form-post.ts';
+import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.ts';
+import { renderSignInPage } from './pages/sign-in.ts';
+import { describeScopes } from './scopes.ts';
+import { widgetScript } from './widget.ts';
+
+export interface InteractionDeps {
+  readonly publicUrl: string;
+  readonly throttle: SignInThrottle;
+}
+
+const PAGE = { config: { answers: 'page' as const } };
+
+/**
+ * The browser-facing routes of one organization (under `/o/:slug`): the authorization endpoint,
+ * the hosted sign-in and consent pages, logout, and the login widget. Every form is bound to the
+ * browser that started it (a cookie) and carries a CSRF token; every successful POST answers 303.
+ */
+export function registerInteractionRoutes(scope: FastifyInstance, deps: InteractionDeps): void {
+  scope.setErrorHandler((error: FastifyError, request, reply) => {
+    if ((error.statusCode ?? 500) < 500) return badRequestPage(request, reply, 'Invalid request', 'The request could not be read.');
+    request.log.error({ err: error }, 'unexpected error on a hosted page');
+    return sendPage(reply.code(500), renderErrorPage({ title: 'Something went wrong', message: 'The server met an unexpected condition. Try again later.', requestId: request.id }));
+  });
+
+  scope.get(OAUTH_PATHS.authorization, PAGE, async (request, reply) => authorize(request, reply, readQuery(request), deps));
+  scope.post(OAUTH_PATHS.authorization, PAGE, async (request, reply) => authorize(request, reply, await readForm(request), deps));
+
+  scope.get('/login', PAGE, async (request, reply) => {
+    const interaction = await interactionOf(request, readQuery(request));
+    if (interaction === undefined) return expiredPage(request, reply);
+    return sendPage(reply, signInPage(request.org, interaction, { loginHint: interaction.request.loginHint, error: null }));
+  });
+
+  scope.post('/login', PAGE, async (request, reply) => {
+    const form = await readForm(request);
+    const interaction = await interactionOf(request, form);
+    if (interaction === undefined || !csrfMatches(form, interaction.csrfToken)) return expiredPage(request, reply);
+    const ctx = request.org;
+    const username = param(form, 'username') ?? '';
+    const password = param(form, 'password') ?? '';
+    const throttleKey = { orgId: ctx.org.id, identifier: username, ip: request.ip };
+    if (deps.throttle.isBlocked(throttleKey)) {
+      return sendPage(reply.code(429).header('retry-after', '900'), signInPage(ctx, interaction, { loginHint: username, error: 'throttled' }));
+    }
+    const constituent = await verifyConstituentCredentials(ctx.db, ctx.org.id, username, password);
+    if (constituent === undefined) {
+      deps.throttle.recordFailure(throttleKey);
+      request.log.info({ event: 'sign_in_failed', org: ctx.org.slug }, 'constituent sign-in failed');
+      return sendPage(reply, signInPage(ctx, interaction, { loginHint: username, error: 'invalid_credentials' }));
+    }
+    deps.throttle.recordSuccess(throttleKey);
+    // A new session (and cookie) at every sign-in: a session id planted before sign-in is worthless after.
+    const previous = request.cookies[SSO_COOKIE];
+    if (previous !== undefined) await endSsoSessionByCookie(ctx, previous);
+    const { cookieValue, session } = await startSsoSession(ctx, ctx.db, constituent.accountId);
+    reply.setCookie(SSO_COOKIE, cookieValue, orgCookieOptions(deps.publicUrl, ctx.org.slug));
+    request.log.info({ event: 'sign_in', org: ctx.org.slug, account: constituent.accountId }, 'constituent signed in');
+    return sendOutcome(reply, ctx, await continueAfterSignIn(ctx, interaction, session, hashSecret(request.cookies[BROWSER_COOKIE]!)));
+  });
+
+  scope.get('/consent', PAGE, async (request, reply) => {
+    const ctx = request.org;
+    const interaction = await interactionOf(request, readQuery(request));
+    if (interaction === undefined) return expiredPage(request, reply);
+    const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
+    if (session === undefined || session.accountId !== interaction.accountId) return redirect(reply, `${ctx.issuer}/login?interaction=${interaction.id}`);
+    const constituent = await findConstituent(ctx.db, ctx.org.id, session.accountId);
+    return sendPage(
+      reply,
+      renderConsentPage({
+        branding: brandingOf(ctx),
+        clientName: interaction.client.name,
+        accountName: constituent?.displayName ?? constituent?.loginName ?? session.accountId,
+        action: `${ctx.issuer}/consent`,
+        interactionId: interaction.id,
+        csrfToken: interaction.csrfToken,
+        scopes: describeScopes(interaction.request.scope, ctx.org.settings.customScopes),
+      }),
+    );
+  });
+
+  scope.post('/consent', PAGE, async (request, reply) => {
+    const ctx = request.org;
+    const form = await readForm(request);
+    const interaction = await interactionOf(request, form);
+    if (interaction === undefined || !csrfMatches(form, interaction.csrfToken)) return expiredPage(request, reply);
+    const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
+    const allow = param(form, 'decision') === 'allow';
+    const outcome = await continueAfterConsent(ctx, interaction, session, { allow, bindingHash: hashSecret(request.cookies[BROWSER_COOKIE]!) });
+    return sendOutcome(reply, ctx, outcome);
+  });
+
+  scope.get(OAUTH_PATHS.endSession, PAGE, async (request, reply) => logout(request, reply, readQuery(request), deps));
+  scope.post(OAUTH_PATHS.endSession, PAGE, async (request, reply) => logout(request, reply, await readForm(request), deps));
+
+  // Neon CRM's login widget: one <script> tag renders "Sign in with <Org>".
+  scope.get('/widget.js', async (request, reply) => {
+    const ctx = request.org;
+    return reply
+      .header('content-type', 'text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .send(widgetScript({ issuer: ctx.issuer, orgName: ctx.org.name, authorizationEndpoint: ctx.issuer + OAUTH_PATHS.authorization }));
+  });
+}
+
+async function authorize(request: FastifyRequest, reply: FastifyReply, params: RawParams, deps: InteractionDeps): Promise<FastifyReply> {
+  const ctx = request.org;
+  const binding = ensureBrowserCookie(request, reply, ctx, deps.publicUrl);
+  const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
+  try {
+    return sendOutcome(reply, ctx, await startAuthorization(ctx, params, { session, bindingHash: hashSecret(binding) }));
+  } catch (error) {
+    if (error instanceof UntrustedRequestError) return badRequestPage(request, reply, error.title, error.message);
+    if (error instanceof RedirectedError) return sendOutcome(reply, ctx, { kind: 'error', target: error.target, error: error.error });
+    throw error;
+  }
+}
+
+async function logout(request: FastifyRequest, reply: FastifyReply, params: RawParams, deps: InteractionDeps): Promise<FastifyReply> {
+  const ctx = request.org;
+  let plan;
+  try {
+    plan = await planLogout(ctx, params);
+  } catch (error) {
+    if (error instanceof LogoutRequestError || error instanceof OAuthError) return badRequestPage(request, reply, 'Cannot sign out this way', error.message);
+    throw error;
+  }
+  const binding = ensureBrowserCookie(request, reply, ctx, deps.publicUrl);
+  const csrfToken = hashSecret(`logout:${binding}`);
+  const confirmed = plan.confirmed || (request.method === 'POST' && param(params, 'confirm') === 'yes' && csrfMatches(params, csrfToken));
+  if (!confirmed) {
+    const hidden = Object.fromEntries([...params].filter(([name]) => name !== 'csrf_token' && name !== 'confirm').map(([name, values]) => [name, values[0] ?? '']));
+    return sendPage(reply, renderLogoutConfirmPage({ branding: brandingOf(ctx), action: `${ctx.issuer}${OAUTH_PATHS.endSession}`, csrfToken, hidden, clientName: plan.client?.name ?? null }));
+  }
+  const cookie = request.cookies[SSO_COOKIE];
+  if (cookie !== undefined) {
+    await endSsoSessionByCookie(ctx, cookie);
+    reply.clearCookie(SSO_COOKIE, orgCookieOptions(deps.publicUrl, ctx.org.slug));
+  }
+  request.log.info({ event: 'sign_out', org: ctx.org.slug }, 'constituent signed out');
+  if (plan.redirectTo !== null) return redirect(reply, plan.redirectTo);
+  return sendPage(reply, renderLoggedOutPage({ branding: brandingOf(ctx) }));
+}
+
+/** Answers an authorization outcome: a redirect (or form post) to the client, or our next page. */
+function sendOutcome(reply: FastifyReply, ctx: OrgContext, outcome: AuthorizeOutcome): FastifyReply {
+  switch (outcome.kind) {
+    case 'login':
+      return redirect(reply, `${ctx.issuer}/login?interaction=${outcome.interactionId}`);
+    case 'consent':
+      return redirect(reply, `${ctx.issuer}/consent?interaction=${outcome.interactionId}`);
+    case 'code':
+    case 'error': {
+      const params = authorizationResponseParams(outcome.target, ctx.issuer, outcome.kind === 'code' ? { code: outcome.code } : { error: outcome.error });
+      if (outcome.target.responseMode === 'form_post') return sendPage(reply, renderFormPostPage({ redirectUri: outcome.target.redirectUri, params }));
+      return redirect(reply, queryResponseLocation(outcome.target.redirectUri, params));
+    }
+  }
+}
+
+/** 303 See Other: the browser follows with a GET, whatever the method was (RFC 9110 §15.4.4). */
+function redirect(reply: FastifyReply, location: string): FastifyReply {
+  return reply.code(303).header('location', location).header('cache-control', 'no-store').send();
+}
+
+function ensureBrowserCookie(request: FastifyRequest, reply: FastifyReply, ctx: OrgContext, publicUrl: string): string {
+  const existing = request.cookies[BROWSER_COOKIE];
+  if (existing !== undefined && /^[A-Za-z0-9_-]{32,64}$/.test(existing)) return existing;
+  const value = randomBase64url(32);
+  reply.setCookie(BROWSER_COOKIE, value, orgCookieOptions(publicUrl, ctx.org.slug));
+  // Make it visible to the rest of this request.
+  request.cookies[BROWSER_COOKIE] = value;
+  return value;
+}
+
+async function interactionOf(request: FastifyRequest, params: RawParams): Promise<Interaction | undefined> {
+  let id: string | undefined;
+  try {
+    id = param(params, 'interaction');
+  } catch {
+    return undefined;
+  }
+  return id === undefined ? undefined : loadInteraction(request.org, id, request.cookies[BROWSER_COOKIE]);
+}
+
+function csrfMatches(form: RawParams, expected: string): boolean {
+  const values = form.get('csrf_token');
+  return values?.length === 1 && constantTimeEqual(values[0]!, expected);
+}
+
+function brandingOf(ctx: OrgContext): PageBranding {
+  return { orgName: ctx.org.name };
+}
+
+function signInPage(ctx: OrgContext, interaction: Interaction, state: { loginHint: string | null; error: 'invalid_credentials' | 'throttled' | null }) {
+  return renderSignInPage({
+    branding: brandingOf(ctx),
+    clientName: interaction.client.name,
+    action: `${ctx.issuer}/login`,
+    interactionId: interaction.id,
+    csrfToken: interaction.csrfToken,
+    loginHint: state.loginHint,
+    error: state.error,
+  });
+}
+
+function expiredPage(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return badRequestPage(request, reply, 'This page has expired', 'This sign-in page is no longer valid (it expired, was already used, or was opened in another browser). Go back to the application and sign in again.');
+}
+
+function badRequestPage(request: FastifyRequest, reply: FastifyReply, title: string, message: string): FastifyReply {
+  const branding = request.org === null || request.org === undefined ? null : brandingOf(request.org);
+  return sendPage(reply.code(400), renderErrorPage({ branding, title, message, requestId: request.id }));
+}

@@ -1,0 +1,368 @@
+import { decodeProtectedHeader, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import type { Transaction } from 'kysely';
+import type { Database, Db } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { InvalidInputError } from '../lib/errors.ts';
+import { randomBase64url } from '../lib/random.ts';
+import type { Sealer } from './sealing.ts';
+import * as repository from './signing-keys.repository.ts';
+
+/** The JWS algorithms (RFC 7518 §3.1) an organization signs with. */
+export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+/** ES256 unless a client asks otherwise (`id_token_signed_response_alg`); RS256 is created only when first asked for. */
+export const DEFAULT_SIGNING_ALG: SigningAlg = 'ES256';
+
+/**
+ * How long `forOrg` serves an organization's keys from memory: 60 s. A rotation done elsewhere (the
+ * CLI, another server) is picked up within that time; meanwhile this process keeps signing with the
+ * retired key, which stays published, so its tokens still verify everywhere.
+ */
+export const DEFAULT_SIGNING_KEY_CACHE_TTL_MS = 60_000;
+
+/** Reloading after a verify met an unknown kid happens at most this often per organization, so random kids cannot hammer the store. */
+const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
+
+/** PostgreSQL SQLSTATEs after which a serializable transaction is simply run again. */
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+const TRANSACTION_ATTEMPTS = 5;
+
+/** A JWT that this organization did not sign, or that is not (or no longer) acceptable. The message is for logs only. */
+export class InvalidSignedTokenError extends Error {}
+
+/** A signing key as stored: the private JWK only sealed. */
+export interface StoredSigningKey {
+  readonly orgId: string;
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  /** Public JWK as JSON. */
+  readonly publicJwk: string;
+  /** Private JWK as JSON, sealed with associated data `signing_key:<org_id>:<kid>`. */
+  readonly privateJwkSealed: string;
+  readonly createdAt: number;
+  readonly retiredAt: number | null;
+  readonly publishUntil: number | null;
+}
+
+/** What may be shown about a key: no key material. */
+export interface SigningKeyInfo {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly status: 'active' | 'retired';
+  readonly createdAt: number;
+  readonly retiredAt: number | null;
+  readonly publishUntil: number | null;
+}
+
+export interface OrgSigningKeys {
+  /**
+   * Signs `payload` as a JWT (compact JWS) with the organization's active key for `alg`, created on
+   * first use. Header `{alg, kid, typ}`, `typ` defaulting to `JWT`. Adds no claims.
+   */
+  sign(payload: Record<string, unknown>, options: { readonly alg: SigningAlg; readonly typ?: string }): Promise<string>;
+  /**
+   * Verifies a JWT signed by any published key of this organization (active, or retired with
+   * publish_until still ahead) and returns its payload. `allowExpired` accepts a token past its
+   * `exp` (an `id_token_hint` at logout); `issuer` and `audience` are checked when given. Throws
+   * InvalidSignedTokenError for anything wrong.
+   */
+  verify(jwt: string, options?: { readonly allowExpired?: boolean; readonly issuer?: string; readonly audience?: string }): Promise<Record<string, unknown>>;
+  /** The JWKS document (RFC 7517 §5): public keys only, active and retired-but-published. */
+  readonly jwks: { readonly keys: readonly Record<string, unknown>[] };
+}
+
+export interface SigningKeyService {
+  forOrg(orgId: string): Promise<OrgSigningKeys>;
+  /**
+   * Retires the active key of `alg` (publish_until = now + publishForSeconds) and creates a new
+   * active one, in one transaction. Returns the new kid and the retired kid (null if there was none).
+   */
+  rotate(orgId: string, options: { readonly alg: SigningAlg; readonly publishForSeconds: number }): Promise<{ kid: string; retiredKid: string | null }>;
+}
+
+export interface SigningKeyServiceOptions {
+  /** See DEFAULT_SIGNING_KEY_CACHE_TTL_MS (60_000). */
+  readonly cacheTtlMs?: number;
+}
+
+export function isSigningAlg(value: unknown): value is SigningAlg {
+  return typeof value === 'string' && (SIGNING_ALGS as readonly string[]).includes(value);
+}
+
+/** Binds a sealed private key to its organization and kid: copied into another row, it fails to open. */
+export function signingKeyAssociatedData(orgId: string, kid: string): string {
+  return `signing_key:${orgId}:${kid}`;
+}
+
+export const listSigningKeys = repository.listSigningKeys;
+
+/** A published key, ready to verify with. */
+interface PublishedKey {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly jwk: Readonly<Record<string, unknown>>;
+  readonly publicKey: CryptoKey;
+  readonly createdAt: number;
+  /** null while active. */
+  readonly publishUntil: number | null;
+}
+
+/** An active key, ready to sign with. */
+interface ActiveKey {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly privateKey: CryptoKey;
+}
+
+/**
+ * One per process. Keys are unsealed and imported once per organization and cache period, so
+ * signing never touches the store once an organization's keys are loaded.
+ */
+export function createSigningKeyService(db: Db, sealer: Sealer, clock: Clock, options: SigningKeyServiceOptions = {}): SigningKeyService {
+  const cacheTtlMs = options.cacheTtlMs ?? DEFAULT_SIGNING_KEY_CACHE_TTL_MS;
+  const cache = new Map<string, { readonly loadedAt: number; readonly keys: Promise<OrgSigningKeys> }>();
+
+  function load(orgId: string): Promise<OrgSigningKeys> {
+    const entry = { loadedAt: clock(), keys: loadKeyring(orgId) };
+    cache.set(orgId, entry);
+    // A failed load is not kept: the next caller tries again.
+    entry.keys.catch(() => {
+      if (cache.get(orgId) === entry) cache.delete(orgId);
+    });
+    return entry.keys;
+  }
+
+  function forOrg(orgId: string): Promise<OrgSigningKeys> {
+    const entry = cache.get(orgId);
+    const age = entry === undefined ? Infinity : clock() - entry.loadedAt;
+    return entry !== undefined && age >= 0 && age < cacheTtlMs ? entry.keys : load(orgId);
+  }
+
+  /** A token names a kid we do not know: perhaps another process rotated since we loaded. */
+  function reloadForUnknownKid(orgId: string): Promise<OrgSigningKeys> | undefined {
+    const entry = cache.get(orgId);
+    if (entry !== undefined && clock() - entry.loadedAt < UNKNOWN_KID_RELOAD_INTERVAL_MS) return undefined;
+    return load(orgId);
+  }
+
+  /** The active key of `alg`, created if the organization has none; safe against concurrent creators. */
+  async function ensureActiveKey(orgId: string, alg: SigningAlg): Promise<StoredSigningKey> {
+    const existing = await repository.findActiveKey(db, orgId, alg);
+    if (existing !== undefined) return existing;
+    const candidate = await generateSigningKey(sealer, orgId, alg, clock());
+    return serializable(db, async (trx) => {
+      const raced = await repository.findActiveKey(trx, orgId, alg);
+      if (raced !== undefined) return raced;
+      await repository.insertSigningKey(trx, candidate);
+      return candidate;
+    });
+  }
+
+  async function loadKeyring(orgId: string): Promise<OrgSigningKeys> {
+    let stored = await repository.findPublishedKeys(db, orgId, clock());
+    if (!stored.some((key) => key.alg === DEFAULT_SIGNING_ALG && key.retiredAt === null)) {
+      await ensureActiveKey(orgId, DEFAULT_SIGNING_ALG);
+      stored = await repository.findPublishedKeys(db, orgId, clock());
+    }
+    const published = await Promise.all(stored.map(importPublishedKey));
+    const active = new Map<SigningAlg, ActiveKey>();
+    // Newest first: should a race ever leave two active keys of one alg, the newest signs.
+    for (const key of stored) {
+      if (key.retiredAt === null && !active.has(key.alg)) active.set(key.alg, await importActiveKey(sealer, key));
+    }
+    return keyring(orgId, published, active);
+  }
+
+  function keyring(orgId: string, published: readonly PublishedKey[], active: Map<SigningAlg, ActiveKey>): OrgSigningKeys {
+    const byKid = new Map(published.map((key) => [key.kid, key]));
+    const creating = new Map<SigningAlg, Promise<ActiveKey>>();
+    let jwks: { readonly keys: readonly Record<string, unknown>[] } | undefined;
+    let jwksChangesAt = Infinity;
+
+    const isPublished = (key: PublishedKey, now: number): boolean => key.publishUntil === null || key.publishUntil > now;
+
+    function activeKey(alg: SigningAlg): Promise<ActiveKey> {
+      const ready = active.get(alg);
+      if (ready !== undefined) return Promise.resolve(ready);
+      let pending = creating.get(alg);
+      if (pending === undefined) {
+        pending = (async () => {
+          const stored = await ensureActiveKey(orgId, alg);
+          const [publishedKey, activeKey] = await Promise.all([importPublishedKey(stored), importActiveKey(sealer, stored)]);
+          byKid.set(publishedKey.kid, publishedKey);
+          active.set(alg, activeKey);
+          jwks = undefined;
+          return activeKey;
+        })();
+        creating.set(alg, pending);
+        const forget = (): void => void creating.delete(alg);
+        pending.then(forget, forget);
+      }
+      return pending;
+    }
+
+    return {
+      async sign(payload, { alg, typ = 'JWT' }) {
+        if (!isSigningAlg(alg)) throw new TypeError(`cannot sign with '${String(alg)}'`);
+        const key = await activeKey(alg);
+        return new SignJWT(payload as JWTPayload).setProtectedHeader({ alg, kid: key.kid, typ }).sign(key.privateKey);
+      },
+
+      async verify(jwt, verifyOptions = {}) {
+        const header = readHeader(jwt);
+        const key = byKid.get(header.kid);
+        if (key === undefined || key.alg !== header.alg || !isPublished(key, clock())) {
+          const reloaded = key === undefined ? reloadForUnknownKid(orgId) : undefined;
+          if (reloaded !== undefined) return (await reloaded).verify(jwt, verifyOptions);
+          throw new InvalidSignedTokenError(`no published ${header.alg} key '${header.kid}' in this organization`);
+        }
+        return verifyWithKey(jwt, key, verifyOptions, clock());
+      },
+
+      get jwks() {
+        const now = clock();
+        if (jwks === undefined || now >= jwksChangesAt) {
+          // Newest first, the same in every process.
+          const keys = [...byKid.values()].filter((key) => isPublished(key, now)).sort(newestFirst);
+          jwks = Object.freeze({ keys: Object.freeze(keys.map((key) => key.jwk)) });
+          jwksChangesAt = Math.min(Infinity, ...keys.map((key) => key.publishUntil ?? Infinity));
+        }
+        return jwks;
+      },
+    };
+  }
+
+  return {
+    forOrg,
+
+    async rotate(orgId, { alg, publishForSeconds }) {
+      if (!isSigningAlg(alg)) throw new InvalidInputError('alg', `must be one of ${SIGNING_ALGS.join(', ')}`);
+      if (!Number.isSafeInteger(publishForSeconds) || publishForSeconds < 0) {
+        throw new InvalidInputError('publish_for_seconds', 'must be a whole number of seconds, 0 or more');
+      }
+      const current = await repository.findActiveKey(db, orgId, alg);
+      // Fails (UnsealError) before anything is written when the configured root key is not the one
+      // that sealed this organization's keys: a rotation would leave keys the server cannot open.
+      if (current !== undefined) await importActiveKey(sealer, current);
+      const now = clock();
+      const successor = await generateSigningKey(sealer, orgId, alg, now);
+      const retiredKid = await serializable(db, async (trx) => {
+        const retired = await repository.retireActiveKey(trx, orgId, alg, { retiredAt: now, publishUntil: now + publishForSeconds * 1000 });
+        await repository.insertSigningKey(trx, successor);
+        return retired;
+      });
+      cache.delete(orgId);
+      return { kid: successor.kid, retiredKid };
+    },
+  };
+}
+
+/**
+ * Runs `work` in a SERIALIZABLE transaction, again when PostgreSQL reports a serialization
+ * failure. "No active key yet, so insert one" by two processes at once is the classic write skew:
+ * PostgreSQL's SSI aborts one of them, whose retry then finds the other's key; SQLite serializes
+ * writers with BEGIN IMMEDIATE. Nothing is retried inside a failed transaction.
+ */
+async function serializable<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().setIsolationLevel('serializable').execute(work);
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= TRANSACTION_ATTEMPTS || typeof code !== 'string' || !RETRYABLE_SQLSTATES.has(code)) throw error;
+    }
+  }
+}
+
+/** A fresh key pair: the public JWK in clear, the private JWK sealed to this organization and kid. */
+async function generateSigningKey(sealer: Sealer, orgId: string, alg: SigningAlg, now: number): Promise<StoredSigningKey> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = randomBase64url(12);
+  const publicJwk = publicMembers(await exportJWK(publicKey), kid, alg);
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg };
+  return {
+    orgId,
+    kid,
+    alg,
+    publicJwk: JSON.stringify(publicJwk),
+    privateJwkSealed: sealer.seal(JSON.stringify(privateJwk), signingKeyAssociatedData(orgId, kid)),
+    createdAt: now,
+    retiredAt: null,
+    publishUntil: null,
+  };
+}
+
+/** Only the public members of an EC or RSA JWK (RFC 7518 §6.2.1, §6.3.1), named. Never `d`, `p`, `q`, `dp`, `dq`, `qi`. */
+function publicMembers(jwk: JWK, kid: string, alg: SigningAlg): Record<string, unknown> {
+  const members = jwk.kty === 'EC' ? { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: jwk.kty, n: jwk.n, e: jwk.e };
+  return { ...members, kid, alg, use: 'sig' };
+}
+
+async function importPublishedKey(key: StoredSigningKey): Promise<PublishedKey> {
+  const stored = JSON.parse(key.publicJwk) as JWK;
+  const jwk = Object.freeze(publicMembers(stored, key.kid, key.alg));
+  const publicKey = asCryptoKey(await importJWK(jwk as JWK, key.alg));
+  return { kid: key.kid, alg: key.alg, jwk, publicKey, createdAt: key.createdAt, publishUntil: key.publishUntil };
+}
+
+async function importActiveKey(sealer: Sealer, key: StoredSigningKey): Promise<ActiveKey> {
+  const plaintext = sealer.open(key.privateJwkSealed, signingKeyAssociatedData(key.orgId, key.kid));
+  try {
+    const jwk = JSON.parse(plaintext.toString('utf8')) as JWK;
+    return { kid: key.kid, alg: key.alg, privateKey: asCryptoKey(await importJWK(jwk, key.alg, { extractable: false })) };
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+function newestFirst(a: PublishedKey, b: PublishedKey): number {
+  return b.createdAt - a.createdAt || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0);
+}
+
+function asCryptoKey(key: CryptoKey | Uint8Array): CryptoKey {
+  if (key instanceof Uint8Array) throw new TypeError('a signing key must be asymmetric');
+  return key;
+}
+
+function readHeader(jwt: unknown): { readonly alg: SigningAlg; readonly kid: string } {
+  if (typeof jwt !== 'string' || jwt.split('.').length !== 3) throw new InvalidSignedTokenError('not a compact JWS');
+  let header;
+  try {
+    header = decodeProtectedHeader(jwt);
+  } catch {
+    throw new InvalidSignedTokenError('the JWS header is not a JSON object');
+  }
+  // Only what we sign with: never `none`, never an HMAC keyed with a public key (RFC 8725 §2.1, §3.1).
+  if (!isSigningAlg(header.alg)) throw new InvalidSignedTokenError(`alg '${String(header.alg)}' is not accepted`);
+  if (typeof header.kid !== 'string') throw new InvalidSignedTokenError('the JWS header names no kid');
+  return { alg: header.alg, kid: header.kid };
+}
+
+async function verifyWithKey(
+  jwt: string,
+  key: PublishedKey,
+  options: { readonly allowExpired?: boolean; readonly issuer?: string; readonly audience?: string },
+  now: number,
+): Promise<Record<string, unknown>> {
+  const check = (at: number) =>
+    jwtVerify(jwt, key.publicKey, { algorithms: [key.alg], issuer: options.issuer, audience: options.audience, currentDate: new Date(at) });
+  try {
+    return (await check(now)).payload;
+  } catch (error) {
+    if (options.allowExpired === true && error instanceof errors.JWTExpired && error.claim === 'exp' && typeof error.payload.exp === 'number') {
+      // An expired id_token_hint is still a hint (OIDC RP-Initiated Logout 1.0 §2): check everything
+      // else as of the last second it was valid.
+      try {
+        return (await check((error.payload.exp - 1) * 1000)).payload;
+      } catch (again) {
+        throw new InvalidSignedTokenError(reason(again), { cause: again });
+      }
+    }
+    throw new InvalidSignedTokenError(reason(error), { cause: error });
+  }
+}
+
+function reason(error: unknown): string {
+  return error instanceof errors.JOSEError ? error.message : 'the token could not be verified';
+}

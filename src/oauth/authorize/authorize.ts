@@ -1,0 +1,190 @@
+import { findConstituent } from '../../accounts/constituents.ts';
+import { findClient, type Client } from '../../clients/clients.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { randomBase64url } from '../../lib/random.ts';
+import { hashSecret } from '../../lib/secrets.ts';
+import { splitScope } from '../../lib/scope.ts';
+import type { OrgContext } from '../context.ts';
+import { AccessDenied, ConsentRequired, LoginRequired, type OAuthError } from '../errors.ts';
+import type { RawParams } from '../params.ts';
+import type { SsoSession } from '../sessions/sso-sessions.ts';
+import {
+  deleteInteraction,
+  findConsentGrant,
+  findInteraction,
+  insertInteraction,
+  setInteractionAccount,
+  upsertConsentGrant,
+} from '../sessions/sessions.repository.ts';
+import { insertCode } from '../tokens/tokens.repository.ts';
+import { validateAuthorizationRequest, type AuthorizationRequest, type ResponseTarget } from './request.ts';
+
+/** How long a constituent has to sign in and consent before the request must start again. */
+const INTERACTION_TTL_MS = 30 * 60 * 1000;
+
+export type AuthorizeOutcome =
+  | { readonly kind: 'code'; readonly target: ResponseTarget; readonly code: string }
+  | { readonly kind: 'error'; readonly target: ResponseTarget; readonly error: OAuthError }
+  | { readonly kind: 'login'; readonly interactionId: string }
+  | { readonly kind: 'consent'; readonly interactionId: string };
+
+/** An authorization request waiting for the constituent, as loaded for the sign-in and consent pages. */
+export interface Interaction {
+  readonly id: string;
+  readonly client: Client;
+  readonly request: AuthorizationRequest;
+  readonly csrfToken: string;
+  /** The constituent this interaction is for, once signed in (or taken from a live session). */
+  readonly accountId: string | null;
+}
+
+/**
+ * The authorization endpoint: validate, then decide with the browser's SSO session.
+ * `bindingHash` is the SHA-256 of the browser-binding cookie that interactions are tied to.
+ */
+export async function startAuthorization(ctx: OrgContext, params: RawParams, browser: { readonly session: SsoSession | undefined; readonly bindingHash: string }): Promise<AuthorizeOutcome> {
+  const { client, request } = await validateAuthorizationRequest(ctx, params);
+  const session = browser.session !== undefined && (await isActiveAccount(ctx, browser.session.accountId)) ? browser.session : undefined;
+  return decide(ctx, client, request, { session, bindingHash: browser.bindingHash, interaction: null });
+}
+
+/** The interaction `id`, if it exists in this org, has not expired and belongs to this browser. */
+export async function loadInteraction(ctx: OrgContext, id: string, bindingCookie: string | undefined): Promise<Interaction | undefined> {
+  if (bindingCookie === undefined || id.length > 64) return undefined;
+  const row = await findInteraction(ctx.db, ctx.org.id, id);
+  if (row === undefined || row.expires_at <= ctx.clock() || row.browser_binding_hash !== hashSecret(bindingCookie)) return undefined;
+  const client = await findClient(ctx.db, ctx.org.id, row.client_id);
+  if (client === undefined || client.status !== 'active') return undefined;
+  return { id: row.id, client, request: JSON.parse(row.params) as AuthorizationRequest, csrfToken: row.csrf_token, accountId: row.account_id };
+}
+
+/** After the constituent signed in on the interaction's page (and a session was started). */
+export async function continueAfterSignIn(ctx: OrgContext, interaction: Interaction, session: SsoSession, bindingHash: string): Promise<AuthorizeOutcome> {
+  await setInteractionAccount(ctx.db, ctx.org.id, interaction.id, session.accountId, session.authTime);
+  return decide(ctx, interaction.client, interaction.request, { session, bindingHash, interaction: { ...interaction, accountId: session.accountId } });
+}
+
+/**
+ * After Allow or Deny on the consent page. The browser's session must still be the constituent's
+ * the interaction is for; otherwise the constituent signs in again.
+ */
+export async function continueAfterConsent(
+  ctx: OrgContext,
+  interaction: Interaction,
+  session: SsoSession | undefined,
+  decision: { readonly allow: boolean; readonly bindingHash: string },
+): Promise<AuthorizeOutcome> {
+  const target = targetOf(interaction.request);
+  if (!decision.allow) {
+    await deleteInteraction(ctx.db, ctx.org.id, interaction.id);
+    return { kind: 'error', target, error: new AccessDenied('The user denied access to your application.') };
+  }
+  if (session === undefined || session.accountId !== interaction.accountId) return { kind: 'login', interactionId: interaction.id };
+  const now = ctx.clock();
+  const existing = await findConsentGrant(ctx.db, ctx.org.id, session.accountId, interaction.client.clientId);
+  const scope = [...new Set([...splitScope(existing?.scope), ...interaction.request.scope])];
+  await upsertConsentGrant(ctx.db, {
+    org_id: ctx.org.id,
+    account_id: session.accountId,
+    client_id: interaction.client.clientId,
+    scope: scope.join(' '),
+    created_at: now,
+    updated_at: now,
+  });
+  return decide(ctx, interaction.client, interaction.request, { session, bindingHash: decision.bindingHash, interaction, consented: true });
+}
+
+interface DecisionState {
+  readonly session: SsoSession | undefined;
+  readonly bindingHash: string;
+  /** The interaction this decision continues; its accountId says sign-in already happened in it. */
+  readonly interaction: Interaction | null;
+  readonly consented?: boolean;
+}
+
+/**
+ * OpenID Connect Core §3.1.2.3-4: sign in when there is no session, when prompt=login, or when
+ * the last sign-in is older than max_age; ask consent when the client requires it and the
+ * constituent has not allowed every requested scope before (or prompt=consent); prompt=none
+ * turns either need into an error instead of a page.
+ */
+async function decide(ctx: OrgContext, client: Client, request: AuthorizationRequest, state: DecisionState): Promise<AuthorizeOutcome> {
+  const target = targetOf(request);
+  const prompt = new Set(request.prompt);
+  const signedInHere = state.interaction?.accountId != null && state.session?.accountId === state.interaction.accountId;
+  const session = state.session;
+  const tooOld = session !== undefined && request.maxAgeSeconds !== null && ctx.clock() - session.authTime > request.maxAgeSeconds * 1000;
+  if (session === undefined || (!signedInHere && (prompt.has('login') || tooOld))) {
+    if (prompt.has('none')) return { kind: 'error', target, error: new LoginRequired('The user must sign in.') };
+    return { kind: 'login', interactionId: await interactionFor(ctx, request, state, null) };
+  }
+
+  if (client.consentRequired && state.consented !== true) {
+    const granted = new Set(splitScope((await findConsentGrant(ctx.db, ctx.org.id, session.accountId, client.clientId))?.scope));
+    const missing = request.scope.filter((s) => !granted.has(s));
+    if (missing.length > 0 || prompt.has('consent')) {
+      if (prompt.has('none')) return { kind: 'error', target, error: new ConsentRequired('The user must consent.') };
+      return { kind: 'consent', interactionId: await interactionFor(ctx, request, state, session) };
+    }
+  }
+
+  const code = await inTransaction(ctx.db, async (trx) => {
+    if (state.interaction !== null && !(await deleteInteraction(trx, ctx.org.id, state.interaction.id))) return undefined;
+    return issueCode(ctx, trx, client, request, session);
+  });
+  // The interaction was completed by a concurrent request (a double submit): this one gets nothing.
+  if (code === undefined) return { kind: 'error', target, error: new AccessDenied('This sign-in was already completed.') };
+  return { kind: 'code', target, code };
+}
+
+async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, state: DecisionState, session: SsoSession | null): Promise<string> {
+  if (state.interaction !== null) return state.interaction.id;
+  const id = randomBase64url(16);
+  const now = ctx.clock();
+  await insertInteraction(ctx.db, {
+    id,
+    org_id: ctx.org.id,
+    client_id: request.clientId,
+    params: JSON.stringify(request),
+    browser_binding_hash: state.bindingHash,
+    csrf_token: randomBase64url(24),
+    account_id: session?.accountId ?? null,
+    auth_time: session?.authTime ?? null,
+    created_at: now,
+    expires_at: now + INTERACTION_TTL_MS,
+  });
+  return id;
+}
+
+/** A single-use code bound to client, redirect URI, PKCE challenge and the sign-in behind it. */
+async function issueCode(ctx: OrgContext, db: Parameters<typeof insertCode>[0], client: Client, request: AuthorizationRequest, session: SsoSession): Promise<string> {
+  const code = randomBase64url(32);
+  const now = ctx.clock();
+  const ttlSeconds = client.codeTtlSeconds ?? ctx.org.settings.codeTtlSeconds;
+  await insertCode(db, {
+    code_hash: hashSecret(code),
+    org_id: ctx.org.id,
+    client_id: client.clientId,
+    account_id: session.accountId,
+    family_id: randomBase64url(16),
+    redirect_uri: request.redirectUri,
+    scope: request.scope.join(' '),
+    nonce: request.nonce,
+    code_challenge: request.codeChallenge,
+    code_challenge_method: request.codeChallenge === null ? null : 'S256',
+    auth_time: session.authTime,
+    session_id: session.id,
+    created_at: now,
+    expires_at: now + ttlSeconds * 1000,
+    consumed_at: null,
+  });
+  return code;
+}
+
+export function targetOf(request: AuthorizationRequest): ResponseTarget {
+  return { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state };
+}
+
+async function isActiveAccount(ctx: OrgContext, accountId: string): Promise<boolean> {
+  return (await findConstituent(ctx.db, ctx.org.id, accountId))?.status === 'active';
+}

@@ -1,0 +1,233 @@
+import { findClient, type Client } from '../../clients/clients.ts';
+import { isLoopbackHost } from '../../clients/redirect-uris.ts';
+import { isSubset, isValidScopeToken, splitScope } from '../../lib/scope.ts';
+import type { OrgContext } from '../context.ts';
+import {
+  InvalidRequest,
+  InvalidScope,
+  OAuthError,
+  RegistrationNotSupported,
+  RequestNotSupported,
+  RequestUriNotSupported,
+  UnauthorizedClient,
+  UnsupportedResponseType,
+} from '../errors.ts';
+import { param, type RawParams } from '../params.ts';
+import { isValidCodeChallenge } from '../pkce.ts';
+
+export type ResponseMode = 'query' | 'form_post';
+export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+
+/** An authorization request that passed every rule; what an interaction stores while the constituent signs in. */
+export interface AuthorizationRequest {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly responseMode: ResponseMode;
+  readonly scope: readonly string[];
+  readonly state: string | null;
+  readonly nonce: string | null;
+  readonly codeChallenge: string | null;
+  readonly prompt: readonly Prompt[];
+  readonly maxAgeSeconds: number | null;
+  readonly loginHint: string | null;
+}
+
+/** Where and how the answer to an authorization request goes, once the redirect URI is trusted. */
+export interface ResponseTarget {
+  readonly redirectUri: string;
+  readonly responseMode: ResponseMode;
+  readonly state: string | null;
+}
+
+/** Not sent back to the client: the client or its redirect URI could not be trusted. Shown as a page. */
+export class UntrustedRequestError extends Error {
+  readonly title: string;
+  constructor(title: string, message: string) {
+    super(message);
+    this.title = title;
+  }
+}
+
+/** Sent back to the client's verified redirect URI (RFC 6749 §4.1.2.1). */
+export class RedirectedError extends Error {
+  readonly error: OAuthError;
+  readonly target: ResponseTarget;
+  constructor(error: OAuthError, target: ResponseTarget) {
+    super(error.description);
+    this.error = error;
+    this.target = target;
+  }
+}
+
+const MAX_STATE_LENGTH = 2048;
+const MAX_NONCE_LENGTH = 512;
+const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
+
+/**
+ * The authorization endpoint's rules, in order (RFC 6749 §4.1.1 and §3.1.2, RFC 7636, RFC 9700,
+ * OpenID Connect Core §3.1.2.1). Until the client and its redirect URI are verified, failures are
+ * pages (never a redirect to an unverified URI: RFC 9700 §4.11); after, they go back to the client.
+ */
+export async function validateAuthorizationRequest(ctx: OrgContext, params: RawParams): Promise<{ client: Client; request: AuthorizationRequest }> {
+  const client = await checkClient(ctx, params);
+  const redirectUri = checkRedirectUri(client, params);
+  // Below, the redirect URI is trusted: errors are redirected with state (and iss).
+  const state = safeParam(params, 'state') ?? null;
+  const target: ResponseTarget = { redirectUri, responseMode: checkResponseMode(params), state };
+  try {
+    checkNoRepeats(params);
+    checkState(state);
+    checkResponseType(params);
+    checkUnsupportedFeatures(params);
+    if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('This client may not use the authorization code flow.');
+    const request: AuthorizationRequest = {
+      clientId: client.clientId,
+      redirectUri,
+      responseMode: target.responseMode,
+      scope: checkScope(client, params),
+      state,
+      nonce: checkNonce(params),
+      codeChallenge: checkCodeChallenge(client, params),
+      prompt: checkPrompt(params),
+      maxAgeSeconds: checkMaxAge(params),
+      loginHint: param(params, 'login_hint')?.slice(0, 256) ?? null,
+    };
+    return { client, request };
+  } catch (error) {
+    if (error instanceof OAuthError) throw new RedirectedError(error, target);
+    throw error;
+  }
+}
+
+/** A parameter that may be repeated in a hostile request: repeats are refused later, here the first is kept. */
+function safeParam(params: RawParams, name: string): string | undefined {
+  try {
+    return param(params, name);
+  } catch {
+    return undefined;
+  }
+}
+
+async function checkClient(ctx: OrgContext, params: RawParams): Promise<Client> {
+  const clientId = safeParamOrPage(params, 'client_id');
+  if (clientId === undefined) throw new UntrustedRequestError('Missing client', 'The request does not say which application is asking (client_id is missing).');
+  const client = clientId.length > 200 ? undefined : await findClient(ctx.db, ctx.org.id, clientId);
+  if (client === undefined) throw new UntrustedRequestError('Unknown application', `No application with this client_id is registered with ${ctx.org.name}.`);
+  if (client.status === 'pending') throw new UntrustedRequestError('Application awaiting approval', `${client.name} has not been approved by ${ctx.org.name} yet, so it cannot sign anyone in.`);
+  if (client.status !== 'active') throw new UntrustedRequestError('Application unavailable', `${client.name} is not allowed to sign anyone in with ${ctx.org.name}.`);
+  return client;
+}
+
+function safeParamOrPage(params: RawParams, name: string): string | undefined {
+  try {
+    return param(params, name);
+  } catch {
+    throw new UntrustedRequestError('Invalid request', `The ${name} parameter is repeated.`);
+  }
+}
+
+/**
+ * RFC 6749 §3.1.2.3 and RFC 9700 §4.1.3: exact string comparison with a registered URI. The one
+ * exception is RFC 8252 §7.3: for a public (native) client, a loopback `http` URI may differ in
+ * its port, which the app picks at run time.
+ */
+function checkRedirectUri(client: Client, params: RawParams): string {
+  const redirectUri = safeParamOrPage(params, 'redirect_uri');
+  if (redirectUri === undefined) throw new UntrustedRequestError('Missing redirect URI', 'The request has no redirect_uri, so there is nowhere safe to send the answer.');
+  if (client.redirectUris.includes(redirectUri)) return redirectUri;
+  if (client.clientType === 'public' && client.redirectUris.some((registered) => sameExceptLoopbackPort(registered, redirectUri))) return redirectUri;
+  throw new UntrustedRequestError('Invalid redirect URI', 'The redirect_uri is not registered for this application. Check the application\'s settings.');
+}
+
+function sameExceptLoopbackPort(registered: string, presented: string): boolean {
+  let a: URL;
+  let b: URL;
+  try {
+    a = new URL(registered);
+    b = new URL(presented);
+  } catch {
+    return false;
+  }
+  if (a.protocol !== 'http:' || b.protocol !== 'http:' || !isLoopbackHost(a.hostname) || a.hostname !== b.hostname) return false;
+  a.port = '';
+  b.port = '';
+  return a.href === b.href && !presented.includes('#');
+}
+
+function checkResponseMode(params: RawParams): ResponseMode {
+  const mode = safeParam(params, 'response_mode');
+  // An unsupported mode is reported through the default mode (query).
+  return mode === 'form_post' ? 'form_post' : 'query';
+}
+
+/** RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once." */
+function checkNoRepeats(params: RawParams): void {
+  for (const [name, values] of params) {
+    if (values.length > 1) throw new InvalidRequest(`The ${name.slice(0, 64)} parameter is repeated.`);
+  }
+}
+
+function checkState(state: string | null): void {
+  if (state !== null && state.length > MAX_STATE_LENGTH) throw new InvalidRequest(`The state parameter is longer than ${MAX_STATE_LENGTH} characters.`);
+}
+
+function checkResponseType(params: RawParams): void {
+  const mode = param(params, 'response_mode');
+  if (mode !== undefined && mode !== 'query' && mode !== 'form_post') throw new InvalidRequest('The response_mode must be query or form_post.');
+  const responseType = param(params, 'response_type');
+  if (responseType === undefined) throw new InvalidRequest('The response_type parameter is required.');
+  if (responseType !== 'code') throw new UnsupportedResponseType('Only response_type=code is supported.');
+}
+
+function checkUnsupportedFeatures(params: RawParams): void {
+  if (param(params, 'request') !== undefined) throw new RequestNotSupported('Request objects are not supported.');
+  if (param(params, 'request_uri') !== undefined) throw new RequestUriNotSupported('The request_uri parameter is not supported.');
+  if (param(params, 'registration') !== undefined) throw new RegistrationNotSupported('The registration parameter is not supported.');
+}
+
+/** Without a scope, the constituent's identity only (`openid`) when the client may ask for it. */
+function checkScope(client: Client, params: RawParams): string[] {
+  const allowed = splitScope(client.scope);
+  const raw = param(params, 'scope');
+  const requested = raw === undefined ? allowed.filter((s) => s === 'openid') : splitScope(raw);
+  if (requested.some((s) => !isValidScopeToken(s))) throw new InvalidScope('The scope parameter is malformed.');
+  if (!isSubset(requested, allowed)) throw new InvalidScope('The requested scope is not allowed for this application.');
+  return requested;
+}
+
+function checkNonce(params: RawParams): string | null {
+  const nonce = param(params, 'nonce');
+  if (nonce !== undefined && nonce.length > MAX_NONCE_LENGTH) throw new InvalidRequest(`The nonce is longer than ${MAX_NONCE_LENGTH} characters.`);
+  return nonce ?? null;
+}
+
+/** RFC 7636 with S256 only (RFC 9700 §2.1.1); required for public clients. */
+function checkCodeChallenge(client: Client, params: RawParams): string | null {
+  const challenge = param(params, 'code_challenge');
+  const method = param(params, 'code_challenge_method');
+  if (challenge === undefined) {
+    if (method !== undefined) throw new InvalidRequest('code_challenge_method was sent without a code_challenge.');
+    if (client.clientType === 'public') throw new InvalidRequest('PKCE is required for this client: send code_challenge and code_challenge_method=S256.');
+    return null;
+  }
+  if (method !== 'S256') throw new InvalidRequest('Only code_challenge_method=S256 is supported (plain is not allowed).');
+  if (!isValidCodeChallenge(challenge)) throw new InvalidRequest('The code_challenge is malformed (RFC 7636 §4.2).');
+  return challenge;
+}
+
+function checkPrompt(params: RawParams): Prompt[] {
+  const values = splitScope(param(params, 'prompt'));
+  for (const value of values) {
+    if (!(PROMPTS as readonly string[]).includes(value)) throw new InvalidRequest(`The prompt value '${value.slice(0, 32)}' is not supported.`);
+  }
+  // OpenID Connect Core §3.1.2.1: none with any other value is an error.
+  if (values.includes('none') && values.length > 1) throw new InvalidRequest('prompt=none cannot be combined with other prompt values.');
+  return values as Prompt[];
+}
+
+function checkMaxAge(params: RawParams): number | null {
+  const raw = param(params, 'max_age');
+  if (raw === undefined) return null;
+  if (!/^\d{1,10}$/.test(raw)) throw new InvalidRequest('max_age must be a non-negative whole number of seconds.');
+  return Number(raw);
+}

@@ -1,0 +1,78 @@
+import { findClient, type Client } from '../clients/clients.ts';
+import type { Executor } from '../db/database.ts';
+import { secretMatchesHash } from '../lib/secrets.ts';
+import { InvalidClient, InvalidRequest } from './errors.ts';
+import { param, type RawParams } from './params.ts';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface AuthenticatedClient {
+  readonly client: Client;
+  readonly method: ClientAuthMethod;
+}
+
+interface BasicCredentials {
+  readonly clientId: string;
+  readonly secret: string;
+}
+
+/**
+ * RFC 6749 §2.3.1: HTTP Basic with the client id and secret each form-urlencoded first. Returns
+ * undefined without an Authorization header of the Basic scheme; throws InvalidClient when it is
+ * one but malformed.
+ */
+export function parseBasicAuthorization(header: string | undefined): BasicCredentials | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i.exec(header);
+  if (match === null) {
+    if (/^Basic\b/i.test(header)) throw new InvalidClient('Malformed Basic credentials.');
+    return undefined;
+  }
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) throw new InvalidClient('Malformed Basic credentials.');
+  try {
+    const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    if (clientId === '') throw new InvalidClient('Malformed Basic credentials.');
+    return { clientId, secret };
+  } catch (error) {
+    if (error instanceof InvalidClient) throw error;
+    throw new InvalidClient('Malformed Basic credentials.');
+  }
+}
+
+/**
+ * Authenticates the client of a token, introspection or revocation request (RFC 6749 §2.3,
+ * §3.2.1). Exactly one method: Basic, secret in the body, or none (a public client naming
+ * itself). Every failure is `invalid_client` with the same description, whatever failed.
+ */
+export async function authenticateClient(db: Executor, orgId: string, authorization: string | undefined, body: RawParams): Promise<AuthenticatedClient> {
+  const basic = parseBasicAuthorization(authorization);
+  const bodyClientId = param(body, 'client_id');
+  const bodySecret = param(body, 'client_secret');
+  if (basic !== undefined && bodySecret !== undefined) {
+    // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
+    throw new InvalidRequest('Use one client authentication method, not both Basic and client_secret.');
+  }
+  if (basic !== undefined && bodyClientId !== undefined && bodyClientId !== basic.clientId) {
+    throw new InvalidRequest('The client_id does not match the authenticated client.');
+  }
+
+  const clientId = basic?.clientId ?? bodyClientId;
+  if (clientId === undefined) throw new InvalidClient('Client authentication failed.', 'no client identified');
+  const client = await findClient(db, orgId, clientId);
+  if (client === undefined || client.status !== 'active') {
+    throw new InvalidClient('Client authentication failed.', client === undefined ? 'unknown client' : `client is ${client.status}`);
+  }
+
+  const secret = basic?.secret ?? bodySecret;
+  if (client.clientType === 'public') {
+    if (secret !== undefined && secret !== '') throw new InvalidClient('Client authentication failed.', 'public client presented a secret');
+    return { client, method: 'none' };
+  }
+  if (secret === undefined || client.secretHash === null || !secretMatchesHash(secret, client.secretHash)) {
+    throw new InvalidClient('Client authentication failed.', secret === undefined ? 'confidential client without a secret' : 'wrong secret');
+  }
+  return { client, method: basic !== undefined ? 'client_secret_basic' : 'client_secret_post' };
+}

@@ -1,0 +1,15 @@
+import type { Db } from '../db/database.ts';
+import type { OrgSigningKeys } from '../keys/signing-keys.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Organization } from '../orgs/orgs.ts';
+
+/** What every protocol operation of one organization works with. */
+export interface OrgContext {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly org: Organization;
+  /** `PUBLIC_URL/o/<slug>`. */
+  readonly issuer: string;
+  /** The org's signing keys, loaded (and cached) only by operations that sign or verify. */
+  signingKeys(): Promise<OrgSigningKeys>;
+}

@@ -1,0 +1,104 @@
+/**
+ * The closed vocabulary of protocol errors: one class per error code of RFC 6749 §4.1.2.1 and
+ * §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and OpenID Connect Core §3.1.2.6. Each carries the HTTP
+ * status it answers with, a description safe to send, and an internal `detail` that is logged,
+ * never sent. Call sites throw these classes, never string literals.
+ */
+export abstract class OAuthError extends Error {
+  abstract readonly error: string;
+  readonly status: number = 400;
+  /** Sent as `error_description`: plain, safe, never echoes secrets. */
+  readonly description: string;
+  /** Logged only. */
+  readonly detail: string | undefined;
+
+  constructor(description: string, detail?: string) {
+    super(description);
+    this.description = description;
+    this.detail = detail;
+  }
+}
+
+export class InvalidRequest extends OAuthError {
+  readonly error = 'invalid_request';
+}
+
+/** RFC 6749 §5.2: client authentication failed. Answered 401 with WWW-Authenticate. */
+export class InvalidClient extends OAuthError {
+  readonly error = 'invalid_client';
+  override readonly status: number = 401;
+}
+
+export class InvalidGrant extends OAuthError {
+  readonly error = 'invalid_grant';
+}
+
+export class UnauthorizedClient extends OAuthError {
+  readonly error = 'unauthorized_client';
+}
+
+export class UnsupportedGrantType extends OAuthError {
+  readonly error = 'unsupported_grant_type';
+}
+
+export class UnsupportedResponseType extends OAuthError {
+  readonly error = 'unsupported_response_type';
+}
+
+export class InvalidScope extends OAuthError {
+  readonly error = 'invalid_scope';
+}
+
+export class AccessDenied extends OAuthError {
+  readonly error = 'access_denied';
+}
+
+export class ServerError extends OAuthError {
+  readonly error = 'server_error';
+  override readonly status: number = 500;
+}
+
+/** RFC 6750 §3.1: the access token is missing, expired, revoked or malformed. */
+export class InvalidToken extends OAuthError {
+  readonly error = 'invalid_token';
+  override readonly status: number = 401;
+}
+
+/** RFC 6750 §3.1: the token is valid but lacks the scope the resource needs. */
+export class InsufficientScope extends OAuthError {
+  readonly error = 'insufficient_scope';
+  override readonly status: number = 403;
+}
+
+/** RFC 7009 §2.2.1. */
+export class UnsupportedTokenType extends OAuthError {
+  readonly error = 'unsupported_token_type';
+}
+
+/** OpenID Connect Core §3.1.2.6: prompt=none, but the constituent must sign in. */
+export class LoginRequired extends OAuthError {
+  readonly error = 'login_required';
+}
+
+/** OpenID Connect Core §3.1.2.6: prompt=none, but the constituent must consent. */
+export class ConsentRequired extends OAuthError {
+  readonly error = 'consent_required';
+}
+
+/** OpenID Connect Core §3.1.2.6: the `request` parameter (request objects) is not supported. */
+export class RequestNotSupported extends OAuthError {
+  readonly error = 'request_not_supported';
+}
+
+export class RequestUriNotSupported extends OAuthError {
+  readonly error = 'request_uri_not_supported';
+}
+
+export class RegistrationNotSupported extends OAuthError {
+  readonly error = 'registration_not_supported';
+}
+
+/** The JSON body of an error response (RFC 6749 §5.2). */
+export function errorBody(error: OAuthError): { error: string; error_description: string } {
+  return { error: error.error, error_description: error.description };
+}

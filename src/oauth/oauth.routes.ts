@@ -1,0 +1,162 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { readForm } from '../http/forms.ts';
+import { authenticateClient } from './client-auth.ts';
+import type { OrgContext } from './context.ts';
+import { discoveryDocument } from './discovery/discovery.ts';
+import { OAUTH_PATHS } from './endpoints.ts';
+import { InvalidClient, InvalidRequest, InvalidToken, OAuthError, ServerError, errorBody } from './errors.ts';
+import { introspect } from './introspection/introspection.ts';
+import { param, requiredParam, type RawParams } from './params.ts';
+import { revoke } from './revocation/revocation.ts';
+import { handleTokenRequest } from './token/token.ts';
+import { userinfo } from './userinfo/userinfo.ts';
+
+/**
+ * The JSON protocol endpoints of one organization (registered under `/o/:slug`): discovery,
+ * JWKS, token, userinfo, introspection, revocation. Each parses its input, calls one domain
+ * function and renders; every error goes through `sendOAuthError`.
+ */
+export function registerOAuthRoutes(scope: FastifyInstance): void {
+  scope.setErrorHandler((error: FastifyError, request, reply) => sendOAuthError(request, reply, asOAuthError(error)));
+
+  scope.get(OAUTH_PATHS.openidConfiguration, async (request, reply) => sendDiscovery(request.org, reply));
+  scope.get(OAUTH_PATHS.jwks, async (request, reply) => {
+    const keys = await request.org.signingKeys();
+    return reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*').send(keys.jwks);
+  });
+
+  allowCors(scope, [OAUTH_PATHS.token, OAUTH_PATHS.userinfo, OAUTH_PATHS.revocation, OAUTH_PATHS.introspection]);
+
+  scope.post(OAUTH_PATHS.token, async (request, reply) => {
+    const body = await readForm(request);
+    const response = await handleTokenRequest(request.org, request.headers.authorization, body);
+    return noStore(reply).header('access-control-allow-origin', '*').send(response);
+  });
+
+  const handleUserinfo = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const body = request.method === 'POST' ? await readForm(request) : new Map<string, string[]>();
+    const claims = await userinfo(request.org, bearerToken(request, body));
+    return noStore(reply).header('access-control-allow-origin', '*').send(claims);
+  };
+  scope.get(OAUTH_PATHS.userinfo, handleUserinfo);
+  scope.post(OAUTH_PATHS.userinfo, handleUserinfo);
+  // Neos's "profile endpoint": the same claims, by the name its integrations know.
+  scope.get('/profile', handleUserinfo);
+
+  scope.post(OAUTH_PATHS.introspection, async (request, reply) => {
+    const body = await readForm(request);
+    const { client, method } = await authenticateClient(request.org.db, request.org.org.id, request.headers.authorization, body);
+    // RFC 7662 §2.1: the endpoint requires authentication; a public client has none to give.
+    if (method === 'none') throw new InvalidClient('Introspection needs client authentication.', 'public client at introspection');
+    const response = await introspect(request.org, client, requiredParam(body, 'token'), param(body, 'token_type_hint'));
+    return noStore(reply).send(response);
+  });
+
+  scope.post(OAUTH_PATHS.revocation, async (request, reply) => {
+    const body = await readForm(request);
+    const { client } = await authenticateClient(request.org.db, request.org.org.id, request.headers.authorization, body);
+    await revoke(request.org, client, requiredParam(body, 'token'));
+    // RFC 7009 §2.2: 200 whether or not the token existed.
+    return noStore(reply).header('access-control-allow-origin', '*').send();
+  });
+}
+
+/** `PUBLIC_URL/.well-known/oauth-authorization-server/o/<slug>` (RFC 8414 §3.1 path insertion). */
+export function registerAuthorizationServerMetadata(app: FastifyInstance, resolve: (slug: string) => Promise<OrgContext | undefined>): void {
+  app.get<{ Params: { slug: string } }>('/.well-known/oauth-authorization-server/o/:slug', async (request, reply) => {
+    const ctx = await resolve(request.params.slug);
+    if (ctx === undefined) return reply.code(404).send({ error: 'not_found', error_description: 'There is no organization at this address.' });
+    return sendDiscovery(ctx, reply);
+  });
+}
+
+// Serialized once per organization version and issuer: discovery is answered from memory.
+const discoveryCache = new Map<string, { readonly version: number; readonly json: string }>();
+
+function sendDiscovery(ctx: OrgContext, reply: FastifyReply): FastifyReply {
+  const key = `${ctx.org.id} ${ctx.issuer}`;
+  let cached = discoveryCache.get(key);
+  if (cached === undefined || cached.version !== ctx.org.updatedAt) {
+    cached = { version: ctx.org.updatedAt, json: JSON.stringify(discoveryDocument(ctx.issuer, ctx.org)) };
+    discoveryCache.set(key, cached);
+  }
+  return reply
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('cache-control', 'public, max-age=300')
+    .header('access-control-allow-origin', '*')
+    .send(cached.json);
+}
+
+function noStore(reply: FastifyReply): FastifyReply {
+  // RFC 6749 §5.1: responses with tokens or credentials are never cached.
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+/** Browser apps (public clients with PKCE) call these endpoints cross-origin, without cookies. */
+function allowCors(scope: FastifyInstance, paths: readonly string[]): void {
+  for (const path of paths) {
+    scope.options(path, async (_request, reply) =>
+      reply
+        .code(204)
+        .header('access-control-allow-origin', '*')
+        .header('access-control-allow-methods', 'GET, POST')
+        .header('access-control-allow-headers', 'authorization, content-type')
+        .header('access-control-max-age', '600')
+        .send(),
+    );
+  }
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/**
+ * The access token of a resource request: the Authorization header (RFC 6750 §2.1) or a form
+ * body's access_token (§2.2), not both (§2: "MUST NOT use more than one method"). Tokens in the
+ * query string are not accepted (RFC 9700 §4.3.2).
+ */
+function bearerToken(request: FastifyRequest, body: RawParams): string {
+  const header = request.headers.authorization;
+  const fromBody = param(body, 'access_token');
+  if (header !== undefined && fromBody !== undefined) throw new InvalidRequest('Send the access token once: in the Authorization header or in the body, not both.');
+  if (fromBody !== undefined) return fromBody;
+  if (header === undefined) throw new MissingToken('An access token is required.');
+  const match = BEARER.exec(header);
+  if (match === null) throw new InvalidToken('The Authorization header is not a Bearer token.');
+  return match[1]!;
+}
+
+/** RFC 6750 §3.1: without any credentials the challenge carries no error code. */
+class MissingToken extends InvalidToken {}
+
+function asOAuthError(error: unknown): OAuthError | unknown {
+  if (error instanceof OAuthError) return error;
+  const status = (error as FastifyError).statusCode;
+  if (status === 413) return new PayloadTooLarge('The request body is too large.');
+  if (status !== undefined && status >= 400 && status < 500) return new InvalidRequest('The request is malformed or has an unsupported content type.', (error as Error).message);
+  return error;
+}
+
+class PayloadTooLarge extends InvalidRequest {
+  override readonly status: number = 413;
+}
+
+/**
+ * The one renderer of protocol errors: RFC 6749 §5.2 JSON, `no-store`, and the challenge a 401
+ * needs — Basic for client authentication (§5.2), Bearer for resource requests (RFC 6750 §3).
+ */
+function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  let oauthError: OAuthError;
+  if (error instanceof OAuthError) {
+    oauthError = error;
+    if (error.detail !== undefined) request.log.info({ error: error.error, detail: error.detail }, 'protocol error');
+  } else {
+    request.log.error({ err: error }, 'unexpected error at a protocol endpoint');
+    oauthError = new ServerError('The server met an unexpected condition.');
+  }
+  noStore(reply).code(oauthError.status).header('access-control-allow-origin', '*');
+  const realm = request.org?.issuer ?? 'gatehouse';
+  if (oauthError instanceof MissingToken) reply.header('www-authenticate', `Bearer realm="${realm}"`);
+  else if (oauthError instanceof InvalidToken) reply.header('www-authenticate', `Bearer realm="${realm}", error="invalid_token", error_description="${oauthError.description}"`);
+  else if (oauthError instanceof InvalidClient) reply.header('www-authenticate', `Basic realm="${realm}"`);
+  return reply.send(errorBody(oauthError));
+}

@@ -1,0 +1,27 @@
+import type { Client } from '../../clients/clients.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { hashSecret } from '../../lib/secrets.ts';
+import type { OrgContext } from '../context.ts';
+import { findAccessToken, findRefreshToken, revokeAccessToken, revokeFamily } from '../tokens/tokens.repository.ts';
+
+/**
+ * RFC 7009. Revoking a refresh token revokes its whole family: every refresh and access token
+ * issued from the same authorization (§2.1 "SHOULD also invalidate all access tokens based on the
+ * same authorization grant"). Unknown tokens, and tokens of other clients, are answered the same
+ * way as success (§2.2), so revocation reveals nothing; they are left untouched.
+ */
+export async function revoke(ctx: OrgContext, client: Client, token: string): Promise<void> {
+  // token_type_hint only orders a search (§2.1), and both lookups are one indexed read: it is ignored.
+  const tokenHash = hashSecret(token);
+  const now = ctx.clock();
+  await inTransaction(ctx.db, async (trx) => {
+    const refresh = await findRefreshToken(trx, ctx.org.id, tokenHash);
+    if (refresh !== undefined) {
+      if (refresh.client_id === client.clientId) await revokeFamily(trx, ctx.org.id, refresh.family_id, now);
+      return;
+    }
+    const access = await findAccessToken(trx, ctx.org.id, tokenHash);
+    // An access token goes alone; its refresh token stays (RFC 7009 §2.1 makes that optional).
+    if (access !== undefined && access.client_id === client.clientId) await revokeAccessToken(trx, ctx.org.id, tokenHash, now);
+  });
+}

@@ -1,0 +1,55 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../../db/database.ts';
+import type { AuthorizationRequestsTable, ConsentGrantsTable, SsoSessionsTable } from '../oauth.table.ts';
+
+export type SsoSessionRow = Selectable<SsoSessionsTable>;
+export type InteractionRow = Selectable<AuthorizationRequestsTable>;
+
+export async function insertSsoSession(db: Executor, row: SsoSessionsTable): Promise<void> {
+  await db.insertInto('sso_sessions').values(row).execute();
+}
+
+export async function findSsoSession(db: Executor, orgId: string, idHash: string): Promise<SsoSessionRow | undefined> {
+  return db.selectFrom('sso_sessions').selectAll().where('id_hash', '=', idHash).where('org_id', '=', orgId).executeTakeFirst();
+}
+
+export async function endSsoSession(db: Executor, orgId: string, idHash: string, now: number): Promise<void> {
+  await db.updateTable('sso_sessions').set({ ended_at: now }).where('id_hash', '=', idHash).where('org_id', '=', orgId).where('ended_at', 'is', null).execute();
+}
+
+export async function findConsentGrant(db: Executor, orgId: string, accountId: string, clientId: string): Promise<Selectable<ConsentGrantsTable> | undefined> {
+  return db
+    .selectFrom('consent_grants')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+}
+
+/** Records the scopes allowed, merged with those allowed before. */
+export async function upsertConsentGrant(db: Executor, row: ConsentGrantsTable): Promise<void> {
+  await db
+    .insertInto('consent_grants')
+    .values(row)
+    .onConflict((oc) => oc.columns(['org_id', 'account_id', 'client_id']).doUpdateSet({ scope: row.scope, updated_at: row.updated_at }))
+    .execute();
+}
+
+export async function insertInteraction(db: Executor, row: AuthorizationRequestsTable): Promise<void> {
+  await db.insertInto('authorization_requests').values(row).execute();
+}
+
+export async function findInteraction(db: Executor, orgId: string, id: string): Promise<InteractionRow | undefined> {
+  return db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+}
+
+export async function setInteractionAccount(db: Executor, orgId: string, id: string, accountId: string, authTime: number): Promise<void> {
+  await db.updateTable('authorization_requests').set({ account_id: accountId, auth_time: authTime }).where('id', '=', id).where('org_id', '=', orgId).execute();
+}
+
+/** Deletes the interaction; true when this call deleted it (so each interaction completes once). */
+export async function deleteInteraction(db: Executor, orgId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('authorization_requests').where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

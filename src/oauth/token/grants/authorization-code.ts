@@ -1,0 +1,72 @@
+import type { Client } from '../../../clients/clients.ts';
+import { inTransaction } from '../../../db/transaction.ts';
+import { hashSecret } from '../../../lib/secrets.ts';
+import { splitScope } from '../../../lib/scope.ts';
+import type { OrgContext } from '../../context.ts';
+import { InvalidGrant, InvalidRequest, type OAuthError } from '../../errors.ts';
+import { param, requiredParam, type RawParams } from '../../params.ts';
+import { checkPkce } from '../../pkce.ts';
+import { completeGrant, createFamily, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
+import { consumeCode, findCode, revokeFamily, type CodeRow } from '../../tokens/tokens.repository.ts';
+
+/**
+ * RFC 6749 §4.1.3 with RFC 7636. The code is consumed by one conditional UPDATE; every check
+ * happens after, in the same transaction, and a failed check still leaves the code consumed.
+ * A second redemption revokes every token issued from the first (RFC 6749 §4.1.2, RFC 9700
+ * §4.5.3, ASVS 5.0 10.4.2).
+ */
+export async function redeemAuthorizationCode(ctx: OrgContext, client: Client, body: RawParams): Promise<TokenResponse> {
+  const code = requiredParam(body, 'code');
+  const redirectUri = param(body, 'redirect_uri');
+  const verifier = param(body, 'code_verifier');
+  const codeHash = hashSecret(code);
+  const now = ctx.clock();
+
+  const outcome: GrantOutcome = await inTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
+    const row = await consumeCode(trx, ctx.org.id, client.clientId, codeHash, now);
+    if (row === undefined) {
+      const existing = await findCode(trx, ctx.org.id, codeHash);
+      if (existing?.consumed_at != null) {
+        await revokeFamily(trx, ctx.org.id, existing.family_id, now);
+        return { error: new InvalidGrant('The authorization code was already used.', `replay of code for family ${existing.family_id}: family revoked`) };
+      }
+      return { error: new InvalidGrant('The authorization code is invalid, expired, or was issued to another client.', existing === undefined ? 'unknown code' : 'code of another client') };
+    }
+    const problem = checkRedemption(row, { now, redirectUri, verifier });
+    if (problem !== undefined) return { error: problem };
+
+    const scope = splitScope(row.scope);
+    const user = { accountId: row.account_id, authTime: row.auth_time };
+    const familyExpiresAt = await createFamily(ctx, trx, { id: row.family_id, client, user, scope });
+    const tokens = await issueTokens(ctx, trx, {
+      client,
+      scope,
+      user,
+      familyId: row.family_id,
+      refreshExpiresAt: client.grantTypes.includes('refresh_token') ? familyExpiresAt : null,
+      idToken: { nonce: row.nonce, sessionId: row.session_id },
+    });
+    return { tokens };
+  });
+
+  return completeGrant(outcome);
+}
+
+function checkRedemption(row: CodeRow, presented: { now: number; redirectUri: string | undefined; verifier: string | undefined }): OAuthError | undefined {
+  if (row.expires_at <= presented.now) return new InvalidGrant('The authorization code is invalid, expired, or was issued to another client.', 'expired code');
+  // RFC 6749 §4.1.3: redirect_uri is required when it was in the authorization request (we always require it there).
+  if (presented.redirectUri === undefined) return new InvalidRequest('The redirect_uri parameter is required.');
+  if (presented.redirectUri !== row.redirect_uri) return new InvalidGrant('The redirect_uri does not match the authorization request.');
+  switch (checkPkce(presented.verifier, row.code_challenge)) {
+    case 'ok':
+      return undefined;
+    case 'verifier_missing':
+      return new InvalidGrant('The code_verifier parameter is required: the authorization request had a code_challenge.');
+    case 'verifier_unexpected':
+      return new InvalidGrant('A code_verifier was sent, but the authorization request had no code_challenge.');
+    case 'verifier_malformed':
+      return new InvalidGrant('The code_verifier is malformed (RFC 7636 §4.1).');
+    case 'mismatch':
+      return new InvalidGrant('The code_verifier does not match the code_challenge.');
+  }
+}

@@ -1,0 +1,23 @@
+import type { Client } from '../../../clients/clients.ts';
+import { isSubset, splitScope } from '../../../lib/scope.ts';
+import type { OrgContext } from '../../context.ts';
+import { InvalidScope } from '../../errors.ts';
+import { param, type RawParams } from '../../params.ts';
+import { completeGrant, issueTokens, type TokenResponse } from '../../tokens/issue.ts';
+
+/** Scopes about a signed-in person: meaningless for a client acting on its own behalf. */
+const USER_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
+/**
+ * RFC 6749 §4.4: a confidential client gets an access token for itself. No refresh token
+ * (§4.4.3), no ID token, no constituent. Without a scope parameter, the client's registered
+ * non-user scopes are granted.
+ */
+export async function grantClientCredentials(ctx: OrgContext, client: Client, body: RawParams): Promise<TokenResponse> {
+  const allowed = splitScope(client.scope).filter((s) => !USER_SCOPES.has(s));
+  const requested = param(body, 'scope');
+  const scope = requested === undefined ? allowed : splitScope(requested);
+  if (!isSubset(scope, allowed)) throw new InvalidScope('The requested scope is not allowed for this client.');
+  const tokens = await issueTokens(ctx, ctx.db, { client, scope, user: null, familyId: null, refreshExpiresAt: null, idToken: null });
+  return completeGrant({ tokens });
+}

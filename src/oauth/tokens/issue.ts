@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '../../clients/clients.ts';
+import type { Executor } from '../../db/database.ts';
+import { randomBase64url } from '../../lib/random.ts';
+import { hashSecret } from '../../lib/secrets.ts';
+import type { OrgContext } from '../context.ts';
+import type { OAuthError } from '../errors.ts';
+import { insertAccessToken, insertFamily, insertRefreshToken } from './tokens.repository.ts';
+
+/** The token endpoint's success body (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+  id_token?: string;
+  /** The constituent's account ID (Neon CRM's token response carries only this). */
+  account_id?: string;
+}
+
+export interface UserGrant {
+  readonly accountId: string;
+  /** auth_time of the authentication behind the grant, ms. */
+  readonly authTime: number;
+}
+
+export interface IdTokenRequest {
+  readonly nonce: string | null;
+  readonly sessionId: string | null;
+}
+
+/** Tokens written in a transaction; the ID token is signed after it commits. */
+export interface IssuedTokens {
+  readonly response: TokenResponse;
+  signIdToken(): Promise<string | undefined>;
+}
+
+/** What a grant's transaction settles: tokens, or an error to answer once it has committed. */
+export type GrantOutcome = { readonly error: OAuthError } | { readonly tokens: IssuedTokens };
+
+/**
+ * Answers a settled grant. Errors are thrown only here, after the transaction committed, so that
+ * what a failed redemption must leave behind (a consumed code, a revoked family) stays.
+ */
+export async function completeGrant(outcome: GrantOutcome): Promise<TokenResponse> {
+  if ('error' in outcome) throw outcome.error;
+  const idToken = await outcome.tokens.signIdToken();
+  return idToken === undefined ? outcome.tokens.response : { ...outcome.tokens.response, id_token: idToken };
+}
+
+/** 256 bits of randomness: far beyond guessing, and stored only as SHA-256. */
+function newOpaqueToken(): string {
+  return randomBase64url(32);
+}
+
+/** Creates the family that every token of one authorization belongs to. */
+export async function createFamily(
+  ctx: OrgContext,
+  db: Executor,
+  family: { readonly id: string; readonly client: Client; readonly user: UserGrant; readonly scope: readonly string[] },
+): Promise<number> {
+  const now = ctx.clock();
+  const expiresAt = now + ctx.org.settings.refreshTokenTtlSeconds * 1000;
+  await insertFamily(db, {
+    id: family.id,
+    org_id: ctx.org.id,
+    client_id: family.client.clientId,
+    account_id: family.user.accountId,
+    scope: family.scope.join(' '),
+    auth_time: family.user.authTime,
+    created_at: now,
+    expires_at: expiresAt,
+    revoked_at: null,
+  });
+  return expiresAt;
+}
+
+/**
+ * Issues an access token, and a refresh token and ID token when asked, writing their hashes
+ * with `db` (the caller's transaction). The ID token is signed last, outside any storage work.
+ */
+export async function issueTokens(
+  ctx: OrgContext,
+  db: Executor,
+  grant: {
+    readonly client: Client;
+    readonly scope: readonly string[];
+    readonly user: UserGrant | null;
+    readonly familyId: string | null;
+    /** When set, a refresh token is issued that expires then (the family's absolute end). */
+    readonly refreshExpiresAt: number | null;
+    /** The refresh token's scope when it differs from the access token's (a narrowed refresh keeps the grant's). */
+    readonly refreshScope?: readonly string[];
+    /** When set (and `openid` is in scope), an ID token is issued. */
+    readonly idToken: IdTokenRequest | null;
+  },
+): Promise<IssuedTokens> {
+  const now = ctx.clock();
+  const settings = ctx.org.settings;
+  const accessToken = newOpaqueToken();
+  const scope = grant.scope.join(' ');
+  await insertAccessToken(db, {
+    token_hash: hashSecret(accessToken),
+    org_id: ctx.org.id,
+    client_id: grant.client.clientId,
+    family_id: grant.familyId,
+    account_id: grant.user?.accountId ?? null,
+    scope,
+    created_at: now,
+    expires_at: now + settings.accessTokenTtlSeconds * 1000,
+    revoked_at: null,
+  });
+  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: settings.accessTokenTtlSeconds, scope };
+  if (grant.refreshExpiresAt !== null && grant.user !== null && grant.familyId !== null) {
+    const refreshToken = newOpaqueToken();
+    await insertRefreshToken(db, {
+      token_hash: hashSecret(refreshToken),
+      org_id: ctx.org.id,
+      client_id: grant.client.clientId,
+      family_id: grant.familyId,
+      account_id: grant.user.accountId,
+      scope: (grant.refreshScope ?? grant.scope).join(' '),
+      created_at: now,
+      expires_at: grant.refreshExpiresAt,
+      rotated_at: null,
+      revoked_at: null,
+    });
+    response.refresh_token = refreshToken;
+  }
+  if (grant.user !== null) response.account_id = grant.user.accountId;
+
+  const user = grant.user;
+  const idToken = grant.idToken;
+  const signIdToken = async (): Promise<string | undefined> => {
+    if (user === null || idToken === null || !grant.scope.includes('openid')) return undefined;
+    const keys = await ctx.signingKeys();
+    const nowSeconds = Math.floor(now / 1000);
+    return keys.sign(
+      {
+        iss: ctx.issuer,
+        sub: user.accountId,
+        aud: grant.client.clientId,
+        azp: grant.client.clientId,
+        iat: nowSeconds,
+        exp: nowSeconds + settings.idTokenTtlSeconds,
+        auth_time: Math.floor(user.authTime / 1000),
+        at_hash: leftHalfHash(accessToken),
+        ...(idToken.nonce === null ? {} : { nonce: idToken.nonce }),
+        ...(idToken.sessionId === null ? {} : { sid: idToken.sessionId }),
+      },
+      { alg: grant.client.idTokenSignedResponseAlg, typ: 'JWT' },
+    );
+  };
+  return { response, signIdToken };
+}
+
+/** OpenID Connect Core §3.1.3.6 at_hash: base64url of the left half of SHA-256 (ES256 and RS256 both use SHA-256). */
+function leftHalfHash(value: string): string {
+  return createHash('sha256').update(value, 'ascii').digest().subarray(0, 16).toString('base64url');
+}

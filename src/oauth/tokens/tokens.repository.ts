@@ -1,0 +1,85 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../../db/database.ts';
+import type { AccessTokensTable, AuthorizationCodesTable, RefreshTokensTable, TokenFamiliesTable } from '../oauth.table.ts';
+
+export type AccessTokenRow = Selectable<AccessTokensTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+export type CodeRow = Selectable<AuthorizationCodesTable>;
+export type FamilyRow = Selectable<TokenFamiliesTable>;
+
+export async function insertFamily(db: Executor, row: TokenFamiliesTable): Promise<void> {
+  await db.insertInto('token_families').values(row).execute();
+}
+
+export async function insertAccessToken(db: Executor, row: AccessTokensTable): Promise<void> {
+  await db.insertInto('access_tokens').values(row).execute();
+}
+
+export async function insertRefreshToken(db: Executor, row: RefreshTokensTable): Promise<void> {
+  await db.insertInto('refresh_tokens').values(row).execute();
+}
+
+export async function insertCode(db: Executor, row: AuthorizationCodesTable): Promise<void> {
+  await db.insertInto('authorization_codes').values(row).execute();
+}
+
+export async function findAccessToken(db: Executor, orgId: string, tokenHash: string): Promise<AccessTokenRow | undefined> {
+  return db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).where('org_id', '=', orgId).executeTakeFirst();
+}
+
+export async function findRefreshToken(db: Executor, orgId: string, tokenHash: string): Promise<RefreshTokenRow | undefined> {
+  return db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).where('org_id', '=', orgId).executeTakeFirst();
+}
+
+export async function findCode(db: Executor, orgId: string, codeHash: string): Promise<CodeRow | undefined> {
+  return db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).where('org_id', '=', orgId).executeTakeFirst();
+}
+
+export async function findFamily(db: Executor, orgId: string, familyId: string): Promise<FamilyRow | undefined> {
+  return db.selectFrom('token_families').selectAll().where('id', '=', familyId).where('org_id', '=', orgId).executeTakeFirst();
+}
+
+/**
+ * Marks a code used, only if it is unused and was issued to this client: one conditional UPDATE,
+ * so of any number of concurrent redemptions exactly one gets the row (RFC 6749 §4.1.2: a code
+ * is single use).
+ */
+export async function consumeCode(db: Executor, orgId: string, clientId: string, codeHash: string, now: number): Promise<CodeRow | undefined> {
+  return db
+    .updateTable('authorization_codes')
+    .set({ consumed_at: now })
+    .where('code_hash', '=', codeHash)
+    .where('org_id', '=', orgId)
+    .where('client_id', '=', clientId)
+    .where('consumed_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Marks a refresh token rotated, only if it is current (neither rotated nor revoked) and was
+ * issued to this client. One conditional UPDATE: concurrent uses of one token yield one winner.
+ */
+export async function rotateRefreshToken(db: Executor, orgId: string, clientId: string, tokenHash: string, now: number): Promise<RefreshTokenRow | undefined> {
+  return db
+    .updateTable('refresh_tokens')
+    .set({ rotated_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('org_id', '=', orgId)
+    .where('client_id', '=', clientId)
+    .where('rotated_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Revokes a family and every access and refresh token in it. Idempotent. */
+export async function revokeFamily(db: Executor, orgId: string, familyId: string, now: number): Promise<void> {
+  await db.updateTable('token_families').set({ revoked_at: now }).where('id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
+  await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
+}
+
+export async function revokeAccessToken(db: Executor, orgId: string, tokenHash: string, now: number): Promise<void> {
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('token_hash', '=', tokenHash).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
+}

@@ -1,0 +1,24 @@
+import { claimsForScopes } from '../../accounts/claims.ts';
+import { findConstituent } from '../../accounts/constituents.ts';
+import { hashSecret } from '../../lib/secrets.ts';
+import { splitScope } from '../../lib/scope.ts';
+import type { OrgContext } from '../context.ts';
+import { InvalidToken } from '../errors.ts';
+import { findAccessToken } from '../tokens/tokens.repository.ts';
+
+/**
+ * OpenID Connect Core §5.3 UserInfo, which is also Neos's profile endpoint: the claims the
+ * token's scopes release about its constituent. Two indexed reads: the token by its hash, the
+ * constituent by its key.
+ */
+export async function userinfo(ctx: OrgContext, accessToken: string): Promise<Record<string, unknown>> {
+  const token = await findAccessToken(ctx.db, ctx.org.id, hashSecret(accessToken));
+  const now = ctx.clock();
+  if (token === undefined || token.revoked_at !== null || token.expires_at <= now) {
+    throw new InvalidToken('The access token is invalid, expired or revoked.');
+  }
+  if (token.account_id === null) throw new InvalidToken('The access token does not belong to a constituent.');
+  const constituent = await findConstituent(ctx.db, ctx.org.id, token.account_id);
+  if (constituent === undefined || constituent.status !== 'active') throw new InvalidToken('The access token is invalid, expired or revoked.', 'constituent gone or disabled');
+  return claimsForScopes(constituent, splitScope(token.scope), ctx.org.settings.customScopes);
+}
