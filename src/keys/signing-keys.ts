@@ -215,7 +215,7 @@ export function createSigningKeyService(db: Db, sealer: Sealer, clock: Clock, op
         if (key === undefined || key.alg !== header.alg || !isPublished(key, clock())) {
           const reloaded = key === undefined ? reloadForUnknownKid(orgId) : undefined;
           if (reloaded !== undefined) return (await reloaded).verify(jwt, verifyOptions);
-          throw new InvalidSignedTokenError(`no published ${header.alg} key '${header.kid}' in this organization`);
+          throw new InvalidSignedTokenError(`no published ${header.alg} key '${header.kid.slice(0, 64)}' in this organization`);
         }
         return verifyWithKey(jwt, key, verifyOptions, clock());
       },
@@ -334,7 +334,7 @@ function readHeader(jwt: unknown): { readonly alg: SigningAlg; readonly kid: str
     throw new InvalidSignedTokenError('the JWS header is not a JSON object');
   }
   // Only what we sign with: never `none`, never an HMAC keyed with a public key (RFC 8725 §2.1, §3.1).
-  if (!isSigningAlg(header.alg)) throw new InvalidSignedTokenError(`alg '${String(header.alg)}' is not accepted`);
+  if (!isSigningAlg(header.alg)) throw new InvalidSignedTokenError(`alg '${String(header.alg).slice(0, 32)}' is not accepted`);
   if (typeof header.kid !== 'string') throw new InvalidSignedTokenError('the JWS header names no kid');
   return { alg: header.alg, kid: header.kid };
 }
