@@ -11,6 +11,7 @@ import {
   continueAfterConsent,
   continueAfterSignIn,
   loadInteraction,
+  scopesAwaitingConsent,
   startAuthorization,
   type AuthorizeOutcome,
   type Interaction,
@@ -94,6 +95,8 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
     const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
     if (session === undefined || session.accountId !== interaction.accountId) return redirect(reply, `${ctx.issuer}/login?interaction=${interaction.id}`);
     const constituent = await findConstituent(ctx.db, ctx.org.id, session.accountId);
+    // Scopes allowed before are not asked about again; with prompt=consent and nothing new, all are shown.
+    const asking = await scopesAwaitingConsent(ctx, session.accountId, interaction.client.clientId, interaction.request.scope);
     return sendPage(
       reply,
       renderConsentPage({
@@ -103,7 +106,7 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
         action: `${ctx.issuer}/consent`,
         interactionId: interaction.id,
         csrfToken: interaction.csrfToken,
-        scopes: describeScopes(interaction.request.scope, ctx.org.settings.customScopes),
+        scopes: describeScopes(asking.length > 0 ? asking : interaction.request.scope, ctx.org.settings.customScopes),
       }),
     );
   });

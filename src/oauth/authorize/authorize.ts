@@ -120,8 +120,7 @@ async function decide(ctx: OrgContext, client: Client, request: AuthorizationReq
   }
 
   if (client.consentRequired && state.consented !== true) {
-    const granted = new Set(splitScope((await findConsentGrant(ctx.db, ctx.org.id, session.accountId, client.clientId))?.scope));
-    const missing = request.scope.filter((s) => !granted.has(s));
+    const missing = await scopesAwaitingConsent(ctx, session.accountId, client.clientId, request.scope);
     if (missing.length > 0 || prompt.has('consent')) {
       if (prompt.has('none')) return { kind: 'error', target, error: new ConsentRequired('The user must consent.') };
       return { kind: 'consent', interactionId: await interactionFor(ctx, request, state, session) };
@@ -179,6 +178,12 @@ async function issueCode(ctx: OrgContext, db: Parameters<typeof insertCode>[0], 
     consumed_at: null,
   });
   return code;
+}
+
+/** The requested scopes the constituent has not allowed this client before: what the consent page asks about. */
+export async function scopesAwaitingConsent(ctx: OrgContext, accountId: string, clientId: string, scope: readonly string[]): Promise<string[]> {
+  const granted = new Set(splitScope((await findConsentGrant(ctx.db, ctx.org.id, accountId, clientId))?.scope));
+  return scope.filter((s) => !granted.has(s));
 }
 
 export function targetOf(request: AuthorizationRequest): ResponseTarget {

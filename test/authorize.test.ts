@@ -1,0 +1,245 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
+import { PASSWORD, seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+const REDIRECT_URI = 'https://app.example.org/callback';
+const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
+
+describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
+  let server: TestServer;
+  let seeded: SeededOrg;
+  let clientId: string;
+  let publicClientId: string;
+  let issuer: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    const db = server.store.storage.db;
+    seeded = await seedOrg(db, 'acme');
+    clientId = (await seedClient(db, seeded.org.id)).clientId;
+    publicClientId = (await seedClient(db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'com.example.app:/cb'], consentRequired: false })).clientId;
+    issuer = `${server.url}/o/acme`;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const authorizeUrl = (params: Record<string, string>) => `${issuer}/authorize?${new URLSearchParams(params)}`;
+  const base = () => ({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'openid', state: 'st-1' });
+
+  async function get(url: string, browser = new TestBrowser()) {
+    return browser.request(url);
+  }
+
+  /** The parameters of an error sent back to the redirect URI. */
+  async function redirectedError(params: Record<string, string>): Promise<URLSearchParams> {
+    const response = await get(authorizeUrl(params));
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe(REDIRECT_URI);
+    return location.searchParams;
+  }
+
+  describe('never redirects when the client or redirect URI cannot be trusted', () => {
+    it.each([
+      ['an unknown client', { client_id: 'nope' }, 'Unknown application'],
+      ['a missing client_id', { client_id: '' }, 'Missing client'],
+      ['an unregistered redirect URI', { redirect_uri: 'https://evil.example/callback' }, 'Invalid redirect URI'],
+      ['a redirect URI differing by a trailing slash', { redirect_uri: `${REDIRECT_URI}/` }, 'Invalid redirect URI'],
+      ['a redirect URI differing in case', { redirect_uri: REDIRECT_URI.toUpperCase() }, 'Invalid redirect URI'],
+      ['a missing redirect URI', { redirect_uri: '' }, 'Missing redirect URI'],
+    ])('%s gets an error page', async (_name, override, title) => {
+      const response = await get(authorizeUrl({ ...base(), ...override }));
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(response.headers.get('content-type')).toContain('text/html');
+      expect(await response.text()).toContain(title);
+    });
+
+    it('a client of another organization is unknown here', async () => {
+      const other = await seedOrg(server.store.storage.db, 'other-org');
+      const foreign = await seedClient(server.store.storage.db, other.org.id);
+      const response = await get(authorizeUrl({ ...base(), client_id: foreign.clientId }));
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('Unknown application');
+    });
+
+    it('a repeated client_id gets an error page', async () => {
+      const response = await get(`${authorizeUrl(base())}&client_id=${clientId}`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+    });
+  });
+
+  describe('redirects other errors with error, error_description, state and iss', () => {
+    it.each([
+      ['response_type=token', { response_type: 'token' }, 'unsupported_response_type'],
+      ['a missing response_type', { response_type: '' }, 'invalid_request'],
+      ['a scope the client may not ask for', { scope: 'openid admin' }, 'invalid_scope'],
+      ['PKCE plain', { code_challenge: CHALLENGE, code_challenge_method: 'plain' }, 'invalid_request'],
+      ['a code_challenge_method without a challenge', { code_challenge_method: 'S256' }, 'invalid_request'],
+      ['a malformed code_challenge', { code_challenge: 'short', code_challenge_method: 'S256' }, 'invalid_request'],
+      ['prompt=none with login', { prompt: 'none login' }, 'invalid_request'],
+      ['an unknown prompt', { prompt: 'maybe' }, 'invalid_request'],
+      ['a negative max_age', { max_age: '-1' }, 'invalid_request'],
+      ['a request object', { request: 'eyJhbGciOiJub25lIn0.e30.' }, 'request_not_supported'],
+      ['a request_uri', { request_uri: 'https://app.example.org/r' }, 'request_uri_not_supported'],
+      ['prompt=none without a session', { prompt: 'none' }, 'login_required'],
+    ])('%s → %s', async (_name, override, error) => {
+      const params = await redirectedError({ ...base(), ...override });
+      expect(params.get('error')).toBe(error);
+      expect(params.get('error_description')).toBeTruthy();
+      expect(params.get('state')).toBe('st-1');
+      expect(params.get('iss')).toBe(issuer);
+      expect(params.get('code')).toBeNull();
+    });
+
+    it('a repeated parameter is invalid_request', async () => {
+      const response = await get(`${authorizeUrl(base())}&scope=openid`);
+      const params = new URL(response.headers.get('location')!).searchParams;
+      expect(params.get('error')).toBe('invalid_request');
+      expect(params.get('error_description')).toContain('scope');
+    });
+
+    it('a public client without PKCE is invalid_request', async () => {
+      const params = await redirectedErrorFor(publicClientId, 'http://127.0.0.1/callback', {});
+      expect(params.get('error')).toBe('invalid_request');
+      expect(params.get('error_description')).toContain('PKCE');
+    });
+
+    async function redirectedErrorFor(client: string, redirectUri: string, extra: Record<string, string>) {
+      const response = await get(authorizeUrl({ response_type: 'code', client_id: client, redirect_uri: redirectUri, state: 'x', ...extra }));
+      expect(response.status).toBe(303);
+      return new URL(response.headers.get('location')!).searchParams;
+    }
+
+    it('Deny on the consent page is access_denied', async () => {
+      const callback = await signInThroughPages(new TestBrowser(), authorizeUrl(base()), server.url, { username: 'alice', password: PASSWORD, consent: 'deny' });
+      const params = new URL(callback).searchParams;
+      expect(params.get('error')).toBe('access_denied');
+      expect(params.get('state')).toBe('st-1');
+      expect(params.get('iss')).toBe(issuer);
+    });
+  });
+
+  it('accepts the same parameters by POST (form body)', async () => {
+    const browser = new TestBrowser();
+    const response = await browser.request(`${issuer}/authorize`, { form: base() });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toContain('/o/acme/login?interaction=');
+  });
+
+  it('lets a native public client use any port on its loopback redirect URI (RFC 8252 §7.3)', async () => {
+    const browser = new TestBrowser();
+    const url = authorizeUrl({ response_type: 'code', client_id: publicClientId, redirect_uri: 'http://127.0.0.1:53121/callback', code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'n1' });
+    const callback = await signInThroughPages(browser, url, server.url, { username: 'alice', password: PASSWORD });
+    expect(callback.startsWith('http://127.0.0.1:53121/callback?code=')).toBe(true);
+    // Not for another path, and not for a confidential client.
+    expect((await get(authorizeUrl({ response_type: 'code', client_id: publicClientId, redirect_uri: 'http://127.0.0.1:53121/other', code_challenge: CHALLENGE, code_challenge_method: 'S256' }))).status).toBe(400);
+  });
+
+  it('answers with response_mode=form_post as an auto-submitting form to the redirect URI', async () => {
+    const browser = new TestBrowser();
+    await signInThroughPages(browser, authorizeUrl({ ...base(), state: 'first' }), server.url, { username: 'alice', password: PASSWORD });
+    const response = await browser.request(authorizeUrl({ ...base(), response_mode: 'form_post', state: 'fp' }));
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain(`action="${REDIRECT_URI}"`);
+    expect(html).toMatch(/name="code" value="[A-Za-z0-9_-]{43}"/);
+    expect(html).toContain('name="state" value="fp"');
+    expect(response.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
+  });
+
+  describe('sessions and prompts', () => {
+    it('prompt=login asks for the password again despite a session', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl(base()), server.url, { username: 'alice', password: PASSWORD });
+      const step = await browser.follow(authorizeUrl({ ...base(), prompt: 'login' }), server.url);
+      expect(step.url).toContain('/login?interaction=');
+    });
+
+    it('prompt=none with a session and remembered consent returns a code', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl(base()), server.url, { username: 'alice', password: PASSWORD });
+      const response = await browser.request(authorizeUrl({ ...base(), prompt: 'none' }));
+      expect(new URL(response.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    });
+
+    it('prompt=none with a session but new scopes is consent_required; the consent page then lists only what is new', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl(base()), server.url, { username: 'alice', password: PASSWORD });
+      const none = await browser.request(authorizeUrl({ ...base(), scope: 'openid email', prompt: 'none' }));
+      expect(new URL(none.headers.get('location')!).searchParams.get('error')).toBe('consent_required');
+      const step = await browser.follow(authorizeUrl({ ...base(), scope: 'openid email' }), server.url);
+      expect(step.url).toContain('/consent?interaction=');
+      const page = await step.response.text();
+      expect(page).toContain('Your email address');
+      expect(page).not.toContain('Confirm who you are');
+    });
+
+    it('the sign-in page has the contract fields and CSRF protection', async () => {
+      const browser = new TestBrowser();
+      const step = await browser.follow(authorizeUrl({ ...base(), login_hint: 'alice' }), server.url);
+      const html = await step.response.text();
+      expect(html).toContain('autocomplete="username"');
+      expect(html).toContain('autocomplete="current-password"');
+      expect(html).toContain('<label for="username">');
+      expect(html).toContain('<label for="password">');
+      expect(html).toContain('value="alice"');
+      expect(step.response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      const interaction = /name="interaction" value="([^"]+)"/.exec(html)![1]!;
+      // A forged POST without the CSRF token, or from another browser, signs nobody in.
+      const forged = await browser.request(`${issuer}/login`, { form: { interaction, username: 'alice', password: PASSWORD } });
+      expect(forged.status).toBe(400);
+      const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1]!;
+      const otherBrowser = new TestBrowser();
+      const crossBrowser = await otherBrowser.request(`${issuer}/login`, { form: { interaction, csrf_token: csrf, username: 'alice', password: PASSWORD } });
+      expect(crossBrowser.status).toBe(400);
+      expect(otherBrowser.cookie('gh_session')).toBeUndefined();
+    });
+
+    it('a wrong password and an unknown login name get the same answer', async () => {
+      const answers: string[] = [];
+      for (const username of ['alice', 'nobody-by-this-name']) {
+        const browser = new TestBrowser();
+        const step = await browser.follow(authorizeUrl(base()), server.url);
+        const result = await browser.submit(await step.response.text(), server.url, { username, password: 'wrong password' });
+        expect(result.response.status).toBe(200);
+        const html = await result.response.text();
+        expect(html).toContain('The login name or password is incorrect.');
+        answers.push(html.replace(/(value|nonce)="[^"]*"/g, '').replace(/'nonce-[^']*'/g, ''));
+      }
+      expect(answers[0]).toBe(answers[1]);
+    });
+
+    it('throttles repeated failures for one login name with 429', async () => {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 7; attempt++) {
+        const browser = new TestBrowser();
+        const step = await browser.follow(authorizeUrl(base()), server.url);
+        const result = await browser.submit(await step.response.text(), server.url, { username: 'throttled-user', password: 'wrong password' });
+        statuses.push(result.response.status);
+      }
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect(statuses.slice(5)).toEqual([429, 429]);
+    });
+
+    it('the SSO cookie is HttpOnly, SameSite=Lax and scoped to the organization', async () => {
+      const browser = new TestBrowser();
+      const step = await browser.follow(authorizeUrl(base()), server.url);
+      const html = await step.response.text();
+      const interaction = /name="interaction" value="([^"]+)"/.exec(html)![1]!;
+      const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1]!;
+      const response = await browser.request(`${issuer}/login`, { form: { interaction, csrf_token: csrf, username: 'alice', password: PASSWORD } });
+      expect(response.status).toBe(303);
+      const cookie = response.headers.getSetCookie().find((c) => c.startsWith('gh_session='))!;
+      expect(cookie).toContain('HttpOnly');
+      expect(cookie).toContain('SameSite=Lax');
+      expect(cookie).toContain('Path=/o/acme');
+    });
+  });
+});
