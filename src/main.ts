@@ -46,7 +46,7 @@ export async function startServer(requested: Config, logger: Logger): Promise<Ru
   const storage = await openStorage(config);
   let app: FastifyInstance | undefined;
   try {
-    const { applied } = await migrateToLatest(storage.db);
+    const { applied } = await migrateToLatest(storage);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
     app = buildApp(config, { storage, logger, clock: systemClock, sealer: createSealer(rootKey.key) });
     const listeningUrl = await app.listen({ port: config.port, host: config.host });

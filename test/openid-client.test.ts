@@ -48,7 +48,7 @@ describe.each(DIALECTS)('openid-client against Gatehouse on %s', (dialect) => {
 
   it('discovers the issuer with byte-identical issuer values in both metadata documents', async () => {
     expect(config.serverMetadata().issuer).toBe(issuer);
-    const rfc8414 = await (await fetch(`${server.url}/.well-known/oauth-authorization-server/o/acme`)).json();
+    const rfc8414 = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server/o/acme`)).json()) as { issuer: string };
     expect(rfc8414.issuer).toBe(issuer);
     expect(config.serverMetadata().authorization_response_iss_parameter_supported).toBe(true);
   });

@@ -24,7 +24,19 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
   const db = () => store.storage.db;
 
   it('migrates idempotently', async () => {
-    expect(await migrateToLatest(db())).toEqual({ applied: [] });
+    expect(await migrateToLatest(store.storage)).toEqual({ applied: [] });
+  });
+
+  // Regression: Kysely's migrator looked for its tables in every schema, so a fresh PostgreSQL
+  // schema beside a migrated one (this file's own store) was taken for migrated.
+  it('migrates a fresh store even when another schema of the database is migrated', async () => {
+    const fresh = await createTestStore(dialect, { migrate: false });
+    try {
+      expect((await migrateToLatest(fresh.storage)).applied).toEqual(['0001_foundation', '0002_oauth']);
+      expect(await fresh.storage.db.selectFrom('organizations').select('id').execute()).toEqual([]);
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   describe('organizations', () => {

@@ -74,7 +74,7 @@ export function stringList(values: ParsedValues, name: string): string[] {
 export async function withStorage<T>(config: Config, work: (storage: Storage) => Promise<T>): Promise<T> {
   const storage = await openStorage(config);
   try {
-    await migrateToLatest(storage.db);
+    await migrateToLatest(storage);
     return await work(storage);
   } finally {
     await storage.close();

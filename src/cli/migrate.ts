@@ -10,7 +10,7 @@ export const migrate: Command = {
   async run({ config }) {
     const storage = await openStorage(config);
     try {
-      const { applied } = await migrateToLatest(storage.db);
+      const { applied } = await migrateToLatest(storage);
       return {
         json: { applied, store: storage.dialect },
         text: applied.length === 0 ? `The ${storage.dialect} schema is up to date.\n` : `Applied ${applied.join(', ')} to ${storage.dialect}.\n`,

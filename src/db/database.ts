@@ -45,6 +45,8 @@ export interface Storage {
   readonly dialect: DialectName;
   /** Where the data lives, safe to print (no password). */
   readonly location: string;
+  /** PostgreSQL: the schema tables live in (the connection's `current_schema()`); SQLite: undefined. */
+  readonly schema: string | undefined;
   /** Resolves when the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

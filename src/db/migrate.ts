@@ -1,5 +1,5 @@
 import { Migrator, type MigrationResultSet } from 'kysely';
-import type { Db } from './database.ts';
+import type { Storage } from './database.ts';
 import { migrations } from './migrations/index.ts';
 import { asStorageError, StorageError } from './storage-error.ts';
 
@@ -12,9 +12,12 @@ export interface MigrationOutcome {
  * Brings the schema up to date. Safe to run from several processes at once: Kysely takes a
  * lock (an advisory lock on PostgreSQL, the write lock on SQLite) around the whole run.
  */
-export async function migrateToLatest(db: Db): Promise<MigrationOutcome> {
+export async function migrateToLatest(storage: Pick<Storage, 'db' | 'schema'>): Promise<MigrationOutcome> {
   const migrator = new Migrator({
-    db,
+    db: storage.db,
+    // Kysely looks for its tables in every schema unless told which: a database holding another
+    // schema with Gatehouse tables (another installation, a test) would fool it.
+    ...(storage.schema === undefined ? {} : { migrationTableSchema: storage.schema }),
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'gatehouse_migration',
     migrationLockTableName: 'gatehouse_migration_lock',

@@ -28,8 +28,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => {});
   const location = redactedLocation(options.connectionString);
+  let schema: string;
   try {
-    await pool.query('select 1');
+    schema = (await pool.query<{ schema: string }>('select current_schema() as schema')).rows[0]!.schema;
   } catch (error) {
     await pool.end().catch(() => {});
     throw new StorageError(describeConnectError(location, error));
@@ -39,6 +40,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     db,
     dialect: 'postgres',
     location,
+    schema,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -40,6 +40,7 @@ export async function openSqlite(options: { readonly dataDir: string } | { reado
     db,
     dialect: 'sqlite',
     location: path,
+    schema: undefined,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -27,7 +27,7 @@ export interface TestStore {
  */
 export async function createTestStore(dialect: DialectName, options: { readonly migrate?: boolean } = {}): Promise<TestStore> {
   const store = dialect === 'sqlite' ? await createSqliteStore() : await createPostgresStore();
-  if (options.migrate ?? true) await migrateToLatest(store.storage.db);
+  if (options.migrate ?? true) await migrateToLatest(store.storage);
   return store;
 }
 

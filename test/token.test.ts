@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
+import { PASSWORD, seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+const REDIRECT_URI = 'https://app.example.org/callback';
+const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
+
+interface TestClient {
+  readonly clientId: string;
+  readonly clientSecret: string | null;
+}
+
+describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
+  let server: TestServer;
+  let seeded: SeededOrg;
+  let app: TestClient;
+  let jadu: TestClient;
+  let service: TestClient;
+  let spa: TestClient;
+  let issuer: string;
+  // Time is injected: codes and tokens expire without sleeping.
+  let now = Date.now();
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect, { clock: () => now });
+    const db = server.store.storage.db;
+    seeded = await seedOrg(db, 'acme');
+    app = await seedClient(db, seeded.org.id, { consentRequired: false });
+    jadu = await seedClient(db, seeded.org.id, { consentRequired: false, codeTtlSeconds: 30 });
+    service = await seedClient(db, seeded.org.id, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], scope: 'reports:read reports:write', consentRequired: false });
+    spa = await seedClient(db, seeded.org.id, { clientType: 'public', redirectUris: ['https://spa.example.org/cb'], postLogoutRedirectUris: [], consentRequired: false });
+    issuer = `${server.url}/o/acme`;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const basic = (client: TestClient) => `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret ?? '')}`).toString('base64')}`;
+
+  async function code(client: TestClient, options: { pkce?: boolean; redirectUri?: string; scope?: string } = {}): Promise<string> {
+    const params = new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: options.redirectUri ?? REDIRECT_URI, scope: options.scope ?? 'openid profile', state: 's' });
+    if (options.pkce !== false) {
+      params.set('code_challenge', CHALLENGE);
+      params.set('code_challenge_method', 'S256');
+    }
+    const callback = await signInThroughPages(new TestBrowser(), `${issuer}/authorize?${params}`, server.url, { username: 'alice', password: PASSWORD });
+    return new URL(callback).searchParams.get('code')!;
+  }
+
+  async function token(body: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+    const response = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString() });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown>, headers: response.headers };
+  }
+
+  const redeem = (c: string, client: TestClient = app, extra: Record<string, string> = {}) =>
+    token({ grant_type: 'authorization_code', code: c, redirect_uri: REDIRECT_URI, code_verifier: VERIFIER, ...extra }, { authorization: basic(client) });
+
+  it('answers a redemption with the token response and no-store', async () => {
+    const result = await redeem(await code(app));
+    expect(result.status).toBe(200);
+    expect(result.headers.get('cache-control')).toBe('no-store');
+    expect(result.headers.get('pragma')).toBe('no-cache');
+    expect(result.json).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'openid profile', account_id: seeded.constituent.accountId });
+    expect(result.json.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(result.json.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(typeof result.json.id_token).toBe('string');
+  });
+
+  it('takes client_secret_post and multipart/form-data (curl -F) bodies', async () => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries({ grant_type: 'authorization_code', code: await code(app), redirect_uri: REDIRECT_URI, code_verifier: VERIFIER, client_id: app.clientId, client_secret: app.clientSecret! })) {
+      form.append(name, value);
+    }
+    const response = await fetch(`${issuer}/token`, { method: 'POST', body: form });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Record<string, unknown>).account_id).toBe(seeded.constituent.accountId);
+  });
+
+  describe('codes', () => {
+    it('are single use: a second redemption fails and revokes the tokens of the first', async () => {
+      const c = await code(app);
+      const first = await redeem(c);
+      expect(first.status).toBe(200);
+      const second = await redeem(c);
+      expect(second).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+      const userinfo = await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${String(first.json.access_token)}` } });
+      expect(userinfo.status).toBe(401);
+      const refreshed = await token({ grant_type: 'refresh_token', refresh_token: String(first.json.refresh_token) }, { authorization: basic(app) });
+      expect(refreshed.json.error).toBe('invalid_grant');
+    });
+
+    it('yield exactly one success out of ten parallel redemptions', async () => {
+      const c = await code(app);
+      const results = await Promise.all(Array.from({ length: 10 }, () => redeem(c)));
+      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+      expect(results.filter((r) => r.json.error === 'invalid_grant')).toHaveLength(9);
+    });
+
+    it('expire after the org lifetime (600 s) or the client override (Jadu: 30 s)', async () => {
+      const jaduCode = await code(jadu);
+      now += 31_000;
+      expect((await redeem(jaduCode, jadu)).json.error).toBe('invalid_grant');
+      const appCode = await code(app);
+      now += 599_000;
+      expect((await redeem(appCode)).status).toBe(200);
+      const lateCode = await code(app);
+      now += 601_000;
+      expect((await redeem(lateCode)).json.error).toBe('invalid_grant');
+    });
+
+    it.each([
+      ['another redirect_uri', { redirect_uri: 'https://app.example.org/other' }, 'invalid_grant'],
+      ['no redirect_uri', { redirect_uri: '' }, 'invalid_request'],
+      ['a wrong code_verifier', { code_verifier: 'x'.repeat(43) }, 'invalid_grant'],
+      ['no code_verifier', { code_verifier: '' }, 'invalid_grant'],
+    ])('refuse %s', async (_name, extra, error) => {
+      expect((await redeem(await code(app), app, extra)).json.error).toBe(error);
+    });
+
+    it('refuse a code_verifier for a code issued without a challenge', async () => {
+      const c = await code(app, { pkce: false });
+      expect((await redeem(c)).json).toMatchObject({ error: 'invalid_grant', error_description: expect.stringContaining('no code_challenge') });
+    });
+
+    it('are bound to the client they were issued to', async () => {
+      const c = await code(app);
+      expect((await redeem(c, jadu)).json.error).toBe('invalid_grant');
+      // The rightful client can still redeem it: a wrong client does not burn the code.
+      expect((await redeem(c)).status).toBe(200);
+    });
+
+    it('let a public client redeem with PKCE and no secret', async () => {
+      const params = new URLSearchParams({ response_type: 'code', client_id: spa.clientId, redirect_uri: 'https://spa.example.org/cb', code_challenge: CHALLENGE, code_challenge_method: 'S256', scope: 'openid' });
+      const callback = await signInThroughPages(new TestBrowser(), `${issuer}/authorize?${params}`, server.url, { username: 'alice', password: PASSWORD });
+      const result = await token({ grant_type: 'authorization_code', code: new URL(callback).searchParams.get('code')!, redirect_uri: 'https://spa.example.org/cb', code_verifier: VERIFIER, client_id: spa.clientId });
+      expect(result.status).toBe(200);
+    });
+  });
+
+  describe('refresh tokens', () => {
+    it('rotate and never widen the granted scope', async () => {
+      const first = await redeem(await code(app));
+      const narrowed = await token({ grant_type: 'refresh_token', refresh_token: String(first.json.refresh_token), scope: 'openid' }, { authorization: basic(app) });
+      expect(narrowed.json).toMatchObject({ scope: 'openid' });
+      expect(narrowed.json.refresh_token).not.toBe(first.json.refresh_token);
+      // The narrowed refresh keeps the grant: the full scope can be asked for again.
+      const full = await token({ grant_type: 'refresh_token', refresh_token: String(narrowed.json.refresh_token), scope: 'openid profile' }, { authorization: basic(app) });
+      expect(full.json.scope).toBe('openid profile');
+      const wider = await token({ grant_type: 'refresh_token', refresh_token: String(full.json.refresh_token), scope: 'openid profile email' }, { authorization: basic(app) });
+      expect(wider.json.error).toBe('invalid_scope');
+    });
+
+    it('are bound to their client', async () => {
+      const first = await redeem(await code(app));
+      const stolen = await token({ grant_type: 'refresh_token', refresh_token: String(first.json.refresh_token) }, { authorization: basic(jadu) });
+      expect(stolen.json.error).toBe('invalid_grant');
+      expect((await token({ grant_type: 'refresh_token', refresh_token: String(first.json.refresh_token) }, { authorization: basic(app) })).status).toBe(200);
+    });
+  });
+
+  describe('client credentials', () => {
+    it('issue a token for the client alone, without refresh or ID token', async () => {
+      const result = await token({ grant_type: 'client_credentials' }, { authorization: basic(service) });
+      expect(result.status).toBe(200);
+      expect(result.json).toMatchObject({ token_type: 'Bearer', scope: 'reports:read reports:write', expires_in: 3600 });
+      expect(result.json).not.toHaveProperty('refresh_token');
+      expect(result.json).not.toHaveProperty('id_token');
+      expect(result.json).not.toHaveProperty('account_id');
+      const narrowed = await token({ grant_type: 'client_credentials', scope: 'reports:read' }, { authorization: basic(service) });
+      expect(narrowed.json.scope).toBe('reports:read');
+      expect((await token({ grant_type: 'client_credentials', scope: 'openid' }, { authorization: basic(service) })).json.error).toBe('invalid_scope');
+    });
+
+    it('are refused to clients without the grant, and to public clients', async () => {
+      expect((await token({ grant_type: 'client_credentials' }, { authorization: basic(app) })).json.error).toBe('unauthorized_client');
+      expect((await token({ grant_type: 'client_credentials', client_id: spa.clientId })).json.error).toBe('unauthorized_client');
+    });
+  });
+
+  describe('errors exactly per RFC 6749 §5.2', () => {
+    it.each([
+      ['an unknown client', { grant_type: 'client_credentials' }, { authorization: 'Basic ' + Buffer.from('nope:secret').toString('base64') }],
+      ['a wrong secret', { grant_type: 'client_credentials' }, 'wrong-secret'],
+      ['malformed Basic credentials', { grant_type: 'client_credentials' }, { authorization: 'Basic !!!notbase64' }],
+      ['Basic without a colon', { grant_type: 'client_credentials' }, { authorization: 'Basic ' + Buffer.from('justanid').toString('base64') }],
+      ['no credentials for a confidential client', { grant_type: 'client_credentials', client_id: 'will-be-replaced' }, {}],
+    ])('%s is invalid_client, 401 with WWW-Authenticate', async (_name, body: Record<string, string>, headers) => {
+      const realHeaders = headers === 'wrong-secret' ? { authorization: basic({ clientId: service.clientId, clientSecret: 'gsec_wrong' }) } : headers;
+      const realBody = body.client_id === 'will-be-replaced' ? { ...body, client_id: service.clientId } : body;
+      const result = await token(realBody, realHeaders);
+      expect(result.status).toBe(401);
+      expect(result.json.error).toBe('invalid_client');
+      expect(result.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+      expect(result.headers.get('cache-control')).toBe('no-store');
+    });
+
+    it('two authentication methods at once are invalid_request', async () => {
+      const result = await token({ grant_type: 'client_credentials', client_secret: service.clientSecret! }, { authorization: basic(service) });
+      expect(result).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    });
+
+    it.each([
+      ['a missing grant_type', {}, 400, 'invalid_request'],
+      ['an unknown grant_type', { grant_type: 'password' }, 400, 'unsupported_grant_type'],
+      ['a repeated parameter', 'grant_type=client_credentials&grant_type=client_credentials', 400, 'invalid_request'],
+      ['a missing code', { grant_type: 'authorization_code', redirect_uri: REDIRECT_URI }, 400, 'invalid_request'],
+      ['junk as a code', { grant_type: 'authorization_code', code: '\u0000<script>', redirect_uri: REDIRECT_URI }, 400, 'invalid_grant'],
+      ['junk as a refresh token', { grant_type: 'refresh_token', refresh_token: 'x'.repeat(5000) }, 400, 'invalid_grant'],
+    ])('%s is %s', async (_name, body, status, error) => {
+      const response = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(app) },
+        body: typeof body === 'string' ? body : new URLSearchParams(body).toString(),
+      });
+      expect(response.status).toBe(status);
+      expect(((await response.json()) as Record<string, unknown>).error).toBe(error);
+    });
+
+    it('a JSON body is invalid_request, and an oversized body is 413, never a 500', async () => {
+      const json = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials' }) });
+      expect(json.status).toBe(400);
+      expect(((await json.json()) as Record<string, unknown>).error).toBe('invalid_request');
+      const big = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&x=${'a'.repeat(200_000)}` });
+      expect(big.status).toBe(413);
+      expect(((await big.json()) as Record<string, unknown>).error).toBe('invalid_request');
+      const upload = new FormData();
+      upload.append('grant_type', 'client_credentials');
+      upload.append('file', new Blob(['data']), 'file.txt');
+      const withFile = await fetch(`${issuer}/token`, { method: 'POST', headers: { authorization: basic(service) }, body: upload });
+      expect(withFile.status).toBe(400);
+    });
+  });
+
+  describe('tenancy', () => {
+    it('a client, code or token of one organization is worthless at another', async () => {
+      const db = server.store.storage.db;
+      const other = await seedOrg(db, 'other');
+      const otherIssuer = `${server.url}/o/other`;
+      // The client authenticates only at its own org.
+      const foreign = await fetch(`${otherIssuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(service) }, body: 'grant_type=client_credentials' });
+      expect(foreign.status).toBe(401);
+      // A token of acme means nothing at other.
+      const acmeTokens = await redeem(await code(app));
+      const userinfo = await fetch(`${otherIssuer}/userinfo`, { headers: { authorization: `Bearer ${String(acmeTokens.json.access_token)}` } });
+      expect(userinfo.status).toBe(401);
+      // A client of other cannot redeem acme's code at other.
+      const otherClient = await seedClient(db, other.org.id, { consentRequired: false });
+      const acmeCode = await code(app);
+      const stolen = await fetch(`${otherIssuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(otherClient) },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: acmeCode, redirect_uri: REDIRECT_URI, code_verifier: VERIFIER }).toString(),
+      });
+      expect(((await stolen.json()) as Record<string, unknown>).error).toBe('invalid_grant');
+      expect((await redeem(acmeCode)).status).toBe(200);
+    });
+  });
+});
