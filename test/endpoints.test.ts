@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
+import { PASSWORD, seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+const REDIRECT_URI = 'https://app.example.org/callback';
+const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
+
+describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and widget on %s', (dialect) => {
+  let server: TestServer;
+  let seeded: SeededOrg;
+  let app: { clientId: string; clientSecret: string | null };
+  let spa: { clientId: string; clientSecret: string | null };
+  let issuer: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    seeded = await seedOrg(server.store.storage.db, 'acme');
+    app = await seedClient(server.store.storage.db, seeded.org.id, { consentRequired: false, postLogoutRedirectUris: ['https://app.example.org/signed-out'] });
+    spa = await seedClient(server.store.storage.db, seeded.org.id, { clientType: 'public', redirectUris: ['https://spa.example.org/cb'], postLogoutRedirectUris: [], consentRequired: false });
+    issuer = `${server.url}/o/acme`;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const basic = (c: { clientId: string; clientSecret: string | null }) => `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret ?? ''}`).toString('base64')}`;
+
+  async function signedIn(scope = 'openid profile'): Promise<{ browser: TestBrowser; tokens: Record<string, string> }> {
+    const browser = new TestBrowser();
+    const params = new URLSearchParams({ response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI, scope, code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+    const callback = await signInThroughPages(browser, `${issuer}/authorize?${params}`, server.url, { username: 'alice', password: PASSWORD });
+    const response = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: basic(app), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: new URL(callback).searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: VERIFIER }).toString(),
+    });
+    return { browser, tokens: (await response.json()) as Record<string, string> };
+  }
+
+  const form = (body: Record<string, string>, authorization?: string) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization === undefined ? {} : { authorization }) },
+    body: new URLSearchParams(body).toString(),
+  });
+
+  describe('userinfo', () => {
+    it('accepts the token in the header (GET, POST) and in a form body, and at /profile (Neos)', async () => {
+      const { tokens } = await signedIn();
+      const bearer = { authorization: `Bearer ${tokens.access_token}` };
+      for (const response of [
+        await fetch(`${issuer}/userinfo`, { headers: bearer }),
+        await fetch(`${issuer}/userinfo`, { method: 'POST', headers: bearer }),
+        await fetch(`${issuer}/userinfo`, form({ access_token: tokens.access_token! })),
+        await fetch(`${issuer}/profile`, { headers: bearer }),
+      ]) {
+        expect(response.status).toBe(200);
+        expect(((await response.json()) as { sub: string }).sub).toBe(seeded.constituent.accountId);
+      }
+    });
+
+    it('answers a missing token with a bare Bearer challenge, a bad one with invalid_token', async () => {
+      const missing = await fetch(`${issuer}/userinfo`);
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toBe(`Bearer realm="${issuer}"`);
+      for (const authorization of ['Bearer forged-token', 'Bearer ', 'Basic abc', `Bearer ${'x'.repeat(10_000)}`]) {
+        const response = await fetch(`${issuer}/userinfo`, { headers: { authorization } });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      }
+    });
+
+    it('refuses a token sent twice, and a token in the query string', async () => {
+      const { tokens } = await signedIn();
+      const twice = await fetch(`${issuer}/userinfo`, { ...form({ access_token: tokens.access_token! }), headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${tokens.access_token}` } });
+      expect(twice.status).toBe(400);
+      expect(((await twice.json()) as { error: string }).error).toBe('invalid_request');
+      const query = await fetch(`${issuer}/userinfo?access_token=${tokens.access_token}`);
+      expect(query.status).toBe(401);
+    });
+  });
+
+  describe('introspection and revocation', () => {
+    it('refuse unauthenticated and public clients at introspection', async () => {
+      const { tokens } = await signedIn();
+      const anonymous = await fetch(`${issuer}/introspect`, form({ token: tokens.access_token! }));
+      expect(anonymous.status).toBe(401);
+      const publicClient = await fetch(`${issuer}/introspect`, form({ token: tokens.access_token!, client_id: spa.clientId }));
+      expect(publicClient.status).toBe(401);
+      const noToken = await fetch(`${issuer}/introspect`, form({}, basic(app)));
+      expect(((await noToken.json()) as { error: string }).error).toBe('invalid_request');
+    });
+
+    it('show a client nothing of another client\'s tokens', async () => {
+      const { tokens } = await signedIn();
+      const other = await seedClient(server.store.storage.db, seeded.org.id, { consentRequired: false });
+      const response = await fetch(`${issuer}/introspect`, form({ token: tokens.access_token! }, basic(other)));
+      expect(await response.json()).toEqual({ active: false });
+      // Nor can it revoke them.
+      expect((await fetch(`${issuer}/revoke`, form({ token: tokens.refresh_token! }, basic(other)))).status).toBe(200);
+      const still = await fetch(`${issuer}/introspect`, form({ token: tokens.refresh_token! }, basic(app)));
+      expect(((await still.json()) as { active: boolean }).active).toBe(true);
+    });
+
+    it('revoking an access token leaves its refresh token usable', async () => {
+      const { tokens } = await signedIn();
+      expect((await fetch(`${issuer}/revoke`, form({ token: tokens.access_token!, token_type_hint: 'access_token' }, basic(app)))).status).toBe(200);
+      expect((await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
+      const refreshed = await fetch(`${issuer}/token`, form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, basic(app)));
+      expect(refreshed.status).toBe(200);
+    });
+
+    it('answers 200 for unknown tokens and invalid_request without a token', async () => {
+      expect((await fetch(`${issuer}/revoke`, form({ token: 'unknown' }, basic(app)))).status).toBe(200);
+      const missing = await fetch(`${issuer}/revoke`, form({}, basic(app)));
+      expect(missing.status).toBe(400);
+    });
+  });
+
+  describe('logout', () => {
+    it('Neon\'s targetUrl: ends the session and redirects to a registered post-logout URI', async () => {
+      const { browser } = await signedIn();
+      const response = await browser.request(`${issuer}/logout?targetUrl=${encodeURIComponent('https://app.example.org/signed-out')}`);
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('https://app.example.org/signed-out');
+      expect(browser.cookie('gh_session')).toBeUndefined();
+    });
+
+    it.each([
+      ['an unregistered targetUrl', 'targetUrl=https%3A%2F%2Fevil.example%2F'],
+      ['a post_logout_redirect_uri without a client', 'post_logout_redirect_uri=https%3A%2F%2Fapp.example.org%2Fsigned-out'],
+      ['a tampered id_token_hint', 'id_token_hint=eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJ4In0.AAAA'],
+    ])('%s gets an error page, never a redirect', async (_name, query) => {
+      const response = await new TestBrowser().request(`${issuer}/logout?${query}`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+    });
+
+    it('refuses an id_token_hint whose signature was altered', async () => {
+      const { tokens } = await signedIn();
+      const [header, payload, signature] = tokens.id_token!.split('.');
+      const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), aud: spa.clientId })).toString('base64url');
+      const response = await new TestBrowser().request(`${issuer}/logout?id_token_hint=${header}.${forgedPayload}.${signature}`);
+      expect(response.status).toBe(400);
+    });
+
+    it('asks for confirmation without an id_token_hint, and signs out after it', async () => {
+      const { browser } = await signedIn();
+      const page = await browser.request(`${issuer}/logout`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('name="confirm"');
+      expect(browser.cookie('gh_session')).toBeDefined();
+      // A forged confirmation (no CSRF token) signs nobody out.
+      await browser.request(`${issuer}/logout`, { form: { confirm: 'yes' } });
+      expect(browser.cookie('gh_session')).toBeDefined();
+      const done = await browser.submit(html, server.url, { confirm: 'yes' });
+      expect(done.response.status).toBe(200);
+      expect(browser.cookie('gh_session')).toBeUndefined();
+    });
+  });
+
+  describe('keys, discovery and the widget', () => {
+    it('publishes public keys only, and ID tokens verify against them', async () => {
+      const jwks = (await (await fetch(`${issuer}/jwks.json`)).json()) as { keys: Array<Record<string, unknown>> };
+      expect(jwks.keys.length).toBeGreaterThan(0);
+      for (const key of jwks.keys) {
+        for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(member);
+        expect(key).toMatchObject({ use: 'sig' });
+      }
+      const { tokens } = await signedIn();
+      const kid = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()).kid as string;
+      expect(jwks.keys.map((k) => k.kid)).toContain(kid);
+    });
+
+    it('gives each organization its own keys', async () => {
+      await seedOrg(server.store.storage.db, 'beta');
+      const acme = (await (await fetch(`${issuer}/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+      const beta = (await (await fetch(`${server.url}/o/beta/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+      expect(beta.keys.map((k) => k.kid)).not.toContain(acme.keys[0]!.kid);
+    });
+
+    it('answers unknown organizations with 404', async () => {
+      expect((await fetch(`${server.url}/o/nope/.well-known/openid-configuration`)).status).toBe(404);
+      expect((await fetch(`${server.url}/.well-known/oauth-authorization-server/o/nope`)).status).toBe(404);
+      const page = await fetch(`${server.url}/o/nope/authorize?client_id=x`);
+      expect(page.status).toBe(404);
+      expect(page.headers.get('content-type')).toContain('text/html');
+    });
+
+    it('serves the login widget as cacheable JavaScript naming the org and its authorization endpoint', async () => {
+      const response = await fetch(`${issuer}/widget.js`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      const source = await response.text();
+      expect(source).toContain(JSON.stringify(`${issuer}/authorize`));
+      expect(source).toContain('acme Org');
+    });
+  });
+});
