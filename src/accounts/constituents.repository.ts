@@ -47,3 +47,13 @@ export async function findConstituentBySignInKey(db: Executor, orgId: string, ke
 export async function findConstituentById(db: Executor, orgId: string, accountId: string): Promise<ConstituentRow | undefined> {
   return db.selectFrom('constituents').selectAll().where('org_id', '=', orgId).where('account_id', '=', accountId).executeTakeFirst();
 }
+
+export async function updateAttributes(db: Executor, orgId: string, accountId: string, attributes: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('constituents')
+    .set({ attributes, updated_at: now })
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -2,7 +2,8 @@ import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ConflictError } from '../lib/errors.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import { checkAttributeName } from '../orgs/custom-scopes.ts';
 import { allocateAccountId } from '../orgs/orgs.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
 import * as repository from './constituents.repository.ts';
@@ -11,6 +12,8 @@ import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 
 export interface NewConstituent {
   readonly username: string;
+  /** Org-defined attributes (released by custom scopes); names as checkAttributeName allows. */
+  readonly attributes?: Readonly<Record<string, AttributeValue>>;
   /** Omitted for an account that cannot sign in with a password until one is set. */
   readonly password?: string;
   readonly email?: string;
@@ -32,6 +35,7 @@ export async function createConstituent(db: Executor, clock: Clock, orgId: strin
   const displayName = input.name === undefined ? null : checkDisplayName(input.name);
   if (input.password !== undefined) checkPasswordPolicy(input.password);
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const attributes = checkAttributes(input.attributes ?? {});
   const keys = { loginNameKey: loginNameKey(username), emailKey: email === null ? null : emailKey(email) };
 
   try {
@@ -52,7 +56,7 @@ export async function createConstituent(db: Executor, clock: Clock, orgId: strin
         display_name: displayName,
         picture_url: null,
         password_hash: passwordHash,
-        attributes: '{}',
+        attributes: JSON.stringify(attributes),
         status: 'active',
         created_at: now,
         updated_at: now,
@@ -70,4 +74,36 @@ export async function createConstituent(db: Executor, clock: Clock, orgId: strin
 export async function findConstituent(db: Executor, orgId: string, accountId: string): Promise<Constituent | undefined> {
   const row = await repository.findConstituentById(db, orgId, accountId);
   return row && toConstituent(row);
+}
+
+/** What an attribute may hold: JSON scalars, released to clients as claims of the same type. */
+export type AttributeValue = string | number | boolean | null;
+
+const MAX_ATTRIBUTES_BYTES = 8 * 1024;
+
+function checkAttributes(attributes: Readonly<Record<string, AttributeValue>>): Record<string, AttributeValue> {
+  const checked: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    checkAttributeName(name);
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) throw new InvalidInputError('attributes', `'${name}' must be a string, number, boolean or null`);
+    checked[name] = value;
+  }
+  if (JSON.stringify(checked).length > MAX_ATTRIBUTES_BYTES) throw new InvalidInputError('attributes', `must be at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON`);
+  return checked;
+}
+
+/** Sets (merges) attributes of a constituent; a null value removes that attribute. */
+export async function setConstituentAttributes(db: Executor, clock: Clock, orgId: string, accountId: string, changes: Readonly<Record<string, AttributeValue>>): Promise<Constituent> {
+  const checked = checkAttributes(changes);
+  return inTransaction(db, async (trx) => {
+    const current = await findConstituent(trx, orgId, accountId);
+    if (current === undefined) throw new NotFoundError('constituent', accountId);
+    const merged: Record<string, unknown> = { ...current.attributes };
+    for (const [name, value] of Object.entries(checked)) {
+      if (value === null) delete merged[name];
+      else merged[name] = value;
+    }
+    await repository.updateAttributes(trx, orgId, accountId, JSON.stringify(merged), clock());
+    return (await findConstituent(trx, orgId, accountId))!;
+  });
 }

@@ -50,3 +50,14 @@ export async function takeNextAccountNumber(db: Executor, orgId: string): Promis
     .executeTakeFirstOrThrow();
   return Number(row.next_account_number) - 1;
 }
+
+/** Replaces the settings JSON, only if the org is still at `expectedUpdatedAt` (no lost update between two writers). */
+export async function updateSettings(db: Executor, orgId: string, settings: string, expectedUpdatedAt: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('organizations')
+    .set({ settings, updated_at: now })
+    .where('id', '=', orgId)
+    .where('updated_at', '=', expectedUpdatedAt)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
