@@ -6,7 +6,8 @@ export const clientCreate: Command = {
   summary: 'Register an OAuth client (an app constituents sign in to)',
   synopsis:
     'client create --org <slug> --name <n> --redirect-uri <uri> [--redirect-uri …] [--post-logout-redirect-uri <uri> …] ' +
-    '[--public] [--no-consent] [--grant <type> …] [--scope "<space separated>"] [--code-ttl <seconds>] [--json]',
+    '[--public] [--no-consent] [--grant <type> …] [--scope "<space separated>"] [--code-ttl <seconds>] ' +
+    '[--id-token-alg ES256|RS256] [--access-token-format opaque|jwt] [--json]',
   options: {
     org: { type: 'string' },
     name: { type: 'string' },
@@ -17,6 +18,8 @@ export const clientCreate: Command = {
     grant: { type: 'string', multiple: true },
     scope: { type: 'string' },
     'code-ttl': { type: 'string' },
+    'id-token-alg': { type: 'string' },
+    'access-token-format': { type: 'string' },
   },
   async run({ values, config, clock }) {
     const slug = requiredString(values, 'org');
@@ -36,6 +39,8 @@ export const clientCreate: Command = {
         scope: optionalString(values, 'scope'),
         consentRequired: typeof values.consent === 'boolean' ? values.consent : org.settings.consentRequiredByDefault,
         codeTtlSeconds: codeTtl === undefined ? undefined : Number(codeTtl),
+        idTokenSignedResponseAlg: optionalString(values, 'id-token-alg') as 'ES256' | 'RS256' | undefined,
+        accessTokenFormat: optionalString(values, 'access-token-format') as 'opaque' | 'jwt' | undefined,
       });
     });
     const secretLine =

@@ -107,6 +107,11 @@ export async function createClient(db: Executor, clock: Clock, orgId: string, in
     throw new InvalidInputError('code_ttl_seconds', `must be a whole number of seconds from 1 to ${MAX_CODE_TTL_SECONDS}`);
   }
 
+  const idTokenAlg = input.idTokenSignedResponseAlg ?? 'ES256';
+  if (idTokenAlg !== 'ES256' && idTokenAlg !== 'RS256') throw new InvalidInputError('id_token_signed_response_alg', 'must be ES256 or RS256');
+  const accessTokenFormat = input.accessTokenFormat ?? 'opaque';
+  if (accessTokenFormat !== 'opaque' && accessTokenFormat !== 'jwt') throw new InvalidInputError('access_token_format', 'must be opaque or jwt');
+
   const clientId = randomBase32(26);
   const clientSecret = input.clientType === 'confidential' ? `gsec_${randomBase64url(32)}` : null;
   const now = clock();
@@ -123,8 +128,8 @@ export async function createClient(db: Executor, clock: Clock, orgId: string, in
     consent_required: input.consentRequired ? 1 : 0,
     code_ttl_seconds: codeTtl ?? null,
     status: 'active',
-    id_token_signed_response_alg: input.idTokenSignedResponseAlg ?? 'ES256',
-    access_token_format: input.accessTokenFormat ?? 'opaque',
+    id_token_signed_response_alg: idTokenAlg,
+    access_token_format: accessTokenFormat,
     created_at: now,
     updated_at: now,
   });

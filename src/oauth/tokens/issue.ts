@@ -3,6 +3,7 @@ import type { Client } from '../../clients/clients.ts';
 import type { Executor } from '../../db/database.ts';
 import { randomBase64url } from '../../lib/random.ts';
 import { hashSecret } from '../../lib/secrets.ts';
+import type { OrgSigningKeys } from '../../keys/signing-keys.ts';
 import type { OrgContext } from '../context.ts';
 import type { OAuthError } from '../errors.ts';
 import { insertAccessToken, insertFamily, insertRefreshToken } from './tokens.repository.ts';
@@ -54,6 +55,40 @@ function newOpaqueToken(): string {
   return randomBase64url(32);
 }
 
+/**
+ * The org's keys when the client gets RFC 9068 JWT access tokens, else null. Loaded before a
+ * grant's transaction opens: loading may touch storage, which must not wait on that transaction.
+ */
+export async function accessTokenSigner(ctx: OrgContext, client: Client): Promise<OrgSigningKeys | null> {
+  return client.accessTokenFormat === 'jwt' ? ctx.signingKeys() : null;
+}
+
+/**
+ * RFC 9068 §2.2: `typ: at+jwt`, iss, exp, aud, sub, client_id, iat, jti, scope. Without a
+ * resource indicator the audience is the issuer (the org's own resources, userinfo first).
+ * Like an opaque token it is stored as a SHA-256, so revocation and introspection work the same.
+ */
+async function newJwtAccessToken(
+  ctx: OrgContext,
+  signer: OrgSigningKeys,
+  token: { readonly client: Client; readonly user: UserGrant | null; readonly scope: string; readonly issuedAt: number; readonly expiresAt: number },
+): Promise<string> {
+  return signer.sign(
+    {
+      iss: ctx.issuer,
+      sub: token.user?.accountId ?? token.client.clientId,
+      aud: ctx.issuer,
+      client_id: token.client.clientId,
+      iat: Math.floor(token.issuedAt / 1000),
+      exp: Math.floor(token.expiresAt / 1000),
+      jti: randomBase64url(16),
+      scope: token.scope,
+      ...(token.user === null ? {} : { auth_time: Math.floor(token.user.authTime / 1000) }),
+    },
+    { alg: token.client.idTokenSignedResponseAlg, typ: 'at+jwt' },
+  );
+}
+
 /** Creates the family that every token of one authorization belongs to. */
 export async function createFamily(
   ctx: OrgContext,
@@ -94,12 +129,16 @@ export async function issueTokens(
     readonly refreshScope?: readonly string[];
     /** When set (and `openid` is in scope), an ID token is issued. */
     readonly idToken: IdTokenRequest | null;
+    /** From accessTokenSigner: set when the client takes JWT access tokens. */
+    readonly signer: OrgSigningKeys | null;
   },
 ): Promise<IssuedTokens> {
   const now = ctx.clock();
   const settings = ctx.org.settings;
-  const accessToken = newOpaqueToken();
   const scope = grant.scope.join(' ');
+  const expiresAt = now + settings.accessTokenTtlSeconds * 1000;
+  const accessToken =
+    grant.signer === null ? newOpaqueToken() : await newJwtAccessToken(ctx, grant.signer, { client: grant.client, user: grant.user, scope, issuedAt: now, expiresAt });
   await insertAccessToken(db, {
     token_hash: hashSecret(accessToken),
     org_id: ctx.org.id,
@@ -108,7 +147,7 @@ export async function issueTokens(
     account_id: grant.user?.accountId ?? null,
     scope,
     created_at: now,
-    expires_at: now + settings.accessTokenTtlSeconds * 1000,
+    expires_at: expiresAt,
     revoked_at: null,
   });
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: settings.accessTokenTtlSeconds, scope };

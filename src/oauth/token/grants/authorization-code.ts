@@ -6,7 +6,7 @@ import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidRequest, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
 import { checkPkce } from '../../pkce.ts';
-import { completeGrant, createFamily, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
+import { accessTokenSigner, completeGrant, createFamily, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
 import { consumeCode, findCode, revokeFamily, type CodeRow } from '../../tokens/tokens.repository.ts';
 
 /**
@@ -22,6 +22,7 @@ export async function redeemAuthorizationCode(ctx: OrgContext, client: Client, b
   const codeHash = hashSecret(code);
   const now = ctx.clock();
 
+  const signer = await accessTokenSigner(ctx, client);
   const outcome: GrantOutcome = await inTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
     const row = await consumeCode(trx, ctx.org.id, client.clientId, codeHash, now);
     if (row === undefined) {
@@ -44,6 +45,7 @@ export async function redeemAuthorizationCode(ctx: OrgContext, client: Client, b
       user,
       familyId: row.family_id,
       refreshExpiresAt: client.grantTypes.includes('refresh_token') ? familyExpiresAt : null,
+      signer,
       idToken: { nonce: row.nonce, sessionId: row.session_id },
     });
     return { tokens };

@@ -3,7 +3,7 @@ import { isSubset, splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidScope } from '../../errors.ts';
 import { param, type RawParams } from '../../params.ts';
-import { completeGrant, issueTokens, type TokenResponse } from '../../tokens/issue.ts';
+import { accessTokenSigner, completeGrant, issueTokens, type TokenResponse } from '../../tokens/issue.ts';
 
 /** Scopes about a signed-in person: meaningless for a client acting on its own behalf. */
 const USER_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
@@ -18,6 +18,7 @@ export async function grantClientCredentials(ctx: OrgContext, client: Client, bo
   const requested = param(body, 'scope');
   const scope = requested === undefined ? allowed : splitScope(requested);
   if (!isSubset(scope, allowed)) throw new InvalidScope('The requested scope is not allowed for this client.');
-  const tokens = await issueTokens(ctx, ctx.db, { client, scope, user: null, familyId: null, refreshExpiresAt: null, idToken: null });
+  const signer = await accessTokenSigner(ctx, client);
+  const tokens = await issueTokens(ctx, ctx.db, { client, scope, user: null, familyId: null, refreshExpiresAt: null, idToken: null, signer });
   return completeGrant({ tokens });
 }

@@ -5,7 +5,7 @@ import { hashSecret } from '../../../lib/secrets.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidScope, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
-import { completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
+import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
 import { findFamily, findRefreshToken, revokeFamily, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
 
 /**
@@ -19,6 +19,7 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
   const tokenHash = hashSecret(presented);
   const now = ctx.clock();
 
+  const signer = await accessTokenSigner(ctx, client);
   const outcome: GrantOutcome = await inTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
     const row = await rotateRefreshToken(trx, ctx.org.id, client.clientId, tokenHash, now);
     if (row === undefined) {
@@ -46,6 +47,7 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
       familyId: row.family_id,
       refreshExpiresAt: row.expires_at,
       refreshScope: granted,
+      signer,
       idToken: { nonce: null, sessionId: null },
     });
     return { tokens };
