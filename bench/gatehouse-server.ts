@@ -1,0 +1,138 @@
+/**
+ * One Gatehouse for the benchmark, in a process of its own: the real app (`buildApp`) over a fresh
+ * store, seeded with one organization, one constituent and two clients, listening on a free
+ * loopback port. Started by bench/run.ts as
+ *
+ *   node bench/gatehouse-server.ts sqlite
+ *   node bench/gatehouse-server.ts postgres <connection string>
+ *
+ * It reports its issuer and client credentials over IPC and, on SIGTERM or when the parent goes
+ * away, closes and deletes its store.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createConstituent } from '../src/accounts/constituents.ts';
+import { buildApp } from '../src/app.ts';
+import { createClient } from '../src/clients/clients.ts';
+import { loadConfig } from '../src/config/config.ts';
+import type { Storage } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { openPostgres } from '../src/db/postgres.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
+import { createLogger } from '../src/http/logging.ts';
+import { createSealer } from '../src/keys/sealing.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { findFreePort } from '../src/lib/free-port.ts';
+import { randomBase32 } from '../src/lib/random.ts';
+import { createOrganization } from '../src/orgs/orgs.ts';
+import { BENCH_USER, REDIRECT_URI, SERVICE_SCOPE, tellParent, USER_SCOPE } from './protocol.ts';
+
+const ORG_SLUG = 'bench';
+
+interface BenchStore {
+  readonly storage: Storage;
+  readonly description: string;
+  dispose(): Promise<void>;
+}
+
+/** SQLite as shipped: a file in a fresh directory (WAL, synchronous=FULL: every commit is fsynced). */
+async function sqliteStore(): Promise<BenchStore> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  const storage = await openSqlite({ dataDir });
+  return {
+    storage,
+    description: storage.location,
+    async dispose() {
+      await storage.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** PostgreSQL with the default pool (10), in a schema of its own that is dropped at the end. */
+async function postgresStore(connectionString: string): Promise<BenchStore> {
+  const schema = `bench_${randomBase32(12)}`;
+  const admin = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const storage = await openPostgres({ connectionString, schema });
+  return {
+    storage,
+    description: `${storage.location} schema ${schema}`,
+    async dispose() {
+      await storage.close();
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const [dialect, connectionString] = process.argv.slice(2);
+  if (dialect !== 'sqlite' && !(dialect === 'postgres' && connectionString !== undefined)) {
+    throw new Error('usage: gatehouse-server.ts sqlite | postgres <connection string>');
+  }
+  const store = dialect === 'sqlite' ? await sqliteStore() : await postgresStore(connectionString!);
+  let closing: Promise<void> | undefined;
+  try {
+    await migrateToLatest(store.storage);
+    const db = store.storage.db;
+    const org = await createOrganization(db, systemClock, { slug: ORG_SLUG, name: 'Bench' });
+    await createConstituent(db, systemClock, org.id, { username: BENCH_USER.username, password: BENCH_USER.password, email: BENCH_USER.email, name: BENCH_USER.name });
+    const web = await createClient(db, systemClock, org.id, {
+      name: 'Bench Web App',
+      clientType: 'confidential',
+      redirectUris: [REDIRECT_URI],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scope: USER_SCOPE,
+      // Like a first-party app: the flows measured are sign-ins with an existing session, no pages.
+      consentRequired: false,
+    });
+    const service = await createClient(db, systemClock, org.id, {
+      name: 'Bench Service',
+      clientType: 'confidential',
+      redirectUris: [],
+      grantTypes: ['client_credentials'],
+      scope: SERVICE_SCOPE,
+      consentRequired: false,
+    });
+
+    // The issuer must name the real port, so the port is chosen before the app is built.
+    const port = await findFreePort('127.0.0.1');
+    const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent' });
+    const app = buildApp(config, { storage: store.storage, logger: createLogger({ level: 'silent' }), clock: systemClock, sealer: createSealer(randomBytes(32)) });
+    await app.listen({ port, host: '127.0.0.1' });
+
+    const shutdown = (): Promise<void> => {
+      closing ??= app
+        .close()
+        .then(() => store.dispose())
+        .finally(() => process.exit(0));
+      return closing;
+    };
+    process.on('SIGTERM', () => void shutdown());
+    process.on('SIGINT', () => void shutdown());
+    // The orchestrator died without killing us: do not outlive it.
+    process.on('disconnect', () => void shutdown());
+
+    tellParent({
+      type: 'ready',
+      name: `gatehouse-${dialect}`,
+      issuer: `${config.publicUrl}/o/${ORG_SLUG}`,
+      webClient: { id: web.clientId, secret: web.clientSecret! },
+      serviceClient: { id: service.clientId, secret: service.clientSecret! },
+      store: store.description,
+    });
+  } catch (error) {
+    await store.dispose().catch(() => {});
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  tellParent({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+});

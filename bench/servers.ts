@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isServerMessage, type ServerReady } from './protocol.ts';
+
+/** How long a server may take to migrate, seed (one argon2 hash) and listen. */
+const START_TIMEOUT_MS = 30_000;
+/** How long a server gets to close its store after SIGTERM before it is killed. */
+const STOP_TIMEOUT_MS = 10_000;
+
+export interface BenchServer {
+  readonly ready: ServerReady;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `bench/<file>` in its own Node process (so the load generator never shares the server's
+ * event loop) and waits for its ready message.
+ */
+export function startServer(file: string, args: readonly string[], options: { readonly env?: Record<string, string> } = {}): Promise<BenchServer> {
+  const path = fileURLToPath(new URL(file, import.meta.url));
+  const child = spawn(process.execPath, [path, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...options.env },
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} did not report ready within ${START_TIMEOUT_MS} ms`));
+    }, START_TIMEOUT_MS);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} exited before it was ready (code ${code}, signal ${signal})`));
+    });
+    child.on('message', (message: unknown) => {
+      if (!isServerMessage(message)) return;
+      clearTimeout(timer);
+      if (message.type === 'failed') {
+        reject(new Error(`${file} failed to start: ${message.message}`));
+        return;
+      }
+      resolve({ ready: message, pid: child.pid!, stop: () => stopChild(child) });
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL if it has not exited in time. Resolves once it is gone. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
