@@ -15,9 +15,11 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
   let clientId: string;
   let publicClientId: string;
   let issuer: string;
+  // Time is injected: tests move it instead of sleeping.
+  let now = Date.now();
 
   beforeAll(async () => {
-    server = await startTestServer(dialect);
+    server = await startTestServer(dialect, { clock: () => now });
     const db = server.store.storage.db;
     seeded = await seedOrg(db, 'acme');
     clientId = (await seedClient(db, seeded.org.id)).clientId;
@@ -160,6 +162,27 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
       await signInThroughPages(browser, authorizeUrl(base()), server.url, { username: 'alice', password: PASSWORD });
       const step = await browser.follow(authorizeUrl({ ...base(), prompt: 'login' }), server.url);
       expect(step.url).toContain('/login?interaction=');
+    });
+
+    it('max_age shorter than the session\'s age asks for the password again; a longer one does not', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl(base()), server.url, { username: 'alice', password: PASSWORD });
+      now += 120_000;
+      const stale = await browser.follow(authorizeUrl({ ...base(), max_age: '60' }), server.url);
+      expect(stale.url).toContain('/login?interaction=');
+      const fresh = await browser.follow(authorizeUrl({ ...base(), max_age: '3600' }), server.url);
+      expect(fresh.url.startsWith(REDIRECT_URI)).toBe(true);
+    });
+
+    it('an SSO session of one organization is worthless at another', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl(base()), server.url, { username: 'alice', password: PASSWORD });
+      const beta = await seedOrg(server.store.storage.db, 'beta-sso');
+      const betaClient = await seedClient(server.store.storage.db, beta.org.id, { consentRequired: false });
+      // Even presented on the other org's path, acme's session cookie names no session there.
+      browser.setCookie('gh_session', browser.cookie('gh_session')!, '/o/beta-sso');
+      const step = await browser.follow(`${server.url}/o/beta-sso/authorize?${new URLSearchParams({ ...base(), client_id: betaClient.clientId })}`, server.url);
+      expect(step.url).toContain('/o/beta-sso/login?interaction=');
     });
 
     it('prompt=none with a session and remembered consent returns a code', async () => {

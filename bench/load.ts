@@ -1,0 +1,109 @@
+import autocannon, { type Context, type Request } from 'autocannon';
+
+/** Connections held open by the load generator: the issue's "50 connections". */
+export const CONNECTIONS = 50;
+
+/** A request not answered in this time counts as failed. */
+const REQUEST_TIMEOUT_SECONDS = 10;
+
+/**
+ * One operation, sent over and over on every connection: a single request, or a short sequence
+ * whose later steps read what earlier ones left in the connection's context (a flow: authorize,
+ * then redeem the code from its Location). An operation is timed from its first request's write to
+ * its last response, and succeeds when `succeeded` says so of the last response.
+ */
+export interface Operation {
+  readonly steps: readonly Request[];
+  succeeded(status: number, body: string): boolean;
+}
+
+export interface Limit {
+  /** Run this long… */
+  readonly seconds?: number;
+  /** …or until this many operations (single-request operations only) were answered. */
+  readonly amount?: number;
+}
+
+export interface Measurement {
+  /** Successful operations per second, over the time from the start to the last success. */
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly succeeded: number;
+  /** Wrong answers, connection errors and timeouts. */
+  readonly failed: number;
+  readonly seconds: number;
+}
+
+/**
+ * Drives `origin` with autocannon at CONNECTIONS connections (no pipelining) and measures each
+ * operation itself: autocannon's own numbers are per request, in whole milliseconds, and its
+ * duration rounds up to its next one-second tick.
+ */
+export async function measure(origin: string, operation: Operation, limit: Limit): Promise<Measurement> {
+  if (operation.steps.length === 0) throw new Error('an operation needs at least one request');
+  if (limit.amount !== undefined && operation.steps.length !== 1) throw new Error('amount limits single-request operations only');
+  const latencies: number[] = [];
+  let failed = 0;
+  let lastSuccessAt = 0;
+
+  const steps = operation.steps.map((step) => ({ ...step }));
+  const first = steps[0]!;
+  const last = steps[steps.length - 1]!;
+  const setupFirst = first.setupRequest;
+  first.setupRequest = (request: Request, context: Context): Request => {
+    context.startedAt = performance.now();
+    return setupFirst === undefined ? request : setupFirst(request, context);
+  };
+  const onLast = last.onResponse;
+  last.onResponse = (status, body, context, headers) => {
+    onLast?.(status, body, context, headers);
+    const now = performance.now();
+    if (operation.succeeded(status, body)) {
+      latencies.push(now - (context.startedAt as number));
+      lastSuccessAt = now;
+    } else {
+      failed++;
+    }
+  };
+
+  const startedAt = performance.now();
+  const result = await autocannon({
+    url: origin,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    timeout: REQUEST_TIMEOUT_SECONDS,
+    ...(limit.amount !== undefined ? { amount: limit.amount } : { duration: limit.seconds ?? 5 }),
+    requests: steps,
+  });
+  const seconds = (lastSuccessAt - startedAt) / 1000;
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    perSecond: latencies.length === 0 ? 0 : latencies.length / seconds,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    succeeded: latencies.length,
+    failed: failed + result.errors,
+    seconds,
+  };
+}
+
+/** Nearest-rank percentile of sorted values; NaN when there are none. */
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The path and query of `url`, as autocannon's requests name them (the origin is the run's). */
+export function pathOf(url: string): string {
+  const { pathname, search } = new URL(url);
+  return pathname + search;
+}
+
+/** A header of an autocannon response, whatever case the server wrote its name in. */
+export function header(headers: Record<string, string | string[]>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+}

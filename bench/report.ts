@@ -1,0 +1,118 @@
+/**
+ * Medians, ratios against oidc-provider, the issue's targets, and the table in two forms: aligned
+ * text for the terminal and markdown for docs/performance.md.
+ */
+import type { Measurement } from './load.ts';
+import type { ScenarioId } from './scenarios.ts';
+
+export const BASELINE = 'oidc-provider';
+
+/** What a line must reach to PASS: a req/s ratio over oidc-provider and/or a p99 bound. */
+export interface Goal {
+  readonly minRatio?: number;
+  readonly maxP99Ms?: number;
+}
+
+/**
+ * The issue's targets. On durable SQLite: ratios per scenario, and p99 ≤ 10 ms at 50 connections
+ * on every line; on PostgreSQL: ≥ 1.5× on every scenario. oidc-provider is the baseline (no goal).
+ */
+export function goalFor(server: string, scenario: ScenarioId): Goal | undefined {
+  if (server === 'gatehouse-sqlite') {
+    const ratios: Partial<Record<ScenarioId, number>> = { discovery: 4, client_credentials: 2.5, userinfo: 4, introspection: 4, flow: 2 };
+    return { minRatio: ratios[scenario], maxP99Ms: 10 };
+  }
+  if (server === 'gatehouse-postgres') return { minRatio: 1.5 };
+  return undefined;
+}
+
+export interface Row {
+  readonly scenario: ScenarioId;
+  readonly label: string;
+  readonly server: string;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Failed operations over all measured rounds (warm-up excluded). */
+  readonly failed: number;
+  readonly rounds: number;
+  /** perSecond ÷ oidc-provider's, for Gatehouse lines. */
+  readonly ratio: number | undefined;
+  readonly goal: Goal | undefined;
+  readonly verdict: 'PASS' | 'MISS' | undefined;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** One row per server of one scenario: the median of each figure over its rounds. */
+export function rowsFor(scenario: ScenarioId, label: string, rounds: ReadonlyMap<string, readonly Measurement[]>): Row[] {
+  const summaries = [...rounds].map(([server, runs]) => ({
+    server,
+    perSecond: median(runs.map((r) => r.perSecond)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    failed: runs.reduce((sum, r) => sum + r.failed, 0),
+    rounds: runs.length,
+  }));
+  const baseline = summaries.find((s) => s.server === BASELINE)?.perSecond;
+  return summaries.map((s) => {
+    const ratio = s.server === BASELINE || baseline === undefined || baseline === 0 ? undefined : s.perSecond / baseline;
+    const goal = goalFor(s.server, scenario);
+    return { scenario, label, ...s, ratio, goal, verdict: verdictOf(goal, ratio, s.p99Ms, s.failed) };
+  });
+}
+
+function verdictOf(goal: Goal | undefined, ratio: number | undefined, p99Ms: number, failed: number): 'PASS' | 'MISS' | undefined {
+  if (goal === undefined) return undefined;
+  // A line with failed requests measured something other than the scenario.
+  if (failed > 0) return 'MISS';
+  if (goal.minRatio !== undefined && (ratio === undefined || ratio < goal.minRatio)) return 'MISS';
+  if (goal.maxP99Ms !== undefined && !(p99Ms <= goal.maxP99Ms)) return 'MISS';
+  return 'PASS';
+}
+
+function describeGoal(goal: Goal | undefined): string {
+  if (goal === undefined) return '';
+  const parts = [];
+  if (goal.minRatio !== undefined) parts.push(`≥ ${goal.minRatio}×`);
+  if (goal.maxP99Ms !== undefined) parts.push(`p99 ≤ ${goal.maxP99Ms} ms`);
+  return parts.join(', ');
+}
+
+const HEADINGS = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'vs oidc-provider', 'failed', 'target', 'result'] as const;
+
+function cells(row: Row): string[] {
+  return [
+    row.label,
+    row.server,
+    row.perSecond.toFixed(0),
+    row.p50Ms.toFixed(2),
+    row.p99Ms.toFixed(2),
+    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}×`,
+    String(row.failed),
+    describeGoal(row.goal),
+    row.verdict ?? '',
+  ];
+}
+
+/** Right-aligns the numeric columns. */
+const NUMERIC = new Set([2, 3, 4, 5, 6]);
+
+export function textTable(rows: readonly Row[]): string {
+  const table = [[...HEADINGS], ...rows.map(cells)];
+  const widths = HEADINGS.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
+  return table
+    .map((line) => line.map((cell, column) => (NUMERIC.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd())
+    .join('\n');
+}
+
+export function markdownTable(rows: readonly Row[]): string {
+  const head = `| ${HEADINGS.join(' | ')} |`;
+  const rule = `|${HEADINGS.map((_, column) => (NUMERIC.has(column) ? '---:' : '---')).join('|')}|`;
+  return [head, rule, ...rows.map((row) => `| ${cells(row).join(' | ')} |`)].join('\n');
+}

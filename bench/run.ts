@@ -1,0 +1,197 @@
+/**
+ * `npm run bench [-- --write] [--rounds 3] [--seconds 4] [--warmup 1] [--no-postgres]`
+ *
+ * Starts Gatehouse on SQLite, oidc-provider (in memory) and, when PostgreSQL answers at
+ * TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), Gatehouse on PostgreSQL,
+ * each in its own process on a loopback port. For every scenario it warms each server up, then
+ * runs alternating rounds (the server order rotates each round) at 50 connections, and prints the
+ * medians, the ratio of each Gatehouse to oidc-provider and the issue's targets. With --write, the
+ * table also goes into docs/performance.md. Servers are stopped at the end, also on errors and ^C.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { discover } from './client.ts';
+import { CONNECTIONS, measure, type Measurement } from './load.ts';
+import { describeMachine, type Machine } from './machine.ts';
+import { markdownTable, rowsFor, textTable, type Row } from './report.ts';
+import { prepareTarget, SCENARIOS, type Target } from './scenarios.ts';
+import { startServer, type BenchServer } from './servers.ts';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REPORT_PATH = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
+const BEGIN = '<!-- bench:begin: written by `npm run bench -- --write`; edits between these markers are overwritten -->';
+const END = '<!-- bench:end -->';
+
+interface Options {
+  readonly write: boolean;
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly postgres: boolean;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      write: { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '4' },
+      warmup: { type: 'string', default: '1' },
+      'no-postgres': { type: 'boolean', default: false },
+    },
+  });
+  const positive = (name: string, raw: string, max: number): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be a whole number from 1 to ${max}`);
+    return value;
+  };
+  return {
+    write: values.write,
+    rounds: positive('rounds', values.rounds, 15),
+    seconds: positive('seconds', values.seconds, 60),
+    warmupSeconds: positive('warmup', values.warmup, 60),
+    postgres: !values['no-postgres'],
+  };
+}
+
+/** The PostgreSQL server's version when it answers within 2 s, else why not. */
+async function probePostgres(connectionString: string): Promise<{ version: string } | { unreachable: string }> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ server_version: string }>('show server_version');
+    return { version: rows[0]!.server_version };
+  } catch (error) {
+    return { unreachable: (error as Error).message };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function formatRun(m: Measurement): string {
+  return `${m.perSecond.toFixed(0).padStart(6)}/s  p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms  ${m.succeeded} ok${m.failed > 0 ? `  ${m.failed} FAILED` : ''}`;
+}
+
+/** Round r runs the servers starting from the r-th, so no server always goes first (or right after another). */
+function rotated<T>(items: readonly T[], by: number): T[] {
+  const start = by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+async function measureAll(targets: readonly Target[], options: Options): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const scenario of SCENARIOS) {
+    const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.ready.name, []]));
+    const previous = new Map<string, number>();
+    const run = async (target: Target, warmup: boolean): Promise<Measurement> => {
+      const seconds = warmup ? options.warmupSeconds : options.seconds;
+      const { operation, limit } = await scenario.plan(target, { warmup, seconds, previousPerSecond: previous.get(target.ready.name) });
+      const result = await measure(target.origin, operation, limit);
+      previous.set(target.ready.name, result.perSecond);
+      return result;
+    };
+    for (const target of targets) log(`${scenario.label} | warm-up ${target.ready.name}: ${formatRun(await run(target, true))}`);
+    for (let round = 0; round < options.rounds; round++) {
+      for (const target of rotated(targets, round)) {
+        const result = await run(target, false);
+        rounds.get(target.ready.name)!.push(result);
+        log(`${scenario.label} | round ${round + 1}/${options.rounds} ${target.ready.name}: ${formatRun(result)}`);
+      }
+    }
+    rows.push(...rowsFor(scenario.id, scenario.label, rounds));
+  }
+  return rows;
+}
+
+function reportSection(rows: readonly Row[], machine: Machine, options: Options, servers: readonly BenchServer[], postgres: string): string {
+  const misses = rows.filter((r) => r.verdict === 'MISS').length;
+  const judged = rows.filter((r) => r.verdict !== undefined).length;
+  return [
+    BEGIN,
+    '',
+    `Run of ${machine.date}: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ` +
+      `oidc-provider ${packageVersion('oidc-provider')}, autocannon ${packageVersion('autocannon')}, PostgreSQL ${postgres}.`,
+    `${CONNECTIONS} connections, no pipelining; per scenario and server a ${options.warmupSeconds} s warm-up, then ${options.rounds} alternating rounds of ` +
+      `${options.seconds} s (token authorization_code: as many prepared codes as the previous run's rate × ${options.seconds} s); medians of the rounds.`,
+    '',
+    markdownTable(rows),
+    '',
+    `${judged - misses} of ${judged} targets met.`,
+    '',
+    'Stores:',
+    '',
+    ...servers.map((s) => `- ${s.ready.name}: ${s.ready.store}`),
+    `- SQLite data directory: ${machine.tmpFilesystem}`,
+    '',
+    END,
+  ].join('\n');
+}
+
+/** Replaces the generated section of docs/performance.md, keeping the text around it. */
+function writeReport(section: string): void {
+  if (!existsSync(REPORT_PATH)) {
+    writeFileSync(REPORT_PATH, `# Performance\n\n${section}\n`);
+    return;
+  }
+  const current = readFileSync(REPORT_PATH, 'utf8');
+  const begin = current.indexOf('<!-- bench:begin');
+  const end = current.indexOf(END);
+  const next = begin === -1 || end === -1 ? `${current.trimEnd()}\n\n${section}\n` : current.slice(0, begin) + section + current.slice(end + END.length);
+  writeFileSync(REPORT_PATH, next);
+}
+
+function packageVersion(name: string): string {
+  const path = fileURLToPath(new URL(`../node_modules/${name}/package.json`, import.meta.url));
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const startedAt = Date.now();
+  const machine = describeMachine();
+  const servers: BenchServer[] = [];
+  let stopping: Promise<unknown> | undefined;
+  const stopAll = (): Promise<unknown> => (stopping ??= Promise.all(servers.map((s) => s.stop())));
+  process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
+  process.once('SIGTERM', () => void stopAll().finally(() => process.exit(143)));
+
+  try {
+    const probe = options.postgres ? await probePostgres(DATABASE_URL) : { unreachable: 'skipped (--no-postgres)' };
+    const postgres = 'version' in probe ? probe.version : `not measured: ${probe.unreachable}`;
+    if ('unreachable' in probe) log(`PostgreSQL ${postgres}`);
+
+    servers.push(await startServer('./gatehouse-server.ts', ['sqlite']));
+    // Production mode, as deployed (its development-only behaviour off).
+    servers.push(await startServer('./oidc-provider-server.ts', [], { env: { NODE_ENV: 'production' } }));
+    if ('version' in probe) servers.push(await startServer('./gatehouse-server.ts', ['postgres', DATABASE_URL]));
+
+    const targets: Target[] = [];
+    for (const server of servers) {
+      targets.push(await prepareTarget(server.ready, await discover(server.ready.issuer)));
+      log(`${server.ready.name} ready at ${server.ready.issuer} (pid ${server.pid})`);
+    }
+
+    const rows = await measureAll(targets, options);
+    process.stdout.write(`\n${textTable(rows)}\n\n`);
+    const misses = rows.filter((r) => r.verdict === 'MISS').length;
+    const judged = rows.filter((r) => r.verdict !== undefined).length;
+    process.stdout.write(`${judged - misses} of ${judged} targets met. Took ${Math.round((Date.now() - startedAt) / 1000)} s.\n`);
+    if (options.write) {
+      writeReport(reportSection(rows, machine, options, servers, postgres));
+      process.stdout.write(`Wrote ${REPORT_PATH}\n`);
+    }
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
