@@ -1,4 +1,4 @@
-import autocannon, { type Context, type Request } from 'autocannon';
+import autocannon, { type Request } from 'autocannon';
 
 /** Connections held open by the load generator: the issue's "50 connections". */
 export const CONNECTIONS = 50;
@@ -43,32 +43,30 @@ export interface Measurement {
 export async function measure(origin: string, operation: Operation, limit: Limit): Promise<Measurement> {
   if (operation.steps.length === 0) throw new Error('an operation needs at least one request');
   if (limit.amount !== undefined && operation.steps.length !== 1) throw new Error('amount limits single-request operations only');
+  const lastStep = operation.steps.length - 1;
   const latencies: number[] = [];
   let failed = 0;
   let lastSuccessAt = 0;
 
-  const steps = operation.steps.map((step) => ({ ...step }));
-  const first = steps[0]!;
-  const last = steps[steps.length - 1]!;
-  const setupFirst = first.setupRequest;
-  first.setupRequest = (request: Request, context: Context): Request => {
-    context.startedAt = performance.now();
-    return setupFirst === undefined ? request : setupFirst(request, context);
-  };
-  const onLast = last.onResponse;
-  last.onResponse = (status, body, context, headers) => {
-    onLast?.(status, body, context, headers);
-    const now = performance.now();
-    if (operation.succeeded(status, body)) {
-      latencies.push(now - (context.startedAt as number));
-      lastSuccessAt = now;
-    } else {
-      failed++;
-    }
-  };
+  // Each step's onResponse notes which step answered and, for the last, whether the operation
+  // succeeded; autocannon then emits 'response' for the same client synchronously, with the
+  // request's latency from its own timer. Requests are not wrapped in a setupRequest, which
+  // would make autocannon rebuild every request buffer and load the generator for nothing.
+  let answered: { step: number; ok: boolean } = { step: 0, ok: false };
+  const steps = operation.steps.map((step, index): Request => {
+    const onResponse = step.onResponse;
+    return {
+      ...step,
+      onResponse: (status, body, context, headers) => {
+        onResponse?.(status, body, context, headers);
+        answered = { step: index, ok: index === lastStep && operation.succeeded(status, body) };
+      },
+    };
+  });
+  const elapsedByClient = new Map<object, number>();
 
   const startedAt = performance.now();
-  const result = await autocannon({
+  const instance = autocannon({
     url: origin,
     connections: CONNECTIONS,
     pipelining: 1,
@@ -76,6 +74,23 @@ export async function measure(origin: string, operation: Operation, limit: Limit
     ...(limit.amount !== undefined ? { amount: limit.amount } : { duration: limit.seconds ?? 5 }),
     requests: steps,
   });
+  instance.on('response', (client: object, _status: number, _bytes: number, latencyMs: number) => {
+    // An operation's latency is the sum of its steps': each next step is written in the same tick
+    // as the previous response is read, so nothing is lost between them.
+    const elapsed = (elapsedByClient.get(client) ?? 0) + latencyMs;
+    if (answered.step !== lastStep) {
+      elapsedByClient.set(client, elapsed);
+      return;
+    }
+    elapsedByClient.set(client, 0);
+    if (answered.ok) {
+      latencies.push(elapsed);
+      lastSuccessAt = performance.now();
+    } else {
+      failed++;
+    }
+  });
+  const result = await instance;
   const seconds = (lastSuccessAt - startedAt) / 1000;
   const sorted = Float64Array.from(latencies).sort();
   return {

@@ -54,6 +54,8 @@ function configuration(): Record<string, unknown> {
         response_types: [],
         grant_types: ['client_credentials'],
         token_endpoint_auth_method: 'client_secret_basic',
+        // Metadata validation wants a signing key for this alg even for a client that gets no ID tokens.
+        id_token_signed_response_alg: 'ES256',
         scope: SERVICE_SCOPE,
       },
     ],

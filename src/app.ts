@@ -15,6 +15,7 @@ import type { Sealer } from './keys/sealing.ts';
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
 import type { Clock } from './lib/clock.ts';
 import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
+import { registerStaffPages } from './staff/staff-pages.routes.ts';
 
 export interface AppDeps {
   readonly storage: Storage;
@@ -59,7 +60,10 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       await registerFormParsers(orgScope);
       registerOrgScope(orgScope, orgDeps);
       await orgScope.register(async (protocol) => registerOAuthRoutes(protocol));
-      await orgScope.register(async (pages) => registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle }));
+      await orgScope.register(async (pages) => {
+        registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle });
+        registerStaffPages(pages, { publicUrl: config.publicUrl, throttle });
+      });
     },
     { prefix: '/o/:slug' },
   );

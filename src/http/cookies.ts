@@ -1,7 +1,13 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomBase64url } from '../lib/random.ts';
+import { constantTimeEqual, hashSecret } from '../lib/secrets.ts';
+import type { RawParams } from '../oauth/params.ts';
 
 /** The constituent's single sign-on session at one organization (HttpOnly, path-scoped to the org). */
 export const SSO_COOKIE = 'gh_session';
+/** A staff user's session at one organization: distinct from the constituents' SSO cookie. */
+export const STAFF_COOKIE = 'gh_staff';
 /** A random per-browser value that ties interactions (sign-in, consent) to the browser that started them. */
 export const BROWSER_COOKIE = 'gh_browser';
 
@@ -20,4 +26,32 @@ export function orgCookieOptions(publicUrl: string, slug: string, maxAgeSeconds?
     secure: base.protocol === 'https:',
     ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
   };
+}
+
+/**
+ * The browser-binding cookie of this org, set now when absent. Interactions and forms are tied to
+ * it, so a request forged in another browser (login CSRF) finds nothing of its own.
+ */
+export function ensureBrowserCookie(request: FastifyRequest, reply: FastifyReply, publicUrl: string, slug: string): string {
+  const existing = request.cookies[BROWSER_COOKIE];
+  if (existing !== undefined && /^[A-Za-z0-9_-]{32,64}$/.test(existing)) return existing;
+  const value = randomBase64url(32);
+  reply.setCookie(BROWSER_COOKIE, value, orgCookieOptions(publicUrl, slug));
+  // Visible to the rest of this request too.
+  request.cookies[BROWSER_COOKIE] = value;
+  return value;
+}
+
+/**
+ * A CSRF token for the forms of `purpose` in this browser: derived from the binding cookie,
+ * which a cross-site attacker can neither read nor set. Checked with constantTimeEqual.
+ */
+export function csrfTokenFor(bindingCookie: string, purpose: string): string {
+  return hashSecret(`${purpose}:${bindingCookie}`);
+}
+
+/** True when the form carries exactly one csrf_token and it is `expected` (constant-time). */
+export function csrfMatches(form: RawParams, expected: string): boolean {
+  const values = form.get('csrf_token');
+  return values?.length === 1 && constantTimeEqual(values[0]!, expected);
 }

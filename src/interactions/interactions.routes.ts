@@ -2,11 +2,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { findConstituent } from '../accounts/constituents.ts';
 import { verifyConstituentCredentials } from '../accounts/sign-in.ts';
 import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
-import { BROWSER_COOKIE, orgCookieOptions, SSO_COOKIE } from '../http/cookies.ts';
+import { BROWSER_COOKIE, csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
-import { randomBase64url } from '../lib/random.ts';
-import { constantTimeEqual, hashSecret } from '../lib/secrets.ts';
+import { hashSecret } from '../lib/secrets.ts';
 import {
   continueAfterConsent,
   continueAfterSignIn,
@@ -24,12 +23,14 @@ import { OAuthError } from '../oauth/errors.ts';
 import { LogoutRequestError, planLogout } from '../oauth/logout/logout.ts';
 import { param, type RawParams } from '../oauth/params.ts';
 import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
+import { findStaffSession } from '../staff/staff-sessions.ts';
 import type { PageBranding } from './html.ts';
 import { renderConsentPage } from './pages/consent.ts';
 import { renderErrorPage } from './pages/error.ts';
 import { renderFormPostPage } from './pages/form-post.ts';
 import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.ts';
 import { renderSignInPage } from './pages/sign-in.ts';
+import { renderStaffSessionPage } from './pages/staff-session.ts';
 import { describeScopes } from './scopes.ts';
 import { widgetScript } from './widget.ts';
 
@@ -138,7 +139,21 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
 
 async function authorize(request: FastifyRequest, reply: FastifyReply, params: RawParams, deps: InteractionDeps): Promise<FastifyReply> {
   const ctx = request.org;
-  const binding = ensureBrowserCookie(request, reply, ctx, deps.publicUrl);
+  const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
+  // Neon CRM: "Logged in as system user not supported". A staff session must not turn into a
+  // constituent sign-in; the page offers to end it and come back to this request.
+  if ((await findStaffSession(ctx.db, ctx.clock, ctx.org.id, request.cookies[STAFF_COOKIE])) !== undefined) {
+    const query = request.url.indexOf('?');
+    return sendPage(
+      reply.code(403),
+      renderStaffSessionPage({
+        branding: brandingOf(ctx),
+        signOutAction: `${ctx.issuer}/staff/logout`,
+        csrfToken: csrfTokenFor(binding, 'staff-logout'),
+        returnTo: request.method === 'GET' && query !== -1 ? OAUTH_PATHS.authorization + request.url.slice(query) : null,
+      }),
+    );
+  }
   const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
   try {
     return sendOutcome(reply, ctx, await startAuthorization(ctx, params, { session, bindingHash: hashSecret(binding) }));
@@ -158,8 +173,8 @@ async function logout(request: FastifyRequest, reply: FastifyReply, params: RawP
     if (error instanceof LogoutRequestError || error instanceof OAuthError) return badRequestPage(request, reply, 'Cannot sign out this way', error.message);
     throw error;
   }
-  const binding = ensureBrowserCookie(request, reply, ctx, deps.publicUrl);
-  const csrfToken = hashSecret(`logout:${binding}`);
+  const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
+  const csrfToken = csrfTokenFor(binding, 'logout');
   const confirmed = plan.confirmed || (request.method === 'POST' && param(params, 'confirm') === 'yes' && csrfMatches(params, csrfToken));
   if (!confirmed) {
     const hidden = Object.fromEntries([...params].filter(([name]) => name !== 'csrf_token' && name !== 'confirm').map(([name, values]) => [name, values[0] ?? '']));
@@ -196,16 +211,6 @@ function redirect(reply: FastifyReply, location: string): FastifyReply {
   return reply.code(303).header('location', location).header('cache-control', 'no-store').send();
 }
 
-function ensureBrowserCookie(request: FastifyRequest, reply: FastifyReply, ctx: OrgContext, publicUrl: string): string {
-  const existing = request.cookies[BROWSER_COOKIE];
-  if (existing !== undefined && /^[A-Za-z0-9_-]{32,64}$/.test(existing)) return existing;
-  const value = randomBase64url(32);
-  reply.setCookie(BROWSER_COOKIE, value, orgCookieOptions(publicUrl, ctx.org.slug));
-  // Make it visible to the rest of this request.
-  request.cookies[BROWSER_COOKIE] = value;
-  return value;
-}
-
 async function interactionOf(request: FastifyRequest, params: RawParams): Promise<Interaction | undefined> {
   let id: string | undefined;
   try {
@@ -216,12 +221,8 @@ async function interactionOf(request: FastifyRequest, params: RawParams): Promis
   return id === undefined ? undefined : loadInteraction(request.org, id, request.cookies[BROWSER_COOKIE]);
 }
 
-function csrfMatches(form: RawParams, expected: string): boolean {
-  const values = form.get('csrf_token');
-  return values?.length === 1 && constantTimeEqual(values[0]!, expected);
-}
 
-function brandingOf(ctx: OrgContext): PageBranding {
+export function brandingOf(ctx: OrgContext): PageBranding {
   return { orgName: ctx.org.name };
 }
 

@@ -26,3 +26,13 @@ export interface ApiKeysTable {
   last_used_at: number | null;
   revoked_at: number | null;
 }
+
+export interface StaffSessionsTable {
+  /** SHA-256 of the staff session cookie. */
+  id_hash: string;
+  org_id: string;
+  staff_user_id: string;
+  created_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}

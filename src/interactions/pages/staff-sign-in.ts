@@ -1,0 +1,51 @@
+import { hiddenInputs, html, pageShell } from '../html.ts';
+import type { PageBranding, RenderedPage } from '../html.ts';
+
+export interface StaffSignInPageModel {
+  readonly branding: PageBranding;
+  readonly action: string;
+  readonly csrfToken: string;
+  readonly email?: string | null;
+  readonly error?: 'invalid_credentials' | 'throttled' | null;
+}
+
+const ERROR_MESSAGES = {
+  invalid_credentials: 'The email or password is incorrect.',
+  throttled: 'Too many attempts. Wait a few minutes, then try again.',
+} as const;
+
+/**
+ * The staff sign-in form: a page of its own, apart from the constituents' (staff and
+ * constituents are never confused). Same autofill contract: `username` and `current-password`.
+ */
+export function renderStaffSignInPage(model: StaffSignInPageModel): RenderedPage {
+  const { branding } = model;
+  const body = html`<p class="lead">Staff of <strong>${branding.orgName}</strong></p>
+${model.error ? html`<p role="alert" class="alert">${ERROR_MESSAGES[model.error]}</p>` : null}
+<form method="post" action="${model.action}">
+${hiddenInputs({ csrf_token: model.csrfToken })}
+<label for="username">Email</label>
+<input type="email" id="username" name="email" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${model.email ?? ''}">
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<div class="actions"><button type="submit">Sign in</button></div>
+</form>`;
+  return pageShell({ title: `Staff sign-in to ${branding.orgName}`, branding, body });
+}
+
+export interface StaffHomePageModel {
+  readonly branding: PageBranding;
+  readonly email: string;
+  readonly signOutAction: string;
+  readonly csrfToken: string;
+}
+
+/** Where a staff sign-in lands until the console exists: who you are, and a way out. */
+export function renderStaffHomePage(model: StaffHomePageModel): RenderedPage {
+  const body = html`<p>Signed in as <strong>${model.email}</strong>.</p>
+<form method="post" action="${model.signOutAction}">
+${hiddenInputs({ csrf_token: model.csrfToken })}
+<div class="actions"><button type="submit">Sign out</button></div>
+</form>`;
+  return pageShell({ title: `${model.branding.orgName} staff`, branding: model.branding, body });
+}

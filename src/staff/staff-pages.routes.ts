@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import { csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, STAFF_COOKIE } from '../http/cookies.ts';
+import { readForm } from '../http/forms.ts';
+import { sendPage } from '../http/pages.ts';
+import { brandingOf } from '../interactions/interactions.routes.ts';
+import { renderErrorPage } from '../interactions/pages/error.ts';
+import { renderStaffHomePage, renderStaffSignInPage } from '../interactions/pages/staff-sign-in.ts';
+import { OAUTH_PATHS } from '../oauth/endpoints.ts';
+import { param, type RawParams } from '../oauth/params.ts';
+import { endStaffSession, findStaffSession, startStaffSession, verifyStaffCredentials } from './staff-sessions.ts';
+
+export interface StaffPagesDeps {
+  readonly publicUrl: string;
+  readonly throttle: SignInThrottle;
+}
+
+const PAGE = { config: { answers: 'page' as const } };
+
+/**
+ * Staff sign-in and sign-out pages of one organization (under `/o/:slug/staff`). Staff have a
+ * cookie of their own (`gh_staff`), never the constituents' SSO session.
+ */
+export function registerStaffPages(scope: FastifyInstance, deps: StaffPagesDeps): void {
+  scope.get('/staff/login', PAGE, async (request, reply) => {
+    const binding = ensureBrowserCookie(request, reply, deps.publicUrl, request.org.org.slug);
+    return sendPage(reply, signInPage(request, binding, { email: null, error: null }));
+  });
+
+  scope.post('/staff/login', PAGE, async (request, reply) => {
+    const ctx = request.org;
+    const form = await readForm(request);
+    const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
+    if (!csrfMatches(form, csrfTokenFor(binding, 'staff-login'))) return sendPage(reply.code(400), signInPage(request, binding, { email: null, error: null }));
+    const email = param(form, 'email') ?? '';
+    const throttleKey = { orgId: ctx.org.id, identifier: `staff:${email}`, ip: request.ip };
+    if (deps.throttle.isBlocked(throttleKey)) {
+      return sendPage(reply.code(429).header('retry-after', '900'), signInPage(request, binding, { email, error: 'throttled' }));
+    }
+    const staff = await verifyStaffCredentials(ctx.db, ctx.org.id, email, param(form, 'password') ?? '');
+    if (staff === undefined) {
+      deps.throttle.recordFailure(throttleKey);
+      request.log.info({ event: 'staff_sign_in_failed', org: ctx.org.slug }, 'staff sign-in failed');
+      return sendPage(reply, signInPage(request, binding, { email, error: 'invalid_credentials' }));
+    }
+    deps.throttle.recordSuccess(throttleKey);
+    const previous = request.cookies[STAFF_COOKIE];
+    if (previous !== undefined) await endStaffSession(ctx.db, ctx.clock, ctx.org.id, previous);
+    const cookie = await startStaffSession(ctx.db, ctx.clock, ctx.org.id, staff.staffUserId);
+    reply.setCookie(STAFF_COOKIE, cookie, orgCookieOptions(deps.publicUrl, ctx.org.slug));
+    request.log.info({ event: 'staff_sign_in', org: ctx.org.slug, staffUser: staff.staffUserId }, 'staff signed in');
+    return reply.code(303).header('location', `${ctx.issuer}/staff`).send();
+  });
+
+  scope.get('/staff', PAGE, async (request, reply) => {
+    const ctx = request.org;
+    const session = await findStaffSession(ctx.db, ctx.clock, ctx.org.id, request.cookies[STAFF_COOKIE]);
+    if (session === undefined) return reply.code(303).header('location', `${ctx.issuer}/staff/login`).send();
+    const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
+    return sendPage(reply, renderStaffHomePage({ branding: brandingOf(ctx), email: session.email, signOutAction: `${ctx.issuer}/staff/logout`, csrfToken: csrfTokenFor(binding, 'staff-logout') }));
+  });
+
+  scope.post('/staff/logout', PAGE, async (request, reply) => {
+    const ctx = request.org;
+    const form = await readForm(request);
+    const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
+    if (!csrfMatches(form, csrfTokenFor(binding, 'staff-logout'))) {
+      return sendPage(reply.code(400), renderErrorPage({ branding: brandingOf(ctx), title: 'This page has expired', message: 'Reload the page and try again.', requestId: request.id }));
+    }
+    const cookie = request.cookies[STAFF_COOKIE];
+    if (cookie !== undefined) await endStaffSession(ctx.db, ctx.clock, ctx.org.id, cookie);
+    reply.clearCookie(STAFF_COOKIE, orgCookieOptions(deps.publicUrl, ctx.org.slug));
+    request.log.info({ event: 'staff_sign_out', org: ctx.org.slug }, 'staff signed out');
+    // Back to the refused authorization request when there was one: always under this issuer, never elsewhere.
+    const returnTo = param(form, 'return_to');
+    const location = returnTo?.startsWith(`${OAUTH_PATHS.authorization}?`) === true ? ctx.issuer + returnTo : `${ctx.issuer}/staff/login`;
+    return reply.code(303).header('location', location).send();
+  });
+}
+
+function signInPage(request: FastifyRequest, binding: string, state: { email: string | null; error: 'invalid_credentials' | 'throttled' | null }) {
+  const ctx = request.org;
+  return renderStaffSignInPage({ branding: brandingOf(ctx), action: `${ctx.issuer}/staff/login`, csrfToken: csrfTokenFor(binding, 'staff-login'), email: state.email, error: state.error });
+}
+
+

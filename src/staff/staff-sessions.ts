@@ -1,0 +1,51 @@
+import { emailKey } from '../accounts/identifiers.ts';
+import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
+import type { Executor } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { randomBase64url } from '../lib/random.ts';
+import { hashSecret } from '../lib/secrets.ts';
+import * as repository from './staff.repository.ts';
+
+/** Staff sessions are shorter than constituents': they carry management rights. */
+export const STAFF_SESSION_TTL_MS = 8 * 3600 * 1000;
+
+export interface StaffSession {
+  readonly staffUserId: string;
+  readonly email: string;
+  readonly role: string;
+}
+
+let decoyHash: Promise<string> | undefined;
+
+/**
+ * The active staff user with this email and password, or undefined, never saying which part
+ * was wrong (an unknown email costs the same argon2id time as a wrong password).
+ */
+export async function verifyStaffCredentials(db: Executor, orgId: string, email: string, password: string): Promise<{ staffUserId: string; email: string } | undefined> {
+  const user = await repository.findStaffUserByEmailKey(db, orgId, emailKey(email.trim()));
+  if (user?.password_hash == null) {
+    decoyHash ??= hashPassword('decoy password for unknown staff');
+    await verifyPassword(await decoyHash, password);
+    return undefined;
+  }
+  const matches = await verifyPassword(user.password_hash, password);
+  return matches && user.status === 'active' ? { staffUserId: user.id, email: user.email } : undefined;
+}
+
+/** Starts a staff session; returns the cookie value (only the browser ever sees it). */
+export async function startStaffSession(db: Executor, clock: Clock, orgId: string, staffUserId: string): Promise<string> {
+  const cookieValue = randomBase64url(32);
+  const now = clock();
+  await repository.insertStaffSession(db, { id_hash: hashSecret(cookieValue), org_id: orgId, staff_user_id: staffUserId, created_at: now, expires_at: now + STAFF_SESSION_TTL_MS, ended_at: null });
+  return cookieValue;
+}
+
+/** The live staff session a cookie names in this org (its user still active), or undefined. */
+export async function findStaffSession(db: Executor, clock: Clock, orgId: string, cookieValue: string | undefined): Promise<StaffSession | undefined> {
+  if (cookieValue === undefined || cookieValue.length > 128) return undefined;
+  return repository.findLiveStaffSession(db, orgId, hashSecret(cookieValue), clock());
+}
+
+export async function endStaffSession(db: Executor, clock: Clock, orgId: string, cookieValue: string): Promise<void> {
+  await repository.endStaffSession(db, orgId, hashSecret(cookieValue), clock());
+}

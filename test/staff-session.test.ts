@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/lib/clock.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
+import { TestBrowser } from './helpers/browser.ts';
+import { seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+const STAFF_PASSWORD = 'staff password that is long';
+
+describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
+  let server: TestServer;
+  let seeded: SeededOrg;
+  let issuer: string;
+  let clientId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    seeded = await seedOrg(server.store.storage.db, 'acme');
+    await createStaffUser(server.store.storage.db, systemClock, seeded.org.id, { email: 'ops@acme.example', password: STAFF_PASSWORD, role: 'admin' });
+    clientId = (await seedClient(server.store.storage.db, seeded.org.id)).clientId;
+    issuer = `${server.url}/o/acme`;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function staffSignIn(browser: TestBrowser, password = STAFF_PASSWORD) {
+    const page = await browser.request(`${issuer}/staff/login`);
+    const html = await page.text();
+    expect(html).toContain('autocomplete="username"');
+    expect(html).toContain('autocomplete="current-password"');
+    return browser.submit(html, server.url, { email: 'ops@acme.example', password });
+  }
+
+  it('signs staff in with a cookie of their own, apart from the constituents\' SSO session', async () => {
+    const browser = new TestBrowser();
+    const result = await staffSignIn(browser);
+    expect(result.url).toBe(`${issuer}/staff`);
+    expect(await result.response.text()).toContain('ops@acme.example');
+    expect(browser.cookie('gh_staff')).toBeDefined();
+    expect(browser.cookie('gh_session')).toBeUndefined();
+  });
+
+  it('answers a wrong password and an unknown email alike', async () => {
+    const wrong = await (await staffSignIn(new TestBrowser(), 'not the password')).response.text();
+    expect(wrong).toContain('The email or password is incorrect.');
+  });
+
+  it('refuses a constituent sign-in in a browser signed in as staff, and offers to sign out and come back', async () => {
+    const browser = new TestBrowser();
+    await staffSignIn(browser);
+    const authorize = `${issuer}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: 'https://app.example.org/callback', scope: 'openid', state: 'st' })}`;
+    const refused = await browser.request(authorize);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('location')).toBeNull();
+    const html = await refused.text();
+    expect(html).toContain('Staff accounts cannot sign in to apps');
+    // Signing out ends the staff session and resumes the same authorization request.
+    const out = await browser.submit(html, server.url, {});
+    expect(out.url).toContain('/o/acme/login?interaction=');
+    expect(browser.cookie('gh_staff')).toBeUndefined();
+    expect((await browser.request(`${issuer}/staff`)).headers.get('location')).toBe(`${issuer}/staff/login`);
+  });
+
+  it('ignores a return_to that leaves the authorization endpoint', async () => {
+    const browser = new TestBrowser();
+    await staffSignIn(browser);
+    const home = await (await browser.request(`${issuer}/staff`)).text();
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(home)![1]!;
+    const out = await browser.request(`${issuer}/staff/logout`, { form: { csrf_token: csrf, return_to: '//evil.example/authorize?x' } });
+    expect(out.headers.get('location')).toBe(`${issuer}/staff/login`);
+  });
+});
