@@ -40,16 +40,22 @@ export interface ServerReady {
   readonly store: string;
 }
 
+/** The calibration server (bench/ceiling-server.ts): no OAuth, only a URL. */
+export interface ServerListening {
+  readonly type: 'listening';
+  readonly url: string;
+}
+
 export interface ServerFailed {
   readonly type: 'failed';
   readonly message: string;
 }
 
-export type ServerMessage = ServerReady | ServerFailed;
+export type ServerMessage = ServerReady | ServerListening | ServerFailed;
 
 export function isServerMessage(value: unknown): value is ServerMessage {
   const type = (value as { type?: unknown } | null)?.type;
-  return type === 'ready' || type === 'failed';
+  return type === 'ready' || type === 'listening' || type === 'failed';
 }
 
 /** Sends a message to the parent, or prints it as one JSON line when started by hand. */

@@ -6,6 +6,8 @@ import type { Measurement } from './load.ts';
 import type { ScenarioId } from './scenarios.ts';
 
 export const BASELINE = 'oidc-provider';
+/** The calibration line: a bare node:http server's static answer (bench/ceiling-server.ts). */
+export const CEILING = 'ceiling: bare node:http';
 
 /** What a line must reach to PASS: a req/s ratio over oidc-provider and/or a p99 bound. */
 export interface Goal {

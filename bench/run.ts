@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { discover } from './client.ts';
-import { CONNECTIONS, measure, type Measurement } from './load.ts';
+import { CONNECTIONS, measure, type Limit, type Measurement, type Operation } from './load.ts';
 import { describeMachine, type Machine } from './machine.ts';
-import { markdownTable, rowsFor, textTable, type Row } from './report.ts';
-import { prepareTarget, SCENARIOS, type Target } from './scenarios.ts';
-import { startServer, type BenchServer } from './servers.ts';
+import { CEILING, markdownTable, rowsFor, textTable, type Row } from './report.ts';
+import { prepareTarget, SCENARIOS, type RunShape, type Target } from './scenarios.ts';
+import { startCeiling, startServer, type BenchServer, type Child } from './servers.ts';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REPORT_PATH = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
@@ -84,24 +84,42 @@ function rotated<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(start), ...items.slice(0, start)];
 }
 
-async function measureAll(targets: readonly Target[], options: Options): Promise<Row[]> {
+/** Something measured in a scenario: a server's plan, or the calibration server's static answer. */
+interface Participant {
+  readonly name: string;
+  readonly origin: string;
+  plan(run: RunShape): Promise<{ operation: Operation; limit: Limit }>;
+}
+
+/** The calibration server joins the discovery scenario: both are one GET answered with about 1.6 KB of JSON. */
+function ceilingParticipant(url: string): Participant {
+  return {
+    name: CEILING,
+    origin: url,
+    plan: async (run) => ({ operation: { steps: [{ method: 'GET', path: '/' }], succeeded: (status) => status === 200 }, limit: { seconds: run.seconds } }),
+  };
+}
+
+async function measureAll(targets: readonly Target[], ceiling: Participant | undefined, options: Options): Promise<Row[]> {
   const rows: Row[] = [];
   for (const scenario of SCENARIOS) {
-    const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.ready.name, []]));
+    const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, plan: (run) => scenario.plan(target, run) }));
+    if (scenario.id === 'discovery' && ceiling !== undefined) participants.push(ceiling);
+    const rounds = new Map<string, Measurement[]>(participants.map((p) => [p.name, []]));
     const previous = new Map<string, number>();
-    const run = async (target: Target, warmup: boolean): Promise<Measurement> => {
+    const run = async (participant: Participant, warmup: boolean): Promise<Measurement> => {
       const seconds = warmup ? options.warmupSeconds : options.seconds;
-      const { operation, limit } = await scenario.plan(target, { warmup, seconds, previousPerSecond: previous.get(target.ready.name) });
-      const result = await measure(target.origin, operation, limit);
-      previous.set(target.ready.name, result.perSecond);
+      const { operation, limit } = await participant.plan({ warmup, seconds, previousPerSecond: previous.get(participant.name) });
+      const result = await measure(participant.origin, operation, limit);
+      previous.set(participant.name, result.perSecond);
       return result;
     };
-    for (const target of targets) log(`${scenario.label} | warm-up ${target.ready.name}: ${formatRun(await run(target, true))}`);
+    for (const participant of participants) log(`${scenario.label} | warm-up ${participant.name}: ${formatRun(await run(participant, true))}`);
     for (let round = 0; round < options.rounds; round++) {
-      for (const target of rotated(targets, round)) {
-        const result = await run(target, false);
-        rounds.get(target.ready.name)!.push(result);
-        log(`${scenario.label} | round ${round + 1}/${options.rounds} ${target.ready.name}: ${formatRun(result)}`);
+      for (const participant of rotated(participants, round)) {
+        const result = await run(participant, false);
+        rounds.get(participant.name)!.push(result);
+        log(`${scenario.label} | round ${round + 1}/${options.rounds} ${participant.name}: ${formatRun(result)}`);
       }
     }
     rows.push(...rowsFor(scenario.id, scenario.label, rounds));
@@ -118,7 +136,8 @@ function reportSection(rows: readonly Row[], machine: Machine, options: Options,
     `Run of ${machine.date}: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ` +
       `oidc-provider ${packageVersion('oidc-provider')}, autocannon ${packageVersion('autocannon')}, PostgreSQL ${postgres}.`,
     `${CONNECTIONS} connections, no pipelining; per scenario and server a ${options.warmupSeconds} s warm-up, then ${options.rounds} alternating rounds of ` +
-      `${options.seconds} s (token authorization_code: as many prepared codes as the previous run's rate × ${options.seconds} s); medians of the rounds.`,
+      `${options.seconds} s (token authorization_code: as many prepared codes as the previous run's rate × ${options.seconds} s); medians of the rounds. ` +
+      `The "${CEILING}" line is a framework-less server answering a fixed 1.6 KB JSON: the most any server can do here with the load generator on the same CPUs.`,
     '',
     markdownTable(rows),
     '',
@@ -126,7 +145,7 @@ function reportSection(rows: readonly Row[], machine: Machine, options: Options,
     '',
     'Stores:',
     '',
-    ...servers.map((s) => `- ${s.ready.name}: ${s.ready.store}`),
+    ...servers.map((s) => `- ${s.message.name}: ${s.message.store}`),
     `- SQLite data directory: ${machine.tmpFilesystem}`,
     '',
     END,
@@ -156,8 +175,9 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const machine = describeMachine();
   const servers: BenchServer[] = [];
+  let ceiling: Child<unknown> | undefined;
   let stopping: Promise<unknown> | undefined;
-  const stopAll = (): Promise<unknown> => (stopping ??= Promise.all(servers.map((s) => s.stop())));
+  const stopAll = (): Promise<unknown> => (stopping ??= Promise.all([...servers, ...(ceiling === undefined ? [] : [ceiling])].map((s) => s.stop())));
   process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
   process.once('SIGTERM', () => void stopAll().finally(() => process.exit(143)));
 
@@ -171,13 +191,16 @@ async function main(): Promise<void> {
     servers.push(await startServer('./oidc-provider-server.ts', [], { env: { NODE_ENV: 'production' } }));
     if ('version' in probe) servers.push(await startServer('./gatehouse-server.ts', ['postgres', DATABASE_URL]));
 
+    const calibration = await startCeiling();
+    ceiling = calibration;
+
     const targets: Target[] = [];
     for (const server of servers) {
-      targets.push(await prepareTarget(server.ready, await discover(server.ready.issuer)));
-      log(`${server.ready.name} ready at ${server.ready.issuer} (pid ${server.pid})`);
+      targets.push(await prepareTarget(server.message, await discover(server.message.issuer)));
+      log(`${server.message.name} ready at ${server.message.issuer} (pid ${server.pid})`);
     }
 
-    const rows = await measureAll(targets, options);
+    const rows = await measureAll(targets, ceilingParticipant(calibration.message.url), options);
     process.stdout.write(`\n${textTable(rows)}\n\n`);
     const misses = rows.filter((r) => r.verdict === 'MISS').length;
     const judged = rows.filter((r) => r.verdict !== undefined).length;

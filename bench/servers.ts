@@ -1,33 +1,53 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isServerMessage, type ServerReady } from './protocol.ts';
+import { isServerMessage, type ServerListening, type ServerReady } from './protocol.ts';
 
 /** How long a server may take to migrate, seed (one argon2 hash) and listen. */
 const START_TIMEOUT_MS = 30_000;
 /** How long a server gets to close its store after SIGTERM before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
 
-export interface BenchServer {
-  readonly ready: ServerReady;
+export interface Child<M> {
+  readonly message: M;
   readonly pid: number;
   stop(): Promise<void>;
 }
 
+export type BenchServer = Child<ServerReady>;
+
+/** An OAuth server child (bench/gatehouse-server.ts, bench/oidc-provider-server.ts). */
+export async function startServer(file: string, args: readonly string[], options: { readonly env?: Record<string, string> } = {}): Promise<BenchServer> {
+  const child = await startChild(file, args, options.env);
+  if (child.message.type !== 'ready') {
+    await child.stop();
+    throw new Error(`${file} did not report as an OAuth server`);
+  }
+  return { ...child, message: child.message };
+}
+
+/** The calibration child (bench/ceiling-server.ts). */
+export async function startCeiling(): Promise<Child<ServerListening>> {
+  const child = await startChild('./ceiling-server.ts', []);
+  if (child.message.type !== 'listening') {
+    await child.stop();
+    throw new Error('ceiling-server.ts did not report its URL');
+  }
+  return { ...child, message: child.message };
+}
+
 /**
  * Starts `bench/<file>` in its own Node process (so the load generator never shares the server's
- * event loop) and waits for its ready message.
+ * event loop) and waits for its first message.
  */
-export function startServer(file: string, args: readonly string[], options: { readonly env?: Record<string, string> } = {}): Promise<BenchServer> {
+function startChild(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<Child<ServerReady | ServerListening>> {
   const path = fileURLToPath(new URL(file, import.meta.url));
-  const child = spawn(process.execPath, [path, ...args], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...options.env },
-  });
+  const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${file} did not report ready within ${START_TIMEOUT_MS} ms`));
     }, START_TIMEOUT_MS);
+    // Once resolved, a later exit rejects nothing (a settled promise ignores it).
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${file} exited before it was ready (code ${code}, signal ${signal})`));
@@ -35,11 +55,8 @@ export function startServer(file: string, args: readonly string[], options: { re
     child.on('message', (message: unknown) => {
       if (!isServerMessage(message)) return;
       clearTimeout(timer);
-      if (message.type === 'failed') {
-        reject(new Error(`${file} failed to start: ${message.message}`));
-        return;
-      }
-      resolve({ ready: message, pid: child.pid!, stop: () => stopChild(child) });
+      if (message.type === 'failed') reject(new Error(`${file} failed to start: ${message.message}`));
+      else resolve({ message, pid: child.pid!, stop: () => stopChild(child) });
     });
   });
 }

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,33 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeKey } from '../src/config/config.ts';
 import { createSealer } from '../src/keys/sealing.ts';
 import { createSigningKeyService } from '../src/keys/signing-keys.ts';
+import { gatehouse, onlyJson } from './helpers/cli.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'gatehouse.js');
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
-/** Runs the real `gatehouse` command in a child process, as a script would. */
-function gatehouse(args: readonly string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
-  });
-}
 
-/** Parses stdout as exactly one JSON object and nothing else. */
-function onlyJson(run: Run): Record<string, unknown> {
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  expect(run.stdout.endsWith('\n')).toBe(true);
-  expect(run.stdout.trim().split('\n')).toHaveLength(1);
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
 
 interface ListedKey {
   readonly kid: string;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent, setConstituentAttributes } from '../src/accounts/constituents.ts';
 import { systemClock } from '../src/lib/clock.ts';
@@ -6,12 +5,10 @@ import { InvalidInputError } from '../src/lib/errors.ts';
 import { setCustomScope } from '../src/orgs/custom-scopes.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { TestBrowser } from './helpers/browser.ts';
-import { seedClient } from './helpers/fixtures.ts';
+import { seedClient, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
 
 /** Neos: `profile`, `email` and the org's own `patreon` scope, released at the profile endpoint after consent. */
 describe.each(DIALECTS)('custom scopes on %s', (dialect) => {

@@ -1,13 +1,9 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
-import { PASSWORD, seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
+import { PASSWORD, seedClient, seedOrg, type SeededOrg, REDIRECT_URI, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
-const REDIRECT_URI = 'https://app.example.org/callback';
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
 
 describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and widget on %s', (dialect) => {
   let server: TestServer;

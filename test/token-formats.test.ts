@@ -1,13 +1,10 @@
-import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
-import { PASSWORD, seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
+import { PASSWORD, seedClient, seedOrg, type SeededOrg, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
-const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
 
 describe.each(DIALECTS)('RS256 ID tokens and RFC 9068 JWT access tokens on %s', (dialect) => {
   let server: TestServer;

@@ -29,3 +29,9 @@ export async function seedClient(db: Db, orgId: string, overrides: Partial<NewCl
     ...overrides,
   });
 }
+
+/** The redirect URI seedClient registers by default. */
+export const REDIRECT_URI = 'https://app.example.org/callback';
+/** A PKCE pair: RFC 7636 Appendix B's verifier and its S256 challenge. */
+export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+export const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
