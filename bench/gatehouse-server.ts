@@ -44,7 +44,7 @@ async function sqliteStore(): Promise<BenchStore> {
   const storage = await openSqlite({ dataDir });
   return {
     storage,
-    description: storage.location,
+    description: `SQLite file in a fresh directory under ${tmpdir()} (WAL, synchronous=FULL), deleted at the end`,
     async dispose() {
       await storage.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -61,7 +61,7 @@ async function postgresStore(connectionString: string): Promise<BenchStore> {
   const storage = await openPostgres({ connectionString, schema });
   return {
     storage,
-    description: `${storage.location} schema ${schema}`,
+    description: `PostgreSQL at ${storage.location}, pool of 10, a fresh schema dropped at the end`,
     async dispose() {
       await storage.close();
       await admin.query(`drop schema ${schema} cascade`);

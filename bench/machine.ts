@@ -36,7 +36,7 @@ function filesystemOf(path: string): string {
   try {
     const lines = execFileSync('df', ['-T', path], { encoding: 'utf8' }).trim().split('\n');
     const [device, type] = lines[lines.length - 1]!.split(/\s+/);
-    return `${path} on ${type} (${device})`;
+    return `${path} is on ${type} (${device})`;
   } catch {
     return `${path} (filesystem unknown)`;
   }

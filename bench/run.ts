@@ -146,7 +146,7 @@ function reportSection(rows: readonly Row[], machine: Machine, options: Options,
     'Stores:',
     '',
     ...servers.map((s) => `- ${s.message.name}: ${s.message.store}`),
-    `- SQLite data directory: ${machine.tmpFilesystem}`,
+    `- ${machine.tmpFilesystem}`,
     '',
     END,
   ].join('\n');

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedClient, seedOrg, PASSWORD } from './helpers/fixtures.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * A person in a real browser (Debian's chromium, driven by playwright-core): the login widget on
+ * an app's page, the sign-in form found by its labels, consent, and the way back to the app.
+ */
+describe('in a real browser', () => {
+  let server: TestServer;
+  let app: Server;
+  let appUrl: string;
+  let browser: Browser;
+  let clientId: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+    }
+    server = await startTestServer('sqlite');
+    const seeded = await seedOrg(server.store.storage.db, 'acme');
+    // The third-party app: serves pages that embed the widget, and its callback.
+    app = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', appUrl);
+      const pages: Record<string, string> = {
+        '/': `<!doctype html><html><head><title>App</title></head><body><h1>App</h1><script src="${server.url}/o/acme/widget.js" data-client-id="${clientId}" data-redirect-uri="${appUrl}/callback" data-state="xyz"></script></body></html>`,
+        '/missing-client': `<!doctype html><html><body><script src="${server.url}/o/acme/widget.js" data-redirect-uri="${appUrl}/callback"></script></body></html>`,
+        '/in-head': `<!doctype html><html><head><script src="${server.url}/o/acme/widget.js" data-client-id="x" data-redirect-uri="${appUrl}/callback"></script></head><body><p>content</p></body></html>`,
+      };
+      const body = url.pathname === '/callback' ? `<!doctype html><p id="result">code=${url.searchParams.get('code') ?? ''} state=${url.searchParams.get('state') ?? ''} error=${url.searchParams.get('error') ?? ''}</p>` : pages[url.pathname];
+      response.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/html' }).end(body ?? 'not found');
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const address = app.address();
+    appUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    clientId = (await seedClient(server.store.storage.db, seeded.org.id, { redirectUris: [`${appUrl}/callback`], consentRequired: true })).clientId;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => app?.close(resolve));
+    await server?.close();
+  });
+
+  it('signs in from the widget button through the hosted pages and returns to the app', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${appUrl}/`);
+    const button = page.getByRole('link', { name: 'Sign in with acme Org' });
+    await button.click();
+    await page.getByLabel('Login name or email').fill('alice');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${appUrl}/callback?**`);
+    const result = await page.locator('#result').textContent();
+    expect(result).toMatch(/^code=[A-Za-z0-9_-]{43} state=xyz error=$/);
+    await page.close();
+  });
+
+  it('gives the sign-in fields the autofill tokens password managers look for', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/o/acme/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: `${appUrl}/callback` })}`);
+    expect(await page.getByLabel('Login name or email').getAttribute('autocomplete')).toBe('username');
+    expect(await page.getByLabel('Password').getAttribute('autocomplete')).toBe('current-password');
+    await page.close();
+  });
+
+  it.each([
+    ['/missing-client', /data-client-id/],
+    ['/in-head', /body/],
+  ])('shows a visible error for a wrong widget setup (%s)', async (path, message) => {
+    const page = await browser.newPage();
+    await page.goto(appUrl + path);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.isVisible()).toBe(true);
+    expect(await alert.textContent()).toMatch(message);
+    expect(await page.getByRole('link', { name: /Sign in with/ }).count()).toBe(0);
+    await page.close();
+  });
+});
