@@ -159,6 +159,25 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
     });
   });
 
+  // Regression: PostgreSQL text cannot hold NUL, and a NUL in a parameter reached a query as a 500.
+  it('answers NUL bytes in any parameter with a 4xx, never a 500', async () => {
+    const binding = { cookie: `gh_browser=${'a'.repeat(43)}` };
+    const requests: Array<Promise<Response>> = [
+      fetch(`${issuer}/authorize?client_id=%00&response_type=code`),
+      fetch(`${issuer}/token`, form({ grant_type: 'client_credentials', client_id: '\u0000' })),
+      fetch(`${issuer}/token`, form({ grant_type: 'client_credentials' }, `Basic ${Buffer.from('\u0000:x').toString('base64')}`)),
+      fetch(`${issuer}/introspect`, form({ token: 'x', client_id: 'a\u0000' })),
+      fetch(`${issuer}/login?interaction=%00`, { headers: binding }),
+      fetch(`${issuer}/consent?interaction=a%00`, { headers: binding }),
+      fetch(`${issuer}/logout?client_id=%00`),
+      fetch(`${issuer}/staff/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=%00&password=x&csrf_token=x' }),
+    ];
+    for (const response of await Promise.all(requests)) {
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+    }
+  });
+
   describe('keys, discovery and the widget', () => {
     it('publishes public keys only, and ID tokens verify against them', async () => {
       const jwks = (await (await fetch(`${issuer}/jwks.json`)).json()) as { keys: Array<Record<string, unknown>> };

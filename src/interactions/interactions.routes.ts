@@ -48,6 +48,7 @@ const PAGE = { config: { answers: 'page' as const } };
  */
 export function registerInteractionRoutes(scope: FastifyInstance, deps: InteractionDeps): void {
   scope.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof OAuthError) return badRequestPage(request, reply, 'Invalid request', error.description);
     if ((error.statusCode ?? 500) < 500) return badRequestPage(request, reply, 'Invalid request', 'The request could not be read.');
     request.log.error({ err: error }, 'unexpected error on a hosted page');
     return sendPage(reply.code(500), renderErrorPage({ title: 'Something went wrong', message: 'The server met an unexpected condition. Try again later.', requestId: request.id }));

@@ -34,7 +34,7 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
   try {
     const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
     const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
-    if (clientId === '') throw new InvalidClient('Malformed Basic credentials.');
+    if (clientId === '' || /[\u0000-\u001f]/.test(clientId + secret)) throw new InvalidClient('Malformed Basic credentials.');
     return { clientId, secret };
   } catch (error) {
     if (error instanceof InvalidClient) throw error;

@@ -26,6 +26,8 @@ export function param(params: RawParams, name: string): string | undefined {
   const values = params.get(name)?.filter((v) => v !== '');
   if (values === undefined || values.length === 0) return undefined;
   if (values.length > 1) throw new InvalidRequest(`The ${name} parameter is repeated.`);
+  // No protocol value contains NUL, and PostgreSQL text cannot hold one: refuse it here, once.
+  if (values[0]!.includes('\u0000')) throw new InvalidRequest(`The ${name} parameter contains a NUL character.`);
   return values[0];
 }
 

@@ -50,7 +50,7 @@ export async function startAuthorization(ctx: OrgContext, params: RawParams, bro
 
 /** The interaction `id`, if it exists in this org, has not expired and belongs to this browser. */
 export async function loadInteraction(ctx: OrgContext, id: string, bindingCookie: string | undefined): Promise<Interaction | undefined> {
-  if (bindingCookie === undefined || id.length > 64) return undefined;
+  if (bindingCookie === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
   const row = await findInteraction(ctx.db, ctx.org.id, id);
   if (row === undefined || row.expires_at <= ctx.clock() || row.browser_binding_hash !== hashSecret(bindingCookie)) return undefined;
   const client = await findClient(ctx.db, ctx.org.id, row.client_id);

@@ -121,8 +121,8 @@ async function checkClient(ctx: OrgContext, params: RawParams): Promise<Client> 
 function safeParamOrPage(params: RawParams, name: string): string | undefined {
   try {
     return param(params, name);
-  } catch {
-    throw new UntrustedRequestError('Invalid request', `The ${name} parameter is repeated.`);
+  } catch (error) {
+    throw new UntrustedRequestError('Invalid request', (error as Error).message);
   }
 }
 
