@@ -9,8 +9,9 @@ const REQUEST_TIMEOUT_SECONDS = 10;
 /**
  * One operation, sent over and over on every connection: a single request, or a short sequence
  * whose later steps read what earlier ones left in the connection's context (a flow: authorize,
- * then redeem the code from its Location). An operation is timed from its first request's write to
- * its last response, and succeeds when `succeeded` says so of the last response.
+ * then redeem the code from its Location). An operation's latency is the sum of its requests'
+ * (each from its write to its complete response), and it succeeds when `succeeded` says so of the
+ * last response.
  */
 export interface Operation {
   readonly steps: readonly Request[];

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 
 /** What the numbers depend on, for the report. */
 export interface Machine {
@@ -11,6 +14,8 @@ export interface Machine {
   readonly date: string;
   /** Filesystem of the SQLite data directory: tmpfs would make "durable" fsyncs free. */
   readonly tmpFilesystem: string;
+  /** The Gatehouse code measured: `git describe` of the checkout, marked when src/ has local changes. */
+  readonly revision: string;
 }
 
 export function describeMachine(): Machine {
@@ -21,6 +26,7 @@ export function describeMachine(): Machine {
     node: process.version,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     tmpFilesystem: filesystemOf(tmpdir()),
+    revision: revision(),
   };
 }
 
@@ -39,5 +45,15 @@ function filesystemOf(path: string): string {
     return `${path} is on ${type} (${device})`;
   } catch {
     return `${path} (filesystem unknown)`;
+  }
+}
+
+function revision(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPOSITORY, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPOSITORY, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit} with local changes in src/` : commit;
+  } catch {
+    return 'unknown (not a git checkout)';
   }
 }
