@@ -7,7 +7,7 @@ import type { Storage } from './db/database.ts';
 import { registerErrorBoundary } from './http/error-handler.ts';
 import { registerFormParsers } from './http/forms.ts';
 import { registerHealthRoutes } from './http/health.routes.ts';
-import { orgContextFor, registerOrgScope, type OrgScopeDeps } from './http/org-scope.ts';
+import { createOrgResolver, registerOrgScope, type OrgScopeDeps } from './http/org-scope.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerInteractionRoutes } from './interactions/interactions.routes.ts';
@@ -54,11 +54,12 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   const signingKeys = deps.signingKeys ?? createSigningKeyService(deps.storage.db, deps.sealer, deps.clock);
   const orgDeps: OrgScopeDeps = { db: deps.storage.db, clock: deps.clock, publicUrl: config.publicUrl, signingKeys };
   const throttle = deps.throttle ?? createSignInThrottle(deps.clock);
-  registerAuthorizationServerMetadata(app, (slug) => orgContextFor(orgDeps, slug));
+  const resolveOrg = createOrgResolver(orgDeps);
+  registerAuthorizationServerMetadata(app, resolveOrg);
   void app.register(
     async (orgScope) => {
       await registerFormParsers(orgScope);
-      registerOrgScope(orgScope, orgDeps);
+      registerOrgScope(orgScope, resolveOrg);
       await orgScope.register(async (protocol) => registerOAuthRoutes(protocol));
       await orgScope.register(async (pages) => {
         registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle });

@@ -204,7 +204,8 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       ['an unknown grant_type', { grant_type: 'password' }, 400, 'unsupported_grant_type'],
       ['a repeated parameter', 'grant_type=client_credentials&grant_type=client_credentials', 400, 'invalid_request'],
       ['a missing code', { grant_type: 'authorization_code', redirect_uri: REDIRECT_URI }, 400, 'invalid_request'],
-      ['junk as a code', { grant_type: 'authorization_code', code: '\u0000<script>', redirect_uri: REDIRECT_URI }, 400, 'invalid_grant'],
+      ['junk as a code', { grant_type: 'authorization_code', code: '<script>alert(1)</script>', redirect_uri: REDIRECT_URI }, 400, 'invalid_grant'],
+      ['a NUL in a code', { grant_type: 'authorization_code', code: '\u0000<script>', redirect_uri: REDIRECT_URI }, 400, 'invalid_request'],
       ['junk as a refresh token', { grant_type: 'refresh_token', refresh_token: 'x'.repeat(5000) }, 400, 'invalid_grant'],
     ])('%s is %s', async (_name, body, status, error) => {
       const response = await fetch(`${issuer}/token`, {

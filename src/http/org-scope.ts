@@ -30,10 +30,10 @@ export interface OrgScopeDeps {
  * Resolves `:slug` to the organization's context for every route of `scope`. An unknown org
  * is a 404: a page for browser routes, JSON for protocol endpoints.
  */
-export function registerOrgScope(scope: FastifyInstance, deps: OrgScopeDeps): void {
+export function registerOrgScope(scope: FastifyInstance, resolve: OrgResolver): void {
   scope.decorateRequest('org', null as unknown as OrgContext);
   scope.addHook('preHandler', async (request: FastifyRequest<{ Params: { slug?: string } }>, reply: FastifyReply) => {
-    const ctx = await orgContextFor(deps, request.params.slug ?? '');
+    const ctx = await resolve(request.params.slug ?? '');
     if (ctx === undefined) {
       reply.code(404).header('cache-control', 'no-store');
       if (request.routeOptions.config.answers === 'page') {
@@ -46,15 +46,42 @@ export function registerOrgScope(scope: FastifyInstance, deps: OrgScopeDeps): vo
 }
 
 /** The protocol context of the organization with this slug, or undefined. */
-export async function orgContextFor(deps: OrgScopeDeps, slug: string): Promise<OrgContext | undefined> {
-  const org = SLUG_PATTERN.test(slug) ? await findOrganizationBySlug(deps.db, slug) : undefined;
-  if (org === undefined) return undefined;
-  const keys = deps.signingKeys;
-  return {
-    db: deps.db,
-    clock: deps.clock,
-    org,
-    issuer: issuerFor({ publicUrl: deps.publicUrl }, org.slug),
-    signingKeys: () => keys.forOrg(org.id),
+export type OrgResolver = (slug: string) => Promise<OrgContext | undefined>;
+
+/**
+ * How long a resolved organization is reused. Every request under `/o/<slug>` needs it, so
+ * reading it from the store each time would cost a query on every hot endpoint; in exchange a
+ * change of settings (from the CLI or another process) takes effect within this time.
+ */
+export const ORG_CACHE_TTL_MS = 2000;
+const ORG_CACHE_MAX_ENTRIES = 10_000;
+
+/**
+ * Resolves slugs to organization contexts, remembering each for ORG_CACHE_TTL_MS. One per app:
+ * nothing is shared between apps (tests build many over different stores in one process).
+ * Unknown slugs are not remembered, so probing random slugs cannot fill the cache.
+ */
+export function createOrgResolver(deps: OrgScopeDeps): OrgResolver {
+  const cache = new Map<string, { readonly ctx: OrgContext; readonly expiresAt: number }>();
+  return async (slug) => {
+    const now = deps.clock();
+    const cached = cache.get(slug);
+    if (cached !== undefined && cached.expiresAt > now) return cached.ctx;
+    const org = SLUG_PATTERN.test(slug) ? await findOrganizationBySlug(deps.db, slug) : undefined;
+    if (org === undefined) {
+      cache.delete(slug);
+      return undefined;
+    }
+    const keys = deps.signingKeys;
+    const ctx: OrgContext = {
+      db: deps.db,
+      clock: deps.clock,
+      org,
+      issuer: issuerFor({ publicUrl: deps.publicUrl }, org.slug),
+      signingKeys: () => keys.forOrg(org.id),
+    };
+    if (cache.size >= ORG_CACHE_MAX_ENTRIES) cache.clear();
+    cache.set(slug, { ctx, expiresAt: now + ORG_CACHE_TTL_MS });
+    return ctx;
   };
 }

@@ -1,0 +1,119 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Kysely, sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NodeSqliteDialect } from './sqlite-dialect.ts';
+
+interface Schema {
+  items: { id: number; name: string };
+}
+
+function open(): { db: Kysely<Schema>; path: string; commits: () => number } {
+  const path = join(mkdtempSync(join(tmpdir(), 'gatehouse-dialect-')), 'test.db');
+  const database = new DatabaseSync(path, { timeout: 2000 });
+  database.exec('PRAGMA journal_mode = WAL');
+  database.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)');
+  let commits = 0;
+  const exec = database.exec.bind(database);
+  database.exec = (statement: string) => {
+    if (/^\s*commit\b/i.test(statement)) commits++;
+    return exec(statement);
+  };
+  return { db: new Kysely<Schema>({ dialect: new NodeSqliteDialect(database) }), path, commits: () => commits };
+}
+
+/** What another process would see: a separate connection to the same file. */
+function countFromOutside(path: string): number {
+  const outside = new DatabaseSync(path, { readOnly: true });
+  try {
+    return Number((outside.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n);
+  } finally {
+    outside.close();
+  }
+}
+
+describe('node:sqlite dialect with group commit', () => {
+  const opened: Array<Kysely<Schema>> = [];
+  afterEach(async () => {
+    for (const db of opened.splice(0)) await db.destroy();
+  });
+  const fresh = () => {
+    const store = open();
+    opened.push(store.db);
+    return store;
+  };
+
+  it('resolves a write only once it is committed: another connection sees it', async () => {
+    const { db, path } = fresh();
+    await db.insertInto('items').values({ id: 1, name: 'a' }).execute();
+    expect(countFromOutside(path)).toBe(1);
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('items').values({ id: 2, name: 'b' }).execute();
+    });
+    expect(countFromOutside(path)).toBe(2);
+  });
+
+  it('commits many concurrent writers with fewer COMMITs than writers', async () => {
+    const { db, path, commits } = fresh();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => db.insertInto('items').values({ id: i + 1, name: `n${i}` }).execute()));
+    expect(countFromOutside(path)).toBe(50);
+    expect(commits()).toBeLessThan(10);
+  });
+
+  it('rolls back a failed transaction alone, keeping the others of its group', async () => {
+    const { db, path } = fresh();
+    const results = await Promise.allSettled([
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ id: 1, name: 'kept' }).execute();
+      }),
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ id: 2, name: 'dropped' }).execute();
+        throw new Error('use case failed');
+      }),
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ id: 3, name: 'kept too' }).execute();
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(countFromOutside(path)).toBe(2);
+    expect(await db.selectFrom('items').select('name').orderBy('id').execute()).toEqual([{ name: 'kept' }, { name: 'kept too' }]);
+  });
+
+  it('reports a failed statement to its own caller only', async () => {
+    const { db } = fresh();
+    await db.insertInto('items').values({ id: 1, name: 'unique' }).execute();
+    const results = await Promise.allSettled([
+      db.insertInto('items').values({ id: 2, name: 'unique' }).execute(),
+      db.insertInto('items').values({ id: 3, name: 'other' }).execute(),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+  });
+
+  it('never interleaves two transactions that await in the middle', async () => {
+    const { db } = fresh();
+    const order: string[] = [];
+    await Promise.all(
+      ['x', 'y'].map((name, i) =>
+        db.transaction().execute(async (trx) => {
+          order.push(`${name}:begin`);
+          await trx.insertInto('items').values({ id: i + 1, name }).execute();
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          order.push(`${name}:end`);
+        }),
+      ),
+    );
+    expect(order).toEqual(['x:begin', 'x:end', 'y:begin', 'y:end']);
+  });
+
+  it('leaves no transaction open when idle, so other processes can write', async () => {
+    const { db, path } = fresh();
+    await db.insertInto('items').values({ id: 1, name: 'a' }).execute();
+    await sql`select 1`.execute(db);
+    const other = new DatabaseSync(path, { timeout: 100 });
+    other.exec("INSERT INTO items (id, name) VALUES (2, 'from another process')");
+    other.close();
+    expect((await db.selectFrom('items').selectAll().execute()).length).toBe(2);
+  });
+});
