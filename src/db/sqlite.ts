@@ -31,6 +31,10 @@ export async function openSqlite(options: { readonly dataDir: string } | { reado
     // an issued token or a consumed code survives a power cut (durability over a few µs).
     database.exec('PRAGMA journal_mode = WAL');
     database.exec('PRAGMA synchronous = FULL');
+    // Reads through a memory map and a 64 MiB page cache: hot pages (tokens, clients) are read
+    // without a system call each. The map is only address space; the OS pages it in on demand.
+    database.exec('PRAGMA mmap_size = 268435456');
+    database.exec('PRAGMA cache_size = -65536');
     database.prepare('SELECT count(*) FROM sqlite_schema').get();
   } catch (error) {
     throw new StorageError(describeOpenError(path, error));
