@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { issuerFor } from '../config/config.ts';
+import { findClient, type Client } from '../clients/clients.ts';
 import type { Db } from '../db/database.ts';
 import type { SigningKeyService } from '../keys/signing-keys.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -54,6 +55,8 @@ export type OrgResolver = (slug: string) => Promise<OrgContext | undefined>;
  * change of settings (from the CLI or another process) takes effect within this time.
  */
 export const ORG_CACHE_TTL_MS = 2000;
+/** How long a client read is reused by this process (see OrgContext.findClient). */
+export const CLIENT_CACHE_TTL_MS = 2000;
 const ORG_CACHE_MAX_ENTRIES = 10_000;
 
 /**
@@ -63,6 +66,21 @@ const ORG_CACHE_MAX_ENTRIES = 10_000;
  */
 export function createOrgResolver(deps: OrgScopeDeps): OrgResolver {
   const cache = new Map<string, { readonly ctx: OrgContext; readonly expiresAt: number }>();
+  const clients = new Map<string, { readonly client: Client; readonly expiresAt: number }>();
+  // Only clients that exist are remembered: probing random ids cannot fill the cache.
+  const findClientCached = async (orgId: string, clientId: string): Promise<Client | undefined> => {
+    const key = `${orgId} ${clientId}`;
+    const now = deps.clock();
+    const cached = clients.get(key);
+    if (cached !== undefined && cached.expiresAt > now) return cached.client;
+    const client = await findClient(deps.db, orgId, clientId);
+    if (client === undefined) clients.delete(key);
+    else {
+      if (clients.size >= ORG_CACHE_MAX_ENTRIES) clients.clear();
+      clients.set(key, { client, expiresAt: now + CLIENT_CACHE_TTL_MS });
+    }
+    return client;
+  };
   return async (slug) => {
     const now = deps.clock();
     const cached = cache.get(slug);
@@ -79,6 +97,7 @@ export function createOrgResolver(deps: OrgScopeDeps): OrgResolver {
       org,
       issuer: issuerFor({ publicUrl: deps.publicUrl }, org.slug),
       signingKeys: () => keys.forOrg(org.id),
+      findClient: (clientId) => findClientCached(org.id, clientId),
     };
     if (cache.size >= ORG_CACHE_MAX_ENTRIES) cache.clear();
     cache.set(slug, { ctx, expiresAt: now + ORG_CACHE_TTL_MS });

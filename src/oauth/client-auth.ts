@@ -1,6 +1,6 @@
-import { findClient, type Client } from '../clients/clients.ts';
-import type { Executor } from '../db/database.ts';
+import type { Client } from '../clients/clients.ts';
 import { secretMatchesHash } from '../lib/secrets.ts';
+import type { OrgContext } from './context.ts';
 import { InvalidClient, InvalidRequest } from './errors.ts';
 import { param, type RawParams } from './params.ts';
 
@@ -47,7 +47,7 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
  * §3.2.1). Exactly one method: Basic, secret in the body, or none (a public client naming
  * itself). Every failure is `invalid_client` with the same description, whatever failed.
  */
-export async function authenticateClient(db: Executor, orgId: string, authorization: string | undefined, body: RawParams): Promise<AuthenticatedClient> {
+export async function authenticateClient(ctx: OrgContext, authorization: string | undefined, body: RawParams): Promise<AuthenticatedClient> {
   const basic = parseBasicAuthorization(authorization);
   const bodyClientId = param(body, 'client_id');
   const bodySecret = param(body, 'client_secret');
@@ -61,7 +61,7 @@ export async function authenticateClient(db: Executor, orgId: string, authorizat
 
   const clientId = basic?.clientId ?? bodyClientId;
   if (clientId === undefined) throw new InvalidClient('Client authentication failed.', 'no client identified');
-  const client = await findClient(db, orgId, clientId);
+  const client = clientId.length > 200 ? undefined : await ctx.findClient(clientId);
   if (client === undefined || client.status !== 'active') {
     throw new InvalidClient('Client authentication failed.', client === undefined ? 'unknown client' : `client is ${client.status}`);
   }

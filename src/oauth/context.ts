@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type { OrgSigningKeys } from '../keys/signing-keys.ts';
 import type { Clock } from '../lib/clock.ts';
+import type { Client } from '../clients/clients.ts';
 import type { Organization } from '../orgs/orgs.ts';
 
 /** What every protocol operation of one organization works with. */
@@ -12,4 +13,10 @@ export interface OrgContext {
   readonly issuer: string;
   /** The org's signing keys, loaded (and cached) only by operations that sign or verify. */
   signingKeys(): Promise<OrgSigningKeys>;
+  /**
+   * The client with this id in this org, or undefined. Remembered for a moment per process (the
+   * token, introspection and authorization endpoints all start with it); a change made elsewhere
+   * takes effect within CLIENT_CACHE_TTL_MS.
+   */
+  findClient(clientId: string): Promise<Client | undefined>;
 }

@@ -45,7 +45,7 @@ export function registerOAuthRoutes(scope: FastifyInstance): void {
 
   scope.post(OAUTH_PATHS.introspection, async (request, reply) => {
     const body = await readForm(request);
-    const { client, method } = await authenticateClient(request.org.db, request.org.org.id, request.headers.authorization, body);
+    const { client, method } = await authenticateClient(request.org, request.headers.authorization, body);
     // RFC 7662 §2.1: the endpoint requires authentication; a public client has none to give.
     if (method === 'none') throw new InvalidClient('Introspection needs client authentication.', 'public client at introspection');
     const response = await introspect(request.org, client, requiredParam(body, 'token'), param(body, 'token_type_hint'));
@@ -54,7 +54,7 @@ export function registerOAuthRoutes(scope: FastifyInstance): void {
 
   scope.post(OAUTH_PATHS.revocation, async (request, reply) => {
     const body = await readForm(request);
-    const { client } = await authenticateClient(request.org.db, request.org.org.id, request.headers.authorization, body);
+    const { client } = await authenticateClient(request.org, request.headers.authorization, body);
     await revoke(request.org, client, requiredParam(body, 'token'));
     // RFC 7009 §2.2: 200 whether or not the token existed.
     return noStore(reply).header('access-control-allow-origin', '*').send();

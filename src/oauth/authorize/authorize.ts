@@ -1,5 +1,5 @@
 import { findConstituent } from '../../accounts/constituents.ts';
-import { findClient, type Client } from '../../clients/clients.ts';
+import type { Client } from '../../clients/clients.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { randomBase64url } from '../../lib/random.ts';
 import { hashSecret } from '../../lib/secrets.ts';
@@ -53,7 +53,7 @@ export async function loadInteraction(ctx: OrgContext, id: string, bindingCookie
   if (bindingCookie === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
   const row = await findInteraction(ctx.db, ctx.org.id, id);
   if (row === undefined || row.expires_at <= ctx.clock() || row.browser_binding_hash !== hashSecret(bindingCookie)) return undefined;
-  const client = await findClient(ctx.db, ctx.org.id, row.client_id);
+  const client = await ctx.findClient(row.client_id);
   if (client === undefined || client.status !== 'active') return undefined;
   return { id: row.id, client, request: JSON.parse(row.params) as AuthorizationRequest, csrfToken: row.csrf_token, accountId: row.account_id };
 }

@@ -1,4 +1,4 @@
-import { findClient, type Client } from '../../clients/clients.ts';
+import type { Client } from '../../clients/clients.ts';
 import { isLoopbackHost } from '../../clients/redirect-uris.ts';
 import { isSubset, isValidScopeToken, splitScope } from '../../lib/scope.ts';
 import type { OrgContext } from '../context.ts';
@@ -111,7 +111,7 @@ function safeParam(params: RawParams, name: string): string | undefined {
 async function checkClient(ctx: OrgContext, params: RawParams): Promise<Client> {
   const clientId = safeParamOrPage(params, 'client_id');
   if (clientId === undefined) throw new UntrustedRequestError('Missing client', 'The request does not say which application is asking (client_id is missing).');
-  const client = clientId.length > 200 ? undefined : await findClient(ctx.db, ctx.org.id, clientId);
+  const client = clientId.length > 200 ? undefined : await ctx.findClient(clientId);
   if (client === undefined) throw new UntrustedRequestError('Unknown application', `No application with this client_id is registered with ${ctx.org.name}.`);
   if (client.status === 'pending') throw new UntrustedRequestError('Application awaiting approval', `${client.name} has not been approved by ${ctx.org.name} yet, so it cannot sign anyone in.`);
   if (client.status !== 'active') throw new UntrustedRequestError('Application unavailable', `${client.name} is not allowed to sign anyone in with ${ctx.org.name}.`);

@@ -1,4 +1,4 @@
-import { findClient, listActiveClients, type Client } from '../../clients/clients.ts';
+import { listActiveClients, type Client } from '../../clients/clients.ts';
 import { InvalidSignedTokenError } from '../../keys/signing-keys.ts';
 import type { OrgContext } from '../context.ts';
 import { param, type RawParams } from '../params.ts';
@@ -34,10 +34,10 @@ export async function planLogout(ctx: OrgContext, params: RawParams): Promise<Lo
   if (hint !== undefined) {
     const audience = await verifiedHintAudience(ctx, hint);
     if (clientIdParam !== undefined && clientIdParam !== audience) throw new LogoutRequestError('The client_id does not match the id_token_hint.');
-    client = (await findClient(ctx.db, ctx.org.id, audience)) ?? null;
+    client = (await ctx.findClient(audience)) ?? null;
     if (client === null) throw new LogoutRequestError('The id_token_hint names an application that no longer exists.');
   } else if (clientIdParam !== undefined) {
-    client = (await findClient(ctx.db, ctx.org.id, clientIdParam)) ?? null;
+    client = (await ctx.findClient(clientIdParam)) ?? null;
     if (client === null) throw new LogoutRequestError('Unknown client_id.');
   }
 

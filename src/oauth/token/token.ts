@@ -22,7 +22,7 @@ const GRANTS: Readonly<Record<string, Grant>> = {
  */
 export async function handleTokenRequest(ctx: OrgContext, authorization: string | undefined, body: RawParams): Promise<TokenResponse> {
   const grantType = requiredParam(body, 'grant_type');
-  const { client } = await authenticateClient(ctx.db, ctx.org.id, authorization, body);
+  const { client } = await authenticateClient(ctx, authorization, body);
   const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
   if (grant === undefined) throw new UnsupportedGrantType(`The grant type '${grantType.slice(0, 64)}' is not supported.`);
   if (!(client.grantTypes as readonly string[]).includes(grantType)) {
