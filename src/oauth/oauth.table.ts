@@ -101,6 +101,8 @@ export interface RefreshTokensTable {
   family_id: string;
   account_id: string;
   scope: string;
+  /** The family's auth_time, copied so that a refresh needs no read of the family. */
+  auth_time: number;
   created_at: number;
   expires_at: number;
   /** Set when this token was exchanged for its successor; presenting it again revokes the family. */

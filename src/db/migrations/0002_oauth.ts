@@ -119,6 +119,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('family_id', 'text', (c) => c.notNull())
     .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('scope', 'text', (c) => c.notNull())
+    .addColumn('auth_time', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('rotated_at', 'bigint')

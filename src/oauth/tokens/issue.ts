@@ -160,6 +160,7 @@ export async function issueTokens(
       family_id: grant.familyId,
       account_id: grant.user.accountId,
       scope: (grant.refreshScope ?? grant.scope).join(' '),
+      auth_time: grant.user.authTime,
       created_at: now,
       expires_at: grant.refreshExpiresAt,
       rotated_at: null,

@@ -5,7 +5,6 @@ import type { AccessTokensTable, AuthorizationCodesTable, RefreshTokensTable, To
 export type AccessTokenRow = Selectable<AccessTokensTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type CodeRow = Selectable<AuthorizationCodesTable>;
-export type FamilyRow = Selectable<TokenFamiliesTable>;
 
 export async function insertFamily(db: Executor, row: TokenFamiliesTable): Promise<void> {
   await db.insertInto('token_families').values(row).execute();
@@ -35,9 +34,6 @@ export async function findCode(db: Executor, orgId: string, codeHash: string): P
   return db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).where('org_id', '=', orgId).executeTakeFirst();
 }
 
-export async function findFamily(db: Executor, orgId: string, familyId: string): Promise<FamilyRow | undefined> {
-  return db.selectFrom('token_families').selectAll().where('id', '=', familyId).where('org_id', '=', orgId).executeTakeFirst();
-}
 
 /**
  * Marks a code used, only if it is unused and was issued to this client: one conditional UPDATE,

@@ -6,7 +6,7 @@ import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidScope, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
 import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
-import { findFamily, findRefreshToken, revokeFamily, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
+import { findRefreshToken, revokeFamily, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and
@@ -30,16 +30,16 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
       }
       return { error: new InvalidGrant('The refresh token is invalid or was revoked.', existing === undefined ? 'unknown refresh token' : 'revoked, or of another client') };
     }
+    // Revoking a family revokes its refresh tokens, and they expire with it: the conditional
+    // UPDATE above has already checked the family.
     if (row.expires_at <= now) return { error: new InvalidGrant('The refresh token has expired.') };
-    const family = await findFamily(trx, ctx.org.id, row.family_id);
-    if (family === undefined || family.revoked_at !== null) return { error: new InvalidGrant('The refresh token is invalid or was revoked.', 'family revoked') };
 
     const granted = splitScope(row.scope);
     const scope = requestedScope === undefined ? granted : splitScope(requestedScope);
     // RFC 6749 §6: the requested scope "MUST NOT include any scope not originally granted".
     if (!isSubset(scope, granted)) return { error: new InvalidScope('The requested scope exceeds the scope originally granted.') };
 
-    const user = { accountId: row.account_id, authTime: family.auth_time ?? family.created_at };
+    const user = { accountId: row.account_id, authTime: row.auth_time };
     const tokens = await issueTokens(ctx, trx, {
       client,
       scope,
