@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createSignInThrottle, type SignInThrottle } from './accounts/sign-in-throttle.ts';
+import { API_THROTTLE_LIMITS, createSignInThrottle, type SignInThrottle } from './accounts/sign-in-throttle.ts';
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
 import { registerErrorBoundary } from './http/error-handler.ts';
@@ -16,6 +16,9 @@ import { createSigningKeyService, type SigningKeyService } from './keys/signing-
 import type { Clock } from './lib/clock.ts';
 import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
 import { registerStaffPages } from './staff/staff-pages.routes.ts';
+import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
+import { registerManagementApi } from './http/management-api.ts';
+import { MANAGEMENT_ROUTES } from './management-routes.ts';
 
 export interface AppDeps {
   readonly storage: Storage;
@@ -45,6 +48,9 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     // headers are trusted only from loopback (where such a proxy runs by default).
     trustProxy: ['127.0.0.1', '::1'],
     return503OnClosing: true,
+    // Schemas refuse unknown fields instead of silently dropping them (the management API says
+    // which field is wrong), and report every error at once.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   });
   registerSecurityHeaders(app);
   registerErrorBoundary(app);
@@ -68,5 +74,11 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     },
     { prefix: '/o/:slug' },
   );
+  const apiThrottle = createSignInThrottle(deps.clock, API_THROTTLE_LIMITS);
+  void app.register(async (api) => {
+    await registerFormParsers(api);
+    await registerManagementApi(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle, routes: MANAGEMENT_ROUTES });
+    registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
+  }, { prefix: '/api' });
   return app;
 }

@@ -31,6 +31,12 @@ export interface ThrottleLimits {
 
 export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 5, failuresPerIp: 30, windowMs: 15 * 60 * 1000 });
 
+/**
+ * API authentication failures are counted per client IP only: counting them per org or key
+ * would let anyone lock an organization's integrations out with a few bad requests.
+ */
+export const API_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 20, failuresPerIp: 20, windowMs: 5 * 60 * 1000 });
+
 /** Past this many tracked keys the oldest are dropped, so a flood of identifiers cannot exhaust memory. */
 const MAX_TRACKED_KEYS = 100_000;
 

@@ -12,7 +12,7 @@ import type {
   TokenFamiliesTable,
 } from '../oauth/oauth.table.ts';
 import type { OrganizationsTable } from '../orgs/orgs.table.ts';
-import type { ApiKeysTable, StaffSessionsTable, StaffUsersTable } from '../staff/staff.table.ts';
+import type { ApiKeysTable, ApiSessionsTable, AuditEventsTable, StaffSessionsTable, StaffUsersTable } from '../staff/staff.table.ts';
 import type { GatehouseMetaTable } from './meta.table.ts';
 
 /** The whole schema, composed from each capability's tables. */
@@ -23,6 +23,8 @@ export interface Database {
   staff_users: StaffUsersTable;
   api_keys: ApiKeysTable;
   staff_sessions: StaffSessionsTable;
+  api_sessions: ApiSessionsTable;
+  audit_events: AuditEventsTable;
   clients: ClientsTable;
   signing_keys: SigningKeysTable;
   authorization_requests: AuthorizationRequestsTable;

@@ -35,3 +35,10 @@ export class InvalidInputError extends DomainError {
     this.field = field;
   }
 }
+
+/** The caller's copy is out of date: another change landed since it was read (optimistic concurrency). */
+export class StaleVersionError extends ConflictError {
+  constructor(message: string) {
+    super('version', message);
+  }
+}

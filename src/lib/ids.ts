@@ -9,6 +9,7 @@ export const ID_PREFIXES = {
   organization: 'org',
   staffUser: 'stf',
   apiKey: 'key',
+  auditEvent: 'evt',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

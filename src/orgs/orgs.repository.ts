@@ -61,3 +61,20 @@ export async function updateSettings(db: Executor, orgId: string, settings: stri
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Replaces name and settings, only if the org is still at `expectedUpdatedAt`. */
+export async function updateOrganizationRow(
+  db: Executor,
+  orgId: string,
+  change: { readonly displayName: string; readonly settings: string },
+  expectedUpdatedAt: number,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('organizations')
+    .set({ display_name: change.displayName, settings: change.settings, updated_at: now })
+    .where('id', '=', orgId)
+    .where('updated_at', '=', expectedUpdatedAt)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

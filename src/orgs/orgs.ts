@@ -66,3 +66,9 @@ export const countOrganizations = repository.countOrganizations;
 export async function allocateAccountId(db: Executor, orgId: string): Promise<string> {
   return String(await repository.takeNextAccountNumber(db, orgId));
 }
+
+/** NeonCRM's API takes the org ID; Gatehouse also takes the slug. Undefined for neither. */
+export async function findOrganizationByIdOrSlug(db: Executor, reference: string): Promise<Organization | undefined> {
+  if (reference.startsWith('org_')) return repository.findOrganizationById(db, reference);
+  return SLUG_PATTERN.test(reference) ? repository.findOrganizationBySlug(db, reference) : undefined;
+}

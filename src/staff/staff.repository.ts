@@ -1,6 +1,6 @@
 import type { Executor } from '../db/database.ts';
 import type { Selectable } from 'kysely';
-import type { ApiKeysTable, StaffSessionsTable, StaffUsersTable } from './staff.table.ts';
+import type { ApiKeysTable, ApiSessionsTable, StaffSessionsTable, StaffUsersTable } from './staff.table.ts';
 
 export async function insertStaffUser(db: Executor, row: StaffUsersTable): Promise<void> {
   await db.insertInto('staff_users').values(row).execute();
@@ -39,4 +39,104 @@ export async function findLiveStaffSession(db: Executor, orgId: string, idHash: 
 
 export async function endStaffSession(db: Executor, orgId: string, idHash: string, now: number): Promise<void> {
   await db.updateTable('staff_sessions').set({ ended_at: now }).where('id_hash', '=', idHash).where('org_id', '=', orgId).where('ended_at', 'is', null).execute();
+}
+
+export interface KeyCredentialRow {
+  readonly keyId: string;
+  readonly secretHash: string;
+  readonly staffUserId: string;
+  readonly role: string;
+  readonly lastUsedAt: number | null;
+}
+
+/** An unrevoked key of an active staff user of the org, by its public prefix. One indexed join. */
+export async function findUsableApiKey(db: Executor, orgId: string, prefix: string): Promise<KeyCredentialRow | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('staff_users', (join) => join.onRef('staff_users.id', '=', 'api_keys.staff_user_id').onRef('staff_users.org_id', '=', 'api_keys.org_id'))
+    .select(['api_keys.id as keyId', 'api_keys.secret_hash as secretHash', 'staff_users.id as staffUserId', 'staff_users.role as role', 'api_keys.last_used_at as lastUsedAt'])
+    .where('api_keys.prefix', '=', prefix)
+    .where('api_keys.org_id', '=', orgId)
+    .where('api_keys.revoked_at', 'is', null)
+    .where('staff_users.status', '=', 'active')
+    .executeTakeFirst();
+}
+
+export async function touchApiKey(db: Executor, orgId: string, keyId: string, now: number): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', keyId).where('org_id', '=', orgId).execute();
+}
+
+export async function insertApiSession(db: Executor, row: ApiSessionsTable): Promise<void> {
+  await db.insertInto('api_sessions').values(row).execute();
+}
+
+export interface ApiSessionRow {
+  readonly orgId: string;
+  readonly keyId: string;
+  readonly staffUserId: string;
+  readonly role: string;
+  readonly lastUsedAt: number;
+  readonly expiresAt: number;
+}
+
+/** A session whose key is unrevoked and whose user is active; expiry is the caller's to judge. */
+export async function findUsableApiSession(db: Executor, idHash: string): Promise<ApiSessionRow | undefined> {
+  return db
+    .selectFrom('api_sessions')
+    .innerJoin('api_keys', 'api_keys.id', 'api_sessions.api_key_id')
+    .innerJoin('staff_users', (join) => join.onRef('staff_users.id', '=', 'api_sessions.staff_user_id').onRef('staff_users.org_id', '=', 'api_sessions.org_id'))
+    .select([
+      'api_sessions.org_id as orgId',
+      'api_sessions.api_key_id as keyId',
+      'api_sessions.staff_user_id as staffUserId',
+      'staff_users.role as role',
+      'api_sessions.last_used_at as lastUsedAt',
+      'api_sessions.expires_at as expiresAt',
+    ])
+    .where('api_sessions.id_hash', '=', idHash)
+    .where('api_sessions.ended_at', 'is', null)
+    .where('api_keys.revoked_at', 'is', null)
+    .where('staff_users.status', '=', 'active')
+    .executeTakeFirst();
+}
+
+export async function touchApiSession(db: Executor, idHash: string, now: number): Promise<void> {
+  await db.updateTable('api_sessions').set({ last_used_at: now }).where('id_hash', '=', idHash).execute();
+}
+
+export async function endApiSession(db: Executor, idHash: string, now: number): Promise<void> {
+  await db.updateTable('api_sessions').set({ ended_at: now }).where('id_hash', '=', idHash).where('ended_at', 'is', null).execute();
+}
+
+export async function listStaffUserRows(db: Executor, orgId: string, options: { readonly limit: number; readonly afterId?: string }): Promise<Array<Selectable<StaffUsersTable>>> {
+  let query = db.selectFrom('staff_users').selectAll().where('org_id', '=', orgId);
+  if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
+  return query.orderBy('id').limit(options.limit).execute();
+}
+
+export async function setStaffStatus(db: Executor, orgId: string, id: string, status: 'active' | 'disabled', now: number): Promise<boolean> {
+  const result = await db.updateTable('staff_users').set({ status, updated_at: now }).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Revokes every key of a staff user and ends all its sessions (sign-in and API v1). */
+export async function revokeEverythingOf(db: Executor, orgId: string, staffUserId: string, now: number): Promise<void> {
+  await db.updateTable('api_keys').set({ revoked_at: now }).where('org_id', '=', orgId).where('staff_user_id', '=', staffUserId).where('revoked_at', 'is', null).execute();
+  await db.updateTable('staff_sessions').set({ ended_at: now }).where('org_id', '=', orgId).where('staff_user_id', '=', staffUserId).where('ended_at', 'is', null).execute();
+  await db.updateTable('api_sessions').set({ ended_at: now }).where('org_id', '=', orgId).where('staff_user_id', '=', staffUserId).where('ended_at', 'is', null).execute();
+}
+
+export async function listApiKeyRows(db: Executor, orgId: string, staffUserId: string): Promise<Array<Selectable<ApiKeysTable>>> {
+  return db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('staff_user_id', '=', staffUserId).orderBy('created_at').execute();
+}
+
+export async function findApiKeyRow(db: Executor, orgId: string, keyId: string): Promise<Selectable<ApiKeysTable> | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('id', '=', keyId).executeTakeFirst();
+}
+
+/** Revokes one key and ends the API sessions opened with it. */
+export async function revokeApiKeyRow(db: Executor, orgId: string, keyId: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('api_keys').set({ revoked_at: now }).where('org_id', '=', orgId).where('id', '=', keyId).where('revoked_at', 'is', null).executeTakeFirst();
+  await db.updateTable('api_sessions').set({ ended_at: now }).where('org_id', '=', orgId).where('api_key_id', '=', keyId).where('ended_at', 'is', null).execute();
+  return result.numUpdatedRows > 0n;
 }

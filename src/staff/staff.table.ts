@@ -27,6 +27,36 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+/** An API v1 session, opened with an API key (`POST /api/v1/login`). */
+export interface ApiSessionsTable {
+  /** SHA-256 of the userSessionId. */
+  id_hash: string;
+  org_id: string;
+  api_key_id: string;
+  staff_user_id: string;
+  created_at: number;
+  /** Idle timeout runs from here. */
+  last_used_at: number;
+  /** Absolute end. */
+  expires_at: number;
+  ended_at: number | null;
+}
+
+/** Append-only: rows are inserted, never updated or deleted (but with their organization). */
+export interface AuditEventsTable {
+  id: string;
+  org_id: string;
+  occurred_at: number;
+  actor_type: 'staff' | 'api_key' | 'constituent' | 'system' | 'anonymous';
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  /** JSON object; never holds a secret. */
+  details: string;
+}
+
 export interface StaffSessionsTable {
   /** SHA-256 of the staff session cookie. */
   id_hash: string;

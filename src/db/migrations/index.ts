@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_oauth.ts';
 import * as m0003 from './0003_staff_sessions.ts';
+import * as m0004 from './0004_management.ts';
 
 /** Every migration, in order. Names sort in application order; never rename or edit a landed one. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_foundation': m0001,
   '0002_oauth': m0002,
   '0003_staff_sessions': m0003,
+  '0004_management': m0004,
 };

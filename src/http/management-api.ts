@@ -1,0 +1,201 @@
+import swagger from '@fastify/swagger';
+import type { TSchema } from '@sinclair/typebox';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
+import { findOrganizationById, type Organization } from '../orgs/orgs.ts';
+import { ApiAuthenticationError, authenticateWithApiKey, authenticateWithSession, type ApiPrincipal } from '../staff/api-auth.ts';
+import { recordAudit, type AuditEventInput } from '../staff/audit.ts';
+import type { Permission } from '../staff/permissions.ts';
+import { parseBasicAuthorization } from '../oauth/client-auth.ts';
+import { InvalidClient } from '../oauth/errors.ts';
+
+/** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
+export interface ApiCall {
+  readonly principal: ApiPrincipal;
+  readonly org: Organization;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly params: Record<string, string>;
+  readonly query: Record<string, unknown>;
+  readonly body: unknown;
+  /** The If-Match header, for updates that must not overwrite another admin's change. */
+  readonly ifMatch: string | undefined;
+  readonly ip: string;
+  /** The audit event of this call, with the caller filled in. */
+  auditEvent(event: Omit<AuditEventInput, 'actor' | 'ip'>): AuditEventInput;
+}
+
+export interface ApiResult {
+  readonly status?: number;
+  readonly body?: unknown;
+  /** Sent as ETag: the version a later If-Match must name. */
+  readonly etag?: string;
+}
+
+export interface ApiRoute {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Relative to /api/v2, with `:param` segments. */
+  readonly url: string;
+  readonly permission: Permission;
+  readonly summary: string;
+  readonly tag: string;
+  readonly schema: {
+    readonly params?: TSchema;
+    readonly querystring?: TSchema;
+    readonly body?: TSchema;
+    readonly response: Readonly<Record<number, TSchema>>;
+  };
+  handler(call: ApiCall): Promise<ApiResult>;
+}
+
+
+export interface ManagementApiDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly throttle: SignInThrottle;
+  readonly routes: readonly ApiRoute[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: ApiPrincipal | null;
+  }
+}
+
+const REALM = 'Basic realm="Gatehouse API", charset="UTF-8"';
+
+/**
+ * The management API under /api/v2 (this scope is registered with the /api prefix): every route authenticates (HTTP Basic `org:apiKey`, or an
+ * API v1 session), checks its one permission, validates its input by schema (unknown fields
+ * refused), calls its handler, and answers errors in one JSON shape:
+ * `{"error": {"code", "message", "fields"?: [{"field", "message"}]}}`. The OpenAPI 3.1 document
+ * at /api/v2/openapi.json is generated from these same route definitions.
+ */
+export async function registerManagementApi(scope: FastifyInstance, deps: ManagementApiDeps): Promise<void> {
+  await scope.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Gatehouse management API', version: '2' },
+      components: {
+        securitySchemes: {
+          basicAuth: { type: 'http', scheme: 'basic', description: 'User name: the organization ID (or slug). Password: an API key.' },
+          session: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Session <userSessionId>` from POST /api/v1/login.' },
+        },
+      },
+      security: [{ basicAuth: [] }, { session: [] }],
+    },
+  });
+  scope.decorateRequest('principal', null);
+  scope.setErrorHandler((error: FastifyError, request, reply) => sendApiError(request, reply, error));
+  scope.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+
+  for (const route of deps.routes) {
+    scope.route({
+      method: route.method,
+      url: `/v2${route.url}`,
+      schema: { ...route.schema, summary: route.summary, tags: [route.tag], description: `Requires the \`${route.permission}\` permission.` },
+      // onRequest: the caller and its permission are settled before the body is even parsed, so
+      // a caller without the permission learns nothing from validation errors.
+      onRequest: async (request, reply) => {
+        const principal = await authenticate(request, deps);
+        if (principal === undefined) {
+          return sendError(reply.header('www-authenticate', REALM), 401, 'unauthorized', 'Authentication failed.');
+        }
+        if (!principal.permissions.has(route.permission)) {
+          return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${route.permission} permission.`);
+        }
+        request.principal = principal;
+      },
+      handler: async (request, reply) => {
+        const principal = request.principal!;
+        const org = await findOrganizationById(deps.db, principal.orgId);
+        if (org === undefined) return sendError(reply, 401, 'unauthorized', 'Authentication failed.');
+        const ifMatch = request.headers['if-match'];
+        const result = await route.handler({
+          principal,
+          org,
+          db: deps.db,
+          clock: deps.clock,
+          params: (request.params ?? {}) as Record<string, string>,
+          query: (request.query ?? {}) as Record<string, unknown>,
+          body: request.body,
+          ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
+          ip: request.ip,
+          auditEvent: (event) => ({ ...event, actor: { type: 'api_key', id: principal.apiKeyId }, ip: request.ip }),
+        });
+        reply.header('cache-control', 'no-store');
+        if (result.etag !== undefined) reply.header('etag', result.etag);
+        return reply.code(result.status ?? 200).send(result.body);
+      },
+    });
+  }
+
+  scope.get('/v2/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(scope.swagger()));
+}
+
+/**
+ * Basic `orgId:apiKey` (API v2), or `Authorization: Session <id>` / `?userSessionId=` (API v1).
+ * Undefined for any failure, all alike; failures are throttled per client IP.
+ */
+async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | undefined> {
+  const throttleKey = { orgId: 'api', identifier: request.ip, ip: request.ip };
+  if (deps.throttle.isBlocked(throttleKey)) return undefined;
+  try {
+    const authorization = request.headers.authorization;
+    const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? queryParam(request, 'userSessionId');
+    if (sessionId !== undefined) return await authenticateWithSession(deps.db, deps.clock, sessionId);
+    const basic = parseBasicAuthorization(authorization);
+    if (basic === undefined) throw new ApiAuthenticationError('no credentials');
+    return await authenticateWithApiKey(deps.db, deps.clock, basic.clientId, basic.secret);
+  } catch (error) {
+    // A malformed Basic header is one more way of failing to authenticate; anything else (the
+    // store unreachable) is not the caller's fault and goes on to the error handler.
+    if (!(error instanceof ApiAuthenticationError) && !(error instanceof InvalidClient)) throw error;
+    deps.throttle.recordFailure(throttleKey);
+    request.log.info({ event: 'api_auth_failed', detail: error instanceof ApiAuthenticationError ? error.detail : 'malformed credentials' }, 'API authentication failed');
+    return undefined;
+  }
+}
+
+function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string, fields?: Array<{ field: string; message: string }>): FastifyReply {
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .send({ error: { code, message, ...(fields === undefined ? {} : { fields }) } });
+}
+
+/** The one place management errors become HTTP: domain errors, schema violations, the rest. */
+export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof InvalidInputError) return sendError(reply, 400, 'validation_failed', error.message, [{ field: error.field, message: error.message.slice(error.field.length + 2) }]);
+  if (error instanceof NotFoundError) return sendError(reply, 404, 'not_found', error.message);
+  // RFC 9110 §13.1.1: If-Match naming another version is 412 Precondition Failed.
+  if (error instanceof StaleVersionError) return sendError(reply, 412, 'version_mismatch', error.message);
+  if (error instanceof ConflictError) return sendError(reply, 409, 'conflict', error.message, [{ field: error.field, message: error.message }]);
+  if (error instanceof DomainError) return sendError(reply, 400, error.code, error.message);
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation !== undefined) {
+    const fields = fastifyError.validation.map((v) => {
+      const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const extra = (v.params as { additionalProperty?: string; missingProperty?: string }) ?? {};
+      if (extra.additionalProperty !== undefined) return { field: path === '' ? extra.additionalProperty : `${path}.${extra.additionalProperty}`, message: 'is not a known field' };
+      if (extra.missingProperty !== undefined) return { field: path === '' ? extra.missingProperty : `${path}.${extra.missingProperty}`, message: 'is required' };
+      return { field: path === '' ? (fastifyError.validationContext ?? 'body') : path, message: v.message ?? 'is invalid' };
+    });
+    return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', fields);
+  }
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) return sendError(reply, status, 'invalid_request', fastifyError.message);
+  request.log.error({ err: error }, 'unexpected error in the management API');
+  return sendError(reply, 500, 'server_error', 'The server met an unexpected condition. The request id identifies it in the logs.');
+}
+
+/** Records an audit event in the use case's transaction (re-exported for route modules). */
+export { recordAudit };

@@ -1,0 +1,10 @@
+import type { ApiRoute } from './http/management-api.ts';
+import { ORG_ROUTES } from './orgs/orgs.routes.ts';
+import { STAFF_ROUTES } from './staff/staff.routes.ts';
+
+/**
+ * Every route of the management API, from every capability. The one table that registration,
+ * the OpenAPI document and the permission tests all read: a route cannot exist without a
+ * permission, nor escape the tests that check it.
+ */
+export const MANAGEMENT_ROUTES: readonly ApiRoute[] = [...ORG_ROUTES, ...STAFF_ROUTES];

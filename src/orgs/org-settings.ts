@@ -1,0 +1,71 @@
+import type { Executor } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
+import type { Clock } from '../lib/clock.ts';
+import { InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
+import type { Organization } from './orgs.ts';
+import { findOrganizationById, updateOrganizationRow } from './orgs.repository.ts';
+import { serializeSettings, type OrgSettings } from './settings.ts';
+
+export interface OrganizationChange {
+  readonly name?: string;
+  readonly codeTtlSeconds?: number;
+  readonly accessTokenTtlSeconds?: number;
+  readonly refreshTokenTtlSeconds?: number;
+  readonly idTokenTtlSeconds?: number;
+  readonly ssoSessionTtlSeconds?: number;
+  readonly consentRequiredByDefault?: boolean;
+}
+
+/** Bounds per lifetime, in seconds: RFC 6749 §4.1.2 caps codes at 10 minutes. */
+const LIMITS: Readonly<Record<string, readonly [number, number]>> = {
+  codeTtlSeconds: [1, 600],
+  accessTokenTtlSeconds: [60, 86_400],
+  refreshTokenTtlSeconds: [300, 366 * 86_400],
+  idTokenTtlSeconds: [60, 86_400],
+  ssoSessionTtlSeconds: [300, 30 * 86_400],
+};
+
+const SNAKE: Readonly<Record<string, string>> = {
+  codeTtlSeconds: 'code_ttl_seconds',
+  accessTokenTtlSeconds: 'access_token_ttl_seconds',
+  refreshTokenTtlSeconds: 'refresh_token_ttl_seconds',
+  idTokenTtlSeconds: 'id_token_ttl_seconds',
+  ssoSessionTtlSeconds: 'sso_session_ttl_seconds',
+};
+
+/**
+ * Changes an organization's name and settings. With `expectedVersion` (the `updatedAt` the
+ * caller last read), a concurrent change makes this fail instead of silently overwriting it.
+ */
+export async function updateOrganization(
+  db: Executor,
+  clock: Clock,
+  orgId: string,
+  change: OrganizationChange,
+  options: { readonly expectedVersion?: number } = {},
+): Promise<Organization> {
+  for (const [key, [min, max]] of Object.entries(LIMITS)) {
+    const value = (change as Record<string, unknown>)[key];
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < min || (value as number) > max)) {
+      throw new InvalidInputError(SNAKE[key]!, `must be a whole number of seconds from ${min} to ${max}`);
+    }
+  }
+  const name = change.name?.trim();
+  if (name !== undefined && (name.length === 0 || name.length > 200)) throw new InvalidInputError('name', 'must be 1 to 200 characters');
+  return inTransaction(db, async (trx) => {
+    const org = await findOrganizationById(trx, orgId);
+    if (org === undefined) throw new NotFoundError('organization', orgId);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== org.updatedAt) {
+      throw new StaleVersionError(`the organization changed since version ${options.expectedVersion}; read it again`);
+    }
+    const settings: OrgSettings = {
+      ...org.settings,
+      ...Object.fromEntries(Object.entries(change).filter(([key, value]) => key !== 'name' && value !== undefined)),
+    };
+    const now = Math.max(clock(), org.updatedAt + 1);
+    if (!(await updateOrganizationRow(trx, orgId, { displayName: name ?? org.name, settings: serializeSettings(settings) }, org.updatedAt, now))) {
+      throw new StaleVersionError('the organization was changed at the same time; read it again');
+    }
+    return (await findOrganizationById(trx, orgId))!;
+  });
+}

@@ -1,0 +1,101 @@
+import { Type } from '@sinclair/typebox';
+import { etagOf, versionFromIfMatch } from '../http/etag.ts';
+import type { ApiRoute } from '../http/management-api.ts';
+import { recordAudit } from '../staff/audit.ts';
+import { updateOrganization } from './org-settings.ts';
+import type { Organization } from './orgs.ts';
+
+const OrganizationBody = Type.Object({
+  id: Type.String(),
+  slug: Type.String(),
+  name: Type.String(),
+  settings: Type.Object({
+    code_ttl_seconds: Type.Integer(),
+    access_token_ttl_seconds: Type.Integer(),
+    refresh_token_ttl_seconds: Type.Integer(),
+    id_token_ttl_seconds: Type.Integer(),
+    sso_session_ttl_seconds: Type.Integer(),
+    consent_required_by_default: Type.Boolean(),
+    custom_scopes: Type.Record(Type.String(), Type.Object({ description: Type.String(), attributes: Type.Array(Type.String()) })),
+  }),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+const OrganizationChange = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    code_ttl_seconds: Type.Optional(Type.Integer()),
+    access_token_ttl_seconds: Type.Optional(Type.Integer()),
+    refresh_token_ttl_seconds: Type.Optional(Type.Integer()),
+    id_token_ttl_seconds: Type.Optional(Type.Integer()),
+    sso_session_ttl_seconds: Type.Optional(Type.Integer()),
+    consent_required_by_default: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+function toBody(org: Organization) {
+  const s = org.settings;
+  return {
+    id: org.id,
+    slug: org.slug,
+    name: org.name,
+    settings: {
+      code_ttl_seconds: s.codeTtlSeconds,
+      access_token_ttl_seconds: s.accessTokenTtlSeconds,
+      refresh_token_ttl_seconds: s.refreshTokenTtlSeconds,
+      id_token_ttl_seconds: s.idTokenTtlSeconds,
+      sso_session_ttl_seconds: s.ssoSessionTtlSeconds,
+      consent_required_by_default: s.consentRequiredByDefault,
+      custom_scopes: s.customScopes,
+    },
+    created_at: new Date(org.createdAt).toISOString(),
+    updated_at: new Date(org.updatedAt).toISOString(),
+  };
+}
+
+export const ORG_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'GET',
+    url: '/org',
+    permission: 'org:read',
+    summary: 'The organization of the API key, with its settings',
+    tag: 'organization',
+    schema: { response: { 200: OrganizationBody } },
+    async handler({ org }) {
+      return { body: toBody(org), etag: etagOf(org.updatedAt) };
+    },
+  },
+  {
+    method: 'PATCH',
+    url: '/org',
+    permission: 'org:write',
+    summary: 'Change the display name and settings (send If-Match with the ETag read, to not overwrite a concurrent change)',
+    tag: 'organization',
+    schema: { body: OrganizationChange, response: { 200: OrganizationBody } },
+    async handler(call) {
+      const body = call.body as Record<string, unknown>;
+      const updated = await call.db.transaction().execute(async (trx) => {
+        const org = await updateOrganization(
+          trx,
+          call.clock,
+          call.org.id,
+          {
+            name: body.name as string | undefined,
+            codeTtlSeconds: body.code_ttl_seconds as number | undefined,
+            accessTokenTtlSeconds: body.access_token_ttl_seconds as number | undefined,
+            refreshTokenTtlSeconds: body.refresh_token_ttl_seconds as number | undefined,
+            idTokenTtlSeconds: body.id_token_ttl_seconds as number | undefined,
+            ssoSessionTtlSeconds: body.sso_session_ttl_seconds as number | undefined,
+            consentRequiredByDefault: body.consent_required_by_default as boolean | undefined,
+          },
+          { expectedVersion: versionFromIfMatch(call.ifMatch) },
+        );
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'org.updated', target: { type: 'organization', id: call.org.id }, details: { fields: Object.keys(body).join(',') } }));
+        return org;
+      });
+      return { body: toBody(updated), etag: etagOf(updated.updatedAt) };
+    },
+  },
+];

@@ -1,0 +1,90 @@
+import type { Executor } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { randomBase64url } from '../lib/random.ts';
+import { hashSecret, secretMatchesHash } from '../lib/secrets.ts';
+import { findOrganizationByIdOrSlug } from '../orgs/orgs.ts';
+import { parseApiKey } from './api-keys.ts';
+import { ROLE_PERMISSIONS, type Permission } from './permissions.ts';
+import type { StaffRole } from './roles.ts';
+import * as repository from './staff.repository.ts';
+
+/** Who is calling the management API: a staff user, through one of its API keys. */
+export interface ApiPrincipal {
+  readonly orgId: string;
+  readonly staffUserId: string;
+  readonly role: StaffRole;
+  readonly apiKeyId: string;
+  readonly permissions: ReadonlySet<Permission>;
+}
+
+/**
+ * Any authentication failure. Deliberately one class and one message: an unknown org, an
+ * unknown key, a revoked key, a disabled user and a wrong secret all look the same from outside.
+ */
+export class ApiAuthenticationError extends Error {
+  readonly detail: string;
+  constructor(detail: string) {
+    super('Authentication failed.');
+    this.detail = detail;
+  }
+}
+
+/** API v1 sessions end after this long unused… */
+export const API_SESSION_IDLE_MS = 30 * 60 * 1000;
+/** …and this long after login whatever happens. */
+export const API_SESSION_MAX_MS = 12 * 3600 * 1000;
+/** last_used_at is a hint for people, not a counter: written at most this often per key or session. */
+const TOUCH_INTERVAL_MS = 60 * 1000;
+
+/** NeonCRM API v2: HTTP Basic with the org ID (or slug) as user name and the API key as password. */
+export async function authenticateWithApiKey(db: Executor, clock: Clock, orgReference: string, presentedKey: string): Promise<ApiPrincipal> {
+  const parsed = parseApiKey(presentedKey);
+  const org = orgReference.length > 100 ? undefined : await findOrganizationByIdOrSlug(db, orgReference);
+  if (org === undefined || parsed === undefined) throw new ApiAuthenticationError(org === undefined ? 'unknown organization' : 'not an API key');
+  const key = await repository.findUsableApiKey(db, org.id, parsed.prefix);
+  if (key === undefined || !secretMatchesHash(parsed.secret, key.secretHash)) {
+    throw new ApiAuthenticationError(key === undefined ? 'unknown, revoked or disabled key' : 'wrong secret');
+  }
+  const now = clock();
+  if (key.lastUsedAt === null || now - key.lastUsedAt > TOUCH_INTERVAL_MS) await repository.touchApiKey(db, org.id, key.keyId, now);
+  return principal(org.id, key.staffUserId, key.role, key.keyId);
+}
+
+/** NeonCRM API v1: `login` trades the org ID and an API key for a `userSessionId`. */
+export async function openApiSession(db: Executor, clock: Clock, caller: ApiPrincipal): Promise<{ userSessionId: string; expiresAt: number }> {
+  const userSessionId = randomBase64url(32);
+  const now = clock();
+  const expiresAt = now + API_SESSION_MAX_MS;
+  await repository.insertApiSession(db, {
+    id_hash: hashSecret(userSessionId),
+    org_id: caller.orgId,
+    api_key_id: caller.apiKeyId,
+    staff_user_id: caller.staffUserId,
+    created_at: now,
+    last_used_at: now,
+    expires_at: expiresAt,
+    ended_at: null,
+  });
+  return { userSessionId, expiresAt };
+}
+
+/** The caller of a request carrying a userSessionId. Ends with the key, the user, idleness or age. */
+export async function authenticateWithSession(db: Executor, clock: Clock, userSessionId: string): Promise<ApiPrincipal> {
+  if (userSessionId.length > 128) throw new ApiAuthenticationError('oversized session id');
+  const idHash = hashSecret(userSessionId);
+  const session = await repository.findUsableApiSession(db, idHash);
+  const now = clock();
+  if (session === undefined) throw new ApiAuthenticationError('unknown, ended or revoked session');
+  if (now >= session.expiresAt || now - session.lastUsedAt > API_SESSION_IDLE_MS) throw new ApiAuthenticationError('expired session');
+  if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await repository.touchApiSession(db, idHash, now);
+  return principal(session.orgId, session.staffUserId, session.role, session.keyId);
+}
+
+export async function closeApiSession(db: Executor, clock: Clock, userSessionId: string): Promise<void> {
+  await repository.endApiSession(db, hashSecret(userSessionId), clock());
+}
+
+function principal(orgId: string, staffUserId: string, role: string, apiKeyId: string): ApiPrincipal {
+  const known = (ROLE_PERMISSIONS as Record<string, readonly Permission[] | undefined>)[role];
+  return { orgId, staffUserId, role: role as StaffRole, apiKeyId, permissions: new Set(known ?? []) };
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import type { Db } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
+import type { Clock } from '../lib/clock.ts';
+import { ApiAuthenticationError, authenticateWithApiKey, closeApiSession, openApiSession } from './api-auth.ts';
+import { recordAudit } from './audit.ts';
+
+export interface ApiSessionDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly throttle: SignInThrottle;
+}
+
+/**
+ * NeonCRM API v1's session login: `POST /api/v1/login` with the org ID (or slug) and an API key
+ * (JSON or form body: `org_id`/`orgId`, `api_key`/`apiKey`) answers `{"userSessionId",
+ * "expires_at"}`; later requests send `Authorization: Session <id>` or `?userSessionId=`.
+ * Sessions end after 30 minutes unused, 12 hours at most, or at `POST /api/v1/logout`.
+ */
+export function registerApiSessionRoutes(scope: FastifyInstance, deps: ApiSessionDeps): void {
+  const loginSchema = {
+    summary: 'API v1: trade the org ID (or slug) and an API key for a userSessionId (JSON or form body: org_id, api_key)',
+    tags: ['sessions'],
+    security: [],
+  };
+  scope.post('/v1/login', { schema: loginSchema }, async (request, reply) => {
+    const throttleKey = { orgId: 'api', identifier: request.ip, ip: request.ip };
+    if (deps.throttle.isBlocked(throttleKey)) return unauthorized(reply.header('retry-after', '900'), 429);
+    const orgReference = field(request, 'org_id', 'orgId');
+    const apiKey = field(request, 'api_key', 'apiKey');
+    try {
+      if (orgReference === undefined || apiKey === undefined) throw new ApiAuthenticationError('missing org_id or api_key');
+      const principal = await authenticateWithApiKey(deps.db, deps.clock, orgReference, apiKey);
+      const session = await inTransaction(deps.db, async (trx) => {
+        const opened = await openApiSession(trx, deps.clock, principal);
+        await recordAudit(trx, deps.clock, principal.orgId, { action: 'api.session_opened', actor: { type: 'api_key', id: principal.apiKeyId }, ip: request.ip });
+        return opened;
+      });
+      return reply.header('cache-control', 'no-store').send({ userSessionId: session.userSessionId, expires_at: new Date(session.expiresAt).toISOString() });
+    } catch (error) {
+      if (!(error instanceof ApiAuthenticationError)) throw error;
+      deps.throttle.recordFailure(throttleKey);
+      request.log.info({ event: 'api_login_failed', detail: error.detail }, 'API v1 login failed');
+      return unauthorized(reply, 401);
+    }
+  });
+
+  scope.post('/v1/logout', { schema: { summary: 'API v1: end the session (Authorization: Session <id>, or userSessionId)', tags: ['sessions'], security: [] } }, async (request, reply) => {
+    const sessionId = /^Session +(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? field(request, 'userSessionId', 'user_session_id');
+    if (sessionId !== undefined && sessionId.length <= 128) await closeApiSession(deps.db, deps.clock, sessionId);
+    return reply.code(204).header('cache-control', 'no-store').send();
+  });
+}
+
+function field(request: FastifyRequest, ...names: string[]): string | undefined {
+  const sources = [request.body, request.query] as Array<unknown>;
+  for (const source of sources) {
+    if (source instanceof Map) {
+      for (const name of names) {
+        const values = (source as Map<string, string[]>).get(name);
+        if (values?.length === 1 && values[0] !== '') return values[0];
+      }
+    } else if (typeof source === 'object' && source !== null) {
+      for (const name of names) {
+        const value = (source as Record<string, unknown>)[name];
+        if (typeof value === 'string' && value !== '') return value;
+      }
+    }
+  }
+  return undefined;
+}
+
+function unauthorized(reply: FastifyReply, status: number): FastifyReply {
+  return reply
+    .code(status)
+    .header('www-authenticate', 'Basic realm="Gatehouse API", charset="UTF-8"')
+    .header('cache-control', 'no-store')
+    .send({ error: { code: status === 429 ? 'too_many_attempts' : 'unauthorized', message: status === 429 ? 'Too many failed attempts; try again later.' : 'Authentication failed.' } });
+}

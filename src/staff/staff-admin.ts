@@ -1,0 +1,99 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
+import type { Clock } from '../lib/clock.ts';
+import { InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { generateApiKey } from './api-keys.ts';
+import * as repository from './staff.repository.ts';
+import type { ApiKeysTable, StaffUsersTable } from './staff.table.ts';
+
+export interface StaffUser {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string | null;
+  readonly role: string;
+  readonly status: 'active' | 'disabled';
+  readonly hasPassword: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** An API key as listed: its public prefix and dates, never the secret. */
+export interface ApiKeyInfo {
+  readonly id: string;
+  readonly staffUserId: string;
+  readonly prefix: string;
+  readonly label: string | null;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+}
+
+function toStaffUser(row: Selectable<StaffUsersTable>): StaffUser {
+  return { id: row.id, email: row.email, name: row.display_name, role: row.role, status: row.status, hasPassword: row.password_hash !== null, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+function toKeyInfo(row: Selectable<ApiKeysTable>): ApiKeyInfo {
+  return { id: row.id, staffUserId: row.staff_user_id, prefix: row.prefix, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at };
+}
+
+export async function listStaffUsers(db: Executor, orgId: string, page: { readonly limit: number; readonly afterId?: string }): Promise<StaffUser[]> {
+  return (await repository.listStaffUserRows(db, orgId, page)).map(toStaffUser);
+}
+
+export async function getStaffUser(db: Executor, orgId: string, id: string): Promise<StaffUser> {
+  const row = await repository.findStaffUserById(db, orgId, id);
+  if (row === undefined) throw new NotFoundError('staff user', id);
+  return toStaffUser(row);
+}
+
+/**
+ * Disables a staff user and, in the same transaction, revokes all its API keys and ends all its
+ * sessions: nothing it held keeps working for a single further request.
+ */
+export async function disableStaffUser(db: Executor, clock: Clock, orgId: string, id: string, options: { readonly actingStaffUserId?: string } = {}): Promise<StaffUser> {
+  if (options.actingStaffUserId === id) throw new InvalidInputError('user_id', 'you cannot disable yourself');
+  return inTransaction(db, async (trx) => {
+    const now = clock();
+    if (!(await repository.setStaffStatus(trx, orgId, id, 'disabled', now))) throw new NotFoundError('staff user', id);
+    await repository.revokeEverythingOf(trx, orgId, id, now);
+    return getStaffUser(trx, orgId, id);
+  });
+}
+
+export async function listApiKeys(db: Executor, orgId: string, staffUserId: string): Promise<ApiKeyInfo[]> {
+  await getStaffUser(db, orgId, staffUserId);
+  return (await repository.listApiKeyRows(db, orgId, staffUserId)).map(toKeyInfo);
+}
+
+/** "Enable API access": a new key for the user, shown once (in `apiKey`), stored hashed. */
+export async function createApiKey(db: Executor, clock: Clock, orgId: string, staffUserId: string, options: { readonly label?: string } = {}): Promise<{ key: ApiKeyInfo; apiKey: string }> {
+  const label = options.label?.trim() ?? null;
+  if (label !== null && (label.length === 0 || label.length > 100)) throw new InvalidInputError('label', 'must be 1 to 100 characters');
+  return inTransaction(db, async (trx) => {
+    const user = await getStaffUser(trx, orgId, staffUserId);
+    if (user.status !== 'active') throw new InvalidInputError('user_id', 'the staff user is disabled');
+    const generated = generateApiKey();
+    const id = newId('apiKey');
+    await repository.insertApiKey(trx, { id, org_id: orgId, staff_user_id: staffUserId, prefix: generated.prefix, secret_hash: generated.secretHash, label, created_at: clock(), last_used_at: null, revoked_at: null });
+    return { key: toKeyInfo((await repository.findApiKeyRow(trx, orgId, id))!), apiKey: generated.plaintext };
+  });
+}
+
+/** Replaces a key: a new one for the same user and label; the old one stops working at once. */
+export async function rotateApiKey(db: Executor, clock: Clock, orgId: string, keyId: string): Promise<{ key: ApiKeyInfo; apiKey: string; replaced: string }> {
+  return inTransaction(db, async (trx) => {
+    const old = await repository.findApiKeyRow(trx, orgId, keyId);
+    if (old === undefined || old.revoked_at !== null) throw new NotFoundError('API key', keyId);
+    await repository.revokeApiKeyRow(trx, orgId, keyId, clock());
+    const created = await createApiKey(trx, clock, orgId, old.staff_user_id, old.label === null ? {} : { label: old.label });
+    return { ...created, replaced: keyId };
+  });
+}
+
+export async function revokeApiKey(db: Executor, clock: Clock, orgId: string, keyId: string): Promise<void> {
+  if (!(await repository.revokeApiKeyRow(db, orgId, keyId, clock()))) {
+    if ((await repository.findApiKeyRow(db, orgId, keyId)) === undefined) throw new NotFoundError('API key', keyId);
+  }
+}

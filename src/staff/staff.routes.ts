@@ -1,0 +1,234 @@
+import { Type } from '@sinclair/typebox';
+import type { ApiRoute } from '../http/management-api.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { InvalidInputError } from '../lib/errors.ts';
+import { listAuditEvents, recordAudit } from './audit.ts';
+import { STAFF_ROLES } from './roles.ts';
+import { createApiKey, disableStaffUser, getStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
+import { createStaffUser } from './staff.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const StaffUserBody = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  role: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  has_password: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+const ApiKeyBody = Type.Object({
+  id: Type.String(),
+  user_id: Type.String(),
+  prefix: Type.String(),
+  label: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+const Page = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+const UserParams = Type.Object({ user_id: Type.String({ maxLength: 64 }) });
+const KeyParams = Type.Object({ key_id: Type.String({ maxLength: 64 }) });
+
+function userBody(user: StaffUser) {
+  return { id: user.id, email: user.email, name: user.name, role: user.role, status: user.status, has_password: user.hasPassword, created_at: iso(user.createdAt)!, updated_at: iso(user.updatedAt)! };
+}
+function keyBody(key: ApiKeyInfo) {
+  return { id: key.id, user_id: key.staffUserId, prefix: key.prefix, label: key.label, created_at: iso(key.createdAt)!, last_used_at: iso(key.lastUsedAt), revoked_at: iso(key.revokedAt) };
+}
+function limitOf(query: Record<string, unknown>): number {
+  return (query.limit as number | undefined) ?? 50;
+}
+
+export const STAFF_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'GET',
+    url: '/staff',
+    permission: 'staff:read',
+    summary: 'List staff users',
+    tag: 'staff',
+    schema: { querystring: Page, response: { 200: Type.Object({ data: Type.Array(StaffUserBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }) } },
+    async handler({ db, org, query }) {
+      const limit = limitOf(query);
+      const cursor = query.cursor as string | undefined;
+      if (cursor !== undefined && !/^stf_[a-z2-7]{20}$/.test(cursor)) throw new InvalidInputError('cursor', 'is not a cursor returned by this API');
+      const users = await listStaffUsers(db, org.id, { limit: limit + 1, ...(cursor === undefined ? {} : { afterId: cursor }) });
+      const page = users.slice(0, limit);
+      return { body: { data: page.map(userBody), next_cursor: users.length > limit ? page.at(-1)!.id : null } };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/staff',
+    permission: 'staff:write',
+    summary: 'Create a staff user; with api_key: true, an integration user with a key in one call (the key is shown once)',
+    tag: 'staff',
+    schema: {
+      body: Type.Object(
+        {
+          email: Type.String({ maxLength: 254 }),
+          name: Type.Optional(Type.String({ maxLength: 200 })),
+          role: Type.Optional(Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)))),
+          password: Type.Optional(Type.String({ maxLength: 1024 })),
+          api_key: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 201: Type.Object({ user: StaffUserBody, api_key: Type.Union([Type.String(), Type.Null()]) }) },
+    },
+    async handler(call) {
+      const body = call.body as { email: string; name?: string; role?: string; password?: string; api_key?: boolean };
+      const created = await inTransaction(call.db, async (trx) => {
+        const result = await createStaffUser(trx, call.clock, call.org.id, { email: body.email, name: body.name, role: body.role, password: body.password, withApiKey: body.api_key === true });
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.created', target: { type: 'staff_user', id: result.userId }, details: { role: result.role, api_key: result.apiKey !== null } }));
+        return { user: await getStaffUser(trx, call.org.id, result.userId), apiKey: result.apiKey };
+      });
+      return { status: 201, body: { user: userBody(created.user), api_key: created.apiKey } };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/staff/:user_id',
+    permission: 'staff:read',
+    summary: 'A staff user',
+    tag: 'staff',
+    schema: { params: UserParams, response: { 200: StaffUserBody } },
+    async handler({ db, org, params }) {
+      return { body: userBody(await getStaffUser(db, org.id, params.user_id!)) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/staff/:user_id/disable',
+    permission: 'staff:write',
+    summary: 'Disable a staff user: its keys and sessions stop working at once',
+    tag: 'staff',
+    schema: { params: UserParams, response: { 200: StaffUserBody } },
+    async handler(call) {
+      const user = await inTransaction(call.db, async (trx) => {
+        const disabled = await disableStaffUser(trx, call.clock, call.org.id, call.params.user_id!, { actingStaffUserId: call.principal.staffUserId });
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.disabled', target: { type: 'staff_user', id: disabled.id } }));
+        return disabled;
+      });
+      return { body: userBody(user) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/staff/:user_id/api-keys',
+    permission: 'staff:read',
+    summary: "A staff user's API keys (prefix, created, last used; never the secret)",
+    tag: 'api keys',
+    schema: { params: UserParams, response: { 200: Type.Object({ data: Type.Array(ApiKeyBody) }) } },
+    async handler({ db, org, params }) {
+      return { body: { data: (await listApiKeys(db, org.id, params.user_id!)).map(keyBody) } };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/staff/:user_id/api-keys',
+    permission: 'staff:write',
+    summary: 'Enable API access: a new key for the user, shown once',
+    tag: 'api keys',
+    schema: {
+      params: UserParams,
+      body: Type.Optional(Type.Object({ label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false })),
+      response: { 201: Type.Object({ key: ApiKeyBody, api_key: Type.String() }) },
+    },
+    async handler(call) {
+      const label = (call.body as { label?: string } | undefined)?.label;
+      const created = await inTransaction(call.db, async (trx) => {
+        const result = await createApiKey(trx, call.clock, call.org.id, call.params.user_id!, label === undefined ? {} : { label });
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'api_key.created', target: { type: 'api_key', id: result.key.id }, details: { user_id: result.key.staffUserId, prefix: result.key.prefix } }));
+        return result;
+      });
+      return { status: 201, body: { key: keyBody(created.key), api_key: created.apiKey } };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api-keys/:key_id/rotate',
+    permission: 'staff:write',
+    summary: 'Replace a key: a new key is shown once, the old one stops working at once',
+    tag: 'api keys',
+    schema: { params: KeyParams, response: { 201: Type.Object({ key: ApiKeyBody, api_key: Type.String(), replaced: Type.String() }) } },
+    async handler(call) {
+      const rotated = await inTransaction(call.db, async (trx) => {
+        const result = await rotateApiKey(trx, call.clock, call.org.id, call.params.key_id!);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'api_key.rotated', target: { type: 'api_key', id: result.key.id }, details: { replaced: result.replaced } }));
+        return result;
+      });
+      return { status: 201, body: { key: keyBody(rotated.key), api_key: rotated.apiKey, replaced: rotated.replaced } };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/api-keys/:key_id',
+    permission: 'staff:write',
+    summary: 'Revoke a key (and end the API sessions opened with it)',
+    tag: 'api keys',
+    schema: { params: KeyParams, response: { 204: Type.Null() } },
+    async handler(call) {
+      await inTransaction(call.db, async (trx) => {
+        await revokeApiKey(trx, call.clock, call.org.id, call.params.key_id!);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'api_key.revoked', target: { type: 'api_key', id: call.params.key_id! } }));
+      });
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/audit',
+    permission: 'audit:read',
+    summary: 'The audit log, newest first',
+    tag: 'audit',
+    schema: {
+      querystring: Type.Object(
+        {
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          action: Type.Optional(Type.String({ maxLength: 100 })),
+          actor_id: Type.Optional(Type.String({ maxLength: 100 })),
+          target_id: Type.Optional(Type.String({ maxLength: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({
+          data: Type.Array(
+            Type.Object({
+              id: Type.String(),
+              occurred_at: Type.String({ format: 'date-time' }),
+              action: Type.String(),
+              actor: Type.Object({ type: Type.String(), id: Type.Union([Type.String(), Type.Null()]) }),
+              target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+              ip: Type.Union([Type.String(), Type.Null()]),
+              details: Type.Record(Type.String(), Type.Unknown()),
+            }),
+          ),
+          next_cursor: Type.Union([Type.String(), Type.Null()]),
+        }),
+      },
+    },
+    async handler({ db, org, query }) {
+      const result = await listAuditEvents(db, org.id, {
+        limit: limitOf(query),
+        ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
+        ...(typeof query.action === 'string' ? { action: query.action } : {}),
+        ...(typeof query.actor_id === 'string' ? { actorId: query.actor_id } : {}),
+        ...(typeof query.target_id === 'string' ? { targetId: query.target_id } : {}),
+      });
+      return {
+        body: {
+          data: result.events.map((e) => ({ id: e.id, occurred_at: iso(e.occurredAt)!, action: e.action, actor: e.actor, target: e.target, ip: e.ip, details: e.details })),
+          next_cursor: result.nextCursor,
+        },
+      };
+    },
+  },
+];

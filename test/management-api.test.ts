@@ -1,0 +1,217 @@
+import { validate } from '@readme/openapi-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/lib/clock.ts';
+import { MANAGEMENT_ROUTES } from '../src/management-routes.ts';
+import { createOrganization } from '../src/orgs/orgs.ts';
+import { ROLE_PERMISSIONS } from '../src/staff/permissions.ts';
+import { STAFF_ROLES, type StaffRole } from '../src/staff/roles.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+interface Caller {
+  readonly userId: string;
+  readonly key: string;
+}
+
+describe.each(DIALECTS)('management API on %s', (dialect) => {
+  let server: TestServer;
+  let orgId: string;
+  let otherOrgId: string;
+  const callers = new Map<StaffRole, Caller>();
+  let otherOwner: Caller;
+  /** What the permission matrix acts on: never one of the callers (disabling it must not lock them out). */
+  let target: Caller;
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    const db = server.store.storage.db;
+    orgId = (await createOrganization(db, systemClock, { slug: 'acme', name: 'Acme' })).id;
+    otherOrgId = (await createOrganization(db, systemClock, { slug: 'other' })).id;
+    for (const role of STAFF_ROLES) {
+      const created = await createStaffUser(db, systemClock, orgId, { email: `${role}@acme.example`, role, withApiKey: true });
+      callers.set(role, { userId: created.userId, key: created.apiKey! });
+    }
+    const other = await createStaffUser(db, systemClock, otherOrgId, { email: 'owner@other.example', role: 'owner', withApiKey: true });
+    otherOwner = { userId: other.userId, key: other.apiKey! };
+    const targetUser = await createStaffUser(db, systemClock, orgId, { email: 'target@acme.example', role: 'support', withApiKey: true });
+    target = { userId: targetUser.userId, key: targetUser.apiKey! };
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const basic = (org: string, key: string) => `Basic ${Buffer.from(`${org}:${key}`).toString('base64')}`;
+  const owner = () => callers.get('owner')!;
+
+  async function api(method: string, path: string, options: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+    const response = await fetch(`${server.url}/api${path}`, {
+      method,
+      headers: {
+        ...(options.auth === undefined ? {} : { authorization: options.auth }),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, json: text === '' ? undefined : (JSON.parse(text) as Record<string, any>) };
+  }
+
+  describe('authentication', () => {
+    it('takes HTTP Basic with the org ID or the slug as user name and the API key as password', async () => {
+      for (const org of [orgId, 'acme']) {
+        const response = await api('GET', '/v2/org', { auth: basic(org, owner().key) });
+        expect(response.status).toBe(200);
+        expect(response.json).toMatchObject({ id: orgId, slug: 'acme', name: 'Acme' });
+      }
+    });
+
+    it('answers every kind of wrong credential identically: 401 with a Basic challenge', async () => {
+      const wrongSecret = owner().key.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+      const answers = await Promise.all(
+        [
+          basic('nope', owner().key),
+          basic(orgId, wrongSecret),
+          basic(orgId, 'gkey_aaaaaaaaaaaa_' + 'a'.repeat(43)),
+          basic(otherOrgId, owner().key),
+          basic(orgId, 'not-a-key'),
+          'Basic !!!',
+          'Bearer something',
+          undefined,
+        ].map((auth) => api('GET', '/v2/org', auth === undefined ? {} : { auth })),
+      );
+      for (const answer of answers) {
+        expect(answer.status).toBe(401);
+        expect(answer.headers.get('www-authenticate')).toMatch(/^Basic realm="Gatehouse API"/);
+        expect(answer.json).toEqual({ error: { code: 'unauthorized', message: 'Authentication failed.' } });
+      }
+    });
+
+    it('opens an API v1 session with the org ID and a key, usable by header or query, until logout', async () => {
+      const login = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ orgId, apiKey: owner().key }) });
+      expect(login.status).toBe(200);
+      const { userSessionId, expires_at } = (await login.json()) as { userSessionId: string; expires_at: string };
+      expect(userSessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(Date.parse(expires_at)).toBeGreaterThan(Date.now());
+      expect((await api('GET', '/v2/org', { auth: `Session ${userSessionId}` })).status).toBe(200);
+      expect((await api('GET', `/v2/org?userSessionId=${userSessionId}`)).status).toBe(200);
+      expect((await fetch(`${server.url}/api/v1/logout`, { method: 'POST', headers: { authorization: `Session ${userSessionId}` } })).status).toBe(204);
+      expect((await api('GET', '/v2/org', { auth: `Session ${userSessionId}` })).status).toBe(401);
+      const failed = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org_id: orgId, api_key: 'gkey_nope' }) });
+      expect(failed.status).toBe(401);
+    });
+  });
+
+  describe('permissions', () => {
+    // Generated from the route table: every route × every role, not a hand-made list.
+    const cases = MANAGEMENT_ROUTES.flatMap((route) => STAFF_ROLES.map((role) => ({ route, role, allowed: ROLE_PERMISSIONS[role].includes(route.permission) })));
+
+    it.each(cases.map((c) => [`${c.route.method} ${c.route.url}`, c.role, c.allowed ? 'allowed' : 'denied', c] as const))('%s as %s is %s', async (_name, role, _verdict, c) => {
+      const url = c.route.url.replace(':user_id', target.userId).replace(':key_id', 'key_doesnotexist000000000');
+      const response = await api(c.route.method, `/v2${url}`, { auth: basic(orgId, callers.get(role)!.key), ...(c.route.method === 'GET' || c.route.method === 'DELETE' ? {} : { body: {} }) });
+      if (c.allowed) expect([401, 403]).not.toContain(response.status);
+      else {
+        expect(response.status).toBe(403);
+        expect(response.json?.error.code).toBe('forbidden');
+      }
+    });
+  });
+
+  describe('staff users and keys', () => {
+    it('creates an integration user with a role and a key in one call; the key has exactly the role\'s permissions', async () => {
+      const created = await api('POST', '/v2/staff', { auth: basic(orgId, owner().key), body: { email: 'sync@acme.example', role: 'read_only', api_key: true } });
+      expect(created.status).toBe(201);
+      expect(created.json!.user).toMatchObject({ email: 'sync@acme.example', role: 'read_only', status: 'active', has_password: false });
+      const key = created.json!.api_key as string;
+      expect((await api('GET', '/v2/org', { auth: basic(orgId, key) })).status).toBe(200);
+      expect((await api('PATCH', '/v2/org', { auth: basic(orgId, key), body: { name: 'Hacked' } })).status).toBe(403);
+      const keys = await api('GET', `/v2/staff/${created.json!.user.id}/api-keys`, { auth: basic(orgId, owner().key) });
+      expect(keys.json!.data).toHaveLength(1);
+      expect(JSON.stringify(keys.json)).not.toContain(key.slice(18));
+    });
+
+    it('rotates a key (the old one stops at once) and revokes keys', async () => {
+      const created = await api('POST', '/v2/staff', { auth: basic(orgId, owner().key), body: { email: 'rotate@acme.example', role: 'developer', api_key: true } });
+      const oldKey = created.json!.api_key as string;
+      const [{ id: keyId }] = (await api('GET', `/v2/staff/${created.json!.user.id}/api-keys`, { auth: basic(orgId, owner().key) })).json!.data;
+      const rotated = await api('POST', `/v2/api-keys/${keyId}/rotate`, { auth: basic(orgId, owner().key) });
+      expect(rotated.status).toBe(201);
+      expect((await api('GET', '/v2/org', { auth: basic(orgId, oldKey) })).status).toBe(401);
+      const newKey = rotated.json!.api_key as string;
+      expect((await api('GET', '/v2/org', { auth: basic(orgId, newKey) })).status).toBe(200);
+      expect((await api('DELETE', `/v2/api-keys/${rotated.json!.key.id}`, { auth: basic(orgId, owner().key) })).status).toBe(204);
+      expect((await api('GET', '/v2/org', { auth: basic(orgId, newKey) })).status).toBe(401);
+    });
+
+    it('disabling a staff user stops its keys and sessions at once', async () => {
+      const created = await api('POST', '/v2/staff', { auth: basic(orgId, owner().key), body: { email: 'leaver@acme.example', role: 'admin', api_key: true } });
+      const key = created.json!.api_key as string;
+      const login = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org_id: 'acme', api_key: key }) });
+      const { userSessionId } = (await login.json()) as { userSessionId: string };
+      expect((await api('POST', `/v2/staff/${created.json!.user.id}/disable`, { auth: basic(orgId, owner().key) })).json!.status).toBe('disabled');
+      expect((await api('GET', '/v2/org', { auth: basic(orgId, key) })).status).toBe(401);
+      expect((await api('GET', '/v2/org', { auth: `Session ${userSessionId}` })).status).toBe(401);
+    });
+
+    it('keeps organizations apart: a key of one org gets 404 for the other\'s records', async () => {
+      const auth = basic(orgId, owner().key);
+      expect((await api('GET', `/v2/staff/${otherOwner.userId}`, { auth })).status).toBe(404);
+      expect((await api('POST', `/v2/staff/${otherOwner.userId}/disable`, { auth })).status).toBe(404);
+      const [{ id: otherKeyId }] = (await api('GET', `/v2/staff/${otherOwner.userId}/api-keys`, { auth: basic(otherOrgId, otherOwner.key) })).json!.data;
+      expect((await api('DELETE', `/v2/api-keys/${otherKeyId}`, { auth })).status).toBe(404);
+      expect((await api('GET', '/v2/org', { auth: basic(otherOrgId, otherOwner.key) })).status).toBe(200);
+    });
+  });
+
+  describe('validation, concurrency and the audit log', () => {
+    it('names each bad or unknown field with 400, and a taken email with 409', async () => {
+      const auth = basic(orgId, owner().key);
+      const bad = await api('POST', '/v2/staff', { auth, body: { email: 'x@acme.example', role: 'god', colour: 'red' } });
+      expect(bad.status).toBe(400);
+      expect(bad.json!.error.code).toBe('validation_failed');
+      const fields = (bad.json!.error.fields as Array<{ field: string }>).map((f) => f.field);
+      expect(fields).toContain('colour');
+      expect(fields).toContain('role');
+      const invalidEmail = await api('POST', '/v2/staff', { auth, body: { email: 'not-an-email' } });
+      expect(invalidEmail.json!.error.fields).toEqual([{ field: 'email', message: "'not-an-email' is not an email address" }]);
+      const taken = await api('POST', '/v2/staff', { auth, body: { email: 'OWNER@acme.example' } });
+      expect(taken.status).toBe(409);
+    });
+
+    it('refuses an update against a stale ETag with 412, and records changes in the audit log', async () => {
+      const auth = basic(orgId, callers.get('admin')!.key);
+      const read = await api('GET', '/v2/org', { auth });
+      const etag = read.headers.get('etag')!;
+      const first = await api('PATCH', '/v2/org', { auth, body: { name: 'Acme Charity', code_ttl_seconds: 30 }, headers: { 'if-match': etag } });
+      expect(first.status).toBe(200);
+      expect(first.json!.settings.code_ttl_seconds).toBe(30);
+      expect(first.headers.get('etag')).not.toBe(etag);
+      const stale = await api('PATCH', '/v2/org', { auth, body: { name: 'Lost update' }, headers: { 'if-match': etag } });
+      expect(stale.status).toBe(412);
+      expect((await api('PATCH', '/v2/org', { auth, body: { code_ttl_seconds: 601 } })).status).toBe(400);
+      const audit = await api('GET', '/v2/audit?action=org.updated', { auth });
+      expect(audit.json!.data[0]).toMatchObject({ action: 'org.updated', actor: { type: 'api_key' }, target: { type: 'organization', id: orgId } });
+      expect(JSON.stringify(audit.json)).not.toContain('gkey_');
+    });
+
+    it('pages the audit log with cursors', async () => {
+      const auth = basic(orgId, owner().key);
+      const first = await api('GET', '/v2/audit?limit=2', { auth });
+      expect(first.json!.data).toHaveLength(2);
+      const second = await api('GET', `/v2/audit?limit=2&cursor=${first.json!.next_cursor}`, { auth });
+      expect(second.json!.data[0].id).not.toBe(first.json!.data[0].id);
+      expect((await api('GET', '/v2/audit?cursor=garbage', { auth })).status).toBe(400);
+    });
+  });
+
+  it('publishes a valid OpenAPI 3.1 document describing exactly the routes of the table', async () => {
+    const response = await fetch(`${server.url}/api/v2/openapi.json`);
+    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(document.openapi).toBe('3.1.0');
+    await validate(structuredClone(document) as never);
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    const routes = [...MANAGEMENT_ROUTES.map((r) => `${r.method} /api/v2${r.url.replace(/:([a-z_]+)/g, '{$1}')}`), 'POST /api/v1/login', 'POST /api/v1/logout'];
+    expect(documented.sort()).toEqual(routes.sort());
+  });
+});
