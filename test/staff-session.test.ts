@@ -42,9 +42,13 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
     expect(browser.cookie('gh_session')).toBeUndefined();
   });
 
-  it('answers a wrong password and an unknown email alike', async () => {
+  it('answers a wrong password and an unknown email alike, and records both in the audit log without what was typed', async () => {
     const wrong = await (await staffSignIn(new TestBrowser(), 'not the password')).response.text();
     expect(wrong).toContain('The email or password is incorrect.');
+    const events = await server.store.storage.db.selectFrom('audit_events').selectAll().where('org_id', '=', seeded.org.id).execute();
+    expect(events.map((e) => e.action)).toContain('staff.sign_in_failed');
+    expect(JSON.stringify(events)).not.toContain('not the password');
+    expect(JSON.stringify(events)).not.toContain(STAFF_PASSWORD);
   });
 
   it('refuses a constituent sign-in in a browser signed in as staff, and offers to sign out and come back', async () => {

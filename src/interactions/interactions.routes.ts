@@ -23,6 +23,7 @@ import { OAuthError } from '../oauth/errors.ts';
 import { LogoutRequestError, planLogout } from '../oauth/logout/logout.ts';
 import { param, type RawParams } from '../oauth/params.ts';
 import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
+import { recordAudit } from '../staff/audit.ts';
 import { findStaffSession } from '../staff/staff-sessions.ts';
 import type { PageBranding } from './html.ts';
 import { renderConsentPage } from './pages/consent.ts';
@@ -78,6 +79,8 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
     if (constituent === undefined) {
       deps.throttle.recordFailure(throttleKey);
       request.log.info({ event: 'sign_in_failed', org: ctx.org.slug }, 'constituent sign-in failed');
+      // Never the login name typed: people type passwords into the wrong field.
+      await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'constituent.sign_in_failed', actor: { type: 'anonymous', id: null }, ip: request.ip, details: { client_id: interaction.client.clientId } });
       return sendPage(reply, signInPage(ctx, interaction, { loginHint: username, error: 'invalid_credentials' }));
     }
     deps.throttle.recordSuccess(throttleKey);
@@ -87,6 +90,7 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
     const { cookieValue, session } = await startSsoSession(ctx, ctx.db, constituent.accountId);
     reply.setCookie(SSO_COOKIE, cookieValue, orgCookieOptions(deps.publicUrl, ctx.org.slug));
     request.log.info({ event: 'sign_in', org: ctx.org.slug, account: constituent.accountId }, 'constituent signed in');
+    await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'constituent.sign_in', actor: { type: 'constituent', id: constituent.accountId }, ip: request.ip, details: { client_id: interaction.client.clientId } });
     return sendOutcome(reply, ctx, await continueAfterSignIn(ctx, interaction, session, hashSecret(request.cookies[BROWSER_COOKIE]!)));
   });
 

@@ -8,6 +8,7 @@ import { renderErrorPage } from '../interactions/pages/error.ts';
 import { renderStaffHomePage, renderStaffSignInPage } from '../interactions/pages/staff-sign-in.ts';
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { param, type RawParams } from '../oauth/params.ts';
+import { recordAudit } from './audit.ts';
 import { endStaffSession, findStaffSession, startStaffSession, verifyStaffCredentials } from './staff-sessions.ts';
 
 export interface StaffPagesDeps {
@@ -41,6 +42,7 @@ export function registerStaffPages(scope: FastifyInstance, deps: StaffPagesDeps)
     if (staff === undefined) {
       deps.throttle.recordFailure(throttleKey);
       request.log.info({ event: 'staff_sign_in_failed', org: ctx.org.slug }, 'staff sign-in failed');
+      await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'staff.sign_in_failed', actor: { type: 'anonymous', id: null }, ip: request.ip });
       return sendPage(reply, signInPage(request, binding, { email, error: 'invalid_credentials' }));
     }
     deps.throttle.recordSuccess(throttleKey);
@@ -49,6 +51,7 @@ export function registerStaffPages(scope: FastifyInstance, deps: StaffPagesDeps)
     const cookie = await startStaffSession(ctx.db, ctx.clock, ctx.org.id, staff.staffUserId);
     reply.setCookie(STAFF_COOKIE, cookie, orgCookieOptions(deps.publicUrl, ctx.org.slug));
     request.log.info({ event: 'staff_sign_in', org: ctx.org.slug, staffUser: staff.staffUserId }, 'staff signed in');
+    await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'staff.sign_in', actor: { type: 'staff', id: staff.staffUserId }, ip: request.ip });
     return reply.code(303).header('location', `${ctx.issuer}/staff`).send();
   });
 
