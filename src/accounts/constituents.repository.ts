@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { PostgresAdapter, sql, SqliteAdapter, type Expression, type SqlBool } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { ConstituentsTable } from './constituents.table.ts';
 
@@ -54,6 +55,85 @@ export async function updateAttributes(db: Executor, orgId: string, accountId: s
     .set({ attributes, updated_at: now })
     .where('org_id', '=', orgId)
     .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** What a constituent search may filter on; every key already case-folded as the unique keys are. */
+export interface ConstituentRowFilter {
+  readonly loginNameKey?: string;
+  readonly emailKey?: string;
+  /** A prefix of the login name key or of the email key. */
+  readonly prefix?: { readonly loginNameKey: string; readonly emailKey: string };
+  readonly status?: ConstituentsTable['status'];
+  /** A custom attribute whose JSON text (a string's content, `42`, `true`) equals `value`. */
+  readonly attribute?: { readonly name: string; readonly value: string };
+}
+
+/** One page of an org's constituents in creation order (created_at, then account_id), after `after`. */
+export async function searchConstituentRows(
+  db: Executor,
+  orgId: string,
+  filter: ConstituentRowFilter,
+  page: { readonly limit: number; readonly after?: { readonly createdAt: number; readonly accountId: string } },
+): Promise<ConstituentRow[]> {
+  let select = db.selectFrom('constituents').selectAll().where('org_id', '=', orgId);
+  if (filter.loginNameKey !== undefined) select = select.where('login_name_key', '=', filter.loginNameKey);
+  if (filter.emailKey !== undefined) select = select.where('email_key', '=', filter.emailKey);
+  if (filter.prefix !== undefined) {
+    const { loginNameKey, emailKey } = filter.prefix;
+    select = select.where((eb) =>
+      eb.or([
+        sql<SqlBool>`(${sql.ref('login_name_key')} like ${likePrefix(loginNameKey)} escape '\\')`,
+        sql<SqlBool>`(${sql.ref('email_key')} like ${likePrefix(emailKey)} escape '\\')`,
+      ]),
+    );
+  }
+  if (filter.status !== undefined) select = select.where('status', '=', filter.status);
+  if (filter.attribute !== undefined) {
+    const { name, value } = filter.attribute;
+    select = select.where((eb) => eb(attributeText(db, name), '=', value));
+  }
+  const after = page.after;
+  if (after !== undefined) {
+    select = select.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('account_id', '>', after.accountId)])]));
+  }
+  return select.orderBy('created_at', 'asc').orderBy('account_id', 'asc').limit(page.limit).execute();
+}
+
+/** A LIKE pattern matching values that start with `prefix` literally (`%`, `_` and `\` escaped). */
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/**
+ * A custom attribute of the row as text, in each dialect's JSON syntax; the attribute name is a
+ * bound parameter, never SQL. Booleans read as `true`/`false` on both (SQLite's json_extract
+ * would give 1/0), numbers as their decimal text, JSON null and a missing attribute as NULL.
+ */
+function attributeText(db: Executor, name: string): Expression<string | null> {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return sql<string | null>`(${sql.ref('attributes')}::jsonb ->> cast(${name} as text))`;
+  if (adapter instanceof SqliteAdapter) {
+    const path = `$."${name}"`;
+    return sql<string | null>`(case json_type(${sql.ref('attributes')}, ${path}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${sql.ref('attributes')}, ${path}) as text) end)`;
+  }
+  throw new Error('attribute search supports SQLite and PostgreSQL only');
+}
+
+/** The columns an administrator's change may write. */
+export type ConstituentRowChange = Partial<
+  Pick<ConstituentsTable, 'login_name' | 'login_name_key' | 'email' | 'email_key' | 'email_verified' | 'display_name' | 'picture_url' | 'password_hash' | 'status'>
+>;
+
+/** Writes `change`, only if the row is still at `expectedUpdatedAt` (no lost update between two writers). */
+export async function updateConstituentRow(db: Executor, orgId: string, accountId: string, change: ConstituentRowChange, expectedUpdatedAt: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('constituents')
+    .set({ ...change, updated_at: now })
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .where('updated_at', '=', expectedUpdatedAt)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }

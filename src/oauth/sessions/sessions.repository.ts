@@ -53,3 +53,40 @@ export async function deleteInteraction(db: Executor, orgId: string, id: string)
   const result = await db.deleteFrom('authorization_requests').where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** The account's sessions neither ended nor expired, newest first (one indexed range on org and account). */
+export async function listLiveSsoSessionsOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<SsoSessionRow[]> {
+  return db
+    .selectFrom('sso_sessions')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .where('ended_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .orderBy('id_hash', 'asc')
+    .execute();
+}
+
+/** Ends every live session of the account; returns how many were live. */
+export async function endSsoSessionsOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<number> {
+  const result = await db
+    .updateTable('sso_sessions')
+    .set({ ended_at: now })
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .where('ended_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function listConsentGrantsOfAccount(db: Executor, orgId: string, accountId: string): Promise<Array<Selectable<ConsentGrantsTable>>> {
+  return db.selectFrom('consent_grants').selectAll().where('org_id', '=', orgId).where('account_id', '=', accountId).orderBy('created_at', 'asc').orderBy('client_id', 'asc').execute();
+}
+
+/** Forgets what the account allowed the client; true when there was a grant. */
+export async function deleteConsentGrant(db: Executor, orgId: string, accountId: string, clientId: string): Promise<boolean> {
+  const result = await db.deleteFrom('consent_grants').where('org_id', '=', orgId).where('account_id', '=', accountId).where('client_id', '=', clientId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -79,3 +79,50 @@ export async function revokeFamily(db: Executor, orgId: string, familyId: string
 export async function revokeAccessToken(db: Executor, orgId: string, tokenHash: string, now: number): Promise<void> {
   await db.updateTable('access_tokens').set({ revoked_at: now }).where('token_hash', '=', tokenHash).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
 }
+
+export type FamilyRow = Selectable<TokenFamiliesTable>;
+
+/** The account's families neither revoked nor expired, oldest first. */
+export async function listLiveFamiliesOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<FamilyRow[]> {
+  return db
+    .selectFrom('token_families')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .execute();
+}
+
+/**
+ * Revokes every live family of the account (of one client, with `clientId`) and every token in
+ * them that could still be used: revokeFamily for all of them at once, in three statements.
+ * Returns how many families were live.
+ */
+export async function revokeFamiliesOfAccount(db: Executor, orgId: string, accountId: string, now: number, options: { readonly clientId?: string } = {}): Promise<number> {
+  const families = () => {
+    let select = db.selectFrom('token_families').select('id').where('org_id', '=', orgId).where('account_id', '=', accountId);
+    if (options.clientId !== undefined) select = select.where('client_id', '=', options.clientId);
+    return select;
+  };
+  let update = db.updateTable('token_families').set({ revoked_at: now }).where('org_id', '=', orgId).where('account_id', '=', accountId).where('revoked_at', 'is', null).where('expires_at', '>', now);
+  if (options.clientId !== undefined) update = update.where('client_id', '=', options.clientId);
+  const result = await update.executeTakeFirst();
+  // Tokens already expired are left alone: revoking them changes nothing but costs writes.
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('family_id', 'in', families()).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+  await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('family_id', 'in', families()).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Expires the account's unredeemed codes (of one client, with `clientId`), so that a code issued
+ * just before an account was disabled or a grant revoked cannot start a new family: redeeming one
+ * fails as an expired code (RFC 6749 §5.2 invalid_grant).
+ */
+export async function expireCodesOfAccount(db: Executor, orgId: string, accountId: string, now: number, options: { readonly clientId?: string } = {}): Promise<void> {
+  let update = db.updateTable('authorization_codes').set({ expires_at: now }).where('org_id', '=', orgId).where('account_id', '=', accountId).where('consumed_at', 'is', null).where('expires_at', '>', now);
+  if (options.clientId !== undefined) update = update.where('client_id', '=', options.clientId);
+  await update.execute();
+}

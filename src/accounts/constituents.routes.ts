@@ -1,0 +1,329 @@
+import { Type } from '@sinclair/typebox';
+import { inTransaction } from '../db/transaction.ts';
+import { etagOf, versionFromIfMatch } from '../http/etag.ts';
+import type { ApiRoute } from '../http/management-api.ts';
+import { recordAudit } from '../staff/audit.ts';
+import {
+  disableConstituent,
+  enableConstituent,
+  endConstituentSessions,
+  getConstituent,
+  listConstituentGrants,
+  listConstituentSessions,
+  preparePassword,
+  registerConstituent,
+  revokeConstituentGrant,
+  searchConstituents,
+  setConstituentPassword,
+  updateConstituent,
+  type ConstituentGrant,
+  type ConstituentRecord,
+  type ConstituentSession,
+} from './constituent-admin.ts';
+import type { AttributeValue } from './constituents.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+// `type: [..., 'null']` rather than a union: with Fastify's type coercion each anyOf branch
+// coerces in turn, so a union of string and null would turn null into "".
+const nullable = <T>(type: string, options: Record<string, unknown> = {}) => Type.Unsafe<T | null>({ type: [type, 'null'], ...options });
+// Left to the domain's attribute rules (createConstituent, setConstituentAttributes): a schema
+// union of scalars would coerce true into "true", and a multi-type `type` trips Ajv's strict mode.
+const AttributeValueSchema = Type.Unsafe<AttributeValue>({ description: 'A string, number, boolean or null.' });
+
+const ConstituentBody = Type.Object({
+  account_id: Type.String(),
+  username: Type.String(),
+  email: nullable<string>('string'),
+  email_verified: Type.Boolean(),
+  name: nullable<string>('string'),
+  picture_url: nullable<string>('string'),
+  attributes: Type.Record(Type.String(), Type.Unknown()),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+const GrantBody = Type.Object({
+  client_id: Type.String(),
+  client_name: nullable<string>('string'),
+  scope: nullable<string>('string', { description: 'The scopes consented to; null for a client that needs no consent.' }),
+  created_at: nullable<string>('string', { format: 'date-time' }),
+  updated_at: nullable<string>('string', { format: 'date-time' }),
+  token_families: Type.Array(
+    Type.Object({ id: Type.String(), scope: Type.String(), created_at: Type.String({ format: 'date-time' }), expires_at: Type.String({ format: 'date-time' }) }),
+  ),
+});
+const SessionBody = Type.Object({
+  id: Type.String({ description: 'A short, stable reference to the session; never usable as its cookie.' }),
+  auth_time: Type.String({ format: 'date-time' }),
+  created_at: Type.String({ format: 'date-time' }),
+  expires_at: Type.String({ format: 'date-time' }),
+});
+const AccountParams = Type.Object({ account_id: Type.String({ maxLength: 64 }) });
+const GrantParams = Type.Object({ account_id: Type.String({ maxLength: 64 }), client_id: Type.String({ maxLength: 128 }) });
+const Status = Type.Union([Type.Literal('active'), Type.Literal('disabled')]);
+
+const Search = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    login_name: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'A prefix of the login name or the email, case-insensitive.' })),
+    status: Type.Optional(Status),
+    attribute: Type.Optional(Type.String({ minLength: 3, maxLength: 1100, description: '`name:value`: a custom attribute equal to value (`tier:gold`, `age:42`, `vip:true`).' })),
+  },
+  { additionalProperties: false },
+);
+const NewConstituentBody = Type.Object(
+  {
+    username: Type.String({ maxLength: 512 }),
+    password: Type.Optional(Type.String({ maxLength: 4096 })),
+    email: Type.Optional(Type.String({ maxLength: 254 })),
+    name: Type.Optional(Type.String({ maxLength: 800 })),
+    attributes: Type.Optional(Type.Record(Type.String(), AttributeValueSchema)),
+  },
+  { additionalProperties: false },
+);
+const ConstituentChangeBody = Type.Object(
+  {
+    username: Type.Optional(Type.String({ maxLength: 512 })),
+    email: Type.Optional(nullable<string>('string', { maxLength: 254 })),
+    name: Type.Optional(nullable<string>('string', { maxLength: 800 })),
+    picture_url: Type.Optional(nullable<string>('string', { maxLength: 2048, description: 'https only.' })),
+    email_verified: Type.Optional(Type.Boolean()),
+    attributes: Type.Optional(Type.Record(Type.String(), AttributeValueSchema, { description: 'Merged into the attributes; a null removes that attribute.' })),
+  },
+  { additionalProperties: false },
+);
+const PasswordBody = Type.Object({ password: Type.String({ maxLength: 4096 }) }, { additionalProperties: false });
+
+function constituentBody(c: ConstituentRecord) {
+  return {
+    account_id: c.accountId,
+    username: c.loginName,
+    email: c.email,
+    email_verified: c.emailVerified,
+    name: c.displayName,
+    picture_url: c.pictureUrl,
+    attributes: c.attributes,
+    status: c.status,
+    created_at: iso(c.createdAt),
+    updated_at: iso(c.updatedAt),
+  };
+}
+function grantBody(g: ConstituentGrant) {
+  return {
+    client_id: g.clientId,
+    client_name: g.clientName,
+    scope: g.consent?.scope ?? null,
+    created_at: g.consent === null ? null : iso(g.consent.createdAt),
+    updated_at: g.consent === null ? null : iso(g.consent.updatedAt),
+    token_families: g.tokenFamilies.map((f) => ({ id: f.id, scope: f.scope, created_at: iso(f.createdAt), expires_at: iso(f.expiresAt) })),
+  };
+}
+function sessionBody(s: ConstituentSession) {
+  return { id: s.id, auth_time: iso(s.authTime), created_at: iso(s.createdAt), expires_at: iso(s.expiresAt) };
+}
+/** The constituent with its version, as every route answering one does. */
+function one(c: ConstituentRecord, status = 200) {
+  return { status, body: constituentBody(c), etag: etagOf(c.updatedAt) };
+}
+
+export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'GET',
+    url: '/constituents',
+    permission: 'constituents:read',
+    summary: 'Search constituents (every filter given must match), oldest first, by pages',
+    tag: 'constituents',
+    schema: { querystring: Search, response: { 200: Type.Object({ data: Type.Array(ConstituentBody), next_cursor: nullable<string>('string') }) } },
+    async handler({ db, org, query }) {
+      const text = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
+      const status = text('status');
+      const result = await searchConstituents(db, org.id, {
+        limit: (query.limit as number | undefined) ?? 50,
+        cursor: text('cursor'),
+        loginName: text('login_name'),
+        email: text('email'),
+        q: text('q'),
+        status: status === 'active' || status === 'disabled' ? status : undefined,
+        attribute: text('attribute'),
+      });
+      return { body: { data: result.constituents.map(constituentBody), next_cursor: result.nextCursor } };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/constituents',
+    permission: 'constituents:write',
+    summary: 'Create a constituent; without a password it cannot sign in until one is set',
+    tag: 'constituents',
+    schema: { body: NewConstituentBody, response: { 201: ConstituentBody } },
+    async handler(call) {
+      const body = call.body as { username: string; password?: string; email?: string; name?: string; attributes?: Record<string, AttributeValue> };
+      // argon2id before the transaction: it takes tens of milliseconds.
+      const password = body.password === undefined ? undefined : await preparePassword(body.password);
+      const created = await inTransaction(call.db, async (trx) => {
+        const constituent = await registerConstituent(
+          trx,
+          call.clock,
+          call.org.id,
+          { username: body.username, email: body.email, name: body.name, attributes: body.attributes },
+          password === undefined ? {} : { password },
+        );
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.created', target: { type: 'constituent', id: constituent.accountId }, details: { has_password: password !== undefined } }));
+        return constituent;
+      });
+      return one(created, 201);
+    },
+  },
+  {
+    method: 'GET',
+    url: '/constituents/:account_id',
+    permission: 'constituents:read',
+    summary: 'A constituent (the ETag names its version, for If-Match on PATCH)',
+    tag: 'constituents',
+    schema: { params: AccountParams, response: { 200: ConstituentBody } },
+    async handler({ db, org, params }) {
+      return one(await getConstituent(db, org.id, params.account_id!));
+    },
+  },
+  {
+    method: 'PATCH',
+    url: '/constituents/:account_id',
+    permission: 'constituents:write',
+    summary: 'Change the login name, email, name, picture, email verification or attributes (send If-Match with the ETag read)',
+    tag: 'constituents',
+    schema: { params: AccountParams, body: ConstituentChangeBody, response: { 200: ConstituentBody } },
+    async handler(call) {
+      const body = call.body as { username?: string; email?: string | null; name?: string | null; picture_url?: string | null; email_verified?: boolean; attributes?: Record<string, AttributeValue> };
+      const expectedVersion = versionFromIfMatch(call.ifMatch);
+      const updated = await inTransaction(call.db, async (trx) => {
+        const constituent = await updateConstituent(
+          trx,
+          call.clock,
+          call.org.id,
+          call.params.account_id!,
+          { username: body.username, email: body.email, name: body.name, pictureUrl: body.picture_url, emailVerified: body.email_verified, attributes: body.attributes },
+          expectedVersion === undefined ? {} : { expectedVersion },
+        );
+        const fields = Object.keys(body).filter((key) => body[key as keyof typeof body] !== undefined);
+        if (fields.length > 0) {
+          // The names of what changed, never the values (an email is personal data).
+          await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.updated', target: { type: 'constituent', id: constituent.accountId }, details: { fields: fields.join(',') } }));
+        }
+        return constituent;
+      });
+      return one(updated);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/constituents/:account_id/disable',
+    permission: 'constituents:write',
+    summary: 'Disable a constituent: its sessions end and every token it holds is revoked at once',
+    tag: 'constituents',
+    schema: { params: AccountParams, response: { 200: ConstituentBody } },
+    async handler(call) {
+      const result = await inTransaction(call.db, async (trx) => {
+        const disabled = await disableConstituent(trx, call.clock, call.org.id, call.params.account_id!);
+        await recordAudit(
+          trx,
+          call.clock,
+          call.org.id,
+          call.auditEvent({ action: 'constituent.disabled', target: { type: 'constituent', id: disabled.constituent.accountId }, details: { sessions_ended: disabled.sessionsEnded, families_revoked: disabled.familiesRevoked } }),
+        );
+        return disabled.constituent;
+      });
+      return one(result);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/constituents/:account_id/enable',
+    permission: 'constituents:write',
+    summary: 'Enable a disabled constituent: it can sign in again (revoked tokens stay revoked)',
+    tag: 'constituents',
+    schema: { params: AccountParams, response: { 200: ConstituentBody } },
+    async handler(call) {
+      const result = await inTransaction(call.db, async (trx) => {
+        const enabled = await enableConstituent(trx, call.clock, call.org.id, call.params.account_id!);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.enabled', target: { type: 'constituent', id: enabled.accountId } }));
+        return enabled;
+      });
+      return one(result);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/constituents/:account_id/password',
+    permission: 'constituents:write',
+    summary: "Set a constituent's password; its SSO sessions end",
+    tag: 'constituents',
+    schema: { params: AccountParams, body: PasswordBody, response: { 200: ConstituentBody } },
+    async handler(call) {
+      const password = await preparePassword((call.body as { password: string }).password);
+      const result = await inTransaction(call.db, async (trx) => {
+        const set = await setConstituentPassword(trx, call.clock, call.org.id, call.params.account_id!, password);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.password_set', target: { type: 'constituent', id: set.constituent.accountId }, details: { sessions_ended: set.sessionsEnded } }));
+        return set.constituent;
+      });
+      return one(result);
+    },
+  },
+  {
+    method: 'GET',
+    url: '/constituents/:account_id/grants',
+    permission: 'constituents:read',
+    summary: 'The clients a constituent uses: the scopes it allowed each, and the authorizations (token families) still live',
+    tag: 'constituents',
+    schema: { params: AccountParams, response: { 200: Type.Object({ data: Type.Array(GrantBody) }) } },
+    async handler({ db, clock, org, params }) {
+      return { body: { data: (await listConstituentGrants(db, clock, org.id, params.account_id!)).map(grantBody) } };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/constituents/:account_id/grants/:client_id',
+    permission: 'constituents:write',
+    summary: "Revoke a client's access: forget the consent and revoke every token the client holds for the constituent",
+    tag: 'constituents',
+    schema: { params: GrantParams, response: { 204: Type.Null() } },
+    async handler(call) {
+      const { account_id: accountId, client_id: clientId } = call.params as { account_id: string; client_id: string };
+      await inTransaction(call.db, async (trx) => {
+        const revoked = await revokeConstituentGrant(trx, call.clock, call.org.id, accountId, clientId);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'grant.revoked', target: { type: 'constituent', id: accountId }, details: { client_id: clientId, families_revoked: revoked.familiesRevoked } }));
+      });
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/constituents/:account_id/sessions',
+    permission: 'constituents:read',
+    summary: "A constituent's live single sign-on sessions, newest first",
+    tag: 'constituents',
+    schema: { params: AccountParams, response: { 200: Type.Object({ data: Type.Array(SessionBody) }) } },
+    async handler({ db, clock, org, params }) {
+      return { body: { data: (await listConstituentSessions(db, clock, org.id, params.account_id!)).map(sessionBody) } };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/constituents/:account_id/sessions',
+    permission: 'constituents:write',
+    summary: 'Sign a constituent out everywhere: end every SSO session (issued tokens are kept; revoke grants for those)',
+    tag: 'constituents',
+    schema: { params: AccountParams, response: { 204: Type.Null() } },
+    async handler(call) {
+      const accountId = call.params.account_id!;
+      await inTransaction(call.db, async (trx) => {
+        const ended = await endConstituentSessions(trx, call.clock, call.org.id, accountId);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.sessions_ended', target: { type: 'constituent', id: accountId }, details: { sessions_ended: ended } }));
+      });
+      return { status: 204 };
+    },
+  },
+];
