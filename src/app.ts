@@ -19,6 +19,7 @@ import { registerStaffPages } from './staff/staff-pages.routes.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './http/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
+import { registerClientRegistrationRoutes, REGISTRATION_THROTTLE_LIMITS } from './clients/registration.routes.ts';
 
 export interface AppDeps {
   readonly storage: Storage;
@@ -71,6 +72,9 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
         registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle });
         registerStaffPages(pages, { publicUrl: config.publicUrl, throttle });
       });
+      // Registration requests (page and RFC 7591), with their own per-IP counter.
+      const registrationThrottle = createSignInThrottle(deps.clock, REGISTRATION_THROTTLE_LIMITS);
+      await orgScope.register(async (registration) => registerClientRegistrationRoutes(registration, { publicUrl: config.publicUrl, throttle: registrationThrottle }));
     },
     { prefix: '/o/:slug' },
   );

@@ -140,7 +140,7 @@ describe('gatehouse CLI usage', () => {
   const olderNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => existsSync(path));
   it.runIf(olderNode !== undefined)('runs on the pinned Node 24 when started by an older system node', async () => {
     const run = await gatehouse(['migrate', '--json'], env(), olderNode);
-    expect(onlyJson(run)).toEqual({ applied: ['0001_foundation', '0002_oauth', '0003_staff_sessions', '0004_management'], store: 'sqlite' });
+    expect(onlyJson(run)).toEqual({ applied: ['0001_foundation', '0002_oauth', '0003_staff_sessions', '0004_management', '0005_client_lifecycle'], store: 'sqlite' });
   });
 });
 
@@ -178,7 +178,7 @@ describe.each(DIALECTS)('gatehouse start on %s', (dialect) => {
   it('creates the demo organization on the first start only, and stops cleanly on SIGTERM', async () => {
     const first = await startAndStop();
     expect(first.exitCode).toBe(0);
-    expect(first.info).toMatchObject({ store: dialect, migrations_applied: ['0001_foundation', '0002_oauth', '0003_staff_sessions', '0004_management'] });
+    expect(first.info).toMatchObject({ store: dialect, migrations_applied: ['0001_foundation', '0002_oauth', '0003_staff_sessions', '0004_management', '0005_client_lifecycle'] });
     const demo = first.info.demo as Record<string, any>;
     // PORT=0: the issuer names the port actually chosen.
     const port = new URL(String(first.info.url)).port;

@@ -32,7 +32,7 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
   it('migrates a fresh store even when another schema of the database is migrated', async () => {
     const fresh = await createTestStore(dialect, { migrate: false });
     try {
-      expect((await migrateToLatest(fresh.storage)).applied).toEqual(['0001_foundation', '0002_oauth', '0003_staff_sessions', '0004_management']);
+      expect((await migrateToLatest(fresh.storage)).applied).toEqual(['0001_foundation', '0002_oauth', '0003_staff_sessions', '0004_management', '0005_client_lifecycle']);
       expect(await fresh.storage.db.selectFrom('organizations').select('id').execute()).toEqual([]);
     } finally {
       await fresh.dispose();

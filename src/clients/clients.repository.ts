@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import type { Client } from './clients.ts';
+import type { Client, ClientStatus } from './clients.ts';
 import type { ClientsTable } from './clients.table.ts';
 
 type Row = Selectable<ClientsTable>;
@@ -12,6 +12,8 @@ function toClient(row: Row): Client {
     name: row.name,
     clientType: row.client_type,
     secretHash: row.secret_hash,
+    previousSecretHash: row.previous_secret_hash,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
     redirectUris: JSON.parse(row.redirect_uris) as string[],
     postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
     grantTypes: JSON.parse(row.grant_types) as Client['grantTypes'],
@@ -21,6 +23,10 @@ function toClient(row: Row): Client {
     status: row.status,
     idTokenSignedResponseAlg: row.id_token_signed_response_alg,
     accessTokenFormat: row.access_token_format,
+    registrationSource: row.registration_source,
+    requesterName: row.requester_name,
+    requesterEmail: row.requester_email,
+    requestReason: row.request_reason,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -40,4 +46,66 @@ export async function findClient(db: Executor, orgId: string, clientId: string):
 export async function listActiveClients(db: Executor, orgId: string): Promise<Client[]> {
   const rows = await db.selectFrom('clients').selectAll().where('org_id', '=', orgId).where('status', '=', 'active').execute();
   return rows.map(toClient);
+}
+
+/** Oldest first, by (created_at, id) after `after`: one range scan of clients_org_idx per page. */
+export async function listClientsPage(
+  db: Executor,
+  orgId: string,
+  page: { readonly limit: number; readonly after?: readonly [number, string]; readonly status?: ClientStatus },
+): Promise<Client[]> {
+  let select = db.selectFrom('clients').selectAll().where('org_id', '=', orgId);
+  if (page.after !== undefined) {
+    const [time, id] = page.after;
+    select = select.where((eb) => eb.or([eb('created_at', '>', time), eb.and([eb('created_at', '=', time), eb('id', '>', id)])]));
+  }
+  if (page.status !== undefined) select = select.where('status', '=', page.status);
+  const rows = await select.orderBy('created_at', 'asc').orderBy('id', 'asc').limit(page.limit).execute();
+  return rows.map(toClient);
+}
+
+/**
+ * Changes columns of a client only if it is still at `expectedUpdatedAt` (no lost update between
+ * two writers); false when it changed or does not exist.
+ */
+export async function updateClientRow(
+  db: Executor,
+  orgId: string,
+  clientId: string,
+  change: Omit<Updateable<ClientsTable>, 'id' | 'org_id' | 'created_at' | 'updated_at'>,
+  expectedUpdatedAt: number,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('clients')
+    .set({ ...change, updated_at: now })
+    .where('id', '=', clientId)
+    .where('org_id', '=', orgId)
+    .where('updated_at', '=', expectedUpdatedAt)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Moves a client from one of `from` to `to` in one conditional UPDATE, so two admins acting at
+ * once cannot both win (say, approve and reject the same request). False when it was in no `from` status.
+ */
+export async function transitionClientStatus(db: Executor, orgId: string, clientId: string, from: readonly ClientStatus[], to: ClientStatus, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('clients')
+    .set({ status: to, updated_at: now })
+    .where('id', '=', clientId)
+    .where('org_id', '=', orgId)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Deletes a client. The foreign keys ON DELETE CASCADE remove, in the same statement, everything
+ * issued to it: authorization codes, token families, access and refresh tokens, consent grants.
+ */
+export async function deleteClientRow(db: Executor, orgId: string, clientId: string): Promise<boolean> {
+  const result = await db.deleteFrom('clients').where('id', '=', clientId).where('org_id', '=', orgId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }

@@ -22,6 +22,16 @@ export interface ClientsTable {
   id_token_signed_response_alg: 'ES256' | 'RS256';
   /** `opaque` (default), or `jwt` for RFC 9068 JWT access tokens. */
   access_token_format: 'opaque' | 'jwt';
+  /** SHA-256 of the secret replaced by the last rotation, accepted until `previous_secret_expires_at`. */
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: number | null;
+  /** Who registered the client: staff (CLI, API), the public registration page, or RFC 7591 dynamic registration. */
+  registration_source: 'staff' | 'registration_page' | 'dynamic';
+  /** The person who asked for a registration (page or dynamic); null for staff-created clients. */
+  requester_name: string | null;
+  requester_email: string | null;
+  /** Why the requester wants access, shown to the staff who approve or reject. */
+  request_reason: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -16,6 +16,10 @@ export const DEFAULT_CLIENT_SCOPE = 'openid profile email';
 export const MAX_CODE_TTL_SECONDS = 600;
 
 export type ClientStatus = 'active' | 'pending' | 'rejected' | 'suspended';
+/** Who registered a client: staff (CLI, management API), the public registration page, or RFC 7591 dynamic registration. */
+export type RegistrationSource = 'staff' | 'registration_page' | 'dynamic';
+export type IdTokenAlg = 'ES256' | 'RS256';
+export type AccessTokenFormat = 'opaque' | 'jwt';
 
 export interface Client {
   readonly clientId: string;
@@ -23,6 +27,9 @@ export interface Client {
   readonly name: string;
   readonly clientType: ClientType;
   readonly secretHash: string | null;
+  /** The secret replaced by the last rotation, still accepted until `previousSecretExpiresAt`. */
+  readonly previousSecretHash: string | null;
+  readonly previousSecretExpiresAt: number | null;
   readonly redirectUris: readonly string[];
   readonly postLogoutRedirectUris: readonly string[];
   readonly grantTypes: readonly GrantType[];
@@ -30,10 +37,22 @@ export interface Client {
   readonly consentRequired: boolean;
   readonly codeTtlSeconds: number | null;
   readonly status: ClientStatus;
-  readonly idTokenSignedResponseAlg: 'ES256' | 'RS256';
-  readonly accessTokenFormat: 'opaque' | 'jwt';
+  readonly idTokenSignedResponseAlg: IdTokenAlg;
+  readonly accessTokenFormat: AccessTokenFormat;
+  readonly registrationSource: RegistrationSource;
+  readonly requesterName: string | null;
+  readonly requesterEmail: string | null;
+  readonly requestReason: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/** Who asked for a client registered from outside the organization, and why. Such a client starts `pending`. */
+export interface RegistrationRequest {
+  readonly source: Exclude<RegistrationSource, 'staff'>;
+  readonly requesterName: string | null;
+  readonly requesterEmail: string | null;
+  readonly requestReason: string | null;
 }
 
 export interface NewClient {
@@ -53,12 +72,37 @@ export interface NewClient {
   readonly idTokenSignedResponseAlg?: 'ES256' | 'RS256';
   /** Default `opaque`; `jwt` issues RFC 9068 JWT access tokens. */
   readonly accessTokenFormat?: 'opaque' | 'jwt';
+  /**
+   * Set for a client registered by someone outside the organization (Neos: "registration …
+   * with manual approval"): it starts `pending` and works only once staff approve it. Without
+   * it the client is created by staff and is `active` at once.
+   */
+  readonly registration?: RegistrationRequest;
 }
 
 export interface CreatedClient {
   readonly clientId: string;
   /** Shown once, stored as its SHA-256; null for public clients. */
   readonly clientSecret: string | null;
+}
+
+/** A client's changeable metadata, as creation and update both judge it. */
+export interface ClientSettings {
+  readonly name: string;
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  readonly grantTypes: readonly string[];
+  readonly scope: string;
+  readonly codeTtlSeconds: number | null;
+  readonly idTokenSignedResponseAlg: string;
+  readonly accessTokenFormat: string;
+}
+
+/** ClientSettings that passed every rule, normalized as stored. */
+export interface CheckedClientSettings extends ClientSettings {
+  readonly grantTypes: readonly GrantType[];
+  readonly idTokenSignedResponseAlg: IdTokenAlg;
+  readonly accessTokenFormat: AccessTokenFormat;
 }
 
 export function checkScope(raw: string, field = 'scope'): string {
@@ -88,48 +132,81 @@ function checkGrantTypes(raw: readonly string[], clientType: ClientType): GrantT
   return grants as GrantType[];
 }
 
-export async function createClient(db: Executor, clock: Clock, orgId: string, input: NewClient): Promise<CreatedClient> {
+/**
+ * The rules every client's metadata follows, at creation and at each update: the name, grant
+ * types that fit the client type, redirect URIs (checkRedirectUris: https or loopback, exact,
+ * no fragment, no wildcard) exactly when the code flow is used, scope syntax, code lifetime,
+ * and the token formats.
+ */
+export function checkClientSettings(input: ClientSettings, clientType: ClientType): CheckedClientSettings {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) throw new InvalidInputError('name', 'must be 1 to 200 characters');
-  const grantTypes = checkGrantTypes(input.grantTypes ?? DEFAULT_GRANT_TYPES, input.clientType);
+  const grantTypes = checkGrantTypes(input.grantTypes, clientType);
   const usesRedirects = grantTypes.includes('authorization_code');
-  const redirectUris = checkRedirectUris(input.redirectUris, input.clientType, 'redirect_uris');
-  const postLogoutRedirectUris = checkRedirectUris(input.postLogoutRedirectUris ?? [], input.clientType, 'post_logout_redirect_uris');
+  const redirectUris = checkRedirectUris(input.redirectUris, clientType, 'redirect_uris');
+  const postLogoutRedirectUris = checkRedirectUris(input.postLogoutRedirectUris, clientType, 'post_logout_redirect_uris');
   if (usesRedirects && redirectUris.length === 0) {
     throw new InvalidInputError('redirect_uris', 'at least one redirect URI is required (only a client_credentials-only service client has none)');
   }
   if (!usesRedirects && redirectUris.length + postLogoutRedirectUris.length > 0) {
     throw new InvalidInputError('redirect_uris', 'a client_credentials-only service client never redirects; register no redirect URIs');
   }
-  const scope = checkScope(input.scope ?? DEFAULT_CLIENT_SCOPE);
+  const scope = checkScope(input.scope);
   const codeTtl = input.codeTtlSeconds;
-  if (codeTtl !== undefined && (!Number.isInteger(codeTtl) || codeTtl < 1 || codeTtl > MAX_CODE_TTL_SECONDS)) {
+  if (codeTtl !== null && (!Number.isInteger(codeTtl) || codeTtl < 1 || codeTtl > MAX_CODE_TTL_SECONDS)) {
     throw new InvalidInputError('code_ttl_seconds', `must be a whole number of seconds from 1 to ${MAX_CODE_TTL_SECONDS}`);
   }
-
-  const idTokenAlg = input.idTokenSignedResponseAlg ?? 'ES256';
+  const idTokenAlg = input.idTokenSignedResponseAlg;
   if (idTokenAlg !== 'ES256' && idTokenAlg !== 'RS256') throw new InvalidInputError('id_token_signed_response_alg', 'must be ES256 or RS256');
-  const accessTokenFormat = input.accessTokenFormat ?? 'opaque';
+  const accessTokenFormat = input.accessTokenFormat;
   if (accessTokenFormat !== 'opaque' && accessTokenFormat !== 'jwt') throw new InvalidInputError('access_token_format', 'must be opaque or jwt');
+  return { name, redirectUris, postLogoutRedirectUris, grantTypes, scope, codeTtlSeconds: codeTtl, idTokenSignedResponseAlg: idTokenAlg, accessTokenFormat };
+}
 
+/** A new client secret: `gsec_` and 256 random bits. Shown once; only its SHA-256 is stored. */
+export function newClientSecret(): string {
+  return `gsec_${randomBase64url(32)}`;
+}
+
+export async function createClient(db: Executor, clock: Clock, orgId: string, input: NewClient): Promise<CreatedClient> {
+  const settings = checkClientSettings(
+    {
+      name: input.name,
+      redirectUris: input.redirectUris,
+      postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+      grantTypes: input.grantTypes ?? DEFAULT_GRANT_TYPES,
+      scope: input.scope ?? DEFAULT_CLIENT_SCOPE,
+      codeTtlSeconds: input.codeTtlSeconds ?? null,
+      idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'ES256',
+      accessTokenFormat: input.accessTokenFormat ?? 'opaque',
+    },
+    input.clientType,
+  );
   const clientId = randomBase32(26);
-  const clientSecret = input.clientType === 'confidential' ? `gsec_${randomBase64url(32)}` : null;
+  const clientSecret = input.clientType === 'confidential' ? newClientSecret() : null;
+  const registration = input.registration;
   const now = clock();
   await repository.insertClient(db, {
     id: clientId,
     org_id: orgId,
-    name,
+    name: settings.name,
     client_type: input.clientType,
     secret_hash: clientSecret === null ? null : hashSecret(clientSecret),
-    redirect_uris: JSON.stringify(redirectUris),
-    post_logout_redirect_uris: JSON.stringify(postLogoutRedirectUris),
-    grant_types: JSON.stringify(grantTypes),
-    scope,
+    previous_secret_hash: null,
+    previous_secret_expires_at: null,
+    redirect_uris: JSON.stringify(settings.redirectUris),
+    post_logout_redirect_uris: JSON.stringify(settings.postLogoutRedirectUris),
+    grant_types: JSON.stringify(settings.grantTypes),
+    scope: settings.scope,
     consent_required: input.consentRequired ? 1 : 0,
-    code_ttl_seconds: codeTtl ?? null,
-    status: 'active',
-    id_token_signed_response_alg: idTokenAlg,
-    access_token_format: accessTokenFormat,
+    code_ttl_seconds: settings.codeTtlSeconds,
+    status: registration === undefined ? 'active' : 'pending',
+    id_token_signed_response_alg: settings.idTokenSignedResponseAlg,
+    access_token_format: settings.accessTokenFormat,
+    registration_source: registration?.source ?? 'staff',
+    requester_name: registration?.requesterName ?? null,
+    requester_email: registration?.requesterEmail ?? null,
+    request_reason: registration?.requestReason ?? null,
     created_at: now,
     updated_at: now,
   });

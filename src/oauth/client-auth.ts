@@ -71,8 +71,17 @@ export async function authenticateClient(ctx: OrgContext, authorization: string 
     if (secret !== undefined && secret !== '') throw new InvalidClient('Client authentication failed.', 'public client presented a secret');
     return { client, method: 'none' };
   }
-  if (secret === undefined || client.secretHash === null || !secretMatchesHash(secret, client.secretHash)) {
+  if (secret === undefined || !clientSecretMatches(client, secret, ctx.clock())) {
     throw new InvalidClient('Client authentication failed.', secret === undefined ? 'confidential client without a secret' : 'wrong secret');
   }
   return { client, method: basic !== undefined ? 'client_secret_basic' : 'client_secret_post' };
+}
+
+/**
+ * The current secret, or else the one replaced by the last rotation while its grace period
+ * lasts (so a deployment can switch secrets without downtime). Both compared in constant time.
+ */
+function clientSecretMatches(client: Client, secret: string, now: number): boolean {
+  if (client.secretHash !== null && secretMatchesHash(secret, client.secretHash)) return true;
+  return client.previousSecretHash !== null && client.previousSecretExpiresAt !== null && now < client.previousSecretExpiresAt && secretMatchesHash(secret, client.previousSecretHash);
 }

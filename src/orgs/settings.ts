@@ -17,7 +17,20 @@ export interface OrgSettings {
    * Keys are scope names; they must not shadow the OpenID scopes.
    */
   readonly customScopes: Readonly<Record<string, CustomScope>>;
+  /**
+   * Whether people outside the organization may ask for a client (the registration page and
+   * RFC 7591 dynamic registration): `closed` (default: staff create every client) or `approval`
+   * (requests land `pending` until staff approve them).
+   */
+  readonly clientRegistration: ClientRegistrationMode;
+  /**
+   * SHA-256 of the initial access token (RFC 7591 §3) dynamic registration requests must carry
+   * as `Authorization: Bearer`; null (default) asks for none.
+   */
+  readonly registrationInitialAccessTokenHash: string | null;
 }
+
+export type ClientRegistrationMode = 'closed' | 'approval';
 
 export interface CustomScope {
   /** Shown on the consent page, in plain words. */
@@ -34,6 +47,8 @@ export const DEFAULT_ORG_SETTINGS: OrgSettings = Object.freeze({
   consentRequiredByDefault: true,
   ssoSessionTtlSeconds: 8 * 3600,
   customScopes: {},
+  clientRegistration: 'closed',
+  registrationInitialAccessTokenHash: null,
 });
 
 interface StoredSettings {
@@ -44,6 +59,8 @@ interface StoredSettings {
   consent_required_by_default?: boolean;
   sso_session_ttl_seconds?: number;
   custom_scopes?: Record<string, CustomScope>;
+  client_registration?: ClientRegistrationMode;
+  registration_initial_access_token_hash?: string | null;
 }
 
 export function serializeSettings(settings: OrgSettings): string {
@@ -55,6 +72,8 @@ export function serializeSettings(settings: OrgSettings): string {
     consent_required_by_default: settings.consentRequiredByDefault,
     sso_session_ttl_seconds: settings.ssoSessionTtlSeconds,
     custom_scopes: settings.customScopes,
+    client_registration: settings.clientRegistration,
+    registration_initial_access_token_hash: settings.registrationInitialAccessTokenHash,
   };
   return JSON.stringify(stored);
 }
@@ -70,5 +89,8 @@ export function parseSettings(json: string): OrgSettings {
     consentRequiredByDefault: stored.consent_required_by_default ?? d.consentRequiredByDefault,
     ssoSessionTtlSeconds: stored.sso_session_ttl_seconds ?? d.ssoSessionTtlSeconds,
     customScopes: stored.custom_scopes ?? d.customScopes,
+    // Anything but a known mode reads as closed: registration opens only when asked for.
+    clientRegistration: stored.client_registration === 'approval' ? 'approval' : d.clientRegistration,
+    registrationInitialAccessTokenHash: stored.registration_initial_access_token_hash ?? d.registrationInitialAccessTokenHash,
   });
 }

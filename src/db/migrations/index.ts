@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_oauth.ts';
 import * as m0003 from './0003_staff_sessions.ts';
 import * as m0004 from './0004_management.ts';
+import * as m0005 from './0005_client_lifecycle.ts';
 
 /** Every migration, in order. Names sort in application order; never rename or edit a landed one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -10,4 +11,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_oauth': m0002,
   '0003_staff_sessions': m0003,
   '0004_management': m0004,
+  '0005_client_lifecycle': m0005,
 };

@@ -1,3 +1,4 @@
+import { DYNAMIC_REGISTRATION_PATH } from '../../clients/registration.ts';
 import type { Organization } from '../../orgs/orgs.ts';
 import { OAUTH_PATHS } from '../endpoints.ts';
 
@@ -22,6 +23,8 @@ export function discoveryDocument(issuer: string, org: Organization): Record<str
     end_session_endpoint: endpoint(OAUTH_PATHS.endSession),
     introspection_endpoint: endpoint(OAUTH_PATHS.introspection),
     revocation_endpoint: endpoint(OAUTH_PATHS.revocation),
+    // RFC 7591 §3 / RFC 8414 §2: advertised only while the organization takes registration requests.
+    ...(org.settings.clientRegistration === 'approval' ? { registration_endpoint: endpoint(DYNAMIC_REGISTRATION_PATH) } : {}),
     scopes_supported: [...STANDARD_SCOPES, ...customScopes],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],

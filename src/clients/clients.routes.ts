@@ -1,0 +1,365 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { inTransaction } from '../db/transaction.ts';
+import { etagOf, versionFromIfMatch } from '../http/etag.ts';
+import type { ApiCall, ApiRoute } from '../http/management-api.ts';
+import { recordAudit } from '../staff/audit.ts';
+import { changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
+import { createClient, findClient, GRANT_TYPES, type Client, type ClientStatus } from './clients.ts';
+import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH, registrationPolicyOf, setRegistrationPolicy } from './registration.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const STATUSES = ['active', 'pending', 'rejected', 'suspended'] as const satisfies readonly ClientStatus[];
+
+const ClientBody = Type.Object({
+  client_id: Type.String(),
+  name: Type.String(),
+  client_type: Type.Union([Type.Literal('confidential'), Type.Literal('public')]),
+  status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
+  redirect_uris: Type.Array(Type.String()),
+  post_logout_redirect_uris: Type.Array(Type.String()),
+  grant_types: Type.Array(Type.String()),
+  scope: Type.String(),
+  consent_required: Type.Boolean(),
+  code_ttl_seconds: Type.Union([Type.Integer(), Type.Null()]),
+  id_token_signed_response_alg: Type.String(),
+  access_token_format: Type.String(),
+  registration_source: Type.Union([Type.Literal('staff'), Type.Literal('registration_page'), Type.Literal('dynamic')]),
+  requester_name: Nullable(Type.String()),
+  requester_email: Nullable(Type.String()),
+  request_reason: Nullable(Type.String()),
+  /** Until when the secret replaced by the last rotation still works. */
+  previous_secret_expires_at: Nullable(Type.String({ format: 'date-time' })),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+const UriList = Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 });
+const ClientFields = {
+  name: Type.String({ maxLength: 200 }),
+  redirect_uris: UriList,
+  post_logout_redirect_uris: UriList,
+  grant_types: Type.Array(Type.Union(GRANT_TYPES.map((g) => Type.Literal(g))), { maxItems: GRANT_TYPES.length }),
+  scope: Type.String({ maxLength: 2000 }),
+  consent_required: Type.Boolean(),
+  code_ttl_seconds: Type.Integer(),
+  id_token_signed_response_alg: Type.Union([Type.Literal('ES256'), Type.Literal('RS256')]),
+  access_token_format: Type.Union([Type.Literal('opaque'), Type.Literal('jwt')]),
+};
+const NewClientBody = Type.Object(
+  {
+    name: ClientFields.name,
+    client_type: Type.Optional(Type.Union([Type.Literal('confidential'), Type.Literal('public')])),
+    redirect_uris: Type.Optional(ClientFields.redirect_uris),
+    post_logout_redirect_uris: Type.Optional(ClientFields.post_logout_redirect_uris),
+    grant_types: Type.Optional(ClientFields.grant_types),
+    scope: Type.Optional(ClientFields.scope),
+    consent_required: Type.Optional(ClientFields.consent_required),
+    code_ttl_seconds: Type.Optional(ClientFields.code_ttl_seconds),
+    id_token_signed_response_alg: Type.Optional(ClientFields.id_token_signed_response_alg),
+    access_token_format: Type.Optional(ClientFields.access_token_format),
+  },
+  { additionalProperties: false },
+);
+const ClientChangeBody = Type.Object(
+  {
+    name: Type.Optional(ClientFields.name),
+    redirect_uris: Type.Optional(ClientFields.redirect_uris),
+    post_logout_redirect_uris: Type.Optional(ClientFields.post_logout_redirect_uris),
+    grant_types: Type.Optional(ClientFields.grant_types),
+    scope: Type.Optional(ClientFields.scope),
+    consent_required: Type.Optional(ClientFields.consent_required),
+    // Null first: with type coercion on, null would otherwise be read as the integer 0.
+    code_ttl_seconds: Type.Optional(Type.Union([Type.Null(), ClientFields.code_ttl_seconds])),
+    id_token_signed_response_alg: Type.Optional(ClientFields.id_token_signed_response_alg),
+    access_token_format: Type.Optional(ClientFields.access_token_format),
+  },
+  { additionalProperties: false },
+);
+const ClientParams = Type.Object({ client_id: Type.String({ maxLength: 64 }) });
+const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+const RegistrationPolicyBody = Type.Object({
+  mode: Type.Union([Type.Literal('closed'), Type.Literal('approval')]),
+  initial_access_token_required: Type.Boolean(),
+  /** Paths under PUBLIC_URL; null while registration is closed. */
+  registration_page_path: Nullable(Type.String()),
+  registration_endpoint_path: Nullable(Type.String()),
+});
+
+function clientBody(client: Client) {
+  return {
+    client_id: client.clientId,
+    name: client.name,
+    client_type: client.clientType,
+    status: client.status,
+    redirect_uris: [...client.redirectUris],
+    post_logout_redirect_uris: [...client.postLogoutRedirectUris],
+    grant_types: [...client.grantTypes],
+    scope: client.scope,
+    consent_required: client.consentRequired,
+    code_ttl_seconds: client.codeTtlSeconds,
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    access_token_format: client.accessTokenFormat,
+    registration_source: client.registrationSource,
+    requester_name: client.requesterName,
+    requester_email: client.requesterEmail,
+    request_reason: client.requestReason,
+    previous_secret_expires_at: iso(client.previousSecretExpiresAt),
+    created_at: iso(client.createdAt)!,
+    updated_at: iso(client.updatedAt)!,
+  };
+}
+
+/** A lifecycle route: one conditional status change and its audit event, in one transaction. */
+function lifecycleRoute(action: ClientAction, summary: string, options: { readonly reason: 'required' | 'none' }): ApiRoute {
+  return {
+    method: 'POST',
+    url: `/clients/:client_id/${action}`,
+    permission: 'clients:write',
+    summary,
+    tag: 'clients',
+    schema: {
+      params: ClientParams,
+      ...(options.reason === 'required' ? { body: ReasonBody } : {}),
+      response: { 200: ClientBody },
+    },
+    async handler(call) {
+      const reason = (call.body as { reason?: string } | undefined)?.reason;
+      const result = await inTransaction(call.db, async (trx) => {
+        const changed = await changeClientStatus(trx, call.clock, call.org.id, call.params.client_id!, action, reason === undefined ? {} : { reason });
+        // The audit event is the "event" approvals and rejections raise: whoever follows the
+        // log (GET /audit?action=client.approved) learns of them; no webhooks yet.
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({
+          action: `client.${PAST[action]}`,
+          target: { type: 'client', id: changed.client.clientId },
+          details: { from: changed.previousStatus, to: changed.client.status, ...(changed.reason === null ? {} : { reason: changed.reason }), ...requesterDetails(changed.client) },
+        }));
+        return changed.client;
+      });
+      return { body: clientBody(result), etag: etagOf(result.updatedAt) };
+    },
+  };
+}
+
+const PAST: Readonly<Record<ClientAction, string>> = { approve: 'approved', reject: 'rejected', suspend: 'suspended', reactivate: 'reactivated' };
+
+/** Who asked for a registered client, so an approval or rejection event says whom to tell. */
+function requesterDetails(client: Client): Record<string, string> {
+  return client.registrationSource === 'staff' ? {} : { registration_source: client.registrationSource, ...(client.requesterEmail === null ? {} : { requester_email: client.requesterEmail }) };
+}
+
+function limitOf(query: Record<string, unknown>): number {
+  return (query.limit as number | undefined) ?? 50;
+}
+
+/** The organization's issuer path under PUBLIC_URL (this API does not know PUBLIC_URL itself). */
+function orgPath(call: ApiCall): string {
+  return `/o/${call.org.slug}`;
+}
+
+export const CLIENT_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'GET',
+    url: '/clients',
+    permission: 'clients:read',
+    summary: 'List clients, oldest first; status=pending lists the registration requests awaiting approval',
+    tag: 'clients',
+    schema: {
+      querystring: Type.Object(
+        {
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: Type.Object({ data: Type.Array(ClientBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+    },
+    async handler({ db, org, query }) {
+      const page = await listClients(db, org.id, {
+        limit: limitOf(query),
+        ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
+        ...(typeof query.status === 'string' ? { status: query.status as ClientStatus } : {}),
+      });
+      return { body: { data: page.clients.map(clientBody), next_cursor: page.nextCursor } };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/clients',
+    permission: 'clients:write',
+    summary: 'Register a client, active at once; a confidential client\'s secret is in client_secret, shown once',
+    tag: 'clients',
+    schema: { body: NewClientBody, response: { 201: Type.Object({ client: ClientBody, client_secret: Nullable(Type.String()) }) } },
+    async handler(call) {
+      const body = call.body as {
+        name: string;
+        client_type?: 'confidential' | 'public';
+        redirect_uris?: string[];
+        post_logout_redirect_uris?: string[];
+        grant_types?: string[];
+        scope?: string;
+        consent_required?: boolean;
+        code_ttl_seconds?: number;
+        id_token_signed_response_alg?: 'ES256' | 'RS256';
+        access_token_format?: 'opaque' | 'jwt';
+      };
+      const created = await inTransaction(call.db, async (trx) => {
+        const result = await createClient(trx, call.clock, call.org.id, {
+          name: body.name,
+          clientType: body.client_type ?? 'confidential',
+          redirectUris: body.redirect_uris ?? [],
+          postLogoutRedirectUris: body.post_logout_redirect_uris,
+          grantTypes: body.grant_types,
+          scope: body.scope,
+          consentRequired: body.consent_required ?? call.org.settings.consentRequiredByDefault,
+          codeTtlSeconds: body.code_ttl_seconds,
+          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
+          accessTokenFormat: body.access_token_format,
+        });
+        const client = (await findClient(trx, call.org.id, result.clientId))!;
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.created', target: { type: 'client', id: client.clientId }, details: { name: client.name, client_type: client.clientType } }));
+        return { client, clientSecret: result.clientSecret };
+      });
+      return { status: 201, body: { client: clientBody(created.client), client_secret: created.clientSecret }, etag: etagOf(created.client.updatedAt) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/clients/:client_id',
+    permission: 'clients:read',
+    summary: 'A client (never its secret); the ETag is the version an update\'s If-Match must name',
+    tag: 'clients',
+    schema: { params: ClientParams, response: { 200: ClientBody } },
+    async handler({ db, org, params }) {
+      const client = await getClient(db, org.id, params.client_id!);
+      return { body: clientBody(client), etag: etagOf(client.updatedAt) };
+    },
+  },
+  {
+    method: 'PATCH',
+    url: '/clients/:client_id',
+    permission: 'clients:write',
+    summary: 'Change a client\'s metadata (send If-Match with the ETag read, to not overwrite a concurrent change); code_ttl_seconds null uses the organization\'s',
+    tag: 'clients',
+    schema: { params: ClientParams, body: ClientChangeBody, response: { 200: ClientBody } },
+    async handler(call) {
+      const body = call.body as Record<string, unknown>;
+      const updated = await inTransaction(call.db, async (trx) => {
+        const client = await updateClient(
+          trx,
+          call.clock,
+          call.org.id,
+          call.params.client_id!,
+          {
+            name: body.name as string | undefined,
+            redirectUris: body.redirect_uris as string[] | undefined,
+            postLogoutRedirectUris: body.post_logout_redirect_uris as string[] | undefined,
+            grantTypes: body.grant_types as string[] | undefined,
+            scope: body.scope as string | undefined,
+            consentRequired: body.consent_required as boolean | undefined,
+            codeTtlSeconds: body.code_ttl_seconds as number | null | undefined,
+            idTokenSignedResponseAlg: body.id_token_signed_response_alg as string | undefined,
+            accessTokenFormat: body.access_token_format as string | undefined,
+          },
+          { expectedVersion: versionFromIfMatch(call.ifMatch) },
+        );
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.updated', target: { type: 'client', id: client.clientId }, details: { fields: Object.keys(body).join(',') } }));
+        return client;
+      });
+      return { body: clientBody(updated), etag: etagOf(updated.updatedAt) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/clients/:client_id/rotate-secret',
+    permission: 'clients:write',
+    summary: `Give a confidential client a new secret, shown once; the previous secret keeps working for ${SECRET_ROTATION_GRACE_SECONDS / 3600} hours (until previous_secret_expires_at), a still older one stops at once`,
+    tag: 'clients',
+    schema: { params: ClientParams, response: { 201: Type.Object({ client: ClientBody, client_secret: Type.String() }) } },
+    async handler(call) {
+      const rotated = await inTransaction(call.db, async (trx) => {
+        const result = await rotateClientSecret(trx, call.clock, call.org.id, call.params.client_id!);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({
+          action: 'client.secret_rotated',
+          target: { type: 'client', id: result.client.clientId },
+          details: { previous_secret_expires_at: iso(result.client.previousSecretExpiresAt) },
+        }));
+        return result;
+      });
+      return { status: 201, body: { client: clientBody(rotated.client), client_secret: rotated.clientSecret }, etag: etagOf(rotated.client.updatedAt) };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/clients/:client_id',
+    permission: 'clients:write',
+    summary: 'Delete a client and revoke everything issued to it (codes, access and refresh tokens, consent), at once',
+    tag: 'clients',
+    schema: { params: ClientParams, response: { 204: Type.Null() } },
+    async handler(call) {
+      await inTransaction(call.db, async (trx) => {
+        const deleted = await deleteClient(trx, call.org.id, call.params.client_id!);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.deleted', target: { type: 'client', id: deleted.clientId }, details: { name: deleted.name, status: deleted.status } }));
+      });
+      return { status: 204 };
+    },
+  },
+  lifecycleRoute('approve', 'Approve a pending registration request: the client can sign constituents in (records client.approved)', { reason: 'none' }),
+  lifecycleRoute('reject', 'Reject a pending registration request, with a reason of at most 500 characters (records client.rejected with the reason)', { reason: 'required' }),
+  lifecycleRoute('suspend', 'Suspend an active client: no authorization, token or refresh until reactivated (access tokens already issued last until they expire; delete the client to revoke them)', { reason: 'none' }),
+  lifecycleRoute('reactivate', 'Reactivate a suspended client', { reason: 'none' }),
+  {
+    method: 'GET',
+    url: '/client-registration',
+    permission: 'org:read',
+    summary: 'Whether people outside the organization may ask for clients (registration page, RFC 7591), and where',
+    tag: 'clients',
+    schema: { response: { 200: RegistrationPolicyBody } },
+    async handler(call) {
+      return { body: policyBody(call, registrationPolicyOf(call.org)), etag: etagOf(call.org.updatedAt) };
+    },
+  },
+  {
+    method: 'PUT',
+    url: '/client-registration',
+    permission: 'org:write',
+    summary:
+      'Open (mode approval: requests wait for staff approval) or close registration requests; initial_access_token new returns a token dynamic registration must then carry, shown once; none drops it; keep (default) leaves it',
+    tag: 'clients',
+    schema: {
+      body: Type.Object(
+        {
+          mode: Type.Union([Type.Literal('closed'), Type.Literal('approval')]),
+          initial_access_token: Type.Optional(Type.Union([Type.Literal('keep'), Type.Literal('none'), Type.Literal('new')])),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: Type.Object({ ...RegistrationPolicyBody.properties, initial_access_token: Nullable(Type.String()) }) },
+    },
+    async handler(call) {
+      const body = call.body as { mode: 'closed' | 'approval'; initial_access_token?: 'keep' | 'none' | 'new' };
+      const result = await inTransaction(call.db, async (trx) => {
+        const changed = await setRegistrationPolicy(trx, call.clock, call.org.id, { mode: body.mode, initialAccessToken: body.initial_access_token ?? 'keep' });
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({
+          action: 'client_registration.updated',
+          target: { type: 'organization', id: call.org.id },
+          details: { mode: changed.policy.mode, initial_access_token: body.initial_access_token ?? 'keep' },
+        }));
+        return changed;
+      });
+      return { body: { ...policyBody(call, result.policy), initial_access_token: result.initialAccessToken } };
+    },
+  },
+];
+
+function policyBody(call: ApiCall, policy: { readonly mode: 'closed' | 'approval'; readonly initialAccessTokenRequired: boolean }) {
+  const open = policy.mode === 'approval';
+  return {
+    mode: policy.mode,
+    initial_access_token_required: policy.initialAccessTokenRequired,
+    registration_page_path: open ? orgPath(call) + REGISTRATION_PAGE_PATH : null,
+    registration_endpoint_path: open ? orgPath(call) + DYNAMIC_REGISTRATION_PATH : null,
+  };
+}

@@ -1,0 +1,278 @@
+import { checkDisplayName, checkEmail } from '../accounts/identifiers.ts';
+import type { Executor } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
+import type { Clock } from '../lib/clock.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import { randomBase64url } from '../lib/random.ts';
+import { hashSecret, secretMatchesHash } from '../lib/secrets.ts';
+import { splitScope } from '../lib/scope.ts';
+import { OAuthError } from '../oauth/errors.ts';
+import { findOrganizationById, updateSettings } from '../orgs/orgs.repository.ts';
+import type { Organization } from '../orgs/orgs.ts';
+import { serializeSettings, type ClientRegistrationMode } from '../orgs/settings.ts';
+import { createClient, DEFAULT_CLIENT_SCOPE, findClient, type Client, type RegistrationSource } from './clients.ts';
+import type { ClientType } from './redirect-uris.ts';
+
+/** The registration page of an organization, relative to its issuer. */
+export const REGISTRATION_PAGE_PATH = '/register';
+/** The RFC 7591 client registration endpoint, relative to the issuer (advertised as `registration_endpoint`). */
+export const DYNAMIC_REGISTRATION_PATH = '/connect/register';
+
+/** Most redirect URIs one registration request may ask for; staff can add more later. */
+export const MAX_REQUESTED_REDIRECT_URIS = 10;
+export const MAX_REQUEST_REASON_LENGTH = 1000;
+/** The scopes every organization offers; a request may ask for these and the org's custom scopes. */
+const STANDARD_SCOPES = ['openid', 'profile', 'email'];
+
+/** What someone outside the organization asks for. Checked like any client, then kept `pending`. */
+export interface RegistrationRequestInput {
+  readonly source: Exclude<RegistrationSource, 'staff'>;
+  readonly name: string;
+  readonly clientType: ClientType;
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris?: readonly string[];
+  /** Default: the code flow with refresh tokens. */
+  readonly grantTypes?: readonly string[];
+  readonly scope?: string;
+  readonly idTokenSignedResponseAlg?: 'ES256' | 'RS256';
+  readonly requesterName: string | null;
+  readonly requesterEmail: string | null;
+  readonly requestReason: string | null;
+}
+
+export interface RegisteredClient {
+  readonly client: Client;
+  /** Shown once; it works only after approval. Null for public clients. */
+  readonly clientSecret: string | null;
+}
+
+/** True when the organization takes registration requests (its `client_registration` is `approval`). */
+export function isRegistrationOpen(org: Organization): boolean {
+  return org.settings.clientRegistration === 'approval';
+}
+
+/**
+ * Records a registration request: a client in status `pending`, with who asked and why, that
+ * cannot sign anyone in nor get a token until staff approve it. It always asks constituents
+ * for consent (a third party's app), and may only ask for scopes the organization offers.
+ * NotFoundError when the organization does not take requests.
+ */
+export async function requestClientRegistration(db: Executor, clock: Clock, org: Organization, input: RegistrationRequestInput): Promise<RegisteredClient> {
+  if (!isRegistrationOpen(org)) throw new NotFoundError('client registration', org.slug);
+  const requesterName = input.requesterName === null ? null : checkDisplayName(input.requesterName, 'requester_name');
+  const requesterEmail = input.requesterEmail === null ? null : checkEmail(input.requesterEmail, 'requester_email');
+  const requestReason = input.requestReason?.trim() || null;
+  if (requestReason !== null && [...requestReason].length > MAX_REQUEST_REASON_LENGTH) {
+    throw new InvalidInputError('request_reason', `must be at most ${MAX_REQUEST_REASON_LENGTH} characters`);
+  }
+  if (input.redirectUris.length > MAX_REQUESTED_REDIRECT_URIS) {
+    throw new InvalidInputError('redirect_uris', `ask for at most ${MAX_REQUESTED_REDIRECT_URIS} redirect URIs`);
+  }
+  const offered = new Set([...STANDARD_SCOPES, ...Object.keys(org.settings.customScopes)]);
+  const scope = input.scope ?? DEFAULT_CLIENT_SCOPE;
+  const unknown = splitScope(scope).filter((s) => !offered.has(s));
+  if (unknown.length > 0) throw new InvalidInputError('scope', `'${unknown[0]!.slice(0, 64)}' is not a scope ${org.name} offers; use ${[...offered].join(', ')}`);
+  return inTransaction(db, async (trx) => {
+    const created = await createClient(trx, clock, org.id, {
+      name: input.name,
+      clientType: input.clientType,
+      redirectUris: input.redirectUris,
+      postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+      grantTypes: input.grantTypes,
+      scope,
+      consentRequired: true,
+      idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
+      registration: { source: input.source, requesterName, requesterEmail, requestReason },
+    });
+    return { client: (await findClient(trx, org.id, created.clientId))!, clientSecret: created.clientSecret };
+  });
+}
+
+/** The registration form's fields, as typed (redirect URIs one per line). */
+export interface RegistrationForm {
+  readonly appName: string;
+  readonly redirectUris: string;
+  readonly clientType: string;
+  readonly requesterName: string;
+  readonly requesterEmail: string;
+  readonly requestReason: string;
+}
+
+/** The registration page's request: every field required; redirect URIs one per line. */
+export function registrationRequestFromForm(form: RegistrationForm): RegistrationRequestInput {
+  if (form.appName.trim() === '') throw new InvalidInputError('name', 'is required');
+  const redirectUris = form.redirectUris.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  if (redirectUris.length === 0) throw new InvalidInputError('redirect_uris', 'at least one redirect URI is required');
+  if (form.clientType !== 'confidential' && form.clientType !== 'public') throw new InvalidInputError('client_type', 'choose the kind of application');
+  if (form.requesterName.trim() === '') throw new InvalidInputError('requester_name', 'is required');
+  if (form.requesterEmail.trim() === '') throw new InvalidInputError('requester_email', 'is required');
+  if (form.requestReason.trim() === '') throw new InvalidInputError('request_reason', 'is required: tell the organization what the application does');
+  return {
+    source: 'registration_page',
+    name: form.appName,
+    clientType: form.clientType,
+    redirectUris,
+    requesterName: form.requesterName,
+    requesterEmail: form.requesterEmail,
+    requestReason: form.requestReason,
+  };
+}
+
+// RFC 7591 §3.2.2 error codes. Defined here, beside the one endpoint that answers them.
+
+/** RFC 7591 §3.2.2: a redirect URI is invalid. */
+export class InvalidRedirectUri extends OAuthError {
+  readonly error = 'invalid_redirect_uri';
+}
+
+/** RFC 7591 §3.2.2: a metadata field is invalid, or the server refuses it. */
+export class InvalidClientMetadata extends OAuthError {
+  readonly error = 'invalid_client_metadata';
+}
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** A registration request (RFC 7591 §2) parsed into ours, with the auth method the client chose. */
+export interface ParsedClientMetadata {
+  readonly request: RegistrationRequestInput;
+  readonly tokenEndpointAuthMethod: AuthMethod;
+}
+
+function stringArray(metadata: Record<string, unknown>, name: string): string[] | undefined {
+  const value = metadata[name];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new InvalidClientMetadata(`${name} must be an array of strings.`);
+  return value as string[];
+}
+
+function optionalString(metadata: Record<string, unknown>, name: string): string | undefined {
+  const value = metadata[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new InvalidClientMetadata(`${name} must be a string.`);
+  return value;
+}
+
+/**
+ * Reads RFC 7591 §2 client metadata. Fields we do not know are ignored (§2: "The authorization
+ * server MUST ignore any client metadata sent by the client that it does not understand");
+ * fields we know but cannot honour (another auth method, response type or signing algorithm)
+ * are refused with invalid_client_metadata. `client_name` is required: staff approve each
+ * request by name. The first of `contacts` is kept as the requester's email.
+ */
+export function parseClientMetadata(body: unknown): ParsedClientMetadata {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || body instanceof Map) {
+    throw new InvalidClientMetadata('Send the client metadata as a JSON object (application/json, RFC 7591 §3.1).');
+  }
+  const metadata = body as Record<string, unknown>;
+  const method = optionalString(metadata, 'token_endpoint_auth_method') ?? 'client_secret_basic';
+  if (!(AUTH_METHODS as readonly string[]).includes(method)) throw new InvalidClientMetadata(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}.`);
+  const clientType: ClientType = method === 'none' ? 'public' : 'confidential';
+  // §2: "If omitted, the default behavior is that the client will use only the authorization_code Grant Type."
+  const grantTypes = stringArray(metadata, 'grant_types') ?? ['authorization_code'];
+  const responseTypes = stringArray(metadata, 'response_types');
+  if (responseTypes !== undefined && responseTypes.some((t) => t !== 'code')) throw new InvalidClientMetadata('response_types may only contain code.');
+  // §2.1: the code response type and the authorization_code grant go together.
+  if ((responseTypes ?? []).includes('code') && !grantTypes.includes('authorization_code')) {
+    throw new InvalidClientMetadata('response_types code needs the authorization_code grant type.');
+  }
+  const name = optionalString(metadata, 'client_name');
+  if (name === undefined || name.trim() === '') throw new InvalidClientMetadata('client_name is required: the organization approves each registration by name.');
+  const alg = optionalString(metadata, 'id_token_signed_response_alg');
+  if (alg !== undefined && alg !== 'ES256' && alg !== 'RS256') throw new InvalidClientMetadata('id_token_signed_response_alg must be ES256 or RS256.');
+  for (const unsupported of ['jwks', 'jwks_uri', 'request_uris', 'sector_identifier_uri']) {
+    if (metadata[unsupported] !== undefined) throw new InvalidClientMetadata(`${unsupported} is not supported.`);
+  }
+  const contacts = stringArray(metadata, 'contacts');
+  const scope = optionalString(metadata, 'scope');
+  const postLogoutRedirectUris = stringArray(metadata, 'post_logout_redirect_uris');
+  return {
+    tokenEndpointAuthMethod: method as AuthMethod,
+    request: {
+      source: 'dynamic',
+      name,
+      clientType,
+      redirectUris: stringArray(metadata, 'redirect_uris') ?? [],
+      grantTypes,
+      ...(postLogoutRedirectUris === undefined ? {} : { postLogoutRedirectUris }),
+      ...(scope === undefined ? {} : { scope }),
+      ...(alg === undefined ? {} : { idTokenSignedResponseAlg: alg }),
+      requesterName: null,
+      requesterEmail: contacts?.[0] ?? null,
+      requestReason: null,
+    },
+  };
+}
+
+/** A domain error of a registration request in RFC 7591 §3.2.2 terms. */
+export function asRegistrationError(error: InvalidInputError): OAuthError {
+  const message = error.message.slice(error.field.length + 2);
+  if (error.field === 'redirect_uris' || error.field === 'post_logout_redirect_uris') return new InvalidRedirectUri(`${error.field}: ${message}`);
+  const field = error.field === 'requester_email' ? 'contacts' : error.field === 'name' ? 'client_name' : error.field;
+  return new InvalidClientMetadata(`${field}: ${message}`);
+}
+
+/** RFC 7591 §3.2.1: the client information response, echoing the registered metadata. */
+export function clientInformationResponse(registered: RegisteredClient, tokenEndpointAuthMethod: AuthMethod): Record<string, unknown> {
+  const { client, clientSecret } = registered;
+  return {
+    client_id: client.clientId,
+    ...(clientSecret === null ? {} : { client_secret: clientSecret, client_secret_expires_at: 0 }),
+    client_id_issued_at: Math.floor(client.createdAt / 1000),
+    client_name: client.name,
+    redirect_uris: client.redirectUris,
+    ...(client.postLogoutRedirectUris.length === 0 ? {} : { post_logout_redirect_uris: client.postLogoutRedirectUris }),
+    grant_types: client.grantTypes,
+    response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
+    token_endpoint_auth_method: tokenEndpointAuthMethod,
+    scope: client.scope,
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    ...(client.requesterEmail === null ? {} : { contacts: [client.requesterEmail] }),
+  };
+}
+
+/**
+ * RFC 7591 §3: when the organization set an initial access token, a request must carry it as
+ * a Bearer token; compared by its SHA-256 in constant time. True when none is required.
+ */
+export function initialAccessTokenMatches(org: Organization, authorization: string | undefined): boolean {
+  const expected = org.settings.registrationInitialAccessTokenHash;
+  if (expected === null) return true;
+  const presented = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization ?? '')?.[1];
+  return presented !== undefined && secretMatchesHash(presented, expected);
+}
+
+/** How an organization takes registration requests. */
+export interface RegistrationPolicy {
+  readonly mode: ClientRegistrationMode;
+  readonly initialAccessTokenRequired: boolean;
+}
+
+export function registrationPolicyOf(org: Organization): RegistrationPolicy {
+  return { mode: org.settings.clientRegistration, initialAccessTokenRequired: org.settings.registrationInitialAccessTokenHash !== null };
+}
+
+/**
+ * Opens or closes registration requests, and sets the initial access token dynamic registration
+ * requires: `keep` the current one (if any), `none`, or a `new` one, returned once (only its
+ * SHA-256 is kept, in the organization's settings).
+ */
+export async function setRegistrationPolicy(
+  db: Executor,
+  clock: Clock,
+  orgId: string,
+  change: { readonly mode: ClientRegistrationMode; readonly initialAccessToken: 'keep' | 'none' | 'new' },
+): Promise<{ policy: RegistrationPolicy; initialAccessToken: string | null }> {
+  const token = change.initialAccessToken === 'new' ? `giat_${randomBase64url(32)}` : null;
+  return inTransaction(db, async (trx) => {
+    const org = await findOrganizationById(trx, orgId);
+    if (org === undefined) throw new NotFoundError('organization', orgId);
+    const hash = change.initialAccessToken === 'keep' ? org.settings.registrationInitialAccessTokenHash : token === null ? null : hashSecret(token);
+    const settings = { ...org.settings, clientRegistration: change.mode, registrationInitialAccessTokenHash: hash };
+    const now = Math.max(clock(), org.updatedAt + 1);
+    if (!(await updateSettings(trx, orgId, serializeSettings(settings), org.updatedAt, now))) {
+      throw new ConflictError('settings', 'the organization was changed at the same time; retry');
+    }
+    return { policy: { mode: settings.clientRegistration, initialAccessTokenRequired: hash !== null }, initialAccessToken: token };
+  });
+}

@@ -1,0 +1,356 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRATION_THROTTLE_LIMITS } from '../src/clients/registration.routes.ts';
+import { CLIENT_CACHE_TTL_MS } from '../src/http/org-scope.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { createOrganization } from '../src/orgs/orgs.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
+import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
+import { PASSWORD, REDIRECT_URI, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+/**
+ * Neos: "using it requires application registration which is currently only possible with
+ * manual approval". Requests come from the registration page or RFC 7591 dynamic registration,
+ * land pending, and work only once staff approve them through the management API.
+ */
+describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
+  let server: TestServer;
+  let seeded: SeededOrg;
+  let issuer: string;
+  let neosKey: string;
+  let gatedToken: string;
+  // Time is injected: the per-process client cache and the throttle window pass without sleeping.
+  let now = Date.now();
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect, { clock: () => now });
+    const db = server.store.storage.db;
+    seeded = await seedOrg(db, 'neos');
+    issuer = `${server.url}/o/neos`;
+    neosKey = (await createStaffUser(db, systemClock, seeded.org.id, { email: 'owner@neos.example', role: 'owner', withApiKey: true })).apiKey!;
+    await createOrganization(db, systemClock, { slug: 'closed', name: 'Closed Org' });
+    const gated = await createOrganization(db, systemClock, { slug: 'gated' });
+    const gatedKey = (await createStaffUser(db, systemClock, gated.id, { email: 'owner@gated.example', role: 'owner', withApiKey: true })).apiKey!;
+    // Before any request to these orgs, so no cached copy of their settings exists yet.
+    const opened = await api('PUT', '/client-registration', { body: { mode: 'approval' } });
+    expect(opened.json).toEqual({ mode: 'approval', initial_access_token_required: false, registration_page_path: '/o/neos/register', registration_endpoint_path: '/o/neos/connect/register', initial_access_token: null });
+    const gatedPolicy = await api('PUT', '/client-registration', { key: gatedKey, org: 'gated', body: { mode: 'approval', initial_access_token: 'new' } });
+    gatedToken = gatedPolicy.json!.initial_access_token as string;
+    expect(gatedToken).toMatch(/^giat_[A-Za-z0-9_-]{43}$/);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function api(method: string, path: string, options: { key?: string; org?: string; body?: unknown } = {}) {
+    const response = await fetch(`${server.url}/api/v2${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${options.org ?? 'neos'}:${options.key ?? neosKey}`).toString('base64')}`,
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as Record<string, any>) };
+  }
+
+  async function register(slug: string, body: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${server.url}/o/${slug}/connect/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, any> };
+  }
+
+  /** openid-client surfaces a 401 with a Basic challenge as WWWAuthenticateChallengeError; the body says why. */
+  async function tokenError(request: Promise<unknown>): Promise<{ status: number; error: string }> {
+    const error = await request.then(
+      () => expect.fail('the token request succeeded'),
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(oidc.WWWAuthenticateChallengeError);
+    const challenge = error as oidc.WWWAuthenticateChallengeError;
+    expect(challenge.cause[0]?.scheme).toBe('basic');
+    return { status: challenge.status, error: ((await challenge.response.json()) as { error: string }).error };
+  }
+
+  const advancePastClientCache = () => {
+    now += CLIENT_CACHE_TTL_MS + 1;
+  };
+
+  const FORM = {
+    app_name: 'Event Check-in',
+    redirect_uris: 'https://checkin.example.org/cb\r\n\r\nhttp://127.0.0.1:8080/cb\r\n',
+    client_type: 'confidential',
+    requester_name: 'Ann Organizer',
+    requester_email: 'ann@checkin.example.org',
+    request_reason: 'Identify paying attendees at our workshops.',
+  };
+
+  describe('the registration page', () => {
+    it('takes a request end to end: form, CSRF, a pending client, its secret shown once', async () => {
+      const browser = new TestBrowser();
+      const form = await browser.request(`${issuer}/register`);
+      expect(form.status).toBe(200);
+      expect(form.headers.get('cache-control')).toBe('no-store');
+      const html = await form.text();
+      expect(html).toContain(`<form method="post" action="${issuer}/register">`);
+      expect(html).toContain('name="csrf_token"');
+
+      const { response } = await browser.submit(html, server.url, FORM);
+      expect(response.status).toBe(200);
+      const page = await response.text();
+      expect(page).toContain('Registration request received');
+      expect(page).toContain('It works only after neos Org approves the request.');
+      const clientId = /client_id: <code>([a-z2-7]{26})<\/code>/.exec(page)![1]!;
+      const secret = /client_secret: <code>(gsec_[A-Za-z0-9_-]{43})<\/code>/.exec(page)![1]!;
+      expect(secret).toBeDefined();
+
+      const pending = await api('GET', '/clients?status=pending');
+      const client = (pending.json!.data as Array<Record<string, unknown>>).find((c) => c.client_id === clientId);
+      expect(client).toMatchObject({
+        name: 'Event Check-in',
+        status: 'pending',
+        client_type: 'confidential',
+        redirect_uris: ['https://checkin.example.org/cb', 'http://127.0.0.1:8080/cb'],
+        consent_required: true,
+        registration_source: 'registration_page',
+        requester_name: 'Ann Organizer',
+        requester_email: 'ann@checkin.example.org',
+        request_reason: 'Identify paying attendees at our workshops.',
+      });
+      const audit = await api('GET', `/audit?action=client.registration_requested&target_id=${clientId}`);
+      expect(audit.json!.data[0]).toMatchObject({ actor: { type: 'anonymous', id: null }, details: { registration_source: 'registration_page', requester_email: 'ann@checkin.example.org' } });
+      expect(JSON.stringify(audit.json)).not.toContain(secret);
+
+      // A pending client cannot start an authorization.
+      const authorize = await browser.request(`${issuer}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: 'https://checkin.example.org/cb', scope: 'openid' })}`);
+      expect(authorize.status).toBe(400);
+      expect(await authorize.text()).toContain('Application awaiting approval');
+    });
+
+    it('refuses a post without the CSRF token of this browser, keeping what was typed', async () => {
+      const browser = new TestBrowser();
+      await browser.request(`${issuer}/register`);
+      const forged = await browser.request(`${issuer}/register`, { form: { ...FORM, csrf_token: 'forged' } });
+      expect(forged.status).toBe(400);
+      const html = await forged.text();
+      expect(html).toContain('This page has expired.');
+      expect(html).toContain('value="Event Check-in"');
+      expect(((await api('GET', '/clients?status=pending')).json!.data as unknown[]).length).toBe(1);
+    });
+
+    it.each([
+      ['a fragment', 'https://checkin.example.org/cb#x', 'Redirect URIs: &#39;https://checkin.example.org/cb#x&#39; has a fragment'],
+      ['a wildcard', 'https://*.example.org/cb', 'Redirect URIs: &#39;https://*.example.org/cb&#39; contains a wildcard'],
+      ['http on a non-loopback host', 'http://checkin.example.org/cb', 'uses http on a non-loopback host'],
+      ['no URI at all', '  \n ', 'Redirect URIs: at least one redirect URI is required'],
+    ])('shows the form again for a redirect URI with %s, creating nothing', async (_name, uris, message) => {
+      const browser = new TestBrowser();
+      const html = await (await browser.request(`${issuer}/register`)).text();
+      const { response } = await browser.submit(html, server.url, { ...FORM, redirect_uris: uris });
+      expect(response.status).toBe(400);
+      const page = await response.text();
+      expect(page).toContain('<p role="alert" class="alert">');
+      expect(page).toContain(message);
+      expect(((await api('GET', '/clients?status=pending')).json!.data as unknown[]).length).toBe(1);
+    });
+
+    it('names a missing or malformed requester field', async () => {
+      const browser = new TestBrowser();
+      const html = await (await browser.request(`${issuer}/register`)).text();
+      const noReason = await (await browser.submit(html, server.url, { ...FORM, request_reason: ' ' })).response.text();
+      expect(noReason).toContain('Why you need access: is required');
+      const badEmail = await (await browser.submit(html, server.url, { ...FORM, requester_email: 'ann' })).response.text();
+      expect(badEmail).toContain('Your email: &#39;ann&#39; is not an email address');
+    });
+
+    it('is a 404 page where the organization does not take registrations', async () => {
+      const browser = new TestBrowser();
+      const page = await browser.request(`${server.url}/o/closed/register`);
+      expect(page.status).toBe(404);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(await page.text()).toContain('Closed Org does not take application registrations here.');
+      expect((await browser.request(`${server.url}/o/closed/register`, { form: FORM })).status).toBe(404);
+    });
+  });
+
+  describe('RFC 7591 dynamic registration', () => {
+    it('is advertised in discovery only where registration is open', async () => {
+      const open = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+      expect(open.registration_endpoint).toBe(`${issuer}/connect/register`);
+      const closed = (await (await fetch(`${server.url}/o/closed/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+      expect(closed).not.toHaveProperty('registration_endpoint');
+      const refused = await register('closed', { client_name: 'x', redirect_uris: [REDIRECT_URI] });
+      expect(refused.status).toBe(404);
+    });
+
+    it('registers a pending client and answers the client information response (§3.2.1)', async () => {
+      const response = await register('neos', {
+        client_name: 'Cool App',
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+        scope: 'openid profile',
+        contacts: ['dev@cool.example'],
+        logo_uri: 'https://cool.example/logo.png',
+      });
+      expect(response.status).toBe(201);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.json).toEqual({
+        client_id: expect.stringMatching(/^[a-z2-7]{26}$/),
+        client_secret: expect.stringMatching(/^gsec_/),
+        client_secret_expires_at: 0,
+        client_id_issued_at: Math.floor(now / 1000),
+        client_name: 'Cool App',
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+        scope: 'openid profile',
+        id_token_signed_response_alg: 'ES256',
+        contacts: ['dev@cool.example'],
+      });
+      const client = await api('GET', `/clients/${response.json.client_id}`);
+      expect(client.json).toMatchObject({ status: 'pending', registration_source: 'dynamic', requester_email: 'dev@cool.example', consent_required: true });
+    });
+
+    it('registers a public client (token_endpoint_auth_method none) without a secret, with RFC defaults', async () => {
+      const response = await register('neos', { client_name: 'Phone', redirect_uris: ['com.example.app:/cb'], token_endpoint_auth_method: 'none' });
+      expect(response.status).toBe(201);
+      expect(response.json).not.toHaveProperty('client_secret');
+      expect(response.json).not.toHaveProperty('client_secret_expires_at');
+      // §2: without grant_types, the client uses authorization_code only.
+      expect(response.json).toMatchObject({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email' });
+    });
+
+    it.each([
+      [{ client_name: 'x', redirect_uris: ['https://a.example/cb#frag'] }, 'invalid_redirect_uri', /has a fragment/],
+      [{ client_name: 'x', redirect_uris: ['https://*.example/cb'] }, 'invalid_redirect_uri', /wildcard/],
+      [{ client_name: 'x', redirect_uris: ['http://a.example/cb'] }, 'invalid_redirect_uri', /non-loopback/],
+      [{ client_name: 'x' }, 'invalid_redirect_uri', /at least one redirect URI is required/],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], post_logout_redirect_uris: ['http://a.example/'] }, 'invalid_redirect_uri', /^post_logout_redirect_uris: /],
+      [{ redirect_uris: [REDIRECT_URI] }, 'invalid_client_metadata', /client_name is required/],
+      [{ client_name: 'x', redirect_uris: REDIRECT_URI }, 'invalid_client_metadata', /redirect_uris must be an array of strings/],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', /token_endpoint_auth_method/],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], response_types: ['token'] }, 'invalid_client_metadata', /response_types/],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], grant_types: ['implicit'] }, 'invalid_client_metadata', /^grant_types: 'implicit' is not supported/],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], scope: 'openid admin' }, 'invalid_client_metadata', /^scope: 'admin' is not a scope neos Org offers/],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], contacts: ['not-an-email'] }, 'invalid_client_metadata', /^contacts: /],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], jwks_uri: 'https://a.example/jwks' }, 'invalid_client_metadata', /jwks_uri is not supported/],
+      [[], 'invalid_client_metadata', /JSON object/],
+      ['{not json', 'invalid_client_metadata', /JSON object/],
+    ])('refuses %j with %s (§3.2.2)', async (body, error, description) => {
+      const response = await register('neos', body);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.json.error).toBe(error);
+      expect(response.json.error_description).toMatch(description);
+    });
+
+    it('refuses a form-encoded body: RFC 7591 metadata is JSON', async () => {
+      const response = await fetch(`${issuer}/connect/register`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_name=x' });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toBe('invalid_client_metadata');
+    });
+
+    it('requires the initial access token where the organization set one (§3, RFC 6750 errors)', async () => {
+      const metadata = { client_name: 'Gated App', redirect_uris: [REDIRECT_URI] };
+      const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer giat_wrong' }, { authorization: `Basic ${Buffer.from(`x:${gatedToken}`).toString('base64')}` }];
+      for (const headers of attempts) {
+        const refused = await register('gated', metadata, headers);
+        expect(refused.status).toBe(401);
+        expect(refused.json.error).toBe('invalid_token');
+        expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer realm=".*\/o\/gated", error="invalid_token"$/);
+      }
+      const accepted = await register('gated', metadata, { authorization: `Bearer ${gatedToken}` });
+      expect(accepted.status).toBe(201);
+      // Neos takes requests without one.
+      const policy = await api('GET', '/client-registration');
+      expect(policy.json).toMatchObject({ mode: 'approval', initial_access_token_required: false });
+    });
+  });
+
+  describe('approval, end to end with openid-client', () => {
+    it('a registered client is refused until staff approve it, works after, and is refused again once suspended', async () => {
+      const execute = [oidc.allowInsecureRequests];
+      const config = await oidc.dynamicClientRegistration(
+        new URL(issuer),
+        { client_name: 'Cool App', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post', contacts: ['dev@cool.example'] },
+        undefined,
+        { execute },
+      );
+      const clientId = config.clientMetadata().client_id;
+      expect(config.clientMetadata().client_secret).toMatch(/^gsec_/);
+
+      const authorizationUrl = async () =>
+        oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' }).href;
+
+      // Pending: the authorization endpoint shows a page, the token endpoint says invalid_client.
+      const pendingPage = await new TestBrowser().request(await authorizationUrl());
+      expect(pendingPage.status).toBe(400);
+      expect(await pendingPage.text()).toContain('Application awaiting approval');
+      expect(await tokenError(oidc.refreshTokenGrant(config, 'any'))).toEqual({ status: 401, error: 'invalid_client' });
+
+      const approved = await api('POST', `/clients/${clientId}/approve`);
+      expect(approved.status).toBe(200);
+      expect(approved.json!.status).toBe('active');
+      const [event] = (await api('GET', `/audit?action=client.approved&target_id=${clientId}`)).json!.data;
+      expect(event).toMatchObject({ actor: { type: 'api_key' }, details: { from: 'pending', to: 'active', registration_source: 'dynamic', requester_email: 'dev@cool.example' } });
+      // Each process remembers a client for CLIENT_CACHE_TTL_MS: the approval is seen after it.
+      advancePastClientCache();
+
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid profile', state, nonce, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const callback = await signInThroughPages(new TestBrowser(), url.href, server.url, { username: 'alice', password: PASSWORD });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+      expect(tokens.claims()).toMatchObject({ iss: issuer, sub: seeded.constituent.accountId, aud: clientId });
+      const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, seeded.constituent.accountId);
+      expect(userinfo.preferred_username).toBe('alice');
+
+      expect((await api('POST', `/clients/${clientId}/suspend`)).json!.status).toBe('suspended');
+      advancePastClientCache();
+      expect(await tokenError(oidc.refreshTokenGrant(config, tokens.refresh_token!))).toEqual({ status: 401, error: 'invalid_client' });
+      const suspendedPage = await new TestBrowser().request(await authorizationUrl());
+      expect(suspendedPage.status).toBe(400);
+      expect(await suspendedPage.text()).toContain('Application unavailable');
+    });
+
+    it('a rejected request never works', async () => {
+      const response = await register('neos', { client_name: 'Ad Network', redirect_uris: [REDIRECT_URI] });
+      const { client_id: clientId, client_secret: secret } = response.json as { client_id: string; client_secret: string };
+      expect((await api('POST', `/clients/${clientId}/reject`, { body: { reason: 'Tracks members for advertising.' } })).json!.status).toBe('rejected');
+      advancePastClientCache();
+      const page = await new TestBrowser().request(`${issuer}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'openid' })}`);
+      expect(await page.text()).toContain('Application unavailable');
+      const token = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT_URI, client_id: clientId, client_secret: secret }).toString(),
+      });
+      expect(token.status).toBe(401);
+      expect(((await token.json()) as { error: string }).error).toBe('invalid_client');
+    });
+  });
+
+  // Last in this file: it moves the clock past the throttle window.
+  it(`throttles registration requests to ${REGISTRATION_THROTTLE_LIMITS.failuresPerIp} an hour per client IP`, async () => {
+    now += REGISTRATION_THROTTLE_LIMITS.windowMs + 1;
+    for (let i = 0; i < REGISTRATION_THROTTLE_LIMITS.failuresPerIp; i++) {
+      expect((await register('neos', { client_name: `App ${i}`, redirect_uris: [REDIRECT_URI] })).status).toBe(201);
+    }
+    const throttled = await register('neos', { client_name: 'One too many', redirect_uris: [REDIRECT_URI] });
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('3600');
+    const browser = new TestBrowser();
+    const html = await (await browser.request(`${issuer}/register`)).text();
+    expect((await browser.submit(html, server.url, FORM)).response.status).toBe(429);
+  });
+});
