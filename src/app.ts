@@ -81,7 +81,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   const apiThrottle = createSignInThrottle(deps.clock, API_THROTTLE_LIMITS);
   void app.register(async (api) => {
     await registerFormParsers(api);
-    await registerManagementApi(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle, routes: MANAGEMENT_ROUTES });
+    await registerManagementApi(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle, routes: MANAGEMENT_ROUTES, afterChange: (orgId) => resolveOrg.forgetOrganization(orgId) });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
   }, { prefix: '/api' });
   return app;

@@ -57,6 +57,12 @@ export interface ManagementApiDeps {
   readonly clock: Clock;
   readonly throttle: SignInThrottle;
   readonly routes: readonly ApiRoute[];
+  /**
+   * Called after every successful change through the API, with the caller's org: the server
+   * drops its cached copies, so a suspended client or a changed setting takes effect at once
+   * in this process (other processes within their cache time).
+   */
+  readonly afterChange?: (orgId: string) => void;
 }
 
 declare module 'fastify' {
@@ -126,6 +132,7 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
           ip: request.ip,
           auditEvent: (event) => ({ ...event, actor: { type: 'api_key', id: principal.apiKeyId }, ip: request.ip }),
         });
+        if (route.method !== 'GET') deps.afterChange?.(org.id);
         reply.header('cache-control', 'no-store');
         if (result.etag !== undefined) reply.header('etag', result.etag);
         return reply.code(result.status ?? 200).send(result.body);

@@ -47,7 +47,10 @@ export function registerOrgScope(scope: FastifyInstance, resolve: OrgResolver): 
 }
 
 /** The protocol context of the organization with this slug, or undefined. */
-export type OrgResolver = (slug: string) => Promise<OrgContext | undefined>;
+export type OrgResolver = ((slug: string) => Promise<OrgContext | undefined>) & {
+  /** Drops what this process remembers of an organization and its clients: the next request reads them again. */
+  forgetOrganization(orgId: string): void;
+};
 
 /**
  * How long a resolved organization is reused. Every request under `/o/<slug>` needs it, so
@@ -81,7 +84,7 @@ export function createOrgResolver(deps: OrgScopeDeps): OrgResolver {
     }
     return client;
   };
-  return async (slug) => {
+  const resolve = async (slug: string): Promise<OrgContext | undefined> => {
     const now = deps.clock();
     const cached = cache.get(slug);
     if (cached !== undefined && cached.expiresAt > now) return cached.ctx;
@@ -103,4 +106,9 @@ export function createOrgResolver(deps: OrgScopeDeps): OrgResolver {
     cache.set(slug, { ctx, expiresAt: now + ORG_CACHE_TTL_MS });
     return ctx;
   };
+  const forgetOrganization = (orgId: string): void => {
+    for (const [slug, entry] of cache) if (entry.ctx.org.id === orgId) cache.delete(slug);
+    for (const key of clients.keys()) if (key.startsWith(`${orgId} `)) clients.delete(key);
+  };
+  return Object.assign(resolve, { forgetOrganization });
 }
