@@ -179,6 +179,16 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       expect(taken.status).toBe(409);
     });
 
+    // Regression: a NUL inside a JSON string reached PostgreSQL text columns as a 500.
+    it('refuses NUL characters anywhere in a JSON body with 400 naming the field', async () => {
+      const auth = basic(orgId, owner().key);
+      const staff = await api('POST', '/v2/staff', { auth, body: { email: 'nul@acme.example', name: 'a\u0000b' } });
+      expect(staff.status).toBe(400);
+      expect(staff.json!.error.fields).toEqual([{ field: 'name', message: 'must not contain NUL characters' }]);
+      const org = await api('PATCH', '/v2/org', { auth, body: { name: 'x\u0000' } });
+      expect(org.status).toBe(400);
+    });
+
     it('refuses an update against a stale ETag with 412, and records changes in the audit log', async () => {
       const auth = basic(orgId, callers.get('admin')!.key);
       const read = await api('GET', '/v2/org', { auth });

@@ -1,3 +1,4 @@
+import { checkDisplayName } from '../accounts/identifiers.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { InvalidInputError } from '../lib/errors.ts';
@@ -139,8 +140,7 @@ function checkGrantTypes(raw: readonly string[], clientType: ClientType): GrantT
  * and the token formats.
  */
 export function checkClientSettings(input: ClientSettings, clientType: ClientType): CheckedClientSettings {
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > 200) throw new InvalidInputError('name', 'must be 1 to 200 characters');
+  const name = checkDisplayName(input.name, 'name');
   const grantTypes = checkGrantTypes(input.grantTypes, clientType);
   const usesRedirects = grantTypes.includes('authorization_code');
   const redirectUris = checkRedirectUris(input.redirectUris, clientType, 'redirect_uris');

@@ -95,6 +95,12 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
     },
   });
   scope.decorateRequest('principal', null);
+  // No field of this API may contain NUL, and PostgreSQL text cannot hold one: refuse it once,
+  // here, before any domain rule or query sees it.
+  scope.addHook('preValidation', async (request) => {
+    const path = pathOfNul(request.body, '');
+    if (path !== undefined) throw new InvalidInputError(path === '' ? 'body' : path, 'must not contain NUL characters');
+  });
   scope.setErrorHandler((error: FastifyError, request, reply) => sendApiError(request, reply, error));
   scope.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
 
@@ -165,6 +171,25 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
     request.log.info({ event: 'api_auth_failed', detail: error instanceof ApiAuthenticationError ? error.detail : 'malformed credentials' }, 'API authentication failed');
     return undefined;
   }
+}
+
+/** The dotted path of the first string holding NUL in a parsed JSON body, or undefined. */
+function pathOfNul(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = pathOfNul(value[i], path === '' ? String(i) : `${path}.${i}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null && !(value instanceof Map)) {
+    for (const [key, inner] of Object.entries(value)) {
+      const found = key.includes('\u0000') ? (path === '' ? 'body' : path) : pathOfNul(inner, path === '' ? key : `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function queryParam(request: FastifyRequest, name: string): string | undefined {

@@ -1,3 +1,4 @@
+import { checkDisplayName } from '../accounts/identifiers.ts';
 import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -50,8 +51,7 @@ export async function updateOrganization(
       throw new InvalidInputError(SNAKE[key]!, `must be a whole number of seconds from ${min} to ${max}`);
     }
   }
-  const name = change.name?.trim();
-  if (name !== undefined && (name.length === 0 || name.length > 200)) throw new InvalidInputError('name', 'must be 1 to 200 characters');
+  const name = change.name === undefined ? undefined : checkDisplayName(change.name, 'name');
   return inTransaction(db, async (trx) => {
     const org = await findOrganizationById(trx, orgId);
     if (org === undefined) throw new NotFoundError('organization', orgId);

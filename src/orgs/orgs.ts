@@ -1,3 +1,4 @@
+import { checkDisplayName } from '../accounts/identifiers.ts';
 import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -32,8 +33,7 @@ export async function createOrganization(db: Executor, clock: Clock, input: NewO
   if (!SLUG_PATTERN.test(slug)) {
     throw new InvalidInputError('slug', `'${slug}' is not a valid slug: use 1-63 lowercase letters, digits and dashes, not starting or ending with a dash`);
   }
-  const name = (input.name ?? slug).trim();
-  if (name.length === 0 || name.length > 200) throw new InvalidInputError('name', 'must be 1 to 200 characters');
+  const name = checkDisplayName(input.name ?? slug, 'name');
   const now = clock();
   try {
     return await repository.insertOrganization(db, {

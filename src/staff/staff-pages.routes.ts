@@ -76,7 +76,9 @@ export function registerStaffPages(scope: FastifyInstance, deps: StaffPagesDeps)
     request.log.info({ event: 'staff_sign_out', org: ctx.org.slug }, 'staff signed out');
     // Back to the refused authorization request when there was one: always under this issuer, never elsewhere.
     const returnTo = param(form, 'return_to');
-    const location = returnTo?.startsWith(`${OAUTH_PATHS.authorization}?`) === true ? ctx.issuer + returnTo : `${ctx.issuer}/staff/login`;
+    // Printable ASCII only: a CR or LF would be refused as a header value (a 500).
+    const resumable = returnTo !== undefined && returnTo.startsWith(`${OAUTH_PATHS.authorization}?`) && /^[\x21-\x7e]+$/.test(returnTo);
+    const location = resumable ? ctx.issuer + returnTo : `${ctx.issuer}/staff/login`;
     return reply.code(303).header('location', location).send();
   });
 }
