@@ -126,8 +126,10 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       const key = created.json!.api_key as string;
       expect((await api('GET', '/v2/org', { auth: basic(orgId, key) })).status).toBe(200);
       expect((await api('PATCH', '/v2/org', { auth: basic(orgId, key), body: { name: 'Hacked' } })).status).toBe(403);
+      // A second key, asked for without any body (its body, a label, is optional).
+      expect((await api('POST', `/v2/staff/${created.json!.user.id}/api-keys`, { auth: basic(orgId, owner().key) })).status).toBe(201);
       const keys = await api('GET', `/v2/staff/${created.json!.user.id}/api-keys`, { auth: basic(orgId, owner().key) });
-      expect(keys.json!.data).toHaveLength(1);
+      expect(keys.json!.data).toHaveLength(2);
       expect(JSON.stringify(keys.json)).not.toContain(key.slice(18));
     });
 

@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import type { TSchema } from '@sinclair/typebox';
+import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Db } from '../db/database.ts';
@@ -105,6 +105,8 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   scope.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
 
   for (const route of deps.routes) {
+    // A body declared Optional may be left out: validate an absent body as an empty object.
+    const bodyIsOptional = route.schema.body !== undefined && OptionalKind in route.schema.body;
     scope.route({
       method: route.method,
       url: `/v2${route.url}`,
@@ -120,6 +122,9 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
           return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${route.permission} permission.`);
         }
         request.principal = principal;
+      },
+      preValidation: async (request) => {
+        if (bodyIsOptional && (request.body === undefined || request.body === null)) request.body = {};
       },
       handler: async (request, reply) => {
         const principal = request.principal!;
