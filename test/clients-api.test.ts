@@ -3,6 +3,7 @@ import { SECRET_ROTATION_GRACE_SECONDS } from '../src/clients/client-admin.ts';
 import { createClient } from '../src/clients/clients.ts';
 import { CLIENT_CACHE_TTL_MS } from '../src/http/org-scope.ts';
 import { systemClock } from '../src/lib/clock.ts';
+import { hashSecret } from '../src/lib/secrets.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
@@ -287,9 +288,13 @@ describe.each(DIALECTS)('clients in the management API on %s', (dialect) => {
       const created = await api('POST', '/clients', { body: { name: 'Sync', grant_types: ['client_credentials'], scope: 'reports' } });
       const { client_id: clientId } = created.json!.client as { client_id: string };
       const secret = created.json!.client_secret as string;
-      expect((await token({ grant_type: 'client_credentials' }, clientId, secret)).status).toBe(200);
+      const before = await token({ grant_type: 'client_credentials' }, clientId, secret);
+      expect(before.status).toBe(200);
       await api('POST', `/clients/${clientId}/suspend`);
       expect(await token({ grant_type: 'client_credentials' }, clientId, secret)).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+      // A kill switch: the token issued before the suspension is revoked too.
+      const issued = await server.store.storage.db.selectFrom('access_tokens').select('revoked_at').where('token_hash', '=', hashSecret(before.json.access_token as string)).executeTakeFirstOrThrow();
+      expect(issued.revoked_at).not.toBeNull();
       await api('POST', `/clients/${clientId}/reactivate`);
       expect((await token({ grant_type: 'client_credentials' }, clientId, secret)).status).toBe(200);
     });

@@ -3,6 +3,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import type { ApiCall, ApiRoute } from '../http/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
+import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
 import { changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
 import { createClient, findClient, GRANT_TYPES, type Client, type ClientStatus } from './clients.ts';
 import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH, registrationPolicyOf, setRegistrationPolicy } from './registration.ts';
@@ -128,6 +129,8 @@ function lifecycleRoute(action: ClientAction, summary: string, options: { readon
       const reason = (call.body as { reason?: string } | undefined)?.reason;
       const result = await inTransaction(call.db, async (trx) => {
         const changed = await changeClientStatus(trx, call.clock, call.org.id, call.params.client_id!, action, reason === undefined ? {} : { reason });
+        // Suspension is a kill switch: what the client already holds stops working too.
+        if (action === 'suspend') await revokeEverythingIssuedTo(trx, call.clock, call.org.id, changed.client.clientId);
         // The audit event is the "event" approvals and rejections raise: whoever follows the
         // log (GET /audit?action=client.approved) learns of them; no webhooks yet.
         await recordAudit(trx, call.clock, call.org.id, call.auditEvent({
@@ -308,7 +311,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
   },
   lifecycleRoute('approve', 'Approve a pending registration request: the client can sign constituents in (records client.approved)', { reason: 'none' }),
   lifecycleRoute('reject', 'Reject a pending registration request, with a reason of at most 500 characters (records client.rejected with the reason)', { reason: 'required' }),
-  lifecycleRoute('suspend', 'Suspend an active client: no authorization, token or refresh until reactivated (access tokens already issued last until they expire; delete the client to revoke them)', { reason: 'none' }),
+  lifecycleRoute('suspend', 'Suspend an active client: every token and code it holds is revoked, and it gets no authorization, token or refresh until reactivated', { reason: 'none' }),
   lifecycleRoute('reactivate', 'Reactivate a suspended client', { reason: 'none' }),
   {
     method: 'GET',

@@ -2,7 +2,9 @@ import type { Client } from '../../clients/clients.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { hashSecret } from '../../lib/secrets.ts';
 import type { OrgContext } from '../context.ts';
-import { findAccessToken, findRefreshToken, revokeAccessToken, revokeFamily } from '../tokens/tokens.repository.ts';
+import type { Executor } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { findAccessToken, findRefreshToken, revokeAccessToken, revokeEverythingOfClient, revokeFamily } from '../tokens/tokens.repository.ts';
 
 /**
  * RFC 7009. Revoking a refresh token revokes its whole family: every refresh and access token
@@ -24,4 +26,12 @@ export async function revoke(ctx: OrgContext, client: Client, token: string): Pr
     // An access token goes alone; its refresh token stays (RFC 7009 §2.1 makes that optional).
     if (access !== undefined && access.client_id === client.clientId) await revokeAccessToken(trx, ctx.org.id, tokenHash, now);
   });
+}
+
+/**
+ * A kill switch: every token and code issued to the client stops working now. Constituents sign
+ * in again once the client is reactivated. Call inside the transaction that suspends the client.
+ */
+export async function revokeEverythingIssuedTo(db: Executor, clock: Clock, orgId: string, clientId: string): Promise<void> {
+  await revokeEverythingOfClient(db, orgId, clientId, clock());
 }

@@ -126,3 +126,15 @@ export async function expireCodesOfAccount(db: Executor, orgId: string, accountI
   if (options.clientId !== undefined) update = update.where('client_id', '=', options.clientId);
   await update.execute();
 }
+
+/**
+ * Revokes everything a client holds in an org: its families, access and refresh tokens, and its
+ * unredeemed codes. For rare, deliberate acts (suspending a client): it scans by client rather
+ * than adding an index to the token tables, whose inserts are the hot path.
+ */
+export async function revokeEverythingOfClient(db: Executor, orgId: string, clientId: string, now: number): Promise<void> {
+  await db.updateTable('token_families').set({ revoked_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+  await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+  await db.updateTable('authorization_codes').set({ expires_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('consumed_at', 'is', null).where('expires_at', '>', now).execute();
+}
