@@ -11,7 +11,7 @@ import { checkAttributeName } from '../orgs/custom-scopes.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
 import { createConstituent, setConstituentAttributes, type AttributeValue, type NewConstituent } from './constituents.ts';
 import * as repository from './constituents.repository.ts';
-import { checkDisplayName, checkEmail, checkLoginName, emailKey, loginNameKey } from './identifiers.ts';
+import { checkDisplayName, checkEmail, checkLoginName, emailKey, loginNameKey, hasControlCharacters } from './identifiers.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 
 /** A constituent as its administrators see it: the account plus when it was created. */
@@ -113,7 +113,6 @@ export interface ConstituentChange {
   readonly attributes?: Readonly<Record<string, AttributeValue>>;
 }
 
-const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /** The `picture` claim's URL: https only (it is shown to other sites' users), no credentials. */
 function checkPictureUrl(raw: string): string {
@@ -123,7 +122,7 @@ function checkPictureUrl(raw: string): string {
   } catch {
     throw new InvalidInputError('picture_url', 'must be an https URL');
   }
-  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || CONTROL_CHARACTERS.test(raw)) throw new InvalidInputError('picture_url', 'must be an https URL without credentials');
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || hasControlCharacters(raw)) throw new InvalidInputError('picture_url', 'must be an https URL without credentials');
   if (url.href.length > 2048) throw new InvalidInputError('picture_url', 'must be at most 2048 characters');
   return url.href;
 }

@@ -2,6 +2,11 @@ import { InvalidInputError } from '../lib/errors.ts';
 
 const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
+/** True when the value holds control or invisible formatting characters (NUL, CR, LF, bidi marks…). */
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL_CHARACTERS.test(value);
+}
+
 /**
  * A login name as typed, checked: 1-128 characters, no control or invisible formatting characters,
  * no white space at either end. Returns it NFC-normalized.

@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.ts';
 import { ConflictError, DomainError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { findOrganizationById, type Organization } from '../orgs/orgs.ts';
 import { ApiAuthenticationError, authenticateWithApiKey, authenticateWithSession, type ApiPrincipal } from '../staff/api-auth.ts';
-import { recordAudit, type AuditEventInput } from '../staff/audit.ts';
+import type { AuditEventInput } from '../staff/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
 import { parseBasicAuthorization } from '../oauth/client-auth.ts';
 import { InvalidClient } from '../oauth/errors.ts';
@@ -234,5 +234,3 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
   return sendError(reply, 500, 'server_error', 'The server met an unexpected condition. The request id identifies it in the logs.');
 }
 
-/** Records an audit event in the use case's transaction (re-exported for route modules). */
-export { recordAudit };

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 // Lowercase RFC 4648 base32 alphabet without padding: safe in URLs, paths, HTTP Basic user names
 // and file names, and unambiguous when read aloud.
@@ -35,7 +35,3 @@ export function randomPassphrase(groups = 4): string {
   return Array.from({ length: groups }, () => randomBase32(5)).join('-');
 }
 
-/** A uniformly random integer in [min, max). */
-export function randomIntBetween(min: number, max: number): number {
-  return randomInt(min, max);
-}

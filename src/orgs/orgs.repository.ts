@@ -32,10 +32,6 @@ export async function findOrganizationById(db: Executor, id: string): Promise<Or
   return row && toOrganization(row);
 }
 
-export async function countOrganizations(db: Executor): Promise<number> {
-  const row = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
 
 /**
  * Takes the next account number of an organization. One conditional UPDATE … RETURNING, so two

@@ -60,7 +60,6 @@ export async function getOrganizationBySlug(db: Executor, slug: string): Promise
 
 export const findOrganizationBySlug = repository.findOrganizationBySlug;
 export const findOrganizationById = repository.findOrganizationById;
-export const countOrganizations = repository.countOrganizations;
 
 /** A fresh account ID for a constituent of `orgId`. Call inside the transaction that creates the account. */
 export async function allocateAccountId(db: Executor, orgId: string): Promise<string> {
