@@ -189,6 +189,9 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       expect(staff.json!.error.fields).toEqual([{ field: 'name', message: 'must not contain NUL characters' }]);
       const org = await api('PATCH', '/v2/org', { auth, body: { name: 'x\u0000' } });
       expect(org.status).toBe(400);
+      const query = await api('GET', '/v2/audit?action=%00', { auth: basic(orgId, owner().key) });
+      expect(query.json!.error.fields).toEqual([{ field: 'action', message: 'must not contain NUL characters' }]);
+      expect((await api('GET', '/v2/staff/stf%00x', { auth: basic(orgId, owner().key) })).status).toBe(400);
     });
 
     it('refuses an update against a stale ETag with 412, and records changes in the audit log', async () => {

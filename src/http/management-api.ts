@@ -98,8 +98,10 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   // No field of this API may contain NUL, and PostgreSQL text cannot hold one: refuse it once,
   // here, before any domain rule or query sees it.
   scope.addHook('preValidation', async (request) => {
-    const path = pathOfNul(request.body, '');
-    if (path !== undefined) throw new InvalidInputError(path === '' ? 'body' : path, 'must not contain NUL characters');
+    for (const input of [request.params, request.query, request.body]) {
+      const path = pathOfNul(input, '');
+      if (path !== undefined) throw new InvalidInputError(path === '' ? 'body' : path, 'must not contain NUL characters');
+    }
   });
   scope.setErrorHandler((error: FastifyError, request, reply) => sendApiError(request, reply, error));
   scope.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
