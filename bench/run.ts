@@ -1,5 +1,10 @@
 /**
- * `npm run bench [-- --write] [--rounds 3] [--seconds 4] [--warmup 1] [--no-postgres]`
+ * `npm run bench [-- --write] [--rounds 3] [--seconds 4] [--warmup 1] [--no-postgres] [--only <scenario,…>] [--no-oidc-provider]`
+ *
+ * `--only discovery,userinfo` measures those scenarios alone (ids of bench/scenarios.ts), and
+ * `--no-oidc-provider` leaves the peer out: both are for working on one path, never for the
+ * recorded table (`--write` refuses them). `BENCH_CPU_PROF=<dir>` starts the Gatehouse servers
+ * with `--cpu-prof`, writing a V8 CPU profile per server into <dir> when it stops.
  *
  * Starts Gatehouse on SQLite, oidc-provider (in memory) and, when PostgreSQL answers at
  * TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), Gatehouse on PostgreSQL,
@@ -16,7 +21,7 @@ import { discover } from './client.ts';
 import { CONNECTIONS, measure, type Limit, type Measurement, type Operation } from './load.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import { CEILING, markdownTable, rowsFor, textTable, type Row } from './report.ts';
-import { prepareTarget, SCENARIOS, type RunShape, type Target } from './scenarios.ts';
+import { prepareTarget, SCENARIOS, type RunShape, type ScenarioId, type Target } from './scenarios.ts';
 import { startCeiling, startServer, type BenchServer, type Child } from './servers.ts';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,6 +35,8 @@ interface Options {
   readonly seconds: number;
   readonly warmupSeconds: number;
   readonly postgres: boolean;
+  readonly only: ReadonlySet<ScenarioId> | undefined;
+  readonly peer: boolean;
 }
 
 function parseOptions(): Options {
@@ -40,6 +47,8 @@ function parseOptions(): Options {
       seconds: { type: 'string', default: '4' },
       warmup: { type: 'string', default: '1' },
       'no-postgres': { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'no-oidc-provider': { type: 'boolean', default: false },
     },
   });
   const positive = (name: string, raw: string, max: number): number => {
@@ -47,13 +56,25 @@ function parseOptions(): Options {
     if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be a whole number from 1 to ${max}`);
     return value;
   };
-  return {
+  const options: Options = {
     write: values.write,
     rounds: positive('rounds', values.rounds, 15),
     seconds: positive('seconds', values.seconds, 60),
     warmupSeconds: positive('warmup', values.warmup, 60),
     postgres: !values['no-postgres'],
+    only: values.only === undefined ? undefined : parseScenarioIds(values.only),
+    peer: !values['no-oidc-provider'],
   };
+  if (options.write && (options.only !== undefined || !options.peer)) throw new Error('--write records the whole comparison: drop --only and --no-oidc-provider');
+  return options;
+}
+
+function parseScenarioIds(list: string): ReadonlySet<ScenarioId> {
+  const known = new Set<string>(SCENARIOS.map((s) => s.id));
+  const ids = list.split(',').map((id) => id.trim());
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  return new Set(ids as ScenarioId[]);
 }
 
 /** The PostgreSQL server's version when it answers within 2 s, else why not. */
@@ -119,7 +140,7 @@ function ceilingParticipant(url: string): Participant {
 
 async function measureAll(targets: readonly Target[], ceiling: Participant | undefined, settle: () => Promise<void>, options: Options): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const scenario of SCENARIOS) {
+  for (const scenario of SCENARIOS.filter((s) => options.only === undefined || options.only.has(s.id))) {
     const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, plan: (run) => scenario.plan(target, run) }));
     if (scenario.id === 'discovery' && ceiling !== undefined) participants.push(ceiling);
     const rounds = new Map<string, Measurement[]>(participants.map((p) => [p.name, []]));
@@ -206,7 +227,7 @@ async function main(): Promise<void> {
 
     servers.push(await startServer('./gatehouse-server.ts', ['sqlite']));
     // Production mode, as deployed (its development-only behaviour off).
-    servers.push(await startServer('./oidc-provider-server.ts', [], { env: { NODE_ENV: 'production' } }));
+    if (options.peer) servers.push(await startServer('./oidc-provider-server.ts', [], { env: { NODE_ENV: 'production' } }));
     if ('version' in probe) servers.push(await startServer('./gatehouse-server.ts', ['postgres', DATABASE_URL]));
 
     const calibration = await startCeiling();

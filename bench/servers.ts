@@ -41,7 +41,9 @@ export async function startCeiling(): Promise<Child<ServerListening>> {
  */
 function startChild(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<Child<ServerReady | ServerListening>> {
   const path = fileURLToPath(new URL(file, import.meta.url));
-  const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profile = profileDir !== undefined && file.includes('gatehouse') ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const child = spawn(process.execPath, [...profile, path, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

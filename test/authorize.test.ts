@@ -147,7 +147,7 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain(`action="${REDIRECT_URI}"`);
-    expect(html).toMatch(/name="code" value="[A-Za-z0-9_-]{43}"/);
+    expect(html).toMatch(/name="code" value="[0-9a-z]{26}[A-Za-z0-9_-]{43}"/);
     expect(html).toContain('name="state" value="fp"');
     expect(response.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
   });

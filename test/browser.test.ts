@@ -61,7 +61,7 @@ describe('in a real browser', () => {
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${appUrl}/callback?**`);
     const result = await page.locator('#result').textContent();
-    expect(result).toMatch(/^code=[A-Za-z0-9_-]{43} state=xyz error=$/);
+    expect(result).toMatch(/^code=[0-9a-z]{26}[A-Za-z0-9_-]{43} state=xyz error=$/);
     await page.close();
   });
 

@@ -61,8 +61,8 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
     expect(result.headers.get('cache-control')).toBe('no-store');
     expect(result.headers.get('pragma')).toBe('no-cache');
     expect(result.json).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'openid profile', account_id: seeded.constituent.accountId });
-    expect(result.json.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(result.json.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(result.json.access_token).toMatch(/^[0-9a-z]{26}[A-Za-z0-9_-]{43}$/);
+    expect(result.json.refresh_token).toMatch(/^[0-9a-z]{26}[A-Za-z0-9_-]{43}$/);
     expect(typeof result.json.id_token).toBe('string');
   });
 

@@ -13,16 +13,7 @@ export interface MigrationOutcome {
  * lock (an advisory lock on PostgreSQL, the write lock on SQLite) around the whole run.
  */
 export async function migrateToLatest(storage: Pick<Storage, 'db' | 'schema'>): Promise<MigrationOutcome> {
-  const migrator = new Migrator({
-    db: storage.db,
-    // Kysely looks for its tables in every schema unless told which: a database holding another
-    // schema with Gatehouse tables (another installation, a test) would fool it.
-    ...(storage.schema === undefined ? {} : { migrationTableSchema: storage.schema }),
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: 'gatehouse_migration',
-    migrationLockTableName: 'gatehouse_migration_lock',
-  });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+  const result: MigrationResultSet = await migratorFor(storage).migrateToLatest();
   if (result.error !== undefined) {
     const unusable = asStorageError(result.error);
     if (unusable !== undefined) throw unusable;
@@ -31,4 +22,17 @@ export async function migrateToLatest(storage: Pick<Storage, 'db' | 'schema'>): 
     throw new StorageError(failed === undefined ? `could not run migrations: ${cause}` : `migration ${failed} failed and was rolled back: ${cause}`);
   }
   return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/** The migrator of Gatehouse's schema in this store (tests also move it to a given migration). */
+export function migratorFor(storage: Pick<Storage, 'db' | 'schema'>): Migrator {
+  return new Migrator({
+    db: storage.db,
+    // Kysely looks for its tables in every schema unless told which: a database holding another
+    // schema with Gatehouse tables (another installation, a test) would fool it.
+    ...(storage.schema === undefined ? {} : { migrationTableSchema: storage.schema }),
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'gatehouse_migration',
+    migrationLockTableName: 'gatehouse_migration_lock',
+  });
 }

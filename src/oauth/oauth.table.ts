@@ -58,6 +58,8 @@ export interface TokenFamiliesTable {
 }
 
 export interface AuthorizationCodesTable {
+  /** The id the code carries (oauth/tokens/credentials.ts); for codes issued before ids, their hash. */
+  id: string;
   /** SHA-256 of the code. */
   code_hash: string;
   org_id: string;
@@ -79,7 +81,9 @@ export interface AuthorizationCodesTable {
 }
 
 export interface AccessTokensTable {
-  /** SHA-256 of the opaque token. */
+  /** The id the token carries (its prefix, or a JWT's `jti`); for tokens issued before ids, their hash. */
+  id: string;
+  /** SHA-256 of the token. */
   token_hash: string;
   org_id: string;
   client_id: string;
@@ -94,6 +98,8 @@ export interface AccessTokensTable {
 }
 
 export interface RefreshTokensTable {
+  /** The id the token carries; for tokens issued before ids, their hash. */
+  id: string;
   /** SHA-256 of the refresh token. */
   token_hash: string;
   org_id: string;

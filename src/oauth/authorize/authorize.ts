@@ -1,6 +1,7 @@
 import { findConstituent } from '../../accounts/constituents.ts';
 import type { Client } from '../../clients/clients.ts';
 import { inTransaction } from '../../db/transaction.ts';
+import { timeOrderedId } from '../../lib/ids.ts';
 import { randomBase64url } from '../../lib/random.ts';
 import { hashSecret } from '../../lib/secrets.ts';
 import { splitScope } from '../../lib/scope.ts';
@@ -16,6 +17,7 @@ import {
   setInteractionAccount,
   upsertConsentGrant,
 } from '../sessions/sessions.repository.ts';
+import { mintOpaqueCredential } from '../tokens/credentials.ts';
 import { insertCode } from '../tokens/tokens.repository.ts';
 import { validateAuthorizationRequest, type AuthorizationRequest, type ResponseTarget } from './request.ts';
 
@@ -157,15 +159,17 @@ async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, st
 
 /** A single-use code bound to client, redirect URI, PKCE challenge and the sign-in behind it. */
 async function issueCode(ctx: OrgContext, db: Parameters<typeof insertCode>[0], client: Client, request: AuthorizationRequest, session: SsoSession): Promise<string> {
-  const code = randomBase64url(32);
   const now = ctx.clock();
+  const code = mintOpaqueCredential(now);
   const ttlSeconds = client.codeTtlSeconds ?? ctx.org.settings.codeTtlSeconds;
   await insertCode(db, {
-    code_hash: hashSecret(code),
+    id: code.id,
+    code_hash: code.hash,
     org_id: ctx.org.id,
     client_id: client.clientId,
     account_id: session.accountId,
-    family_id: randomBase64url(16),
+    // Time-ordered like the tokens that will join it: their family index grows at its end.
+    family_id: timeOrderedId(now),
     redirect_uri: request.redirectUri,
     scope: request.scope.join(' '),
     nonce: request.nonce,
@@ -177,7 +181,7 @@ async function issueCode(ctx: OrgContext, db: Parameters<typeof insertCode>[0], 
     expires_at: now + ttlSeconds * 1000,
     consumed_at: null,
   });
-  return code;
+  return code.value;
 }
 
 /** The requested scopes the constituent has not allowed this client before: what the consent page asks about. */

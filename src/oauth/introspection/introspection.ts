@@ -1,5 +1,5 @@
 import type { Client } from '../../clients/clients.ts';
-import { hashSecret } from '../../lib/secrets.ts';
+import { credentialKey, type CredentialKey } from '../tokens/credentials.ts';
 import type { OrgContext } from '../context.ts';
 import { findAccessToken, findRefreshToken, type AccessTokenRow, type RefreshTokenRow } from '../tokens/tokens.repository.ts';
 
@@ -13,8 +13,7 @@ const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
  * tells nobody anything about another client's tokens.
  */
 export async function introspect(ctx: OrgContext, client: Client, token: string, hint: string | undefined): Promise<IntrospectionResponse> {
-  const tokenHash = hashSecret(token);
-  const found = await findEither(ctx, tokenHash, hint);
+  const found = await findEither(ctx, credentialKey(token), hint);
   if (found === undefined) return INACTIVE;
   const { row, type } = found;
   const now = ctx.clock();
@@ -34,17 +33,17 @@ export async function introspect(ctx: OrgContext, client: Client, token: string,
 
 async function findEither(
   ctx: OrgContext,
-  tokenHash: string,
+  key: CredentialKey,
   hint: string | undefined,
 ): Promise<{ row: AccessTokenRow; type: 'access_token' } | { row: RefreshTokenRow; type: 'refresh_token' } | undefined> {
   // RFC 7662 §2.1: the hint orders the search; an unknown hint is ignored.
   const refreshFirst = hint === 'refresh_token';
   for (const type of refreshFirst ? (['refresh_token', 'access_token'] as const) : (['access_token', 'refresh_token'] as const)) {
     if (type === 'access_token') {
-      const row = await findAccessToken(ctx.db, ctx.org.id, tokenHash);
+      const row = await findAccessToken(ctx.db, ctx.org.id, key);
       if (row !== undefined) return { row, type };
     } else {
-      const row = await findRefreshToken(ctx.db, ctx.org.id, tokenHash);
+      const row = await findRefreshToken(ctx.db, ctx.org.id, key);
       if (row !== undefined) return { row, type };
     }
   }

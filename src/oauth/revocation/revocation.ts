@@ -1,6 +1,6 @@
 import type { Client } from '../../clients/clients.ts';
 import { inTransaction } from '../../db/transaction.ts';
-import { hashSecret } from '../../lib/secrets.ts';
+import { credentialKey } from '../tokens/credentials.ts';
 import type { OrgContext } from '../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -14,17 +14,17 @@ import { findAccessToken, findRefreshToken, revokeAccessToken, revokeEverythingO
  */
 export async function revoke(ctx: OrgContext, client: Client, token: string): Promise<void> {
   // token_type_hint only orders a search (§2.1), and both lookups are one indexed read: it is ignored.
-  const tokenHash = hashSecret(token);
+  const key = credentialKey(token);
   const now = ctx.clock();
   await inTransaction(ctx.db, async (trx) => {
-    const refresh = await findRefreshToken(trx, ctx.org.id, tokenHash);
+    const refresh = await findRefreshToken(trx, ctx.org.id, key);
     if (refresh !== undefined) {
       if (refresh.client_id === client.clientId) await revokeFamily(trx, ctx.org.id, refresh.family_id, now);
       return;
     }
-    const access = await findAccessToken(trx, ctx.org.id, tokenHash);
+    const access = await findAccessToken(trx, ctx.org.id, key);
     // An access token goes alone; its refresh token stays (RFC 7009 §2.1 makes that optional).
-    if (access !== undefined && access.client_id === client.clientId) await revokeAccessToken(trx, ctx.org.id, tokenHash, now);
+    if (access !== undefined && access.client_id === client.clientId) await revokeAccessToken(trx, ctx.org.id, access.id, now);
   });
 }
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '../../clients/clients.ts';
 import type { Executor } from '../../db/database.ts';
-import { randomBase64url } from '../../lib/random.ts';
-import { hashSecret } from '../../lib/secrets.ts';
+import { timeOrderedId } from '../../lib/ids.ts';
 import type { OrgSigningKeys } from '../../keys/signing-keys.ts';
 import type { OrgContext } from '../context.ts';
 import type { OAuthError } from '../errors.ts';
+import { jwtCredentialKey, mintOpaqueCredential, type MintedCredential } from './credentials.ts';
 import { insertAccessToken, insertFamily, insertRefreshToken } from './tokens.repository.ts';
 
 /** The token endpoint's success body (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3). */
@@ -50,11 +50,6 @@ export async function completeGrant(outcome: GrantOutcome): Promise<TokenRespons
   return idToken === undefined ? outcome.tokens.response : { ...outcome.tokens.response, id_token: idToken };
 }
 
-/** 256 bits of randomness: far beyond guessing, and stored only as SHA-256. */
-function newOpaqueToken(): string {
-  return randomBase64url(32);
-}
-
 /**
  * The org's keys when the client gets RFC 9068 JWT access tokens, else null. Loaded before a
  * grant's transaction opens: loading may touch storage, which must not wait on that transaction.
@@ -66,14 +61,16 @@ export async function accessTokenSigner(ctx: OrgContext, client: Client): Promis
 /**
  * RFC 9068 §2.2: `typ: at+jwt`, iss, exp, aud, sub, client_id, iat, jti, scope. Without a
  * resource indicator the audience is the issuer (the org's own resources, userinfo first).
- * Like an opaque token it is stored as a SHA-256, so revocation and introspection work the same.
+ * Like an opaque token it is stored as a SHA-256 under an id (its `jti`), so revocation and
+ * introspection work the same.
  */
 async function newJwtAccessToken(
   ctx: OrgContext,
   signer: OrgSigningKeys,
   token: { readonly client: Client; readonly user: UserGrant | null; readonly scope: string; readonly issuedAt: number; readonly expiresAt: number },
-): Promise<string> {
-  return signer.sign(
+): Promise<MintedCredential> {
+  const jti = timeOrderedId(token.issuedAt);
+  const jwt = await signer.sign(
     {
       iss: ctx.issuer,
       sub: token.user?.accountId ?? token.client.clientId,
@@ -81,12 +78,13 @@ async function newJwtAccessToken(
       client_id: token.client.clientId,
       iat: Math.floor(token.issuedAt / 1000),
       exp: Math.floor(token.expiresAt / 1000),
-      jti: randomBase64url(16),
+      jti,
       scope: token.scope,
       ...(token.user === null ? {} : { auth_time: Math.floor(token.user.authTime / 1000) }),
     },
     { alg: token.client.idTokenSignedResponseAlg, typ: 'at+jwt' },
   );
+  return { ...jwtCredentialKey(jti, jwt), value: jwt };
 }
 
 /** Creates the family that every token of one authorization belongs to. */
@@ -137,10 +135,12 @@ export async function issueTokens(
   const settings = ctx.org.settings;
   const scope = grant.scope.join(' ');
   const expiresAt = now + settings.accessTokenTtlSeconds * 1000;
-  const accessToken =
-    grant.signer === null ? newOpaqueToken() : await newJwtAccessToken(ctx, grant.signer, { client: grant.client, user: grant.user, scope, issuedAt: now, expiresAt });
+  const access =
+    grant.signer === null ? mintOpaqueCredential(now) : await newJwtAccessToken(ctx, grant.signer, { client: grant.client, user: grant.user, scope, issuedAt: now, expiresAt });
+  const accessToken = access.value;
   await insertAccessToken(db, {
-    token_hash: hashSecret(accessToken),
+    id: access.id,
+    token_hash: access.hash,
     org_id: ctx.org.id,
     client_id: grant.client.clientId,
     family_id: grant.familyId,
@@ -152,9 +152,10 @@ export async function issueTokens(
   });
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: settings.accessTokenTtlSeconds, scope };
   if (grant.refreshExpiresAt !== null && grant.user !== null && grant.familyId !== null) {
-    const refreshToken = newOpaqueToken();
+    const refresh = mintOpaqueCredential(now);
     await insertRefreshToken(db, {
-      token_hash: hashSecret(refreshToken),
+      id: refresh.id,
+      token_hash: refresh.hash,
       org_id: ctx.org.id,
       client_id: grant.client.clientId,
       family_id: grant.familyId,
@@ -166,7 +167,7 @@ export async function issueTokens(
       rotated_at: null,
       revoked_at: null,
     });
-    response.refresh_token = refreshToken;
+    response.refresh_token = refresh.value;
   }
   if (grant.user !== null) response.account_id = grant.user.accountId;
 

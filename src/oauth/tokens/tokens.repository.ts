@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.ts';
+import type { CredentialKey } from './credentials.ts';
 import type { AccessTokensTable, AuthorizationCodesTable, RefreshTokensTable, TokenFamiliesTable } from '../oauth.table.ts';
 
 export type AccessTokenRow = Selectable<AccessTokensTable>;
@@ -22,16 +23,19 @@ export async function insertCode(db: Executor, row: AuthorizationCodesTable): Pr
   await db.insertInto('authorization_codes').values(row).execute();
 }
 
-export async function findAccessToken(db: Executor, orgId: string, tokenHash: string): Promise<AccessTokenRow | undefined> {
-  return db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).where('org_id', '=', orgId).executeTakeFirst();
+// Every lookup of a presented credential is by its key: the id (primary key) and the hash of the
+// whole credential, in one statement, so an id alone finds nothing.
+
+export async function findAccessToken(db: Executor, orgId: string, key: CredentialKey): Promise<AccessTokenRow | undefined> {
+  return db.selectFrom('access_tokens').selectAll().where('id', '=', key.id).where('token_hash', '=', key.hash).where('org_id', '=', orgId).executeTakeFirst();
 }
 
-export async function findRefreshToken(db: Executor, orgId: string, tokenHash: string): Promise<RefreshTokenRow | undefined> {
-  return db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).where('org_id', '=', orgId).executeTakeFirst();
+export async function findRefreshToken(db: Executor, orgId: string, key: CredentialKey): Promise<RefreshTokenRow | undefined> {
+  return db.selectFrom('refresh_tokens').selectAll().where('id', '=', key.id).where('token_hash', '=', key.hash).where('org_id', '=', orgId).executeTakeFirst();
 }
 
-export async function findCode(db: Executor, orgId: string, codeHash: string): Promise<CodeRow | undefined> {
-  return db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).where('org_id', '=', orgId).executeTakeFirst();
+export async function findCode(db: Executor, orgId: string, key: CredentialKey): Promise<CodeRow | undefined> {
+  return db.selectFrom('authorization_codes').selectAll().where('id', '=', key.id).where('code_hash', '=', key.hash).where('org_id', '=', orgId).executeTakeFirst();
 }
 
 
@@ -40,11 +44,12 @@ export async function findCode(db: Executor, orgId: string, codeHash: string): P
  * so of any number of concurrent redemptions exactly one gets the row (RFC 6749 §4.1.2: a code
  * is single use).
  */
-export async function consumeCode(db: Executor, orgId: string, clientId: string, codeHash: string, now: number): Promise<CodeRow | undefined> {
+export async function consumeCode(db: Executor, orgId: string, clientId: string, key: CredentialKey, now: number): Promise<CodeRow | undefined> {
   return db
     .updateTable('authorization_codes')
     .set({ consumed_at: now })
-    .where('code_hash', '=', codeHash)
+    .where('id', '=', key.id)
+    .where('code_hash', '=', key.hash)
     .where('org_id', '=', orgId)
     .where('client_id', '=', clientId)
     .where('consumed_at', 'is', null)
@@ -56,11 +61,12 @@ export async function consumeCode(db: Executor, orgId: string, clientId: string,
  * Marks a refresh token rotated, only if it is current (neither rotated nor revoked) and was
  * issued to this client. One conditional UPDATE: concurrent uses of one token yield one winner.
  */
-export async function rotateRefreshToken(db: Executor, orgId: string, clientId: string, tokenHash: string, now: number): Promise<RefreshTokenRow | undefined> {
+export async function rotateRefreshToken(db: Executor, orgId: string, clientId: string, key: CredentialKey, now: number): Promise<RefreshTokenRow | undefined> {
   return db
     .updateTable('refresh_tokens')
     .set({ rotated_at: now })
-    .where('token_hash', '=', tokenHash)
+    .where('id', '=', key.id)
+    .where('token_hash', '=', key.hash)
     .where('org_id', '=', orgId)
     .where('client_id', '=', clientId)
     .where('rotated_at', 'is', null)
@@ -76,8 +82,8 @@ export async function revokeFamily(db: Executor, orgId: string, familyId: string
   await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
 }
 
-export async function revokeAccessToken(db: Executor, orgId: string, tokenHash: string, now: number): Promise<void> {
-  await db.updateTable('access_tokens').set({ revoked_at: now }).where('token_hash', '=', tokenHash).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
+export async function revokeAccessToken(db: Executor, orgId: string, id: string, now: number): Promise<void> {
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('id', '=', id).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
 }
 
 export type FamilyRow = Selectable<TokenFamiliesTable>;

@@ -1,6 +1,6 @@
 import { claimsForScopes } from '../../accounts/claims.ts';
 import { findConstituent } from '../../accounts/constituents.ts';
-import { hashSecret } from '../../lib/secrets.ts';
+import { credentialKey } from '../tokens/credentials.ts';
 import { splitScope } from '../../lib/scope.ts';
 import type { OrgContext } from '../context.ts';
 import { InvalidToken } from '../errors.ts';
@@ -8,11 +8,11 @@ import { findAccessToken } from '../tokens/tokens.repository.ts';
 
 /**
  * OpenID Connect Core §5.3 UserInfo, which is also Neos's profile endpoint: the claims the
- * token's scopes release about its constituent. Two indexed reads: the token by its hash, the
- * constituent by its key.
+ * token's scopes release about its constituent. Two indexed reads: the token by its key
+ * (oauth/tokens/credentials.ts), the constituent by its account ID.
  */
 export async function userinfo(ctx: OrgContext, accessToken: string): Promise<Record<string, unknown>> {
-  const token = await findAccessToken(ctx.db, ctx.org.id, hashSecret(accessToken));
+  const token = await findAccessToken(ctx.db, ctx.org.id, credentialKey(accessToken));
   const now = ctx.clock();
   if (token === undefined || token.revoked_at !== null || token.expires_at <= now) {
     throw new InvalidToken('The access token is invalid, expired or revoked.');

@@ -1,11 +1,11 @@
 import type { Client } from '../../../clients/clients.ts';
 import { inTransaction } from '../../../db/transaction.ts';
-import { hashSecret } from '../../../lib/secrets.ts';
 import { splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidRequest, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
 import { checkPkce } from '../../pkce.ts';
+import { credentialKey } from '../../tokens/credentials.ts';
 import { accessTokenSigner, completeGrant, createFamily, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
 import { consumeCode, findCode, revokeFamily, type CodeRow } from '../../tokens/tokens.repository.ts';
 
@@ -19,14 +19,14 @@ export async function redeemAuthorizationCode(ctx: OrgContext, client: Client, b
   const code = requiredParam(body, 'code');
   const redirectUri = param(body, 'redirect_uri');
   const verifier = param(body, 'code_verifier');
-  const codeHash = hashSecret(code);
+  const key = credentialKey(code);
   const now = ctx.clock();
 
   const signer = await accessTokenSigner(ctx, client);
   const outcome: GrantOutcome = await inTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
-    const row = await consumeCode(trx, ctx.org.id, client.clientId, codeHash, now);
+    const row = await consumeCode(trx, ctx.org.id, client.clientId, key, now);
     if (row === undefined) {
-      const existing = await findCode(trx, ctx.org.id, codeHash);
+      const existing = await findCode(trx, ctx.org.id, key);
       if (existing?.consumed_at != null) {
         await revokeFamily(trx, ctx.org.id, existing.family_id, now);
         return { error: new InvalidGrant('The authorization code was already used.', `replay of code for family ${existing.family_id}: family revoked`) };

@@ -1,10 +1,10 @@
 import type { Client } from '../../../clients/clients.ts';
 import { inTransaction } from '../../../db/transaction.ts';
 import { isSubset, splitScope } from '../../../lib/scope.ts';
-import { hashSecret } from '../../../lib/secrets.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidScope, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
+import { credentialKey } from '../../tokens/credentials.ts';
 import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
 import { findRefreshToken, revokeFamily, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
 
@@ -16,14 +16,14 @@ import { findRefreshToken, revokeFamily, rotateRefreshToken } from '../../tokens
 export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: RawParams): Promise<TokenResponse> {
   const presented = requiredParam(body, 'refresh_token');
   const requestedScope = param(body, 'scope');
-  const tokenHash = hashSecret(presented);
+  const key = credentialKey(presented);
   const now = ctx.clock();
 
   const signer = await accessTokenSigner(ctx, client);
   const outcome: GrantOutcome = await inTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
-    const row = await rotateRefreshToken(trx, ctx.org.id, client.clientId, tokenHash, now);
+    const row = await rotateRefreshToken(trx, ctx.org.id, client.clientId, key, now);
     if (row === undefined) {
-      const existing = await findRefreshToken(trx, ctx.org.id, tokenHash);
+      const existing = await findRefreshToken(trx, ctx.org.id, key);
       if (existing?.rotated_at != null && existing.client_id === client.clientId) {
         await revokeFamily(trx, ctx.org.id, existing.family_id, now);
         return { error: new InvalidGrant('The refresh token is invalid or was revoked.', `reuse of rotated refresh token: family ${existing.family_id} revoked`) };
