@@ -112,8 +112,24 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function formatRun(m: Measurement): string {
-  return `${m.perSecond.toFixed(0).padStart(6)}/s  p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms  ${m.succeeded} ok${m.failed > 0 ? `  ${m.failed} FAILED` : ''}`;
+function formatRun(m: Measurement, cpuMicros: number | undefined): string {
+  const cpu = cpuMicros === undefined || m.succeeded === 0 ? '' : `  server CPU ${(cpuMicros / m.succeeded).toFixed(0)} µs/op`;
+  return `${m.perSecond.toFixed(0).padStart(6)}/s  p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms  ${m.succeeded} ok${m.failed > 0 ? `  ${m.failed} FAILED` : ''}${cpu}`;
+}
+
+/**
+ * CPU time (user + system) a process has used so far, µs, from /proc (Linux); undefined
+ * elsewhere. Per operation it shows what a change costs even when other work shares the CPUs.
+ */
+function cpuMicrosOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // After the command name: utime and stime are fields 14 and 15 of proc(5), in clock ticks (100 Hz).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Round r runs the servers starting from the r-th, so no server always goes first (or right after another). */
@@ -126,6 +142,8 @@ function rotated<T>(items: readonly T[], by: number): T[] {
 interface Participant {
   readonly name: string;
   readonly origin: string;
+  /** The server's process, whose CPU time per operation is logged beside each run. */
+  readonly pid?: number;
   plan(run: RunShape): Promise<{ operation: Operation; limit: Limit }>;
 }
 
@@ -141,24 +159,29 @@ function ceilingParticipant(url: string): Participant {
 async function measureAll(targets: readonly Target[], ceiling: Participant | undefined, settle: () => Promise<void>, options: Options): Promise<Row[]> {
   const rows: Row[] = [];
   for (const scenario of SCENARIOS.filter((s) => options.only === undefined || options.only.has(s.id))) {
-    const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, plan: (run) => scenario.plan(target, run) }));
+    const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, pid: target.pid, plan: (run) => scenario.plan(target, run) }));
     if (scenario.id === 'discovery' && ceiling !== undefined) participants.push(ceiling);
     const rounds = new Map<string, Measurement[]>(participants.map((p) => [p.name, []]));
     const previous = new Map<string, number>();
-    const run = async (participant: Participant, warmup: boolean): Promise<Measurement> => {
+    const run = async (participant: Participant, warmup: boolean): Promise<{ result: Measurement; cpuMicros: number | undefined }> => {
       const seconds = warmup ? options.warmupSeconds : options.seconds;
       const { operation, limit } = await participant.plan({ warmup, seconds, previousPerSecond: previous.get(participant.name) });
       await settle();
+      const cpuBefore = cpuMicrosOf(participant.pid);
       const result = await measure(participant.origin, operation, limit);
+      const cpuAfter = cpuMicrosOf(participant.pid);
       previous.set(participant.name, result.perSecond);
-      return result;
+      return { result, cpuMicros: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
     };
-    for (const participant of participants) log(`${scenario.label} | warm-up ${participant.name}: ${formatRun(await run(participant, true))}`);
+    for (const participant of participants) {
+      const { result, cpuMicros } = await run(participant, true);
+      log(`${scenario.label} | warm-up ${participant.name}: ${formatRun(result, cpuMicros)}`);
+    }
     for (let round = 0; round < options.rounds; round++) {
       for (const participant of rotated(participants, round)) {
-        const result = await run(participant, false);
+        const { result, cpuMicros } = await run(participant, false);
         rounds.get(participant.name)!.push(result);
-        log(`${scenario.label} | round ${round + 1}/${options.rounds} ${participant.name}: ${formatRun(result)}`);
+        log(`${scenario.label} | round ${round + 1}/${options.rounds} ${participant.name}: ${formatRun(result, cpuMicros)}`);
       }
     }
     rows.push(...rowsFor(scenario.id, scenario.label, rounds));
@@ -235,7 +258,7 @@ async function main(): Promise<void> {
 
     const targets: Target[] = [];
     for (const server of servers) {
-      targets.push(await prepareTarget(server.message, await discover(server.message.issuer)));
+      targets.push({ ...(await prepareTarget(server.message, await discover(server.message.issuer))), pid: server.pid });
       log(`${server.message.name} ready at ${server.message.issuer} (pid ${server.pid})`);
     }
 

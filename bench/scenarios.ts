@@ -18,6 +18,8 @@ export interface Target {
   readonly accessToken: string;
   /** Current refresh tokens; the refresh scenario takes one per request and puts back the rotated one. */
   readonly refreshTokens: string[];
+  /** The server's process id, when it runs in a child process. */
+  readonly pid?: number;
 }
 
 export type ScenarioId = 'discovery' | 'client_credentials' | 'authorization_code' | 'refresh_token' | 'userinfo' | 'introspection' | 'flow';

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { PostgresAdapter, sql, SqliteAdapter, type Expression, type SqlBool } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { PrecompiledQuery } from '../db/precompiled.ts';
 import type { ConstituentsTable } from './constituents.table.ts';
 
 export async function insertConstituent(db: Executor, row: ConstituentsTable): Promise<void> {
@@ -45,8 +46,13 @@ export async function findConstituentBySignInKey(db: Executor, orgId: string, ke
   return rows.find((r) => r.login_name_key === key) ?? rows[0];
 }
 
+// Precompiled (db/precompiled.ts): userinfo and every authorization read a constituent by its key.
+const findByIdQuery = new PrecompiledQuery<{ readonly orgId: string; readonly accountId: string }, ConstituentRow>({ orgId: true, accountId: true }, (db, p) =>
+  db.selectFrom('constituents').selectAll().where('org_id', '=', p.orgId).where('account_id', '=', p.accountId),
+);
+
 export async function findConstituentById(db: Executor, orgId: string, accountId: string): Promise<ConstituentRow | undefined> {
-  return db.selectFrom('constituents').selectAll().where('org_id', '=', orgId).where('account_id', '=', accountId).executeTakeFirst();
+  return findByIdQuery.first(db, { orgId, accountId });
 }
 
 export async function updateAttributes(db: Executor, orgId: string, accountId: string, attributes: string, now: number): Promise<boolean> {

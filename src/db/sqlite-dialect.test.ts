@@ -10,10 +10,17 @@ interface Schema {
   items: { id: number; name: string };
 }
 
-function open(): { db: Kysely<Schema>; path: string; commits: () => number } {
+type Durability = 'synced by SQLite' | 'synced by the driver';
+
+/**
+ * A store in WAL mode, made durable by SQLite's own sync in COMMIT (synchronous = FULL), or as
+ * openSqlite does it: synchronous = NORMAL and the driver's fdatasync of the WAL (`walPath`).
+ */
+function open(durability: Durability, options: { readonly walPath?: string } = {}): { db: Kysely<Schema>; path: string; commits: () => number } {
   const path = join(mkdtempSync(join(tmpdir(), 'gatehouse-dialect-')), 'test.db');
   const database = new DatabaseSync(path, { timeout: 2000 });
   database.exec('PRAGMA journal_mode = WAL');
+  database.exec(`PRAGMA synchronous = ${durability === 'synced by SQLite' ? 'FULL' : 'NORMAL'}`);
   database.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)');
   let commits = 0;
   const exec = database.exec.bind(database);
@@ -21,7 +28,8 @@ function open(): { db: Kysely<Schema>; path: string; commits: () => number } {
     if (/^\s*commit\b/i.test(statement)) commits++;
     return exec(statement);
   };
-  return { db: new Kysely<Schema>({ dialect: new NodeSqliteDialect(database) }), path, commits: () => commits };
+  const walPath = durability === 'synced by SQLite' ? undefined : (options.walPath ?? `${path}-wal`);
+  return { db: new Kysely<Schema>({ dialect: new NodeSqliteDialect(database, { walPath }) }), path, commits: () => commits };
 }
 
 /** What another process would see: a separate connection to the same file. */
@@ -34,16 +42,34 @@ function countFromOutside(path: string): number {
   }
 }
 
-describe('node:sqlite dialect with group commit', () => {
+describe.each<Durability>(['synced by SQLite', 'synced by the driver'])('node:sqlite dialect with group commit, %s', (durability) => {
   const opened: Array<Kysely<Schema>> = [];
   afterEach(async () => {
-    for (const db of opened.splice(0)) await db.destroy();
+    for (const db of opened.splice(0)) await db.destroy().catch(() => {});
   });
-  const fresh = () => {
-    const store = open();
+  const fresh = (options: { readonly walPath?: string } = {}) => {
+    const store = open(durability, options);
     opened.push(store.db);
     return store;
   };
+
+  if (durability === 'synced by the driver') {
+    it('answers a writer only after the WAL sync, and tells it when the sync fails', async () => {
+      // A WAL path that cannot be opened makes every sync fail: the writes are committed, but
+      // their durability is unknown, so no writer may hear success.
+      const { db } = fresh({ walPath: join(tmpdir(), 'no-such-directory-gatehouse', 'test.db-wal') });
+      const results = await Promise.allSettled([
+        db.insertInto('items').values({ id: 1, name: 'a' }).execute(),
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto('items').values({ id: 2, name: 'b' }).execute();
+        }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/ENOENT/);
+      // Reads do not wait for syncs.
+      expect((await db.selectFrom('items').select('id').execute()).length).toBe(2);
+    });
+  }
 
   it('resolves a write only once it is committed: another connection sees it', async () => {
     const { db, path } = fresh();
@@ -105,6 +131,26 @@ describe('node:sqlite dialect with group commit', () => {
       ),
     );
     expect(order).toEqual(['x:begin', 'x:end', 'y:begin', 'y:end']);
+  });
+
+  it('runs the reads of one turn in one read transaction, ended before the next group writes', async () => {
+    const { db, path } = fresh();
+    await db.insertInto('items').values({ id: 1, name: 'a' }).execute();
+    const count = async (): Promise<number> => (await db.selectFrom('items').select('id').execute()).length;
+    expect(await count()).toBe(1);
+    // Another process writes between two reads of the same turn: the second read still sees the
+    // snapshot of the first, because both run in one read transaction…
+    const other = new DatabaseSync(path, { timeout: 100 });
+    other.exec("INSERT INTO items (id, name) VALUES (3, 'from another process')");
+    other.close();
+    expect(await count()).toBe(1);
+    // …which ends with the turn: the next turn sees the write.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await count()).toBe(2);
+    // A write right after reads in the same turn: the read transaction gives way to BEGIN IMMEDIATE.
+    const [, inserted] = await Promise.all([db.selectFrom('items').selectAll().execute(), db.insertInto('items').values({ id: 2, name: 'b' }).execute()]);
+    expect(inserted).toBeDefined();
+    expect(countFromOutside(path)).toBe(3);
   });
 
   it('leaves no transaction open when idle, so other processes can write', async () => {

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.ts';
+import { PrecompiledQuery } from '../../db/precompiled.ts';
 import type { CredentialKey } from './credentials.ts';
 import type { AccessTokensTable, AuthorizationCodesTable, RefreshTokensTable, TokenFamiliesTable } from '../oauth.table.ts';
 
@@ -7,36 +8,96 @@ export type AccessTokenRow = Selectable<AccessTokensTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type CodeRow = Selectable<AuthorizationCodesTable>;
 
+// The statements of the token endpoint, userinfo and introspection are precompiled (db/precompiled.ts):
+// they run on every request.
+
+const FAMILY_COLUMNS = { id: true, org_id: true, client_id: true, account_id: true, scope: true, auth_time: true, created_at: true, expires_at: true, revoked_at: true } as const;
+const ACCESS_TOKEN_COLUMNS = { id: true, token_hash: true, org_id: true, client_id: true, family_id: true, account_id: true, scope: true, created_at: true, expires_at: true, revoked_at: true } as const;
+const REFRESH_TOKEN_COLUMNS = { id: true, token_hash: true, org_id: true, client_id: true, family_id: true, account_id: true, scope: true, auth_time: true, created_at: true, expires_at: true, rotated_at: true, revoked_at: true } as const;
+const CODE_COLUMNS = { id: true, code_hash: true, org_id: true, client_id: true, account_id: true, family_id: true, redirect_uri: true, scope: true, nonce: true, code_challenge: true, code_challenge_method: true, auth_time: true, session_id: true, created_at: true, expires_at: true, consumed_at: true } as const;
+
+const insertFamilyQuery = new PrecompiledQuery<TokenFamiliesTable, never>(FAMILY_COLUMNS, (db, row) => db.insertInto('token_families').values(row));
+const insertAccessTokenQuery = new PrecompiledQuery<AccessTokensTable, never>(ACCESS_TOKEN_COLUMNS, (db, row) => db.insertInto('access_tokens').values(row));
+const insertRefreshTokenQuery = new PrecompiledQuery<RefreshTokensTable, never>(REFRESH_TOKEN_COLUMNS, (db, row) => db.insertInto('refresh_tokens').values(row));
+const insertCodeQuery = new PrecompiledQuery<AuthorizationCodesTable, never>(CODE_COLUMNS, (db, row) => db.insertInto('authorization_codes').values(row));
+
 export async function insertFamily(db: Executor, row: TokenFamiliesTable): Promise<void> {
-  await db.insertInto('token_families').values(row).execute();
+  await insertFamilyQuery.execute(db, row);
 }
 
 export async function insertAccessToken(db: Executor, row: AccessTokensTable): Promise<void> {
-  await db.insertInto('access_tokens').values(row).execute();
+  await insertAccessTokenQuery.execute(db, row);
 }
 
 export async function insertRefreshToken(db: Executor, row: RefreshTokensTable): Promise<void> {
-  await db.insertInto('refresh_tokens').values(row).execute();
+  await insertRefreshTokenQuery.execute(db, row);
 }
 
 export async function insertCode(db: Executor, row: AuthorizationCodesTable): Promise<void> {
-  await db.insertInto('authorization_codes').values(row).execute();
+  await insertCodeQuery.execute(db, row);
 }
 
 // Every lookup of a presented credential is by its key: the id (primary key) and the hash of the
 // whole credential, in one statement, so an id alone finds nothing.
 
+interface KeyInOrg {
+  readonly orgId: string;
+  readonly id: string;
+  readonly hash: string;
+}
+const KEY_IN_ORG = { orgId: true, id: true, hash: true } as const;
+
+const findAccessTokenQuery = new PrecompiledQuery<KeyInOrg, AccessTokenRow>(KEY_IN_ORG, (db, p) =>
+  db.selectFrom('access_tokens').selectAll().where('id', '=', p.id).where('token_hash', '=', p.hash).where('org_id', '=', p.orgId),
+);
+const findRefreshTokenQuery = new PrecompiledQuery<KeyInOrg, RefreshTokenRow>(KEY_IN_ORG, (db, p) =>
+  db.selectFrom('refresh_tokens').selectAll().where('id', '=', p.id).where('token_hash', '=', p.hash).where('org_id', '=', p.orgId),
+);
+const findCodeQuery = new PrecompiledQuery<KeyInOrg, CodeRow>(KEY_IN_ORG, (db, p) =>
+  db.selectFrom('authorization_codes').selectAll().where('id', '=', p.id).where('code_hash', '=', p.hash).where('org_id', '=', p.orgId),
+);
+
 export async function findAccessToken(db: Executor, orgId: string, key: CredentialKey): Promise<AccessTokenRow | undefined> {
-  return db.selectFrom('access_tokens').selectAll().where('id', '=', key.id).where('token_hash', '=', key.hash).where('org_id', '=', orgId).executeTakeFirst();
+  return findAccessTokenQuery.first(db, { orgId, id: key.id, hash: key.hash });
 }
 
 export async function findRefreshToken(db: Executor, orgId: string, key: CredentialKey): Promise<RefreshTokenRow | undefined> {
-  return db.selectFrom('refresh_tokens').selectAll().where('id', '=', key.id).where('token_hash', '=', key.hash).where('org_id', '=', orgId).executeTakeFirst();
+  return findRefreshTokenQuery.first(db, { orgId, id: key.id, hash: key.hash });
 }
 
 export async function findCode(db: Executor, orgId: string, key: CredentialKey): Promise<CodeRow | undefined> {
-  return db.selectFrom('authorization_codes').selectAll().where('id', '=', key.id).where('code_hash', '=', key.hash).where('org_id', '=', orgId).executeTakeFirst();
+  return findCodeQuery.first(db, { orgId, id: key.id, hash: key.hash });
 }
+
+interface ClientKeyInOrg extends KeyInOrg {
+  readonly clientId: string;
+  readonly now: number;
+}
+const CLIENT_KEY_IN_ORG = { ...KEY_IN_ORG, clientId: true, now: true } as const;
+
+const consumeCodeQuery = new PrecompiledQuery<ClientKeyInOrg, CodeRow>(CLIENT_KEY_IN_ORG, (db, p) =>
+  db
+    .updateTable('authorization_codes')
+    .set({ consumed_at: p.now })
+    .where('id', '=', p.id)
+    .where('code_hash', '=', p.hash)
+    .where('org_id', '=', p.orgId)
+    .where('client_id', '=', p.clientId)
+    .where('consumed_at', 'is', null)
+    .returningAll(),
+);
+const rotateRefreshTokenQuery = new PrecompiledQuery<ClientKeyInOrg, RefreshTokenRow>(CLIENT_KEY_IN_ORG, (db, p) =>
+  db
+    .updateTable('refresh_tokens')
+    .set({ rotated_at: p.now })
+    .where('id', '=', p.id)
+    .where('token_hash', '=', p.hash)
+    .where('org_id', '=', p.orgId)
+    .where('client_id', '=', p.clientId)
+    .where('rotated_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returningAll(),
+);
 
 
 /**
@@ -45,16 +106,7 @@ export async function findCode(db: Executor, orgId: string, key: CredentialKey):
  * is single use).
  */
 export async function consumeCode(db: Executor, orgId: string, clientId: string, key: CredentialKey, now: number): Promise<CodeRow | undefined> {
-  return db
-    .updateTable('authorization_codes')
-    .set({ consumed_at: now })
-    .where('id', '=', key.id)
-    .where('code_hash', '=', key.hash)
-    .where('org_id', '=', orgId)
-    .where('client_id', '=', clientId)
-    .where('consumed_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
+  return consumeCodeQuery.first(db, { orgId, clientId, id: key.id, hash: key.hash, now });
 }
 
 /**
@@ -62,17 +114,7 @@ export async function consumeCode(db: Executor, orgId: string, clientId: string,
  * issued to this client. One conditional UPDATE: concurrent uses of one token yield one winner.
  */
 export async function rotateRefreshToken(db: Executor, orgId: string, clientId: string, key: CredentialKey, now: number): Promise<RefreshTokenRow | undefined> {
-  return db
-    .updateTable('refresh_tokens')
-    .set({ rotated_at: now })
-    .where('id', '=', key.id)
-    .where('token_hash', '=', key.hash)
-    .where('org_id', '=', orgId)
-    .where('client_id', '=', clientId)
-    .where('rotated_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
+  return rotateRefreshTokenQuery.first(db, { orgId, clientId, id: key.id, hash: key.hash, now });
 }
 
 /** Revokes a family and every access and refresh token in it. Idempotent. */
