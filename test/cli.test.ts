@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../src/db/migrations/index.ts';
 import { BIN, gatehouse, onlyJson } from './helpers/cli.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
-
-
-
+/** Every migration, in order: a fresh store applies them all. */
+const ALL_MIGRATIONS = Object.keys(migrations);
 
 describe.each(DIALECTS)('gatehouse CLI on %s', (dialect) => {
   let store: TestStore;
@@ -140,7 +140,7 @@ describe('gatehouse CLI usage', () => {
   const olderNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => existsSync(path));
   it.runIf(olderNode !== undefined)('runs on the pinned Node 24 when started by an older system node', async () => {
     const run = await gatehouse(['migrate', '--json'], env(), olderNode);
-    expect(onlyJson(run)).toEqual({ applied: ['0001_foundation', '0002_oauth', '0003_staff_sessions', '0004_management', '0005_client_lifecycle'], store: 'sqlite' });
+    expect(onlyJson(run)).toEqual({ applied: ALL_MIGRATIONS, store: 'sqlite' });
   });
 });
 
@@ -178,7 +178,7 @@ describe.each(DIALECTS)('gatehouse start on %s', (dialect) => {
   it('creates the demo organization on the first start only, and stops cleanly on SIGTERM', async () => {
     const first = await startAndStop();
     expect(first.exitCode).toBe(0);
-    expect(first.info).toMatchObject({ store: dialect, migrations_applied: ['0001_foundation', '0002_oauth', '0003_staff_sessions', '0004_management', '0005_client_lifecycle'] });
+    expect(first.info).toMatchObject({ store: dialect, migrations_applied: ALL_MIGRATIONS });
     const demo = first.info.demo as Record<string, any>;
     // PORT=0: the issuer names the port actually chosen.
     const port = new URL(String(first.info.url)).port;

@@ -4,6 +4,7 @@ import * as m0002 from './0002_oauth.ts';
 import * as m0003 from './0003_staff_sessions.ts';
 import * as m0004 from './0004_management.ts';
 import * as m0005 from './0005_client_lifecycle.ts';
+import * as m0007 from './0007_admin_indexes.ts';
 
 /** Every migration, in order. Names sort in application order; never rename or edit a landed one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -12,4 +13,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_staff_sessions': m0003,
   '0004_management': m0004,
   '0005_client_lifecycle': m0005,
+  // 0006 is reserved for a change to the token tables made on another branch.
+  '0007_admin_indexes': m0007,
 };
