@@ -4,9 +4,10 @@ import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import type { ApiCall, ApiRoute } from '../http/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
+import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy } from '../orgs/registration-policy.ts';
 import { changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
 import { createClient, findClient, GRANT_TYPES, type Client, type ClientStatus } from './clients.ts';
-import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH, registrationPolicyOf, setRegistrationPolicy } from './registration.ts';
+import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH } from './registration.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -357,7 +358,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
   },
 ];
 
-function policyBody(call: ApiCall, policy: { readonly mode: 'closed' | 'approval'; readonly initialAccessTokenRequired: boolean }) {
+function policyBody(call: ApiCall, policy: RegistrationPolicy) {
   const open = policy.mode === 'approval';
   return {
     mode: policy.mode,
