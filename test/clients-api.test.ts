@@ -282,6 +282,23 @@ describe.each(DIALECTS)('clients in the management API on %s', (dialect) => {
       expect((await auditOf('client.approved', approved.clientId))[0]!.details).toEqual({ from: 'pending', to: 'active', registration_source: 'dynamic', requester_email: 'dev@cool.example' });
     });
 
+    // Regression: approve, suspend and reactivate declared no body, so unknown fields passed
+    // unchecked (the decision was applied) and a non-string reason was a 500.
+    it('takes an optional reason on approve, suspend and reactivate, and refuses unknown fields or a non-string reason', async () => {
+      const clientId = (await api('POST', '/clients', { body: webApp() })).json!.client.client_id as string;
+      const unknown = await api('POST', `/clients/${clientId}/suspend`, { body: { reason: 'x', force: true } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.json!.error.fields).toEqual([{ field: 'force', message: 'is not a known field' }]);
+      const notText = await api('POST', `/clients/${clientId}/suspend`, { body: { reason: { text: 'x' } } });
+      expect(notText.status).toBe(400);
+      expect(notText.json!.error.fields.map((f: { field: string }) => f.field)).toEqual(['reason']);
+      expect((await api('GET', `/clients/${clientId}`)).json!.status).toBe('active');
+
+      expect((await api('POST', `/clients/${clientId}/suspend`, { body: { reason: 'Leaked its secret in a public repository.' } })).json!.status).toBe('suspended');
+      expect((await auditOf('client.suspended', clientId))[0]!.details).toEqual({ from: 'active', to: 'suspended', reason: 'Leaked its secret in a public repository.' });
+      expect((await api('POST', `/clients/${clientId}/reactivate`, { body: {} })).json!.status).toBe('active');
+    });
+
     // Regression: the per-process client cache kept a suspended client working for up to 2 s;
     // a change through the API now drops the org's cached copies at once (no clock advance here).
     it('a suspended client gets invalid_client at the token endpoint at once; reactivated, it works again', async () => {

@@ -80,7 +80,10 @@ const ClientChangeBody = Type.Object(
   { additionalProperties: false },
 );
 const ClientParams = Type.Object({ client_id: Type.String({ maxLength: 64 }) });
-const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+const Reason = Type.String({ minLength: 1, maxLength: 500 });
+const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
+/** Other decisions may carry a reason (kept in the audit event); a body is optional, unknown fields are refused. */
+const OptionalReasonBody = Type.Optional(Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false }));
 const RegistrationPolicyBody = Type.Object({
   mode: Type.Union([Type.Literal('closed'), Type.Literal('approval')]),
   initial_access_token_required: Type.Boolean(),
@@ -114,7 +117,7 @@ function clientBody(client: Client) {
 }
 
 /** A lifecycle route: one conditional status change and its audit event, in one transaction. */
-function lifecycleRoute(action: ClientAction, summary: string, options: { readonly reason: 'required' | 'none' }): ApiRoute {
+function lifecycleRoute(action: ClientAction, summary: string, options: { readonly reason: 'required' | 'optional' }): ApiRoute {
   return {
     method: 'POST',
     url: `/clients/:client_id/${action}`,
@@ -123,7 +126,7 @@ function lifecycleRoute(action: ClientAction, summary: string, options: { readon
     tag: 'clients',
     schema: {
       params: ClientParams,
-      ...(options.reason === 'required' ? { body: ReasonBody } : {}),
+      body: options.reason === 'required' ? ReasonBody : OptionalReasonBody,
       response: { 200: ClientBody },
     },
     async handler(call) {
@@ -310,10 +313,10 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       return { status: 204 };
     },
   },
-  lifecycleRoute('approve', 'Approve a pending registration request: the client can sign constituents in (records client.approved)', { reason: 'none' }),
+  lifecycleRoute('approve', 'Approve a pending registration request: the client can sign constituents in (records client.approved, with the optional reason)', { reason: 'optional' }),
   lifecycleRoute('reject', 'Reject a pending registration request, with a reason of at most 500 characters (records client.rejected with the reason)', { reason: 'required' }),
-  lifecycleRoute('suspend', 'Suspend an active client: every token and code it holds is revoked, and it gets no authorization, token or refresh until reactivated', { reason: 'none' }),
-  lifecycleRoute('reactivate', 'Reactivate a suspended client', { reason: 'none' }),
+  lifecycleRoute('suspend', 'Suspend an active client: every token and code it holds is revoked, and it gets no authorization, token or refresh until reactivated (records client.suspended, with the optional reason)', { reason: 'optional' }),
+  lifecycleRoute('reactivate', 'Reactivate a suspended client (records client.reactivated, with the optional reason)', { reason: 'optional' }),
   {
     method: 'GET',
     url: '/client-registration',
