@@ -207,6 +207,18 @@ describe.each(DIALECTS)('clients in the management API on %s', (dialect) => {
       );
     });
 
+    // Regression: an empty PATCH wrote the client anyway (a new ETag, colleagues' If-Match then
+    // 412) and recorded a client.updated naming no field.
+    it('keeps the version and records nothing for a PATCH that changes nothing', async () => {
+      const clientId = (await api('POST', '/clients', { body: webApp() })).json!.client.client_id as string;
+      const etag = (await api('GET', `/clients/${clientId}`)).headers.get('etag')!;
+      const empty = await api('PATCH', `/clients/${clientId}`, { body: {}, headers: { 'if-match': etag } });
+      expect(empty.status).toBe(200);
+      expect(empty.headers.get('etag')).toBe(etag);
+      expect(await auditOf('client.updated', clientId)).toEqual([]);
+      expect((await api('PATCH', `/clients/${clientId}`, { body: { name: 'Portal 3' }, headers: { 'if-match': etag } })).status).toBe(200);
+    });
+
     it('judges the updated client by the same rules as a new one', async () => {
       const clientId = (await api('POST', '/clients', { body: webApp() })).json!.client.client_id as string;
       for (const [uri, message] of [

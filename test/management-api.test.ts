@@ -226,6 +226,20 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       expect(JSON.stringify(audit.json)).not.toContain('gkey_');
     });
 
+    // Regression: an empty PATCH /org wrote the row anyway, so every colleague's ETag went stale
+    // (their next If-Match a 412) and the audit log got an org.updated naming no field.
+    it('keeps the version and records nothing for a PATCH that changes nothing', async () => {
+      const auth = basic(orgId, owner().key);
+      const etag = (await api('GET', '/v2/org', { auth })).headers.get('etag')!;
+      const events = async () => (await api('GET', '/v2/audit?action=org.updated', { auth })).json!.data.length as number;
+      const before = await events();
+      const empty = await api('PATCH', '/v2/org', { auth, body: {}, headers: { 'if-match': etag } });
+      expect(empty.status).toBe(200);
+      expect(empty.headers.get('etag')).toBe(etag);
+      expect(await events()).toBe(before);
+      expect((await api('PATCH', '/v2/org', { auth, body: { name: 'Acme' }, headers: { 'if-match': etag } })).status).toBe(200);
+    });
+
     it('pages the audit log with cursors', async () => {
       const auth = basic(orgId, owner().key);
       const first = await api('GET', '/v2/audit?limit=2', { auth });

@@ -272,7 +272,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
           },
           { expectedVersion: versionFromIfMatch(call.ifMatch) },
         );
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.updated', target: { type: 'client', id: client.clientId }, details: { fields: Object.keys(body).join(',') } }));
+        const fields = Object.keys(body).filter((key) => body[key] !== undefined);
+        if (fields.length > 0) await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.updated', target: { type: 'client', id: client.clientId }, details: { fields: fields.join(',') } }));
         return client;
       });
       return { body: clientBody(updated), etag: etagOf(updated.updatedAt) };
