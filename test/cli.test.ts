@@ -12,10 +12,6 @@ import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts'
 /** Every migration, in order: a fresh store applies them all. */
 const ALL_MIGRATIONS = Object.keys(migrations);
 
-
-
-
-
 describe.each(DIALECTS)('gatehouse CLI on %s', (dialect) => {
   let store: TestStore;
   let env: Record<string, string>;

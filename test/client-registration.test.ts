@@ -340,6 +340,43 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
     });
   });
 
+  describe('the policy (PUT /client-registration, a public contract)', () => {
+    it('opens with a new initial access token shown once, keeps it, drops it and closes; audited without the token', async () => {
+      const db = server.store.storage.db;
+      const org = await createOrganization(db, systemClock, { slug: 'policy' });
+      const key = (await createStaffUser(db, systemClock, org.id, { email: 'owner@policy.example', role: 'owner', withApiKey: true })).apiKey!;
+      // A millisecond apart, so the audit log's newest-first order is the order of the calls.
+      const call = (method: string, body?: unknown) => {
+        now += 1;
+        return api(method, '/client-registration', { key, org: 'policy', body });
+      };
+      const open = { mode: 'approval', registration_page_path: '/o/policy/register', registration_endpoint_path: '/o/policy/connect/register' };
+
+      const opened = await call('PUT', { mode: 'approval', initial_access_token: 'new' });
+      expect(opened.status).toBe(200);
+      const token = opened.json!.initial_access_token as string;
+      expect(token).toMatch(/^giat_[A-Za-z0-9_-]{43}$/);
+      expect(opened.json).toEqual({ ...open, initial_access_token_required: true, initial_access_token: token });
+      expect((await call('GET')).json).toEqual({ ...open, initial_access_token_required: true });
+
+      expect((await call('PUT', { mode: 'approval' })).json).toEqual({ ...open, initial_access_token_required: true, initial_access_token: null });
+      expect((await call('PUT', { mode: 'approval', initial_access_token: 'none' })).json).toEqual({ ...open, initial_access_token_required: false, initial_access_token: null });
+      const closed = { mode: 'closed', initial_access_token_required: false, registration_page_path: null, registration_endpoint_path: null };
+      expect((await call('PUT', { mode: 'closed', initial_access_token: 'keep' })).json).toEqual({ ...closed, initial_access_token: null });
+      expect((await call('GET')).json).toEqual(closed);
+
+      expect(await call('PUT', { mode: 'open', extra: 1 })).toMatchObject({ status: 400, json: { error: { code: 'validation_failed' } } });
+      const audit = await api('GET', '/audit?action=client_registration.updated', { key, org: 'policy' });
+      expect(audit.json!.data.map((e: { details: unknown }) => e.details)).toEqual([
+        { mode: 'closed', initial_access_token: 'keep' },
+        { mode: 'approval', initial_access_token: 'none' },
+        { mode: 'approval', initial_access_token: 'keep' },
+        { mode: 'approval', initial_access_token: 'new' },
+      ]);
+      expect(JSON.stringify(audit.json)).not.toContain(token.slice(5));
+    });
+  });
+
   // Last in this file: it moves the clock past the throttle window.
   it(`throttles registration requests to ${REGISTRATION_THROTTLE_LIMITS.failuresPerIp} an hour per client IP`, async () => {
     now += REGISTRATION_THROTTLE_LIMITS.windowMs + 1;

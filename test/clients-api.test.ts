@@ -207,6 +207,18 @@ describe.each(DIALECTS)('clients in the management API on %s', (dialect) => {
       );
     });
 
+    // Regression: an empty PATCH wrote the client anyway (a new ETag, colleagues' If-Match then
+    // 412) and recorded a client.updated naming no field.
+    it('keeps the version and records nothing for a PATCH that changes nothing', async () => {
+      const clientId = (await api('POST', '/clients', { body: webApp() })).json!.client.client_id as string;
+      const etag = (await api('GET', `/clients/${clientId}`)).headers.get('etag')!;
+      const empty = await api('PATCH', `/clients/${clientId}`, { body: {}, headers: { 'if-match': etag } });
+      expect(empty.status).toBe(200);
+      expect(empty.headers.get('etag')).toBe(etag);
+      expect(await auditOf('client.updated', clientId)).toEqual([]);
+      expect((await api('PATCH', `/clients/${clientId}`, { body: { name: 'Portal 3' }, headers: { 'if-match': etag } })).status).toBe(200);
+    });
+
     it('judges the updated client by the same rules as a new one', async () => {
       const clientId = (await api('POST', '/clients', { body: webApp() })).json!.client.client_id as string;
       for (const [uri, message] of [
@@ -280,6 +292,23 @@ describe.each(DIALECTS)('clients in the management API on %s', (dialect) => {
       expect((await api('POST', `/clients/${approved.clientId}/approve`)).status).toBe(409);
       expect((await api('POST', `/clients/${approved.clientId}/reject`, { body: { reason: 'too late' } })).status).toBe(409);
       expect((await auditOf('client.approved', approved.clientId))[0]!.details).toEqual({ from: 'pending', to: 'active', registration_source: 'dynamic', requester_email: 'dev@cool.example' });
+    });
+
+    // Regression: approve, suspend and reactivate declared no body, so unknown fields passed
+    // unchecked (the decision was applied) and a non-string reason was a 500.
+    it('takes an optional reason on approve, suspend and reactivate, and refuses unknown fields or a non-string reason', async () => {
+      const clientId = (await api('POST', '/clients', { body: webApp() })).json!.client.client_id as string;
+      const unknown = await api('POST', `/clients/${clientId}/suspend`, { body: { reason: 'x', force: true } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.json!.error.fields).toEqual([{ field: 'force', message: 'is not a known field' }]);
+      const notText = await api('POST', `/clients/${clientId}/suspend`, { body: { reason: { text: 'x' } } });
+      expect(notText.status).toBe(400);
+      expect(notText.json!.error.fields.map((f: { field: string }) => f.field)).toEqual(['reason']);
+      expect((await api('GET', `/clients/${clientId}`)).json!.status).toBe('active');
+
+      expect((await api('POST', `/clients/${clientId}/suspend`, { body: { reason: 'Leaked its secret in a public repository.' } })).json!.status).toBe('suspended');
+      expect((await auditOf('client.suspended', clientId))[0]!.details).toEqual({ from: 'active', to: 'suspended', reason: 'Leaked its secret in a public repository.' });
+      expect((await api('POST', `/clients/${clientId}/reactivate`, { body: {} })).json!.status).toBe('active');
     });
 
     // Regression: the per-process client cache kept a suspended client working for up to 2 s;

@@ -181,6 +181,22 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       expect(taken.status).toBe(409);
     });
 
+    // Regression: a value outside a union of literals (role, status, …) was named once per
+    // branch as "must be equal to constant", plus "must match a schema in anyOf": six entries
+    // for one field, none saying what is allowed.
+    it('names a field outside a union once, with what it may be', async () => {
+      const auth = basic(orgId, owner().key);
+      const bad = await api('POST', '/v2/staff', { auth, body: { email: 'x@acme.example', role: 'god', colour: 'red' } });
+      expect(bad.json!.error.fields).toEqual([
+        { field: 'colour', message: 'is not a known field' },
+        { field: 'role', message: 'must be one of owner, admin, developer, support, read_only' },
+      ]);
+      const status = await api('GET', '/v2/clients?status=gone', { auth });
+      expect(status.json!.error.fields).toEqual([{ field: 'status', message: 'must be one of active, pending, rejected, suspended' }]);
+      const ttl = await api('PATCH', '/v2/clients/unknown', { auth, body: { code_ttl_seconds: 'soon' } });
+      expect(ttl.json!.error.fields).toEqual([{ field: 'code_ttl_seconds', message: 'must be null or must be integer' }]);
+    });
+
     // Regression: a NUL inside a JSON string reached PostgreSQL text columns as a 500.
     it('refuses NUL characters anywhere in a JSON body with 400 naming the field', async () => {
       const auth = basic(orgId, owner().key);
@@ -208,6 +224,20 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       const audit = await api('GET', '/v2/audit?action=org.updated', { auth });
       expect(audit.json!.data[0]).toMatchObject({ action: 'org.updated', actor: { type: 'api_key' }, target: { type: 'organization', id: orgId } });
       expect(JSON.stringify(audit.json)).not.toContain('gkey_');
+    });
+
+    // Regression: an empty PATCH /org wrote the row anyway, so every colleague's ETag went stale
+    // (their next If-Match a 412) and the audit log got an org.updated naming no field.
+    it('keeps the version and records nothing for a PATCH that changes nothing', async () => {
+      const auth = basic(orgId, owner().key);
+      const etag = (await api('GET', '/v2/org', { auth })).headers.get('etag')!;
+      const events = async () => (await api('GET', '/v2/audit?action=org.updated', { auth })).json!.data.length as number;
+      const before = await events();
+      const empty = await api('PATCH', '/v2/org', { auth, body: {}, headers: { 'if-match': etag } });
+      expect(empty.status).toBe(200);
+      expect(empty.headers.get('etag')).toBe(etag);
+      expect(await events()).toBe(before);
+      expect((await api('PATCH', '/v2/org', { auth, body: { name: 'Acme' }, headers: { 'if-match': etag } })).status).toBe(200);
     });
 
     it('pages the audit log with cursors', async () => {

@@ -90,6 +90,8 @@ export async function updateClient(
     if (options.expectedVersion !== undefined && options.expectedVersion !== client.updatedAt) {
       throw new StaleVersionError(`the client changed since version ${options.expectedVersion}; read it again`);
     }
+    // Nothing to change keeps the version: an empty PATCH must not make colleagues' ETags stale.
+    if (Object.values(change).every((value) => value === undefined)) return client;
     const settings = checkClientSettings(
       {
         name: change.name ?? client.name,

@@ -4,9 +4,10 @@ import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import type { ApiCall, ApiRoute } from '../http/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
+import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy } from '../orgs/registration-policy.ts';
 import { changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
 import { createClient, findClient, GRANT_TYPES, type Client, type ClientStatus } from './clients.ts';
-import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH, registrationPolicyOf, setRegistrationPolicy } from './registration.ts';
+import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH } from './registration.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -79,7 +80,10 @@ const ClientChangeBody = Type.Object(
   { additionalProperties: false },
 );
 const ClientParams = Type.Object({ client_id: Type.String({ maxLength: 64 }) });
-const ReasonBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+const Reason = Type.String({ minLength: 1, maxLength: 500 });
+const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
+/** Other decisions may carry a reason (kept in the audit event); a body is optional, unknown fields are refused. */
+const OptionalReasonBody = Type.Optional(Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false }));
 const RegistrationPolicyBody = Type.Object({
   mode: Type.Union([Type.Literal('closed'), Type.Literal('approval')]),
   initial_access_token_required: Type.Boolean(),
@@ -113,7 +117,7 @@ function clientBody(client: Client) {
 }
 
 /** A lifecycle route: one conditional status change and its audit event, in one transaction. */
-function lifecycleRoute(action: ClientAction, summary: string, options: { readonly reason: 'required' | 'none' }): ApiRoute {
+function lifecycleRoute(action: ClientAction, summary: string, options: { readonly reason: 'required' | 'optional' }): ApiRoute {
   return {
     method: 'POST',
     url: `/clients/:client_id/${action}`,
@@ -122,7 +126,7 @@ function lifecycleRoute(action: ClientAction, summary: string, options: { readon
     tag: 'clients',
     schema: {
       params: ClientParams,
-      ...(options.reason === 'required' ? { body: ReasonBody } : {}),
+      body: options.reason === 'required' ? ReasonBody : OptionalReasonBody,
       response: { 200: ClientBody },
     },
     async handler(call) {
@@ -268,7 +272,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
           },
           { expectedVersion: versionFromIfMatch(call.ifMatch) },
         );
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.updated', target: { type: 'client', id: client.clientId }, details: { fields: Object.keys(body).join(',') } }));
+        const fields = Object.keys(body).filter((key) => body[key] !== undefined);
+        if (fields.length > 0) await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.updated', target: { type: 'client', id: client.clientId }, details: { fields: fields.join(',') } }));
         return client;
       });
       return { body: clientBody(updated), etag: etagOf(updated.updatedAt) };
@@ -309,10 +314,10 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       return { status: 204 };
     },
   },
-  lifecycleRoute('approve', 'Approve a pending registration request: the client can sign constituents in (records client.approved)', { reason: 'none' }),
+  lifecycleRoute('approve', 'Approve a pending registration request: the client can sign constituents in (records client.approved, with the optional reason)', { reason: 'optional' }),
   lifecycleRoute('reject', 'Reject a pending registration request, with a reason of at most 500 characters (records client.rejected with the reason)', { reason: 'required' }),
-  lifecycleRoute('suspend', 'Suspend an active client: every token and code it holds is revoked, and it gets no authorization, token or refresh until reactivated', { reason: 'none' }),
-  lifecycleRoute('reactivate', 'Reactivate a suspended client', { reason: 'none' }),
+  lifecycleRoute('suspend', 'Suspend an active client: every token and code it holds is revoked, and it gets no authorization, token or refresh until reactivated (records client.suspended, with the optional reason)', { reason: 'optional' }),
+  lifecycleRoute('reactivate', 'Reactivate a suspended client (records client.reactivated, with the optional reason)', { reason: 'optional' }),
   {
     method: 'GET',
     url: '/client-registration',
@@ -357,7 +362,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
   },
 ];
 
-function policyBody(call: ApiCall, policy: { readonly mode: 'closed' | 'approval'; readonly initialAccessTokenRequired: boolean }) {
+function policyBody(call: ApiCall, policy: RegistrationPolicy) {
   const open = policy.mode === 'approval';
   return {
     mode: policy.mode,

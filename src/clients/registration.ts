@@ -2,14 +2,11 @@ import { checkDisplayName, checkEmail } from '../accounts/identifiers.ts';
 import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.ts';
-import { randomBase64url } from '../lib/random.ts';
-import { hashSecret, secretMatchesHash } from '../lib/secrets.ts';
+import { InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import { secretMatchesHash } from '../lib/secrets.ts';
 import { splitScope } from '../lib/scope.ts';
 import { OAuthError } from '../oauth/errors.ts';
-import { findOrganizationById, updateSettings } from '../orgs/orgs.repository.ts';
 import type { Organization } from '../orgs/orgs.ts';
-import { serializeSettings, type ClientRegistrationMode } from '../orgs/settings.ts';
 import { createClient, DEFAULT_CLIENT_SCOPE, findClient, type Client, type RegistrationSource } from './clients.ts';
 import type { ClientType } from './redirect-uris.ts';
 
@@ -240,39 +237,4 @@ export function initialAccessTokenMatches(org: Organization, authorization: stri
   if (expected === null) return true;
   const presented = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization ?? '')?.[1];
   return presented !== undefined && secretMatchesHash(presented, expected);
-}
-
-/** How an organization takes registration requests. */
-export interface RegistrationPolicy {
-  readonly mode: ClientRegistrationMode;
-  readonly initialAccessTokenRequired: boolean;
-}
-
-export function registrationPolicyOf(org: Organization): RegistrationPolicy {
-  return { mode: org.settings.clientRegistration, initialAccessTokenRequired: org.settings.registrationInitialAccessTokenHash !== null };
-}
-
-/**
- * Opens or closes registration requests, and sets the initial access token dynamic registration
- * requires: `keep` the current one (if any), `none`, or a `new` one, returned once (only its
- * SHA-256 is kept, in the organization's settings).
- */
-export async function setRegistrationPolicy(
-  db: Executor,
-  clock: Clock,
-  orgId: string,
-  change: { readonly mode: ClientRegistrationMode; readonly initialAccessToken: 'keep' | 'none' | 'new' },
-): Promise<{ policy: RegistrationPolicy; initialAccessToken: string | null }> {
-  const token = change.initialAccessToken === 'new' ? `giat_${randomBase64url(32)}` : null;
-  return inTransaction(db, async (trx) => {
-    const org = await findOrganizationById(trx, orgId);
-    if (org === undefined) throw new NotFoundError('organization', orgId);
-    const hash = change.initialAccessToken === 'keep' ? org.settings.registrationInitialAccessTokenHash : token === null ? null : hashSecret(token);
-    const settings = { ...org.settings, clientRegistration: change.mode, registrationInitialAccessTokenHash: hash };
-    const now = Math.max(clock(), org.updatedAt + 1);
-    if (!(await updateSettings(trx, orgId, serializeSettings(settings), org.updatedAt, now))) {
-      throw new ConflictError('settings', 'the organization was changed at the same time; retry');
-    }
-    return { policy: { mode: settings.clientRegistration, initialAccessTokenRequired: hash !== null }, initialAccessToken: token };
-  });
 }

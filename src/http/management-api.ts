@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -221,14 +221,7 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
   if (error instanceof DomainError) return sendError(reply, 400, error.code, error.message);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) {
-    const fields = fastifyError.validation.map((v) => {
-      const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-      const extra = (v.params as { additionalProperty?: string; missingProperty?: string }) ?? {};
-      if (extra.additionalProperty !== undefined) return { field: path === '' ? extra.additionalProperty : `${path}.${extra.additionalProperty}`, message: 'is not a known field' };
-      if (extra.missingProperty !== undefined) return { field: path === '' ? extra.missingProperty : `${path}.${extra.missingProperty}`, message: 'is required' };
-      return { field: path === '' ? (fastifyError.validationContext ?? 'body') : path, message: v.message ?? 'is invalid' };
-    });
-    return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', fields);
+    return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', fieldErrors(fastifyError.validation, fastifyError.validationContext ?? 'body'));
   }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) return sendError(reply, status, 'invalid_request', fastifyError.message);
@@ -236,3 +229,29 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
   return sendError(reply, 500, 'server_error', 'The server met an unexpected condition. The request id identifies it in the logs.');
 }
 
+/**
+ * One entry per bad field. A union fails once per branch and once more as a whole (anyOf): a
+ * union of literals (`role`, `status`, …) becomes one "must be one of …" naming what is allowed,
+ * other unions one message of their alternatives.
+ */
+function fieldErrors(validation: readonly FastifySchemaValidationError[], context: string): Array<{ field: string; message: string }> {
+  const byField = new Map<string, { allowed: string[]; messages: string[]; union: boolean }>();
+  for (const v of validation) {
+    const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    const extra = (v.params as { additionalProperty?: string; missingProperty?: string; allowedValue?: unknown }) ?? {};
+    const named = extra.additionalProperty ?? extra.missingProperty;
+    const field = named === undefined ? (path === '' ? context : path) : path === '' ? named : `${path}.${named}`;
+    const entry = byField.get(field) ?? { allowed: [], messages: [], union: false };
+    byField.set(field, entry);
+    if (v.keyword === 'anyOf') entry.union = true;
+    else if (v.keyword === 'const') entry.allowed.push(String(extra.allowedValue));
+    else {
+      const message = extra.additionalProperty !== undefined ? 'is not a known field' : extra.missingProperty !== undefined ? 'is required' : (v.message ?? 'is invalid');
+      if (!entry.messages.includes(message)) entry.messages.push(message);
+    }
+  }
+  return [...byField].map(([field, { allowed, messages, union }]) => {
+    const alternatives = [...(allowed.length === 0 ? [] : [`must be one of ${allowed.join(', ')}`]), ...messages];
+    return { field, message: alternatives.length === 0 ? 'is invalid' : alternatives.join(union ? ' or ' : '; ') };
+  });
+}

@@ -58,6 +58,8 @@ export async function updateOrganization(
     if (options.expectedVersion !== undefined && options.expectedVersion !== org.updatedAt) {
       throw new StaleVersionError(`the organization changed since version ${options.expectedVersion}; read it again`);
     }
+    // Nothing to change keeps the version: an empty PATCH must not make colleagues' ETags stale.
+    if (Object.values(change).every((value) => value === undefined)) return org;
     const settings: OrgSettings = {
       ...org.settings,
       ...Object.fromEntries(Object.entries(change).filter(([key, value]) => key !== 'name' && value !== undefined)),

@@ -92,7 +92,8 @@ export const ORG_ROUTES: readonly ApiRoute[] = [
           },
           { expectedVersion: versionFromIfMatch(call.ifMatch) },
         );
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'org.updated', target: { type: 'organization', id: call.org.id }, details: { fields: Object.keys(body).join(',') } }));
+        const fields = Object.keys(body).filter((key) => body[key] !== undefined);
+        if (fields.length > 0) await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'org.updated', target: { type: 'organization', id: call.org.id }, details: { fields: fields.join(',') } }));
         return org;
       });
       return { body: toBody(updated), etag: etagOf(updated.updatedAt) };

@@ -1,0 +1,50 @@
+import type { Executor } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
+import type { Clock } from '../lib/clock.ts';
+import { ConflictError, NotFoundError } from '../lib/errors.ts';
+import { randomBase64url } from '../lib/random.ts';
+import { hashSecret } from '../lib/secrets.ts';
+import { findOrganizationById, updateSettings } from './orgs.repository.ts';
+import type { Organization } from './orgs.ts';
+import { serializeSettings, type ClientRegistrationMode } from './settings.ts';
+
+/** How an organization takes client registration requests (the clients capability acts on it). */
+export interface RegistrationPolicy {
+  readonly mode: ClientRegistrationMode;
+  readonly initialAccessTokenRequired: boolean;
+}
+
+export function registrationPolicyOf(org: Organization): RegistrationPolicy {
+  return { mode: org.settings.clientRegistration, initialAccessTokenRequired: org.settings.registrationInitialAccessTokenHash !== null };
+}
+
+export interface RegistrationPolicyChange {
+  readonly mode: ClientRegistrationMode;
+  /** `keep` the current initial access token (if any), require `none`, or a `new` one. */
+  readonly initialAccessToken: 'keep' | 'none' | 'new';
+}
+
+/**
+ * Opens or closes registration requests, and sets the initial access token (RFC 7591 §3)
+ * dynamic registration requires. A `new` token is returned once; only its SHA-256 is kept, in
+ * the organization's settings. ConflictError when the settings changed at the same time.
+ */
+export async function setRegistrationPolicy(
+  db: Executor,
+  clock: Clock,
+  orgId: string,
+  change: RegistrationPolicyChange,
+): Promise<{ policy: RegistrationPolicy; initialAccessToken: string | null }> {
+  const token = change.initialAccessToken === 'new' ? `giat_${randomBase64url(32)}` : null;
+  return inTransaction(db, async (trx) => {
+    const org = await findOrganizationById(trx, orgId);
+    if (org === undefined) throw new NotFoundError('organization', orgId);
+    const hash = change.initialAccessToken === 'keep' ? org.settings.registrationInitialAccessTokenHash : token === null ? null : hashSecret(token);
+    const settings = { ...org.settings, clientRegistration: change.mode, registrationInitialAccessTokenHash: hash };
+    const now = Math.max(clock(), org.updatedAt + 1);
+    if (!(await updateSettings(trx, orgId, serializeSettings(settings), org.updatedAt, now))) {
+      throw new ConflictError('settings', 'the organization was changed at the same time; retry');
+    }
+    return { policy: { mode: settings.clientRegistration, initialAccessTokenRequired: hash !== null }, initialAccessToken: token };
+  });
+}
