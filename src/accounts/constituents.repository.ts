@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { PostgresAdapter, sql, SqliteAdapter, type Expression, type SqlBool } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import { PrecompiledQuery } from '../db/precompiled.ts';
+import { columnsOf, PrecompiledQuery } from '../db/precompiled.ts';
 import type { ConstituentsTable } from './constituents.table.ts';
 
 export async function insertConstituent(db: Executor, row: ConstituentsTable): Promise<void> {
@@ -47,8 +47,24 @@ export async function findConstituentBySignInKey(db: Executor, orgId: string, ke
 }
 
 // Precompiled (db/precompiled.ts): userinfo and every authorization read a constituent by its key.
+const CONSTITUENT_COLUMNS = columnsOf<ConstituentsTable>({
+  org_id: true,
+  account_id: true,
+  login_name: true,
+  login_name_key: true,
+  email: true,
+  email_key: true,
+  email_verified: true,
+  display_name: true,
+  picture_url: true,
+  password_hash: true,
+  attributes: true,
+  status: true,
+  created_at: true,
+  updated_at: true,
+});
 const findByIdQuery = new PrecompiledQuery<{ readonly orgId: string; readonly accountId: string }, ConstituentRow>({ orgId: true, accountId: true }, (db, p) =>
-  db.selectFrom('constituents').selectAll().where('org_id', '=', p.orgId).where('account_id', '=', p.accountId),
+  db.selectFrom('constituents').select(CONSTITUENT_COLUMNS).where('org_id', '=', p.orgId).where('account_id', '=', p.accountId),
 );
 
 export async function findConstituentById(db: Executor, orgId: string, accountId: string): Promise<ConstituentRow | undefined> {

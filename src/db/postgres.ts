@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Database, Storage } from './database.ts';
+import { preparedStatementName } from './precompiled.ts';
 import { StorageError } from './storage-error.ts';
 
 const INT8_OID = 20;
@@ -35,7 +36,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     await pool.end().catch(() => {});
     throw new StorageError(describeConnectError(location, error));
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   return {
     db,
     dialect: 'postgres',
@@ -49,6 +50,29 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     },
   };
 }
+
+/**
+ * The pool as Kysely sees it, with the hot paths' statements (db/precompiled.ts) sent as named
+ * prepared statements: the server parses and plans each once per connection, not on every call.
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      return {
+        query: ((textOrCursor: unknown, values?: readonly unknown[]) => {
+          // A cursor (Kysely's streamQuery) passes through untouched.
+          if (typeof textOrCursor !== 'string') return client.query(textOrCursor as never);
+          const name = preparedStatementName(textOrCursor);
+          return name === undefined ? client.query(textOrCursor, values as unknown[]) : client.query({ name, text: textOrCursor, values: values as unknown[] });
+        }) as unknown as PostgresPoolClient['query'],
+        release: () => client.release(),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
 
 /** The connection string without its password, for messages and logs. */
 export function redactedLocation(connectionString: string): string {

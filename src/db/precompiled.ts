@@ -11,7 +11,10 @@ import type { Executor } from './database.ts';
  * parameters object whose values are placeholders; every placeholder must
  * become exactly one bound parameter of the compiled query (checked when it is compiled), so the
  * query's shape cannot depend on the values: no `in` lists, no branches on a value. Each call
- * then binds the real values in their places and runs the same SQL text.
+ * then binds the real values in their places and runs the same SQL text, which the PostgreSQL
+ * driver also prepares once per connection (preparedStatementName). Selects and RETURNING name
+ * their columns instead of `*`: a prepared `SELECT *` fails ("cached plan must not change result
+ * type") once a migration adds a column while the server runs.
  */
 export class PrecompiledQuery<P extends object, R> {
   readonly #build: (db: Executor, params: P) => Compilable<R>;
@@ -54,8 +57,26 @@ export class PrecompiledQuery<P extends object, R> {
     for (const name of this.#names) {
       if (positions.filter((p) => p === name).length !== 1) throw new Error(`precompiled query must bind '${name}' exactly once: ${sql}`);
     }
+    if (!statementNames.has(sql)) statementNames.set(sql, `gatehouse_${statementNames.size + 1}`);
     return { sql, positions };
   }
+}
+
+/** The column names of a `{ column: true, … }` object, for a select or RETURNING list. */
+export function columnsOf<T>(columns: { readonly [K in keyof T]-?: true }): (keyof T & string)[] {
+  return Object.keys(columns) as (keyof T & string)[];
+}
+
+/** Names of the statements precompiled so far, by SQL text: at most one per query per dialect. */
+const statementNames = new Map<string, string>();
+
+/**
+ * The name under which a precompiled statement is prepared on a PostgreSQL connection (parsed and
+ * planned once per connection instead of per call), or undefined for any other SQL: Kysely's ad
+ * hoc queries (`in` lists of any length, admin searches) would pile up prepared statements.
+ */
+export function preparedStatementName(sql: string): string | undefined {
+  return statementNames.get(sql);
 }
 
 function placeholder(name: string): string {

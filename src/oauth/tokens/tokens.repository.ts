@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.ts';
-import { PrecompiledQuery } from '../../db/precompiled.ts';
+import { columnsOf, PrecompiledQuery } from '../../db/precompiled.ts';
 import type { CredentialKey } from './credentials.ts';
 import type { AccessTokensTable, AuthorizationCodesTable, RefreshTokensTable, TokenFamiliesTable } from '../oauth.table.ts';
 
@@ -48,13 +48,13 @@ interface KeyInOrg {
 const KEY_IN_ORG = { orgId: true, id: true, hash: true } as const;
 
 const findAccessTokenQuery = new PrecompiledQuery<KeyInOrg, AccessTokenRow>(KEY_IN_ORG, (db, p) =>
-  db.selectFrom('access_tokens').selectAll().where('id', '=', p.id).where('token_hash', '=', p.hash).where('org_id', '=', p.orgId),
+  db.selectFrom('access_tokens').select(columnsOf<AccessTokensTable>(ACCESS_TOKEN_COLUMNS)).where('id', '=', p.id).where('token_hash', '=', p.hash).where('org_id', '=', p.orgId),
 );
 const findRefreshTokenQuery = new PrecompiledQuery<KeyInOrg, RefreshTokenRow>(KEY_IN_ORG, (db, p) =>
-  db.selectFrom('refresh_tokens').selectAll().where('id', '=', p.id).where('token_hash', '=', p.hash).where('org_id', '=', p.orgId),
+  db.selectFrom('refresh_tokens').select(columnsOf<RefreshTokensTable>(REFRESH_TOKEN_COLUMNS)).where('id', '=', p.id).where('token_hash', '=', p.hash).where('org_id', '=', p.orgId),
 );
 const findCodeQuery = new PrecompiledQuery<KeyInOrg, CodeRow>(KEY_IN_ORG, (db, p) =>
-  db.selectFrom('authorization_codes').selectAll().where('id', '=', p.id).where('code_hash', '=', p.hash).where('org_id', '=', p.orgId),
+  db.selectFrom('authorization_codes').select(columnsOf<AuthorizationCodesTable>(CODE_COLUMNS)).where('id', '=', p.id).where('code_hash', '=', p.hash).where('org_id', '=', p.orgId),
 );
 
 export async function findAccessToken(db: Executor, orgId: string, key: CredentialKey): Promise<AccessTokenRow | undefined> {
@@ -84,7 +84,7 @@ const consumeCodeQuery = new PrecompiledQuery<ClientKeyInOrg, CodeRow>(CLIENT_KE
     .where('org_id', '=', p.orgId)
     .where('client_id', '=', p.clientId)
     .where('consumed_at', 'is', null)
-    .returningAll(),
+    .returning(columnsOf<AuthorizationCodesTable>(CODE_COLUMNS)),
 );
 const rotateRefreshTokenQuery = new PrecompiledQuery<ClientKeyInOrg, RefreshTokenRow>(CLIENT_KEY_IN_ORG, (db, p) =>
   db
@@ -96,7 +96,7 @@ const rotateRefreshTokenQuery = new PrecompiledQuery<ClientKeyInOrg, RefreshToke
     .where('client_id', '=', p.clientId)
     .where('rotated_at', 'is', null)
     .where('revoked_at', 'is', null)
-    .returningAll(),
+    .returning(columnsOf<RefreshTokensTable>(REFRESH_TOKEN_COLUMNS)),
 );
 
 
