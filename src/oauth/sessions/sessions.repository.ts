@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.ts';
+import { columnsOf, PrecompiledQuery } from '../../db/precompiled.ts';
 import type { AuthorizationRequestsTable, ConsentGrantsTable, SsoSessionsTable } from '../oauth.table.ts';
 
 export type SsoSessionRow = Selectable<SsoSessionsTable>;
@@ -9,8 +10,29 @@ export async function insertSsoSession(db: Executor, row: SsoSessionsTable): Pro
   await db.insertInto('sso_sessions').values(row).execute();
 }
 
+// Every authorization of a signed-in browser reads its session and the remembered consent:
+// precompiled (db/precompiled.ts).
+const findSsoSessionQuery = new PrecompiledQuery<{ readonly orgId: string; readonly idHash: string }, SsoSessionRow>({ orgId: true, idHash: true }, (db, p) =>
+  db
+    .selectFrom('sso_sessions')
+    .select(columnsOf<SsoSessionsTable>({ id_hash: true, org_id: true, account_id: true, auth_time: true, created_at: true, expires_at: true, ended_at: true }))
+    .where('id_hash', '=', p.idHash)
+    .where('org_id', '=', p.orgId),
+);
+
+const findConsentGrantQuery = new PrecompiledQuery<{ readonly orgId: string; readonly accountId: string; readonly clientId: string }, Selectable<ConsentGrantsTable>>(
+  { orgId: true, accountId: true, clientId: true },
+  (db, p) =>
+    db
+      .selectFrom('consent_grants')
+      .select(columnsOf<ConsentGrantsTable>({ org_id: true, account_id: true, client_id: true, scope: true, created_at: true, updated_at: true }))
+      .where('org_id', '=', p.orgId)
+      .where('account_id', '=', p.accountId)
+      .where('client_id', '=', p.clientId),
+);
+
 export async function findSsoSession(db: Executor, orgId: string, idHash: string): Promise<SsoSessionRow | undefined> {
-  return db.selectFrom('sso_sessions').selectAll().where('id_hash', '=', idHash).where('org_id', '=', orgId).executeTakeFirst();
+  return findSsoSessionQuery.first(db, { orgId, idHash });
 }
 
 export async function endSsoSession(db: Executor, orgId: string, idHash: string, now: number): Promise<void> {
@@ -18,13 +40,7 @@ export async function endSsoSession(db: Executor, orgId: string, idHash: string,
 }
 
 export async function findConsentGrant(db: Executor, orgId: string, accountId: string, clientId: string): Promise<Selectable<ConsentGrantsTable> | undefined> {
-  return db
-    .selectFrom('consent_grants')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('account_id', '=', accountId)
-    .where('client_id', '=', clientId)
-    .executeTakeFirst();
+  return findConsentGrantQuery.first(db, { orgId, accountId, clientId });
 }
 
 /** Records the scopes allowed, merged with those allowed before. */
