@@ -8,6 +8,8 @@ import type { ScenarioId } from './scenarios.ts';
 export const BASELINE = 'oidc-provider';
 /** The calibration line: a bare node:http server's static answer (bench/ceiling-server.ts). */
 export const CEILING = 'ceiling: bare node:http';
+/** The PostgreSQL calibration line: bare node:http making one prepared INSERT per request (bench/ceiling-postgres-server.ts). */
+export const POSTGRES_CEILING = 'ceiling: node:http + pg INSERT';
 
 /** What a line must reach to PASS: a req/s ratio over oidc-provider and/or a p99 bound. */
 export interface Goal {

@@ -20,7 +20,7 @@ import pg from 'pg';
 import { discover } from './client.ts';
 import { CONNECTIONS, measure, type Limit, type Measurement, type Operation } from './load.ts';
 import { describeMachine, type Machine } from './machine.ts';
-import { CEILING, markdownTable, rowsFor, textTable, type Row } from './report.ts';
+import { CEILING, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type Row } from './report.ts';
 import { prepareTarget, SCENARIOS, type RunShape, type ScenarioId, type Target } from './scenarios.ts';
 import { startCeiling, startServer, type BenchServer, type Child } from './servers.ts';
 
@@ -148,19 +148,37 @@ interface Participant {
 }
 
 /** The calibration server joins the discovery scenario: both are one GET answered with about 1.6 KB of JSON. */
-function ceilingParticipant(url: string): Participant {
+function ceilingParticipant(url: string, pid: number): Participant {
   return {
     name: CEILING,
     origin: url,
+    pid,
     plan: async (run) => ({ operation: { steps: [{ method: 'GET', path: '/' }], succeeded: (status) => status === 200 }, limit: { seconds: run.seconds } }),
   };
 }
 
-async function measureAll(targets: readonly Target[], ceiling: Participant | undefined, settle: () => Promise<void>, options: Options): Promise<Row[]> {
+/** The PostgreSQL calibration joins the client_credentials scenario: both are one POST making one durable write. */
+function postgresCeilingParticipant(url: string, pid: number): Participant {
+  return {
+    name: POSTGRES_CEILING,
+    origin: url,
+    pid,
+    plan: async (run) => ({
+      operation: { steps: [{ method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api' }], succeeded: (status) => status === 200 },
+      limit: { seconds: run.seconds },
+    }),
+  };
+}
+
+/** Calibration lines, by the scenario they join. */
+type Calibrations = Partial<Record<ScenarioId, Participant>>;
+
+async function measureAll(targets: readonly Target[], calibrations: Calibrations, settle: () => Promise<void>, options: Options): Promise<Row[]> {
   const rows: Row[] = [];
   for (const scenario of SCENARIOS.filter((s) => options.only === undefined || options.only.has(s.id))) {
     const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, pid: target.pid, plan: (run) => scenario.plan(target, run) }));
-    if (scenario.id === 'discovery' && ceiling !== undefined) participants.push(ceiling);
+    const calibration = calibrations[scenario.id];
+    if (calibration !== undefined) participants.push(calibration);
     const rounds = new Map<string, Measurement[]>(participants.map((p) => [p.name, []]));
     const previous = new Map<string, number>();
     const run = async (participant: Participant, warmup: boolean): Promise<{ result: Measurement; cpuMicros: number | undefined }> => {
@@ -199,7 +217,8 @@ function reportSection(rows: readonly Row[], machine: Machine, options: Options,
       `oidc-provider ${packageVersion('oidc-provider')}, autocannon ${packageVersion('autocannon')}, PostgreSQL ${postgres}.`,
     `${CONNECTIONS} connections, no pipelining; per scenario and server a ${options.warmupSeconds} s warm-up, then ${options.rounds} alternating rounds of ` +
       `${options.seconds} s (token authorization_code: as many prepared codes as the previous run's rate × ${options.seconds} s); medians of the rounds. ` +
-      `The "${CEILING}" line is a framework-less server answering a fixed 1.6 KB JSON: the most any server can do here with the load generator on the same CPUs.`,
+      `The "${CEILING}" line is a framework-less server answering a fixed 1.6 KB JSON: the most any server can do here with the load generator on the same CPUs. ` +
+      `The "${POSTGRES_CEILING}" line is a framework-less server making one prepared, autocommitted INSERT into this PostgreSQL per request (pool of 10): the most a server that stores each token in it can do here.`,
     '',
     markdownTable(rows),
     '',
@@ -237,9 +256,9 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const machine = describeMachine();
   const servers: BenchServer[] = [];
-  let ceiling: Child<unknown> | undefined;
+  const ceilings: Child<unknown>[] = [];
   let stopping: Promise<unknown> | undefined;
-  const stopAll = (): Promise<unknown> => (stopping ??= Promise.all([...servers, ...(ceiling === undefined ? [] : [ceiling])].map((s) => s.stop())));
+  const stopAll = (): Promise<unknown> => (stopping ??= Promise.all([...servers, ...ceilings].map((s) => s.stop())));
   process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
   process.once('SIGTERM', () => void stopAll().finally(() => process.exit(143)));
 
@@ -254,7 +273,13 @@ async function main(): Promise<void> {
     if ('version' in probe) servers.push(await startServer('./gatehouse-server.ts', ['postgres', DATABASE_URL]));
 
     const calibration = await startCeiling();
-    ceiling = calibration;
+    ceilings.push(calibration);
+    const calibrations: Calibrations = { discovery: ceilingParticipant(calibration.message.url, calibration.pid) };
+    if ('version' in probe) {
+      const postgresCalibration = await startCeiling('./ceiling-postgres-server.ts', [DATABASE_URL]);
+      ceilings.push(postgresCalibration);
+      calibrations.client_credentials = postgresCeilingParticipant(postgresCalibration.message.url, postgresCalibration.pid);
+    }
 
     const targets: Target[] = [];
     for (const server of servers) {
@@ -262,7 +287,7 @@ async function main(): Promise<void> {
       log(`${server.message.name} ready at ${server.message.issuer} (pid ${server.pid})`);
     }
 
-    const rows = await measureAll(targets, ceilingParticipant(calibration.message.url), 'version' in probe ? () => checkpointPostgres(DATABASE_URL) : async () => {}, options);
+    const rows = await measureAll(targets, calibrations, 'version' in probe ? () => checkpointPostgres(DATABASE_URL) : async () => {}, options);
     process.stdout.write(`\n${textTable(rows)}\n\n`);
     const misses = rows.filter((r) => r.verdict === 'MISS').length;
     const judged = rows.filter((r) => r.verdict !== undefined).length;

@@ -25,12 +25,12 @@ export async function startServer(file: string, args: readonly string[], options
   return { ...child, message: child.message };
 }
 
-/** The calibration child (bench/ceiling-server.ts). */
-export async function startCeiling(): Promise<Child<ServerListening>> {
-  const child = await startChild('./ceiling-server.ts', []);
+/** A calibration child: bench/ceiling-server.ts, or bench/ceiling-postgres-server.ts with its connection string. */
+export async function startCeiling(file: './ceiling-server.ts' | './ceiling-postgres-server.ts' = './ceiling-server.ts', args: readonly string[] = []): Promise<Child<ServerListening>> {
+  const child = await startChild(file, args);
   if (child.message.type !== 'listening') {
     await child.stop();
-    throw new Error('ceiling-server.ts did not report its URL');
+    throw new Error(`${file} did not report its URL`);
   }
   return { ...child, message: child.message };
 }
