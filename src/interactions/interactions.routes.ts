@@ -227,8 +227,10 @@ async function interactionOf(request: FastifyRequest, params: RawParams): Promis
 }
 
 
+/** The org's name, logo and colours, as set through `PATCH /api/v2/org`, for every page of the org. */
 export function brandingOf(ctx: OrgContext): PageBranding {
-  return { orgName: ctx.org.name };
+  const { logoUrl, primaryColor, accentColor } = ctx.org.settings;
+  return { orgName: ctx.org.name, logoUrl, primaryColor, accentColor };
 }
 
 function signInPage(ctx: OrgContext, interaction: Interaction, state: { loginHint: string | null; error: 'invalid_credentials' | 'throttled' | null }) {
