@@ -7,6 +7,7 @@ import { ROLE_PERMISSIONS } from '../src/staff/permissions.ts';
 import { STAFF_ROLES } from '../src/staff/roles.ts';
 import { disableStaffUser, updateStaffUser } from '../src/staff/staff-admin.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
+import { TestBrowser } from './helpers/browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -23,11 +24,11 @@ describe.each(DIALECTS)('staff administration on %s', (dialect) => {
   });
 
   /** A fresh org with one owner, so each test starts from its own staff. */
-  async function freshOrg(): Promise<{ orgId: string; ownerId: string; ownerKey: string }> {
+  async function freshOrg(): Promise<{ orgId: string; slug: string; ownerId: string; ownerKey: string }> {
     const db = server.store.storage.db;
     const org = await createOrganization(db, systemClock, { slug: `staff-${++seq}` });
     const owner = await createStaffUser(db, systemClock, org.id, { email: 'owner@example.org', role: 'owner', withApiKey: true });
-    return { orgId: org.id, ownerId: owner.userId, ownerKey: owner.apiKey! };
+    return { orgId: org.id, slug: org.slug, ownerId: owner.userId, ownerKey: owner.apiKey! };
   }
 
   async function api(orgId: string, key: string, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}) {
@@ -163,6 +164,26 @@ describe.each(DIALECTS)('staff administration on %s', (dialect) => {
     expect((await api(orgId, ownerKey, 'POST', `/staff/${userId}/enable`)).etag).toBe(enabled.etag);
     const audit = await api(orgId, ownerKey, 'GET', `/audit?target_id=${userId}`);
     expect(audit.json!.data.map((e: { action: string }) => e.action).filter((a: string) => a.startsWith('staff.'))).toEqual(['staff.enabled', 'staff.disabled', 'staff.created']);
+  });
+
+  it("sets a staff user's sign-in password: it signs in on the staff page; a new password ends its browser sessions, not its keys", async () => {
+    const { orgId, slug, ownerKey } = await freshOrg();
+    const created = await api(orgId, ownerKey, 'POST', '/staff', { body: { email: 'ops@example.org', role: 'support', api_key: true } });
+    const userId = created.json!.user.id as string;
+    expect((await api(orgId, ownerKey, 'POST', `/staff/${userId}/password`, { body: { password: 'short' } })).json!.error.fields[0].field).toBe('password');
+    const set = await api(orgId, ownerKey, 'POST', `/staff/${userId}/password`, { body: { password: 'a long staff passphrase' } });
+    expect(set.json).toMatchObject({ id: userId, has_password: true });
+
+    const browser = new TestBrowser();
+    const issuer = `${server.url}/o/${slug}`;
+    const signedIn = await browser.submit(await (await browser.request(`${issuer}/staff/login`)).text(), server.url, { email: 'ops@example.org', password: 'a long staff passphrase' });
+    expect(signedIn.url).toBe(`${issuer}/staff`);
+    await api(orgId, ownerKey, 'POST', `/staff/${userId}/password`, { body: { password: 'another long passphrase' } });
+    expect((await browser.request(`${issuer}/staff`)).headers.get('location')).toBe(`${issuer}/staff/login`);
+    expect((await api(orgId, created.json!.api_key as string, 'GET', '/org')).status).toBe(200);
+    const audit = await api(orgId, ownerKey, 'GET', `/audit?action=staff.password_set&target_id=${userId}`);
+    expect(audit.json!.data).toHaveLength(2);
+    expect(JSON.stringify(audit.json)).not.toContain('passphrase');
   });
 
   it('lists the roles and their permissions; only owners manage staff, so an admin can neither make nor change an owner', async () => {

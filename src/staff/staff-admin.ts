@@ -3,6 +3,7 @@ import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { checkDisplayName } from '../accounts/identifiers.ts';
+import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { generateApiKey } from './api-keys.ts';
@@ -78,6 +79,29 @@ export async function enableStaffUser(db: Executor, clock: Clock, orgId: string,
     if (user.status === 'active') return { user, changed: false };
     await repository.setStaffStatus(trx, orgId, id, 'active', Math.max(clock(), user.updatedAt + 1));
     return { user: await getStaffUser(trx, orgId, id), changed: true };
+  });
+}
+
+/** A staff password checked and hashed before any transaction starts (argon2id takes a while). */
+export interface PreparedStaffPassword {
+  readonly passwordHash: string;
+}
+
+export async function prepareStaffPassword(password: string): Promise<PreparedStaffPassword> {
+  checkPasswordPolicy(password, 'password');
+  return { passwordHash: await hashPassword(password) };
+}
+
+/**
+ * Sets the password a staff user signs in with on the staff sign-in page, and ends its browser
+ * sessions (a session opened with the old password is worth no more than it). API keys are
+ * separate credentials and keep working.
+ */
+export async function setStaffPassword(db: Executor, clock: Clock, orgId: string, id: string, password: PreparedStaffPassword): Promise<StaffUser> {
+  return inTransaction(db, async (trx) => {
+    const user = await getStaffUser(trx, orgId, id);
+    await repository.setStaffPasswordHash(trx, orgId, id, password.passwordHash, Math.max(clock(), user.updatedAt + 1));
+    return getStaffUser(trx, orgId, id);
   });
 }
 

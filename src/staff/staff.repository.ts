@@ -151,6 +151,13 @@ export async function updateStaffUserRow(
   return result.numUpdatedRows > 0n;
 }
 
+/** Replaces the password hash and ends the user's browser sessions (API keys are other credentials). */
+export async function setStaffPasswordHash(db: Executor, orgId: string, id: string, passwordHash: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('staff_users').set({ password_hash: passwordHash, updated_at: now }).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  await db.updateTable('staff_sessions').set({ ended_at: now }).where('org_id', '=', orgId).where('staff_user_id', '=', id).where('ended_at', 'is', null).execute();
+  return result.numUpdatedRows > 0n;
+}
+
 export async function setStaffStatus(db: Executor, orgId: string, id: string, status: 'active' | 'disabled', now: number): Promise<boolean> {
   const result = await db.updateTable('staff_users').set({ status, updated_at: now }).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return result.numUpdatedRows > 0n;

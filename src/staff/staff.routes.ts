@@ -6,7 +6,7 @@ import { InvalidInputError } from '../lib/errors.ts';
 import { ROLE_PERMISSIONS } from './permissions.ts';
 import { listAuditEvents, recordAudit } from './audit.ts';
 import { STAFF_ROLES } from './roles.ts';
-import { createApiKey, disableStaffUser, enableStaffUser, getStaffUser, updateStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
+import { createApiKey, disableStaffUser, enableStaffUser, getStaffUser, prepareStaffPassword, setStaffPassword, updateStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
 import { createStaffUser } from './staff.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -164,6 +164,23 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
         const enabled = await enableStaffUser(trx, call.clock, call.org.id, call.params.user_id!);
         if (enabled.changed) await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.enabled', target: { type: 'staff_user', id: enabled.user.id } }));
         return enabled.user;
+      });
+      return { body: userBody(user), etag: etagOf(user.updatedAt) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/staff/:user_id/password',
+    permission: 'staff:write',
+    summary: "Set a staff user's sign-in password (argon2id); its browser sessions end, its API keys keep working",
+    tag: 'staff',
+    schema: { params: UserParams, body: Type.Object({ password: Type.String({ maxLength: 4096 }) }, { additionalProperties: false }), response: { 200: StaffUserBody } },
+    async handler(call) {
+      const password = await prepareStaffPassword((call.body as { password: string }).password);
+      const user = await inTransaction(call.db, async (trx) => {
+        const set = await setStaffPassword(trx, call.clock, call.org.id, call.params.user_id!, password);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.password_set', target: { type: 'staff_user', id: set.id } }));
+        return set;
       });
       return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
