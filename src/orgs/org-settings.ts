@@ -6,7 +6,7 @@ import { InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } f
 import { checkBranding } from './branding.ts';
 import type { Organization } from './orgs.ts';
 import { findOrganizationById, updateOrganizationRow } from './orgs.repository.ts';
-import { serializeSettings, type OrgSettings } from './settings.ts';
+import { SELF_REGISTRATION_POLICIES, serializeSettings, type OrgSettings, type SelfRegistrationPolicy } from './settings.ts';
 
 export interface OrganizationChange {
   readonly name?: string;
@@ -22,6 +22,8 @@ export interface OrganizationChange {
   readonly primaryColor?: string | null;
   /** `#rrggbb`, or null for the default. */
   readonly accentColor?: string | null;
+  /** Whether the hosted sign-up page is open. */
+  readonly selfRegistration?: SelfRegistrationPolicy;
 }
 
 /** Bounds per lifetime, in seconds: RFC 6749 §4.1.2 caps codes at 10 minutes. */
@@ -66,6 +68,9 @@ export async function updateOrganization(
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     errors.push(error);
+  }
+  if (change.selfRegistration !== undefined && !SELF_REGISTRATION_POLICIES.includes(change.selfRegistration)) {
+    errors.push(new InvalidInputError('self_registration', `must be one of ${SELF_REGISTRATION_POLICIES.join(', ')}`));
   }
   const branding = checkBranding(change);
   throwIfInvalid([...errors, ...branding.errors]);

@@ -4,6 +4,7 @@ import type { ApiRoute } from '../http/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { updateOrganization } from './org-settings.ts';
 import type { Organization } from './orgs.ts';
+import type { SelfRegistrationPolicy } from './settings.ts';
 
 const OrganizationBody = Type.Object({
   id: Type.String(),
@@ -20,6 +21,7 @@ const OrganizationBody = Type.Object({
     logo_url: Type.Union([Type.String(), Type.Null()]),
     primary_color: Type.Union([Type.String(), Type.Null()]),
     accent_color: Type.Union([Type.String(), Type.Null()]),
+    self_registration: Type.Union([Type.Literal('closed'), Type.Literal('open')]),
   }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
@@ -37,6 +39,7 @@ const OrganizationChange = Type.Object(
     logo_url: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 4096, description: 'An https URL on a host name; null shows the name instead.' })])),
     primary_color: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100, description: '#rrggbb: buttons of the hosted pages.' })])),
     accent_color: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100, description: '#rrggbb: links and focus rings, when readable on white.' })])),
+    self_registration: Type.Optional(Type.Union([Type.Literal('closed'), Type.Literal('open')], { description: 'open: the sign-in page links to a sign-up page where anyone may create a constituent account.' })),
   },
   { additionalProperties: false },
 );
@@ -58,6 +61,7 @@ function toBody(org: Organization) {
       logo_url: s.logoUrl,
       primary_color: s.primaryColor,
       accent_color: s.accentColor,
+      self_registration: s.selfRegistration,
     },
     created_at: new Date(org.createdAt).toISOString(),
     updated_at: new Date(org.updatedAt).toISOString(),
@@ -101,6 +105,7 @@ export const ORG_ROUTES: readonly ApiRoute[] = [
             logoUrl: body.logo_url as string | null | undefined,
             primaryColor: body.primary_color as string | null | undefined,
             accentColor: body.accent_color as string | null | undefined,
+            selfRegistration: body.self_registration as SelfRegistrationPolicy | undefined,
           },
           { expectedVersion: versionFromIfMatch(call.ifMatch) },
         );

@@ -30,9 +30,18 @@ export interface OrgSettings extends Branding {
    * as `Authorization: Bearer`; null (default) asks for none.
    */
   readonly registrationInitialAccessTokenHash: string | null;
+  /**
+   * `closed` (default): staff create every constituent account. `open`: the sign-in page links
+   * to a sign-up page (`/o/<slug>/signup`) where anyone may create an account and continue.
+   */
+  readonly selfRegistration: SelfRegistrationPolicy;
 }
 
 export type ClientRegistrationMode = 'closed' | 'approval';
+
+/** Whether people may create their own constituent account on the hosted sign-up page. */
+export type SelfRegistrationPolicy = 'closed' | 'open';
+export const SELF_REGISTRATION_POLICIES: readonly SelfRegistrationPolicy[] = ['closed', 'open'];
 
 export interface CustomScope {
   /** Shown on the consent page, in plain words. */
@@ -54,6 +63,7 @@ export const DEFAULT_ORG_SETTINGS: OrgSettings = Object.freeze({
   logoUrl: null,
   primaryColor: null,
   accentColor: null,
+  selfRegistration: 'closed',
 });
 
 interface StoredSettings {
@@ -69,6 +79,7 @@ interface StoredSettings {
   logo_url?: string | null;
   primary_color?: string | null;
   accent_color?: string | null;
+  self_registration?: SelfRegistrationPolicy;
 }
 
 export function serializeSettings(settings: OrgSettings): string {
@@ -85,6 +96,7 @@ export function serializeSettings(settings: OrgSettings): string {
     logo_url: settings.logoUrl,
     primary_color: settings.primaryColor,
     accent_color: settings.accentColor,
+    self_registration: settings.selfRegistration,
   };
   return JSON.stringify(stored);
 }
@@ -107,5 +119,7 @@ export function parseSettings(json: string): OrgSettings {
     logoUrl: normalizeLogoUrl(stored.logo_url) ?? d.logoUrl,
     primaryColor: isHexColor(stored.primary_color) ? stored.primary_color.toLowerCase() : d.primaryColor,
     accentColor: isHexColor(stored.accent_color) ? stored.accent_color.toLowerCase() : d.accentColor,
+    // Anything but `open` reads as closed: sign-up opens only when asked for.
+    selfRegistration: stored.self_registration === 'open' ? 'open' : d.selfRegistration,
   });
 }
