@@ -11,6 +11,7 @@ import { createOrgResolver, registerOrgScope, type OrgScopeDeps } from './http/o
 import { requestIdFor } from './http/request-id.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerInteractionRoutes } from './interactions/interactions.routes.ts';
+import { registerSignUpRoutes, SIGN_UP_THROTTLE_LIMITS } from './interactions/sign-up.routes.ts';
 import type { Sealer } from './keys/sealing.ts';
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
 import type { Clock } from './lib/clock.ts';
@@ -71,6 +72,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       await orgScope.register(async (pages) => {
         registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle });
         registerStaffPages(pages, { publicUrl: config.publicUrl, throttle });
+        // Constituent sign-up, when the org allows it, with its own per-IP counter.
+        registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, SIGN_UP_THROTTLE_LIMITS) });
       });
       // Registration requests (page and RFC 7591), with their own per-IP counter.
       const registrationThrottle = createSignInThrottle(deps.clock, REGISTRATION_THROTTLE_LIMITS);

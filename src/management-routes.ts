@@ -2,6 +2,7 @@ import { CONSTITUENT_ROUTES } from './accounts/constituents.routes.ts';
 import { CLIENT_ROUTES } from './clients/clients.routes.ts';
 import type { ApiRoute } from './http/management-api.ts';
 import { ORG_ROUTES } from './orgs/orgs.routes.ts';
+import { SCOPE_ROUTES } from './orgs/scopes.routes.ts';
 import { STAFF_ROUTES } from './staff/staff.routes.ts';
 
 /**
@@ -9,4 +10,4 @@ import { STAFF_ROUTES } from './staff/staff.routes.ts';
  * the OpenAPI document and the permission tests all read: a route cannot exist without a
  * permission, nor escape the tests that check it.
  */
-export const MANAGEMENT_ROUTES: readonly ApiRoute[] = [...ORG_ROUTES, ...STAFF_ROUTES, ...CONSTITUENT_ROUTES, ...CLIENT_ROUTES];
+export const MANAGEMENT_ROUTES: readonly ApiRoute[] = [...ORG_ROUTES, ...SCOPE_ROUTES, ...STAFF_ROUTES, ...CONSTITUENT_ROUTES, ...CLIENT_ROUTES];

@@ -4,6 +4,7 @@ import { systemClock } from '../src/lib/clock.ts';
 import { InvalidInputError } from '../src/lib/errors.ts';
 import { setCustomScope } from '../src/orgs/custom-scopes.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
 import { TestBrowser } from './helpers/browser.ts';
 import { seedClient, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -15,6 +16,8 @@ describe.each(DIALECTS)('custom scopes on %s', (dialect) => {
   let server: TestServer;
   let issuer: string;
   let client: { clientId: string; clientSecret: string | null };
+  let orgId: string;
+  let ownerKey: string;
 
   beforeAll(async () => {
     server = await startTestServer(dialect);
@@ -24,6 +27,8 @@ describe.each(DIALECTS)('custom scopes on %s', (dialect) => {
     await createConstituent(db, systemClock, org.id, { username: 'frooxius', password: 'correct horse battery', attributes: { patreon_tier: 'gold', internal_note: 'never released' } });
     client = await seedClient(db, org.id, { scope: 'openid profile email patreon' });
     issuer = `${server.url}/o/neos`;
+    orgId = org.id;
+    ownerKey = (await createStaffUser(db, systemClock, org.id, { email: 'owner@neos.example', role: 'owner', withApiKey: true })).apiKey!;
   });
   afterAll(async () => {
     await server?.close();
@@ -83,5 +88,51 @@ describe.each(DIALECTS)('custom scopes on %s', (dialect) => {
     const updated = await setConstituentAttributes(db, systemClock, org.id, created.accountId, { tier: 'silver' });
     expect(updated.attributes).toEqual({ tier: 'silver' });
     expect((await setConstituentAttributes(db, systemClock, org.id, created.accountId, { tier: null })).attributes).toEqual({});
+  });
+
+  describe('through the management API', () => {
+    async function api(method: string, path: string, body?: unknown) {
+      const response = await fetch(`${server.url}/api/v2${path}`, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from(`${orgId}:${ownerKey}`).toString('base64')}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as Record<string, any>) };
+    }
+    const advertised = async () => ((await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { scopes_supported: string[] }).scopes_supported;
+
+    it('defines, lists, redefines and removes a scope, with an audit event for each change', async () => {
+      const created = await api('PUT', '/scopes/volunteer', { description: 'Your volunteer record', attributes: ['volunteer_hours', 'volunteer_hours'] });
+      expect(created).toEqual({ status: 201, json: { name: 'volunteer', description: 'Your volunteer record', attributes: ['volunteer_hours'] } });
+      expect(await advertised()).toContain('volunteer');
+      const updated = await api('PUT', '/scopes/volunteer', { description: 'Your volunteering' });
+      expect(updated).toEqual({ status: 200, json: { name: 'volunteer', description: 'Your volunteering', attributes: [] } });
+      // The scope set by the domain function directly (as `gatehouse scope set` does) is listed too.
+      expect((await api('GET', '/scopes')).json!.data).toEqual([
+        { name: 'patreon', description: 'Your Patreon membership', attributes: ['patreon_tier', 'patreon_since'] },
+        { name: 'volunteer', description: 'Your volunteering', attributes: [] },
+      ]);
+      expect((await api('DELETE', '/scopes/volunteer')).status).toBe(204);
+      expect((await api('DELETE', '/scopes/volunteer')).status).toBe(404);
+      expect(await advertised()).not.toContain('volunteer');
+      const actions = (await api('GET', '/audit?target_id=volunteer')).json!.data.map((e: { action: string }) => e.action);
+      expect(actions).toEqual(['scope.deleted', 'scope.updated', 'scope.created']);
+    });
+
+    it('refuses the OpenID Connect scopes with 400 naming the field, and names bad fields', async () => {
+      for (const name of ['openid', 'profile', 'email', 'offline_access']) {
+        const refused = await api('PUT', `/scopes/${name}`, { description: 'Mine now' });
+        expect(refused.status).toBe(400);
+        expect(refused.json!.error.fields).toEqual([{ field: 'name', message: `'${name}' is defined by OpenID Connect and cannot be redefined` }]);
+        expect((await api('DELETE', `/scopes/${name}`)).json!.error.fields[0].field).toBe('name');
+      }
+      expect((await api('PUT', '/scopes/club', { description: 'Club', attributes: ['sub'] })).json!.error.fields[0].field).toBe('attributes');
+      expect((await api('PUT', '/scopes/club', { description: '   ' })).json!.error.fields[0].field).toBe('description');
+      const unknown = await api('PUT', '/scopes/club', { description: 'Club', colour: 'red' });
+      expect(unknown.json!.error.fields).toEqual([{ field: 'colour', message: 'is not a known field' }]);
+      expect((await api('PUT', '/scopes/bad%22name', { description: 'Club' })).json!.error.fields[0].field).toBe('name');
+      expect((await api('GET', '/scopes')).json!.data.map((s: { name: string }) => s.name)).toEqual(['patreon']);
+    });
   });
 });

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ConflictError, DomainError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
+import { ConflictError, DomainError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { findOrganizationById, type Organization } from '../orgs/orgs.ts';
 import { ApiAuthenticationError, authenticateWithApiKey, authenticateWithSession, type ApiPrincipal } from '../staff/api-auth.ts';
 import type { AuditEventInput } from '../staff/audit.ts';
@@ -213,6 +213,7 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
 
 /** The one place management errors become HTTP: domain errors, schema violations, the rest. */
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof InvalidInputsError) return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', error.errors.map((e) => ({ field: e.field, message: e.message.slice(e.field.length + 2) })));
   if (error instanceof InvalidInputError) return sendError(reply, 400, 'validation_failed', error.message, [{ field: error.field, message: error.message.slice(error.field.length + 2) }]);
   if (error instanceof NotFoundError) return sendError(reply, 404, 'not_found', error.message);
   // RFC 9110 §13.1.1: If-Match naming another version is 412 Precondition Failed.

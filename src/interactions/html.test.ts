@@ -58,12 +58,10 @@ describe('pageShell', () => {
     expect(page.trimEnd().endsWith('</html>')).toBe(true);
   });
 
-  it('allows only the nonced style, https and data images, no base, no framing, no scripts', () => {
+  it('allows only the nonced style, no images without a logo, no base, no framing, no scripts', () => {
     const { html: page, csp } = render();
     const nonce = nonceOf(csp);
-    expect(csp).toBe(
-      `default-src 'none'; style-src 'nonce-${nonce}'; img-src https: data:; base-uri 'none'; frame-ancestors 'none'`,
-    );
+    expect(csp).toBe(`default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; frame-ancestors 'none'`);
     expect(page).toContain(`<style nonce="${nonce}">`);
     expect(page).not.toContain('<script');
     expect(csp).not.toContain('unsafe-inline');
@@ -106,11 +104,27 @@ describe('pageShell', () => {
     expect(page).toContain(
       '<img src="https://cdn.example.org/logo.png?a=1&amp;b=%222%22" alt="Riverside Food Bank" referrerpolicy="no-referrer">',
     );
-    for (const logoUrl of ['http://cdn.example.org/logo.png', 'javascript:alert(1)', 'data:image/png;base64,AA', '/logo.png', 'not a url']) {
-      const other = render({ branding: { ...branding, logoUrl } }).html;
-      expect(other).not.toContain('<img');
-      expect(other).toContain('<span class="brand-name">Riverside Food Bank</span>');
+    for (const logoUrl of ['http://cdn.example.org/logo.png', 'javascript:alert(1)', 'data:image/png;base64,AA', '/logo.png', 'not a url', 'https://user:pw@cdn.example.org/l.png', 'https://[::1]/l.png']) {
+      const other = render({ branding: { ...branding, logoUrl } });
+      expect(other.html).not.toContain('<img');
+      expect(other.html).toContain('<span class="brand-name">Riverside Food Bank</span>');
+      expect(other.csp).not.toContain('img-src');
     }
+  });
+
+  it('lets the CSP load images from the logo\'s origin only, whatever its path holds', () => {
+    const { csp } = render({ branding: { ...branding, logoUrl: 'https://CDN.example.org:8443/a;b,c/logo.png?x=1' } });
+    const nonce = nonceOf(csp);
+    expect(csp).toBe(`default-src 'none'; style-src 'nonce-${nonce}'; img-src https://cdn.example.org:8443; base-uri 'none'; frame-ancestors 'none'`);
+  });
+
+  it('uses a readable accent colour for links and focus rings, else the primary, else the default', () => {
+    const vars = (b: Partial<typeof branding & { primaryColor: string | null; accentColor: string | null }>) => /:root\{([^}]*)\}/.exec(render({ branding: { ...branding, ...b } }).html)![1];
+    expect(vars({ primaryColor: '#ffd700', accentColor: '#7C2D12' })).toBe('--primary:#ffd700;--on-primary:#111827;--accent:#7c2d12;color-scheme:light');
+    // Too light to read on white: the primary takes its place when it reads, else the default.
+    expect(vars({ primaryColor: '#0a7a3b', accentColor: '#ffff00' })).toContain('--accent:#0a7a3b;');
+    expect(vars({ primaryColor: '#ffd700', accentColor: '#ffff00' })).toContain('--accent:#1d4ed8;');
+    expect(vars({ accentColor: 'red;}body{display:none' })).toContain('--accent:#1d4ed8;');
   });
 
   it('escapes the title, the organization name and its alt text', () => {

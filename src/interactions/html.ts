@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { isHexColor, normalizeLogoUrl } from '../orgs/branding.ts';
 
-/** How an organization's pages look: its name, and optionally its logo and primary colour. */
+/** How an organization's pages look: its name, and optionally its logo and colours. */
 export interface PageBranding {
   readonly orgName: string;
   /** Shown only when it is an absolute `https:` URL. */
   readonly logoUrl?: string | null;
   /** Used only when it is exactly `#rrggbb`; anything else falls back to the default. */
   readonly primaryColor?: string | null;
+  /** Links and focus rings: used only when it is exactly `#rrggbb` and reads on white. */
+  readonly accentColor?: string | null;
 }
 
 /**
@@ -85,18 +88,15 @@ const NEAR_BLACK = '#111827';
 
 /** The branding colour if it is exactly `#rrggbb`, so nothing else can reach the stylesheet. */
 export function safePrimaryColor(color: string | null | undefined): string {
-  return typeof color === 'string' && /^#[0-9a-fA-F]{6}$/.test(color) ? color.toLowerCase() : DEFAULT_PRIMARY;
+  return isHexColor(color) ? color.toLowerCase() : DEFAULT_PRIMARY;
 }
 
-/** The logo URL, normalized, if it is an absolute `https:` URL; else null. */
+/**
+ * The logo URL, normalized, if the org's branding rules allow it (absolute `https:`, a host name,
+ * no credentials); else null. The same rule the settings were validated with.
+ */
 export function safeLogoUrl(url: string | null | undefined): string | null {
-  if (typeof url !== 'string' || url === '') return null;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' ? parsed.href : null;
-  } catch {
-    return null;
-  }
+  return normalizeLogoUrl(url) ?? null;
 }
 
 // WCAG 2.2 relative luminance and contrast ratio (§1.4.3, §1.4.11).
@@ -114,13 +114,14 @@ function contrastRatio(a: string, b: string): number {
 }
 
 /**
- * The stylesheet. A brand colour only fills buttons; text on it is white or near-black, whichever
- * reads better, and links and focus rings fall back to the default blue when the brand colour is
- * too light to read on white (WCAG 1.4.3 text 4.5:1, 1.4.11 focus indicator 3:1).
+ * The stylesheet. The primary colour only fills buttons; text on it is white or near-black,
+ * whichever reads better. Links and focus rings take the accent colour, else the primary, else
+ * the default blue: the first that reads on white (WCAG 1.4.3 text 4.5:1, which also covers
+ * 1.4.11's 3:1 for the focus indicator).
  */
-function stylesheet(primaryColor: string): string {
+function stylesheet(primaryColor: string, accentColor: string | null): string {
   const onPrimary = contrastRatio(primaryColor, WHITE) >= contrastRatio(primaryColor, NEAR_BLACK) ? WHITE : NEAR_BLACK;
-  const accent = contrastRatio(primaryColor, WHITE) >= 4.5 ? primaryColor : DEFAULT_PRIMARY;
+  const accent = [accentColor, primaryColor].find((c): c is string => c !== null && contrastRatio(c, WHITE) >= 4.5) ?? DEFAULT_PRIMARY;
   return `
 :root{--primary:${primaryColor};--on-primary:${onPrimary};--accent:${accent};color-scheme:light}
 *,*::before,*::after{box-sizing:border-box}
@@ -168,7 +169,8 @@ export interface PageShellOptions {
 
 /**
  * A complete HTML document and its Content-Security-Policy. The policy allows only the inline
- * style (and script) carrying this render's nonce, images over https or data:, and no framing.
+ * style (and script) carrying this render's nonce, images only from the logo's origin (none
+ * without a logo), and no framing.
  * It has no `form-action`: browsers apply it to the redirect after a form post too, which goes
  * to the client's redirect URI, an origin we cannot list.
  */
@@ -196,7 +198,7 @@ export function pageShell(options: PageShellOptions): RenderedPage {
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
 <title>${options.title}</title>
-<style nonce="${nonce}">${new SafeHtml(stylesheet(safePrimaryColor(branding?.primaryColor)))}</style>
+<style nonce="${nonce}">${new SafeHtml(stylesheet(safePrimaryColor(branding?.primaryColor), isHexColor(branding?.accentColor) ? branding.accentColor.toLowerCase() : null))}</style>
 </head>
 <body>
 <div class="page">
@@ -214,7 +216,8 @@ ${script}
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
     ...(script ? [`script-src 'nonce-${nonce}'`] : []),
-    'img-src https: data:',
+    // The origin, not the URL: a path may hold `;` or `,`, which would end the directive.
+    ...(logoUrl ? [`img-src ${new URL(logoUrl).origin}`] : []),
     "base-uri 'none'",
     "frame-ancestors 'none'",
   ];

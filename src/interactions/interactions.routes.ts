@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findConstituent } from '../accounts/constituents.ts';
+import { selfRegistrationIsOpen } from '../accounts/self-registration.ts';
 import { verifyConstituentCredentials } from '../accounts/sign-in.ts';
 import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import { BROWSER_COOKIE, csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
@@ -41,6 +42,9 @@ export interface InteractionDeps {
 }
 
 const PAGE = { config: { answers: 'page' as const } };
+
+/** The hosted sign-up page, under the issuer; linked from the sign-in page only while the org's sign-up is open. */
+export const SIGN_UP_PATH = '/signup';
 
 /**
  * The browser-facing routes of one organization (under `/o/:slug`): the authorization endpoint,
@@ -84,14 +88,7 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
       return sendPage(reply, signInPage(ctx, interaction, { loginHint: username, error: 'invalid_credentials' }));
     }
     deps.throttle.recordSuccess(throttleKey);
-    // A new session (and cookie) at every sign-in: a session id planted before sign-in is worthless after.
-    const previous = request.cookies[SSO_COOKIE];
-    if (previous !== undefined) await endSsoSessionByCookie(ctx, previous);
-    const { cookieValue, session } = await startSsoSession(ctx, ctx.db, constituent.accountId);
-    reply.setCookie(SSO_COOKIE, cookieValue, orgCookieOptions(deps.publicUrl, ctx.org.slug));
-    request.log.info({ event: 'sign_in', org: ctx.org.slug, account: constituent.accountId }, 'constituent signed in');
-    await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'constituent.sign_in', actor: { type: 'constituent', id: constituent.accountId }, ip: request.ip, details: { client_id: interaction.client.clientId } });
-    return sendOutcome(reply, ctx, await continueAfterSignIn(ctx, interaction, session, hashSecret(request.cookies[BROWSER_COOKIE]!)));
+    return signInAndContinue(request, reply, interaction, constituent.accountId, deps);
   });
 
   scope.get('/consent', PAGE, async (request, reply) => {
@@ -195,6 +192,22 @@ async function logout(request: FastifyRequest, reply: FastifyReply, params: RawP
   return sendPage(reply, renderLoggedOutPage({ branding: brandingOf(ctx) }));
 }
 
+/**
+ * Signs the constituent in (after the sign-in or the sign-up page) and continues the
+ * authorization the interaction holds: a consent page, or the code back to the client.
+ */
+export async function signInAndContinue(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, accountId: string, deps: { readonly publicUrl: string }): Promise<FastifyReply> {
+  const ctx = request.org;
+  // A new session (and cookie) at every sign-in: a session id planted before sign-in is worthless after.
+  const previous = request.cookies[SSO_COOKIE];
+  if (previous !== undefined) await endSsoSessionByCookie(ctx, previous);
+  const { cookieValue, session } = await startSsoSession(ctx, ctx.db, accountId);
+  reply.setCookie(SSO_COOKIE, cookieValue, orgCookieOptions(deps.publicUrl, ctx.org.slug));
+  request.log.info({ event: 'sign_in', org: ctx.org.slug, account: accountId }, 'constituent signed in');
+  await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'constituent.sign_in', actor: { type: 'constituent', id: accountId }, ip: request.ip, details: { client_id: interaction.client.clientId } });
+  return sendOutcome(reply, ctx, await continueAfterSignIn(ctx, interaction, session, hashSecret(request.cookies[BROWSER_COOKIE]!)));
+}
+
 /** Answers an authorization outcome: a redirect (or form post) to the client, or our next page. */
 function sendOutcome(reply: FastifyReply, ctx: OrgContext, outcome: AuthorizeOutcome): FastifyReply {
   switch (outcome.kind) {
@@ -216,7 +229,8 @@ function redirect(reply: FastifyReply, location: string): FastifyReply {
   return reply.code(303).header('location', location).header('cache-control', 'no-store').send();
 }
 
-async function interactionOf(request: FastifyRequest, params: RawParams): Promise<Interaction | undefined> {
+/** The interaction a page's query or form names, if it is live and this browser's. */
+export async function interactionOf(request: FastifyRequest, params: RawParams): Promise<Interaction | undefined> {
   let id: string | undefined;
   try {
     id = param(params, 'interaction');
@@ -227,8 +241,10 @@ async function interactionOf(request: FastifyRequest, params: RawParams): Promis
 }
 
 
+/** The org's name, logo and colours, as set through `PATCH /api/v2/org`, for every page of the org. */
 export function brandingOf(ctx: OrgContext): PageBranding {
-  return { orgName: ctx.org.name };
+  const { logoUrl, primaryColor, accentColor } = ctx.org.settings;
+  return { orgName: ctx.org.name, logoUrl, primaryColor, accentColor };
 }
 
 function signInPage(ctx: OrgContext, interaction: Interaction, state: { loginHint: string | null; error: 'invalid_credentials' | 'throttled' | null }) {
@@ -240,14 +256,15 @@ function signInPage(ctx: OrgContext, interaction: Interaction, state: { loginHin
     csrfToken: interaction.csrfToken,
     loginHint: state.loginHint,
     error: state.error,
+    signUpUrl: selfRegistrationIsOpen(ctx.org.settings) ? `${ctx.issuer}${SIGN_UP_PATH}?interaction=${interaction.id}` : null,
   });
 }
 
-function expiredPage(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function expiredPage(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return badRequestPage(request, reply, 'This page has expired', 'This sign-in page is no longer valid (it expired, was already used, or was opened in another browser). Go back to the application and sign in again.');
 }
 
-function badRequestPage(request: FastifyRequest, reply: FastifyReply, title: string, message: string): FastifyReply {
+export function badRequestPage(request: FastifyRequest, reply: FastifyReply, title: string, message: string): FastifyReply {
   const branding = request.org === null || request.org === undefined ? null : brandingOf(request.org);
   return sendPage(reply.code(400), renderErrorPage({ branding, title, message, requestId: request.id }));
 }

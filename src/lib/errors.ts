@@ -42,3 +42,20 @@ export class StaleVersionError extends ConflictError {
     super('version', message);
   }
 }
+
+/** Several inputs broke rules at once: each is named, so the caller can fix them all in one go. */
+export class InvalidInputsError extends InvalidInputError {
+  readonly errors: readonly InvalidInputError[];
+  constructor(errors: readonly InvalidInputError[]) {
+    const first = errors[0]!;
+    super(first.field, first.message.slice(first.field.length + 2));
+    this.message = errors.map((e) => e.message).join('; ');
+    this.errors = errors;
+  }
+}
+
+/** Throws nothing for no errors, the error itself for one, all of them together for more. */
+export function throwIfInvalid(errors: readonly InvalidInputError[]): void {
+  if (errors.length === 1) throw errors[0]!;
+  if (errors.length > 1) throw new InvalidInputsError(errors);
+}

@@ -23,23 +23,70 @@ export function checkAttributeName(name: string, field = 'attributes'): string {
   return name;
 }
 
+/** A custom scope with its name, as listed. */
+export interface NamedCustomScope extends CustomScope {
+  readonly name: string;
+}
+
+function checkScopeName(name: string): string {
+  if (!isValidScopeToken(name) || name.length > 64) throw new InvalidInputError('name', `'${name}' is not a valid scope name (RFC 6749 §3.3, at most 64 characters)`);
+  if (RESERVED_SCOPES.has(name)) throw new InvalidInputError('name', `'${name}' is defined by OpenID Connect and cannot be redefined`);
+  return name;
+}
+
+/** The org's custom scopes, by name. */
+export async function listCustomScopes(db: Executor, orgId: string): Promise<NamedCustomScope[]> {
+  const org = await findOrganizationById(db, orgId);
+  if (org === undefined) throw new NotFoundError('organization', orgId);
+  return Object.entries(org.settings.customScopes)
+    .map(([name, scope]) => ({ name, description: scope.description, attributes: scope.attributes }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /**
  * Defines (or redefines) an org's custom scope and the constituent attributes it releases at
- * userinfo, e.g. Neos's `patreon` releasing `patreon_tier`.
+ * userinfo, e.g. Neos's `patreon` releasing `patreon_tier`. The one way to do it: the CLI
+ * (`gatehouse scope set`) and the API (`PUT /api/v2/scopes/{name}`) both call this.
  */
-export async function setCustomScope(db: Executor, clock: Clock, orgId: string, name: string, scope: CustomScope): Promise<void> {
-  if (!isValidScopeToken(name) || name.length > 64) throw new InvalidInputError('scope', `'${name}' is not a valid scope name (RFC 6749 §3.3, at most 64 characters)`);
-  if (RESERVED_SCOPES.has(name)) throw new InvalidInputError('scope', `'${name}' is defined by OpenID Connect and cannot be redefined`);
+export async function setCustomScope(db: Executor, clock: Clock, orgId: string, name: string, scope: CustomScope): Promise<{ readonly scope: NamedCustomScope; readonly created: boolean }> {
+  checkScopeName(name);
   const description = scope.description.trim();
   if (description.length === 0 || description.length > 200) throw new InvalidInputError('description', 'must be 1 to 200 characters');
   const attributes = [...new Set(scope.attributes.map((a) => checkAttributeName(a)))];
-  await inTransaction(db, async (trx) => {
+  const created = await changeCustomScopes(db, clock, orgId, (scopes) => {
+    const { [name]: existing, ...others } = scopes;
+    return { scopes: { ...others, [name]: { description, attributes } }, result: existing === undefined };
+  });
+  return { scope: { name, description, attributes }, created };
+}
+
+/**
+ * Removes a custom scope. Userinfo reads the scopes at every call, so its attributes stop being
+ * released at once, tokens already issued included; discovery stops advertising it.
+ */
+export async function deleteCustomScope(db: Executor, clock: Clock, orgId: string, name: string): Promise<void> {
+  checkScopeName(name);
+  await changeCustomScopes(db, clock, orgId, (scopes) => {
+    if (!Object.hasOwn(scopes, name)) throw new NotFoundError('scope', name);
+    const { [name]: _removed, ...others } = scopes;
+    return { scopes: others, result: undefined };
+  });
+}
+
+async function changeCustomScopes<T>(
+  db: Executor,
+  clock: Clock,
+  orgId: string,
+  change: (scopes: Readonly<Record<string, CustomScope>>) => { scopes: Record<string, CustomScope>; result: T },
+): Promise<T> {
+  return inTransaction(db, async (trx) => {
     const org = await findOrganizationById(trx, orgId);
     if (org === undefined) throw new NotFoundError('organization', orgId);
-    const settings = { ...org.settings, customScopes: { ...org.settings.customScopes, [name]: { description, attributes } } };
+    const { scopes, result } = change(org.settings.customScopes);
     const now = Math.max(clock(), org.updatedAt + 1);
-    if (!(await updateSettings(trx, orgId, serializeSettings(settings), org.updatedAt, now))) {
+    if (!(await updateSettings(trx, orgId, serializeSettings({ ...org.settings, customScopes: scopes }), org.updatedAt, now))) {
       throw new ConflictError('settings', 'the organization was changed at the same time; retry');
     }
+    return result;
   });
 }

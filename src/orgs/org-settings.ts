@@ -2,10 +2,11 @@ import { checkDisplayName } from '../accounts/identifiers.ts';
 import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
+import { InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
+import { checkBranding } from './branding.ts';
 import type { Organization } from './orgs.ts';
 import { findOrganizationById, updateOrganizationRow } from './orgs.repository.ts';
-import { serializeSettings, type OrgSettings } from './settings.ts';
+import { SELF_REGISTRATION_POLICIES, serializeSettings, type OrgSettings, type SelfRegistrationPolicy } from './settings.ts';
 
 export interface OrganizationChange {
   readonly name?: string;
@@ -15,6 +16,14 @@ export interface OrganizationChange {
   readonly idTokenTtlSeconds?: number;
   readonly ssoSessionTtlSeconds?: number;
   readonly consentRequiredByDefault?: boolean;
+  /** An https URL, or null to show the name instead. */
+  readonly logoUrl?: string | null;
+  /** `#rrggbb`, or null for the default. */
+  readonly primaryColor?: string | null;
+  /** `#rrggbb`, or null for the default. */
+  readonly accentColor?: string | null;
+  /** Whether the hosted sign-up page is open. */
+  readonly selfRegistration?: SelfRegistrationPolicy;
 }
 
 /** Bounds per lifetime, in seconds: RFC 6749 §4.1.2 caps codes at 10 minutes. */
@@ -45,13 +54,27 @@ export async function updateOrganization(
   change: OrganizationChange,
   options: { readonly expectedVersion?: number } = {},
 ): Promise<Organization> {
+  // Every bad field is named at once, not the first one found.
+  const errors: InvalidInputError[] = [];
   for (const [key, [min, max]] of Object.entries(LIMITS)) {
     const value = (change as Record<string, unknown>)[key];
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < min || (value as number) > max)) {
-      throw new InvalidInputError(SNAKE[key]!, `must be a whole number of seconds from ${min} to ${max}`);
+      errors.push(new InvalidInputError(SNAKE[key]!, `must be a whole number of seconds from ${min} to ${max}`));
     }
   }
-  const name = change.name === undefined ? undefined : checkDisplayName(change.name, 'name');
+  let name: string | undefined;
+  try {
+    name = change.name === undefined ? undefined : checkDisplayName(change.name, 'name');
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    errors.push(error);
+  }
+  if (change.selfRegistration !== undefined && !SELF_REGISTRATION_POLICIES.includes(change.selfRegistration)) {
+    errors.push(new InvalidInputError('self_registration', `must be one of ${SELF_REGISTRATION_POLICIES.join(', ')}`));
+  }
+  const branding = checkBranding(change);
+  throwIfInvalid([...errors, ...branding.errors]);
+  const checked: OrganizationChange = { ...change, ...branding.values };
   return inTransaction(db, async (trx) => {
     const org = await findOrganizationById(trx, orgId);
     if (org === undefined) throw new NotFoundError('organization', orgId);
@@ -59,10 +82,10 @@ export async function updateOrganization(
       throw new StaleVersionError(`the organization changed since version ${options.expectedVersion}; read it again`);
     }
     // Nothing to change keeps the version: an empty PATCH must not make colleagues' ETags stale.
-    if (Object.values(change).every((value) => value === undefined)) return org;
+    if (Object.values(checked).every((value) => value === undefined)) return org;
     const settings: OrgSettings = {
       ...org.settings,
-      ...Object.fromEntries(Object.entries(change).filter(([key, value]) => key !== 'name' && value !== undefined)),
+      ...Object.fromEntries(Object.entries(checked).filter(([key, value]) => key !== 'name' && value !== undefined)),
     };
     const now = Math.max(clock(), org.updatedAt + 1);
     if (!(await updateOrganizationRow(trx, orgId, { displayName: name ?? org.name, settings: serializeSettings(settings) }, org.updatedAt, now))) {

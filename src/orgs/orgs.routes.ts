@@ -4,6 +4,7 @@ import type { ApiRoute } from '../http/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { updateOrganization } from './org-settings.ts';
 import type { Organization } from './orgs.ts';
+import type { SelfRegistrationPolicy } from './settings.ts';
 
 const OrganizationBody = Type.Object({
   id: Type.String(),
@@ -17,6 +18,10 @@ const OrganizationBody = Type.Object({
     sso_session_ttl_seconds: Type.Integer(),
     consent_required_by_default: Type.Boolean(),
     custom_scopes: Type.Record(Type.String(), Type.Object({ description: Type.String(), attributes: Type.Array(Type.String()) })),
+    logo_url: Type.Union([Type.String(), Type.Null()]),
+    primary_color: Type.Union([Type.String(), Type.Null()]),
+    accent_color: Type.Union([Type.String(), Type.Null()]),
+    self_registration: Type.Union([Type.Literal('closed'), Type.Literal('open')]),
   }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
@@ -31,6 +36,10 @@ const OrganizationChange = Type.Object(
     id_token_ttl_seconds: Type.Optional(Type.Integer()),
     sso_session_ttl_seconds: Type.Optional(Type.Integer()),
     consent_required_by_default: Type.Optional(Type.Boolean()),
+    logo_url: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 4096, description: 'An https URL on a host name; null shows the name instead.' })])),
+    primary_color: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100, description: '#rrggbb: buttons of the hosted pages.' })])),
+    accent_color: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100, description: '#rrggbb: links and focus rings, when readable on white.' })])),
+    self_registration: Type.Optional(Type.Union([Type.Literal('closed'), Type.Literal('open')], { description: 'open: the sign-in page links to a sign-up page where anyone may create a constituent account.' })),
   },
   { additionalProperties: false },
 );
@@ -49,6 +58,10 @@ function toBody(org: Organization) {
       sso_session_ttl_seconds: s.ssoSessionTtlSeconds,
       consent_required_by_default: s.consentRequiredByDefault,
       custom_scopes: s.customScopes,
+      logo_url: s.logoUrl,
+      primary_color: s.primaryColor,
+      accent_color: s.accentColor,
+      self_registration: s.selfRegistration,
     },
     created_at: new Date(org.createdAt).toISOString(),
     updated_at: new Date(org.updatedAt).toISOString(),
@@ -71,7 +84,7 @@ export const ORG_ROUTES: readonly ApiRoute[] = [
     method: 'PATCH',
     url: '/org',
     permission: 'org:write',
-    summary: 'Change the display name and settings (send If-Match with the ETag read, to not overwrite a concurrent change)',
+    summary: 'Change the display name, settings and branding (send If-Match with the ETag read, to not overwrite a concurrent change)',
     tag: 'organization',
     schema: { body: OrganizationChange, response: { 200: OrganizationBody } },
     async handler(call) {
@@ -89,6 +102,10 @@ export const ORG_ROUTES: readonly ApiRoute[] = [
             idTokenTtlSeconds: body.id_token_ttl_seconds as number | undefined,
             ssoSessionTtlSeconds: body.sso_session_ttl_seconds as number | undefined,
             consentRequiredByDefault: body.consent_required_by_default as boolean | undefined,
+            logoUrl: body.logo_url as string | null | undefined,
+            primaryColor: body.primary_color as string | null | undefined,
+            accentColor: body.accent_color as string | null | undefined,
+            selfRegistration: body.self_registration as SelfRegistrationPolicy | undefined,
           },
           { expectedVersion: versionFromIfMatch(call.ifMatch) },
         );

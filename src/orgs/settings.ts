@@ -1,5 +1,7 @@
+import { isHexColor, normalizeLogoUrl, type Branding } from './branding.ts';
+
 /** Per-organization policy. Stored as snake_case JSON; unknown or missing keys fall back to defaults. */
-export interface OrgSettings {
+export interface OrgSettings extends Branding {
   /** Authorization code lifetime. Default 600 s: Neon's 10 minutes, the RFC 6749 §4.1.2 maximum. */
   readonly codeTtlSeconds: number;
   /** Access token lifetime, the `expires_in` of token responses. Default 3600 s. */
@@ -28,9 +30,18 @@ export interface OrgSettings {
    * as `Authorization: Bearer`; null (default) asks for none.
    */
   readonly registrationInitialAccessTokenHash: string | null;
+  /**
+   * `closed` (default): staff create every constituent account. `open`: the sign-in page links
+   * to a sign-up page (`/o/<slug>/signup`) where anyone may create an account and continue.
+   */
+  readonly selfRegistration: SelfRegistrationPolicy;
 }
 
 export type ClientRegistrationMode = 'closed' | 'approval';
+
+/** Whether people may create their own constituent account on the hosted sign-up page. */
+export type SelfRegistrationPolicy = 'closed' | 'open';
+export const SELF_REGISTRATION_POLICIES: readonly SelfRegistrationPolicy[] = ['closed', 'open'];
 
 export interface CustomScope {
   /** Shown on the consent page, in plain words. */
@@ -49,6 +60,10 @@ export const DEFAULT_ORG_SETTINGS: OrgSettings = Object.freeze({
   customScopes: {},
   clientRegistration: 'closed',
   registrationInitialAccessTokenHash: null,
+  logoUrl: null,
+  primaryColor: null,
+  accentColor: null,
+  selfRegistration: 'closed',
 });
 
 interface StoredSettings {
@@ -61,6 +76,10 @@ interface StoredSettings {
   custom_scopes?: Record<string, CustomScope>;
   client_registration?: ClientRegistrationMode;
   registration_initial_access_token_hash?: string | null;
+  logo_url?: string | null;
+  primary_color?: string | null;
+  accent_color?: string | null;
+  self_registration?: SelfRegistrationPolicy;
 }
 
 export function serializeSettings(settings: OrgSettings): string {
@@ -74,6 +93,10 @@ export function serializeSettings(settings: OrgSettings): string {
     custom_scopes: settings.customScopes,
     client_registration: settings.clientRegistration,
     registration_initial_access_token_hash: settings.registrationInitialAccessTokenHash,
+    logo_url: settings.logoUrl,
+    primary_color: settings.primaryColor,
+    accent_color: settings.accentColor,
+    self_registration: settings.selfRegistration,
   };
   return JSON.stringify(stored);
 }
@@ -92,5 +115,11 @@ export function parseSettings(json: string): OrgSettings {
     // Anything but a known mode reads as closed: registration opens only when asked for.
     clientRegistration: stored.client_registration === 'approval' ? 'approval' : d.clientRegistration,
     registrationInitialAccessTokenHash: stored.registration_initial_access_token_hash ?? d.registrationInitialAccessTokenHash,
+    // Branding reaches pages and their CSP: a stored value that breaks the rules reads as unset.
+    logoUrl: normalizeLogoUrl(stored.logo_url) ?? d.logoUrl,
+    primaryColor: isHexColor(stored.primary_color) ? stored.primary_color.toLowerCase() : d.primaryColor,
+    accentColor: isHexColor(stored.accent_color) ? stored.accent_color.toLowerCase() : d.accentColor,
+    // Anything but `open` reads as closed: sign-up opens only when asked for.
+    selfRegistration: stored.self_registration === 'open' ? 'open' : d.selfRegistration,
   });
 }

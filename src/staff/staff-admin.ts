@@ -2,9 +2,12 @@ import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import { checkDisplayName } from '../accounts/identifiers.ts';
+import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.ts';
+import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { generateApiKey } from './api-keys.ts';
+import { checkStaffRole } from './roles.ts';
 import * as repository from './staff.repository.ts';
 import type { ApiKeysTable, StaffUsersTable } from './staff.table.ts';
 
@@ -50,15 +53,108 @@ export async function getStaffUser(db: Executor, orgId: string, id: string): Pro
 
 /**
  * Disables a staff user and, in the same transaction, revokes all its API keys and ends all its
- * sessions: nothing it held keeps working for a single further request.
+ * sessions: nothing it held keeps working for a single further request. The last active owner
+ * cannot be disabled: nobody could manage staff any more.
  */
 export async function disableStaffUser(db: Executor, clock: Clock, orgId: string, id: string, options: { readonly actingStaffUserId?: string } = {}): Promise<StaffUser> {
   if (options.actingStaffUserId === id) throw new InvalidInputError('user_id', 'you cannot disable yourself');
   return inTransaction(db, async (trx) => {
-    const now = clock();
-    if (!(await repository.setStaffStatus(trx, orgId, id, 'disabled', now))) throw new NotFoundError('staff user', id);
+    const owners = await repository.lockActiveOwners(trx, orgId);
+    if (owners.length === 1 && owners[0] === id) throw new ConflictError('user_id', 'the last active owner cannot be disabled; make another staff user owner first');
+    const user = await getStaffUser(trx, orgId, id);
+    const now = Math.max(clock(), user.updatedAt + 1);
+    await repository.setStaffStatus(trx, orgId, id, 'disabled', now);
     await repository.revokeEverythingOf(trx, orgId, id, now);
     return getStaffUser(trx, orgId, id);
+  });
+}
+
+/**
+ * Lets a disabled staff user in again. What disabling revoked stays revoked: its old API keys
+ * and sessions never come back; it signs in again, or gets a new key.
+ */
+export async function enableStaffUser(db: Executor, clock: Clock, orgId: string, id: string): Promise<{ readonly user: StaffUser; readonly changed: boolean }> {
+  return inTransaction(db, async (trx) => {
+    const user = await getStaffUser(trx, orgId, id);
+    if (user.status === 'active') return { user, changed: false };
+    await repository.setStaffStatus(trx, orgId, id, 'active', Math.max(clock(), user.updatedAt + 1));
+    return { user: await getStaffUser(trx, orgId, id), changed: true };
+  });
+}
+
+/** A staff password checked and hashed before any transaction starts (argon2id takes a while). */
+export interface PreparedStaffPassword {
+  readonly passwordHash: string;
+}
+
+export async function prepareStaffPassword(password: string): Promise<PreparedStaffPassword> {
+  checkPasswordPolicy(password, 'password');
+  return { passwordHash: await hashPassword(password) };
+}
+
+/**
+ * Sets the password a staff user signs in with on the staff sign-in page, and ends its browser
+ * sessions (a session opened with the old password is worth no more than it). API keys are
+ * separate credentials and keep working.
+ */
+export async function setStaffPassword(db: Executor, clock: Clock, orgId: string, id: string, password: PreparedStaffPassword): Promise<StaffUser> {
+  return inTransaction(db, async (trx) => {
+    const user = await getStaffUser(trx, orgId, id);
+    await repository.setStaffPasswordHash(trx, orgId, id, password.passwordHash, Math.max(clock(), user.updatedAt + 1));
+    return getStaffUser(trx, orgId, id);
+  });
+}
+
+export interface StaffUserChange {
+  /** null clears the display name. */
+  readonly name?: string | null;
+  readonly role?: string;
+}
+
+/**
+ * Changes a staff user's display name and role. With `expectedVersion` (the `updatedAt` the
+ * caller read), a concurrent change fails instead of being overwritten. The last active owner
+ * cannot be demoted (409). A role change takes effect at the user's next request: keys and
+ * sessions carry no role of their own.
+ */
+export async function updateStaffUser(
+  db: Executor,
+  clock: Clock,
+  orgId: string,
+  id: string,
+  change: StaffUserChange,
+  options: { readonly expectedVersion?: number } = {},
+): Promise<{ readonly user: StaffUser; readonly previous: StaffUser; readonly changed: readonly string[] }> {
+  const errors: InvalidInputError[] = [];
+  const attempt = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      errors.push(error);
+      return undefined;
+    }
+  };
+  const role = change.role === undefined ? undefined : attempt(() => checkStaffRole(change.role!));
+  const name = change.name === undefined || change.name === null ? change.name : attempt(() => checkDisplayName(change.name!, 'name'));
+  throwIfInvalid(errors);
+  return inTransaction(db, async (trx) => {
+    const owners = await repository.lockActiveOwners(trx, orgId);
+    const user = await getStaffUser(trx, orgId, id);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== user.updatedAt) {
+      throw new StaleVersionError(`the staff user changed since version ${options.expectedVersion}; read it again`);
+    }
+    const next = { role: role ?? user.role, displayName: name === undefined ? user.name : name };
+    const changed = [...(next.role !== user.role ? ['role'] : []), ...(next.displayName !== user.name ? ['name'] : [])];
+    // Nothing to change keeps the version: colleagues' ETags stay valid.
+    if (changed.length === 0) return { user, previous: user, changed };
+    if (user.role === 'owner' && next.role !== 'owner' && owners.length === 1 && owners[0] === id) {
+      throw new ConflictError('role', 'the last active owner cannot be demoted; make another staff user owner first');
+    }
+    if (!(await repository.updateStaffUserRow(trx, orgId, id, next, user.updatedAt, Math.max(clock(), user.updatedAt + 1)))) {
+      throw new StaleVersionError('the staff user was changed at the same time; read it again');
+    }
+    return { user: await getStaffUser(trx, orgId, id), previous: user, changed };
   });
 }
 

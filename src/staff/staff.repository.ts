@@ -114,6 +114,50 @@ export async function listStaffUserRows(db: Executor, orgId: string, options: { 
   return query.orderBy('id').limit(options.limit).execute();
 }
 
+/**
+ * Locks the org's active owners until the transaction ends and returns their ids. A no-op UPDATE
+ * rather than SELECT … FOR UPDATE, which SQLite lacks: on PostgreSQL it takes the row locks, so
+ * two owners demoting (or disabling) each other at once are serialized and the second sees the
+ * first's change (READ COMMITTED re-checks the WHERE after the wait); SQLite runs one writer at a time.
+ */
+export async function lockActiveOwners(db: Executor, orgId: string): Promise<string[]> {
+  const rows = await db
+    .updateTable('staff_users')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'owner')
+    .where('status', '=', 'active')
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Changes role and display name, only if the user is still at `expectedUpdatedAt`. */
+export async function updateStaffUserRow(
+  db: Executor,
+  orgId: string,
+  id: string,
+  change: { readonly role: string; readonly displayName: string | null },
+  expectedUpdatedAt: number,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('staff_users')
+    .set({ role: change.role, display_name: change.displayName, updated_at: now })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('updated_at', '=', expectedUpdatedAt)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Replaces the password hash and ends the user's browser sessions (API keys are other credentials). */
+export async function setStaffPasswordHash(db: Executor, orgId: string, id: string, passwordHash: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('staff_users').set({ password_hash: passwordHash, updated_at: now }).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  await db.updateTable('staff_sessions').set({ ended_at: now }).where('org_id', '=', orgId).where('staff_user_id', '=', id).where('ended_at', 'is', null).execute();
+  return result.numUpdatedRows > 0n;
+}
+
 export async function setStaffStatus(db: Executor, orgId: string, id: string, status: 'active' | 'disabled', now: number): Promise<boolean> {
   const result = await db.updateTable('staff_users').set({ status, updated_at: now }).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return result.numUpdatedRows > 0n;

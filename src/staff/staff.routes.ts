@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { ApiRoute } from '../http/management-api.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { InvalidInputError } from '../lib/errors.ts';
+import { ROLE_PERMISSIONS } from './permissions.ts';
 import { listAuditEvents, recordAudit } from './audit.ts';
 import { STAFF_ROLES } from './roles.ts';
-import { createApiKey, disableStaffUser, getStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
+import { createApiKey, disableStaffUser, enableStaffUser, getStaffUser, prepareStaffPassword, setStaffPassword, updateStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
 import { createStaffUser } from './staff.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -99,7 +101,39 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     tag: 'staff',
     schema: { params: UserParams, response: { 200: StaffUserBody } },
     async handler({ db, org, params }) {
-      return { body: userBody(await getStaffUser(db, org.id, params.user_id!)) };
+      const user = await getStaffUser(db, org.id, params.user_id!);
+      return { body: userBody(user), etag: etagOf(user.updatedAt) };
+    },
+  },
+  {
+    method: 'PATCH',
+    url: '/staff/:user_id',
+    permission: 'staff:write',
+    summary: "Change a staff user's role or name (send If-Match with the ETag read); the last active owner cannot be demoted",
+    tag: 'staff',
+    schema: {
+      params: UserParams,
+      body: Type.Object(
+        {
+          name: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 200 })])),
+          role: Type.Optional(Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)))),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: StaffUserBody },
+    },
+    async handler(call) {
+      const body = call.body as { name?: string | null; role?: string };
+      const userId = call.params.user_id!;
+      const result = await inTransaction(call.db, async (trx) => {
+        const updated = await updateStaffUser(trx, call.clock, call.org.id, userId, { name: body.name, role: body.role }, { expectedVersion: versionFromIfMatch(call.ifMatch) });
+        if (updated.changed.length > 0) {
+          const roleChange: Record<string, string> = updated.changed.includes('role') ? { role_from: updated.previous.role, role_to: updated.user.role } : {};
+          await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.updated', target: { type: 'staff_user', id: userId }, details: { fields: updated.changed.join(','), ...roleChange } }));
+        }
+        return updated.user;
+      });
+      return { body: userBody(result), etag: etagOf(result.updatedAt) };
     },
   },
   {
@@ -115,7 +149,51 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
         await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.disabled', target: { type: 'staff_user', id: disabled.id } }));
         return disabled;
       });
-      return { body: userBody(user) };
+      return { body: userBody(user), etag: etagOf(user.updatedAt) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/staff/:user_id/enable',
+    permission: 'staff:write',
+    summary: 'Re-enable a disabled staff user; the keys and sessions disabling revoked stay revoked',
+    tag: 'staff',
+    schema: { params: UserParams, response: { 200: StaffUserBody } },
+    async handler(call) {
+      const user = await inTransaction(call.db, async (trx) => {
+        const enabled = await enableStaffUser(trx, call.clock, call.org.id, call.params.user_id!);
+        if (enabled.changed) await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.enabled', target: { type: 'staff_user', id: enabled.user.id } }));
+        return enabled.user;
+      });
+      return { body: userBody(user), etag: etagOf(user.updatedAt) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/staff/:user_id/password',
+    permission: 'staff:write',
+    summary: "Set a staff user's sign-in password (argon2id); its browser sessions end, its API keys keep working",
+    tag: 'staff',
+    schema: { params: UserParams, body: Type.Object({ password: Type.String({ maxLength: 4096 }) }, { additionalProperties: false }), response: { 200: StaffUserBody } },
+    async handler(call) {
+      const password = await prepareStaffPassword((call.body as { password: string }).password);
+      const user = await inTransaction(call.db, async (trx) => {
+        const set = await setStaffPassword(trx, call.clock, call.org.id, call.params.user_id!, password);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.password_set', target: { type: 'staff_user', id: set.id } }));
+        return set;
+      });
+      return { body: userBody(user), etag: etagOf(user.updatedAt) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/roles',
+    permission: 'staff:read',
+    summary: 'The staff roles and the permissions each bundles (an API key has exactly its user\'s)',
+    tag: 'staff',
+    schema: { response: { 200: Type.Object({ data: Type.Array(Type.Object({ role: Type.String(), permissions: Type.Array(Type.String()) })) }) } },
+    async handler() {
+      return { body: { data: STAFF_ROLES.map((role) => ({ role, permissions: [...ROLE_PERMISSIONS[role]] })) } };
     },
   },
   {

@@ -115,4 +115,11 @@ describe('renderSignInPage', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('script-src');
   });
+
+  it('links to the sign-up page only when given one (the org lets people sign up)', () => {
+    expect(renderSignInPage(model).html).not.toContain('Create an account');
+    expect(renderSignInPage({ ...model, signUpUrl: '/o/riverside/signup?interaction=int_abc&x=1' }).html).toContain(
+      '<p class="muted">New here? <a href="/o/riverside/signup?interaction=int_abc&amp;x=1">Create an account</a></p>',
+    );
+  });
 });

@@ -13,6 +13,8 @@ export interface SignInPageModel {
   /** Prefills the login name (OpenID Connect Core §3.1.2.1 `login_hint`, or the last attempt). */
   readonly loginHint?: string | null;
   readonly error?: SignInError | null;
+  /** The sign-up page of this authorization, when the org lets people create an account. */
+  readonly signUpUrl?: string | null;
 }
 
 // One message for a wrong login name and a wrong password: the page must not tell which
@@ -40,6 +42,7 @@ ${hiddenInputs({ interaction: model.interactionId, csrf_token: model.csrfToken }
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required${focusPassword ? html` autofocus` : null}>
 <div class="actions"><button type="submit">Sign in</button></div>
-</form>`;
+</form>
+${model.signUpUrl ? html`<p class="muted">New here? <a href="${model.signUpUrl}">Create an account</a></p>` : null}`;
   return pageShell({ title: `Sign in to ${branding.orgName}`, branding, body });
 }

@@ -1,0 +1,71 @@
+import { Type } from '@sinclair/typebox';
+import type { ApiRoute } from '../http/management-api.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { recordAudit } from '../staff/audit.ts';
+import { deleteCustomScope, listCustomScopes, setCustomScope, type NamedCustomScope } from './custom-scopes.ts';
+
+const ScopeBody = Type.Object({ name: Type.String(), description: Type.String(), attributes: Type.Array(Type.String()) });
+const ScopeParams = Type.Object({ name: Type.String({ maxLength: 200 }) });
+
+function scopeBody(scope: NamedCustomScope) {
+  return { name: scope.name, description: scope.description, attributes: [...scope.attributes] };
+}
+
+/** The org's custom scopes: the same domain functions as `gatehouse scope set`. */
+export const SCOPE_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'GET',
+    url: '/scopes',
+    permission: 'org:read',
+    summary: "The organization's custom scopes and the constituent attributes each releases at userinfo",
+    tag: 'organization',
+    schema: { response: { 200: Type.Object({ data: Type.Array(ScopeBody) }) } },
+    async handler({ db, org }) {
+      return { body: { data: (await listCustomScopes(db, org.id)).map(scopeBody) } };
+    },
+  },
+  {
+    method: 'PUT',
+    url: '/scopes/:name',
+    permission: 'org:write',
+    summary: 'Define or redefine a custom scope (the OpenID Connect scopes cannot be redefined)',
+    tag: 'organization',
+    schema: {
+      params: ScopeParams,
+      body: Type.Object(
+        {
+          description: Type.String({ maxLength: 1000, description: 'Shown on the consent page, in plain words (1 to 200 characters).' }),
+          attributes: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100, description: 'Constituent attributes released as claims when the scope is granted.' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: ScopeBody, 201: ScopeBody },
+    },
+    async handler(call) {
+      const body = call.body as { description: string; attributes?: string[] };
+      const name = call.params.name!;
+      const result = await inTransaction(call.db, async (trx) => {
+        const set = await setCustomScope(trx, call.clock, call.org.id, name, { description: body.description, attributes: body.attributes ?? [] });
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: set.created ? 'scope.created' : 'scope.updated', target: { type: 'scope', id: name }, details: { attributes: set.scope.attributes.join(',') } }));
+        return set;
+      });
+      return { status: result.created ? 201 : 200, body: scopeBody(result.scope) };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/scopes/:name',
+    permission: 'org:write',
+    summary: 'Remove a custom scope: its attributes stop being released at once',
+    tag: 'organization',
+    schema: { params: ScopeParams, response: { 204: Type.Null() } },
+    async handler(call) {
+      const name = call.params.name!;
+      await inTransaction(call.db, async (trx) => {
+        await deleteCustomScope(trx, call.clock, call.org.id, name);
+        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'scope.deleted', target: { type: 'scope', id: name } }));
+      });
+      return { status: 204 };
+    },
+  },
+];
