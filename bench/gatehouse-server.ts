@@ -41,7 +41,8 @@ interface BenchStore {
 /** SQLite as shipped: a file in a fresh directory (WAL, synchronous=FULL: every commit is fsynced). */
 async function sqliteStore(): Promise<BenchStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-  const storage = await openSqlite({ dataDir });
+  // As the server opens it (src/main.ts): WAL checkpoints in a background thread.
+  const storage = await openSqlite({ dataDir, checkpointInBackground: true });
   return {
     storage,
     description: `SQLite file in a fresh directory under ${tmpdir()} (WAL, synchronous=FULL), deleted at the end`,

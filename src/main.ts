@@ -43,7 +43,9 @@ export async function startServer(requested: Config, logger: Logger): Promise<Ru
         : 'GATEHOUSE_SECRET_KEY is not set: using the root key file in DATA_DIR. Production must set GATEHOUSE_SECRET_KEY and keep it apart from the data it protects.',
     );
   }
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, {
+    sqlite: { checkpointInBackground: true, onCheckpointError: (message) => logger.warn({ reason: message }, 'SQLite background checkpoint failed; retrying') },
+  });
   let app: FastifyInstance | undefined;
   try {
     const { applied } = await migrateToLatest(storage);

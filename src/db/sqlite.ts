@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import { Kysely, sql } from 'kysely';
 import type { Database, Storage } from './database.ts';
+import type { CheckpointerData, CheckpointerMessage } from './sqlite-checkpointer.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
 import { StorageError } from './storage-error.ts';
 
@@ -11,8 +13,27 @@ export const SQLITE_FILE = 'gatehouse.db';
 /** How long a statement waits for another process (the CLI, a second server) to release the file. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/** How often the background checkpointer copies the WAL into the database. */
+const CHECKPOINT_INTERVAL_MS = 200;
+/**
+ * With the background checkpointer, SQLite's own checkpoint (in a COMMIT, on the event loop) is
+ * only a safety net should the worker fall behind or die: at 10,000 pages (~40 MiB of WAL)
+ * instead of the default 1,000.
+ */
+const SAFETY_NET_CHECKPOINT_PAGES = 10_000;
+
+export interface SqliteOptions {
+  /**
+   * Checkpoint the WAL in a worker thread instead of inside commits (the server does; a short CLI
+   * command does not need to). See sqlite-checkpointer.ts.
+   */
+  readonly checkpointInBackground?: boolean;
+  /** Told when a background checkpoint fails (it is retried at the next interval). */
+  readonly onCheckpointError?: (message: string) => void;
+}
+
 /** Opens (creating if needed) `<dataDir>/gatehouse.db`, or `:memory:` for throwaway stores. */
-export async function openSqlite(options: { readonly dataDir: string } | { readonly path: ':memory:' }): Promise<Storage> {
+export async function openSqlite(options: ({ readonly dataDir: string } | { readonly path: ':memory:' }) & SqliteOptions): Promise<Storage> {
   let path: string;
   if ('path' in options) {
     path = options.path;
@@ -42,6 +63,11 @@ export async function openSqlite(options: { readonly dataDir: string } | { reado
     throw new StorageError(describeOpenError(path, error));
   }
   const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(database, path === ':memory:' ? {} : { walPath: `${path}-wal` }) });
+  let checkpointer: Worker | undefined;
+  if (options.checkpointInBackground === true && path !== ':memory:') {
+    database.exec(`PRAGMA wal_autocheckpoint = ${SAFETY_NET_CHECKPOINT_PAGES}`);
+    checkpointer = startCheckpointer(path, options.onCheckpointError);
+  }
   return {
     db,
     dialect: 'sqlite',
@@ -51,9 +77,32 @@ export async function openSqlite(options: { readonly dataDir: string } | { reado
       await sql`select 1`.execute(db);
     },
     async close() {
+      await stopCheckpointer(checkpointer);
       await db.destroy();
     },
   };
+}
+
+function startCheckpointer(path: string, onError: ((message: string) => void) | undefined): Worker {
+  const worker = new Worker(new URL('./sqlite-checkpointer.ts', import.meta.url), { workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS } satisfies CheckpointerData });
+  worker.on('message', (message: CheckpointerMessage) => onError?.(message.message));
+  worker.on('error', (error) => onError?.(`the checkpointer stopped: ${error.message}; SQLite's own checkpoints take over`));
+  // A worker keeps the process alive; the store's close() stops it, and nothing else should wait for it.
+  worker.unref();
+  return worker;
+}
+
+async function stopCheckpointer(worker: Worker | undefined): Promise<void> {
+  if (worker === undefined) return;
+  // Held by the process while it stops (it was unref'd): a close() awaited at shutdown must not
+  // find an empty event loop and let the process end before it returns.
+  worker.ref();
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage('stop');
+  await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+  clearTimeout(timer);
+  await worker.terminate();
 }
 
 function describeOpenError(path: string, error: unknown): string {
