@@ -40,7 +40,12 @@ export interface Row {
   /** Failed operations over all measured rounds (warm-up excluded). */
   readonly failed: number;
   readonly rounds: number;
-  /** perSecond ÷ oidc-provider's, for Gatehouse lines. */
+  /**
+   * The median over the rounds of (this server's req/s ÷ oidc-provider's in the same round), for
+   * every line but oidc-provider's. Taken per round because the machine's speed drifts between
+   * rounds (a shared VM: the same work was measured up to 1.6× faster a minute later), and both
+   * servers of one round run back to back.
+   */
   readonly ratio: number | undefined;
   readonly goal: Goal | undefined;
   readonly verdict: 'PASS' | 'MISS' | undefined;
@@ -55,19 +60,22 @@ export function median(values: readonly number[]): number {
 
 /** One row per server of one scenario: the median of each figure over its rounds. */
 export function rowsFor(scenario: ScenarioId, label: string, rounds: ReadonlyMap<string, readonly Measurement[]>): Row[] {
+  const baselineRuns = rounds.get(BASELINE);
   const summaries = [...rounds].map(([server, runs]) => ({
     server,
+    ratio:
+      server === BASELINE || baselineRuns === undefined || baselineRuns.length !== runs.length
+        ? undefined
+        : median(runs.map((run, round) => run.perSecond / baselineRuns[round]!.perSecond).filter((r) => Number.isFinite(r))),
     perSecond: median(runs.map((r) => r.perSecond)),
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
     failed: runs.reduce((sum, r) => sum + r.failed, 0),
     rounds: runs.length,
   }));
-  const baseline = summaries.find((s) => s.server === BASELINE)?.perSecond;
   return summaries.map((s) => {
-    const ratio = s.server === BASELINE || baseline === undefined || baseline === 0 ? undefined : s.perSecond / baseline;
     const goal = goalFor(s.server, scenario);
-    return { scenario, label, ...s, ratio, goal, verdict: verdictOf(goal, ratio, s.p99Ms, s.failed) };
+    return { scenario, label, ...s, goal, verdict: verdictOf(goal, s.ratio, s.p99Ms, s.failed) };
   });
 }
 

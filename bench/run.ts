@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --write] [--rounds 3] [--seconds 4] [--warmup 1] [--no-postgres] [--only <scenario,…>] [--no-oidc-provider]`
+ * `npm run bench [-- --write] [--rounds 5] [--seconds 3] [--warmup 1] [--no-postgres] [--only <scenario,…>] [--no-oidc-provider]`
  *
  * `--only discovery,userinfo` measures those scenarios alone (ids of bench/scenarios.ts), and
  * `--no-oidc-provider` leaves the peer out: both are for working on one path, never for the
@@ -43,8 +43,8 @@ function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       write: { type: 'boolean', default: false },
-      rounds: { type: 'string', default: '3' },
-      seconds: { type: 'string', default: '4' },
+      rounds: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
       'no-postgres': { type: 'boolean', default: false },
       only: { type: 'string' },
@@ -216,7 +216,8 @@ function reportSection(rows: readonly Row[], machine: Machine, options: Options,
     `Gatehouse ${machine.revision}. Run of ${machine.date}: nproc ${machine.cpus}, CPU ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ` +
       `oidc-provider ${packageVersion('oidc-provider')}, autocannon ${packageVersion('autocannon')}, PostgreSQL ${postgres}.`,
     `${CONNECTIONS} connections, no pipelining; per scenario and server a ${options.warmupSeconds} s warm-up, then ${options.rounds} alternating rounds of ` +
-      `${options.seconds} s (token authorization_code: as many prepared codes as the previous run's rate × ${options.seconds} s); medians of the rounds. ` +
+      `${options.seconds} s (token authorization_code: as many prepared codes as the previous run's rate × ${options.seconds} s); medians of the rounds; ` +
+      `"vs oidc-provider" is the median of the per-round ratios (both servers of a round run back to back, so the machine's drift between rounds cancels out). ` +
       `The "${CEILING}" line is a framework-less server answering a fixed 1.6 KB JSON: the most any server can do here with the load generator on the same CPUs. ` +
       `The "${POSTGRES_CEILING}" line is a framework-less server making one prepared, autocommitted INSERT into this PostgreSQL per request (pool of 10): the most a server that stores each token in it can do here.`,
     '',
