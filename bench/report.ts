@@ -37,6 +37,8 @@ export interface Row {
   readonly perSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Median server CPU time per operation, µs; undefined where /proc is not available. */
+  readonly cpuMicrosPerOp: number | undefined;
   /** Failed operations over all measured rounds (warm-up excluded). */
   readonly failed: number;
   readonly rounds: number;
@@ -59,7 +61,12 @@ export function median(values: readonly number[]): number {
 }
 
 /** One row per server of one scenario: the median of each figure over its rounds. */
-export function rowsFor(scenario: ScenarioId, label: string, rounds: ReadonlyMap<string, readonly Measurement[]>): Row[] {
+/** One round of one server: its measurement and the server's CPU time per operation (from /proc, when known). */
+export interface RoundResult extends Measurement {
+  readonly cpuMicrosPerOp: number | undefined;
+}
+
+export function rowsFor(scenario: ScenarioId, label: string, rounds: ReadonlyMap<string, readonly RoundResult[]>): Row[] {
   const baselineRuns = rounds.get(BASELINE);
   const summaries = [...rounds].map(([server, runs]) => ({
     server,
@@ -70,6 +77,7 @@ export function rowsFor(scenario: ScenarioId, label: string, rounds: ReadonlyMap
     perSecond: median(runs.map((r) => r.perSecond)),
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
+    cpuMicrosPerOp: runs.every((r) => r.cpuMicrosPerOp !== undefined) ? median(runs.map((r) => r.cpuMicrosPerOp!)) : undefined,
     failed: runs.reduce((sum, r) => sum + r.failed, 0),
     rounds: runs.length,
   }));
@@ -96,7 +104,7 @@ function describeGoal(goal: Goal | undefined): string {
   return parts.join(', ');
 }
 
-const HEADINGS = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'vs oidc-provider', 'failed', 'target', 'result'] as const;
+const HEADINGS = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/op', 'vs oidc-provider', 'failed', 'target', 'result'] as const;
 
 function cells(row: Row): string[] {
   return [
@@ -105,6 +113,7 @@ function cells(row: Row): string[] {
     row.perSecond.toFixed(0),
     row.p50Ms.toFixed(2),
     row.p99Ms.toFixed(2),
+    row.cpuMicrosPerOp === undefined ? '' : row.cpuMicrosPerOp.toFixed(0),
     row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}×`,
     String(row.failed),
     describeGoal(row.goal),
@@ -113,7 +122,7 @@ function cells(row: Row): string[] {
 }
 
 /** Right-aligns the numeric columns. */
-const NUMERIC = new Set([2, 3, 4, 5, 6]);
+const NUMERIC = new Set([2, 3, 4, 5, 6, 7]);
 
 export function textTable(rows: readonly Row[]): string {
   const table = [[...HEADINGS], ...rows.map(cells)];

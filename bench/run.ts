@@ -20,7 +20,7 @@ import pg from 'pg';
 import { discover } from './client.ts';
 import { CONNECTIONS, measure, type Limit, type Measurement, type Operation } from './load.ts';
 import { describeMachine, type Machine } from './machine.ts';
-import { CEILING, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type Row } from './report.ts';
+import { CEILING, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type RoundResult, type Row } from './report.ts';
 import { prepareTarget, SCENARIOS, type RunShape, type ScenarioId, type Target } from './scenarios.ts';
 import { startCeiling, startServer, type BenchServer, type Child } from './servers.ts';
 
@@ -179,7 +179,7 @@ async function measureAll(targets: readonly Target[], calibrations: Calibrations
     const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, pid: target.pid, plan: (run) => scenario.plan(target, run) }));
     const calibration = calibrations[scenario.id];
     if (calibration !== undefined) participants.push(calibration);
-    const rounds = new Map<string, Measurement[]>(participants.map((p) => [p.name, []]));
+    const rounds = new Map<string, RoundResult[]>(participants.map((p) => [p.name, []]));
     const previous = new Map<string, number>();
     const run = async (participant: Participant, warmup: boolean): Promise<{ result: Measurement; cpuMicros: number | undefined }> => {
       const seconds = warmup ? options.warmupSeconds : options.seconds;
@@ -198,7 +198,7 @@ async function measureAll(targets: readonly Target[], calibrations: Calibrations
     for (let round = 0; round < options.rounds; round++) {
       for (const participant of rotated(participants, round)) {
         const { result, cpuMicros } = await run(participant, false);
-        rounds.get(participant.name)!.push(result);
+        rounds.get(participant.name)!.push({ ...result, cpuMicrosPerOp: cpuMicros === undefined || result.succeeded === 0 ? undefined : cpuMicros / result.succeeded });
         log(`${scenario.label} | round ${round + 1}/${options.rounds} ${participant.name}: ${formatRun(result, cpuMicros)}`);
       }
     }
@@ -218,6 +218,7 @@ function reportSection(rows: readonly Row[], machine: Machine, options: Options,
     `${CONNECTIONS} connections, no pipelining; per scenario and server a ${options.warmupSeconds} s warm-up, then ${options.rounds} alternating rounds of ` +
       `${options.seconds} s (token authorization_code: as many prepared codes as the previous run's rate × ${options.seconds} s); medians of the rounds; ` +
       `"vs oidc-provider" is the median of the per-round ratios (both servers of a round run back to back, so the machine's drift between rounds cancels out). ` +
+      `"CPU µs/op" is the server process's CPU time (user + system, all its threads) per successful operation: what an operation costs, whatever the load generator can drive. ` +
       `The "${CEILING}" line is a framework-less server answering a fixed 1.6 KB JSON: the most any server can do here with the load generator on the same CPUs. ` +
       `The "${POSTGRES_CEILING}" line is a framework-less server making one prepared, autocommitted INSERT into this PostgreSQL per request (pool of 10): the most a server that stores each token in it can do here.`,
     '',
