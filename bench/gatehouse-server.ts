@@ -38,14 +38,14 @@ interface BenchStore {
   dispose(): Promise<void>;
 }
 
-/** SQLite as shipped: a file in a fresh directory (WAL, synchronous=FULL: every commit is fsynced). */
+/** SQLite as the server opens it: a file in a fresh directory, WAL, every commit durable before it is answered (the WAL fdatasynced), checkpoints in a background thread. */
 async function sqliteStore(): Promise<BenchStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   // As the server opens it (src/main.ts): WAL checkpoints in a background thread.
   const storage = await openSqlite({ dataDir, checkpointInBackground: true });
   return {
     storage,
-    description: `SQLite file in a fresh directory under ${tmpdir()} (WAL, synchronous=FULL), deleted at the end`,
+    description: `SQLite file in a fresh directory under ${tmpdir()} (WAL; every commit durable before it is answered: the WAL is fdatasynced after each group; background checkpoints), deleted at the end`,
     async dispose() {
       await storage.close();
       rmSync(dataDir, { recursive: true, force: true });
