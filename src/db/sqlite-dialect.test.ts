@@ -153,6 +153,19 @@ describe.each<Durability>(['synced by SQLite', 'synced by the driver'])('node:sq
     expect(countFromOutside(path)).toBe(3);
   });
 
+  it('closes after the writes in flight are durable, and no writer hears success for a write that is not there', async () => {
+    const { db, path } = fresh();
+    const committed = Array.from({ length: 20 }, (_, i) => db.insertInto('items').values({ id: i + 1, name: `n${i}` }).execute());
+    // One turn: the group has committed (and, synced by the driver, its WAL sync is in flight).
+    await new Promise((resolve) => setImmediate(resolve));
+    const late = Array.from({ length: 5 }, (_, i) => db.insertInto('items').values({ id: 100 + i, name: `late${i}` }).execute());
+    await db.destroy();
+    expect((await Promise.allSettled(committed)).map((r) => r.status)).toEqual(Array(20).fill('fulfilled'));
+    // Writes that had not run when the store closed are refused, never acknowledged and lost.
+    const lateSettled = await Promise.allSettled(late);
+    expect(countFromOutside(path)).toBe(20 + lateSettled.filter((r) => r.status === 'fulfilled').length);
+  });
+
   it('leaves no transaction open when idle, so other processes can write', async () => {
     const { db, path } = fresh();
     await db.insertInto('items').values({ id: 1, name: 'a' }).execute();

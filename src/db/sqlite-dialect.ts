@@ -143,13 +143,6 @@ class GroupCommit {
     if (this.#open) this.#schedule();
   }
 
-  /** Commits an open group at once (closing the database). Call holding the connection. */
-  commitNow(): void {
-    this.#endReading();
-    if (this.#open && this.#database.isOpen && this.#database.isTransaction) this.#database.exec('COMMIT');
-    this.#open = false;
-  }
-
   #schedule(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
@@ -158,9 +151,25 @@ class GroupCommit {
 
   async #flush(): Promise<void> {
     await this.#mutex.lock();
+    let settled: Promise<void>;
+    try {
+      settled = this.#commit();
+    } finally {
+      this.#flushScheduled = false;
+      this.#mutex.unlock();
+    }
+    // The next group may start while the disk syncs this one: the connection is free again.
+    await settled;
+  }
+
+  /**
+   * Commits the open group (and ends a read transaction). Call holding the connection. Returns a
+   * promise that settles once every writer waiting for this group has heard: resolved when its
+   * writes are durable, rejected when they are lost or their durability is unknown.
+   */
+  #commit(): Promise<void> {
     const waiters = this.#waiters;
     this.#waiters = [];
-    let committed = false;
     try {
       this.#endReading();
       if (this.#open && !this.#database.isOpen) throw new Error('the database was closed before its writes were committed');
@@ -170,7 +179,6 @@ class GroupCommit {
         if (!this.#database.isTransaction) throw new Error('the SQLite transaction was rolled back by SQLite; the writes of this group are lost');
         this.#database.exec('COMMIT');
       }
-      committed = true;
     } catch (error) {
       try {
         if (this.#database.isOpen && this.#database.isTransaction) this.#database.exec('ROLLBACK');
@@ -178,27 +186,29 @@ class GroupCommit {
         // Nothing more can be done; the writers are told below.
       }
       for (const waiter of waiters) waiter.reject(error);
+      return Promise.resolve();
     } finally {
       this.#open = false;
       this.#reading = false;
-      this.#flushScheduled = false;
-      this.#mutex.unlock();
     }
-    if (!committed || waiters.length === 0) return;
+    if (waiters.length === 0) return Promise.resolve();
     if (this.#walSync === undefined) {
       for (const waiter of waiters) waiter.resolve();
-      return;
+      return Promise.resolve();
     }
-    // The next group may start while the disk syncs this one: the connection is free again.
-    this.#walSync.afterWrites().then(
+    return this.#walSync.afterWrites().then(
       () => waiters.forEach((w) => w.resolve()),
       (error: unknown) => waiters.forEach((w) => w.reject(error)),
     );
   }
 
-  /** Closes what the group holds besides the connection. */
-  close(): void {
-    this.#walSync?.close();
+  /**
+   * Before the database closes: commits an open group and waits until every writer has heard
+   * (its sync done), then closes the WAL. Call holding the connection.
+   */
+  async drain(): Promise<void> {
+    await this.#commit();
+    await this.#walSync?.close();
   }
 }
 
@@ -221,6 +231,8 @@ class WalSync {
   #fd: number | undefined;
   #running = false;
   #next: Waiter[] = [];
+  /** Resolved when no sync runs or waits: close() waits for that. */
+  readonly #idle: Array<() => void> = [];
 
   constructor(path: string) {
     this.#path = path;
@@ -233,7 +245,9 @@ class WalSync {
     return done;
   }
 
-  close(): void {
+  /** Closes the file once no sync runs (a sync's writers are told its outcome first). */
+  async close(): Promise<void> {
+    while (this.#running || this.#next.length > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
   }
@@ -256,6 +270,7 @@ class WalSync {
         else waiter.reject(error);
       }
       if (this.#next.length > 0) this.#start();
+      else for (const resolve of this.#idle.splice(0)) resolve();
     });
   }
 }
@@ -323,11 +338,10 @@ class NodeSqliteDriver implements Driver {
   async destroy(): Promise<void> {
     await this.#mutex.lock();
     try {
-      // Writers wait for their group's COMMIT, so after a graceful stop there is none pending;
-      // a group still open here holds nothing anyone waits for, but it is committed, not dropped.
-      this.#group.commitNow();
+      // Writers wait for their group's durability, so after a graceful stop none is pending; any
+      // group still open is committed and its writers told, never dropped.
+      await this.#group.drain();
     } finally {
-      this.#group.close();
       this.#connection.close();
       this.#mutex.unlock();
     }
