@@ -10,6 +10,7 @@ import { loadOrCreateRootKey } from './keys/root-key.ts';
 import { createSealer } from './keys/sealing.ts';
 import { systemClock } from './lib/clock.ts';
 import { findFreePort } from './lib/free-port.ts';
+import { schedulePurge } from './oauth/purge.ts';
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -54,6 +55,12 @@ export async function startServer(requested: Config, logger: Logger): Promise<Ru
     const listeningUrl = await app.listen({ port: config.port, host: config.host });
     // Only once listening: a start that fails before could not print the demo's one-time secrets.
     const demo = await createDemoOrganizationOnce(storage.db, systemClock, config);
+    const purge = schedulePurge(storage.db, systemClock, {
+      purged: (counts) => {
+        if (Object.values(counts).some((n) => n > 0)) logger.info({ deleted: counts }, 'purged expired codes, tokens and sessions');
+      },
+      failed: (error) => logger.error({ err: error }, 'purging expired rows failed; retrying at the next interval'),
+    });
     logger.info({ url: listeningUrl, publicUrl: config.publicUrl, store: storage.dialect, location: storage.location }, 'Gatehouse is listening');
     const running = app;
     return {
@@ -65,6 +72,7 @@ export async function startServer(requested: Config, logger: Logger): Promise<Ru
       appliedMigrations: applied,
       async close() {
         await running.close();
+        await purge.stop();
         await storage.close();
       },
     };

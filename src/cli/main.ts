@@ -10,11 +10,12 @@ import { constituentCreate } from './constituent.ts';
 import { keysList, keysRotate } from './keys.ts';
 import { migrate } from './migrate.ts';
 import { orgCreate } from './org.ts';
+import { purge } from './purge.ts';
 import { scopeSet } from './scope.ts';
 import { staffCreate } from './staff.ts';
 import { start } from './start.ts';
 
-const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList];
+const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList, purge];
 
 /** Exit statuses: 0 done, 1 failed (the message says why), 2 bad arguments. */
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 });

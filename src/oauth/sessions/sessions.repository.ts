@@ -106,3 +106,17 @@ export async function deleteConsentGrant(db: Executor, orgId: string, accountId:
   const result = await db.deleteFrom('consent_grants').where('org_id', '=', orgId).where('account_id', '=', accountId).where('client_id', '=', clientId).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** Deletes up to `limit` SSO sessions (every org's) that expired before `before`; returns how many. */
+export async function deleteExpiredSsoSessions(db: Executor, before: number, limit: number): Promise<number> {
+  const expired = db.selectFrom('sso_sessions').select('id_hash').where('expires_at', '<', before).limit(limit);
+  const result = await db.deleteFrom('sso_sessions').where('id_hash', 'in', expired).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Deletes up to `limit` pending authorization requests (every org's) that expired before `before`. */
+export async function deleteExpiredInteractions(db: Executor, before: number, limit: number): Promise<number> {
+  const expired = db.selectFrom('authorization_requests').select('id').where('expires_at', '<', before).limit(limit);
+  const result = await db.deleteFrom('authorization_requests').where('id', 'in', expired).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

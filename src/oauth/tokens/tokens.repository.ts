@@ -186,3 +186,13 @@ export async function revokeEverythingOfClient(db: Executor, orgId: string, clie
   await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
   await db.updateTable('authorization_codes').set({ expires_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('consumed_at', 'is', null).where('expires_at', '>', now).execute();
 }
+
+/** The tables of codes, tokens and families; each keyed by `id`, with an index on `expires_at`. */
+export type CredentialTable = 'authorization_codes' | 'access_tokens' | 'refresh_tokens' | 'token_families';
+
+/** Deletes up to `limit` rows of `table` (every org's) that expired before `before`; returns how many. */
+export async function deleteExpired(db: Executor, table: CredentialTable, before: number, limit: number): Promise<number> {
+  const expired = db.selectFrom(table).select('id').where('expires_at', '<', before).limit(limit);
+  const result = await db.deleteFrom(table).where('id', 'in', expired).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
