@@ -136,7 +136,7 @@ export async function updateClient(
 export async function rotateClientSecret(db: Executor, clock: Clock, orgId: string, clientId: string): Promise<{ client: Client; clientSecret: string }> {
   return inTransaction(db, async (trx) => {
     const client = await getClient(trx, orgId, clientId);
-    if (client.clientType === 'public' || client.secretHash === null) throw new InvalidInputError('client_id', 'a public client has no secret to rotate');
+    if (client.clientType === 'public' || client.secretHash === null) throw new ConflictError('client_id', 'a public client has no secret to rotate');
     const clientSecret = newClientSecret();
     const now = nextVersion(clock, client);
     const updated = await repository.updateClientRow(

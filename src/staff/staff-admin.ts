@@ -169,7 +169,8 @@ export async function createApiKey(db: Executor, clock: Clock, orgId: string, st
   if (label !== null && (label.length === 0 || label.length > 100)) throw new InvalidInputError('label', 'must be 1 to 100 characters');
   return inTransaction(db, async (trx) => {
     const user = await getStaffUser(trx, orgId, staffUserId);
-    if (user.status !== 'active') throw new InvalidInputError('user_id', 'the staff user is disabled');
+    // The request is well formed; the user's state forbids it (RFC 9110 §15.5.10: 409).
+    if (user.status !== 'active') throw new ConflictError('user_id', 'the staff user is disabled; enable it before giving it an API key');
     const generated = generateApiKey();
     const id = newId('apiKey');
     await repository.insertApiKey(trx, { id, org_id: orgId, staff_user_id: staffUserId, prefix: generated.prefix, secret_hash: generated.secretHash, label, created_at: clock(), last_used_at: null, revoked_at: null });
