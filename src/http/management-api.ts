@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ConflictError, DomainError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
@@ -117,6 +117,10 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
       // a caller without the permission learns nothing from validation errors.
       onRequest: async (request, reply) => {
         const principal = await authenticate(request, deps);
+        // Throttled: 429 with Retry-After, as POST /api/v1/login answers (RFC 6585 §4).
+        if (principal === 'throttled') {
+          return sendError(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429, 'too_many_attempts', 'Too many failed attempts; try again later.');
+        }
         if (principal === undefined) {
           return sendError(reply.header('www-authenticate', REALM), 401, 'unauthorized', 'Authentication failed.');
         }
@@ -158,11 +162,12 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
 
 /**
  * Basic `orgId:apiKey` (API v2), or `Authorization: Session <id>` / `?userSessionId=` (API v1).
- * Undefined for any failure, all alike; failures are throttled per client IP.
+ * Undefined for any failure, all alike; failures are throttled per client IP, and a throttled
+ * client is told so ('throttled') before its credentials are even looked at.
  */
-async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | undefined> {
+async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | undefined> {
   const throttleKey = { orgId: 'api', identifier: request.ip, ip: request.ip };
-  if (deps.throttle.isBlocked(throttleKey)) return undefined;
+  if (deps.throttle.isBlocked(throttleKey)) return 'throttled';
   try {
     const authorization = request.headers.authorization;
     const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? queryParam(request, 'userSessionId');

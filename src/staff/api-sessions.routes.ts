@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Db } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -26,7 +26,7 @@ export function registerApiSessionRoutes(scope: FastifyInstance, deps: ApiSessio
   };
   scope.post('/v1/login', { schema: loginSchema }, async (request, reply) => {
     const throttleKey = { orgId: 'api', identifier: request.ip, ip: request.ip };
-    if (deps.throttle.isBlocked(throttleKey)) return unauthorized(reply.header('retry-after', '900'), 429);
+    if (deps.throttle.isBlocked(throttleKey)) return unauthorized(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429);
     const orgReference = field(request, 'org_id', 'orgId');
     const apiKey = field(request, 'api_key', 'apiKey');
     try {
