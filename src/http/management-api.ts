@@ -6,7 +6,7 @@ import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ConflictError, DomainError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { findOrganizationById, type Organization } from '../orgs/orgs.ts';
-import { ApiAuthenticationError, authenticateWithApiKey, authenticateWithSession, type ApiPrincipal } from '../staff/api-auth.ts';
+import { ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
 import type { AuditEventInput } from '../staff/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
 import { parseBasicAuthorization } from '../oauth/client-auth.ts';
@@ -166,8 +166,7 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
  * client is told so ('throttled') before its credentials are even looked at.
  */
 async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | undefined> {
-  const throttleKey = { orgId: 'api', identifier: request.ip, ip: request.ip };
-  if (deps.throttle.isBlocked(throttleKey)) return 'throttled';
+  if (deps.throttle.isBlocked(apiThrottleKey(request.ip))) return 'throttled';
   try {
     const authorization = request.headers.authorization;
     const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? queryParam(request, 'userSessionId');
@@ -179,9 +178,9 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
     // A malformed Basic header is one more way of failing to authenticate; anything else (the
     // store unreachable) is not the caller's fault and goes on to the error handler.
     if (!(error instanceof ApiAuthenticationError) && !(error instanceof InvalidClient)) throw error;
-    deps.throttle.recordFailure(throttleKey);
-    request.log.info({ event: 'api_auth_failed', detail: error instanceof ApiAuthenticationError ? error.detail : 'malformed credentials' }, 'API authentication failed');
-    return undefined;
+    const failure = error instanceof ApiAuthenticationError ? error : new ApiAuthenticationError('malformed credentials');
+    request.log.info({ event: 'api_auth_failed', detail: failure.detail }, 'API authentication failed');
+    return (await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, failure, request.ip)) === 'throttled' ? 'throttled' : undefined;
   }
 }
 
