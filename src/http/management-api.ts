@@ -1,4 +1,6 @@
+import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
+import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
@@ -71,6 +73,8 @@ declare module 'fastify' {
   }
 }
 
+const buildValidator = AjvCompiler();
+
 const REALM = 'Basic realm="Gatehouse API", charset="UTF-8"';
 
 /**
@@ -95,6 +99,12 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
     },
   });
   scope.decorateRequest('principal', null);
+  // JSON bodies are validated as sent: Ajv's coercion (Fastify's default) would store
+  // `{"name": 5}` as "5" and read `"consent_required": 0` as false. Query strings and path
+  // parameters are strings on the wire and keep it (`?limit=20`).
+  const strictBodies = buildValidator({}, { customOptions: { ...AJV_CUSTOM_OPTIONS, coerceTypes: false } });
+  const coercing = buildValidator({}, { customOptions: { ...AJV_CUSTOM_OPTIONS } });
+  scope.setValidatorCompiler((route) => (route.httpPart === 'body' ? strictBodies(route) : coercing(route)));
   // No field of this API may contain NUL, and PostgreSQL text cannot hold one: refuse it once,
   // here, before any domain rule or query sees it.
   scope.addHook('preValidation', async (request) => {
