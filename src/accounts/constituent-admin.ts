@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
+import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { endEverySsoSessionOfAccount, forgetConsent, listConsentsOfAccount, listLiveSsoSessionsOf } from '../oauth/sessions/account-sessions.ts';
 import { listLiveTokenFamiliesOfAccount, revokeEverythingOfAccount } from '../oauth/tokens/account-tokens.ts';
@@ -129,7 +130,8 @@ function checkPictureUrl(raw: string): string {
 
 /**
  * Changes a constituent's profile and login name. With `expectedVersion` (the `updatedAt` the
- * caller last read), a concurrent change makes this fail instead of silently overwriting it.
+ * caller last read), a concurrent change makes this fail instead of silently overwriting it;
+ * without, the change applies on the current version (retryOnceOnLostRace).
  * Login names and emails stay unique per org, case-insensitively (ConflictError).
  */
 export async function updateConstituent(
@@ -145,7 +147,7 @@ export async function updateConstituent(
   const name = change.name == null ? change.name : checkDisplayName(change.name);
   const pictureUrl = change.pictureUrl == null ? change.pictureUrl : checkPictureUrl(change.pictureUrl);
 
-  return inTransaction(db, async (trx) => {
+  return inTransaction(db, (trx) => retryOnceOnLostRace('the constituent', options.expectedVersion, async () => {
     const current = await repository.findConstituentById(trx, orgId, accountId);
     if (current === undefined) throw new NotFoundError('constituent', accountId);
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.updated_at) {
@@ -174,7 +176,7 @@ export async function updateConstituent(
     const now = Math.max(clock(), current.updated_at + 1);
     try {
       if (!(await repository.updateConstituentRow(trx, orgId, accountId, row, current.updated_at, now))) {
-        throw new StaleVersionError('the constituent was changed at the same time; read it again');
+        throw new LostRaceError();
       }
     } catch (error) {
       // A concurrent change took the login name or email between our check and our update.
@@ -183,7 +185,7 @@ export async function updateConstituent(
     }
     if (change.attributes !== undefined) await setConstituentAttributes(trx, () => now, orgId, accountId, change.attributes);
     return getConstituent(trx, orgId, accountId);
-  });
+  }));
 }
 
 /** What disabling ended, for the audit log. */
@@ -217,12 +219,12 @@ export async function enableConstituent(db: Executor, clock: Clock, orgId: strin
 
 /** Sets the status; returns the time written as updated_at. */
 async function setStatus(db: Executor, clock: Clock, orgId: string, accountId: string, status: 'active' | 'disabled'): Promise<number> {
-  const current = await getConstituent(db, orgId, accountId);
-  const now = Math.max(clock(), current.updatedAt + 1);
-  if (!(await repository.updateConstituentRow(db, orgId, accountId, { status }, current.updatedAt, now))) {
-    throw new StaleVersionError('the constituent was changed at the same time; retry');
-  }
-  return now;
+  return retryOnceOnLostRace('the constituent', undefined, async () => {
+    const current = await getConstituent(db, orgId, accountId);
+    const now = Math.max(clock(), current.updatedAt + 1);
+    if (!(await repository.updateConstituentRow(db, orgId, accountId, { status }, current.updatedAt, now))) throw new LostRaceError();
+    return now;
+  });
 }
 
 /**
@@ -231,11 +233,12 @@ async function setStatus(db: Executor, clock: Clock, orgId: string, accountId: s
  */
 export async function setConstituentPassword(db: Executor, clock: Clock, orgId: string, accountId: string, password: PreparedPassword): Promise<{ constituent: ConstituentRecord; sessionsEnded: number }> {
   return inTransaction(db, async (trx) => {
-    const current = await getConstituent(trx, orgId, accountId);
-    const now = Math.max(clock(), current.updatedAt + 1);
-    if (!(await repository.updateConstituentRow(trx, orgId, accountId, { password_hash: password.passwordHash }, current.updatedAt, now))) {
-      throw new StaleVersionError('the constituent was changed at the same time; retry');
-    }
+    const now = await retryOnceOnLostRace('the constituent', undefined, async () => {
+      const current = await getConstituent(trx, orgId, accountId);
+      const now = Math.max(clock(), current.updatedAt + 1);
+      if (!(await repository.updateConstituentRow(trx, orgId, accountId, { password_hash: password.passwordHash }, current.updatedAt, now))) throw new LostRaceError();
+      return now;
+    });
     const sessionsEnded = await endEverySsoSessionOfAccount(trx, orgId, accountId, now);
     return { constituent: await getConstituent(trx, orgId, accountId), sessionsEnded };
   });
