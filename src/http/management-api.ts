@@ -1,6 +1,5 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
-import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
@@ -13,6 +12,7 @@ import type { AuditEventInput } from '../staff/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
 import { parseBasicAuthorization } from '../oauth/client-auth.ts';
 import { InvalidClient } from '../oauth/errors.ts';
+import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
 export interface ApiCall {
