@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { API_THROTTLE_LIMITS, createSignInThrottle, type SignInThrottle } from './accounts/sign-in-throttle.ts';
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
+import { AJV_CUSTOM_OPTIONS } from './http/ajv-options.ts';
 import { registerErrorBoundary } from './http/error-handler.ts';
 import { registerFormParsers } from './http/forms.ts';
 import { registerHealthRoutes } from './http/health.routes.ts';
@@ -50,9 +51,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     // headers are trusted only from loopback (where such a proxy runs by default).
     trustProxy: ['127.0.0.1', '::1'],
     return503OnClosing: true,
-    // Schemas refuse unknown fields instead of silently dropping them (the management API says
-    // which field is wrong), and report every error at once.
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    ajv: { customOptions: { ...AJV_CUSTOM_OPTIONS } },
   });
   registerSecurityHeaders(app);
   registerErrorBoundary(app);

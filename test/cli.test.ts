@@ -6,6 +6,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../src/db/migrations/index.ts';
+import { getOrganizationBySlug } from '../src/orgs/orgs.ts';
+import { listAuditEvents } from '../src/staff/audit.ts';
 import { BIN, gatehouse, onlyJson } from './helpers/cli.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
@@ -54,6 +56,30 @@ describe.each(DIALECTS)('gatehouse CLI on %s', (dialect) => {
     expect(staff.api_key).toMatch(/^gkey_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/);
     const noKey = onlyJson(await gatehouse(['staff', 'create', '--org', 'acme', '--email', 'viewer@example.org', '--json'], env));
     expect(noKey.api_key).toBeNull();
+  });
+
+  // Regression: the CLI changed organizations (staff, clients, …) without a trace in the audit log.
+  it('records what it changes in the audit log, with the actor cli', async () => {
+    onlyJson(await gatehouse(['scope', 'set', '--org', 'acme', '--name', 'membership', '--description', 'Your membership', '--json'], env));
+    // The root key is generated in DATA_DIR: the warning on stderr is expected.
+    expect((await gatehouse(['keys', 'rotate', '--org', 'acme', '--json'], env)).code).toBe(0);
+    const org = await getOrganizationBySlug(store.storage.db, 'acme');
+    const { events } = await listAuditEvents(store.storage.db, org.id, { limit: 100 });
+    expect(events.map((e) => e.action).reverse()).toEqual([
+      'org.created',
+      'constituent.created',
+      'client.created',
+      'client.created',
+      'client.created',
+      'staff.created',
+      'staff.created',
+      'scope.created',
+      'signing_key.rotated',
+    ]);
+    for (const event of events) expect(event).toMatchObject({ actor: { type: 'cli', id: null }, ip: null });
+    const staff = events.find((e) => e.action === 'staff.created' && e.details.api_key === true)!;
+    expect(staff).toMatchObject({ target: { type: 'staff_user' }, details: { role: 'developer', api_key: true } });
+    expect(JSON.stringify(events)).not.toMatch(/gkey_|gsec_/);
   });
 
   it('reports the migration state as JSON', async () => {

@@ -358,11 +358,12 @@ describe.each(DIALECTS)('clients in the management API on %s', (dialect) => {
   });
 
   describe('secret rotation', () => {
-    it('refuses to rotate a public client', async () => {
+    // Regression: answered 400, though the request is well formed and only the client's type forbids it.
+    it('refuses to rotate a public client with 409', async () => {
       const created = await api('POST', '/clients', { body: { name: 'Phone', client_type: 'public', redirect_uris: ['com.example.app:/cb'] } });
       const rotated = await api('POST', `/clients/${created.json!.client.client_id}/rotate-secret`);
-      expect(rotated.status).toBe(400);
-      expect(rotated.json!.error.fields).toEqual([{ field: 'client_id', message: 'a public client has no secret to rotate' }]);
+      expect(rotated.status).toBe(409);
+      expect(rotated.json!.error).toEqual({ code: 'conflict', message: 'a public client has no secret to rotate', fields: [{ field: 'client_id', message: 'a public client has no secret to rotate' }] });
     });
 
     // Last in this file: it moves the clock a day forward.

@@ -197,6 +197,25 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       expect(ttl.json!.error.fields).toEqual([{ field: 'code_ttl_seconds', message: 'must be null or must be integer' }]);
     });
 
+    // Regression: JSON bodies were coerced by Ajv: {"name": 5} was stored as "5" and
+    // "consent_required": 0 read as false. Query strings and path parameters keep coercion.
+    it('validates JSON bodies without coercing types, naming each field of a wrong type, while query parameters are still read as numbers', async () => {
+      const auth = basic(orgId, owner().key);
+      const name = await api('PATCH', '/v2/org', { auth, body: { name: 5, code_ttl_seconds: '30' } });
+      expect(name.status).toBe(400);
+      expect(name.json!.error.fields).toEqual([
+        { field: 'name', message: 'must be string' },
+        { field: 'code_ttl_seconds', message: 'must be integer' },
+      ]);
+      expect((await api('GET', '/v2/org', { auth })).json).toMatchObject({ name: 'Acme' });
+      const client = await api('POST', '/v2/clients', { auth, body: { name: 'Portal', redirect_uris: ['https://portal.example.org/cb'], consent_required: 0 } });
+      expect(client.status).toBe(400);
+      expect(client.json!.error.fields).toEqual([{ field: 'consent_required', message: 'must be boolean' }]);
+      const page = await api('GET', '/v2/audit?limit=1', { auth });
+      expect(page.status).toBe(200);
+      expect(page.json!.data).toHaveLength(1);
+    });
+
     // Regression: a NUL inside a JSON string reached PostgreSQL text columns as a 500.
     it('refuses NUL characters anywhere in a JSON body with 400 naming the field', async () => {
       const auth = basic(orgId, owner().key);

@@ -146,6 +146,21 @@ describe.each(DIALECTS)('staff administration on %s', (dialect) => {
     expect(await second).toBeInstanceOf(ConflictError);
   });
 
+  // Regression: answered 400, though the request is well formed and only the user's state forbids it.
+  it('refuses an API key for a disabled staff user with 409', async () => {
+    const { orgId, ownerKey } = await freshOrg();
+    const created = await api(orgId, ownerKey, 'POST', '/staff', { body: { email: 'off@example.org', role: 'read_only' } });
+    const userId = created.json!.user.id as string;
+    await api(orgId, ownerKey, 'POST', `/staff/${userId}/disable`);
+    const key = await api(orgId, ownerKey, 'POST', `/staff/${userId}/api-keys`);
+    expect(key.status).toBe(409);
+    expect(key.json!.error).toEqual({
+      code: 'conflict',
+      message: 'the staff user is disabled; enable it before giving it an API key',
+      fields: [{ field: 'user_id', message: 'the staff user is disabled; enable it before giving it an API key' }],
+    });
+  });
+
   it('re-enables a disabled staff user; its old keys stay revoked, a new key works', async () => {
     const { orgId, ownerKey } = await freshOrg();
     const created = await api(orgId, ownerKey, 'POST', '/staff', { body: { email: 'sync@example.org', role: 'read_only', api_key: true } });

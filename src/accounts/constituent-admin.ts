@@ -4,9 +4,10 @@ import { isUniqueViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
+import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
-import { deleteConsentGrant, endSsoSessionsOfAccount, listConsentGrantsOfAccount, listLiveSsoSessionsOfAccount } from '../oauth/sessions/sessions.repository.ts';
-import { expireCodesOfAccount, listLiveFamiliesOfAccount, revokeFamiliesOfAccount } from '../oauth/tokens/tokens.repository.ts';
+import { endEverySsoSessionOfAccount, forgetConsent, listConsentsOfAccount, listLiveSsoSessionsOf } from '../oauth/sessions/account-sessions.ts';
+import { listLiveTokenFamiliesOfAccount, revokeEverythingOfAccount } from '../oauth/tokens/account-tokens.ts';
 import { checkAttributeName } from '../orgs/custom-scopes.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
 import { createConstituent, setConstituentAttributes, type AttributeValue, type NewConstituent } from './constituents.ts';
@@ -129,7 +130,8 @@ function checkPictureUrl(raw: string): string {
 
 /**
  * Changes a constituent's profile and login name. With `expectedVersion` (the `updatedAt` the
- * caller last read), a concurrent change makes this fail instead of silently overwriting it.
+ * caller last read), a concurrent change makes this fail instead of silently overwriting it;
+ * without, the change applies on the current version (retryOnceOnLostRace).
  * Login names and emails stay unique per org, case-insensitively (ConflictError).
  */
 export async function updateConstituent(
@@ -145,7 +147,7 @@ export async function updateConstituent(
   const name = change.name == null ? change.name : checkDisplayName(change.name);
   const pictureUrl = change.pictureUrl == null ? change.pictureUrl : checkPictureUrl(change.pictureUrl);
 
-  return inTransaction(db, async (trx) => {
+  return inTransaction(db, (trx) => retryOnceOnLostRace('the constituent', options.expectedVersion, async () => {
     const current = await repository.findConstituentById(trx, orgId, accountId);
     if (current === undefined) throw new NotFoundError('constituent', accountId);
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.updated_at) {
@@ -174,7 +176,7 @@ export async function updateConstituent(
     const now = Math.max(clock(), current.updated_at + 1);
     try {
       if (!(await repository.updateConstituentRow(trx, orgId, accountId, row, current.updated_at, now))) {
-        throw new StaleVersionError('the constituent was changed at the same time; read it again');
+        throw new LostRaceError();
       }
     } catch (error) {
       // A concurrent change took the login name or email between our check and our update.
@@ -183,7 +185,7 @@ export async function updateConstituent(
     }
     if (change.attributes !== undefined) await setConstituentAttributes(trx, () => now, orgId, accountId, change.attributes);
     return getConstituent(trx, orgId, accountId);
-  });
+  }));
 }
 
 /** What disabling ended, for the audit log. */
@@ -201,9 +203,8 @@ export interface DisabledConstituent {
 export async function disableConstituent(db: Executor, clock: Clock, orgId: string, accountId: string): Promise<DisabledConstituent> {
   return inTransaction(db, async (trx) => {
     const now = await setStatus(trx, clock, orgId, accountId, 'disabled');
-    const sessionsEnded = await endSsoSessionsOfAccount(trx, orgId, accountId, now);
-    const familiesRevoked = await revokeFamiliesOfAccount(trx, orgId, accountId, now);
-    await expireCodesOfAccount(trx, orgId, accountId, now);
+    const sessionsEnded = await endEverySsoSessionOfAccount(trx, orgId, accountId, now);
+    const familiesRevoked = await revokeEverythingOfAccount(trx, orgId, accountId, now);
     return { constituent: await getConstituent(trx, orgId, accountId), sessionsEnded, familiesRevoked };
   });
 }
@@ -218,12 +219,12 @@ export async function enableConstituent(db: Executor, clock: Clock, orgId: strin
 
 /** Sets the status; returns the time written as updated_at. */
 async function setStatus(db: Executor, clock: Clock, orgId: string, accountId: string, status: 'active' | 'disabled'): Promise<number> {
-  const current = await getConstituent(db, orgId, accountId);
-  const now = Math.max(clock(), current.updatedAt + 1);
-  if (!(await repository.updateConstituentRow(db, orgId, accountId, { status }, current.updatedAt, now))) {
-    throw new StaleVersionError('the constituent was changed at the same time; retry');
-  }
-  return now;
+  return retryOnceOnLostRace('the constituent', undefined, async () => {
+    const current = await getConstituent(db, orgId, accountId);
+    const now = Math.max(clock(), current.updatedAt + 1);
+    if (!(await repository.updateConstituentRow(db, orgId, accountId, { status }, current.updatedAt, now))) throw new LostRaceError();
+    return now;
+  });
 }
 
 /**
@@ -232,12 +233,13 @@ async function setStatus(db: Executor, clock: Clock, orgId: string, accountId: s
  */
 export async function setConstituentPassword(db: Executor, clock: Clock, orgId: string, accountId: string, password: PreparedPassword): Promise<{ constituent: ConstituentRecord; sessionsEnded: number }> {
   return inTransaction(db, async (trx) => {
-    const current = await getConstituent(trx, orgId, accountId);
-    const now = Math.max(clock(), current.updatedAt + 1);
-    if (!(await repository.updateConstituentRow(trx, orgId, accountId, { password_hash: password.passwordHash }, current.updatedAt, now))) {
-      throw new StaleVersionError('the constituent was changed at the same time; retry');
-    }
-    const sessionsEnded = await endSsoSessionsOfAccount(trx, orgId, accountId, now);
+    const now = await retryOnceOnLostRace('the constituent', undefined, async () => {
+      const current = await getConstituent(trx, orgId, accountId);
+      const now = Math.max(clock(), current.updatedAt + 1);
+      if (!(await repository.updateConstituentRow(trx, orgId, accountId, { password_hash: password.passwordHash }, current.updatedAt, now))) throw new LostRaceError();
+      return now;
+    });
+    const sessionsEnded = await endEverySsoSessionOfAccount(trx, orgId, accountId, now);
     return { constituent: await getConstituent(trx, orgId, accountId), sessionsEnded };
   });
 }
@@ -254,17 +256,17 @@ export interface ConstituentGrant {
 /** Every client with a consent grant or a live token family of the constituent, in order of first use. */
 export async function listConstituentGrants(db: Executor, clock: Clock, orgId: string, accountId: string): Promise<ConstituentGrant[]> {
   await getConstituent(db, orgId, accountId);
-  const consents = await listConsentGrantsOfAccount(db, orgId, accountId);
-  const families = await listLiveFamiliesOfAccount(db, orgId, accountId, clock());
-  const clientIds = [...new Set([...consents.map((c) => c.client_id), ...families.map((f) => f.client_id)])];
+  const consents = await listConsentsOfAccount(db, orgId, accountId);
+  const families = await listLiveTokenFamiliesOfAccount(db, orgId, accountId, clock());
+  const clientIds = [...new Set([...consents.map((c) => c.clientId), ...families.map((f) => f.clientId)])];
   const grants: ConstituentGrant[] = [];
   for (const clientId of clientIds) {
-    const consent = consents.find((c) => c.client_id === clientId);
+    const consent = consents.find((c) => c.clientId === clientId);
     grants.push({
       clientId,
       clientName: (await findClient(db, orgId, clientId))?.name ?? null,
-      consent: consent === undefined ? null : { scope: consent.scope, createdAt: consent.created_at, updatedAt: consent.updated_at },
-      tokenFamilies: families.filter((f) => f.client_id === clientId).map((f) => ({ id: f.id, scope: f.scope, createdAt: f.created_at, expiresAt: f.expires_at })),
+      consent: consent === undefined ? null : { scope: consent.scope, createdAt: consent.createdAt, updatedAt: consent.updatedAt },
+      tokenFamilies: families.filter((f) => f.clientId === clientId).map((f) => ({ id: f.id, scope: f.scope, createdAt: f.createdAt, expiresAt: f.expiresAt })),
     });
   }
   return grants;
@@ -279,9 +281,8 @@ export async function revokeConstituentGrant(db: Executor, clock: Clock, orgId: 
   return inTransaction(db, async (trx) => {
     await getConstituent(trx, orgId, accountId);
     const now = clock();
-    const forgotten = await deleteConsentGrant(trx, orgId, accountId, clientId);
-    const familiesRevoked = await revokeFamiliesOfAccount(trx, orgId, accountId, now, { clientId });
-    await expireCodesOfAccount(trx, orgId, accountId, now, { clientId });
+    const forgotten = await forgetConsent(trx, orgId, accountId, clientId);
+    const familiesRevoked = await revokeEverythingOfAccount(trx, orgId, accountId, now, { clientId });
     if (!forgotten && familiesRevoked === 0) throw new NotFoundError('grant', clientId);
     return { familiesRevoked };
   });
@@ -297,16 +298,14 @@ export interface ConstituentSession {
 
 export async function listConstituentSessions(db: Executor, clock: Clock, orgId: string, accountId: string): Promise<ConstituentSession[]> {
   await getConstituent(db, orgId, accountId);
-  const rows = await listLiveSsoSessionsOfAccount(db, orgId, accountId, clock());
-  // The stored id is SHA-256 of the cookie (also the OpenID `sid`): its first 16 characters
-  // (96 bits) name a session stably and give nothing that could be presented as a cookie.
-  return rows.map((row) => ({ id: row.id_hash.slice(0, 16), authTime: row.auth_time, createdAt: row.created_at, expiresAt: row.expires_at }));
+  const sessions = await listLiveSsoSessionsOf(db, orgId, accountId, clock());
+  return sessions.map((session) => ({ id: session.reference, authTime: session.authTime, createdAt: session.createdAt, expiresAt: session.expiresAt }));
 }
 
 /** Ends every live SSO session of the constituent (signs it out everywhere); returns how many. */
 export async function endConstituentSessions(db: Executor, clock: Clock, orgId: string, accountId: string): Promise<number> {
   return inTransaction(db, async (trx) => {
     await getConstituent(trx, orgId, accountId);
-    return endSsoSessionsOfAccount(trx, orgId, accountId, clock());
+    return endEverySsoSessionOfAccount(trx, orgId, accountId, clock());
   });
 }

@@ -37,6 +37,9 @@ export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresP
  */
 export const API_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 20, failuresPerIp: 20, windowMs: 5 * 60 * 1000 });
 
+/** Retry-After of a throttled API call: by then every failure that counted has left the window. */
+export const API_RETRY_AFTER_SECONDS = API_THROTTLE_LIMITS.windowMs / 1000;
+
 /** Past this many tracked keys the oldest are dropped, so a flood of identifiers cannot exhaust memory. */
 const MAX_TRACKED_KEYS = 100_000;
 

@@ -1,5 +1,7 @@
 import { createClient } from '../clients/clients.ts';
-import { UsageError, optionalString, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { recordAudit } from '../staff/audit.ts';
+import { cliAuditEvent, UsageError, optionalString, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
 
 export const clientCreate: Command = {
   name: 'client create',
@@ -30,7 +32,8 @@ export const clientCreate: Command = {
     const clientType = values.public === true ? 'public' : 'confidential';
     const created = await withStorage(config, async (storage) => {
       const org = await orgBySlug(storage, slug);
-      return createClient(storage.db, clock, org.id, {
+      return inTransaction(storage.db, async (trx) => {
+        const client = await createClient(trx, clock, org.id, {
         name,
         clientType,
         redirectUris: stringList(values, 'redirect-uri'),
@@ -41,6 +44,9 @@ export const clientCreate: Command = {
         codeTtlSeconds: codeTtl === undefined ? undefined : Number(codeTtl),
         idTokenSignedResponseAlg: optionalString(values, 'id-token-alg') as 'ES256' | 'RS256' | undefined,
         accessTokenFormat: optionalString(values, 'access-token-format') as 'opaque' | 'jwt' | undefined,
+        });
+        await recordAudit(trx, clock, org.id, cliAuditEvent({ action: 'client.created', target: { type: 'client', id: client.clientId }, details: { name, client_type: clientType } }));
+        return client;
       });
     });
     const secretLine =

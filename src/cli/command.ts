@@ -6,6 +6,7 @@ import { openStorage } from '../db/open.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Organization } from '../orgs/orgs.ts';
 import { getOrganizationBySlug } from '../orgs/orgs.ts';
+import type { AuditEventInput } from '../staff/audit.ts';
 
 export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -40,6 +41,14 @@ export interface Command {
   /** Names of the positional arguments, all required. */
   readonly positionals?: readonly string[];
   run(input: CommandInput): Promise<CommandOutput>;
+}
+
+/**
+ * The audit event of a CLI change: the actor is the operator at the server (`cli`, no id, no
+ * IP). Actions and details are those the management API records for the same change.
+ */
+export function cliAuditEvent(event: Omit<AuditEventInput, 'actor' | 'ip'>): AuditEventInput {
+  return { ...event, actor: { type: 'cli', id: null }, ip: null };
 }
 
 /** Bad arguments: printed with the command's usage, exit status 2. */

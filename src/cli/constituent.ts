@@ -1,5 +1,7 @@
 import { createConstituent } from '../accounts/constituents.ts';
-import { optionalString, orgBySlug, requiredString, stringList, UsageError, withStorage, type Command } from './command.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { recordAudit } from '../staff/audit.ts';
+import { cliAuditEvent, optionalString, orgBySlug, requiredString, stringList, UsageError, withStorage, type Command } from './command.ts';
 
 export const constituentCreate: Command = {
   name: 'constituent create',
@@ -24,7 +26,11 @@ export const constituentCreate: Command = {
     };
     const created = await withStorage(config, async (storage) => {
       const org = await orgBySlug(storage, slug);
-      return createConstituent(storage.db, clock, org.id, input);
+      return inTransaction(storage.db, async (trx) => {
+        const result = await createConstituent(trx, clock, org.id, input);
+        await recordAudit(trx, clock, org.id, cliAuditEvent({ action: 'constituent.created', target: { type: 'constituent', id: result.accountId }, details: { has_password: true } }));
+        return result;
+      });
     });
     return {
       json: { account_id: created.accountId, username: created.username },

@@ -10,7 +10,8 @@ import {
   type SigningAlg,
 } from '../keys/signing-keys.ts';
 import type { OrgSettings } from '../orgs/settings.ts';
-import { optionalString, orgBySlug, requiredString, UsageError, withStorage, type Command } from './command.ts';
+import { recordAudit } from '../staff/audit.ts';
+import { cliAuditEvent, optionalString, orgBySlug, requiredString, UsageError, withStorage, type Command } from './command.ts';
 
 export const keysRotate: Command = {
   name: 'keys rotate',
@@ -33,6 +34,9 @@ export const keysRotate: Command = {
       const publishForSeconds = retiredKeyPublishSeconds(org.settings);
       try {
         const rotated = await createSigningKeyService(storage.db, sealer, clock).rotate(org.id, { alg, publishForSeconds });
+        // After the rotation's own transaction (serializable and retried, it cannot be nested):
+        // a failure here leaves the key rotated and unrecorded, and the command reports it.
+        await recordAudit(storage.db, clock, org.id, cliAuditEvent({ action: 'signing_key.rotated', target: { type: 'signing_key', id: rotated.kid }, details: { alg, retired_kid: rotated.retiredKid } }));
         return { rotated, publishForSeconds };
       } catch (error) {
         if (!(error instanceof UnsealError)) throw error;

@@ -1,6 +1,8 @@
 import { issuerFor } from '../config/config.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { createOrganization } from '../orgs/orgs.ts';
-import { optionalString, withStorage, type Command } from './command.ts';
+import { recordAudit } from '../staff/audit.ts';
+import { cliAuditEvent, optionalString, withStorage, type Command } from './command.ts';
 
 export const orgCreate: Command = {
   name: 'org create',
@@ -10,7 +12,13 @@ export const orgCreate: Command = {
   options: { name: { type: 'string' } },
   async run({ values, positionals, config, clock }) {
     const slug = positionals[0]!;
-    const org = await withStorage(config, (storage) => createOrganization(storage.db, clock, { slug, name: optionalString(values, 'name') }));
+    const org = await withStorage(config, (storage) =>
+      inTransaction(storage.db, async (trx) => {
+        const created = await createOrganization(trx, clock, { slug, name: optionalString(values, 'name') });
+        await recordAudit(trx, clock, created.id, cliAuditEvent({ action: 'org.created', target: { type: 'organization', id: created.id }, details: { slug: created.slug } }));
+        return created;
+      }),
+    );
     const issuer = issuerFor(config, org.slug);
     return {
       json: { id: org.id, slug: org.slug, name: org.name, issuer },

@@ -1,5 +1,7 @@
 import { setCustomScope } from '../orgs/custom-scopes.ts';
-import { orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { recordAudit } from '../staff/audit.ts';
+import { cliAuditEvent, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
 
 export const scopeSet: Command = {
   name: 'scope set',
@@ -17,7 +19,10 @@ export const scopeSet: Command = {
     const scope = { description: requiredString(values, 'description'), attributes: stringList(values, 'attribute') };
     await withStorage(config, async (storage) => {
       const org = await orgBySlug(storage, slug);
-      await setCustomScope(storage.db, clock, org.id, name, scope);
+      await inTransaction(storage.db, async (trx) => {
+        const set = await setCustomScope(trx, clock, org.id, name, scope);
+        await recordAudit(trx, clock, org.id, cliAuditEvent({ action: set.created ? 'scope.created' : 'scope.updated', target: { type: 'scope', id: name }, details: { attributes: set.scope.attributes.join(',') } }));
+      });
     });
     return {
       json: { scope: name, description: scope.description, attributes: scope.attributes },

@@ -1,6 +1,8 @@
 import { STAFF_ROLES } from '../staff/roles.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { recordAudit } from '../staff/audit.ts';
 import { createStaffUser } from '../staff/staff.ts';
-import { optionalString, orgBySlug, requiredString, withStorage, type Command } from './command.ts';
+import { cliAuditEvent, optionalString, orgBySlug, requiredString, withStorage, type Command } from './command.ts';
 
 export const staffCreate: Command = {
   name: 'staff create',
@@ -25,7 +27,11 @@ export const staffCreate: Command = {
     };
     const created = await withStorage(config, async (storage) => {
       const org = await orgBySlug(storage, slug);
-      return createStaffUser(storage.db, clock, org.id, input);
+      return inTransaction(storage.db, async (trx) => {
+        const result = await createStaffUser(trx, clock, org.id, input);
+        await recordAudit(trx, clock, org.id, cliAuditEvent({ action: 'staff.created', target: { type: 'staff_user', id: result.userId }, details: { role: result.role, api_key: result.apiKey !== null } }));
+        return result;
+      });
     });
     const keyLine = created.apiKey === null ? '' : `  api key: ${created.apiKey}\n  (shown once: store it now)\n`;
     return {

@@ -2,6 +2,7 @@ import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
+import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import { checkClientSettings, newClientSecret, type Client, type ClientStatus } from './clients.ts';
@@ -75,7 +76,8 @@ function nextVersion(clock: Clock, client: Client): number {
 /**
  * Changes a client's metadata; the result must pass the same rules as a new client's. With
  * `expectedVersion` (the `updatedAt` the caller read), a concurrent change makes this fail
- * with StaleVersionError instead of being overwritten.
+ * with StaleVersionError instead of being overwritten; without, the change applies on the
+ * current version (retryOnceOnLostRace).
  */
 export async function updateClient(
   db: Executor,
@@ -85,7 +87,7 @@ export async function updateClient(
   change: ClientChange,
   options: { readonly expectedVersion?: number } = {},
 ): Promise<Client> {
-  return inTransaction(db, async (trx) => {
+  return inTransaction(db, (trx) => retryOnceOnLostRace('the client', options.expectedVersion, async () => {
     const client = await getClient(trx, orgId, clientId);
     if (options.expectedVersion !== undefined && options.expectedVersion !== client.updatedAt) {
       throw new StaleVersionError(`the client changed since version ${options.expectedVersion}; read it again`);
@@ -123,9 +125,9 @@ export async function updateClient(
       client.updatedAt,
       nextVersion(clock, client),
     );
-    if (!updated) throw new StaleVersionError('the client was changed at the same time; read it again');
+    if (!updated) throw new LostRaceError();
     return getClient(trx, orgId, clientId);
-  });
+  }));
 }
 
 /**
@@ -134,9 +136,9 @@ export async function updateClient(
  * rotation before the last) stops at once. Tokens already issued are not affected.
  */
 export async function rotateClientSecret(db: Executor, clock: Clock, orgId: string, clientId: string): Promise<{ client: Client; clientSecret: string }> {
-  return inTransaction(db, async (trx) => {
+  return inTransaction(db, (trx) => retryOnceOnLostRace('the client', undefined, async () => {
     const client = await getClient(trx, orgId, clientId);
-    if (client.clientType === 'public' || client.secretHash === null) throw new InvalidInputError('client_id', 'a public client has no secret to rotate');
+    if (client.clientType === 'public' || client.secretHash === null) throw new ConflictError('client_id', 'a public client has no secret to rotate');
     const clientSecret = newClientSecret();
     const now = nextVersion(clock, client);
     const updated = await repository.updateClientRow(
@@ -147,9 +149,9 @@ export async function rotateClientSecret(db: Executor, clock: Clock, orgId: stri
       client.updatedAt,
       now,
     );
-    if (!updated) throw new StaleVersionError('the client was changed at the same time; try again');
+    if (!updated) throw new LostRaceError();
     return { client: await getClient(trx, orgId, clientId), clientSecret };
-  });
+  }));
 }
 
 /**

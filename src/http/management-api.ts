@@ -1,16 +1,18 @@
+import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ConflictError, DomainError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { findOrganizationById, type Organization } from '../orgs/orgs.ts';
-import { ApiAuthenticationError, authenticateWithApiKey, authenticateWithSession, type ApiPrincipal } from '../staff/api-auth.ts';
+import { ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
 import type { AuditEventInput } from '../staff/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
 import { parseBasicAuthorization } from '../oauth/client-auth.ts';
 import { InvalidClient } from '../oauth/errors.ts';
+import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
 export interface ApiCall {
@@ -71,6 +73,8 @@ declare module 'fastify' {
   }
 }
 
+const buildValidator = AjvCompiler();
+
 const REALM = 'Basic realm="Gatehouse API", charset="UTF-8"';
 
 /**
@@ -95,6 +99,12 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
     },
   });
   scope.decorateRequest('principal', null);
+  // JSON bodies are validated as sent: Ajv's coercion (Fastify's default) would store
+  // `{"name": 5}` as "5" and read `"consent_required": 0` as false. Query strings and path
+  // parameters are strings on the wire and keep it (`?limit=20`).
+  const strictBodies = buildValidator({}, { customOptions: { ...AJV_CUSTOM_OPTIONS, coerceTypes: false } });
+  const coercing = buildValidator({}, { customOptions: { ...AJV_CUSTOM_OPTIONS } });
+  scope.setValidatorCompiler((route) => (route.httpPart === 'body' ? strictBodies(route) : coercing(route)));
   // No field of this API may contain NUL, and PostgreSQL text cannot hold one: refuse it once,
   // here, before any domain rule or query sees it.
   scope.addHook('preValidation', async (request) => {
@@ -117,6 +127,10 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
       // a caller without the permission learns nothing from validation errors.
       onRequest: async (request, reply) => {
         const principal = await authenticate(request, deps);
+        // Throttled: 429 with Retry-After, as POST /api/v1/login answers (RFC 6585 §4).
+        if (principal === 'throttled') {
+          return sendError(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429, 'too_many_attempts', 'Too many failed attempts; try again later.');
+        }
         if (principal === undefined) {
           return sendError(reply.header('www-authenticate', REALM), 401, 'unauthorized', 'Authentication failed.');
         }
@@ -158,11 +172,11 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
 
 /**
  * Basic `orgId:apiKey` (API v2), or `Authorization: Session <id>` / `?userSessionId=` (API v1).
- * Undefined for any failure, all alike; failures are throttled per client IP.
+ * Undefined for any failure, all alike; failures are throttled per client IP, and a throttled
+ * client is told so ('throttled') before its credentials are even looked at.
  */
-async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | undefined> {
-  const throttleKey = { orgId: 'api', identifier: request.ip, ip: request.ip };
-  if (deps.throttle.isBlocked(throttleKey)) return undefined;
+async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | undefined> {
+  if (deps.throttle.isBlocked(apiThrottleKey(request.ip))) return 'throttled';
   try {
     const authorization = request.headers.authorization;
     const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? queryParam(request, 'userSessionId');
@@ -174,9 +188,9 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
     // A malformed Basic header is one more way of failing to authenticate; anything else (the
     // store unreachable) is not the caller's fault and goes on to the error handler.
     if (!(error instanceof ApiAuthenticationError) && !(error instanceof InvalidClient)) throw error;
-    deps.throttle.recordFailure(throttleKey);
-    request.log.info({ event: 'api_auth_failed', detail: error instanceof ApiAuthenticationError ? error.detail : 'malformed credentials' }, 'API authentication failed');
-    return undefined;
+    const failure = error instanceof ApiAuthenticationError ? error : new ApiAuthenticationError('malformed credentials');
+    request.log.info({ event: 'api_auth_failed', detail: failure.detail }, 'API authentication failed');
+    return (await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, failure, request.ip)) === 'throttled' ? 'throttled' : undefined;
   }
 }
 

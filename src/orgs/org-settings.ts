@@ -2,6 +2,7 @@ import { checkDisplayName } from '../accounts/identifiers.ts';
 import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
+import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { checkBranding } from './branding.ts';
 import type { Organization } from './orgs.ts';
@@ -45,7 +46,8 @@ const SNAKE: Readonly<Record<string, string>> = {
 
 /**
  * Changes an organization's name and settings. With `expectedVersion` (the `updatedAt` the
- * caller last read), a concurrent change makes this fail instead of silently overwriting it.
+ * caller last read), a concurrent change makes this fail instead of silently overwriting it;
+ * without, the change applies on the current version (retryOnceOnLostRace).
  */
 export async function updateOrganization(
   db: Executor,
@@ -75,7 +77,7 @@ export async function updateOrganization(
   const branding = checkBranding(change);
   throwIfInvalid([...errors, ...branding.errors]);
   const checked: OrganizationChange = { ...change, ...branding.values };
-  return inTransaction(db, async (trx) => {
+  return inTransaction(db, (trx) => retryOnceOnLostRace('the organization', options.expectedVersion, async () => {
     const org = await findOrganizationById(trx, orgId);
     if (org === undefined) throw new NotFoundError('organization', orgId);
     if (options.expectedVersion !== undefined && options.expectedVersion !== org.updatedAt) {
@@ -89,8 +91,8 @@ export async function updateOrganization(
     };
     const now = Math.max(clock(), org.updatedAt + 1);
     if (!(await updateOrganizationRow(trx, orgId, { displayName: name ?? org.name, settings: serializeSettings(settings) }, org.updatedAt, now))) {
-      throw new StaleVersionError('the organization was changed at the same time; read it again');
+      throw new LostRaceError();
     }
     return (await findOrganizationById(trx, orgId))!;
-  });
+  }));
 }

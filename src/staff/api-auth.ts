@@ -1,9 +1,11 @@
+import type { SignInThrottle, ThrottleKey } from '../accounts/sign-in-throttle.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase64url } from '../lib/random.ts';
 import { hashSecret, secretMatchesHash } from '../lib/secrets.ts';
 import { findOrganizationByIdOrSlug } from '../orgs/orgs.ts';
 import { parseApiKey } from './api-keys.ts';
+import { recordAudit } from './audit.ts';
 import { ROLE_PERMISSIONS, type Permission } from './permissions.ts';
 import type { StaffRole } from './roles.ts';
 import * as repository from './staff.repository.ts';
@@ -23,10 +25,53 @@ export interface ApiPrincipal {
  */
 export class ApiAuthenticationError extends Error {
   readonly detail: string;
-  constructor(detail: string) {
+  /** The existing organization the credentials named, if any: the failure is audited there. */
+  readonly orgId: string | undefined;
+  /** The public prefix of the API key presented, if it had the shape of one (never the secret). */
+  readonly keyPrefix: string | undefined;
+  constructor(detail: string, context: { readonly orgId?: string; readonly keyPrefix?: string } = {}) {
     super('Authentication failed.');
     this.detail = detail;
+    this.orgId = context.orgId;
+    this.keyPrefix = context.keyPrefix;
   }
+}
+
+/** API authentication failures are counted per client IP only (see API_THROTTLE_LIMITS). */
+export function apiThrottleKey(ip: string): ThrottleKey {
+  return { orgId: 'api', identifier: ip, ip };
+}
+
+/**
+ * Counts a failed API authentication against the client's IP and, when the credentials named an
+ * existing organization, records `api.auth_failed` in that org's audit log (the IP, the key
+ * prefix if a key was presented; never the secret). Nothing is recorded for unknown orgs.
+ *
+ * A burst of concurrent requests all pass the throttle's check before any of them fails: a
+ * failure arriving when the IP is already over the limit is counted, not audited, and answered
+ * as throttled. Checking and counting happen without an await between them, so an IP causes at
+ * most the throttle's limit of audit events per window (in each process).
+ */
+export async function recordApiAuthenticationFailure(
+  db: Executor,
+  clock: Clock,
+  throttle: SignInThrottle,
+  error: ApiAuthenticationError,
+  ip: string,
+): Promise<'throttled' | 'failed'> {
+  const key = apiThrottleKey(ip);
+  const alreadyBlocked = throttle.isBlocked(key);
+  throttle.recordFailure(key);
+  if (alreadyBlocked) return 'throttled';
+  if (error.orgId !== undefined) {
+    await recordAudit(db, clock, error.orgId, {
+      action: 'api.auth_failed',
+      actor: { type: 'anonymous', id: null },
+      ip,
+      details: { reason: error.detail, ...(error.keyPrefix === undefined ? {} : { key_prefix: error.keyPrefix }) },
+    });
+  }
+  return 'failed';
 }
 
 /** API v1 sessions end after this long unused… */
@@ -40,10 +85,11 @@ const TOUCH_INTERVAL_MS = 60 * 1000;
 export async function authenticateWithApiKey(db: Executor, clock: Clock, orgReference: string, presentedKey: string): Promise<ApiPrincipal> {
   const parsed = parseApiKey(presentedKey);
   const org = orgReference.length > 100 ? undefined : await findOrganizationByIdOrSlug(db, orgReference);
-  if (org === undefined || parsed === undefined) throw new ApiAuthenticationError(org === undefined ? 'unknown organization' : 'not an API key');
+  if (org === undefined) throw new ApiAuthenticationError('unknown organization');
+  if (parsed === undefined) throw new ApiAuthenticationError('not an API key', { orgId: org.id });
   const key = await repository.findUsableApiKey(db, org.id, parsed.prefix);
   if (key === undefined || !secretMatchesHash(parsed.secret, key.secretHash)) {
-    throw new ApiAuthenticationError(key === undefined ? 'unknown, revoked or disabled key' : 'wrong secret');
+    throw new ApiAuthenticationError(key === undefined ? 'unknown, revoked or disabled key' : 'wrong secret', { orgId: org.id, keyPrefix: parsed.prefix });
   }
   const now = clock();
   if (key.lastUsedAt === null || now - key.lastUsedAt > TOUCH_INTERVAL_MS) await repository.touchApiKey(db, org.id, key.keyId, now);
@@ -75,7 +121,7 @@ export async function authenticateWithSession(db: Executor, clock: Clock, userSe
   const session = await repository.findUsableApiSession(db, idHash);
   const now = clock();
   if (session === undefined) throw new ApiAuthenticationError('unknown, ended or revoked session');
-  if (now >= session.expiresAt || now - session.lastUsedAt > API_SESSION_IDLE_MS) throw new ApiAuthenticationError('expired session');
+  if (now >= session.expiresAt || now - session.lastUsedAt > API_SESSION_IDLE_MS) throw new ApiAuthenticationError('expired session', { orgId: session.orgId });
   if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await repository.touchApiSession(db, idHash, now);
   return principal(session.orgId, session.staffUserId, session.role, session.keyId);
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Db } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ApiAuthenticationError, authenticateWithApiKey, closeApiSession, openApiSession } from './api-auth.ts';
+import { ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, closeApiSession, openApiSession, recordApiAuthenticationFailure } from './api-auth.ts';
 import { recordAudit } from './audit.ts';
 
 export interface ApiSessionDeps {
@@ -25,8 +25,7 @@ export function registerApiSessionRoutes(scope: FastifyInstance, deps: ApiSessio
     security: [],
   };
   scope.post('/v1/login', { schema: loginSchema }, async (request, reply) => {
-    const throttleKey = { orgId: 'api', identifier: request.ip, ip: request.ip };
-    if (deps.throttle.isBlocked(throttleKey)) return unauthorized(reply.header('retry-after', '900'), 429);
+    if (deps.throttle.isBlocked(apiThrottleKey(request.ip))) return unauthorized(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429);
     const orgReference = field(request, 'org_id', 'orgId');
     const apiKey = field(request, 'api_key', 'apiKey');
     try {
@@ -40,8 +39,10 @@ export function registerApiSessionRoutes(scope: FastifyInstance, deps: ApiSessio
       return reply.header('cache-control', 'no-store').send({ userSessionId: session.userSessionId, expires_at: new Date(session.expiresAt).toISOString() });
     } catch (error) {
       if (!(error instanceof ApiAuthenticationError)) throw error;
-      deps.throttle.recordFailure(throttleKey);
       request.log.info({ event: 'api_login_failed', detail: error.detail }, 'API v1 login failed');
+      if ((await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, error, request.ip)) === 'throttled') {
+        return unauthorized(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429);
+      }
       return unauthorized(reply, 401);
     }
   });

@@ -4,6 +4,7 @@ import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { checkDisplayName } from '../accounts/identifiers.ts';
 import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.ts';
+import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { generateApiKey } from './api-keys.ts';
@@ -113,7 +114,8 @@ export interface StaffUserChange {
 
 /**
  * Changes a staff user's display name and role. With `expectedVersion` (the `updatedAt` the
- * caller read), a concurrent change fails instead of being overwritten. The last active owner
+ * caller read), a concurrent change fails instead of being overwritten (without, it applies on
+ * the current version: retryOnceOnLostRace). The last active owner
  * cannot be demoted (409). A role change takes effect at the user's next request: keys and
  * sessions carry no role of their own.
  */
@@ -138,7 +140,7 @@ export async function updateStaffUser(
   const role = change.role === undefined ? undefined : attempt(() => checkStaffRole(change.role!));
   const name = change.name === undefined || change.name === null ? change.name : attempt(() => checkDisplayName(change.name!, 'name'));
   throwIfInvalid(errors);
-  return inTransaction(db, async (trx) => {
+  return inTransaction(db, (trx) => retryOnceOnLostRace('the staff user', options.expectedVersion, async () => {
     const owners = await repository.lockActiveOwners(trx, orgId);
     const user = await getStaffUser(trx, orgId, id);
     if (options.expectedVersion !== undefined && options.expectedVersion !== user.updatedAt) {
@@ -152,10 +154,10 @@ export async function updateStaffUser(
       throw new ConflictError('role', 'the last active owner cannot be demoted; make another staff user owner first');
     }
     if (!(await repository.updateStaffUserRow(trx, orgId, id, next, user.updatedAt, Math.max(clock(), user.updatedAt + 1)))) {
-      throw new StaleVersionError('the staff user was changed at the same time; read it again');
+      throw new LostRaceError();
     }
     return { user: await getStaffUser(trx, orgId, id), previous: user, changed };
-  });
+  }));
 }
 
 export async function listApiKeys(db: Executor, orgId: string, staffUserId: string): Promise<ApiKeyInfo[]> {
@@ -169,7 +171,8 @@ export async function createApiKey(db: Executor, clock: Clock, orgId: string, st
   if (label !== null && (label.length === 0 || label.length > 100)) throw new InvalidInputError('label', 'must be 1 to 100 characters');
   return inTransaction(db, async (trx) => {
     const user = await getStaffUser(trx, orgId, staffUserId);
-    if (user.status !== 'active') throw new InvalidInputError('user_id', 'the staff user is disabled');
+    // The request is well formed; the user's state forbids it (RFC 9110 §15.5.10: 409).
+    if (user.status !== 'active') throw new ConflictError('user_id', 'the staff user is disabled; enable it before giving it an API key');
     const generated = generateApiKey();
     const id = newId('apiKey');
     await repository.insertApiKey(trx, { id, org_id: orgId, staff_user_id: staffUserId, prefix: generated.prefix, secret_hash: generated.secretHash, label, created_at: clock(), last_used_at: null, revoked_at: null });

@@ -47,7 +47,8 @@ export interface AuditEventsTable {
   id: string;
   org_id: string;
   occurred_at: number;
-  actor_type: 'staff' | 'api_key' | 'constituent' | 'system' | 'anonymous';
+  /** `cli`: an operator running the gatehouse command on the server (no further identity). */
+  actor_type: 'staff' | 'api_key' | 'constituent' | 'system' | 'anonymous' | 'cli';
   actor_id: string | null;
   action: string;
   target_type: string | null;

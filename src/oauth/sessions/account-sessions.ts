@@ -1,0 +1,41 @@
+import type { Executor } from '../../db/database.ts';
+import { deleteConsentGrant, endSsoSessionsOfAccount, listConsentGrantsOfAccount, listLiveSsoSessionsOfAccount } from './sessions.repository.ts';
+
+/** A live SSO session of an account, named by a short reference: never its cookie, nor the whole stored hash. */
+export interface LiveSsoSession {
+  readonly reference: string;
+  readonly authTime: number;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** What an account consented to for a client. */
+export interface Consent {
+  readonly clientId: string;
+  readonly scope: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export async function listLiveSsoSessionsOf(db: Executor, orgId: string, accountId: string, now: number): Promise<LiveSsoSession[]> {
+  const rows = await listLiveSsoSessionsOfAccount(db, orgId, accountId, now);
+  // The stored id is SHA-256 of the cookie (also the OpenID `sid`): its first 16 characters
+  // (96 bits) name a session stably and give nothing that could be presented as a cookie.
+  return rows.map((row) => ({ reference: row.id_hash.slice(0, 16), authTime: row.auth_time, createdAt: row.created_at, expiresAt: row.expires_at }));
+}
+
+/** Ends every live SSO session of the account (signs it out everywhere); returns how many. */
+export async function endEverySsoSessionOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<number> {
+  return endSsoSessionsOfAccount(db, orgId, accountId, now);
+}
+
+/** The account's consents, in order of first consent. */
+export async function listConsentsOfAccount(db: Executor, orgId: string, accountId: string): Promise<Consent[]> {
+  const rows = await listConsentGrantsOfAccount(db, orgId, accountId);
+  return rows.map((row) => ({ clientId: row.client_id, scope: row.scope, createdAt: row.created_at, updatedAt: row.updated_at }));
+}
+
+/** Forgets the account's consent to the client (the next authorization asks again); false when there was none. */
+export async function forgetConsent(db: Executor, orgId: string, accountId: string, clientId: string): Promise<boolean> {
+  return deleteConsentGrant(db, orgId, accountId, clientId);
+}

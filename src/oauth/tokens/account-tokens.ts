@@ -1,0 +1,28 @@
+import type { Executor } from '../../db/database.ts';
+import { expireCodesOfAccount, listLiveFamiliesOfAccount, revokeFamiliesOfAccount } from './tokens.repository.ts';
+
+/** An authorization a constituent gave a client that still holds tokens. */
+export interface LiveTokenFamily {
+  readonly id: string;
+  readonly clientId: string;
+  readonly scope: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** The account's token families not revoked nor expired at `now`. */
+export async function listLiveTokenFamiliesOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<LiveTokenFamily[]> {
+  const rows = await listLiveFamiliesOfAccount(db, orgId, accountId, now);
+  return rows.map((row) => ({ id: row.id, clientId: row.client_id, scope: row.scope, createdAt: row.created_at, expiresAt: row.expires_at }));
+}
+
+/**
+ * Revokes every token family of the account (with their access and refresh tokens) and expires
+ * its unredeemed authorization codes, for one client or all: nothing it held keeps working for
+ * one further request. Call inside the use case's transaction. Returns the families revoked.
+ */
+export async function revokeEverythingOfAccount(trx: Executor, orgId: string, accountId: string, now: number, options: { readonly clientId?: string } = {}): Promise<number> {
+  const familiesRevoked = await revokeFamiliesOfAccount(trx, orgId, accountId, now, options);
+  await expireCodesOfAccount(trx, orgId, accountId, now, options);
+  return familiesRevoked;
+}

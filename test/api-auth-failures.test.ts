@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { API_RETRY_AFTER_SECONDS, API_THROTTLE_LIMITS } from '../src/accounts/sign-in-throttle.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { createOrganization } from '../src/orgs/orgs.ts';
+import { parseApiKey } from '../src/staff/api-keys.ts';
+import { listAuditEvents } from '../src/staff/audit.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+/** Failed API authentications: audited in the org they name, throttled with 429. A server per test: the throttle counts per IP, and every test call comes from 127.0.0.1. */
+describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
+  let server: TestServer;
+  let orgId: string;
+  let ownerKey: string;
+
+  let otherOrgId: string;
+
+  beforeEach(async () => {
+    server = await startTestServer(dialect);
+    const db = server.store.storage.db;
+    orgId = (await createOrganization(db, systemClock, { slug: 'acme', name: 'Acme' })).id;
+    otherOrgId = (await createOrganization(db, systemClock, { slug: 'other' })).id;
+    ownerKey = (await createStaffUser(db, systemClock, orgId, { email: 'owner@acme.example', role: 'owner', withApiKey: true })).apiKey!;
+  });
+  afterEach(async () => {
+    await server?.close();
+  });
+
+  const basic = (org: string, key: string) => `Basic ${Buffer.from(`${org}:${key}`).toString('base64')}`;
+  async function get(path: string, authorization: string) {
+    const response = await fetch(`${server.url}/api${path}`, { headers: { authorization } });
+    return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, any> };
+  }
+
+  // Regression: a throttled API v2 call answered 401, unlike POST /api/v1/login (429 with Retry-After).
+  it('answers 401 until the throttle trips, then 429 with Retry-After, even with a good key', async () => {
+    const wrong = ownerKey.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    for (let i = 0; i < API_THROTTLE_LIMITS.failuresPerIp; i++) expect((await get('/v2/org', basic(orgId, wrong))).status).toBe(401);
+    for (const auth of [basic(orgId, wrong), basic(orgId, ownerKey)]) {
+      const throttled = await get('/v2/org', auth);
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('retry-after')).toBe(String(API_RETRY_AFTER_SECONDS));
+      expect(throttled.json).toEqual({ error: { code: 'too_many_attempts', message: 'Too many failed attempts; try again later.' } });
+    }
+    const login = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org_id: orgId, api_key: ownerKey }) });
+    expect(login.status).toBe(429);
+    expect(login.headers.get('retry-after')).toBe(String(API_RETRY_AFTER_SECONDS));
+  });
+
+  async function auditOf(org: string) {
+    return listAuditEvents(server.store.storage.db, org, { limit: 100, action: 'api.auth_failed' });
+  }
+
+  // Regression: failed API authentications were only logged, never audited.
+  it('audits a failure in the org the credentials name, with the IP and key prefix, never the secret; nothing for unknown orgs', async () => {
+    const { prefix, secret } = parseApiKey(ownerKey)!;
+    const wrong = ownerKey.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    expect((await get('/v2/org', basic(orgId, wrong))).status).toBe(401);
+    expect((await get('/v2/org', basic('acme', 'not-a-key'))).status).toBe(401);
+    expect((await get('/v2/org', basic('nope', ownerKey))).status).toBe(401);
+    expect((await get('/v2/org', 'Session unknown-session')).status).toBe(401);
+    expect((await get('/v2/org', 'Basic !!!')).status).toBe(401);
+    const login = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org_id: 'acme', api_key: wrong }) });
+    expect(login.status).toBe(401);
+
+    const { events } = await auditOf(orgId);
+    expect(events.map((e) => ({ actor: e.actor, ip: e.ip, details: e.details })).reverse()).toEqual([
+      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
+      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'not an API key' } },
+      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
+    ]);
+    expect(JSON.stringify(events)).not.toContain(secret);
+    expect(JSON.stringify(events)).not.toContain(wrong.slice(-20));
+    expect((await auditOf(otherOrgId)).events).toEqual([]);
+  });
+
+  it('cannot fill the audit log faster than the throttle allows, even with concurrent requests', async () => {
+    const wrong = ownerKey.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const answers = await Promise.all(Array.from({ length: 3 * API_THROTTLE_LIMITS.failuresPerIp }, () => get('/v2/org', basic(orgId, wrong))));
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(API_THROTTLE_LIMITS.failuresPerIp);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(2 * API_THROTTLE_LIMITS.failuresPerIp);
+    expect((await auditOf(orgId)).events).toHaveLength(API_THROTTLE_LIMITS.failuresPerIp);
+  });
+});
