@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createConstituent } from './accounts/constituents.ts';
+import { registerConstituent } from './accounts/constituent-admin.ts';
+import { preparePassword } from './accounts/passwords.ts';
 import { createClient } from './clients/clients.ts';
 import { issuerFor, type Config } from './config/config.ts';
 import type { Executor } from './db/database.ts';
@@ -35,18 +36,15 @@ export interface DemoOrganization {
  * whose operator already made an org called `demo` keeps theirs untouched.
  */
 export async function createDemoOrganizationOnce(db: Executor, clock: Clock, config: Pick<Config, 'publicUrl'>): Promise<DemoOrganization | undefined> {
+  // Hashed before the transaction (argon2id must not hold the store), and only then known to be needed.
+  const password = randomPassphrase();
+  const preparedPassword = await preparePassword(password);
   return inTransaction(db, async (trx) => {
     if (!(await claimMetaKey(trx, DEMO_MARKER, new Date(clock()).toISOString()))) return undefined;
     if ((await findOrganizationBySlug(trx, DEMO_SLUG)) !== undefined) return undefined;
 
     const org = await createOrganization(trx, clock, { slug: DEMO_SLUG, name: 'Demo Organization' });
-    const password = randomPassphrase();
-    const constituent = await createConstituent(trx, clock, org.id, {
-      username: 'demo',
-      password,
-      email: 'demo@example.org',
-      name: 'Demo Constituent',
-    });
+    const constituent = await registerConstituent(trx, clock, org.id, { username: 'demo', email: 'demo@example.org', name: 'Demo Constituent' }, { password: preparedPassword });
     const client = await createClient(trx, clock, org.id, {
       name: 'Demo App',
       clientType: 'confidential',
@@ -75,7 +73,7 @@ export async function createDemoOrganizationOnce(db: Executor, clock: Clock, con
       orgId: org.id,
       slug: org.slug,
       issuer,
-      constituent: { accountId: constituent.accountId, username: constituent.username, password },
+      constituent: { accountId: constituent.accountId, username: constituent.loginName, password },
       client: { clientId: client.clientId, clientSecret: client.clientSecret!, redirectUri: DEMO_REDIRECT_URI },
       staff: { userId: staff.userId, email: staffEmail, apiKey: staff.apiKey! },
       authorizationUrl: authorizationUrl.href,

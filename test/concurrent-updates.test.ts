@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { disableConstituent, getConstituent, preparePassword, setConstituentPassword, updateConstituent } from '../src/accounts/constituent-admin.ts';
+import { disableConstituent, getConstituent, setConstituentPassword, updateConstituent } from '../src/accounts/constituent-admin.ts';
+import { preparePassword } from '../src/accounts/passwords.ts';
 import { getClient, rotateClientSecret, updateClient } from '../src/clients/client-admin.ts';
 import type { Executor } from '../src/db/database.ts';
 import { systemClock } from '../src/lib/clock.ts';

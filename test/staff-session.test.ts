@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparePassword } from '../src/accounts/passwords.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { TestBrowser } from './helpers/browser.ts';
@@ -17,7 +18,7 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
   beforeAll(async () => {
     server = await startTestServer(dialect);
     seeded = await seedOrg(server.store.storage.db, 'acme');
-    await createStaffUser(server.store.storage.db, systemClock, seeded.org.id, { email: 'ops@acme.example', password: STAFF_PASSWORD, role: 'admin' });
+    await createStaffUser(server.store.storage.db, systemClock, seeded.org.id, { email: 'ops@acme.example', password: await preparePassword(STAFF_PASSWORD), role: 'admin' });
     clientId = (await seedClient(server.store.storage.db, seeded.org.id)).clientId;
     issuer = `${server.url}/o/acme`;
   });

@@ -13,7 +13,7 @@ import { toConstituent, type Constituent } from './constituent.ts';
 import { createConstituent, setConstituentAttributes, type AttributeValue, type NewConstituent } from './constituents.ts';
 import * as repository from './constituents.repository.ts';
 import { checkDisplayName, checkEmail, checkLoginName, emailKey, loginNameKey, hasControlCharacters } from './identifiers.ts';
-import { checkPasswordPolicy, hashPassword } from './passwords.ts';
+import type { PreparedPassword } from './passwords.ts';
 
 /** A constituent as its administrators see it: the account plus when it was created. */
 export interface ConstituentRecord extends Constituent {
@@ -70,16 +70,6 @@ function parseAttributeFilter(raw: string): { name: string; value: string } {
   const colon = raw.indexOf(':');
   if (colon <= 0) throw new InvalidInputError('attribute', `takes name:value, not '${raw}'`);
   return { name: checkAttributeName(raw.slice(0, colon), 'attribute'), value: raw.slice(colon + 1) };
-}
-
-/** A password that passed the policy, hashed: made before any transaction, argon2id takes a while. */
-export interface PreparedPassword {
-  readonly passwordHash: string;
-}
-
-export async function preparePassword(password: string, field = 'password'): Promise<PreparedPassword> {
-  checkPasswordPolicy(password, field);
-  return { passwordHash: await hashPassword(password) };
 }
 
 /**

@@ -10,7 +10,6 @@ import {
   getConstituent,
   listConstituentGrants,
   listConstituentSessions,
-  preparePassword,
   registerConstituent,
   revokeConstituentGrant,
   searchConstituents,
@@ -21,6 +20,7 @@ import {
   type ConstituentSession,
 } from './constituent-admin.ts';
 import type { AttributeValue } from './constituents.ts';
+import { preparePassword } from './passwords.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -32,3 +32,18 @@ export async function verifyPassword(storedHash: string, password: string): Prom
     return false;
   }
 }
+
+/** A password that passed the policy, hashed: made before any transaction, argon2id takes a while. */
+export interface PreparedPassword {
+  readonly passwordHash: string;
+}
+
+/**
+ * Checks and hashes a password before the transaction that stores it: on SQLite a transaction
+ * holds the process's one connection, and argon2id would hold it (and every request) for its
+ * whole run.
+ */
+export async function preparePassword(password: string, field = 'password'): Promise<PreparedPassword> {
+  checkPasswordPolicy(password, field);
+  return { passwordHash: await hashPassword(password) };
+}

@@ -1,4 +1,5 @@
-import { createConstituent } from '../accounts/constituents.ts';
+import { registerConstituent } from '../accounts/constituent-admin.ts';
+import { preparePassword } from '../accounts/passwords.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { cliAuditEvent, optionalString, orgBySlug, requiredString, stringList, UsageError, withStorage, type Command } from './command.ts';
@@ -19,22 +20,23 @@ export const constituentCreate: Command = {
     const slug = requiredString(values, 'org');
     const input = {
       username: requiredString(values, 'username'),
-      password: requiredString(values, 'password'),
       email: optionalString(values, 'email'),
       name: optionalString(values, 'name'),
       attributes: Object.fromEntries(stringList(values, 'attribute').map(parseAttribute)),
     };
+    // Hashed before the transaction: argon2id would hold SQLite's write lock (and the server's writers) meanwhile.
+    const password = await preparePassword(requiredString(values, 'password'));
     const created = await withStorage(config, async (storage) => {
       const org = await orgBySlug(storage, slug);
       return inTransaction(storage.db, async (trx) => {
-        const result = await createConstituent(trx, clock, org.id, input);
+        const result = await registerConstituent(trx, clock, org.id, input, { password });
         await recordAudit(trx, clock, org.id, cliAuditEvent({ action: 'constituent.created', target: { type: 'constituent', id: result.accountId }, details: { has_password: true } }));
         return result;
       });
     });
     return {
-      json: { account_id: created.accountId, username: created.username },
-      text: `Created constituent '${created.username}' in ${slug}\n  account id: ${created.accountId}\n`,
+      json: { account_id: created.accountId, username: created.loginName },
+      text: `Created constituent '${created.loginName}' in ${slug}\n  account id: ${created.accountId}\n`,
     };
   },
 };

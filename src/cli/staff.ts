@@ -1,3 +1,4 @@
+import { preparePassword } from '../accounts/passwords.ts';
 import { STAFF_ROLES } from '../staff/roles.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { recordAudit } from '../staff/audit.ts';
@@ -18,11 +19,13 @@ export const staffCreate: Command = {
   },
   async run({ values, config, clock }) {
     const slug = requiredString(values, 'org');
+    const password = optionalString(values, 'password');
     const input = {
       email: requiredString(values, 'email'),
       name: optionalString(values, 'name'),
       role: optionalString(values, 'role'),
-      password: optionalString(values, 'password'),
+      // Hashed before the transaction: argon2id would hold SQLite's write lock (and the server's writers) meanwhile.
+      password: password === undefined ? undefined : await preparePassword(password),
       withApiKey: values['api-key'] === true,
     };
     const created = await withStorage(config, async (storage) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { preparePassword } from '../accounts/constituent-admin.ts';
+import { preparePassword } from '../accounts/passwords.ts';
 import { selfRegistrationIsOpen, signUpConstituent } from '../accounts/self-registration.ts';
 import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../accounts/sign-in-throttle.ts';
 import { inTransaction } from '../db/transaction.ts';

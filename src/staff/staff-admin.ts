@@ -3,7 +3,7 @@ import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { checkDisplayName } from '../accounts/identifiers.ts';
-import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.ts';
+import type { PreparedPassword } from '../accounts/passwords.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
@@ -83,22 +83,12 @@ export async function enableStaffUser(db: Executor, clock: Clock, orgId: string,
   });
 }
 
-/** A staff password checked and hashed before any transaction starts (argon2id takes a while). */
-export interface PreparedStaffPassword {
-  readonly passwordHash: string;
-}
-
-export async function prepareStaffPassword(password: string): Promise<PreparedStaffPassword> {
-  checkPasswordPolicy(password, 'password');
-  return { passwordHash: await hashPassword(password) };
-}
-
 /**
  * Sets the password a staff user signs in with on the staff sign-in page, and ends its browser
  * sessions (a session opened with the old password is worth no more than it). API keys are
  * separate credentials and keep working.
  */
-export async function setStaffPassword(db: Executor, clock: Clock, orgId: string, id: string, password: PreparedStaffPassword): Promise<StaffUser> {
+export async function setStaffPassword(db: Executor, clock: Clock, orgId: string, id: string, password: PreparedPassword): Promise<StaffUser> {
   return inTransaction(db, async (trx) => {
     const user = await getStaffUser(trx, orgId, id);
     await repository.setStaffPasswordHash(trx, orgId, id, password.passwordHash, Math.max(clock(), user.updatedAt + 1));

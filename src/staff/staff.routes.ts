@@ -6,7 +6,8 @@ import { InvalidInputError } from '../lib/errors.ts';
 import { ROLE_PERMISSIONS } from './permissions.ts';
 import { listAuditEvents, recordAudit } from './audit.ts';
 import { STAFF_ROLES } from './roles.ts';
-import { createApiKey, disableStaffUser, enableStaffUser, getStaffUser, prepareStaffPassword, setStaffPassword, updateStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
+import { preparePassword } from '../accounts/passwords.ts';
+import { createApiKey, disableStaffUser, enableStaffUser, getStaffUser, setStaffPassword, updateStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
 import { createStaffUser } from './staff.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -85,8 +86,9 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     },
     async handler(call) {
       const body = call.body as { email: string; name?: string; role?: string; password?: string; api_key?: boolean };
+      const password = body.password === undefined ? undefined : await preparePassword(body.password);
       const created = await inTransaction(call.db, async (trx) => {
-        const result = await createStaffUser(trx, call.clock, call.org.id, { email: body.email, name: body.name, role: body.role, password: body.password, withApiKey: body.api_key === true });
+        const result = await createStaffUser(trx, call.clock, call.org.id, { email: body.email, name: body.name, role: body.role, password, withApiKey: body.api_key === true });
         await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.created', target: { type: 'staff_user', id: result.userId }, details: { role: result.role, api_key: result.apiKey !== null } }));
         return { user: await getStaffUser(trx, call.org.id, result.userId), apiKey: result.apiKey };
       });
@@ -176,7 +178,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     tag: 'staff',
     schema: { params: UserParams, body: Type.Object({ password: Type.String({ maxLength: 4096 }) }, { additionalProperties: false }), response: { 200: StaffUserBody } },
     async handler(call) {
-      const password = await prepareStaffPassword((call.body as { password: string }).password);
+      const password = await preparePassword((call.body as { password: string }).password);
       const user = await inTransaction(call.db, async (trx) => {
         const set = await setStaffPassword(trx, call.clock, call.org.id, call.params.user_id!, password);
         await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.password_set', target: { type: 'staff_user', id: set.id } }));

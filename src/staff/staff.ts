@@ -1,5 +1,5 @@
 import { checkDisplayName, checkEmail, emailKey } from '../accounts/identifiers.ts';
-import { checkPasswordPolicy, hashPassword } from '../accounts/passwords.ts';
+import type { PreparedPassword } from '../accounts/passwords.ts';
 import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -15,8 +15,11 @@ export interface NewStaffUser {
   readonly name?: string;
   /** Default `admin`. */
   readonly role?: string;
-  /** Omitted for an integration user that signs in with API keys only. */
-  readonly password?: string;
+  /**
+   * From preparePassword, before the transaction (argon2id must not hold it). Omitted for an
+   * integration user that signs in with API keys only.
+   */
+  readonly password?: PreparedPassword;
   /** Also create an API key ("enable API access"), returned once in `apiKey`. */
   readonly withApiKey?: boolean;
 }
@@ -33,8 +36,7 @@ export async function createStaffUser(db: Executor, clock: Clock, orgId: string,
   const email = checkEmail(input.email);
   const displayName = input.name === undefined ? null : checkDisplayName(input.name);
   const role = input.role === undefined ? DEFAULT_STAFF_ROLE : checkStaffRole(input.role);
-  if (input.password !== undefined) checkPasswordPolicy(input.password);
-  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const passwordHash = input.password?.passwordHash ?? null;
   const userId = newId('staffUser');
   const key = input.withApiKey === true ? generateApiKey() : undefined;
   const now = clock();
