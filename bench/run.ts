@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { discover } from './client.ts';
-import { CONNECTIONS, measure, type Limit, type Measurement, type Operation } from './load.ts';
+import { CONNECTIONS, measure, type Limit, type Operation } from './load.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import { CEILING, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type RoundResult, type Row } from './report.ts';
 import { prepareTarget, SCENARIOS, type RunShape, type ScenarioId, type Target } from './scenarios.ts';
@@ -112,8 +112,8 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function formatRun(m: Measurement, cpuMicros: number | undefined): string {
-  const cpu = cpuMicros === undefined || m.succeeded === 0 ? '' : `  server CPU ${(cpuMicros / m.succeeded).toFixed(0)} µs/op`;
+function formatRun(m: RoundResult): string {
+  const cpu = m.cpuMicrosPerOp === undefined ? '' : `  server CPU ${m.cpuMicrosPerOp.toFixed(0)} µs/op`;
   return `${m.perSecond.toFixed(0).padStart(6)}/s  p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms  ${m.succeeded} ok${m.failed > 0 ? `  ${m.failed} FAILED` : ''}${cpu}`;
 }
 
@@ -181,7 +181,7 @@ async function measureAll(targets: readonly Target[], calibrations: Calibrations
     if (calibration !== undefined) participants.push(calibration);
     const rounds = new Map<string, RoundResult[]>(participants.map((p) => [p.name, []]));
     const previous = new Map<string, number>();
-    const run = async (participant: Participant, warmup: boolean): Promise<{ result: Measurement; cpuMicros: number | undefined }> => {
+    const run = async (participant: Participant, warmup: boolean): Promise<RoundResult> => {
       const seconds = warmup ? options.warmupSeconds : options.seconds;
       const { operation, limit } = await participant.plan({ warmup, seconds, previousPerSecond: previous.get(participant.name) });
       await settle();
@@ -189,17 +189,17 @@ async function measureAll(targets: readonly Target[], calibrations: Calibrations
       const result = await measure(participant.origin, operation, limit);
       const cpuAfter = cpuMicrosOf(participant.pid);
       previous.set(participant.name, result.perSecond);
-      return { result, cpuMicros: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+      const cpuMicros = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+      return { ...result, cpuMicrosPerOp: cpuMicros === undefined || result.succeeded === 0 ? undefined : cpuMicros / result.succeeded };
     };
     for (const participant of participants) {
-      const { result, cpuMicros } = await run(participant, true);
-      log(`${scenario.label} | warm-up ${participant.name}: ${formatRun(result, cpuMicros)}`);
+      log(`${scenario.label} | warm-up ${participant.name}: ${formatRun(await run(participant, true))}`);
     }
     for (let round = 0; round < options.rounds; round++) {
       for (const participant of rotated(participants, round)) {
-        const { result, cpuMicros } = await run(participant, false);
-        rounds.get(participant.name)!.push({ ...result, cpuMicrosPerOp: cpuMicros === undefined || result.succeeded === 0 ? undefined : cpuMicros / result.succeeded });
-        log(`${scenario.label} | round ${round + 1}/${options.rounds} ${participant.name}: ${formatRun(result, cpuMicros)}`);
+        const result = await run(participant, false);
+        rounds.get(participant.name)!.push(result);
+        log(`${scenario.label} | round ${round + 1}/${options.rounds} ${participant.name}: ${formatRun(result)}`);
       }
     }
     rows.push(...rowsFor(scenario.id, scenario.label, rounds));

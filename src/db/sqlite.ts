@@ -66,7 +66,11 @@ export async function openSqlite(options: ({ readonly dataDir: string } | { read
   let checkpointer: Worker | undefined;
   if (options.checkpointInBackground === true && path !== ':memory:') {
     database.exec(`PRAGMA wal_autocheckpoint = ${SAFETY_NET_CHECKPOINT_PAGES}`);
-    checkpointer = startCheckpointer(path, options.onCheckpointError);
+    checkpointer = startCheckpointer(path, {
+      onError: options.onCheckpointError,
+      // Without the worker, SQLite's own checkpoint takes over at its usual threshold.
+      onExit: () => database.isOpen && database.exec('PRAGMA wal_autocheckpoint = 1000'),
+    });
   }
   return {
     db,
@@ -83,10 +87,11 @@ export async function openSqlite(options: ({ readonly dataDir: string } | { read
   };
 }
 
-function startCheckpointer(path: string, onError: ((message: string) => void) | undefined): Worker {
+function startCheckpointer(path: string, on: { readonly onError?: (message: string) => void; readonly onExit: () => void }): Worker {
   const worker = new Worker(new URL('./sqlite-checkpointer.ts', import.meta.url), { workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS } satisfies CheckpointerData });
-  worker.on('message', (message: CheckpointerMessage) => onError?.(message.message));
-  worker.on('error', (error) => onError?.(`the checkpointer stopped: ${error.message}; SQLite's own checkpoints take over`));
+  worker.on('message', (message: CheckpointerMessage) => on.onError?.(message.message));
+  worker.on('error', (error) => on.onError?.(`the checkpointer stopped: ${error.message}; SQLite's own checkpoints take over`));
+  worker.on('exit', on.onExit);
   // A worker keeps the process alive; the store's close() stops it, and nothing else should wait for it.
   worker.unref();
   return worker;

@@ -27,7 +27,10 @@ const RANDOM_CHARS = 16;
 /** Length of a time-ordered id: 10 characters of milliseconds, 16 of randomness. */
 export const TIME_ORDERED_ID_LENGTH = TIME_CHARS + RANDOM_CHARS;
 
-export const TIME_ORDERED_ID = new RegExp(`^[${SORTABLE_ALPHABET}]{${TIME_ORDERED_ID_LENGTH}}$`);
+/** A time-ordered id, unanchored: for patterns that contain one. */
+export const TIME_ORDERED_ID_PATTERN = `[${SORTABLE_ALPHABET}]{${TIME_ORDERED_ID_LENGTH}}`;
+
+export const TIME_ORDERED_ID = new RegExp(`^${TIME_ORDERED_ID_PATTERN}$`);
 
 /**
  * A unique id whose first characters are the time of its creation (like a ULID): 50 bits of

@@ -1,4 +1,4 @@
-import { TIME_ORDERED_ID, TIME_ORDERED_ID_LENGTH, timeOrderedId } from '../../lib/ids.ts';
+import { TIME_ORDERED_ID, TIME_ORDERED_ID_LENGTH, TIME_ORDERED_ID_PATTERN, timeOrderedId } from '../../lib/ids.ts';
 import { randomBase64url } from '../../lib/random.ts';
 import { hashSecret } from '../../lib/secrets.ts';
 
@@ -22,7 +22,7 @@ export interface MintedCredential extends CredentialKey {
 const SECRET_BYTES = 32;
 const SECRET_CHARS = 43;
 
-const OPAQUE = new RegExp(`^[0-9a-z]{${TIME_ORDERED_ID_LENGTH}}[A-Za-z0-9_-]{${SECRET_CHARS}}$`);
+const OPAQUE = new RegExp(`^${TIME_ORDERED_ID_PATTERN}[A-Za-z0-9_-]{${SECRET_CHARS}}$`);
 
 /**
  * A new opaque credential: a time-ordered id (its row lands at the end of the table's B-tree, see
@@ -47,10 +47,7 @@ export function jwtCredentialKey(id: string, jwt: string): CredentialKey {
  */
 export function credentialKey(presented: string): CredentialKey {
   const hash = hashSecret(presented);
-  if (OPAQUE.test(presented)) {
-    const id = presented.slice(0, TIME_ORDERED_ID_LENGTH);
-    if (TIME_ORDERED_ID.test(id)) return { id, hash };
-  }
+  if (OPAQUE.test(presented)) return { id: presented.slice(0, TIME_ORDERED_ID_LENGTH), hash };
   const jti = jwtId(presented);
   return { id: jti ?? hash, hash };
 }
