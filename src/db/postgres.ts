@@ -19,6 +19,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 5000,
+    pipeline: true,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
     // Timestamps and counters are bigint columns holding values far below 2^53: read them as numbers.
     types: {

@@ -1,5 +1,5 @@
-import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
-import type { Executor } from './database.ts';
+import { CompiledQuery, type Compilable, type QueryResult, type Transaction } from 'kysely';
+import type { Database, Executor } from './database.ts';
 
 /**
  * A query of a hot path, built and compiled by Kysely once per store instead of on every call.
@@ -31,14 +31,17 @@ export class PrecompiledQuery<P extends object, R> {
   }
 
   async execute(db: Executor, params: P): Promise<QueryResult<R>> {
-    const executor = db.getExecutor();
-    let compiled = this.#compiled.get(executor.adapter);
+    return db.getExecutor().executeQuery<R>(this.bind(db, params));
+  }
+
+  /** This query with its values, for executeTogether. */
+  bind(db: Executor, params: P): CompiledQuery<R> {
+    let compiled = this.#compiled.get(db.getExecutor().adapter);
     if (compiled === undefined) {
       compiled = this.#compile(db);
-      this.#compiled.set(executor.adapter, compiled);
+      this.#compiled.set(db.getExecutor().adapter, compiled);
     }
-    const parameters = compiled.positions.map((name) => params[name]);
-    return executor.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
+    return CompiledQuery.raw(compiled.sql, compiled.positions.map((name) => params[name]));
   }
 
   /** The first row, or undefined. */
@@ -60,6 +63,16 @@ export class PrecompiledQuery<P extends object, R> {
     if (!statementNames.has(sql)) statementNames.set(sql, `gatehouse_${statementNames.size + 1}`);
     return { sql, positions };
   }
+}
+
+/**
+ * Runs statements that do not depend on one another's results, in order, in the caller's
+ * transaction. On PostgreSQL they are pipelined (db/postgres.ts): sent together and answered in
+ * one round trip instead of one each. Inside a transaction they are atomic with it; if one fails,
+ * PostgreSQL aborts the transaction, so those after it fail too and nothing of them is kept.
+ */
+export async function executeTogether(trx: Transaction<Database>, queries: readonly CompiledQuery[]): Promise<void> {
+  await trx.getExecutor().provideConnection((connection) => Promise.all(queries.map((query) => connection.executeQuery(query))));
 }
 
 /** The column names of a `{ column: true, … }` object, for a select or RETURNING list. */

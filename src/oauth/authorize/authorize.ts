@@ -129,10 +129,13 @@ async function decide(ctx: OrgContext, client: Client, request: AuthorizationReq
     }
   }
 
-  const code = await inTransaction(ctx.db, async (trx) => {
-    if (state.interaction !== null && !(await deleteInteraction(trx, ctx.org.id, state.interaction.id))) return undefined;
-    return issueCode(ctx, trx, client, request, session);
-  });
+  const interaction = state.interaction;
+  // Completing an interaction consumes it with the code, atomically; a sign-in on an existing
+  // session (no interaction) is the code's insert alone, which needs no transaction around it.
+  const code =
+    interaction === null
+      ? await issueCode(ctx, ctx.db, client, request, session)
+      : await inTransaction(ctx.db, async (trx) => ((await deleteInteraction(trx, ctx.org.id, interaction.id)) ? issueCode(ctx, trx, client, request, session) : undefined));
   // The interaction was completed by a concurrent request (a double submit): this one gets nothing.
   if (code === undefined) return { kind: 'error', target, error: new AccessDenied('This sign-in was already completed.') };
   return { kind: 'code', target, code };

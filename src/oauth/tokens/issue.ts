@@ -6,7 +6,8 @@ import type { OrgSigningKeys } from '../../keys/signing-keys.ts';
 import type { OrgContext } from '../context.ts';
 import type { OAuthError } from '../errors.ts';
 import { jwtCredentialKey, mintOpaqueCredential, type MintedCredential } from './credentials.ts';
-import { insertAccessToken, insertFamily, insertRefreshToken } from './tokens.repository.ts';
+import type { AccessTokensTable, RefreshTokensTable, TokenFamiliesTable } from '../oauth.table.ts';
+import { insertGrantCredentials } from './tokens.repository.ts';
 
 /** The token endpoint's success body (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3). */
 export interface TokenResponse {
@@ -87,15 +88,16 @@ async function newJwtAccessToken(
   return { ...jwtCredentialKey(jti, jwt), value: jwt };
 }
 
-/** Creates the family that every token of one authorization belongs to. */
-export async function createFamily(
+/**
+ * The family that every token of one authorization belongs to, to be written with its first
+ * tokens (issueTokens' `newFamily`).
+ */
+export function newFamily(
   ctx: OrgContext,
-  db: Executor,
   family: { readonly id: string; readonly client: Client; readonly user: UserGrant; readonly scope: readonly string[] },
-): Promise<number> {
+): TokenFamiliesTable {
   const now = ctx.clock();
-  const expiresAt = now + ctx.org.settings.refreshTokenTtlSeconds * 1000;
-  await insertFamily(db, {
+  return {
     id: family.id,
     org_id: ctx.org.id,
     client_id: family.client.clientId,
@@ -103,15 +105,15 @@ export async function createFamily(
     scope: family.scope.join(' '),
     auth_time: family.user.authTime,
     created_at: now,
-    expires_at: expiresAt,
+    expires_at: now + ctx.org.settings.refreshTokenTtlSeconds * 1000,
     revoked_at: null,
-  });
-  return expiresAt;
+  };
 }
 
 /**
  * Issues an access token, and a refresh token and ID token when asked, writing their hashes
- * with `db` (the caller's transaction). The ID token is signed last, outside any storage work.
+ * (and the new family, if any) together with `db` (the caller's transaction). The ID token is
+ * signed last, outside any storage work.
  */
 export async function issueTokens(
   ctx: OrgContext,
@@ -121,6 +123,8 @@ export async function issueTokens(
     readonly scope: readonly string[];
     readonly user: UserGrant | null;
     readonly familyId: string | null;
+    /** The family this grant starts, written with its tokens. */
+    readonly newFamily?: TokenFamiliesTable;
     /** When set, a refresh token is issued that expires then (the family's absolute end). */
     readonly refreshExpiresAt: number | null;
     /** The refresh token's scope when it differs from the access token's (a narrowed refresh keeps the grant's). */
@@ -138,7 +142,7 @@ export async function issueTokens(
   const access =
     grant.signer === null ? mintOpaqueCredential(now) : await newJwtAccessToken(ctx, grant.signer, { client: grant.client, user: grant.user, scope, issuedAt: now, expiresAt });
   const accessToken = access.value;
-  await insertAccessToken(db, {
+  const accessRow: AccessTokensTable = {
     id: access.id,
     token_hash: access.hash,
     org_id: ctx.org.id,
@@ -149,11 +153,12 @@ export async function issueTokens(
     created_at: now,
     expires_at: expiresAt,
     revoked_at: null,
-  });
+  };
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: settings.accessTokenTtlSeconds, scope };
+  let refreshRow: RefreshTokensTable | undefined;
   if (grant.refreshExpiresAt !== null && grant.user !== null && grant.familyId !== null) {
     const refresh = mintOpaqueCredential(now);
-    await insertRefreshToken(db, {
+    refreshRow = {
       id: refresh.id,
       token_hash: refresh.hash,
       org_id: ctx.org.id,
@@ -166,9 +171,14 @@ export async function issueTokens(
       expires_at: grant.refreshExpiresAt,
       rotated_at: null,
       revoked_at: null,
-    });
+    };
     response.refresh_token = refresh.value;
   }
+  await insertGrantCredentials(db, {
+    ...(grant.newFamily === undefined ? {} : { family: grant.newFamily }),
+    access: accessRow,
+    ...(refreshRow === undefined ? {} : { refresh: refreshRow }),
+  });
   if (grant.user !== null) response.account_id = grant.user.accountId;
 
   const user = grant.user;

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.ts';
-import { columnsOf, PrecompiledQuery } from '../../db/precompiled.ts';
+import { columnsOf, executeTogether, PrecompiledQuery } from '../../db/precompiled.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import type { CredentialKey } from './credentials.ts';
 import type { AccessTokensTable, AuthorizationCodesTable, RefreshTokensTable, TokenFamiliesTable } from '../oauth.table.ts';
 
@@ -31,6 +32,27 @@ export async function insertAccessToken(db: Executor, row: AccessTokensTable): P
 
 export async function insertRefreshToken(db: Executor, row: RefreshTokensTable): Promise<void> {
   await insertRefreshTokenQuery.execute(db, row);
+}
+
+/** What one grant writes: its access token, and a refresh token and a new family when it has them. */
+export interface GrantCredentialRows {
+  readonly family?: TokenFamiliesTable;
+  readonly access: AccessTokensTable;
+  readonly refresh?: RefreshTokensTable;
+}
+
+/**
+ * Writes a grant's credentials atomically: in the caller's transaction when it holds one, or in
+ * one of their own. On PostgreSQL the inserts go in one round trip (executeTogether).
+ */
+export async function insertGrantCredentials(db: Executor, rows: GrantCredentialRows): Promise<void> {
+  const queries = [
+    ...(rows.family === undefined ? [] : [insertFamilyQuery.bind(db, rows.family)]),
+    insertAccessTokenQuery.bind(db, rows.access),
+    ...(rows.refresh === undefined ? [] : [insertRefreshTokenQuery.bind(db, rows.refresh)]),
+  ];
+  if (queries.length === 1) await db.executeQuery(queries[0]!);
+  else await inTransaction(db, (trx) => executeTogether(trx, queries));
 }
 
 export async function insertCode(db: Executor, row: AuthorizationCodesTable): Promise<void> {

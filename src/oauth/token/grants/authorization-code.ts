@@ -6,7 +6,7 @@ import { InvalidGrant, InvalidRequest, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
 import { checkPkce } from '../../pkce.ts';
 import { credentialKey } from '../../tokens/credentials.ts';
-import { accessTokenSigner, completeGrant, createFamily, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
+import { accessTokenSigner, completeGrant, issueTokens, newFamily, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
 import { consumeCode, findCode, revokeFamily, type CodeRow } from '../../tokens/tokens.repository.ts';
 
 /**
@@ -38,13 +38,14 @@ export async function redeemAuthorizationCode(ctx: OrgContext, client: Client, b
 
     const scope = splitScope(row.scope);
     const user = { accountId: row.account_id, authTime: row.auth_time };
-    const familyExpiresAt = await createFamily(ctx, trx, { id: row.family_id, client, user, scope });
+    const family = newFamily(ctx, { id: row.family_id, client, user, scope });
     const tokens = await issueTokens(ctx, trx, {
       client,
       scope,
       user,
-      familyId: row.family_id,
-      refreshExpiresAt: client.grantTypes.includes('refresh_token') ? familyExpiresAt : null,
+      familyId: family.id,
+      newFamily: family,
+      refreshExpiresAt: client.grantTypes.includes('refresh_token') ? family.expires_at : null,
       signer,
       idToken: { nonce: row.nonce, sessionId: row.session_id },
     });
