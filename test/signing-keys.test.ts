@@ -58,6 +58,7 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
   const db = () => store.storage.db;
   let orgCount = 0;
   const newOrg = async (clock: Clock = () => T0) => (await createOrganization(db(), clock, { slug: `org-${dialect}-${++orgCount}` })).id;
+  const kidsOf = async (service: SigningKeyService, orgId: string) => (await service.publishedJwks(orgId)).keys.map((k) => k.kid as string);
   const rows = (orgId: string) => db().selectFrom('signing_keys').selectAll().where('org_id', '=', orgId).orderBy('created_at').execute();
 
   it('sign a JWT that verifies, with header {alg, kid, typ} naming a key of the JWKS', async () => {
@@ -67,7 +68,7 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
     const jwt = await keys.sign({ ...claims(T0), iss: 'https://id.example.org/o/a', aud: 'client-1' }, { alg: 'ES256' });
     const header = part(jwt, 0);
     expect(header).toEqual({ alg: 'ES256', kid: expect.any(String), typ: 'JWT' });
-    expect(keys.jwks.keys.map((k) => k.kid)).toEqual([header.kid]);
+    expect(await kidsOf(service, orgId)).toEqual([header.kid]);
     expect(await keys.verify(jwt, { issuer: 'https://id.example.org/o/a', audience: 'client-1' })).toMatchObject({ sub: '1001', aud: 'client-1' });
     expect(part(await keys.sign({}, { alg: 'ES256', typ: 'at+jwt' }), 0).typ).toBe('at+jwt');
   });
@@ -77,14 +78,20 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
     const orgId = await newOrg();
     const keys = await service.forOrg(orgId);
     expect((await rows(orgId)).map((r) => r.alg)).toEqual(['ES256']);
+    // A second process whose keyring was loaded (and cached) before the RS256 key existed.
+    const earlier = createSigningKeyService(db(), sealer, () => T0);
+    await earlier.forOrg(orgId);
     const jwt = await keys.sign(claims(T0), { alg: 'RS256' });
+    // It publishes the new key at once: a relying party asking it can verify the token.
+    expect((await earlier.publishedJwks(orgId)).keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
     expect(part(jwt, 0).alg).toBe('RS256');
     expect((await rows(orgId)).map((r) => r.alg).sort()).toEqual(['ES256', 'RS256']);
-    expect(keys.jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect((await service.publishedJwks(orgId)).keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
     expect(await keys.verify(jwt)).toMatchObject({ sub: '1001' });
     // Another process loading later finds the same two keys.
-    const other = await createSigningKeyService(db(), sealer, () => T0).forOrg(orgId);
-    expect(other.jwks).toEqual(keys.jwks);
+    const other = createSigningKeyService(db(), sealer, () => T0);
+    expect(await other.publishedJwks(orgId)).toEqual(await service.publishedJwks(orgId));
+    expect(await (await other.forOrg(orgId)).verify(jwt)).toMatchObject({ sub: '1001' });
   });
 
   it("refuse a token signed by another organization's key", async () => {
@@ -93,14 +100,15 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
     const fromA = await (await service.forOrg(a)).sign(claims(T0), { alg: 'ES256' });
     await expect((await service.forOrg(b)).verify(fromA)).rejects.toThrowError(InvalidSignedTokenError);
     // Even under a kid that B does publish.
-    const kidOfB = (await service.forOrg(b)).jwks.keys[0]!.kid as string;
+    const kidOfB = (await kidsOf(service, b))[0]!;
     const relabelled = withPart(fromA, 0, { ...part(fromA, 0), kid: kidOfB });
     await expect((await service.forOrg(b)).verify(relabelled)).rejects.toThrowError(InvalidSignedTokenError);
   });
 
   it('refuse a tampered payload, alg none, an HMAC keyed with the public key, and garbage', async () => {
     const service = createSigningKeyService(db(), sealer, () => T0);
-    const keys = await service.forOrg(await newOrg());
+    const orgId = await newOrg();
+    const keys = await service.forOrg(orgId);
     const jwt = await keys.sign(claims(T0), { alg: 'ES256' });
     const header = part(jwt, 0);
 
@@ -110,7 +118,7 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
     const none = `${withPart(jwt, 0, { alg: 'none', kid: header.kid, typ: 'JWT' }).split('.').slice(0, 2).join('.')}.`;
     await expect(keys.verify(none)).rejects.toThrowError(/alg 'none' is not accepted/);
 
-    const publicJwk = JSON.stringify(keys.jwks.keys[0]);
+    const publicJwk = JSON.stringify((await service.publishedJwks(orgId)).keys[0]);
     const hs256 = await new SignJWT(claims(T0)).setProtectedHeader({ alg: 'HS256', kid: header.kid as string }).sign(new TextEncoder().encode(publicJwk));
     await expect(keys.verify(hs256)).rejects.toThrowError(/alg 'HS256' is not accepted/);
 
@@ -141,27 +149,26 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
     const service = createSigningKeyService(db(), sealer, clock);
     const orgId = await newOrg(clock);
     const before = await service.forOrg(orgId);
-    const oldKid = before.jwks.keys[0]!.kid;
+    const oldKid = (await kidsOf(service, orgId))[0]!;
     const oldToken = await before.sign(claims(clock(), 7200), { alg: 'ES256' });
 
     clock.advance(1000);
     const rotated = await service.rotate(orgId, { alg: 'ES256', publishForSeconds: 3600 });
     expect(rotated.retiredKid).toBe(oldKid);
     const after = await service.forOrg(orgId);
-    expect(after.jwks.keys.map((k) => k.kid)).toEqual([rotated.kid, oldKid]);
+    expect(await kidsOf(service, orgId)).toEqual([rotated.kid, oldKid]);
     expect(part(await after.sign(claims(clock()), { alg: 'ES256' }), 0).kid).toBe(rotated.kid);
     expect(await after.verify(oldToken)).toMatchObject({ sub: '1001' });
 
     clock.advance(3600_000 - 1);
-    expect((await service.forOrg(orgId)).jwks.keys.map((k) => k.kid)).toEqual([rotated.kid, oldKid]);
+    expect(await kidsOf(service, orgId)).toEqual([rotated.kid, oldKid]);
     expect(await (await service.forOrg(orgId)).verify(oldToken)).toMatchObject({ sub: '1001' });
     clock.advance(1);
     const later = await service.forOrg(orgId);
-    expect(later.jwks.keys.map((k) => k.kid)).toEqual([rotated.kid]);
+    expect(await kidsOf(service, orgId)).toEqual([rotated.kid]);
     // Still within its own exp, but no longer signed by a published key.
     await expect(later.verify(oldToken)).rejects.toThrowError(InvalidSignedTokenError);
     // The same holds for a keyring object kept across publish_until.
-    expect(after.jwks.keys.map((k) => k.kid)).toEqual([rotated.kid]);
     await expect(after.verify(oldToken)).rejects.toThrowError(InvalidSignedTokenError);
 
     expect((await listSigningKeys(db(), orgId)).map((k) => [k.kid, k.status, k.publishUntil])).toEqual([
@@ -175,7 +182,7 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
     const server = createSigningKeyService(db(), sealer, clock);
     const cli = createSigningKeyService(db(), sealer, clock);
     const orgId = await newOrg(clock);
-    const oldKid = (await server.forOrg(orgId)).jwks.keys[0]!.kid;
+    const oldKid = (await kidsOf(server, orgId))[0]!;
     const { kid: newKid } = await cli.rotate(orgId, { alg: 'ES256', publishForSeconds: 3600 });
 
     // Cached: the server still signs with the retired key, which stays published.
@@ -189,12 +196,13 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
 
     const other = createSigningKeyService(db(), sealer, clock);
     const otherOrg = await newOrg(clock);
-    expect(part(await (await other.forOrg(otherOrg)).sign({}, { alg: 'ES256' }), 0).kid).toBe((await other.forOrg(otherOrg)).jwks.keys[0]!.kid);
-    await cli.rotate(otherOrg, { alg: 'ES256', publishForSeconds: 3600 });
-    clock.advance(59_999);
-    expect((await other.forOrg(otherOrg)).jwks.keys).toHaveLength(1);
-    clock.advance(1);
-    expect((await other.forOrg(otherOrg)).jwks.keys).toHaveLength(2);
+    expect(part(await (await other.forOrg(otherOrg)).sign({}, { alg: 'ES256' }), 0).kid).toBe((await kidsOf(other, otherOrg))[0]);
+    const { kid: successor } = await cli.rotate(otherOrg, { alg: 'ES256', publishForSeconds: 3600 });
+    // Its keyring is cached, but what it publishes is read from the store: the successor is in
+    // every process's JWKS before any process signs with it (OpenID Connect Core §10.1.1).
+    const signedBefore = part(await (await other.forOrg(otherOrg)).sign({}, { alg: 'ES256' }), 0).kid;
+    expect(signedBefore).not.toBe(successor);
+    expect((await kidsOf(other, otherOrg)).sort()).toEqual([successor, signedBefore].sort());
   });
 
   it('publish no private key member, and store the private key only sealed to its org and kid', async () => {
@@ -202,8 +210,9 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
     const orgId = await newOrg();
     const keys = await service.forOrg(orgId);
     await keys.sign({}, { alg: 'RS256' });
-    expect(keys.jwks.keys).toHaveLength(2);
-    for (const jwk of keys.jwks.keys) {
+    const { keys: published } = await service.publishedJwks(orgId);
+    expect(published).toHaveLength(2);
+    for (const jwk of published) {
       expect(Object.keys(jwk).filter((name) => PRIVATE_MEMBERS.includes(name))).toEqual([]);
       expect(jwk).toMatchObject({ use: 'sig', kid: expect.any(String) });
       expect(Object.keys(jwk).sort()).toEqual(jwk.kty === 'EC' ? ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'] : ['alg', 'e', 'kid', 'kty', 'n', 'use']);
@@ -233,7 +242,7 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
   it('leave one active key after concurrent rotations, each retiring a different key', async () => {
     const orgId = await newOrg();
     const first = createSigningKeyService(db(), sealer, () => T0);
-    const original = (await first.forOrg(orgId)).jwks.keys[0]!.kid;
+    const original = (await kidsOf(first, orgId))[0];
     const results = await Promise.all(
       Array.from({ length: 3 }, () => createSigningKeyService(db(), sealer, () => T0).rotate(orgId, { alg: 'ES256', publishForSeconds: 60 })),
     );
@@ -253,7 +262,6 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
     expect(warm).toBeGreaterThan(0);
     const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => keys.sign({ i }, { alg: i % 2 === 0 ? 'ES256' : 'RS256' })));
     for (const token of tokens) await keys.verify(token);
-    expect(keys.jwks.keys).toHaveLength(2);
     expect(await service.forOrg(orgId)).toBe(keys);
     expect(counting.queries()).toBe(warm);
   });
@@ -276,10 +284,12 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
   });
 
   it('verify a token made with an exported public JWK of the JWKS by a standard client', async () => {
-    const keys = await createSigningKeyService(db(), sealer, () => T0).forOrg(await newOrg());
+    const service = createSigningKeyService(db(), sealer, () => T0);
+    const orgId = await newOrg();
+    const keys = await service.forOrg(orgId);
     const jwt = await keys.sign(claims(T0), { alg: 'ES256' });
     const { importJWK, jwtVerify } = await import('jose');
-    const jwk = keys.jwks.keys[0]!;
+    const jwk = (await service.publishedJwks(orgId)).keys[0]!;
     const { payload } = await jwtVerify(jwt, await importJWK(jwk, 'ES256'), { currentDate: new Date(T0) });
     expect(payload.sub).toBe('1001');
     // And a key we do not know is refused.

@@ -100,6 +100,7 @@ export function createOrgResolver(deps: OrgScopeDeps): OrgResolver {
       org,
       issuer: issuerFor({ publicUrl: deps.publicUrl }, org.slug),
       signingKeys: () => keys.forOrg(org.id),
+      publishedJwks: () => keys.publishedJwks(org.id),
       findClient: (clientId) => findClientCached(org.id, clientId),
     };
     if (cache.size >= ORG_CACHE_MAX_ENTRIES) cache.clear();

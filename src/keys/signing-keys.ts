@@ -69,12 +69,22 @@ export interface OrgSigningKeys {
    * InvalidSignedTokenError for anything wrong.
    */
   verify(jwt: string, options?: { readonly allowExpired?: boolean; readonly issuer?: string; readonly audience?: string }): Promise<Record<string, unknown>>;
-  /** The JWKS document (RFC 7517 §5): public keys only, active and retired-but-published. */
-  readonly jwks: { readonly keys: readonly Record<string, unknown>[] };
+}
+
+/** A JWKS document (RFC 7517 §5). */
+export interface Jwks {
+  readonly keys: readonly Record<string, unknown>[];
 }
 
 export interface SigningKeyService {
   forOrg(orgId: string): Promise<OrgSigningKeys>;
+  /**
+   * The organization's JWKS: public keys only, active and retired-but-published, newest first.
+   * Read from storage at every call, not from the cached keyring: a key that another process has
+   * just created (a rotation, an organization's first RS256 key) may already sign there, and
+   * OpenID Connect Core §10.1.1 wants it published before it is used.
+   */
+  publishedJwks(orgId: string): Promise<Jwks>;
   /**
    * Retires the active key of `alg` (publish_until = now + publishForSeconds) and creates a new
    * active one, in one transaction. Returns the new kid and the retired kid (null if there was none).
@@ -180,8 +190,6 @@ export function createSigningKeyService(db: Db, sealer: Sealer, clock: Clock, op
   function keyring(orgId: string, published: readonly PublishedKey[], active: Map<SigningAlg, ActiveKey>): OrgSigningKeys {
     const byKid = new Map(published.map((key) => [key.kid, key]));
     const creating = new Map<SigningAlg, Promise<ActiveKey>>();
-    let jwks: { readonly keys: readonly Record<string, unknown>[] } | undefined;
-    let jwksChangesAt = Infinity;
 
     const isPublished = (key: PublishedKey, now: number): boolean => key.publishUntil === null || key.publishUntil > now;
 
@@ -195,7 +203,6 @@ export function createSigningKeyService(db: Db, sealer: Sealer, clock: Clock, op
           const [publishedKey, activeKey] = await Promise.all([importPublishedKey(stored), importActiveKey(sealer, stored)]);
           byKid.set(publishedKey.kid, publishedKey);
           active.set(alg, activeKey);
-          jwks = undefined;
           return activeKey;
         })();
         creating.set(alg, pending);
@@ -221,22 +228,18 @@ export function createSigningKeyService(db: Db, sealer: Sealer, clock: Clock, op
         }
         return verifyWithKey(jwt, key, verifyOptions, clock());
       },
-
-      get jwks() {
-        const now = clock();
-        if (jwks === undefined || now >= jwksChangesAt) {
-          // Newest first, the same in every process.
-          const keys = [...byKid.values()].filter((key) => isPublished(key, now)).sort(newestFirst);
-          jwks = Object.freeze({ keys: Object.freeze(keys.map((key) => key.jwk)) });
-          jwksChangesAt = Math.min(Infinity, ...keys.map((key) => key.publishUntil ?? Infinity));
-        }
-        return jwks;
-      },
     };
   }
 
   return {
     forOrg,
+
+    async publishedJwks(orgId) {
+      // Loading the keyring creates the organization's default key if it has none yet.
+      await forOrg(orgId);
+      const stored = await repository.findPublishedKeys(db, orgId, clock());
+      return { keys: stored.map((key) => publicMembers(JSON.parse(key.publicJwk) as JWK, key.kid, key.alg)) };
+    },
 
     async rotate(orgId, { alg, publishForSeconds }) {
       if (!isSigningAlg(alg)) throw new InvalidInputError('alg', `must be one of ${SIGNING_ALGS.join(', ')}`);
@@ -335,10 +338,6 @@ function signCompactJws(key: ActiveKey, payload: Record<string, unknown>, typ: s
   const signingInput = `${header}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`;
   const signature = signWithKey('sha256', Buffer.from(signingInput, 'ascii'), key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey);
   return `${signingInput}.${signature.toString('base64url')}`;
-}
-
-function newestFirst(a: PublishedKey, b: PublishedKey): number {
-  return b.createdAt - a.createdAt || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0);
 }
 
 function asCryptoKey(key: CryptoKey | Uint8Array): CryptoKey {

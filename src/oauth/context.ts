@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import type { OrgSigningKeys } from '../keys/signing-keys.ts';
+import type { Jwks, OrgSigningKeys } from '../keys/signing-keys.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Client } from '../clients/clients.ts';
 import type { Organization } from '../orgs/orgs.ts';
@@ -13,6 +13,8 @@ export interface OrgContext {
   readonly issuer: string;
   /** The org's signing keys, loaded (and cached) only by operations that sign or verify. */
   signingKeys(): Promise<OrgSigningKeys>;
+  /** The org's JWKS, as stored now (not as cached by this process's keyring). */
+  publishedJwks(): Promise<Jwks>;
   /**
    * The client with this id in this org, or undefined. Remembered for a moment per process (the
    * token, introspection and authorization endpoints all start with it); a change made elsewhere

@@ -21,8 +21,8 @@ export function registerOAuthRoutes(scope: FastifyInstance): void {
 
   scope.get(OAUTH_PATHS.openidConfiguration, async (request, reply) => sendDiscovery(request.org, reply));
   scope.get(OAUTH_PATHS.jwks, async (request, reply) => {
-    const keys = await request.org.signingKeys();
-    return reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*').send(keys.jwks);
+    const jwks = await request.org.publishedJwks();
+    return reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*').send(jwks);
   });
 
   allowCors(scope, [OAUTH_PATHS.token, OAUTH_PATHS.userinfo, OAUTH_PATHS.revocation, OAUTH_PATHS.introspection]);
