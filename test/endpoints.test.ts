@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConstituent } from '../src/accounts/constituents.ts';
+import { systemClock } from '../src/lib/clock.ts';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { PASSWORD, seedClient, seedOrg, type SeededOrg, REDIRECT_URI, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -11,12 +13,15 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
   let app: { clientId: string; clientSecret: string | null };
   let spa: { clientId: string; clientSecret: string | null };
   let issuer: string;
+  /** Added to the real time: moved forward only to let ID tokens expire, and put back after. */
+  let skew = 0;
 
   beforeAll(async () => {
-    server = await startTestServer(dialect);
+    server = await startTestServer(dialect, { clock: () => Date.now() + skew });
     seeded = await seedOrg(server.store.storage.db, 'acme');
     app = await seedClient(server.store.storage.db, seeded.org.id, { consentRequired: false, postLogoutRedirectUris: ['https://app.example.org/signed-out'] });
     spa = await seedClient(server.store.storage.db, seeded.org.id, { clientType: 'public', redirectUris: ['https://spa.example.org/cb'], postLogoutRedirectUris: [], consentRequired: false });
+    await createConstituent(server.store.storage.db, systemClock, seeded.org.id, { username: 'mallory', password: PASSWORD });
     issuer = `${server.url}/o/acme`;
   });
   afterAll(async () => {
@@ -25,10 +30,10 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
 
   const basic = (c: { clientId: string; clientSecret: string | null }) => `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret ?? ''}`).toString('base64')}`;
 
-  async function signedIn(scope = 'openid profile'): Promise<{ browser: TestBrowser; tokens: Record<string, string> }> {
+  async function signedIn(scope = 'openid profile', username = 'alice'): Promise<{ browser: TestBrowser; tokens: Record<string, string> }> {
     const browser = new TestBrowser();
     const params = new URLSearchParams({ response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI, scope, code_challenge: CHALLENGE, code_challenge_method: 'S256' });
-    const callback = await signInThroughPages(browser, `${issuer}/authorize?${params}`, server.url, { username: 'alice', password: PASSWORD });
+    const callback = await signInThroughPages(browser, `${issuer}/authorize?${params}`, server.url, { username, password: PASSWORD });
     const response = await fetch(`${issuer}/token`, {
       method: 'POST',
       headers: { authorization: basic(app), 'content-type': 'application/x-www-form-urlencoded' },
@@ -117,12 +122,130 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
   });
 
   describe('logout', () => {
-    it('Neon\'s targetUrl: ends the session and redirects to a registered post-logout URI', async () => {
+    const SIGNED_OUT = 'https://app.example.org/signed-out';
+
+    /** True while the browser's SSO session is live: an authorization goes straight back to the app. */
+    async function stillSignedIn(browser: TestBrowser): Promise<boolean> {
+      const params = new URLSearchParams({ response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+      const step = await browser.follow(`${issuer}/authorize?${params}`, server.url);
+      return step.url.startsWith(REDIRECT_URI);
+    }
+
+    /** The confirmation page's form, after checking the page is one. */
+    async function confirmationPage(response: Response): Promise<string> {
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      expect(html).toContain('name="confirm"');
+      return html;
+    }
+
+    it('Neon\'s targetUrl: asks first, keeps the session until confirmed, then redirects to the registered URI', async () => {
       const { browser } = await signedIn();
-      const response = await browser.request(`${issuer}/logout?targetUrl=${encodeURIComponent('https://app.example.org/signed-out')}`);
+      const html = await confirmationPage(await browser.request(`${issuer}/logout?targetUrl=${encodeURIComponent(SIGNED_OUT)}`));
+      expect(await stillSignedIn(browser)).toBe(true);
+      const done = await browser.submit(html, server.url, {});
+      expect(done.url).toBe(SIGNED_OUT);
+      expect(await stillSignedIn(browser)).toBe(false);
+    });
+
+    it('Neon\'s targetUrl without a session: nothing to confirm, straight on to the registered URI', async () => {
+      const response = await new TestBrowser().request(`${issuer}/logout?targetUrl=${encodeURIComponent(SIGNED_OUT)}`);
       expect(response.status).toBe(303);
-      expect(response.headers.get('location')).toBe('https://app.example.org/signed-out');
-      expect(browser.cookie('gh_session')).toBeUndefined();
+      expect(response.headers.get('location')).toBe(SIGNED_OUT);
+    });
+
+    it('a hint naming this session signs out at once and returns with state', async () => {
+      const { browser, tokens } = await signedIn();
+      const query = new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT, state: 'bye' });
+      const response = await browser.request(`${issuer}/logout?${query}`);
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe(`${SIGNED_OUT}?state=bye`);
+      expect(await stillSignedIn(browser)).toBe(false);
+    });
+
+    it('a refreshed ID token (no sid) of the session\'s account signs out at once', async () => {
+      const { browser, tokens } = await signedIn();
+      const refreshed = (await (await fetch(`${issuer}/token`, form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, basic(app)))).json()) as Record<string, string>;
+      expect(JSON.parse(Buffer.from(refreshed.id_token!.split('.')[1]!, 'base64url').toString())).not.toHaveProperty('sid');
+      const response = await browser.request(`${issuer}/logout?id_token_hint=${refreshed.id_token}`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('You are signed out');
+      expect(await stillSignedIn(browser)).toBe(false);
+    });
+
+    it('a hint of another person asks first and keeps the session (logout CSRF with the attacker\'s own ID token)', async () => {
+      const { browser: alice } = await signedIn();
+      const { tokens: mallory } = await signedIn('openid profile', 'mallory');
+      const query = new URLSearchParams({ id_token_hint: mallory.id_token!, post_logout_redirect_uri: SIGNED_OUT, state: 's1' });
+      const html = await confirmationPage(await alice.request(`${issuer}/logout?${query}`));
+      expect(await stillSignedIn(alice)).toBe(true);
+      // Confirmed by the person, it goes on as asked.
+      const done = await alice.submit(html, server.url, {});
+      expect(done.url).toBe(`${SIGNED_OUT}?state=s1`);
+      expect(await stillSignedIn(alice)).toBe(false);
+    });
+
+    it('an expired hint still names the session (§2), and is still no proof of anyone else\'s', async () => {
+      const { browser: alice, tokens: own } = await signedIn();
+      const { tokens: mallory } = await signedIn('openid profile', 'mallory');
+      skew = 2 * 3600_000; // past the ID tokens' hour, within the session's eight
+      try {
+        await confirmationPage(await alice.request(`${issuer}/logout?id_token_hint=${mallory.id_token}`));
+        expect(await stillSignedIn(alice)).toBe(true);
+        const response = await alice.request(`${issuer}/logout?${new URLSearchParams({ id_token_hint: own.id_token!, post_logout_redirect_uri: SIGNED_OUT })}`);
+        expect(response.headers.get('location')).toBe(SIGNED_OUT);
+        expect(await stillSignedIn(alice)).toBe(false);
+      } finally {
+        skew = 0;
+      }
+    });
+
+    it('a hint of the same person\'s other session asks first and keeps this one', async () => {
+      const { browser } = await signedIn();
+      const { tokens: elsewhere } = await signedIn();
+      await confirmationPage(await browser.request(`${issuer}/logout?id_token_hint=${elsewhere.id_token}`));
+      expect(await stillSignedIn(browser)).toBe(true);
+    });
+
+    it('an RP\'s POST (cross-site: no cookie) is sent on to the GET, which signs out with the cookie', async () => {
+      const { browser, tokens } = await signedIn();
+      const body = { id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT, state: 'bye', ignored: 'x' };
+      const posted = await fetch(`${issuer}/logout`, { ...form(body), redirect: 'manual' });
+      expect(posted.status).toBe(303);
+      expect(posted.headers.getSetCookie()).toEqual([]);
+      const location = new URL(posted.headers.get('location')!);
+      expect(location.origin + location.pathname).toBe(`${issuer}/logout`);
+      expect(Object.fromEntries(location.searchParams)).toEqual({ id_token_hint: tokens.id_token, post_logout_redirect_uri: SIGNED_OUT, state: 'bye' });
+      // A forged "confirmation" from another site is no confirmation, and leaves the browser's cookies alone.
+      const forged = await fetch(`${issuer}/logout`, { ...form({ ...body, confirm: 'yes', csrf_token: 'guessed' }), redirect: 'manual' });
+      expect(forged.status).toBe(303);
+      expect(forged.headers.get('location')).toBe(location.href);
+      expect(forged.headers.getSetCookie()).toEqual([]);
+      expect(await stillSignedIn(browser)).toBe(true);
+      const followed = await browser.request(location.href);
+      expect(followed.status).toBe(303);
+      expect(followed.headers.get('location')).toBe(`${SIGNED_OUT}?state=bye`);
+      expect(await stillSignedIn(browser)).toBe(false);
+    });
+
+    it.each([
+      ['a repeated parameter', 'state=a&state=b'],
+      ['a NUL byte', 'client_id=%00'],
+      ['an unregistered targetUrl', 'targetUrl=https%3A%2F%2Fevil.example%2F'],
+      ['a tampered id_token_hint', 'id_token_hint=eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJ4In0.AAAA'],
+    ])('a POST with %s gets the error page, never a redirect', async (_name, body) => {
+      const response = await fetch(`${issuer}/logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).toContain('Cannot sign out this way');
+    });
+
+    it('a POST body that is not a form gets a 400 page, not a 500', async () => {
+      for (const [type, body] of [['application/json', '{"state":1}'], ['text/plain', 'state=x']]) {
+        const response = await fetch(`${issuer}/logout`, { method: 'POST', headers: { 'content-type': type! }, body, redirect: 'manual' });
+        expect(response.status).toBe(400);
+        expect(response.headers.get('location')).toBeNull();
+      }
     });
 
     it.each([
@@ -145,17 +268,16 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
 
     it('asks for confirmation without an id_token_hint, and signs out after it', async () => {
       const { browser } = await signedIn();
-      const page = await browser.request(`${issuer}/logout`);
-      expect(page.status).toBe(200);
-      const html = await page.text();
-      expect(html).toContain('name="confirm"');
-      expect(browser.cookie('gh_session')).toBeDefined();
-      // A forged confirmation (no CSRF token) signs nobody out.
-      await browser.request(`${issuer}/logout`, { form: { confirm: 'yes' } });
-      expect(browser.cookie('gh_session')).toBeDefined();
+      const html = await confirmationPage(await browser.request(`${issuer}/logout`));
+      // A forged confirmation (no CSRF token) signs nobody out: it is sent back to ask.
+      const forged = await browser.request(`${issuer}/logout`, { form: { confirm: 'yes' } });
+      expect(forged.status).toBe(303);
+      expect(forged.headers.get('location')).toBe(`${issuer}/logout`);
+      expect(await stillSignedIn(browser)).toBe(true);
       const done = await browser.submit(html, server.url, { confirm: 'yes' });
       expect(done.response.status).toBe(200);
       expect(browser.cookie('gh_session')).toBeUndefined();
+      expect(await stillSignedIn(browser)).toBe(false);
     });
   });
 

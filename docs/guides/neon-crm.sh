@@ -35,9 +35,29 @@ AGAIN=$(curl -sS -X POST "$ISSUER/token" --data-urlencode "client_id=$CLIENT_ID"
 expect "a second redemption is invalid_grant" test "$(jq -r .error <<<"$AGAIN")" = invalid_grant
 
 # 4. Log out, going on to the app's targetUrl (a post-logout URI registered for the client).
-AFTER=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -o /dev/null -w '%{redirect_url}' "$ISSUER/logout?targetUrl=$(urlencode "$TARGET_URL")")
-expect "logout redirects to targetUrl" test "$AFTER" = "$TARGET_URL"
+# Anyone can link to this URL, so with a live session Gatehouse first asks the constituent
+# (a page with a "Sign out" button); the person presses it (here: the script posts that form).
+LOGOUT_URL="$ISSUER/logout?targetUrl=$(urlencode "$TARGET_URL")"
+PAGE=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" "$LOGOUT_URL")
+expect "logout asks the constituent to confirm" grep -q 'name="confirm" value="yes"' <<<"$PAGE"
+AFTER=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -o /dev/null -w '%{redirect_url}' \
+  --data-urlencode "targetUrl=$(field targetUrl <<<"$PAGE")" \
+  --data-urlencode "csrf_token=$(field csrf_token <<<"$PAGE")" \
+  --data-urlencode confirm=yes \
+  "$ISSUER/logout")
+expect "the confirmed logout redirects to targetUrl" test "$AFTER" = "$TARGET_URL"
+NEXT=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -o /dev/null -w '%{redirect_url}' "$LOGIN_URL")
+expect "the session is over: the login URL asks to sign in again" grep -q '/login?interaction=' <<<"$NEXT"
 # …and only there: any other address gets an error page, never a redirect.
 STATUS=$(curl -sS -o /dev/null -w '%{http_code}' "$ISSUER/logout?targetUrl=$(urlencode https://evil.example/)")
 expect "an unregistered targetUrl is refused" test "$STATUS" = 400
+
+# 5. Without the question: the app passes the ID token of this sign-in as id_token_hint, which
+# names the session, and the constituent goes straight on to targetUrl.
+CALLBACK=$(browser_sign_in "$LOGIN_URL" "$USERNAME" "$PASSWORD")
+TOKEN=$(curl -sS -X POST "$ISSUER/token" --data-urlencode "client_id=$CLIENT_ID" --data-urlencode "client_secret=$CLIENT_SECRET" \
+  --data-urlencode "redirect_uri=$REDIRECT_URI" --data-urlencode "code=$(query_param code "$CALLBACK")" --data-urlencode "grant_type=authorization_code")
+AFTER=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -o /dev/null -w '%{redirect_url}' \
+  "$LOGOUT_URL&id_token_hint=$(jq -r .id_token <<<"$TOKEN")")
+expect "logout with the session's id_token_hint redirects to targetUrl at once" test "$AFTER" = "$TARGET_URL"
 echo "Neon CRM flow complete: account $ACCOUNT_ID"

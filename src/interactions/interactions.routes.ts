@@ -21,7 +21,7 @@ import { authorizationResponseParams, queryResponseLocation } from '../oauth/aut
 import type { OrgContext } from '../oauth/context.ts';
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { OAuthError } from '../oauth/errors.ts';
-import { LogoutRequestError, planLogout } from '../oauth/logout/logout.ts';
+import { LogoutRequestError, needsConfirmation, planLogout, type LogoutPlan } from '../oauth/logout/logout.ts';
 import { param, type RawParams } from '../oauth/params.ts';
 import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
 import { recordAudit } from '../staff/audit.ts';
@@ -166,6 +166,13 @@ async function authorize(request: FastifyRequest, reply: FastifyReply, params: R
   }
 }
 
+/**
+ * The end-session endpoint. A GET ends the session at once only when needsConfirmation says so;
+ * otherwise it shows the confirmation page, whose POST (with its CSRF token) ends the session.
+ * Any other POST, an RP's (RP-Initiated Logout 1.0 §2: the endpoint MUST take POST), is sent on to
+ * the GET with the same parameters: the SSO cookie is SameSite=Lax, so a cross-site POST arrives
+ * without it, while the top-level GET that follows carries it.
+ */
 async function logout(request: FastifyRequest, reply: FastifyReply, params: RawParams, deps: InteractionDeps): Promise<FastifyReply> {
   const ctx = request.org;
   let plan;
@@ -175,13 +182,34 @@ async function logout(request: FastifyRequest, reply: FastifyReply, params: RawP
     if (error instanceof LogoutRequestError || error instanceof OAuthError) return badRequestPage(request, reply, 'Cannot sign out this way', error.message);
     throw error;
   }
-  const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
-  const csrfToken = csrfTokenFor(binding, 'logout');
-  const confirmed = plan.confirmed || (request.method === 'POST' && param(params, 'confirm') === 'yes' && csrfMatches(params, csrfToken));
-  if (!confirmed) {
-    const hidden = Object.fromEntries([...params].filter(([name]) => name !== 'csrf_token' && name !== 'confirm').map(([name, values]) => [name, values[0] ?? '']));
-    return sendPage(reply, renderLogoutConfirmPage({ branding: brandingOf(ctx), action: `${ctx.issuer}${OAUTH_PATHS.endSession}`, csrfToken, hidden, clientName: plan.client?.name ?? null }));
+  if (request.method === 'POST') {
+    if (isConfirmation(request, params)) return signOut(request, reply, plan, deps);
+    const query = new URLSearchParams(plan.params).toString();
+    return redirect(reply, `${ctx.issuer}${OAUTH_PATHS.endSession}${query === '' ? '' : `?${query}`}`);
   }
+  const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
+  if (!needsConfirmation(plan, session)) return signOut(request, reply, plan, deps);
+  const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
+  return sendPage(
+    reply,
+    renderLogoutConfirmPage({ branding: brandingOf(ctx), action: `${ctx.issuer}${OAUTH_PATHS.endSession}`, csrfToken: csrfTokenFor(binding, LOGOUT_CSRF_PURPOSE), hidden: plan.params, clientName: plan.client?.name ?? null }),
+  );
+}
+
+const LOGOUT_CSRF_PURPOSE = 'logout';
+
+/**
+ * True for the POST of our own confirmation page, in the browser it was shown to. The binding
+ * cookie is read, never set: a cross-site POST arrives without it, and must not replace it.
+ */
+function isConfirmation(request: FastifyRequest, form: RawParams): boolean {
+  const binding = request.cookies[BROWSER_COOKIE];
+  return param(form, 'confirm') === 'yes' && binding !== undefined && csrfMatches(form, csrfTokenFor(binding, LOGOUT_CSRF_PURPOSE));
+}
+
+/** Ends this browser's session (if any) and goes on to the validated post-logout address, or our page. */
+async function signOut(request: FastifyRequest, reply: FastifyReply, plan: LogoutPlan, deps: InteractionDeps): Promise<FastifyReply> {
+  const ctx = request.org;
   const cookie = request.cookies[SSO_COOKIE];
   if (cookie !== undefined) {
     await endSsoSessionByCookie(ctx, cookie);

@@ -14,8 +14,9 @@ export interface LogoutConfirmPageModel {
 const OWN_FIELDS = new Set(['csrf_token', 'confirm']);
 
 /**
- * Asks before ending the session: a logout request without a verified `id_token_hint` may come
- * from anyone, so the person confirms it (OpenID Connect RP-Initiated Logout 1.0 §2).
+ * Asks before ending the session: a logout request without an `id_token_hint` naming this
+ * session may come from anyone, so the person confirms it (OpenID Connect RP-Initiated Logout
+ * 1.0 §2 and §6).
  */
 export function renderLogoutConfirmPage(model: LogoutConfirmPageModel): RenderedPage {
   const { branding } = model;

@@ -2,21 +2,32 @@ import { listActiveClients, type Client } from '../../clients/clients.ts';
 import { InvalidSignedTokenError } from '../../keys/signing-keys.ts';
 import type { OrgContext } from '../context.ts';
 import { param, type RawParams } from '../params.ts';
+import type { SsoSession } from '../sessions/sso-sessions.ts';
 
 /** A logout request that cannot be honoured; shown as a page, never redirected. */
 export class LogoutRequestError extends Error {}
+
+/** Whom a verified id_token_hint was issued to: its `sub`, and its `sid` when it has one. */
+export interface HintSubject {
+  readonly sub: string;
+  readonly sid: string | null;
+}
 
 export interface LogoutPlan {
   /** Where to send the browser afterwards (a registered URI, with `state` added); null for our own page. */
   readonly redirectTo: string | null;
   readonly client: Client | null;
-  /**
-   * True when the request proves it comes from a relying party of this org (a valid
-   * id_token_hint, or Neon's targetUrl naming a registered URI): log out without asking.
-   * Otherwise the constituent is asked to confirm (RP-Initiated Logout 1.0 §2).
-   */
-  readonly confirmed: boolean;
+  /** Whom the id_token_hint names; null without one. Says nothing about the caller: see needsConfirmation. */
+  readonly hint: HintSubject | null;
+  /** The logout parameters of the request, once each: carried by the confirmation form and the redirect from a POST. */
+  readonly params: Readonly<Record<string, string>>;
 }
+
+/**
+ * The parameters of a logout request (RP-Initiated Logout 1.0 §2, and Neon's `targetUrl`).
+ * Anything else is ignored, and not carried on.
+ */
+const LOGOUT_PARAMETERS = ['id_token_hint', 'logout_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales', 'targetUrl'] as const;
 
 /**
  * OpenID Connect RP-Initiated Logout 1.0 §2-3, plus Neon CRM's `logout?targetUrl=…`. A redirect
@@ -24,18 +35,20 @@ export interface LogoutPlan {
  * (exactly, as redirect URIs are): logout is never an open redirect.
  */
 export async function planLogout(ctx: OrgContext, params: RawParams): Promise<LogoutPlan> {
-  const hint = param(params, 'id_token_hint');
-  const clientIdParam = param(params, 'client_id');
-  const postLogoutUri = param(params, 'post_logout_redirect_uri');
-  const targetUrl = param(params, 'targetUrl');
-  const state = param(params, 'state');
+  const carried = logoutParameters(params);
+  const hintParam = carried.id_token_hint;
+  const clientIdParam = carried.client_id;
+  const postLogoutUri = carried.post_logout_redirect_uri;
+  const targetUrl = carried.targetUrl;
 
   let client: Client | null = null;
-  if (hint !== undefined) {
-    const audience = await verifiedHintAudience(ctx, hint);
-    if (clientIdParam !== undefined && clientIdParam !== audience) throw new LogoutRequestError('The client_id does not match the id_token_hint.');
-    client = (await ctx.findClient(audience)) ?? null;
+  let hint: HintSubject | null = null;
+  if (hintParam !== undefined) {
+    const verified = await verifiedHint(ctx, hintParam);
+    if (clientIdParam !== undefined && clientIdParam !== verified.audience) throw new LogoutRequestError('The client_id does not match the id_token_hint.');
+    client = (await ctx.findClient(verified.audience)) ?? null;
     if (client === null) throw new LogoutRequestError('The id_token_hint names an application that no longer exists.');
+    hint = verified.subject;
   } else if (clientIdParam !== undefined) {
     client = (await ctx.findClient(clientIdParam)) ?? null;
     if (client === null) throw new LogoutRequestError('Unknown client_id.');
@@ -44,19 +57,48 @@ export async function planLogout(ctx: OrgContext, params: RawParams): Promise<Lo
   if (postLogoutUri !== undefined) {
     if (client === null) throw new LogoutRequestError('post_logout_redirect_uri needs an id_token_hint or a client_id to check it against.');
     if (!client.postLogoutRedirectUris.includes(postLogoutUri)) throw new LogoutRequestError('The post_logout_redirect_uri is not registered for this application.');
-    return { redirectTo: withState(postLogoutUri, state), client, confirmed: hint !== undefined };
+    return { redirectTo: withState(postLogoutUri, carried.state), client, hint, params: carried };
   }
   if (targetUrl !== undefined) {
     const clients = client === null ? await listActiveClients(ctx.db, ctx.org.id) : [client];
     const owner = clients.find((c) => c.postLogoutRedirectUris.includes(targetUrl));
     if (owner === undefined) throw new LogoutRequestError('The targetUrl is not a registered post-logout address of any application of this organization.');
-    return { redirectTo: targetUrl, client: owner, confirmed: true };
+    return { redirectTo: targetUrl, client: owner, hint, params: carried };
   }
-  return { redirectTo: null, client, confirmed: hint !== undefined };
+  return { redirectTo: null, client, hint, params: carried };
 }
 
-/** The hint must be an ID token this org signed; it may have expired (§2: "the OP SHOULD accept" those). */
-async function verifiedHintAudience(ctx: OrgContext, hint: string): Promise<string> {
+/**
+ * True when the person must confirm before `session` ends. Anyone can make a browser send a logout
+ * request, and neither a registered post-logout URI (public) nor a validly signed ID token (the
+ * attacker's own, or an old one) proves the request comes from this session's relying party.
+ * So the session ends at once only when the hint names it: its `sid` is this session's, or, for
+ * an ID token without `sid` (refreshed ones), its `sub` is this session's account.
+ * RP-Initiated Logout 1.0 §2 (a `sid`/`sub` that is not the current session's is suspect: ask) and
+ * §6 (logout CSRF). Without a session there is nothing to end, and nothing to ask.
+ */
+export function needsConfirmation(plan: LogoutPlan, session: SsoSession | undefined): boolean {
+  if (session === undefined) return false;
+  if (plan.hint === null) return true;
+  if (plan.hint.sid !== null) return plan.hint.sid !== session.id;
+  return plan.hint.sub !== session.accountId;
+}
+
+/** The logout parameters present, once each; a repeated one is refused (InvalidRequest) as everywhere. */
+function logoutParameters(params: RawParams): Record<string, string> {
+  const carried: Record<string, string> = {};
+  for (const name of LOGOUT_PARAMETERS) {
+    const value = param(params, name);
+    if (value !== undefined) carried[name] = value;
+  }
+  return carried;
+}
+
+/**
+ * The hint must be an ID token this org signed; it may have expired (§2: "the OP SHOULD accept"
+ * those). It only identifies the client and the session: it is no proof of who sent it.
+ */
+async function verifiedHint(ctx: OrgContext, hint: string): Promise<{ audience: string; subject: HintSubject }> {
   let payload: Record<string, unknown>;
   try {
     payload = await (await ctx.signingKeys()).verify(hint, { allowExpired: true, issuer: ctx.issuer });
@@ -66,7 +108,8 @@ async function verifiedHintAudience(ctx: OrgContext, hint: string): Promise<stri
   }
   const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
   if (typeof aud !== 'string') throw new LogoutRequestError('The id_token_hint has no audience.');
-  return aud;
+  if (typeof payload.sub !== 'string') throw new LogoutRequestError('The id_token_hint has no subject.');
+  return { audience: aud, subject: { sub: payload.sub, sid: typeof payload.sid === 'string' ? payload.sid : null } };
 }
 
 function withState(uri: string, state: string | undefined): string {
