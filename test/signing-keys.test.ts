@@ -73,6 +73,13 @@ describe.each(DIALECTS)('signing keys on %s', (dialect) => {
     expect(part(await keys.sign({}, { alg: 'ES256', typ: 'at+jwt' }), 0).typ).toBe('at+jwt');
   });
 
+  it('check the typ header when asked: an access token (at+jwt) is not taken for an ID token', async () => {
+    const keys = await createSigningKeyService(db(), sealer, () => T0).forOrg(await newOrg());
+    const accessToken = await keys.sign(claims(T0), { alg: 'ES256', typ: 'at+jwt' });
+    await expect(keys.verify(accessToken, { typ: 'JWT' })).rejects.toThrowError(InvalidSignedTokenError);
+    expect(await keys.verify(await keys.sign(claims(T0), { alg: 'ES256' }), { typ: 'JWT' })).toMatchObject({ sub: '1001' });
+  });
+
   it('create the RS256 key only when first asked for, then publish it beside the ES256 key', async () => {
     const service = createSigningKeyService(db(), sealer, () => T0);
     const orgId = await newOrg();

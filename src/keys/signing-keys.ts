@@ -65,10 +65,18 @@ export interface OrgSigningKeys {
   /**
    * Verifies a JWT signed by any published key of this organization (active, or retired with
    * publish_until still ahead) and returns its payload. `allowExpired` accepts a token past its
-   * `exp` (an `id_token_hint` at logout); `issuer` and `audience` are checked when given. Throws
+   * `exp` (an `id_token_hint` at logout); `issuer`, `audience` and `typ` are checked when given. Throws
    * InvalidSignedTokenError for anything wrong.
    */
-  verify(jwt: string, options?: { readonly allowExpired?: boolean; readonly issuer?: string; readonly audience?: string }): Promise<Record<string, unknown>>;
+  verify(jwt: string, options?: VerifyOptions): Promise<Record<string, unknown>>;
+}
+
+export interface VerifyOptions {
+  readonly allowExpired?: boolean;
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** The `typ` header the token must carry: `JWT` for an ID token, so that an `at+jwt` access token signed by the same key is not taken for one. */
+  readonly typ?: string;
 }
 
 /** A JWKS document (RFC 7517 §5). */
@@ -362,11 +370,11 @@ function readHeader(jwt: unknown): { readonly alg: SigningAlg; readonly kid: str
 async function verifyWithKey(
   jwt: string,
   key: PublishedKey,
-  options: { readonly allowExpired?: boolean; readonly issuer?: string; readonly audience?: string },
+  options: VerifyOptions,
   now: number,
 ): Promise<Record<string, unknown>> {
   const check = (at: number) =>
-    jwtVerify(jwt, key.publicKey, { algorithms: [key.alg], issuer: options.issuer, audience: options.audience, currentDate: new Date(at) });
+    jwtVerify(jwt, key.publicKey, { algorithms: [key.alg], issuer: options.issuer, audience: options.audience, typ: options.typ, currentDate: new Date(at) });
   try {
     return (await check(now)).payload;
   } catch (error) {

@@ -101,7 +101,7 @@ function logoutParameters(params: RawParams): Record<string, string> {
 async function verifiedHint(ctx: OrgContext, hint: string): Promise<{ audience: string; subject: HintSubject }> {
   let payload: Record<string, unknown>;
   try {
-    payload = await (await ctx.signingKeys()).verify(hint, { allowExpired: true, issuer: ctx.issuer });
+    payload = await (await ctx.signingKeys()).verify(hint, { allowExpired: true, issuer: ctx.issuer, typ: 'JWT' });
   } catch (error) {
     if (error instanceof InvalidSignedTokenError) throw new LogoutRequestError('The id_token_hint is not a valid ID token of this organization.');
     throw error;
