@@ -19,7 +19,7 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     const db = server.store.storage.db;
     seeded = await seedOrg(db, 'acme');
     clientId = (await seedClient(db, seeded.org.id)).clientId;
-    publicClientId = (await seedClient(db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'com.example.app:/cb'], consentRequired: false })).clientId;
+    publicClientId = (await seedClient(db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'com.example.app:/cb'], consentRequired: false })).clientId;
     issuer = `${server.url}/o/acme`;
   });
   afterAll(async () => {
@@ -138,6 +138,36 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     expect(callback.startsWith('http://127.0.0.1:53121/callback?code=')).toBe(true);
     // Not for another path, and not for a confidential client.
     expect((await get(authorizeUrl({ response_type: 'code', client_id: publicClientId, redirect_uri: 'http://127.0.0.1:53121/other', code_challenge: CHALLENGE, code_challenge_method: 'S256' }))).status).toBe(400);
+  });
+
+  describe('a loopback redirect URI may differ from the registered one in its port only (RFC 8252 §7.3, RFC 9700 §4.1.3)', () => {
+    const native = (redirectUri: string) => authorizeUrl({ response_type: 'code', client_id: publicClientId, redirect_uri: redirectUri, code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+
+    it.each([
+      ['another spelling of the IPv4 address', 'http://127.1:5555/callback'],
+      ['a hexadecimal IPv4 address', 'http://0x7f000001:5555/callback'],
+      ['a trailing dot after the address', 'http://127.0.0.1.:5555/callback'],
+      ['dot segments in the path', 'http://127.0.0.1:5555/x/../callback'],
+      ['a backslash for the slash', 'http://127.0.0.1:5555\\callback'],
+      ['a port with a leading zero', 'http://127.0.0.1:05555/callback'],
+      ['a port out of range', 'http://127.0.0.1:65536/callback'],
+      ['an empty port', 'http://127.0.0.1:/callback'],
+      ['a different case', 'HTTP://127.0.0.1:5555/callback'],
+      ['a fragment', 'http://127.0.0.1:5555/callback#x'],
+      ['localhost for 127.0.0.1', 'http://localhost:5555/callback'],
+      ['https for http', 'https://127.0.0.1:5555/callback'],
+    ])('%s is refused with an error page', async (_name, redirectUri) => {
+      const response = await get(native(redirectUri));
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).toContain('Invalid redirect URI');
+    });
+
+    it('[::1] may differ in its port too', async () => {
+      const response = await get(native('http://[::1]:5555/callback'));
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toContain('/o/acme/login?interaction=');
+    });
   });
 
   it('answers with response_mode=form_post as an auto-submitting form to the redirect URI', async () => {

@@ -1,5 +1,4 @@
 import type { Client } from '../../clients/clients.ts';
-import { isLoopbackHost } from '../../clients/redirect-uris.ts';
 import { isSubset, isValidScopeToken, splitScope } from '../../lib/scope.ts';
 import type { OrgContext } from '../context.ts';
 import {
@@ -139,19 +138,25 @@ function checkRedirectUri(client: Client, params: RawParams): string {
   throw new UntrustedRequestError('Invalid redirect URI', 'The redirect_uri is not registered for this application. Check the application\'s settings.');
 }
 
+/**
+ * RFC 8252 §7.3 allows any port on a loopback IP redirect URI, and nothing else to vary (RFC 9700
+ * §4.1.3: exact string matching). So the strings are compared, each with the `:port` right after
+ * the literal host `127.0.0.1` or `[::1]` taken out; never parsed as URLs, whose normalisation
+ * makes `127.1`, `0x7f000001`, `/x/../callback` or a backslash equal to the registered URI.
+ * `localhost` is a name, not a loopback IP literal (RFC 8252 §8.3): it is matched exactly.
+ */
 function sameExceptLoopbackPort(registered: string, presented: string): boolean {
-  let a: URL;
-  let b: URL;
-  try {
-    a = new URL(registered);
-    b = new URL(presented);
-  } catch {
-    return false;
-  }
-  if (a.protocol !== 'http:' || b.protocol !== 'http:' || !isLoopbackHost(a.hostname) || a.hostname !== b.hostname) return false;
-  a.port = '';
-  b.port = '';
-  return a.href === b.href && !presented.includes('#');
+  const withoutPort = withoutLoopbackPort(registered);
+  return withoutPort !== undefined && withoutPort === withoutLoopbackPort(presented);
+}
+
+/** `http://127.0.0.1` or `http://[::1]`, a port (1 to 65535, no leading zero) or none, then the path, query or nothing. */
+const LOOPBACK_ORIGIN = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::([1-9][0-9]{0,4}))?(?=[/?]|$)/;
+
+function withoutLoopbackPort(uri: string): string | undefined {
+  const match = LOOPBACK_ORIGIN.exec(uri);
+  if (match === null || Number(match[2] ?? 0) > 65535) return undefined;
+  return match[1] + uri.slice(match[0].length);
 }
 
 function checkResponseMode(params: RawParams): ResponseMode {
