@@ -10,6 +10,8 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
   let seeded: SeededOrg;
   let clientId: string;
   let publicClientId: string;
+  /** A confidential client that does not ask for consent: signing in with it leaves no consent remembered for clientId. */
+  let noConsentClientId: string;
   let issuer: string;
   // Time is injected: tests move it instead of sleeping.
   let now = Date.now();
@@ -20,6 +22,7 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     seeded = await seedOrg(db, 'acme');
     clientId = (await seedClient(db, seeded.org.id)).clientId;
     publicClientId = (await seedClient(db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'com.example.app:/cb'], consentRequired: false })).clientId;
+    noConsentClientId = (await seedClient(db, seeded.org.id, { consentRequired: false })).clientId;
     issuer = `${server.url}/o/acme`;
   });
   afterAll(async () => {
@@ -101,6 +104,21 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
       const params = new URL(response.headers.get('location')!).searchParams;
       expect(params.get('error')).toBe('invalid_request');
       expect(params.get('error_description')).toContain('scope');
+    });
+
+    it('a state with a NUL character is invalid_request, never a code without the state (RFC 6749 §4.1.2)', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: noConsentClientId }), server.url, { username: 'alice', password: PASSWORD });
+      const response = await browser.request(authorizeUrl({ ...base(), client_id: noConsentClientId, state: 'a\u0000b' }));
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get('location')!);
+      expect(location.origin + location.pathname).toBe(REDIRECT_URI);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+      expect(location.searchParams.get('error_description')).toContain('state');
+      expect(location.searchParams.get('code')).toBeNull();
+      // It cannot be sent back as it came, and is not sent back altered: like a repeated state, it is left out.
+      expect(location.searchParams.has('state')).toBe(false);
+      expect(location.searchParams.get('iss')).toBe(issuer);
     });
 
     it('a public client without PKCE is invalid_request', async () => {

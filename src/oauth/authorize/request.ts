@@ -70,12 +70,13 @@ const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'
 export async function validateAuthorizationRequest(ctx: OrgContext, params: RawParams): Promise<{ client: Client; request: AuthorizationRequest }> {
   const client = await checkClient(ctx, params);
   const redirectUri = checkRedirectUri(client, params);
-  // Below, the redirect URI is trusted: errors are redirected with state (and iss).
-  const state = safeParam(params, 'state') ?? null;
-  const target: ResponseTarget = { redirectUri, responseMode: checkResponseMode(params), state };
+  // Below, the redirect URI is trusted: errors are redirected with state (and iss). RFC 6749
+  // §4.1.2.1 asks for "the exact value received": a state that cannot be read (repeated, or with
+  // a NUL, which no response can carry) is refused below and left out of the error, never altered.
+  const target: ResponseTarget = { redirectUri, responseMode: checkResponseMode(params), state: safeParam(params, 'state') ?? null };
   try {
     checkNoRepeats(params);
-    checkState(state);
+    const state = checkState(params);
     checkResponseType(params);
     checkUnsupportedFeatures(params);
     if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('This client may not use the authorization code flow.');
@@ -98,7 +99,7 @@ export async function validateAuthorizationRequest(ctx: OrgContext, params: RawP
   }
 }
 
-/** A parameter that may be repeated in a hostile request: repeats are refused later, here the first is kept. */
+/** A parameter read before the rules run, for the error response: a repeated value or one with a NUL (refused later) reads as absent. */
 function safeParam(params: RawParams, name: string): string | undefined {
   try {
     return param(params, name);
@@ -172,8 +173,11 @@ function checkNoRepeats(params: RawParams): void {
   }
 }
 
-function checkState(state: string | null): void {
+/** Read strictly here (a NUL is refused), unlike the copy kept for error responses. */
+function checkState(params: RawParams): string | null {
+  const state = param(params, 'state') ?? null;
   if (state !== null && state.length > MAX_STATE_LENGTH) throw new InvalidRequest(`The state parameter is longer than ${MAX_STATE_LENGTH} characters.`);
+  return state;
 }
 
 function checkResponseType(params: RawParams): void {
