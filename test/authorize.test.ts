@@ -200,6 +200,36 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     expect(response.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
   });
 
+  describe('response_mode=form_post to a native app\'s private-scheme redirect URI', () => {
+    const nativeRequest = (extra: Record<string, string>) =>
+      authorizeUrl({ response_type: 'code', client_id: publicClientId, redirect_uri: 'com.example.app:/cb', response_mode: 'form_post', code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'fp-native', ...extra });
+
+    /** The error, sent by query: a browser cannot POST a form to a private-use scheme. */
+    function queryError(response: Response): URLSearchParams {
+      expect(response.status).toBe(303);
+      const location = response.headers.get('location')!;
+      expect(location.startsWith('com.example.app:/cb?')).toBe(true);
+      return new URL(location).searchParams;
+    }
+
+    it('is invalid_request, by query, even with a session that would get a code', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: noConsentClientId }), server.url, { username: 'alice', password: PASSWORD });
+      const params = queryError(await browser.request(nativeRequest({})));
+      expect(params.get('error')).toBe('invalid_request');
+      expect(params.get('error_description')).toContain('form_post');
+      expect(params.get('state')).toBe('fp-native');
+      expect(params.get('iss')).toBe(issuer);
+      expect(params.get('code')).toBeNull();
+    });
+
+    it('reports an earlier error by query too', async () => {
+      const params = queryError(await get(nativeRequest({ response_type: 'token' })));
+      expect(params.get('error')).toBe('unsupported_response_type');
+      expect(params.get('state')).toBe('fp-native');
+    });
+  });
+
   describe('sessions and prompts', () => {
     it('prompt=login asks for the password again despite a session', async () => {
       const browser = new TestBrowser();

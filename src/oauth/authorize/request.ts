@@ -73,11 +73,12 @@ export async function validateAuthorizationRequest(ctx: OrgContext, params: RawP
   // Below, the redirect URI is trusted: errors are redirected with state (and iss). RFC 6749
   // §4.1.2.1 asks for "the exact value received": a state that cannot be read (repeated, or with
   // a NUL, which no response can carry) is refused below and left out of the error, never altered.
-  const target: ResponseTarget = { redirectUri, responseMode: checkResponseMode(params), state: safeParam(params, 'state') ?? null };
+  const target: ResponseTarget = { redirectUri, responseMode: checkResponseMode(params, redirectUri), state: safeParam(params, 'state') ?? null };
   try {
     checkNoRepeats(params);
     const state = checkState(params);
     checkResponseType(params);
+    checkFormPostTarget(params, redirectUri);
     checkUnsupportedFeatures(params);
     if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('This client may not use the authorization code flow.');
     const request: AuthorizationRequest = {
@@ -160,10 +161,28 @@ function withoutLoopbackPort(uri: string): string | undefined {
   return match[1] + uri.slice(match[0].length);
 }
 
-function checkResponseMode(params: RawParams): ResponseMode {
+/**
+ * The mode the response goes back in. An unsupported mode, or form_post to a redirect URI no
+ * browser can post a form to, is reported through the default mode (query).
+ */
+function checkResponseMode(params: RawParams, redirectUri: string): ResponseMode {
   const mode = safeParam(params, 'response_mode');
-  // An unsupported mode is reported through the default mode (query).
-  return mode === 'form_post' ? 'form_post' : 'query';
+  return mode === 'form_post' && canReceiveFormPost(redirectUri) ? 'form_post' : 'query';
+}
+
+/**
+ * OAuth 2.0 Form Post Response Mode §2: the browser submits an HTML form to the redirect URI,
+ * which a native app's private-use scheme (RFC 8252 §7.1) cannot receive; only a redirect reaches it.
+ */
+function checkFormPostTarget(params: RawParams, redirectUri: string): void {
+  if (param(params, 'response_mode') === 'form_post' && !canReceiveFormPost(redirectUri)) {
+    throw new InvalidRequest('response_mode=form_post needs an http or https redirect URI; use the default response mode (query) with this one.');
+  }
+}
+
+function canReceiveFormPost(redirectUri: string): boolean {
+  const protocol = URL.parse(redirectUri)?.protocol;
+  return protocol === 'https:' || protocol === 'http:';
 }
 
 /** RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once." */
