@@ -278,6 +278,42 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
       expect(page).not.toContain('Confirm who you are');
     });
 
+    it('prompt=consent shows the consent page to a client that does not ask for consent, then returns a code', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: noConsentClientId }), server.url, { username: 'alice', password: PASSWORD });
+      const step = await browser.follow(authorizeUrl({ ...base(), client_id: noConsentClientId, scope: 'openid email', prompt: 'consent' }), server.url);
+      expect(step.url).toContain('/consent?interaction=');
+      const page = await step.response.text();
+      expect(page).toContain('Confirm who you are');
+      expect(page).toContain('Your email address');
+      const allowed = await browser.submit(page, server.url, { decision: 'allow' });
+      const callback = new URL(allowed.url);
+      expect(callback.searchParams.get('code')).toBeTruthy();
+      expect(callback.searchParams.get('state')).toBe('st-1');
+    });
+
+    it('prompt=consent asks again about every requested scope, also those allowed before', async () => {
+      const consenting = (await seedClient(server.store.storage.db, seeded.org.id)).clientId;
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: consenting }), server.url, { username: 'alice', password: PASSWORD });
+      // openid is remembered for this client now: without prompt=consent it would not be asked about again.
+      const step = await browser.follow(authorizeUrl({ ...base(), client_id: consenting, scope: 'openid email', prompt: 'consent' }), server.url);
+      expect(step.url).toContain('/consent?interaction=');
+      const page = await step.response.text();
+      expect(page).toContain('Confirm who you are');
+      expect(page).toContain('Your email address');
+    });
+
+    it('prompt=select_account shows the sign-in page despite a session: that is where the account is chosen', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: noConsentClientId }), server.url, { username: 'alice', password: PASSWORD });
+      const url = authorizeUrl({ ...base(), client_id: noConsentClientId, prompt: 'select_account' });
+      const step = await browser.follow(url, server.url);
+      expect(step.url).toContain('/login?interaction=');
+      const signedIn = await browser.submit(await step.response.text(), server.url, { username: 'alice', password: PASSWORD });
+      expect(new URL(signedIn.url).searchParams.get('code')).toBeTruthy();
+    });
+
     it('the sign-in page has the contract fields and CSRF protection', async () => {
       const browser = new TestBrowser();
       const step = await browser.follow(authorizeUrl({ ...base(), login_hint: 'alice' }), server.url);

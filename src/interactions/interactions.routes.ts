@@ -11,7 +11,7 @@ import {
   continueAfterConsent,
   continueAfterSignIn,
   loadInteraction,
-  scopesAwaitingConsent,
+  scopesToAskAbout,
   startAuthorization,
   type AuthorizeOutcome,
   type Interaction,
@@ -98,8 +98,6 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
     const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
     if (session === undefined || session.accountId !== interaction.accountId) return redirect(reply, `${ctx.issuer}/login?interaction=${interaction.id}`);
     const constituent = await findConstituent(ctx.db, ctx.org.id, session.accountId);
-    // Scopes allowed before are not asked about again; with prompt=consent and nothing new, all are shown.
-    const asking = await scopesAwaitingConsent(ctx, session.accountId, interaction.client.clientId, interaction.request.scope);
     return sendPage(
       reply,
       renderConsentPage({
@@ -109,7 +107,7 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
         action: `${ctx.issuer}/consent`,
         interactionId: interaction.id,
         csrfToken: interaction.csrfToken,
-        scopes: describeScopes(asking.length > 0 ? asking : interaction.request.scope, ctx.org.settings.customScopes),
+        scopes: describeScopes(await scopesToAskAbout(ctx, interaction, session.accountId), ctx.org.settings.customScopes),
       }),
     );
   });

@@ -105,10 +105,10 @@ interface DecisionState {
 }
 
 /**
- * OpenID Connect Core §3.1.2.3-4: sign in when there is no session, when prompt=login, or when
- * the last sign-in is older than max_age; ask consent when the client requires it and the
- * constituent has not allowed every requested scope before (or prompt=consent); prompt=none
- * turns either need into an error instead of a page.
+ * OpenID Connect Core §3.1.2.3-4: sign in when there is no session, when prompt=login or
+ * select_account, or when the last sign-in is older than max_age; ask consent when the client
+ * requires it and the constituent has not allowed every requested scope before, or whenever
+ * prompt=consent; prompt=none turns either need into an error instead of a page.
  */
 async function decide(ctx: OrgContext, client: Client, request: AuthorizationRequest, state: DecisionState): Promise<AuthorizeOutcome> {
   const target = targetOf(request);
@@ -116,17 +116,17 @@ async function decide(ctx: OrgContext, client: Client, request: AuthorizationReq
   const signedInHere = state.interaction?.accountId != null && state.session?.accountId === state.interaction.accountId;
   const session = state.session;
   const tooOld = session !== undefined && request.maxAgeSeconds !== null && ctx.clock() - session.authTime > request.maxAgeSeconds * 1000;
-  if (session === undefined || (!signedInHere && (prompt.has('login') || tooOld))) {
+  // prompt=select_account: the sign-in page is where a constituent picks the account (signing in
+  // as someone else replaces the session), so it is shown as for prompt=login.
+  const signInAsked = prompt.has('login') || prompt.has('select_account');
+  if (session === undefined || (!signedInHere && (signInAsked || tooOld))) {
     if (prompt.has('none')) return { kind: 'error', target, error: new LoginRequired('The user must sign in.') };
     return { kind: 'login', interactionId: await interactionFor(ctx, request, state, null) };
   }
 
-  if (client.consentRequired && state.consented !== true) {
-    const missing = await scopesAwaitingConsent(ctx, session.accountId, client.clientId, request.scope);
-    if (missing.length > 0 || prompt.has('consent')) {
-      if (prompt.has('none')) return { kind: 'error', target, error: new ConsentRequired('The user must consent.') };
-      return { kind: 'consent', interactionId: await interactionFor(ctx, request, state, session) };
-    }
+  if (state.consented !== true && (await mustAskConsent(ctx, client, request, session))) {
+    if (prompt.has('none')) return { kind: 'error', target, error: new ConsentRequired('The user must consent.') };
+    return { kind: 'consent', interactionId: await interactionFor(ctx, request, state, session) };
   }
 
   const code = await inTransaction(ctx.db, async (trx) => {
@@ -136,6 +136,16 @@ async function decide(ctx: OrgContext, client: Client, request: AuthorizationReq
   // The interaction was completed by a concurrent request (a double submit): this one gets nothing.
   if (code === undefined) return { kind: 'error', target, error: new AccessDenied('This sign-in was already completed.') };
   return { kind: 'code', target, code };
+}
+
+/**
+ * When the client requires consent and a requested scope was not allowed before; and whenever
+ * prompt=consent, whatever the client's setting and what was allowed before (OpenID Connect Core
+ * §3.1.2.1: the server "SHOULD prompt the End-User for consent before returning information").
+ */
+async function mustAskConsent(ctx: OrgContext, client: Client, request: AuthorizationRequest, session: SsoSession): Promise<boolean> {
+  if (request.prompt.includes('consent')) return true;
+  return client.consentRequired && (await scopesAwaitingConsent(ctx, session.accountId, client.clientId, request.scope)).length > 0;
 }
 
 async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, state: DecisionState, session: SsoSession | null): Promise<string> {
@@ -184,8 +194,19 @@ async function issueCode(ctx: OrgContext, db: Parameters<typeof insertCode>[0], 
   return code.value;
 }
 
-/** The requested scopes the constituent has not allowed this client before: what the consent page asks about. */
-export async function scopesAwaitingConsent(ctx: OrgContext, accountId: string, clientId: string, scope: readonly string[]): Promise<string[]> {
+/**
+ * What the consent page asks about: with prompt=consent every requested scope; otherwise those
+ * not allowed to this client before (all of them, should none be new by now).
+ */
+export async function scopesToAskAbout(ctx: OrgContext, interaction: Interaction, accountId: string): Promise<readonly string[]> {
+  const { scope, prompt } = interaction.request;
+  if (prompt.includes('consent')) return scope;
+  const awaiting = await scopesAwaitingConsent(ctx, accountId, interaction.client.clientId, scope);
+  return awaiting.length > 0 ? awaiting : scope;
+}
+
+/** The requested scopes the constituent has not allowed this client before. */
+async function scopesAwaitingConsent(ctx: OrgContext, accountId: string, clientId: string, scope: readonly string[]): Promise<string[]> {
   const granted = new Set(splitScope((await findConsentGrant(ctx.db, ctx.org.id, accountId, clientId))?.scope));
   return scope.filter((s) => !granted.has(s));
 }
