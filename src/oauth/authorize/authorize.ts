@@ -30,6 +30,9 @@ export type AuthorizeOutcome =
   | { readonly kind: 'login'; readonly interactionId: string }
   | { readonly kind: 'consent'; readonly interactionId: string };
 
+/** At the authorization endpoint only: the browser is signed in as staff, for whom a page is shown. */
+export type StartOutcome = AuthorizeOutcome | { readonly kind: 'staff_session' };
+
 /** An authorization request waiting for the constituent, as loaded for the sign-in and consent pages. */
 export interface Interaction {
   readonly id: string;
@@ -42,10 +45,22 @@ export interface Interaction {
 
 /**
  * The authorization endpoint: validate, then decide with the browser's SSO session.
- * `bindingHash` is the SHA-256 of the browser-binding cookie that interactions are tied to.
+ * `bindingHash` is the SHA-256 of the browser-binding cookie that interactions are tied to;
+ * `staffSignedIn` says the browser holds a staff session of this org.
  */
-export async function startAuthorization(ctx: OrgContext, params: RawParams, browser: { readonly session: SsoSession | undefined; readonly bindingHash: string }): Promise<AuthorizeOutcome> {
+export async function startAuthorization(
+  ctx: OrgContext,
+  params: RawParams,
+  browser: { readonly session: SsoSession | undefined; readonly bindingHash: string; readonly staffSignedIn: boolean },
+): Promise<StartOutcome> {
   const { client, request } = await validateAuthorizationRequest(ctx, params);
+  // Neon CRM: "Logged in as system user not supported". A staff session must not turn into a
+  // constituent sign-in: a page offers to end it; but prompt=none allows no page at all (OpenID
+  // Connect Core §3.1.2.1), so the client is told that the user must sign in.
+  if (browser.staffSignedIn) {
+    if (request.prompt.includes('none')) return { kind: 'error', target: targetOf(request), error: new LoginRequired('The user must sign in.') };
+    return { kind: 'staff_session' };
+  }
   const session = browser.session !== undefined && (await isActiveAccount(ctx, browser.session.accountId)) ? browser.session : undefined;
   return decide(ctx, client, request, { session, bindingHash: browser.bindingHash, interaction: null });
 }
