@@ -10,6 +10,8 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
   let seeded: SeededOrg;
   let clientId: string;
   let publicClientId: string;
+  /** A confidential client that does not ask for consent: signing in with it leaves no consent remembered for clientId. */
+  let noConsentClientId: string;
   let issuer: string;
   // Time is injected: tests move it instead of sleeping.
   let now = Date.now();
@@ -19,7 +21,8 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     const db = server.store.storage.db;
     seeded = await seedOrg(db, 'acme');
     clientId = (await seedClient(db, seeded.org.id)).clientId;
-    publicClientId = (await seedClient(db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'com.example.app:/cb'], consentRequired: false })).clientId;
+    publicClientId = (await seedClient(db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'com.example.app:/cb'], consentRequired: false })).clientId;
+    noConsentClientId = (await seedClient(db, seeded.org.id, { consentRequired: false })).clientId;
     issuer = `${server.url}/o/acme`;
   });
   afterAll(async () => {
@@ -103,6 +106,21 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
       expect(params.get('error_description')).toContain('scope');
     });
 
+    it('a state with a NUL character is invalid_request, never a code without the state (RFC 6749 §4.1.2)', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: noConsentClientId }), server.url, { username: 'alice', password: PASSWORD });
+      const response = await browser.request(authorizeUrl({ ...base(), client_id: noConsentClientId, state: 'a\u0000b' }));
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get('location')!);
+      expect(location.origin + location.pathname).toBe(REDIRECT_URI);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+      expect(location.searchParams.get('error_description')).toContain('state');
+      expect(location.searchParams.get('code')).toBeNull();
+      // It cannot be sent back as it came, and is not sent back altered: like a repeated state, it is left out.
+      expect(location.searchParams.has('state')).toBe(false);
+      expect(location.searchParams.get('iss')).toBe(issuer);
+    });
+
     it('a public client without PKCE is invalid_request', async () => {
       const params = await redirectedErrorFor(publicClientId, 'http://127.0.0.1/callback', {});
       expect(params.get('error')).toBe('invalid_request');
@@ -140,6 +158,36 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     expect((await get(authorizeUrl({ response_type: 'code', client_id: publicClientId, redirect_uri: 'http://127.0.0.1:53121/other', code_challenge: CHALLENGE, code_challenge_method: 'S256' }))).status).toBe(400);
   });
 
+  describe('a loopback redirect URI may differ from the registered one in its port only (RFC 8252 §7.3, RFC 9700 §4.1.3)', () => {
+    const native = (redirectUri: string) => authorizeUrl({ response_type: 'code', client_id: publicClientId, redirect_uri: redirectUri, code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+
+    it.each([
+      ['another spelling of the IPv4 address', 'http://127.1:5555/callback'],
+      ['a hexadecimal IPv4 address', 'http://0x7f000001:5555/callback'],
+      ['a trailing dot after the address', 'http://127.0.0.1.:5555/callback'],
+      ['dot segments in the path', 'http://127.0.0.1:5555/x/../callback'],
+      ['a backslash for the slash', 'http://127.0.0.1:5555\\callback'],
+      ['a port with a leading zero', 'http://127.0.0.1:05555/callback'],
+      ['a port out of range', 'http://127.0.0.1:65536/callback'],
+      ['an empty port', 'http://127.0.0.1:/callback'],
+      ['a different case', 'HTTP://127.0.0.1:5555/callback'],
+      ['a fragment', 'http://127.0.0.1:5555/callback#x'],
+      ['localhost for 127.0.0.1', 'http://localhost:5555/callback'],
+      ['https for http', 'https://127.0.0.1:5555/callback'],
+    ])('%s is refused with an error page', async (_name, redirectUri) => {
+      const response = await get(native(redirectUri));
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).toContain('Invalid redirect URI');
+    });
+
+    it('[::1] may differ in its port too', async () => {
+      const response = await get(native('http://[::1]:5555/callback'));
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toContain('/o/acme/login?interaction=');
+    });
+  });
+
   it('answers with response_mode=form_post as an auto-submitting form to the redirect URI', async () => {
     const browser = new TestBrowser();
     await signInThroughPages(browser, authorizeUrl({ ...base(), state: 'first' }), server.url, { username: 'alice', password: PASSWORD });
@@ -150,6 +198,36 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     expect(html).toMatch(/name="code" value="[0-9a-z]{26}[A-Za-z0-9_-]{43}"/);
     expect(html).toContain('name="state" value="fp"');
     expect(response.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
+  });
+
+  describe('response_mode=form_post to a native app\'s private-scheme redirect URI', () => {
+    const nativeRequest = (extra: Record<string, string>) =>
+      authorizeUrl({ response_type: 'code', client_id: publicClientId, redirect_uri: 'com.example.app:/cb', response_mode: 'form_post', code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'fp-native', ...extra });
+
+    /** The error, sent by query: a browser cannot POST a form to a private-use scheme. */
+    function queryError(response: Response): URLSearchParams {
+      expect(response.status).toBe(303);
+      const location = response.headers.get('location')!;
+      expect(location.startsWith('com.example.app:/cb?')).toBe(true);
+      return new URL(location).searchParams;
+    }
+
+    it('is invalid_request, by query, even with a session that would get a code', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: noConsentClientId }), server.url, { username: 'alice', password: PASSWORD });
+      const params = queryError(await browser.request(nativeRequest({})));
+      expect(params.get('error')).toBe('invalid_request');
+      expect(params.get('error_description')).toContain('form_post');
+      expect(params.get('state')).toBe('fp-native');
+      expect(params.get('iss')).toBe(issuer);
+      expect(params.get('code')).toBeNull();
+    });
+
+    it('reports an earlier error by query too', async () => {
+      const params = queryError(await get(nativeRequest({ response_type: 'token' })));
+      expect(params.get('error')).toBe('unsupported_response_type');
+      expect(params.get('state')).toBe('fp-native');
+    });
   });
 
   describe('sessions and prompts', () => {
@@ -198,6 +276,42 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
       const page = await step.response.text();
       expect(page).toContain('Your email address');
       expect(page).not.toContain('Confirm who you are');
+    });
+
+    it('prompt=consent shows the consent page to a client that does not ask for consent, then returns a code', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: noConsentClientId }), server.url, { username: 'alice', password: PASSWORD });
+      const step = await browser.follow(authorizeUrl({ ...base(), client_id: noConsentClientId, scope: 'openid email', prompt: 'consent' }), server.url);
+      expect(step.url).toContain('/consent?interaction=');
+      const page = await step.response.text();
+      expect(page).toContain('Confirm who you are');
+      expect(page).toContain('Your email address');
+      const allowed = await browser.submit(page, server.url, { decision: 'allow' });
+      const callback = new URL(allowed.url);
+      expect(callback.searchParams.get('code')).toBeTruthy();
+      expect(callback.searchParams.get('state')).toBe('st-1');
+    });
+
+    it('prompt=consent asks again about every requested scope, also those allowed before', async () => {
+      const consenting = (await seedClient(server.store.storage.db, seeded.org.id)).clientId;
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: consenting }), server.url, { username: 'alice', password: PASSWORD });
+      // openid is remembered for this client now: without prompt=consent it would not be asked about again.
+      const step = await browser.follow(authorizeUrl({ ...base(), client_id: consenting, scope: 'openid email', prompt: 'consent' }), server.url);
+      expect(step.url).toContain('/consent?interaction=');
+      const page = await step.response.text();
+      expect(page).toContain('Confirm who you are');
+      expect(page).toContain('Your email address');
+    });
+
+    it('prompt=select_account shows the sign-in page despite a session: that is where the account is chosen', async () => {
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, authorizeUrl({ ...base(), client_id: noConsentClientId }), server.url, { username: 'alice', password: PASSWORD });
+      const url = authorizeUrl({ ...base(), client_id: noConsentClientId, prompt: 'select_account' });
+      const step = await browser.follow(url, server.url);
+      expect(step.url).toContain('/login?interaction=');
+      const signedIn = await browser.submit(await step.response.text(), server.url, { username: 'alice', password: PASSWORD });
+      expect(new URL(signedIn.url).searchParams.get('code')).toBeTruthy();
     });
 
     it('the sign-in page has the contract fields and CSRF protection', async () => {

@@ -26,6 +26,9 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
     await server?.close();
   });
 
+  const authorizeUrl = (override: Record<string, string>) =>
+    `${issuer}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: 'https://app.example.org/callback', scope: 'openid', state: 'st', ...override })}`;
+
   async function staffSignIn(browser: TestBrowser, password = STAFF_PASSWORD) {
     const page = await browser.request(`${issuer}/staff/login`);
     const html = await page.text();
@@ -55,8 +58,7 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
   it('refuses a constituent sign-in in a browser signed in as staff, and offers to sign out and come back', async () => {
     const browser = new TestBrowser();
     await staffSignIn(browser);
-    const authorize = `${issuer}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: 'https://app.example.org/callback', scope: 'openid', state: 'st' })}`;
-    const refused = await browser.request(authorize);
+    const refused = await browser.request(authorizeUrl({}));
     expect(refused.status).toBe(403);
     expect(refused.headers.get('location')).toBeNull();
     const html = await refused.text();
@@ -66,6 +68,33 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
     expect(out.url).toContain('/o/acme/login?interaction=');
     expect(browser.cookie('gh_staff')).toBeUndefined();
     expect((await browser.request(`${issuer}/staff`)).headers.get('location')).toBe(`${issuer}/staff/login`);
+  });
+
+  it('answers prompt=none with login_required to the client, never a page (OIDC Core §3.1.2.1)', async () => {
+    const browser = new TestBrowser();
+    await staffSignIn(browser);
+    const response = await browser.request(authorizeUrl({ prompt: 'none' }));
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe('https://app.example.org/callback');
+    expect(location.searchParams.get('error')).toBe('login_required');
+    expect(location.searchParams.get('state')).toBe('st');
+    expect(location.searchParams.get('iss')).toBe(issuer);
+    expect(location.searchParams.get('code')).toBeNull();
+  });
+
+  it.each([
+    ['an unknown client', { client_id: 'nope' }, 'Unknown application'],
+    ['an unregistered redirect URI', { redirect_uri: 'https://evil.example/callback' }, 'Invalid redirect URI'],
+  ])('validates the request first: %s gets the error page, with or without prompt=none', async (_name, override, title) => {
+    const browser = new TestBrowser();
+    await staffSignIn(browser);
+    for (const prompt of [{}, { prompt: 'none' }] as Record<string, string>[]) {
+      const response = await browser.request(authorizeUrl({ ...override, ...prompt }));
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).toContain(title);
+    }
   });
 
   it('ignores a return_to that leaves the authorization endpoint', async () => {

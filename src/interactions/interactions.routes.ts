@@ -11,7 +11,7 @@ import {
   continueAfterConsent,
   continueAfterSignIn,
   loadInteraction,
-  scopesAwaitingConsent,
+  scopesToAskAbout,
   startAuthorization,
   type AuthorizeOutcome,
   type Interaction,
@@ -98,8 +98,6 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
     const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
     if (session === undefined || session.accountId !== interaction.accountId) return redirect(reply, `${ctx.issuer}/login?interaction=${interaction.id}`);
     const constituent = await findConstituent(ctx.db, ctx.org.id, session.accountId);
-    // Scopes allowed before are not asked about again; with prompt=consent and nothing new, all are shown.
-    const asking = await scopesAwaitingConsent(ctx, session.accountId, interaction.client.clientId, interaction.request.scope);
     return sendPage(
       reply,
       renderConsentPage({
@@ -109,7 +107,7 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
         action: `${ctx.issuer}/consent`,
         interactionId: interaction.id,
         csrfToken: interaction.csrfToken,
-        scopes: describeScopes(asking.length > 0 ? asking : interaction.request.scope, ctx.org.settings.customScopes),
+        scopes: describeScopes(await scopesToAskAbout(ctx, interaction, session.accountId), ctx.org.settings.customScopes),
       }),
     );
   });
@@ -142,28 +140,32 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
 async function authorize(request: FastifyRequest, reply: FastifyReply, params: RawParams, deps: InteractionDeps): Promise<FastifyReply> {
   const ctx = request.org;
   const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
-  // Neon CRM: "Logged in as system user not supported". A staff session must not turn into a
-  // constituent sign-in; the page offers to end it and come back to this request.
-  if ((await findStaffSession(ctx.db, ctx.clock, ctx.org.id, request.cookies[STAFF_COOKIE])) !== undefined) {
-    const query = request.url.indexOf('?');
-    return sendPage(
-      reply.code(403),
-      renderStaffSessionPage({
-        branding: brandingOf(ctx),
-        signOutAction: `${ctx.issuer}/staff/logout`,
-        csrfToken: csrfTokenFor(binding, 'staff-logout'),
-        returnTo: request.method === 'GET' && query !== -1 ? OAUTH_PATHS.authorization + request.url.slice(query) : null,
-      }),
-    );
-  }
+  const staffSignedIn = (await findStaffSession(ctx.db, ctx.clock, ctx.org.id, request.cookies[STAFF_COOKIE])) !== undefined;
   const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
   try {
-    return sendOutcome(reply, ctx, await startAuthorization(ctx, params, { session, bindingHash: hashSecret(binding) }));
+    const outcome = await startAuthorization(ctx, params, { session, bindingHash: hashSecret(binding), staffSignedIn });
+    if (outcome.kind === 'staff_session') return staffSessionPage(request, reply, binding);
+    return sendOutcome(reply, ctx, outcome);
   } catch (error) {
     if (error instanceof UntrustedRequestError) return badRequestPage(request, reply, error.title, error.message);
     if (error instanceof RedirectedError) return sendOutcome(reply, ctx, { kind: 'error', target: error.target, error: error.error });
     throw error;
   }
+}
+
+/** Staff cannot sign in to apps; the page offers to end the staff session and come back to this request. */
+function staffSessionPage(request: FastifyRequest, reply: FastifyReply, binding: string): FastifyReply {
+  const ctx = request.org;
+  const query = request.url.indexOf('?');
+  return sendPage(
+    reply.code(403),
+    renderStaffSessionPage({
+      branding: brandingOf(ctx),
+      signOutAction: `${ctx.issuer}/staff/logout`,
+      csrfToken: csrfTokenFor(binding, 'staff-logout'),
+      returnTo: request.method === 'GET' && query !== -1 ? OAUTH_PATHS.authorization + request.url.slice(query) : null,
+    }),
+  );
 }
 
 /**

@@ -19,8 +19,8 @@ const AUTO_SUBMIT = 'HTMLFormElement.prototype.submit.call(document.forms[0]);';
  */
 export function renderFormPostPage(model: FormPostPageModel): RenderedPage {
   const target = new URL(model.redirectUri);
-  // The URI was verified against the client's registration before we get here; refuse anything
-  // but http(s) all the same, so a mistake upstream cannot post a code to `javascript:`.
+  // The request's validation (authorize/request.ts) picks form_post only for an http(s) URI; refuse
+  // anything else all the same, so a mistake upstream cannot post a code to `javascript:`.
   if (target.protocol !== 'https:' && target.protocol !== 'http:') {
     throw new TypeError(`form_post needs an http(s) redirect URI, got '${target.protocol}'`);
   }

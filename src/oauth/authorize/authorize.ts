@@ -30,6 +30,9 @@ export type AuthorizeOutcome =
   | { readonly kind: 'login'; readonly interactionId: string }
   | { readonly kind: 'consent'; readonly interactionId: string };
 
+/** At the authorization endpoint only: the browser is signed in as staff, for whom a page is shown. */
+export type StartOutcome = AuthorizeOutcome | { readonly kind: 'staff_session' };
+
 /** An authorization request waiting for the constituent, as loaded for the sign-in and consent pages. */
 export interface Interaction {
   readonly id: string;
@@ -42,10 +45,22 @@ export interface Interaction {
 
 /**
  * The authorization endpoint: validate, then decide with the browser's SSO session.
- * `bindingHash` is the SHA-256 of the browser-binding cookie that interactions are tied to.
+ * `bindingHash` is the SHA-256 of the browser-binding cookie that interactions are tied to;
+ * `staffSignedIn` says the browser holds a staff session of this org.
  */
-export async function startAuthorization(ctx: OrgContext, params: RawParams, browser: { readonly session: SsoSession | undefined; readonly bindingHash: string }): Promise<AuthorizeOutcome> {
+export async function startAuthorization(
+  ctx: OrgContext,
+  params: RawParams,
+  browser: { readonly session: SsoSession | undefined; readonly bindingHash: string; readonly staffSignedIn: boolean },
+): Promise<StartOutcome> {
   const { client, request } = await validateAuthorizationRequest(ctx, params);
+  // Neon CRM: "Logged in as system user not supported". A staff session must not turn into a
+  // constituent sign-in: a page offers to end it; but prompt=none allows no page at all (OpenID
+  // Connect Core §3.1.2.1), so the client is told that the user must sign in.
+  if (browser.staffSignedIn) {
+    if (request.prompt.includes('none')) return { kind: 'error', target: targetOf(request), error: new LoginRequired('The user must sign in.') };
+    return { kind: 'staff_session' };
+  }
   const session = browser.session !== undefined && (await isActiveAccount(ctx, browser.session.accountId)) ? browser.session : undefined;
   return decide(ctx, client, request, { session, bindingHash: browser.bindingHash, interaction: null });
 }
@@ -105,10 +120,10 @@ interface DecisionState {
 }
 
 /**
- * OpenID Connect Core §3.1.2.3-4: sign in when there is no session, when prompt=login, or when
- * the last sign-in is older than max_age; ask consent when the client requires it and the
- * constituent has not allowed every requested scope before (or prompt=consent); prompt=none
- * turns either need into an error instead of a page.
+ * OpenID Connect Core §3.1.2.3-4: sign in when there is no session, when prompt=login or
+ * select_account, or when the last sign-in is older than max_age; ask consent when the client
+ * requires it and the constituent has not allowed every requested scope before, or whenever
+ * prompt=consent; prompt=none turns either need into an error instead of a page.
  */
 async function decide(ctx: OrgContext, client: Client, request: AuthorizationRequest, state: DecisionState): Promise<AuthorizeOutcome> {
   const target = targetOf(request);
@@ -116,17 +131,17 @@ async function decide(ctx: OrgContext, client: Client, request: AuthorizationReq
   const signedInHere = state.interaction?.accountId != null && state.session?.accountId === state.interaction.accountId;
   const session = state.session;
   const tooOld = session !== undefined && request.maxAgeSeconds !== null && ctx.clock() - session.authTime > request.maxAgeSeconds * 1000;
-  if (session === undefined || (!signedInHere && (prompt.has('login') || tooOld))) {
+  // prompt=select_account: the sign-in page is where a constituent picks the account (signing in
+  // as someone else replaces the session), so it is shown as for prompt=login.
+  const signInAsked = prompt.has('login') || prompt.has('select_account');
+  if (session === undefined || (!signedInHere && (signInAsked || tooOld))) {
     if (prompt.has('none')) return { kind: 'error', target, error: new LoginRequired('The user must sign in.') };
     return { kind: 'login', interactionId: await interactionFor(ctx, request, state, null) };
   }
 
-  if (client.consentRequired && state.consented !== true) {
-    const missing = await scopesAwaitingConsent(ctx, session.accountId, client.clientId, request.scope);
-    if (missing.length > 0 || prompt.has('consent')) {
-      if (prompt.has('none')) return { kind: 'error', target, error: new ConsentRequired('The user must consent.') };
-      return { kind: 'consent', interactionId: await interactionFor(ctx, request, state, session) };
-    }
+  if (state.consented !== true && (await mustAskConsent(ctx, client, request, session))) {
+    if (prompt.has('none')) return { kind: 'error', target, error: new ConsentRequired('The user must consent.') };
+    return { kind: 'consent', interactionId: await interactionFor(ctx, request, state, session) };
   }
 
   const interaction = state.interaction;
@@ -139,6 +154,16 @@ async function decide(ctx: OrgContext, client: Client, request: AuthorizationReq
   // The interaction was completed by a concurrent request (a double submit): this one gets nothing.
   if (code === undefined) return { kind: 'error', target, error: new AccessDenied('This sign-in was already completed.') };
   return { kind: 'code', target, code };
+}
+
+/**
+ * When the client requires consent and a requested scope was not allowed before; and whenever
+ * prompt=consent, whatever the client's setting and what was allowed before (OpenID Connect Core
+ * §3.1.2.1: the server "SHOULD prompt the End-User for consent before returning information").
+ */
+async function mustAskConsent(ctx: OrgContext, client: Client, request: AuthorizationRequest, session: SsoSession): Promise<boolean> {
+  if (request.prompt.includes('consent')) return true;
+  return client.consentRequired && (await scopesAwaitingConsent(ctx, session.accountId, client.clientId, request.scope)).length > 0;
 }
 
 async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, state: DecisionState, session: SsoSession | null): Promise<string> {
@@ -187,8 +212,19 @@ async function issueCode(ctx: OrgContext, db: Parameters<typeof insertCode>[0], 
   return code.value;
 }
 
-/** The requested scopes the constituent has not allowed this client before: what the consent page asks about. */
-export async function scopesAwaitingConsent(ctx: OrgContext, accountId: string, clientId: string, scope: readonly string[]): Promise<string[]> {
+/**
+ * What the consent page asks about: with prompt=consent every requested scope; otherwise those
+ * not allowed to this client before (all of them, should none be new by now).
+ */
+export async function scopesToAskAbout(ctx: OrgContext, interaction: Interaction, accountId: string): Promise<readonly string[]> {
+  const { scope, prompt } = interaction.request;
+  if (prompt.includes('consent')) return scope;
+  const awaiting = await scopesAwaitingConsent(ctx, accountId, interaction.client.clientId, scope);
+  return awaiting.length > 0 ? awaiting : scope;
+}
+
+/** The requested scopes the constituent has not allowed this client before. */
+async function scopesAwaitingConsent(ctx: OrgContext, accountId: string, clientId: string, scope: readonly string[]): Promise<string[]> {
   const granted = new Set(splitScope((await findConsentGrant(ctx.db, ctx.org.id, accountId, clientId))?.scope));
   return scope.filter((s) => !granted.has(s));
 }

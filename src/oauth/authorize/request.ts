@@ -1,5 +1,4 @@
 import type { Client } from '../../clients/clients.ts';
-import { isLoopbackHost } from '../../clients/redirect-uris.ts';
 import { isSubset, isValidScopeToken, splitScope } from '../../lib/scope.ts';
 import type { OrgContext } from '../context.ts';
 import {
@@ -71,13 +70,15 @@ const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'
 export async function validateAuthorizationRequest(ctx: OrgContext, params: RawParams): Promise<{ client: Client; request: AuthorizationRequest }> {
   const client = await checkClient(ctx, params);
   const redirectUri = checkRedirectUri(client, params);
-  // Below, the redirect URI is trusted: errors are redirected with state (and iss).
-  const state = safeParam(params, 'state') ?? null;
-  const target: ResponseTarget = { redirectUri, responseMode: checkResponseMode(params), state };
+  // Below, the redirect URI is trusted: errors are redirected with state (and iss). RFC 6749
+  // §4.1.2.1 asks for "the exact value received": a state that cannot be read (repeated, or with
+  // a NUL, which no response can carry) is refused below and left out of the error, never altered.
+  const target: ResponseTarget = { redirectUri, responseMode: checkResponseMode(params, redirectUri), state: safeParam(params, 'state') ?? null };
   try {
     checkNoRepeats(params);
-    checkState(state);
+    const state = checkState(params);
     checkResponseType(params);
+    checkFormPostTarget(params, redirectUri);
     checkUnsupportedFeatures(params);
     if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('This client may not use the authorization code flow.');
     const request: AuthorizationRequest = {
@@ -99,7 +100,7 @@ export async function validateAuthorizationRequest(ctx: OrgContext, params: RawP
   }
 }
 
-/** A parameter that may be repeated in a hostile request: repeats are refused later, here the first is kept. */
+/** A parameter read before the rules run, for the error response: a repeated value or one with a NUL (refused later) reads as absent. */
 function safeParam(params: RawParams, name: string): string | undefined {
   try {
     return param(params, name);
@@ -139,25 +140,49 @@ function checkRedirectUri(client: Client, params: RawParams): string {
   throw new UntrustedRequestError('Invalid redirect URI', 'The redirect_uri is not registered for this application. Check the application\'s settings.');
 }
 
+/**
+ * RFC 8252 §7.3 allows any port on a loopback IP redirect URI, and nothing else to vary (RFC 9700
+ * §4.1.3: exact string matching). So the strings are compared, each with the `:port` right after
+ * the literal host `127.0.0.1` or `[::1]` taken out; never parsed as URLs, whose normalisation
+ * makes `127.1`, `0x7f000001`, `/x/../callback` or a backslash equal to the registered URI.
+ * `localhost` is a name, not a loopback IP literal (RFC 8252 §8.3): it is matched exactly.
+ */
 function sameExceptLoopbackPort(registered: string, presented: string): boolean {
-  let a: URL;
-  let b: URL;
-  try {
-    a = new URL(registered);
-    b = new URL(presented);
-  } catch {
-    return false;
-  }
-  if (a.protocol !== 'http:' || b.protocol !== 'http:' || !isLoopbackHost(a.hostname) || a.hostname !== b.hostname) return false;
-  a.port = '';
-  b.port = '';
-  return a.href === b.href && !presented.includes('#');
+  const withoutPort = withoutLoopbackPort(registered);
+  return withoutPort !== undefined && withoutPort === withoutLoopbackPort(presented);
 }
 
-function checkResponseMode(params: RawParams): ResponseMode {
+/** `http://127.0.0.1` or `http://[::1]`, a port (1 to 65535, no leading zero) or none, then the path, query or nothing. */
+const LOOPBACK_ORIGIN = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::([1-9][0-9]{0,4}))?(?=[/?]|$)/;
+
+function withoutLoopbackPort(uri: string): string | undefined {
+  const match = LOOPBACK_ORIGIN.exec(uri);
+  if (match === null || Number(match[2] ?? 0) > 65535) return undefined;
+  return match[1] + uri.slice(match[0].length);
+}
+
+/**
+ * The mode the response goes back in. An unsupported mode, or form_post to a redirect URI no
+ * browser can post a form to, is reported through the default mode (query).
+ */
+function checkResponseMode(params: RawParams, redirectUri: string): ResponseMode {
   const mode = safeParam(params, 'response_mode');
-  // An unsupported mode is reported through the default mode (query).
-  return mode === 'form_post' ? 'form_post' : 'query';
+  return mode === 'form_post' && canReceiveFormPost(redirectUri) ? 'form_post' : 'query';
+}
+
+/**
+ * OAuth 2.0 Form Post Response Mode §2: the browser submits an HTML form to the redirect URI,
+ * which a native app's private-use scheme (RFC 8252 §7.1) cannot receive; only a redirect reaches it.
+ */
+function checkFormPostTarget(params: RawParams, redirectUri: string): void {
+  if (param(params, 'response_mode') === 'form_post' && !canReceiveFormPost(redirectUri)) {
+    throw new InvalidRequest('response_mode=form_post needs an http or https redirect URI; use the default response mode (query) with this one.');
+  }
+}
+
+function canReceiveFormPost(redirectUri: string): boolean {
+  const protocol = URL.parse(redirectUri)?.protocol;
+  return protocol === 'https:' || protocol === 'http:';
 }
 
 /** RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once." */
@@ -167,8 +192,11 @@ function checkNoRepeats(params: RawParams): void {
   }
 }
 
-function checkState(state: string | null): void {
+/** Read strictly here (a NUL is refused), unlike the copy kept for error responses. */
+function checkState(params: RawParams): string | null {
+  const state = param(params, 'state') ?? null;
   if (state !== null && state.length > MAX_STATE_LENGTH) throw new InvalidRequest(`The state parameter is longer than ${MAX_STATE_LENGTH} characters.`);
+  return state;
 }
 
 function checkResponseType(params: RawParams): void {
