@@ -82,4 +82,22 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
     expect(answers.filter((a) => a.status === 429)).toHaveLength(2 * API_THROTTLE_LIMITS.failuresPerIp);
     expect((await auditOf(orgId)).events).toHaveLength(API_THROTTLE_LIMITS.failuresPerIp);
   });
+
+  // API keys are not counted before they are checked, as passwords are (accounts/sign-in-throttle.ts):
+  // guessing a 256-bit key gains nothing from a burst, and counting first would refuse an
+  // integration's parallel calls past the limit. A burst still gets no more 401s (nor audit events).
+  it('answers a burst of POST /api/v1/login as the limit allows, and lets a burst of good logins through', async () => {
+    const login = async (apiKey: string) => {
+      const response = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org_id: orgId, api_key: apiKey }) });
+      await response.body?.cancel();
+      return response.status;
+    };
+    const good = await Promise.all(Array.from({ length: API_THROTTLE_LIMITS.failuresPerIp + 5 }, () => login(ownerKey)));
+    expect(good.filter((status) => status === 200)).toHaveLength(API_THROTTLE_LIMITS.failuresPerIp + 5);
+    const wrong = ownerKey.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const answers = await Promise.all(Array.from({ length: 3 * API_THROTTLE_LIMITS.failuresPerIp }, () => login(wrong)));
+    expect(answers.filter((status) => status === 401)).toHaveLength(API_THROTTLE_LIMITS.failuresPerIp);
+    expect(answers.filter((status) => status === 429)).toHaveLength(2 * API_THROTTLE_LIMITS.failuresPerIp);
+    expect((await auditOf(orgId)).events).toHaveLength(API_THROTTLE_LIMITS.failuresPerIp);
+  });
 });

@@ -377,7 +377,7 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
     });
   });
 
-  // Last in this file: it moves the clock past the throttle window.
+  // Last in this file (with the next): it moves the clock past the throttle window.
   it(`throttles registration requests to ${REGISTRATION_THROTTLE_LIMITS.failuresPerIp} an hour per client IP`, async () => {
     now += REGISTRATION_THROTTLE_LIMITS.windowMs + 1;
     for (let i = 0; i < REGISTRATION_THROTTLE_LIMITS.failuresPerIp; i++) {
@@ -389,5 +389,15 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
     const browser = new TestBrowser();
     const html = await (await browser.request(`${issuer}/register`)).text();
     expect((await browser.submit(html, server.url, FORM)).response.status).toBe(429);
+  });
+
+  // Regression: the limit was checked, then the client created, and only then the request
+  // counted, so a burst of requests all got through.
+  it(`creates no more than ${REGISTRATION_THROTTLE_LIMITS.failuresPerIp} clients from a burst of requests, and does not count refused ones`, async () => {
+    now += REGISTRATION_THROTTLE_LIMITS.windowMs + 1;
+    for (let i = 0; i < 3; i++) expect((await register('neos', { client_name: `Bad ${i}`, redirect_uris: ['not a uri'] })).status).toBe(400);
+    const answers = await Promise.all(Array.from({ length: 2 * REGISTRATION_THROTTLE_LIMITS.failuresPerIp }, (_, i) => register('neos', { client_name: `Burst ${i}`, redirect_uris: [REDIRECT_URI] })));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(REGISTRATION_THROTTLE_LIMITS.failuresPerIp);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(REGISTRATION_THROTTLE_LIMITS.failuresPerIp);
   });
 });

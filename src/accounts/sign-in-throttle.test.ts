@@ -1,21 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { createSignInThrottle } from './sign-in-throttle.ts';
+import { checkThrottled, createSignInThrottle, THROTTLED } from './sign-in-throttle.ts';
 
 describe('sign-in throttle', () => {
   const limits = { failuresPerIdentifier: 3, failuresPerIp: 5, windowMs: 60_000 };
   const key = (identifier: string, ip = '192.0.2.1') => ({ orgId: 'org_a', identifier, ip });
 
-  it('blocks an identifier after its limit, in any case, until the window passes', () => {
+  it('blocks an identifier after its limit, in its org only, until the window passes', () => {
     let now = 0;
     const throttle = createSignInThrottle(() => now, limits);
     for (let i = 0; i < 3; i++) {
       expect(throttle.isBlocked(key('alice'))).toBe(false);
       throttle.recordFailure(key('alice', `198.51.100.${i}`));
     }
-    expect(throttle.isBlocked(key('ALICE', '203.0.113.9'))).toBe(true);
+    expect(throttle.isBlocked(key('alice', '203.0.113.9'))).toBe(true);
     expect(throttle.isBlocked({ ...key('alice'), orgId: 'org_b' })).toBe(false);
     now = 60_001;
     expect(throttle.isBlocked(key('alice'))).toBe(false);
+  });
+
+  it('counts the identifier exactly as given: callers say which account it names', () => {
+    const throttle = createSignInThrottle(() => 0, limits);
+    for (let i = 0; i < 3; i++) throttle.recordFailure(key('constituent:1001', `198.51.100.${i}`));
+    expect(throttle.isBlocked(key('constituent:1001', '203.0.113.9'))).toBe(true);
+    expect(throttle.isBlocked(key('CONSTITUENT:1001', '203.0.113.9'))).toBe(false);
   });
 
   it('blocks an IP spraying many identifiers', () => {
@@ -25,12 +32,85 @@ describe('sign-in throttle', () => {
     expect(throttle.isBlocked(key('someone-new', '192.0.2.2'))).toBe(false);
   });
 
-  it('forgets an identifier\'s failures after a success', () => {
+  it('counts an attempt when it begins, so no more than the limit can be under way at once', () => {
+    const throttle = createSignInThrottle(() => 0, limits);
+    const begun = Array.from({ length: 10 }, () => throttle.begin(key('alice')));
+    expect(begun.filter((a) => a !== undefined)).toHaveLength(3);
+    expect(throttle.isBlocked(key('alice', '192.0.2.9'))).toBe(true);
+    // The IP's count went up only for the attempts that began.
+    expect(throttle.begin(key('bob'))).toBeDefined();
+    expect(throttle.begin(key('carol'))).toBeDefined();
+    expect(throttle.begin(key('dave'))).toBeUndefined();
+  });
+
+  it('takes a released attempt back from both counts, once however often released', () => {
+    const throttle = createSignInThrottle(() => 0, limits);
+    const first = throttle.begin(key('alice'))!;
+    throttle.begin(key('alice'));
+    throttle.begin(key('alice'));
+    expect(throttle.begin(key('alice'))).toBeUndefined();
+    first.release();
+    first.release();
+    expect(throttle.begin(key('alice'))).toBeDefined();
+    expect(throttle.begin(key('alice'))).toBeUndefined();
+    // IP: 3 begun for alice (one released, one more begun) = 3; two more fit.
+    expect(throttle.begin(key('bob'))).toBeDefined();
+    expect(throttle.begin(key('carol'))).toBeDefined();
+    expect(throttle.begin(key('dave'))).toBeUndefined();
+  });
+
+  it("forgets an identifier's failures after a success, but not the IP's", () => {
     const throttle = createSignInThrottle(() => 0, limits);
     throttle.recordFailure(key('bob'));
     throttle.recordFailure(key('bob'));
-    throttle.recordSuccess(key('bob'));
+    throttle.begin(key('bob'))!.succeeded();
     throttle.recordFailure(key('bob'));
     expect(throttle.isBlocked(key('bob', '192.0.2.3'))).toBe(false);
+    throttle.recordFailure(key('carol'));
+    // The IP: bob's three failures, carol's one; the success did not count.
+    expect(throttle.isBlocked(key('someone-new'))).toBe(false);
+    throttle.recordFailure(key('dave'));
+    expect(throttle.isBlocked(key('someone-new'))).toBe(true);
+  });
+
+  it('lets an attempt that began age out of the window like any failure', () => {
+    let now = 0;
+    const throttle = createSignInThrottle(() => now, limits);
+    const attempt = throttle.begin(key('alice'))!;
+    throttle.begin(key('alice'));
+    throttle.begin(key('alice'));
+    now = 60_001;
+    attempt.release(); // aged out already: nothing else is taken back
+    throttle.begin(key('alice'));
+    throttle.begin(key('alice'));
+    throttle.begin(key('alice'));
+    expect(throttle.isBlocked(key('alice'))).toBe(true);
+  });
+
+  describe('checkThrottled', () => {
+    it('checks no more than the limit at once, keeps failures counted, and takes successes back', async () => {
+      const throttle = createSignInThrottle(() => 0, limits);
+      let checks = 0;
+      const failing = () =>
+        checkThrottled(throttle, key('alice'), async () => {
+          checks++;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return undefined;
+        });
+      const answers = await Promise.all(Array.from({ length: 10 }, failing));
+      expect(checks).toBe(3);
+      expect(answers.filter((a) => a === THROTTLED)).toHaveLength(7);
+      expect(await checkThrottled(throttle, key('alice'), async () => 'never')).toBe(THROTTLED);
+      expect(await checkThrottled(throttle, key('bob'), async () => 'bob')).toBe('bob');
+      expect(await checkThrottled(throttle, key('bob'), async () => 'bob')).toBe('bob');
+      expect(await checkThrottled(throttle, key('carol'), async () => undefined)).toBeUndefined();
+      expect(await checkThrottled(throttle, key('dave'), async () => 'dave')).toBe('dave');
+    });
+
+    it('takes back the attempt of a check that throws (it answered nothing)', async () => {
+      const throttle = createSignInThrottle(() => 0, limits);
+      for (let i = 0; i < 5; i++) await expect(checkThrottled(throttle, key('alice'), async () => Promise.reject(new Error('store down')))).rejects.toThrow('store down');
+      expect(throttle.isBlocked(key('alice'))).toBe(false);
+    });
   });
 });

@@ -1,20 +1,39 @@
 import type { Clock } from '../lib/clock.ts';
 
 /**
- * Limits password guessing (ASVS 5.0 §6.3.1): failures are counted per account identifier and per
- * client IP over a sliding window; past the limit, attempts are refused before any password is
- * checked. Counting by the identifier as typed (not by a found account) throttles unknown and
- * known accounts alike, so the limit reveals nothing about which exist.
+ * Limits password guessing (ASVS 5.0 §6.3.1): attempts are counted per identifier and per client
+ * IP over a sliding window; past the limit, attempts are refused before any password is checked.
+ *
+ * An attempt is counted before its password is checked, in the same synchronous step as the check
+ * of the limit (`begin`): however many requests arrive at once, no more than the limit get their
+ * password checked. A success takes its attempt back, so only failures stay counted.
+ *
+ * The identifier is counted exactly as given: callers pass what names the account (for sign-in,
+ * the account found, or the key the lookup used when none was; see accounts/sign-in.ts), so that
+ * one account has one count however its name is typed, and unknown accounts are counted alike.
  *
  * Counters live in this process's memory: a restart forgets them, and several processes each
  * count their own share. That bounds guessing to limits × processes per window.
  */
 export interface SignInThrottle {
+  /**
+   * Checks the limits and, when neither the identifier nor the IP has reached its own, counts one
+   * attempt against both at once (as a failure, until the caller says otherwise) and returns it;
+   * undefined, with nothing counted, when either has. No await separates the check from the count.
+   */
+  begin(key: ThrottleKey): ThrottleAttempt | undefined;
   /** True when this identifier or IP has failed too often recently. */
   isBlocked(key: ThrottleKey): boolean;
+  /** Counts a failure after the fact (the API's key checks; see staff/api-auth.ts). */
   recordFailure(key: ThrottleKey): void;
-  /** A success clears the identifier's failures (not the IP's). */
-  recordSuccess(key: ThrottleKey): void;
+}
+
+/** An attempt counted by `begin`: it stays counted as a failure unless taken back. */
+export interface ThrottleAttempt {
+  /** Takes the attempt back: it counts against neither the identifier nor the IP. */
+  release(): void;
+  /** The credentials were right: takes the attempt back and clears the identifier's failures (not the IP's). */
+  succeeded(): void;
 }
 
 export interface ThrottleKey {
@@ -53,26 +72,75 @@ export function createSignInThrottle(clock: Clock, limits: ThrottleLimits = DEFA
     else failures.set(key, times);
     return times;
   };
-  const add = (key: string): void => {
+  const add = (key: string, time: number): void => {
     const times = recent(key);
-    times.push(clock());
+    times.push(time);
     failures.delete(key);
     failures.set(key, times);
     if (failures.size > MAX_TRACKED_KEYS) failures.delete(failures.keys().next().value as string);
   };
-  const identifierKey = (key: ThrottleKey): string => `id:${key.orgId}:${key.identifier.normalize('NFKC').toLowerCase()}`;
+  /** Removes one count made at `time`, if it is still there (not aged out, cleared or evicted). */
+  const remove = (key: string, time: number): void => {
+    const times = failures.get(key);
+    const index = times?.lastIndexOf(time) ?? -1;
+    if (index === -1) return;
+    times!.splice(index, 1);
+    if (times!.length === 0) failures.delete(key);
+  };
+  const identifierKey = (key: ThrottleKey): string => `id:${key.orgId}:${key.identifier}`;
   const ipKey = (key: ThrottleKey): string => `ip:${key.ip}`;
+  const isBlocked = (key: ThrottleKey): boolean => recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp;
 
   return {
-    isBlocked(key) {
-      return recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp;
+    begin(key) {
+      if (isBlocked(key)) return undefined;
+      const time = clock();
+      add(identifierKey(key), time);
+      add(ipKey(key), time);
+      let settled = false;
+      const release = (): void => {
+        if (settled) return;
+        settled = true;
+        remove(identifierKey(key), time);
+        remove(ipKey(key), time);
+      };
+      return {
+        release,
+        succeeded() {
+          release();
+          failures.delete(identifierKey(key));
+        },
+      };
     },
+    isBlocked,
     recordFailure(key) {
-      add(identifierKey(key));
-      add(ipKey(key));
-    },
-    recordSuccess(key) {
-      failures.delete(identifierKey(key));
+      const time = clock();
+      add(identifierKey(key), time);
+      add(ipKey(key), time);
     },
   };
+}
+
+export const THROTTLED = 'throttled';
+
+/**
+ * One credential check under the throttle, for every sign-in that checks a password: the attempt
+ * is counted before `check` runs (see `begin`), so concurrent attempts get no more checks than the
+ * limit allows. THROTTLED, without running `check`, when the limit is reached. `check` answers
+ * the signed-in party, or undefined for a failure, which stays counted; a success takes its
+ * attempt back and clears the identifier's failures. A check that throws gave no answer: its
+ * attempt is taken back, and the error goes on.
+ */
+export async function checkThrottled<T>(throttle: SignInThrottle, key: ThrottleKey, check: () => Promise<T | undefined>): Promise<T | typeof THROTTLED | undefined> {
+  const attempt = throttle.begin(key);
+  if (attempt === undefined) return THROTTLED;
+  let result: T | undefined;
+  try {
+    result = await check();
+  } catch (error) {
+    attempt.release();
+    throw error;
+  }
+  if (result !== undefined) attempt.succeeded();
+  return result;
 }

@@ -3,23 +3,39 @@ import { findConstituentBySignInKey } from './constituents.repository.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
 import { emailKey, loginNameKey } from './identifiers.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { checkThrottled, type SignInThrottle, type THROTTLED } from './sign-in-throttle.ts';
 
 // Verified against when no account matches, so that an unknown login name costs the same
 // argon2id time as a wrong password (no account enumeration by timing).
 let decoyHash: Promise<string> | undefined;
 
 /**
- * The active constituent whose login name (or email) and password match, or undefined. Never
- * says which part was wrong.
+ * Signs a constituent in with a login name (or email) and a password: the active constituent,
+ * undefined for any failure (never saying which part was wrong), or THROTTLED when too many
+ * attempts failed recently, and then no password is checked.
+ *
+ * Attempts count against the account the identifier finds, so its login name and its email,
+ * however typed (an email is trimmed, case is folded), share one count. When no account is found
+ * they count against the key that was looked up, so the variants of an unknown identifier share
+ * one count too, and an unknown account is throttled exactly as a known one: the limit says
+ * nothing about which accounts exist.
  */
-export async function verifyConstituentCredentials(db: Executor, orgId: string, identifier: string, password: string): Promise<Constituent | undefined> {
+export async function signInConstituent(
+  db: Executor,
+  throttle: SignInThrottle,
+  attempt: { readonly orgId: string; readonly ip: string; readonly identifier: string; readonly password: string },
+): Promise<Constituent | typeof THROTTLED | undefined> {
+  const { orgId, identifier, password } = attempt;
   const key = identifier.includes('@') ? emailKey(identifier.trim()) : loginNameKey(identifier.normalize('NFC'));
   const row = key === '' ? undefined : await findConstituentBySignInKey(db, orgId, key);
-  if (row?.password_hash == null) {
-    decoyHash ??= hashPassword('decoy password for unknown accounts');
-    await verifyPassword(await decoyHash, password);
-    return undefined;
-  }
-  const matches = await verifyPassword(row.password_hash, password);
-  return matches && row.status === 'active' ? toConstituent(row) : undefined;
+  const counted = row === undefined ? `constituent-key:${key}` : `constituent:${row.account_id}`;
+  return checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
+    if (row?.password_hash == null) {
+      decoyHash ??= hashPassword('decoy password for unknown accounts');
+      await verifyPassword(await decoyHash, password);
+      return undefined;
+    }
+    const matches = await verifyPassword(row.password_hash, password);
+    return matches && row.status === 'active' ? toConstituent(row) : undefined;
+  });
 }

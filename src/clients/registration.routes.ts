@@ -97,19 +97,20 @@ export function registerClientRegistrationRoutes(scope: FastifyInstance, deps: C
     if (!csrfMatches(form, csrfTokenFor(binding, CSRF_PURPOSE))) {
       return sendPage(reply.code(400), formPage(ctx, binding, { values, error: 'This page has expired. Check the fields and send the request again.' }));
     }
-    const throttleKey = throttleKeyOf(request);
-    if (deps.throttle.isBlocked(throttleKey)) {
+    const attempt = deps.throttle.begin(throttleKeyOf(request));
+    if (attempt === undefined) {
       return sendPage(reply.code(429).header('retry-after', '3600'), formPage(ctx, binding, { values, error: 'Too many registration requests from your network. Try again later.' }));
     }
     let registered: RegisteredClient;
     try {
       registered = await register(request, registrationRequestFromForm(values));
     } catch (error) {
+      // Only requests that land count: a refused one is taken back.
+      attempt.release();
       if (!(error instanceof InvalidInputError)) throw error;
       const message = `${FIELD_LABELS[error.field] ?? error.field}: ${error.message.slice(error.field.length + 2)}`;
       return sendPage(reply.code(400), formPage(ctx, binding, { values, error: message }));
     }
-    deps.throttle.recordFailure(throttleKey);
     return sendPage(
       reply,
       renderClientRegistrationReceivedPage({ branding: brandingOf(ctx), appName: registered.client.name, clientId: registered.client.clientId, clientSecret: registered.clientSecret }),
@@ -126,19 +127,21 @@ export function registerClientRegistrationRoutes(scope: FastifyInstance, deps: C
       const error = new InvalidToken('A valid initial access token is required to register a client.');
       return sendJsonError(reply.header('www-authenticate', `Bearer realm="${ctx.issuer}", error="invalid_token"`), error);
     }
-    const throttleKey = throttleKeyOf(request);
-    if (deps.throttle.isBlocked(throttleKey)) {
+    const attempt = deps.throttle.begin(throttleKeyOf(request));
+    if (attempt === undefined) {
       return sendJsonError(reply.code(429).header('retry-after', '3600'), new InvalidRequest('Too many registration requests from this address; try again later.'));
     }
-    const parsed = parseClientMetadata(request.body);
+    let parsed: ReturnType<typeof parseClientMetadata>;
     let registered: RegisteredClient;
     try {
+      parsed = parseClientMetadata(request.body);
       registered = await register(request, parsed.request);
     } catch (error) {
+      // Only requests that land count: a refused one is taken back.
+      attempt.release();
       if (error instanceof InvalidInputError) throw asRegistrationError(error);
       throw error;
     }
-    deps.throttle.recordFailure(throttleKey);
     // RFC 7591 §3.2.1: 201 Created, never cached.
     return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(clientInformationResponse(registered, parsed.tokenEndpointAuthMethod));
   });

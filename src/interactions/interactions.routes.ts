@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findConstituent } from '../accounts/constituents.ts';
 import { selfRegistrationIsOpen } from '../accounts/self-registration.ts';
-import { verifyConstituentCredentials } from '../accounts/sign-in.ts';
-import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import { signInConstituent } from '../accounts/sign-in.ts';
+import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import { BROWSER_COOKIE, csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
@@ -75,19 +75,16 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
     const ctx = request.org;
     const username = param(form, 'username') ?? '';
     const password = param(form, 'password') ?? '';
-    const throttleKey = { orgId: ctx.org.id, identifier: username, ip: request.ip };
-    if (deps.throttle.isBlocked(throttleKey)) {
+    const constituent = await signInConstituent(ctx.db, deps.throttle, { orgId: ctx.org.id, ip: request.ip, identifier: username, password });
+    if (constituent === THROTTLED) {
       return sendPage(reply.code(429).header('retry-after', '900'), signInPage(ctx, interaction, { loginHint: username, error: 'throttled' }));
     }
-    const constituent = await verifyConstituentCredentials(ctx.db, ctx.org.id, username, password);
     if (constituent === undefined) {
-      deps.throttle.recordFailure(throttleKey);
       request.log.info({ event: 'sign_in_failed', org: ctx.org.slug }, 'constituent sign-in failed');
       // Never the login name typed: people type passwords into the wrong field.
       await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'constituent.sign_in_failed', actor: { type: 'anonymous', id: null }, ip: request.ip, details: { client_id: interaction.client.clientId } });
       return sendPage(reply, signInPage(ctx, interaction, { loginHint: username, error: 'invalid_credentials' }));
     }
-    deps.throttle.recordSuccess(throttleKey);
     return signInAndContinue(request, reply, interaction, constituent.accountId, deps);
   });
 

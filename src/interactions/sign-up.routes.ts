@@ -51,11 +51,10 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
     if (interaction === undefined || !csrfMatches(form, interaction.csrfToken)) return expiredPage(request, reply);
     const values = { username: param(form, 'username') ?? '', email: param(form, 'email')?.trim() ?? '' };
     const throttleKey: ThrottleKey = { orgId: ctx.org.id, identifier: `signup:${request.ip}`, ip: request.ip };
-    if (deps.throttle.isBlocked(throttleKey)) {
+    // Every attempt counts, a success too (never taken back): creating accounts is what is being limited.
+    if (deps.throttle.begin(throttleKey) === undefined) {
       return sendPage(reply.code(429).header('retry-after', '3600'), signUpPage(request, interaction, { values, error: { field: null, message: 'Too many sign-ups from your network. Try again later.' } }));
     }
-    // Every attempt counts, a success too: creating accounts is what is being limited.
-    deps.throttle.recordFailure(throttleKey);
     let accountId: string;
     try {
       const password = await preparePassword(param(form, 'password') ?? '');

@@ -51,6 +51,10 @@ export function apiThrottleKey(ip: string): ThrottleKey {
  * failure arriving when the IP is already over the limit is counted, not audited, and answered
  * as throttled. Checking and counting happen without an await between them, so an IP causes at
  * most the throttle's limit of audit events per window (in each process).
+ *
+ * Unlike passwords (checkThrottled in accounts/sign-in-throttle.ts), keys are not counted before
+ * they are checked, so a burst does get every key in it checked: against 256-bit keys that buys
+ * no guessing, while counting first would refuse an integration's parallel calls past the limit.
  */
 export async function recordApiAuthenticationFailure(
   db: Executor,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import { csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, STAFF_COOKIE } from '../http/cookies.ts';
 import { readForm } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
@@ -9,7 +9,7 @@ import { renderStaffHomePage, renderStaffSignInPage } from '../interactions/page
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { param, type RawParams } from '../oauth/params.ts';
 import { recordAudit } from './audit.ts';
-import { endStaffSession, findStaffSession, startStaffSession, verifyStaffCredentials } from './staff-sessions.ts';
+import { endStaffSession, findStaffSession, signInStaff, startStaffSession } from './staff-sessions.ts';
 
 export interface StaffPagesDeps {
   readonly publicUrl: string;
@@ -34,18 +34,15 @@ export function registerStaffPages(scope: FastifyInstance, deps: StaffPagesDeps)
     const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
     if (!csrfMatches(form, csrfTokenFor(binding, 'staff-login'))) return sendPage(reply.code(400), signInPage(request, binding, { email: null, error: null }));
     const email = param(form, 'email') ?? '';
-    const throttleKey = { orgId: ctx.org.id, identifier: `staff:${email}`, ip: request.ip };
-    if (deps.throttle.isBlocked(throttleKey)) {
+    const staff = await signInStaff(ctx.db, deps.throttle, { orgId: ctx.org.id, ip: request.ip, email, password: param(form, 'password') ?? '' });
+    if (staff === THROTTLED) {
       return sendPage(reply.code(429).header('retry-after', '900'), signInPage(request, binding, { email, error: 'throttled' }));
     }
-    const staff = await verifyStaffCredentials(ctx.db, ctx.org.id, email, param(form, 'password') ?? '');
     if (staff === undefined) {
-      deps.throttle.recordFailure(throttleKey);
       request.log.info({ event: 'staff_sign_in_failed', org: ctx.org.slug }, 'staff sign-in failed');
       await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'staff.sign_in_failed', actor: { type: 'anonymous', id: null }, ip: request.ip });
       return sendPage(reply, signInPage(request, binding, { email, error: 'invalid_credentials' }));
     }
-    deps.throttle.recordSuccess(throttleKey);
     const previous = request.cookies[STAFF_COOKIE];
     if (previous !== undefined) await endStaffSession(ctx.db, ctx.clock, ctx.org.id, previous);
     const cookie = await startStaffSession(ctx.db, ctx.clock, ctx.org.id, staff.staffUserId);

@@ -1,5 +1,6 @@
 import { emailKey } from '../accounts/identifiers.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
+import { checkThrottled, type SignInThrottle, type THROTTLED } from '../accounts/sign-in-throttle.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase64url } from '../lib/random.ts';
@@ -18,18 +19,30 @@ export interface StaffSession {
 let decoyHash: Promise<string> | undefined;
 
 /**
- * The active staff user with this email and password, or undefined, never saying which part
- * was wrong (an unknown email costs the same argon2id time as a wrong password).
+ * Signs a staff user in with an email and a password: the active staff user, undefined for any
+ * failure (never saying which part was wrong; an unknown email costs the same argon2id time as a
+ * wrong password), or THROTTLED when too many attempts failed recently, and then no password is
+ * checked. Attempts count against the staff user found (the email trimmed, case folded), or
+ * against the email key looked up when none is, as for constituents (accounts/sign-in.ts).
  */
-export async function verifyStaffCredentials(db: Executor, orgId: string, email: string, password: string): Promise<{ staffUserId: string; email: string } | undefined> {
-  const user = await repository.findStaffUserByEmailKey(db, orgId, emailKey(email.trim()));
-  if (user?.password_hash == null) {
-    decoyHash ??= hashPassword('decoy password for unknown staff');
-    await verifyPassword(await decoyHash, password);
-    return undefined;
-  }
-  const matches = await verifyPassword(user.password_hash, password);
-  return matches && user.status === 'active' ? { staffUserId: user.id, email: user.email } : undefined;
+export async function signInStaff(
+  db: Executor,
+  throttle: SignInThrottle,
+  attempt: { readonly orgId: string; readonly ip: string; readonly email: string; readonly password: string },
+): Promise<{ staffUserId: string; email: string } | typeof THROTTLED | undefined> {
+  const { orgId, password } = attempt;
+  const key = emailKey(attempt.email.trim());
+  const user = await repository.findStaffUserByEmailKey(db, orgId, key);
+  const counted = user === undefined ? `staff-key:${key}` : `staff:${user.id}`;
+  return checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
+    if (user?.password_hash == null) {
+      decoyHash ??= hashPassword('decoy password for unknown staff');
+      await verifyPassword(await decoyHash, password);
+      return undefined;
+    }
+    const matches = await verifyPassword(user.password_hash, password);
+    return matches && user.status === 'active' ? { staffUserId: user.id, email: user.email } : undefined;
+  });
 }
 
 /** Starts a staff session; returns the cookie value (only the browser ever sees it). */

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { preparePassword } from '../src/accounts/passwords.ts';
+import { DEFAULT_THROTTLE_LIMITS } from '../src/accounts/sign-in-throttle.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
+import { TestBrowser } from './helpers/browser.ts';
+import { PASSWORD, REDIRECT_URI, seedClient, seedOrg } from './helpers/fixtures.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+const STAFF_PASSWORD = 'staff password that is long';
+const { failuresPerIdentifier: LIMIT, failuresPerIp: IP_LIMIT, windowMs: WINDOW_MS } = DEFAULT_THROTTLE_LIMITS;
+const WRONG = 'not the password';
+
+/**
+ * The hosted sign-in's throttle (ASVS 5.0 §6.3.1) from outside: how many passwords get checked
+ * for one account, whatever the identifier looks like and however many requests arrive at once.
+ * Every request comes from 127.0.0.1, so each test starts a window later (the clock is injected),
+ * with nothing counted yet.
+ */
+describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
+  let server: TestServer;
+  let issuer: string;
+  let clientId: string;
+  let now = Date.now();
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect, { clock: () => now });
+    const db = server.store.storage.db;
+    const seeded = await seedOrg(db, 'acme');
+    clientId = (await seedClient(db, seeded.org.id, { consentRequired: false })).clientId;
+    await createStaffUser(db, systemClock, seeded.org.id, { email: 'ops@acme.example', password: await preparePassword(STAFF_PASSWORD), role: 'admin' });
+    issuer = `${server.url}/o/acme`;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  beforeEach(() => {
+    now += WINDOW_MS + 1;
+  });
+
+  /** A sign-in page of a fresh authorization; `attempt` posts its form (the interaction is reused until a success). */
+  async function signInPage() {
+    const browser = new TestBrowser();
+    const authorize = `${issuer}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'openid', state: 'st' })}`;
+    const page = await browser.follow(authorize, server.url);
+    const html = await page.response.text();
+    const interaction = /name="interaction" value="([^"]+)"/.exec(html)![1]!;
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1]!;
+    return {
+      async attempt(username: string, password: string): Promise<{ status: number; text: string }> {
+        const response = await browser.request(`${issuer}/login`, { form: { interaction, csrf_token: csrf, username, password } });
+        return { status: response.status, text: await response.text() };
+      },
+    };
+  }
+
+  /** The staff sign-in page; `attempt` posts its form. */
+  async function staffSignInPage() {
+    const browser = new TestBrowser();
+    const html = await (await browser.request(`${issuer}/staff/login`)).text();
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1]!;
+    return {
+      async attempt(email: string, password: string): Promise<{ status: number; text: string }> {
+        const response = await browser.request(`${issuer}/staff/login`, { form: { csrf_token: csrf, email, password } });
+        return { status: response.status, text: await response.text() };
+      },
+    };
+  }
+
+  const count = (answers: Array<{ status: number }>, status: number) => answers.filter((a) => a.status === status).length;
+
+  describe('one count per account, however the identifier is typed', () => {
+    // Regression (security review, finding 1): failures were counted per identifier as typed, so
+    // ' alice@example.org', 'alice@example.org ', '\talice@example.org', 'alice'… each had a
+    // count of their own, and every variant bought LIMIT more guesses at alice's password.
+    it('counts the login name and the email, padded or not, against one account', async () => {
+      const page = await signInPage();
+      const variants = ['alice@example.org', ' alice@example.org', 'alice@example.org ', '\talice@example.org', 'alice', 'ALICE@Example.org\n', 'Alice'];
+      for (const variant of variants.slice(0, LIMIT)) {
+        const answer = await page.attempt(variant, WRONG);
+        expect(answer.status).toBe(200);
+        expect(answer.text).toContain('The login name or password is incorrect.');
+      }
+      const sixth = await page.attempt(variants[LIMIT]!, WRONG);
+      expect(sixth.status).toBe(429);
+      expect(sixth.text).toContain('Too many attempts');
+      // While blocked, the right password is refused too, under any name of the account.
+      for (const variant of ['\talice@example.org', 'alice', 'alice@example.org']) expect((await page.attempt(variant, PASSWORD)).status).toBe(429);
+      now += WINDOW_MS + 1;
+      expect((await page.attempt('\talice@example.org', PASSWORD)).status).toBe(303);
+    });
+
+    it('counts variants of an unknown identifier together too, answering exactly as for a known account', async () => {
+      const sequence = async (identifier: string) => {
+        const page = await signInPage();
+        const answers: Array<{ status: number; text: string }> = [];
+        for (const variant of [identifier, ` ${identifier}`, `${identifier} `, `\t${identifier}`, identifier.toUpperCase(), ` ${identifier}\t`, identifier]) {
+          answers.push(await page.attempt(variant, WRONG));
+        }
+        return answers;
+      };
+      const known = await sequence('alice@example.org');
+      now += WINDOW_MS + 1;
+      const unknown = await sequence('nobody@example.org');
+      const statuses = [...Array(LIMIT).fill(200), 429, 429];
+      expect(known.map((a) => a.status)).toEqual(statuses);
+      expect(unknown.map((a) => a.status)).toEqual(statuses);
+      // Same pages, apart from the identifier echoed back and the per-request tokens.
+      const normalized = (answers: typeof known, identifier: string) =>
+        answers.map((a) => a.text.replaceAll(identifier, 'IDENTIFIER').replaceAll(identifier.toUpperCase(), 'IDENTIFIER').replace(/(value|nonce)="[^"]*"/g, '').replace(/'nonce-[^']*'/g, ''));
+      expect(normalized(unknown, 'nobody@example.org')).toEqual(normalized(known, 'alice@example.org'));
+    });
+
+    it('counts a staff email, padded or in capitals, against one staff user', async () => {
+      const page = await staffSignInPage();
+      const variants = ['ops@acme.example', ' ops@acme.example', 'ops@acme.example ', '\tops@acme.example', 'OPS@acme.example', 'Ops@Acme.Example'];
+      for (const variant of variants.slice(0, LIMIT)) expect((await page.attempt(variant, WRONG)).status).toBe(200);
+      expect((await page.attempt(variants[LIMIT]!, WRONG)).status).toBe(429);
+      expect((await page.attempt(' ops@acme.example', STAFF_PASSWORD)).status).toBe(429);
+      now += WINDOW_MS + 1;
+      expect((await page.attempt(' ops@acme.example', STAFF_PASSWORD)).status).toBe(303);
+    });
+  });
+
+  describe('concurrent attempts', () => {
+    // Regression (security review, finding 2): the limit was checked, then the password (argon2id,
+    // slow), and only then the failure counted, so every request arriving before the first failure
+    // was counted got its password checked: 25 at once for alice had 18 checked.
+    it(`check at most ${LIMIT} passwords of one account, however many arrive at once`, async () => {
+      const page = await signInPage();
+      const answers = await Promise.all(Array.from({ length: 5 * LIMIT }, () => page.attempt('alice', WRONG)));
+      expect(count(answers, 200)).toBe(LIMIT);
+      expect(count(answers, 429)).toBe(4 * LIMIT);
+      for (const answer of answers.filter((a) => a.status === 200)) expect(answer.text).toContain('The login name or password is incorrect.');
+      expect((await page.attempt('alice', PASSWORD)).status).toBe(429);
+    });
+
+    it(`check at most ${IP_LIMIT} passwords from one IP, however many arrive at once`, async () => {
+      const page = await signInPage();
+      // Fewer than LIMIT per identifier: only the IP's count can stop them.
+      const answers = await Promise.all(Array.from({ length: IP_LIMIT + 10 }, (_, i) => page.attempt(i % 2 === 0 ? `nobody${i}` : `nobody${i}@example.org`, WRONG)));
+      expect(count(answers, 200)).toBe(IP_LIMIT);
+      expect(count(answers, 429)).toBe(10);
+    });
+
+    it(`check at most ${LIMIT} staff passwords of one user, however many arrive at once`, async () => {
+      const page = await staffSignInPage();
+      const answers = await Promise.all(Array.from({ length: 5 * LIMIT }, (_, i) => page.attempt(i % 2 === 0 ? 'ops@acme.example' : ' OPS@acme.example', WRONG)));
+      expect(count(answers, 200)).toBe(LIMIT);
+      expect(count(answers, 429)).toBe(4 * LIMIT);
+    });
+  });
+
+  describe('successes', () => {
+    // An attempt is counted before its password is checked; a success takes it back.
+    it(`never count against the IP: more than ${IP_LIMIT} sign-ins in a row all succeed`, async () => {
+      for (let i = 0; i < IP_LIMIT + 2; i++) expect((await (await signInPage()).attempt(i % 2 === 0 ? 'alice' : 'alice@example.org', PASSWORD)).status).toBe(303);
+    });
+
+    it('clear the failures of the account, under any of its names', async () => {
+      const page = await signInPage();
+      for (let i = 0; i < LIMIT - 1; i++) expect((await page.attempt('alice@example.org', WRONG)).status).toBe(200);
+      expect((await page.attempt(' alice', WRONG)).status).toBe(200); // an unknown login name (login names never start with a space): a count of its own
+      expect((await page.attempt('alice', PASSWORD)).status).toBe(303);
+      const next = await signInPage();
+      for (let i = 0; i < LIMIT; i++) expect((await next.attempt(' Alice@Example.org', WRONG)).status).toBe(200);
+      expect((await next.attempt('alice', WRONG)).status).toBe(429);
+    });
+  });
+});
