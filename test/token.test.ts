@@ -156,6 +156,57 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect(stolen.json.error).toBe('invalid_grant');
       expect((await token({ grant_type: 'refresh_token', refresh_token: String(first.json.refresh_token) }, { authorization: basic(app) })).status).toBe(200);
     });
+
+    const refresh = (refreshToken: unknown, extra: Record<string, string> = {}) => token({ grant_type: 'refresh_token', refresh_token: String(refreshToken), ...extra }, { authorization: basic(app) });
+    const userinfoStatus = async (accessToken: unknown) => (await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${String(accessToken)}` } })).status;
+    const introspect = async (value: unknown) =>
+      (await (
+        await fetch(`${issuer}/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(app) }, body: new URLSearchParams({ token: String(value) }).toString() })
+      ).json()) as Record<string, unknown>;
+
+    // RFC 6749 §6 / RFC 9700 §4.14.2: the old refresh token is invalidated when a new one is issued, not before.
+    it('survive a refused request: a wider scope leaves the token current, and the retry rotates it', async () => {
+      const first = await redeem(await code(app));
+      expect(await refresh(first.json.refresh_token, { scope: 'openid admin' })).toMatchObject({ status: 400, json: { error: 'invalid_scope' } });
+      expect(await introspect(first.json.refresh_token)).toMatchObject({ active: true });
+      const retried = await refresh(first.json.refresh_token);
+      expect(retried.status).toBe(200);
+      expect(await userinfoStatus(first.json.access_token)).toBe(200);
+      expect((await refresh(retried.json.refresh_token)).status).toBe(200);
+    });
+
+    it('survive parallel refused requests: none of them rotates the token', async () => {
+      const first = await redeem(await code(app));
+      const refused = await Promise.all(Array.from({ length: 8 }, () => refresh(first.json.refresh_token, { scope: 'openid admin' })));
+      expect(refused.map((r) => r.json.error)).toEqual(Array(8).fill('invalid_scope'));
+      expect((await refresh(first.json.refresh_token)).status).toBe(200);
+    });
+
+    // The parallel half also guards a PostgreSQL deadlock: a request that lost the rotation held the
+    // token's row lock and waited for the family, which a request revoking it held (500s).
+    it('presented again after rotation, revoke the family; of parallel uses exactly one rotates and the rest count as reuse', async () => {
+      const first = await redeem(await code(app));
+      const second = await refresh(first.json.refresh_token);
+      expect(second.status).toBe(200);
+      expect((await refresh(first.json.refresh_token)).json.error).toBe('invalid_grant');
+      expect(await userinfoStatus(second.json.access_token)).toBe(401);
+      expect((await refresh(second.json.refresh_token)).json.error).toBe('invalid_grant');
+
+      const other = await redeem(await code(app));
+      const results = await Promise.all(Array.from({ length: 10 }, () => refresh(other.json.refresh_token)));
+      const winners = results.filter((r) => r.status === 200);
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => r.json.error === 'invalid_grant')).toHaveLength(9);
+      expect((await refresh(winners[0]!.json.refresh_token)).json.error).toBe('invalid_grant');
+    });
+
+    it('once expired, are refused as expired however often they are presented, never as reuse', async () => {
+      const first = await redeem(await code(app));
+      now += 30 * 24 * 3600 * 1000 + 1000;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        expect(await refresh(first.json.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant', error_description: 'The refresh token has expired.' } });
+      }
+    });
   });
 
   describe('client credentials', () => {
