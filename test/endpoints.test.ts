@@ -219,6 +219,12 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       expect(jwks.keys.map((k) => k.kid)).toContain(kid);
     });
 
+    it('advertises only claims an ID token or userinfo can carry (OIDC Discovery §3)', async () => {
+      const metadata = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { claims_supported: string[] };
+      expect(metadata.claims_supported).toContain('sub');
+      expect(metadata.claims_supported).not.toContain('account_id');
+    });
+
     it('gives each organization its own keys', async () => {
       await seedOrg(server.store.storage.db, 'beta');
       const acme = (await (await fetch(`${issuer}/jwks.json`)).json()) as { keys: Array<{ kid: string }> };

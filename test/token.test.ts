@@ -222,6 +222,13 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect((await token({ grant_type: 'client_credentials', scope: 'openid' }, { authorization: basic(service) })).json.error).toBe('invalid_scope');
     });
 
+    // RFC 6749 §3.3: an empty scope is no grant.
+    it('refuse a request that leaves no scope: scope=%20, or a client registered with user scopes only', async () => {
+      expect(await token({ grant_type: 'client_credentials', scope: ' ' }, { authorization: basic(service) })).toMatchObject({ status: 400, json: { error: 'invalid_scope' } });
+      const userScopesOnly = await seedClient(server.store.storage.db, seeded.org.id, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], scope: 'openid profile', consentRequired: false });
+      expect(await token({ grant_type: 'client_credentials' }, { authorization: basic(userScopesOnly) })).toMatchObject({ status: 400, json: { error: 'invalid_scope' } });
+    });
+
     it('are refused to clients without the grant, and to public clients', async () => {
       expect((await token({ grant_type: 'client_credentials' }, { authorization: basic(app) })).json.error).toBe('unauthorized_client');
       expect((await token({ grant_type: 'client_credentials', client_id: spa.clientId })).json.error).toBe('unauthorized_client');
