@@ -1,3 +1,6 @@
+import { request as httpRequest } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { PASSWORD, seedClient, seedOrg, type SeededOrg, REDIRECT_URI, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
@@ -287,6 +290,62 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       upload.append('file', new Blob(['data']), 'file.txt');
       const withFile = await fetch(`${issuer}/token`, { method: 'POST', headers: { authorization: basic(service) }, body: upload });
       expect(withFile.status).toBe(400);
+    });
+  });
+
+  // Fastify's bodyLimit does not reach @fastify/multipart's stream: the multipart reader counts.
+  describe('multipart bodies', () => {
+    const multipartForm = (fields: Record<string, string>): FormData => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      return form;
+    };
+    const post = async (path: string, body: FormData, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${issuer}${path}`, { method: 'POST', headers, body });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const TOO_LARGE = { status: 413, json: { error: 'invalid_request', error_description: 'The request body is too large.' } };
+
+    it('over the 64 KB limit are 413, like urlencoded ones, before client authentication', async () => {
+      const big = { grant_type: 'client_credentials', pad: 'a'.repeat(50 * 1024 * 1024) };
+      expect(await post('/token', multipartForm(big), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
+      expect(await post('/revoke', multipartForm({ token: 'x', pad: big.pad }))).toMatchObject(TOO_LARGE);
+      expect(await post('/token', multipartForm({ grant_type: 'client_credentials', pad: 'a'.repeat(200_000) }), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
+    });
+
+    it('without a Content-Length are counted as they arrive, and reading stops at the limit', async () => {
+      const boundary = 'gatehouse-boundary';
+      const total = 50 * 1024 * 1024;
+      let produced = 0;
+      async function* body(): AsyncGenerator<Buffer> {
+        yield Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--${boundary}\r\ncontent-disposition: form-data; name="pad"\r\n\r\n`);
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        while (produced < total) {
+          produced += chunk.length;
+          yield chunk;
+        }
+        yield Buffer.from(`\r\n--${boundary}--\r\n`);
+      }
+      let sent: Promise<unknown> = Promise.resolve();
+      const response = await new Promise<{ status: number; json: Record<string, unknown> }>((resolve) => {
+        const request = httpRequest(`${issuer}/token`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked', authorization: basic(service) } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (data: string) => (text += data)).on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as Record<string, unknown> }));
+        });
+        // Settles when the whole body was taken, or fails when the server closes the connection.
+        sent = pipeline(Readable.from(body()), request).catch(() => {});
+      });
+      expect(response).toMatchObject(TOO_LARGE);
+      await sent;
+      // The server stopped reading and closed the connection: what was produced is what the socket
+      // buffers took, far from the 50 MB.
+      expect(produced).toBeLessThan(total / 2);
+    });
+
+    it('refuse a value cut short by the field limit, and too many fields, never taking a truncated value', async () => {
+      expect(await post('/token', multipartForm({ grant_type: 'client_credentials', pad: 'a'.repeat(20_000) }), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
+      const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 'x']));
+      expect(await post('/token', multipartForm({ grant_type: 'client_credentials', ...many }), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
     });
   });
 
