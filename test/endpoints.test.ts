@@ -63,14 +63,42 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       }
     });
 
-    it('answers a missing token with a bare Bearer challenge, a bad one with invalid_token', async () => {
-      const missing = await fetch(`${issuer}/userinfo`);
-      expect(missing.status).toBe(401);
-      expect(missing.headers.get('www-authenticate')).toBe(`Bearer realm="${issuer}"`);
-      for (const authorization of ['Bearer forged-token', 'Bearer ', 'Basic abc', `Bearer ${'x'.repeat(10_000)}`]) {
+    // RFC 6750 §3.1: no bearer credentials (none, or another scheme) get a bare challenge and no
+    // error information; a malformed Bearer header is invalid_request (400); a bad token invalid_token.
+    it('answers a missing token with a bare Bearer challenge, a malformed one with invalid_request, a bad one with invalid_token', async () => {
+      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Negotiate abc' }, { authorization: 'Bearerabc' }]) {
+        const missing = await fetch(`${issuer}/userinfo`, { headers });
+        expect(missing.status).toBe(401);
+        expect(missing.headers.get('www-authenticate')).toBe(`Bearer realm="${issuer}"`);
+        expect(await missing.text()).toBe('');
+      }
+      for (const authorization of ['Bearer ', 'Bearer a b', 'Bearer <script>']) {
+        const response = await fetch(`${issuer}/userinfo`, { headers: { authorization } });
+        expect(response.status).toBe(400);
+        expect(response.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer realm="${issuer}", error="invalid_request"`));
+        expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
+      }
+      for (const authorization of ['Bearer forged-token', `Bearer ${'x'.repeat(10_000)}`]) {
         const response = await fetch(`${issuer}/userinfo`, { headers: { authorization } });
         expect(response.status).toBe(401);
         expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+        expect(((await response.json()) as { error: string }).error).toBe('invalid_token');
+      }
+    });
+
+    // OpenID Connect Core §5.3: only the access token of an OpenID Connect request; RFC 6750 §3.1.
+    it('refuses a token granted without openid with 403 insufficient_scope, at /userinfo and /profile', async () => {
+      const { tokens } = await signedIn('email');
+      expect(tokens.scope).toBe('email');
+      const bearer = { authorization: `Bearer ${tokens.access_token}` };
+      for (const response of [
+        await fetch(`${issuer}/userinfo`, { headers: bearer }),
+        await fetch(`${issuer}/userinfo`, form({ access_token: tokens.access_token! })),
+        await fetch(`${issuer}/profile`, { headers: bearer }),
+      ]) {
+        expect(response.status).toBe(403);
+        expect(response.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer realm="${issuer}", error="insufficient_scope", .*, scope="openid"$`));
+        expect(await response.json()).toEqual({ error: 'insufficient_scope', error_description: expect.any(String) });
       }
     });
 
@@ -311,6 +339,12 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       const { tokens } = await signedIn();
       const kid = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()).kid as string;
       expect(jwks.keys.map((k) => k.kid)).toContain(kid);
+    });
+
+    it('advertises only claims an ID token or userinfo can carry (OIDC Discovery §3)', async () => {
+      const metadata = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { claims_supported: string[] };
+      expect(metadata.claims_supported).toContain('sub');
+      expect(metadata.claims_supported).not.toContain('account_id');
     });
 
     it('gives each organization its own keys', async () => {

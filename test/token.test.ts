@@ -1,3 +1,6 @@
+import { request as httpRequest } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { PASSWORD, seedClient, seedOrg, type SeededOrg, REDIRECT_URI, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
@@ -156,6 +159,57 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect(stolen.json.error).toBe('invalid_grant');
       expect((await token({ grant_type: 'refresh_token', refresh_token: String(first.json.refresh_token) }, { authorization: basic(app) })).status).toBe(200);
     });
+
+    const refresh = (refreshToken: unknown, extra: Record<string, string> = {}) => token({ grant_type: 'refresh_token', refresh_token: String(refreshToken), ...extra }, { authorization: basic(app) });
+    const userinfoStatus = async (accessToken: unknown) => (await fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${String(accessToken)}` } })).status;
+    const introspect = async (value: unknown) =>
+      (await (
+        await fetch(`${issuer}/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(app) }, body: new URLSearchParams({ token: String(value) }).toString() })
+      ).json()) as Record<string, unknown>;
+
+    // RFC 6749 §6 / RFC 9700 §4.14.2: the old refresh token is invalidated when a new one is issued, not before.
+    it('survive a refused request: a wider scope leaves the token current, and the retry rotates it', async () => {
+      const first = await redeem(await code(app));
+      expect(await refresh(first.json.refresh_token, { scope: 'openid admin' })).toMatchObject({ status: 400, json: { error: 'invalid_scope' } });
+      expect(await introspect(first.json.refresh_token)).toMatchObject({ active: true });
+      const retried = await refresh(first.json.refresh_token);
+      expect(retried.status).toBe(200);
+      expect(await userinfoStatus(first.json.access_token)).toBe(200);
+      expect((await refresh(retried.json.refresh_token)).status).toBe(200);
+    });
+
+    it('survive parallel refused requests: none of them rotates the token', async () => {
+      const first = await redeem(await code(app));
+      const refused = await Promise.all(Array.from({ length: 8 }, () => refresh(first.json.refresh_token, { scope: 'openid admin' })));
+      expect(refused.map((r) => r.json.error)).toEqual(Array(8).fill('invalid_scope'));
+      expect((await refresh(first.json.refresh_token)).status).toBe(200);
+    });
+
+    // The parallel half also guards a PostgreSQL deadlock: a request that lost the rotation held the
+    // token's row lock and waited for the family, which a request revoking it held (500s).
+    it('presented again after rotation, revoke the family; of parallel uses exactly one rotates and the rest count as reuse', async () => {
+      const first = await redeem(await code(app));
+      const second = await refresh(first.json.refresh_token);
+      expect(second.status).toBe(200);
+      expect((await refresh(first.json.refresh_token)).json.error).toBe('invalid_grant');
+      expect(await userinfoStatus(second.json.access_token)).toBe(401);
+      expect((await refresh(second.json.refresh_token)).json.error).toBe('invalid_grant');
+
+      const other = await redeem(await code(app));
+      const results = await Promise.all(Array.from({ length: 10 }, () => refresh(other.json.refresh_token)));
+      const winners = results.filter((r) => r.status === 200);
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => r.json.error === 'invalid_grant')).toHaveLength(9);
+      expect((await refresh(winners[0]!.json.refresh_token)).json.error).toBe('invalid_grant');
+    });
+
+    it('once expired, are refused as expired however often they are presented, never as reuse', async () => {
+      const first = await redeem(await code(app));
+      now += 30 * 24 * 3600 * 1000 + 1000;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        expect(await refresh(first.json.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant', error_description: 'The refresh token has expired.' } });
+      }
+    });
   });
 
   describe('client credentials', () => {
@@ -169,6 +223,13 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       const narrowed = await token({ grant_type: 'client_credentials', scope: 'reports:read' }, { authorization: basic(service) });
       expect(narrowed.json.scope).toBe('reports:read');
       expect((await token({ grant_type: 'client_credentials', scope: 'openid' }, { authorization: basic(service) })).json.error).toBe('invalid_scope');
+    });
+
+    // RFC 6749 §3.3: an empty scope is no grant.
+    it('refuse a request that leaves no scope: scope=%20, or a client registered with user scopes only', async () => {
+      expect(await token({ grant_type: 'client_credentials', scope: ' ' }, { authorization: basic(service) })).toMatchObject({ status: 400, json: { error: 'invalid_scope' } });
+      const userScopesOnly = await seedClient(server.store.storage.db, seeded.org.id, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], scope: 'openid profile', consentRequired: false });
+      expect(await token({ grant_type: 'client_credentials' }, { authorization: basic(userScopesOnly) })).toMatchObject({ status: 400, json: { error: 'invalid_scope' } });
     });
 
     it('are refused to clients without the grant, and to public clients', async () => {
@@ -229,6 +290,62 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       upload.append('file', new Blob(['data']), 'file.txt');
       const withFile = await fetch(`${issuer}/token`, { method: 'POST', headers: { authorization: basic(service) }, body: upload });
       expect(withFile.status).toBe(400);
+    });
+  });
+
+  // Fastify's bodyLimit does not reach @fastify/multipart's stream: the multipart reader counts.
+  describe('multipart bodies', () => {
+    const multipartForm = (fields: Record<string, string>): FormData => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      return form;
+    };
+    const post = async (path: string, body: FormData, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${issuer}${path}`, { method: 'POST', headers, body });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const TOO_LARGE = { status: 413, json: { error: 'invalid_request', error_description: 'The request body is too large.' } };
+
+    it('over the 64 KB limit are 413, like urlencoded ones, before client authentication', async () => {
+      const big = { grant_type: 'client_credentials', pad: 'a'.repeat(50 * 1024 * 1024) };
+      expect(await post('/token', multipartForm(big), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
+      expect(await post('/revoke', multipartForm({ token: 'x', pad: big.pad }))).toMatchObject(TOO_LARGE);
+      expect(await post('/token', multipartForm({ grant_type: 'client_credentials', pad: 'a'.repeat(200_000) }), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
+    });
+
+    it('without a Content-Length are counted as they arrive, and reading stops at the limit', async () => {
+      const boundary = 'gatehouse-boundary';
+      const total = 50 * 1024 * 1024;
+      let produced = 0;
+      async function* body(): AsyncGenerator<Buffer> {
+        yield Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--${boundary}\r\ncontent-disposition: form-data; name="pad"\r\n\r\n`);
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        while (produced < total) {
+          produced += chunk.length;
+          yield chunk;
+        }
+        yield Buffer.from(`\r\n--${boundary}--\r\n`);
+      }
+      let sent: Promise<unknown> = Promise.resolve();
+      const response = await new Promise<{ status: number; json: Record<string, unknown> }>((resolve) => {
+        const request = httpRequest(`${issuer}/token`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked', authorization: basic(service) } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (data: string) => (text += data)).on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as Record<string, unknown> }));
+        });
+        // Settles when the whole body was taken, or fails when the server closes the connection.
+        sent = pipeline(Readable.from(body()), request).catch(() => {});
+      });
+      expect(response).toMatchObject(TOO_LARGE);
+      await sent;
+      // The server stopped reading and closed the connection: what was produced is what the socket
+      // buffers took, far from the 50 MB.
+      expect(produced).toBeLessThan(total / 2);
+    });
+
+    it('refuse a value cut short by the field limit, and too many fields, never taking a truncated value', async () => {
+      expect(await post('/token', multipartForm({ grant_type: 'client_credentials', pad: 'a'.repeat(20_000) }), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
+      const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 'x']));
+      expect(await post('/token', multipartForm({ grant_type: 'client_credentials', ...many }), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
     });
   });
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Neos's OAuth (seed 002), against a Gatehouse organization: a registered client asks for the
-# profile and email scopes, the user consents, and the profile endpoint answers a Bearer token.
+# profile and email scopes, and openid (which Gatehouse's profile endpoint needs, unlike Neos's),
+# the user consents, and the profile endpoint answers a Bearer token.
 # Needs: ISSUER CLIENT_ID CLIENT_SECRET REDIRECT_URI USERNAME PASSWORD (see neos.md).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

@@ -23,6 +23,11 @@ export class InvalidRequest extends OAuthError {
   readonly error = 'invalid_request';
 }
 
+/** A request body over the size limit (RFC 9110 §15.5.14): invalid_request, answered 413. */
+export class PayloadTooLarge extends InvalidRequest {
+  override readonly status: number = 413;
+}
+
 /** RFC 6749 §5.2: client authentication failed. Answered 401 with WWW-Authenticate. */
 export class InvalidClient extends OAuthError {
   readonly error = 'invalid_client';
@@ -68,6 +73,13 @@ export class InvalidToken extends OAuthError {
 export class InsufficientScope extends OAuthError {
   readonly error = 'insufficient_scope';
   override readonly status: number = 403;
+  /** The scope the resource needs: the challenge's `scope` attribute (RFC 6750 §3). */
+  readonly scope: string;
+
+  constructor(scope: string, description: string, detail?: string) {
+    super(description, detail);
+    this.scope = scope;
+  }
 }
 
 /** RFC 7009 §2.2.1. */

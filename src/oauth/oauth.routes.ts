@@ -4,7 +4,7 @@ import { authenticateClient } from './client-auth.ts';
 import type { OrgContext } from './context.ts';
 import { discoveryDocument } from './discovery/discovery.ts';
 import { OAUTH_PATHS } from './endpoints.ts';
-import { InvalidClient, InvalidRequest, InvalidToken, OAuthError, ServerError, errorBody } from './errors.ts';
+import { InsufficientScope, InvalidClient, InvalidRequest, InvalidToken, OAuthError, PayloadTooLarge, ServerError, errorBody } from './errors.ts';
 import { introspect } from './introspection/introspection.ts';
 import { param, requiredParam, type RawParams } from './params.ts';
 import { revoke } from './revocation/revocation.ts';
@@ -107,26 +107,31 @@ function allowCors(scope: FastifyInstance, paths: readonly string[]): void {
   }
 }
 
+const BEARER_SCHEME = /^Bearer(?: |$)/i;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * The access token of a resource request: the Authorization header (RFC 6750 §2.1) or a form
  * body's access_token (§2.2), not both (§2: "MUST NOT use more than one method"). Tokens in the
- * query string are not accepted (RFC 9700 §4.3.2).
+ * query string are not accepted (RFC 9700 §4.3.2). Another scheme (Basic …) is no bearer
+ * credential at all; a Bearer header that is not a b64token is malformed.
  */
 function bearerToken(request: FastifyRequest, body: RawParams): string {
   const header = request.headers.authorization;
   const fromBody = param(body, 'access_token');
-  if (header !== undefined && fromBody !== undefined) throw new InvalidRequest('Send the access token once: in the Authorization header or in the body, not both.');
+  if (header !== undefined && fromBody !== undefined) throw new InvalidBearerRequest('Send the access token once: in the Authorization header or in the body, not both.');
   if (fromBody !== undefined) return fromBody;
-  if (header === undefined) throw new MissingToken('An access token is required.');
+  if (header === undefined || !BEARER_SCHEME.test(header)) throw new MissingToken('An access token is required.');
   const match = BEARER.exec(header);
-  if (match === null) throw new InvalidToken('The Authorization header is not a Bearer token.');
+  if (match === null) throw new InvalidBearerRequest('The Authorization header does not carry a well-formed Bearer token.');
   return match[1]!;
 }
 
-/** RFC 6750 §3.1: without any credentials the challenge carries no error code. */
+/** RFC 6750 §3.1: a request without bearer credentials gets a challenge with no error information. */
 class MissingToken extends InvalidToken {}
+
+/** RFC 6750 §3.1 invalid_request at a resource: 400, with the Bearer challenge naming the error. */
+class InvalidBearerRequest extends InvalidRequest {}
 
 function asOAuthError(error: unknown): OAuthError | unknown {
   if (error instanceof OAuthError) return error;
@@ -136,13 +141,11 @@ function asOAuthError(error: unknown): OAuthError | unknown {
   return error;
 }
 
-class PayloadTooLarge extends InvalidRequest {
-  override readonly status: number = 413;
-}
-
 /**
  * The one renderer of protocol errors: RFC 6749 §5.2 JSON, `no-store`, and the challenge a 401
  * needs — Basic for client authentication (§5.2), Bearer for resource requests (RFC 6750 §3).
+ * A resource request without bearer credentials gets the bare challenge and no body: RFC 6750
+ * §3.1 says it SHOULD NOT carry an error code or other error information.
  */
 function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   let oauthError: OAuthError;
@@ -155,8 +158,14 @@ function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unk
   }
   noStore(reply).code(oauthError.status).header('access-control-allow-origin', '*');
   const realm = request.org?.issuer ?? 'gatehouse';
-  if (oauthError instanceof MissingToken) reply.header('www-authenticate', `Bearer realm="${realm}"`);
-  else if (oauthError instanceof InvalidToken) reply.header('www-authenticate', `Bearer realm="${realm}", error="invalid_token", error_description="${oauthError.description}"`);
+  if (oauthError instanceof MissingToken) return reply.header('www-authenticate', `Bearer realm="${realm}"`).send();
+  if (oauthError instanceof InvalidToken || oauthError instanceof InvalidBearerRequest) reply.header('www-authenticate', bearerChallenge(realm, oauthError));
+  else if (oauthError instanceof InsufficientScope) reply.header('www-authenticate', `${bearerChallenge(realm, oauthError)}, scope="${oauthError.scope}"`);
   else if (oauthError instanceof InvalidClient) reply.header('www-authenticate', `Basic realm="${realm}"`);
   return reply.send(errorBody(oauthError));
+}
+
+/** RFC 6750 §3: the Bearer challenge of a resource request that failed, naming its error. */
+function bearerChallenge(realm: string, error: OAuthError): string {
+  return `Bearer realm="${realm}", error="${error.error}", error_description="${error.description}"`;
 }

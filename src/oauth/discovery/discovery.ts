@@ -35,7 +35,9 @@ export function discoveryDocument(issuer: string, org: Organization): Record<str
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     code_challenge_methods_supported: ['S256'],
-    claims_supported: [...new Set([...STANDARD_CLAIMS, 'account_id', ...customClaims])],
+    // OIDC Discovery §3: the claims an ID token or userinfo can carry. account_id is neither (only
+    // the token response and introspection carry it).
+    claims_supported: [...new Set([...STANDARD_CLAIMS, ...customClaims])],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     // RFC 9207: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: true,

@@ -108,7 +108,13 @@ const consumeCodeQuery = new PrecompiledQuery<ClientKeyInOrg, CodeRow>(CLIENT_KE
     .where('consumed_at', 'is', null)
     .returning(columnsOf<AuthorizationCodesTable>(CODE_COLUMNS)),
 );
-const rotateRefreshTokenQuery = new PrecompiledQuery<ClientKeyInOrg, RefreshTokenRow>(CLIENT_KEY_IN_ORG, (db, p) =>
+// A precompiled query binds each parameter once: the expiry check takes `now` under a name of its own.
+interface LiveClientKeyInOrg extends ClientKeyInOrg {
+  readonly expiresAfter: number;
+}
+const LIVE_CLIENT_KEY_IN_ORG = { ...CLIENT_KEY_IN_ORG, expiresAfter: true } as const;
+
+const rotateRefreshTokenQuery = new PrecompiledQuery<LiveClientKeyInOrg, RefreshTokenRow>(LIVE_CLIENT_KEY_IN_ORG, (db, p) =>
   db
     .updateTable('refresh_tokens')
     .set({ rotated_at: p.now })
@@ -118,6 +124,7 @@ const rotateRefreshTokenQuery = new PrecompiledQuery<ClientKeyInOrg, RefreshToke
     .where('client_id', '=', p.clientId)
     .where('rotated_at', 'is', null)
     .where('revoked_at', 'is', null)
+    .where('expires_at', '>', p.expiresAfter)
     .returning(columnsOf<RefreshTokensTable>(REFRESH_TOKEN_COLUMNS)),
 );
 
@@ -132,11 +139,12 @@ export async function consumeCode(db: Executor, orgId: string, clientId: string,
 }
 
 /**
- * Marks a refresh token rotated, only if it is current (neither rotated nor revoked) and was
- * issued to this client. One conditional UPDATE: concurrent uses of one token yield one winner.
+ * Marks a refresh token rotated, only if it is current (neither rotated, revoked nor expired) and
+ * was issued to this client. One conditional UPDATE: concurrent uses of one token yield one
+ * winner. Call it only once the request is known to succeed: a rotated token is spent.
  */
 export async function rotateRefreshToken(db: Executor, orgId: string, clientId: string, key: CredentialKey, now: number): Promise<RefreshTokenRow | undefined> {
-  return rotateRefreshTokenQuery.first(db, { orgId, clientId, id: key.id, hash: key.hash, now });
+  return rotateRefreshTokenQuery.first(db, { orgId, clientId, id: key.id, hash: key.hash, now, expiresAfter: now });
 }
 
 /** Revokes a family and every access and refresh token in it. Idempotent. */
@@ -144,6 +152,11 @@ export async function revokeFamily(db: Executor, orgId: string, familyId: string
   await db.updateTable('token_families').set({ revoked_at: now }).where('id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
   await db.updateTable('access_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
   await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
+}
+
+/** Revokes one refresh token, by id. Idempotent. */
+export async function revokeRefreshToken(db: Executor, orgId: string, id: string, now: number): Promise<void> {
+  await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('id', '=', id).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
 }
 
 export async function revokeAccessToken(db: Executor, orgId: string, id: string, now: number): Promise<void> {

@@ -3,12 +3,12 @@ import { findConstituent } from '../../accounts/constituents.ts';
 import { credentialKey } from '../tokens/credentials.ts';
 import { splitScope } from '../../lib/scope.ts';
 import type { OrgContext } from '../context.ts';
-import { InvalidToken } from '../errors.ts';
+import { InsufficientScope, InvalidToken } from '../errors.ts';
 import { findAccessToken } from '../tokens/tokens.repository.ts';
 
 /**
  * OpenID Connect Core §5.3 UserInfo, which is also Neos's profile endpoint: the claims the
- * token's scopes release about its constituent. Two indexed reads: the token by its key
+ * token's scopes release about its constituent, for tokens granted `openid`. Two indexed reads: the token by its key
  * (oauth/tokens/credentials.ts), the constituent by its account ID.
  */
 export async function userinfo(ctx: OrgContext, accessToken: string): Promise<Record<string, unknown>> {
@@ -17,8 +17,11 @@ export async function userinfo(ctx: OrgContext, accessToken: string): Promise<Re
   if (token === undefined || token.revoked_at !== null || token.expires_at <= now) {
     throw new InvalidToken('The access token is invalid, expired or revoked.');
   }
+  const scope = splitScope(token.scope);
+  // OpenID Connect Core §5.3: userinfo answers access tokens of an OpenID Connect request only.
+  if (!scope.includes('openid')) throw new InsufficientScope('openid', 'The access token was not granted the openid scope.');
   if (token.account_id === null) throw new InvalidToken('The access token does not belong to a constituent.');
   const constituent = await findConstituent(ctx.db, ctx.org.id, token.account_id);
   if (constituent === undefined || constituent.status !== 'active') throw new InvalidToken('The access token is invalid, expired or revoked.', 'constituent gone or disabled');
-  return claimsForScopes(constituent, splitScope(token.scope), ctx.org.settings.customScopes);
+  return claimsForScopes(constituent, scope, ctx.org.settings.customScopes);
 }

@@ -18,6 +18,8 @@ export async function grantClientCredentials(ctx: OrgContext, client: Client, bo
   const requested = param(body, 'scope');
   const scope = requested === undefined ? allowed : splitScope(requested);
   if (!isSubset(scope, allowed)) throw new InvalidScope('The requested scope is not allowed for this client.');
+  // RFC 6749 §3.3: a token for nothing is no answer (`scope=%20`, or a client registered with user scopes only).
+  if (scope.length === 0) throw new InvalidScope('The request grants no scope: ask for one of the client\'s registered scopes.');
   const signer = await accessTokenSigner(ctx, client);
   const tokens = await issueTokens(ctx, ctx.db, { client, scope, user: null, familyId: null, refreshExpiresAt: null, idToken: null, signer });
   return completeGrant({ tokens });

@@ -1,17 +1,22 @@
 import type { Client } from '../../../clients/clients.ts';
+import type { Executor } from '../../../db/database.ts';
 import { inTransaction } from '../../../db/transaction.ts';
 import { isSubset, splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidScope, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
-import { credentialKey } from '../../tokens/credentials.ts';
+import { credentialKey, type CredentialKey } from '../../tokens/credentials.ts';
 import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
-import { findRefreshToken, revokeFamily, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
+import { findRefreshToken, revokeFamily, revokeRefreshToken, rotateRefreshToken, type RefreshTokenRow } from '../../tokens/tokens.repository.ts';
+
+const INVALID = 'The refresh token is invalid or was revoked.';
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and
  * retires the one presented. Presenting a retired token again means two parties hold it, so the
  * whole family is revoked. The new tokens never widen the family's scope and never outlive it.
+ * A refused request (expired, wider scope) leaves the token as it was: it is retired only when
+ * its successor is issued, so the client's retry is not mistaken for reuse.
  */
 export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: RawParams): Promise<TokenResponse> {
   const presented = requiredParam(body, 'refresh_token');
@@ -21,23 +26,21 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
 
   const signer = await accessTokenSigner(ctx, client);
   const outcome: GrantOutcome = await inTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
-    const row = await rotateRefreshToken(trx, ctx.org.id, client.clientId, key, now);
-    if (row === undefined) {
-      const existing = await findRefreshToken(trx, ctx.org.id, key);
-      if (existing?.rotated_at != null && existing.client_id === client.clientId) {
-        await revokeFamily(trx, ctx.org.id, existing.family_id, now);
-        return { error: new InvalidGrant('The refresh token is invalid or was revoked.', `reuse of rotated refresh token: family ${existing.family_id} revoked`) };
-      }
-      return { error: new InvalidGrant('The refresh token is invalid or was revoked.', existing === undefined ? 'unknown refresh token' : 'revoked, or of another client') };
-    }
-    // Revoking a family revokes its refresh tokens, and they expire with it: the conditional
-    // UPDATE above has already checked the family.
-    if (row.expires_at <= now) return { error: new InvalidGrant('The refresh token has expired.') };
-
-    const granted = splitScope(row.scope);
+    const current = await currentRefreshToken(trx, ctx.org.id, client, key, now);
+    if ('error' in current) return current;
+    // A token's scope never changes, so checking it on the row read above cannot race.
+    const granted = splitScope(current.row.scope);
     const scope = requestedScope === undefined ? granted : splitScope(requestedScope);
     // RFC 6749 §6: the requested scope "MUST NOT include any scope not originally granted".
     if (!isSubset(scope, granted)) return { error: new InvalidScope('The requested scope exceeds the scope originally granted.') };
+
+    // The conditional UPDATE settles concurrent requests with one token: exactly one rotates it.
+    // For the others it was rotated since they read it, which is reuse.
+    const row = await rotateRefreshToken(trx, ctx.org.id, client.clientId, key, now);
+    if (row === undefined) {
+      const reread = await currentRefreshToken(trx, ctx.org.id, client, key, now);
+      return 'error' in reread ? reread : { error: new InvalidGrant(INVALID, 'refresh token not rotated, yet current on a second read') };
+    }
 
     const user = { accountId: row.account_id, authTime: row.auth_time };
     const tokens = await issueTokens(ctx, trx, {
@@ -54,4 +57,27 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
   });
 
   return completeGrant(outcome);
+}
+
+/**
+ * The presented token when this client may use it now (issued to it, neither rotated, revoked nor
+ * expired), else the refusal. Changes nothing, except that a rotated token presented again by its
+ * client revokes its family. Revoking a family revokes its refresh tokens, and they expire with
+ * it, so the family needs no check of its own.
+ */
+async function currentRefreshToken(trx: Executor, orgId: string, client: Client, key: CredentialKey, now: number): Promise<{ readonly row: RefreshTokenRow } | { readonly error: OAuthError }> {
+  const row = await findRefreshToken(trx, orgId, key);
+  if (row === undefined) return { error: new InvalidGrant(INVALID, 'unknown refresh token') };
+  if (row.client_id !== client.clientId) return { error: new InvalidGrant(INVALID, 'refresh token of another client') };
+  if (row.rotated_at !== null) {
+    // The presented token first, its family after: the order rotation takes its locks in, so two
+    // concurrent uses of one token cannot deadlock on PostgreSQL (the loser of a rotation holds
+    // the token's row lock until its transaction ends).
+    await revokeRefreshToken(trx, orgId, row.id, now);
+    await revokeFamily(trx, orgId, row.family_id, now);
+    return { error: new InvalidGrant(INVALID, `reuse of rotated refresh token: family ${row.family_id} revoked`) };
+  }
+  if (row.revoked_at !== null) return { error: new InvalidGrant(INVALID, 'revoked refresh token') };
+  if (row.expires_at <= now) return { error: new InvalidGrant('The refresh token has expired.') };
+  return { row };
 }
