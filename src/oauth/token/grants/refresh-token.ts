@@ -7,7 +7,7 @@ import { InvalidGrant, InvalidScope, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
 import { credentialKey, type CredentialKey } from '../../tokens/credentials.ts';
 import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
-import { findRefreshToken, revokeFamily, revokeRefreshToken, rotateRefreshToken, type RefreshTokenRow } from '../../tokens/tokens.repository.ts';
+import { findRefreshToken, revokeFamily, revokeRefreshToken, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
 
 const INVALID = 'The refresh token is invalid or was revoked.';
 
@@ -26,21 +26,15 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
 
   const signer = await accessTokenSigner(ctx, client);
   const outcome: GrantOutcome = await inTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
-    const current = await currentRefreshToken(trx, ctx.org.id, client, key, now);
-    if ('error' in current) return current;
-    // A token's scope never changes, so checking it on the row read above cannot race.
-    const granted = splitScope(current.row.scope);
-    const scope = requestedScope === undefined ? granted : splitScope(requestedScope);
-    // RFC 6749 §6: the requested scope "MUST NOT include any scope not originally granted".
-    if (!isSubset(scope, granted)) return { error: new InvalidScope('The requested scope exceeds the scope originally granted.') };
-
     // The conditional UPDATE settles concurrent requests with one token: exactly one rotates it.
-    // For the others it was rotated since they read it, which is reuse.
+    // When it finds nothing, a read says why (and revokes the family on reuse).
     const row = await rotateRefreshToken(trx, ctx.org.id, client.clientId, key, now);
-    if (row === undefined) {
-      const reread = await currentRefreshToken(trx, ctx.org.id, client, key, now);
-      return 'error' in reread ? reread : { error: new InvalidGrant(INVALID, 'refresh token not rotated, yet current on a second read') };
-    }
+    if (row === undefined) return refusalOf(trx, ctx.org.id, client, key, now);
+    const granted = splitScope(row.scope);
+    const scope = requestedScope === undefined ? granted : splitScope(requestedScope);
+    // RFC 6749 §6: the requested scope "MUST NOT include any scope not originally granted". The
+    // rotation is rolled back with the transaction: the token stays as it was.
+    if (!isSubset(scope, granted)) throw new RefusedBeforeIssuing(new InvalidScope('The requested scope exceeds the scope originally granted.'));
 
     const user = { accountId: row.account_id, authTime: row.auth_time };
     const tokens = await issueTokens(ctx, trx, {
@@ -54,30 +48,43 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
       idToken: { nonce: null, sessionId: null },
     });
     return { tokens };
+  }).catch((error: unknown) => {
+    if (error instanceof RefusedBeforeIssuing) return { error: error.refusal };
+    throw error;
   });
 
   return completeGrant(outcome);
 }
 
 /**
- * The presented token when this client may use it now (issued to it, neither rotated, revoked nor
- * expired), else the refusal. Changes nothing, except that a rotated token presented again by its
- * client revokes its family. Revoking a family revokes its refresh tokens, and they expire with
- * it, so the family needs no check of its own.
+ * Thrown inside the grant's transaction to roll back its rotation: the request is refused, and a
+ * refused request must not spend the token (RFC 6749 §6: the old one goes when a new one is issued).
  */
-async function currentRefreshToken(trx: Executor, orgId: string, client: Client, key: CredentialKey, now: number): Promise<{ readonly row: RefreshTokenRow } | { readonly error: OAuthError }> {
+class RefusedBeforeIssuing extends Error {
+  readonly refusal: OAuthError;
+  constructor(refusal: OAuthError) {
+    super(refusal.message);
+    this.refusal = refusal;
+  }
+}
+
+/**
+ * Why the presented token could not be rotated: unknown, another client's, reused (a rotated token
+ * presented again by its client, whose family is then revoked), revoked or expired. Revoking a
+ * family revokes its refresh tokens, and they expire with it, so the family needs no check of its own.
+ */
+async function refusalOf(trx: Executor, orgId: string, client: Client, key: CredentialKey, now: number): Promise<{ readonly error: OAuthError }> {
   const row = await findRefreshToken(trx, orgId, key);
   if (row === undefined) return { error: new InvalidGrant(INVALID, 'unknown refresh token') };
   if (row.client_id !== client.clientId) return { error: new InvalidGrant(INVALID, 'refresh token of another client') };
   if (row.rotated_at !== null) {
     // The presented token first, its family after: the order rotation takes its locks in, so two
-    // concurrent uses of one token cannot deadlock on PostgreSQL (the loser of a rotation holds
-    // the token's row lock until its transaction ends).
+    // concurrent uses of one token cannot deadlock on PostgreSQL.
     await revokeRefreshToken(trx, orgId, row.id, now);
     await revokeFamily(trx, orgId, row.family_id, now);
     return { error: new InvalidGrant(INVALID, `reuse of rotated refresh token: family ${row.family_id} revoked`) };
   }
   if (row.revoked_at !== null) return { error: new InvalidGrant(INVALID, 'revoked refresh token') };
   if (row.expires_at <= now) return { error: new InvalidGrant('The refresh token has expired.') };
-  return { row };
+  return { error: new InvalidGrant(INVALID, 'refresh token not rotated, yet current on a second read') };
 }
