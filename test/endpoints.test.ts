@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
 import { systemClock } from '../src/lib/clock.ts';
+import { mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
+import { insertAccessToken } from '../src/oauth/tokens/tokens.repository.ts';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { PASSWORD, seedClient, seedOrg, type SeededOrg, REDIRECT_URI, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -109,6 +111,25 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       expect(((await twice.json()) as { error: string }).error).toBe('invalid_request');
       const query = await fetch(`${issuer}/userinfo?access_token=${tokens.access_token}`);
       expect(query.status).toBe(401);
+    });
+    // Suspending a client revokes its tokens in one transaction, but another process may go on
+    // minting for it until its client cache expires: such a token must not outlive the suspension.
+    it('refuses a token of a client suspended since it was issued, even one the suspension did not revoke', async () => {
+      const db = server.store.storage.db;
+      const client = await seedClient(db, seeded.org.id, { consentRequired: false });
+      const token = mintOpaqueCredential(Date.now());
+      await insertAccessToken(db, { id: token.id, token_hash: token.hash, org_id: seeded.org.id, client_id: client.clientId, family_id: null, account_id: seeded.constituent.accountId, scope: 'openid', created_at: Date.now(), expires_at: Date.now() + 3600_000, revoked_at: null });
+      const bearer = { authorization: `Bearer ${token.value}` };
+      expect((await fetch(`${issuer}/userinfo`, { headers: bearer })).status).toBe(200);
+      await db.updateTable('clients').set({ status: 'suspended' }).where('id', '=', client.clientId).execute();
+      skew = 2100; // past the server's client cache
+      try {
+        const refused = await fetch(`${issuer}/userinfo`, { headers: bearer });
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      } finally {
+        skew = 0;
+      }
     });
   });
 

@@ -17,6 +17,10 @@ export async function userinfo(ctx: OrgContext, accessToken: string): Promise<Re
   if (token === undefined || token.revoked_at !== null || token.expires_at <= now) {
     throw new InvalidToken('The access token is invalid, expired or revoked.');
   }
+  // A suspended (or deleted) client's tokens die with it. Suspension revokes them, but another
+  // process may mint one more until its client cache expires; this check (cached, no query in the
+  // steady state) makes such a token worthless too.
+  if ((await ctx.findClient(token.client_id))?.status !== 'active') throw new InvalidToken('The access token is invalid, expired or revoked.', 'client not active');
   const scope = splitScope(token.scope);
   // OpenID Connect Core §5.3: userinfo answers access tokens of an OpenID Connect request only.
   if (!scope.includes('openid')) throw new InsufficientScope('openid', 'The access token was not granted the openid scope.');
