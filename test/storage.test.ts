@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
 import { createClient, findClient } from '../src/clients/clients.ts';
@@ -10,7 +11,7 @@ import { hashSecret } from '../src/lib/secrets.ts';
 import { createOrganization, getOrganizationBySlug } from '../src/orgs/orgs.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { parseApiKey } from '../src/staff/api-keys.ts';
-import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
+import { createTestStore, DIALECTS, TEST_DATABASE_URL, type TestStore } from './helpers/storage.ts';
 
 /** Every migration, in order: a fresh store applies them all. */
 const ALL_MIGRATIONS = Object.keys(migrations);
@@ -40,6 +41,29 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       expect(await fresh.storage.db.selectFrom('organizations').select('id').execute()).toEqual([]);
     } finally {
       await fresh.dispose();
+    }
+  });
+
+  // Kysely's PostgreSQL introspection (run by the migrator) checks every schema of the database
+  // by name: one dropped meanwhile by someone else failed the migration with "schema … does not
+  // exist" (seen when test files dropped their schemas while another file's CLI migrated).
+  it.runIf(dialect === 'postgres')('migrates while other schemas of the database are created and dropped', async () => {
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const name = `churn_${process.pid}_${i}`;
+        await admin.query(`create schema ${name}`);
+        await admin.query(`drop schema ${name}`);
+      }
+    })();
+    try {
+      for (let run = 0; run < 30; run++) expect(await migrateToLatest(store.storage)).toEqual({ applied: [] });
+    } finally {
+      churning = false;
+      await churn;
+      await admin.end();
     }
   });
 

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { Kysely, PostgresDialect, sql, type DatabaseIntrospector, type PostgresPool, type PostgresPoolClient, type TableMetadata } from 'kysely';
 import pg from 'pg';
 import type { Database, Storage } from './database.ts';
 import { preparedStatementName } from './precompiled.ts';
@@ -37,7 +37,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     await pool.end().catch(() => {});
     throw new StorageError(describeConnectError(location, error));
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool: preparingPool(pool) }) });
   return {
     db,
     dialect: 'postgres',
@@ -48,6 +48,40 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     },
     async close() {
       await db.destroy();
+    },
+  };
+}
+
+/**
+ * Kysely's PostgreSQL dialect, with an introspector that reads this store's schema only. Kysely's
+ * own scans every schema of the database and calls has_schema_privilege on each by name, so a
+ * schema that someone else drops meanwhile (another application, another test file) made it fail
+ * with "schema … does not exist"; the migrator, its only user here, failed with it.
+ */
+class OwnSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return ownSchemaIntrospector(db);
+  }
+}
+
+/** Tables and views by name only (no columns): what the migrator looks for. */
+function ownSchemaIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  const getTables = async (): Promise<TableMetadata[]> => {
+    const { rows } = await sql<{ name: string; schema: string; is_view: boolean }>`
+      select c.relname as name, n.nspname as schema, c.relkind = 'v' as is_view
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'p', 'v')
+      order by c.relname`.execute(db);
+    return rows.map((row) => ({ name: row.name, schema: row.schema, isView: row.is_view, columns: [] }));
+  };
+  return {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace`.execute(db);
+      return rows;
+    },
+    getTables,
+    async getMetadata() {
+      return { tables: await getTables() };
     },
   };
 }
