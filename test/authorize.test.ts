@@ -21,7 +21,7 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     const db = server.store.storage.db;
     seeded = await seedOrg(db, 'acme');
     clientId = (await seedClient(db, seeded.org.id)).clientId;
-    publicClientId = (await seedClient(db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'com.example.app:/cb'], consentRequired: false })).clientId;
+    publicClientId = (await seedClient(db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'http://localhost/native', 'com.example.app:/cb'], consentRequired: false })).clientId;
     noConsentClientId = (await seedClient(db, seeded.org.id, { consentRequired: false })).clientId;
     issuer = `${server.url}/o/acme`;
   });
@@ -181,10 +181,22 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
       expect(await response.text()).toContain('Invalid redirect URI');
     });
 
-    it('[::1] may differ in its port too', async () => {
-      const response = await get(native('http://[::1]:5555/callback'));
+    it.each([
+      ['[::1]', 'http://[::1]:5555/callback'],
+      ['localhost (registered so before RFC 8252 §8.3 advised against it)', 'http://localhost:5555/native'],
+    ])('%s may differ in its port too', async (_name, redirectUri) => {
+      const response = await get(native(redirectUri));
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toContain('/o/acme/login?interaction=');
+    });
+
+    it.each([
+      ['localhost for [::1]', 'http://localhost:5555/callback'],
+      ['127.0.0.1 for localhost', 'http://127.0.0.1:5555/native'],
+      ['a localhost look-alike', 'http://localhost.evil.example:5555/native'],
+      ['localhost with credentials', 'http://localhost@evil.example:5555/native'],
+    ])('%s is refused', async (_name, redirectUri) => {
+      expect((await get(native(redirectUri))).status).toBe(400);
     });
   });
 

@@ -145,15 +145,17 @@ function checkRedirectUri(client: Client, params: RawParams): string {
  * §4.1.3: exact string matching). So the strings are compared, each with the `:port` right after
  * the literal host `127.0.0.1` or `[::1]` taken out; never parsed as URLs, whose normalisation
  * makes `127.1`, `0x7f000001`, `/x/../callback` or a backslash equal to the registered URI.
- * `localhost` is a name, not a loopback IP literal (RFC 8252 §8.3): it is matched exactly.
+ * `localhost` (a name, which RFC 8252 §8.3 advises against) gets the same rule, literally: native
+ * apps registered with it before that advice pick their port at run time too, and browsers
+ * resolve it to a loopback address themselves.
  */
 function sameExceptLoopbackPort(registered: string, presented: string): boolean {
   const withoutPort = withoutLoopbackPort(registered);
   return withoutPort !== undefined && withoutPort === withoutLoopbackPort(presented);
 }
 
-/** `http://127.0.0.1` or `http://[::1]`, a port (1 to 65535, no leading zero) or none, then the path, query or nothing. */
-const LOOPBACK_ORIGIN = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::([1-9][0-9]{0,4}))?(?=[/?]|$)/;
+/** `http://127.0.0.1`, `http://[::1]` or `http://localhost`, a port (1 to 65535, no leading zero) or none, then the path, query or nothing. */
+const LOOPBACK_ORIGIN = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]|localhost))(?::([1-9][0-9]{0,4}))?(?=[/?]|$)/;
 
 function withoutLoopbackPort(uri: string): string | undefined {
   const match = LOOPBACK_ORIGIN.exec(uri);
