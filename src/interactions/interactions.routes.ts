@@ -213,8 +213,8 @@ async function signOut(request: FastifyRequest, reply: FastifyReply, plan: Logou
   if (cookie !== undefined) {
     await endSsoSessionByCookie(ctx, cookie);
     reply.clearCookie(SSO_COOKIE, orgCookieOptions(deps.publicUrl, ctx.org.slug));
+    request.log.info({ event: 'sign_out', org: ctx.org.slug }, 'constituent signed out');
   }
-  request.log.info({ event: 'sign_out', org: ctx.org.slug }, 'constituent signed out');
   if (plan.redirectTo !== null) return redirect(reply, plan.redirectTo);
   return sendPage(reply, renderLoggedOutPage({ branding: brandingOf(ctx) }));
 }
