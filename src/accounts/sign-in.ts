@@ -14,11 +14,12 @@ let decoyHash: Promise<string> | undefined;
  * undefined for any failure (never saying which part was wrong), or THROTTLED when too many
  * attempts failed recently, and then no password is checked.
  *
- * Attempts count against the account the identifier finds, so its login name and its email,
- * however typed (an email is trimmed, case is folded), share one count. When no account is found
- * they count against the key that was looked up, so the variants of an unknown identifier share
- * one count too, and an unknown account is throttled exactly as a known one: the limit says
- * nothing about which accounts exist.
+ * Attempts count against the key that was looked up (an email trimmed and case-folded, a login
+ * name normalised and case-folded), so every way of typing one identifier shares one count. The
+ * login name and the email of one account keep a count each: a shared one would answer 429 to an
+ * email after failures on a login name only when both are the same account's, telling anyone
+ * which email goes with which login name. An unknown identifier is throttled exactly as a known
+ * one: the limit says nothing about which accounts exist.
  */
 export async function signInConstituent(
   db: Executor,
@@ -28,8 +29,7 @@ export async function signInConstituent(
   const { orgId, identifier, password } = attempt;
   const key = identifier.includes('@') ? emailKey(identifier.trim()) : loginNameKey(identifier.normalize('NFC'));
   const row = key === '' ? undefined : await findConstituentBySignInKey(db, orgId, key);
-  const counted = row === undefined ? `constituent-key:${key}` : `constituent:${row.account_id}`;
-  return checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
+  return checkThrottled(throttle, { orgId, identifier: `constituent-key:${key}`, ip: attempt.ip }, async () => {
     if (row?.password_hash == null) {
       decoyHash ??= hashPassword('decoy password for unknown accounts');
       await verifyPassword(await decoyHash, password);
