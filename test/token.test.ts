@@ -185,6 +185,15 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect((await refresh(first.json.refresh_token)).status).toBe(200);
     });
 
+    // On PostgreSQL, a family revoked while a rotation of it commits cannot see the refresh token
+    // that rotation writes: the family's own state must make that token worthless.
+    it('of a revoked family are refused even when not revoked themselves', async () => {
+      const first = await redeem(await code(app));
+      const familyId = (await server.store.storage.db.selectFrom('refresh_tokens').select('family_id').where('id', '=', String(first.json.refresh_token).slice(0, 26)).executeTakeFirstOrThrow()).family_id;
+      await server.store.storage.db.updateTable('token_families').set({ revoked_at: Date.now() }).where('id', '=', familyId).execute();
+      expect(await refresh(first.json.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+    });
+
     // The parallel half also guards a PostgreSQL deadlock: a request that lost the rotation held the
     // token's row lock and waited for the family, which a request revoking it held (500s).
     it('presented again after rotation, revoke the family; of parallel uses exactly one rotates and the rest count as reuse', async () => {

@@ -125,6 +125,12 @@ const rotateRefreshTokenQuery = new PrecompiledQuery<LiveClientKeyInOrg, Refresh
     .where('rotated_at', 'is', null)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', p.expiresAfter)
+    // The family too (one primary-key probe): on PostgreSQL a family revoked while a rotation of
+    // it committed cannot see the refresh token that rotation wrote, which stays unrevoked, and
+    // must still be worthless.
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('token_families').select('token_families.id').whereRef('token_families.id', '=', 'refresh_tokens.family_id').where('token_families.revoked_at', 'is not', null))),
+    )
     .returning(columnsOf<RefreshTokensTable>(REFRESH_TOKEN_COLUMNS)),
 );
 

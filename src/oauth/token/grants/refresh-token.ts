@@ -70,8 +70,8 @@ class RefusedBeforeIssuing extends Error {
 
 /**
  * Why the presented token could not be rotated: unknown, another client's, reused (a rotated token
- * presented again by its client, whose family is then revoked), revoked or expired. Revoking a
- * family revokes its refresh tokens, and they expire with it, so the family needs no check of its own.
+ * presented again by its client, whose family is then revoked), revoked, of a revoked family, or
+ * expired.
  */
 async function refusalOf(trx: Executor, orgId: string, client: Client, key: CredentialKey, now: number): Promise<{ readonly error: OAuthError }> {
   const row = await findRefreshToken(trx, orgId, key);
@@ -85,6 +85,6 @@ async function refusalOf(trx: Executor, orgId: string, client: Client, key: Cred
     return { error: new InvalidGrant(INVALID, `reuse of rotated refresh token: family ${row.family_id} revoked`) };
   }
   if (row.revoked_at !== null) return { error: new InvalidGrant(INVALID, 'revoked refresh token') };
-  if (row.expires_at <= now) return { error: new InvalidGrant('The refresh token has expired.') };
-  return { error: new InvalidGrant(INVALID, 'refresh token not rotated, yet current on a second read') };
+  if (row.expires_at > now) return { error: new InvalidGrant(INVALID, 'refresh token of a revoked family') };
+  return { error: new InvalidGrant('The refresh token has expired.') };
 }
