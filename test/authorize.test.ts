@@ -200,6 +200,15 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     });
   });
 
+  it('answers a form over the size limit with a 413 page, on the hosted pages as at the token endpoint', async () => {
+    for (const path of ['/login', '/authorize']) {
+      const response = await fetch(`${server.url}/o/acme${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `pad=${'a'.repeat(100_000)}` });
+      expect(response.status).toBe(413);
+      expect(response.headers.get('content-type')).toContain('text/html');
+      expect(await response.text()).toContain('Request too large');
+    }
+  });
+
   it('answers with response_mode=form_post as an auto-submitting form to the redirect URI', async () => {
     const browser = new TestBrowser();
     await signInThroughPages(browser, authorizeUrl({ ...base(), state: 'first' }), server.url, { username: 'alice', password: PASSWORD });

@@ -20,7 +20,7 @@ import { RedirectedError, UntrustedRequestError } from '../oauth/authorize/reque
 import { authorizationResponseParams, queryResponseLocation } from '../oauth/authorize/response.ts';
 import type { OrgContext } from '../oauth/context.ts';
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
-import { OAuthError } from '../oauth/errors.ts';
+import { OAuthError, PayloadTooLarge } from '../oauth/errors.ts';
 import { LogoutRequestError, needsConfirmation, planLogout, type LogoutPlan } from '../oauth/logout/logout.ts';
 import { param, type RawParams } from '../oauth/params.ts';
 import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
@@ -53,6 +53,8 @@ export const SIGN_UP_PATH = '/signup';
  */
 export function registerInteractionRoutes(scope: FastifyInstance, deps: InteractionDeps): void {
   scope.setErrorHandler((error: FastifyError, request, reply) => {
+    // RFC 9110 §15.5.14: a body over the limit is 413, on a page as at the token endpoint.
+    if (error instanceof PayloadTooLarge || error.statusCode === 413) return errorPage(request, reply.code(413), 'Request too large', 'The form sent was larger than any form of these pages.');
     if (error instanceof OAuthError) return badRequestPage(request, reply, 'Invalid request', error.description);
     if ((error.statusCode ?? 500) < 500) return badRequestPage(request, reply, 'Invalid request', 'The request could not be read.');
     request.log.error({ err: error }, 'unexpected error on a hosted page');
@@ -292,6 +294,10 @@ export function expiredPage(request: FastifyRequest, reply: FastifyReply): Fasti
 }
 
 export function badRequestPage(request: FastifyRequest, reply: FastifyReply, title: string, message: string): FastifyReply {
+  return errorPage(request, reply.code(400), title, message);
+}
+
+function errorPage(request: FastifyRequest, reply: FastifyReply, title: string, message: string): FastifyReply {
   const branding = request.org === null || request.org === undefined ? null : brandingOf(request.org);
-  return sendPage(reply.code(400), renderErrorPage({ branding, title, message, requestId: request.id }));
+  return sendPage(reply, renderErrorPage({ branding, title, message, requestId: request.id }));
 }
