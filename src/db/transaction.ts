@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Database, Executor } from './database.ts';
+import type { Database, Db, Executor } from './database.ts';
 
 /**
  * Runs `work` in a transaction: the caller's, when it already holds one (so a use case can
@@ -7,4 +7,28 @@ import type { Database, Executor } from './database.ts';
  */
 export function inTransaction<T>(db: Executor, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   return db.isTransaction ? work(db as Transaction<Database>) : db.transaction().execute(work);
+}
+
+/** PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back and may simply run again. */
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+const TRANSACTION_ATTEMPTS = 5;
+
+/**
+ * Runs `work` in a transaction of its own, again when PostgreSQL aborts it to settle a conflict
+ * with a concurrent one (a deadlock, or a serialization failure under SERIALIZABLE). Such an
+ * abort rolls everything back, so the whole transaction is simply run again. For transactions that
+ * revoke token families, whose row locks a concurrent refresh may hold in another order (a request
+ * that loses a rotation race keeps the lost row's lock), and for write-skew-prone checks under
+ * SERIALIZABLE. SQLite serializes writers and never reports either.
+ */
+export async function retriedTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>, options: { readonly serializable?: boolean } = {}): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const transaction = db.transaction();
+      return await (options.serializable === true ? transaction.setIsolationLevel('serializable') : transaction).execute(work);
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= TRANSACTION_ATTEMPTS || typeof code !== 'string' || !RETRYABLE_SQLSTATES.has(code)) throw error;
+    }
+  }
 }

@@ -2,6 +2,7 @@ import { createPrivateKey, sign as signWithKey, type KeyObject } from 'node:cryp
 import { decodeProtectedHeader, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import type { Transaction } from 'kysely';
 import type { Database, Db } from '../db/database.ts';
+import { retriedTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import { randomBase64url } from '../lib/random.ts';
@@ -26,8 +27,6 @@ export const DEFAULT_SIGNING_KEY_CACHE_TTL_MS = 60_000;
 const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
 
 /** PostgreSQL SQLSTATEs after which a serializable transaction is simply run again. */
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
-const TRANSACTION_ATTEMPTS = 5;
 
 /** A JWT that this organization did not sign, or that is not (or no longer) acceptable. The message is for logs only. */
 export class InvalidSignedTokenError extends Error {}
@@ -272,20 +271,12 @@ export function createSigningKeyService(db: Db, sealer: Sealer, clock: Clock, op
 }
 
 /**
- * Runs `work` in a SERIALIZABLE transaction, again when PostgreSQL reports a serialization
- * failure. "No active key yet, so insert one" by two processes at once is the classic write skew:
- * PostgreSQL's SSI aborts one of them, whose retry then finds the other's key; SQLite serializes
- * writers with BEGIN IMMEDIATE. Nothing is retried inside a failed transaction.
+ * "No active key yet, so insert one" by two processes at once is the classic write skew:
+ * PostgreSQL's SSI aborts one of them under SERIALIZABLE, whose retry then finds the other's key;
+ * SQLite serializes writers with BEGIN IMMEDIATE.
  */
-async function serializable<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction().setIsolationLevel('serializable').execute(work);
-    } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
-      if (attempt >= TRANSACTION_ATTEMPTS || typeof code !== 'string' || !RETRYABLE_SQLSTATES.has(code)) throw error;
-    }
-  }
+function serializable<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return retriedTransaction(db, work, { serializable: true });
 }
 
 /** A fresh key pair: the public JWK in clear, the private JWK sealed to this organization and kid. */

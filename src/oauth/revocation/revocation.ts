@@ -1,5 +1,5 @@
 import type { Client } from '../../clients/clients.ts';
-import { inTransaction } from '../../db/transaction.ts';
+import { retriedTransaction } from '../../db/transaction.ts';
 import { credentialKey } from '../tokens/credentials.ts';
 import type { OrgContext } from '../context.ts';
 import type { Executor } from '../../db/database.ts';
@@ -16,7 +16,7 @@ export async function revoke(ctx: OrgContext, client: Client, token: string): Pr
   // token_type_hint only orders a search (§2.1), and both lookups are one indexed read: it is ignored.
   const key = credentialKey(token);
   const now = ctx.clock();
-  await inTransaction(ctx.db, async (trx) => {
+  await retriedTransaction(ctx.db, async (trx) => {
     const refresh = await findRefreshToken(trx, ctx.org.id, key);
     if (refresh !== undefined) {
       if (refresh.client_id === client.clientId) await revokeFamily(trx, ctx.org.id, refresh.family_id, now);

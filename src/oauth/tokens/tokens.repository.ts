@@ -153,16 +153,17 @@ export async function rotateRefreshToken(db: Executor, orgId: string, clientId: 
   return rotateRefreshTokenQuery.first(db, { orgId, clientId, id: key.id, hash: key.hash, now, expiresAfter: now });
 }
 
+// Every revocation writes refresh tokens first, then access tokens, then families, the order in
+// which a refresh locks them. On PostgreSQL a request that loses a rotation race still keeps the
+// row lock of the token it lost, out of that order, so a deadlock between a revocation and a
+// reuse of one family remains possible: the callers run in retriedTransaction, which runs the
+// transaction PostgreSQL aborted again.
+
 /** Revokes a family and every access and refresh token in it. Idempotent. */
 export async function revokeFamily(db: Executor, orgId: string, familyId: string, now: number): Promise<void> {
-  await db.updateTable('token_families').set({ revoked_at: now }).where('id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
-  await db.updateTable('access_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
   await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
-}
-
-/** Revokes one refresh token, by id. Idempotent. */
-export async function revokeRefreshToken(db: Executor, orgId: string, id: string, now: number): Promise<void> {
-  await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('id', '=', id).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('family_id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
+  await db.updateTable('token_families').set({ revoked_at: now }).where('id', '=', familyId).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
 }
 
 export async function revokeAccessToken(db: Executor, orgId: string, id: string, now: number): Promise<void> {
@@ -196,12 +197,12 @@ export async function revokeFamiliesOfAccount(db: Executor, orgId: string, accou
     if (options.clientId !== undefined) select = select.where('client_id', '=', options.clientId);
     return select;
   };
+  // Tokens already expired are left alone: revoking them changes nothing but costs writes.
+  await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('family_id', 'in', families()).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('family_id', 'in', families()).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
   let update = db.updateTable('token_families').set({ revoked_at: now }).where('org_id', '=', orgId).where('account_id', '=', accountId).where('revoked_at', 'is', null).where('expires_at', '>', now);
   if (options.clientId !== undefined) update = update.where('client_id', '=', options.clientId);
   const result = await update.executeTakeFirst();
-  // Tokens already expired are left alone: revoking them changes nothing but costs writes.
-  await db.updateTable('access_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('family_id', 'in', families()).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
-  await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('family_id', 'in', families()).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
   return Number(result.numUpdatedRows);
 }
 
@@ -222,9 +223,9 @@ export async function expireCodesOfAccount(db: Executor, orgId: string, accountI
  * than adding an index to the token tables, whose inserts are the hot path.
  */
 export async function revokeEverythingOfClient(db: Executor, orgId: string, clientId: string, now: number): Promise<void> {
-  await db.updateTable('token_families').set({ revoked_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
-  await db.updateTable('access_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
   await db.updateTable('refresh_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+  await db.updateTable('access_tokens').set({ revoked_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+  await db.updateTable('token_families').set({ revoked_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
   await db.updateTable('authorization_codes').set({ expires_at: now }).where('org_id', '=', orgId).where('client_id', '=', clientId).where('consumed_at', 'is', null).where('expires_at', '>', now).execute();
 }
 

@@ -1,5 +1,5 @@
 import type { Client } from '../../../clients/clients.ts';
-import { inTransaction } from '../../../db/transaction.ts';
+import { retriedTransaction } from '../../../db/transaction.ts';
 import { splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidRequest, type OAuthError } from '../../errors.ts';
@@ -23,7 +23,7 @@ export async function redeemAuthorizationCode(ctx: OrgContext, client: Client, b
   const now = ctx.clock();
 
   const signer = await accessTokenSigner(ctx, client);
-  const outcome: GrantOutcome = await inTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
+  const outcome: GrantOutcome = await retriedTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
     const row = await consumeCode(trx, ctx.org.id, client.clientId, key, now);
     if (row === undefined) {
       const existing = await findCode(trx, ctx.org.id, key);

@@ -1,13 +1,13 @@
 import type { Client } from '../../../clients/clients.ts';
 import type { Executor } from '../../../db/database.ts';
-import { inTransaction } from '../../../db/transaction.ts';
+import { retriedTransaction } from '../../../db/transaction.ts';
 import { isSubset, splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidScope, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
 import { credentialKey, type CredentialKey } from '../../tokens/credentials.ts';
 import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
-import { findRefreshToken, revokeFamily, revokeRefreshToken, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
+import { findRefreshToken, revokeFamily, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
 
 const INVALID = 'The refresh token is invalid or was revoked.';
 
@@ -25,7 +25,7 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
   const now = ctx.clock();
 
   const signer = await accessTokenSigner(ctx, client);
-  const outcome: GrantOutcome = await inTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
+  const outcome: GrantOutcome = await retriedTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
     // The conditional UPDATE settles concurrent requests with one token: exactly one rotates it.
     // When it finds nothing, a read says why (and revokes the family on reuse).
     const row = await rotateRefreshToken(trx, ctx.org.id, client.clientId, key, now);
@@ -78,9 +78,6 @@ async function refusalOf(trx: Executor, orgId: string, client: Client, key: Cred
   if (row === undefined) return { error: new InvalidGrant(INVALID, 'unknown refresh token') };
   if (row.client_id !== client.clientId) return { error: new InvalidGrant(INVALID, 'refresh token of another client') };
   if (row.rotated_at !== null) {
-    // The presented token first, its family after: the order rotation takes its locks in, so two
-    // concurrent uses of one token cannot deadlock on PostgreSQL.
-    await revokeRefreshToken(trx, orgId, row.id, now);
     await revokeFamily(trx, orgId, row.family_id, now);
     return { error: new InvalidGrant(INVALID, `reuse of rotated refresh token: family ${row.family_id} revoked`) };
   }
