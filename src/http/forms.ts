@@ -25,9 +25,11 @@ export async function registerFormParsers(scope: FastifyInstance): Promise<void>
   await scope.register(multipart, { limits: MULTIPART_LIMITS });
   // What Fastify does when its own parsers refuse a body: the rest of it is never read, so the
   // connection cannot carry another request.
-  scope.addHook('onSend', async (request, reply, payload) => {
+  // A callback hook, not an async one: it runs on every response of these routes (the token
+  // endpoint among them), and a promise per response would cost more than the check.
+  scope.addHook('onSend', (request, reply, payload, done) => {
     if (unreadBodies.has(request)) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 }
 
