@@ -8,9 +8,9 @@ import type { Clock } from '../lib/clock.ts';
  * of the limit (`begin`): however many requests arrive at once, no more than the limit get their
  * password checked. A success takes its attempt back, so only failures stay counted.
  *
- * The identifier is counted exactly as given: callers pass what names the account (for sign-in,
- * the account found, or the key the lookup used when none was; see accounts/sign-in.ts), so that
- * one account has one count however its name is typed, and unknown accounts are counted alike.
+ * The identifier is counted exactly as given: callers pass the normalised key their lookup used
+ * (see accounts/sign-in.ts), so that every way of typing one identifier shares one count, and
+ * unknown accounts are counted alike.
  *
  * Counters live in this process's memory: a restart forgets them, and several processes each
  * count their own share. That bounds guessing to limits × processes per window.
