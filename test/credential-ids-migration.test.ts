@@ -5,7 +5,7 @@ import { migrateToLatest, migratorFor } from '../src/db/migrate.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { hashSecret } from '../src/lib/secrets.ts';
 import { credentialKey, mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { consumeCode, findAccessToken, insertAccessToken, rotateRefreshToken } from '../src/oauth/tokens/tokens.repository.ts';
+import { consumeCode, findAccessToken, insertGrantCredentials, rotateRefreshToken } from '../src/oauth/tokens/tokens.repository.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
@@ -56,7 +56,7 @@ describe.each(DIALECTS)('migration 0006_credential_ids on %s', (dialect) => {
     expect(await findAccessToken(db, other.id, credentialKey(legacy.access))).toBeUndefined();
 
     const fresh = mintOpaqueCredential(NOW);
-    await insertAccessToken(db, { id: fresh.id, token_hash: fresh.hash, ...owned, family_id: null, account_id: null, scope: 'api', created_at: NOW, expires_at: NOW + HOUR, revoked_at: null });
+    await insertGrantCredentials(db, { access: { id: fresh.id, token_hash: fresh.hash, ...owned, family_id: null, account_id: null, scope: 'api', created_at: NOW, expires_at: NOW + HOUR, revoked_at: null } });
     expect(await findAccessToken(db, org.id, credentialKey(fresh.value))).toMatchObject({ id: fresh.id, scope: 'api' });
     // The id alone, with another secret, finds nothing.
     expect(await findAccessToken(db, org.id, { id: fresh.id, hash: hashSecret('guess') })).toBeUndefined();

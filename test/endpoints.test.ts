@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { insertAccessToken } from '../src/oauth/tokens/tokens.repository.ts';
+import { insertGrantCredentials } from '../src/oauth/tokens/tokens.repository.ts';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { PASSWORD, seedClient, seedOrg, type SeededOrg, REDIRECT_URI, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -118,7 +118,7 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       const db = server.store.storage.db;
       const client = await seedClient(db, seeded.org.id, { consentRequired: false });
       const token = mintOpaqueCredential(Date.now());
-      await insertAccessToken(db, { id: token.id, token_hash: token.hash, org_id: seeded.org.id, client_id: client.clientId, family_id: null, account_id: seeded.constituent.accountId, scope: 'openid', created_at: Date.now(), expires_at: Date.now() + 3600_000, revoked_at: null });
+      await insertGrantCredentials(db, { access: { id: token.id, token_hash: token.hash, org_id: seeded.org.id, client_id: client.clientId, family_id: null, account_id: seeded.constituent.accountId, scope: 'openid', created_at: Date.now(), expires_at: Date.now() + 3600_000, revoked_at: null } });
       const bearer = { authorization: `Bearer ${token.value}` };
       expect((await fetch(`${issuer}/userinfo`, { headers: bearer })).status).toBe(200);
       await db.updateTable('clients').set({ status: 'suspended' }).where('id', '=', client.clientId).execute();

@@ -5,7 +5,7 @@ import { timeOrderedId } from '../src/lib/ids.ts';
 import { CODE_REPLAY_WINDOW_MS, purgeExpired, schedulePurge } from '../src/oauth/purge.ts';
 import { insertInteraction, insertSsoSession } from '../src/oauth/sessions/sessions.repository.ts';
 import { mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { insertAccessToken, insertCode, insertFamily, insertRefreshToken } from '../src/oauth/tokens/tokens.repository.ts';
+import { insertCode, insertGrantCredentials } from '../src/oauth/tokens/tokens.repository.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { gatehouse, onlyJson } from './helpers/cli.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
@@ -37,10 +37,12 @@ describe.each(DIALECTS)('purging expired rows on %s', (dialect) => {
     const refresh = mintOpaqueCredential(NOW);
     const session = mintOpaqueCredential(NOW).hash;
     const interaction = timeOrderedId(NOW);
-    await insertFamily(db, { id: family, ...owned, account_id: '1001', scope: 'openid', auth_time: NOW, created_at: NOW, expires_at: expiresAt, revoked_at: null });
+    await insertGrantCredentials(db, {
+      family: { id: family, ...owned, account_id: '1001', scope: 'openid', auth_time: NOW, created_at: NOW, expires_at: expiresAt, revoked_at: null },
+      access: { id: access.id, token_hash: access.hash, ...owned, family_id: family, account_id: '1001', scope: 'openid', created_at: NOW, expires_at: expiresAt, revoked_at: null },
+      refresh: { id: refresh.id, token_hash: refresh.hash, ...owned, family_id: family, account_id: '1001', scope: 'openid', auth_time: NOW, created_at: NOW, expires_at: expiresAt, rotated_at: null, revoked_at: null },
+    });
     await insertCode(db, { id: code.id, code_hash: code.hash, ...owned, account_id: '1001', family_id: family, redirect_uri: 'https://app.example/cb', scope: 'openid', nonce: null, code_challenge: null, code_challenge_method: null, auth_time: NOW, session_id: null, created_at: NOW, expires_at: expiresAt, consumed_at: null });
-    await insertAccessToken(db, { id: access.id, token_hash: access.hash, ...owned, family_id: family, account_id: '1001', scope: 'openid', created_at: NOW, expires_at: expiresAt, revoked_at: null });
-    await insertRefreshToken(db, { id: refresh.id, token_hash: refresh.hash, ...owned, family_id: family, account_id: '1001', scope: 'openid', auth_time: NOW, created_at: NOW, expires_at: expiresAt, rotated_at: null, revoked_at: null });
     await insertSsoSession(db, { id_hash: session, org_id: orgId, account_id: '1001', auth_time: NOW, created_at: NOW, expires_at: expiresAt, ended_at: null });
     await insertInteraction(db, { id: interaction, org_id: orgId, client_id: clientId, params: '{}', browser_binding_hash: 'x', csrf_token: 'y', account_id: null, auth_time: null, created_at: NOW, expires_at: expiresAt });
     return { token_families: family, authorization_codes: code.id, access_tokens: access.id, refresh_tokens: refresh.id, sso_sessions: session, authorization_requests: interaction };
@@ -68,7 +70,7 @@ describe.each(DIALECTS)('purging expired rows on %s', (dialect) => {
   it('goes through more rows than one batch', async () => {
     for (let i = 0; i < 1100; i++) {
       const access = mintOpaqueCredential(NOW);
-      await insertAccessToken(store.storage.db, { id: access.id, token_hash: access.hash, org_id: orgId, client_id: clientId, family_id: null, account_id: null, scope: 'api', created_at: NOW, expires_at: NOW - MINUTE, revoked_at: null });
+      await insertGrantCredentials(store.storage.db, { access: { id: access.id, token_hash: access.hash, org_id: orgId, client_id: clientId, family_id: null, account_id: null, scope: 'api', created_at: NOW, expires_at: NOW - MINUTE, revoked_at: null } });
     }
     expect((await purgeExpired(store.storage.db, clock)).access_tokens).toBe(1100);
   });

@@ -22,18 +22,6 @@ const insertAccessTokenQuery = new PrecompiledQuery<AccessTokensTable, never>(AC
 const insertRefreshTokenQuery = new PrecompiledQuery<RefreshTokensTable, never>(REFRESH_TOKEN_COLUMNS, (db, row) => db.insertInto('refresh_tokens').values(row));
 const insertCodeQuery = new PrecompiledQuery<AuthorizationCodesTable, never>(CODE_COLUMNS, (db, row) => db.insertInto('authorization_codes').values(row));
 
-export async function insertFamily(db: Executor, row: TokenFamiliesTable): Promise<void> {
-  await insertFamilyQuery.execute(db, row);
-}
-
-export async function insertAccessToken(db: Executor, row: AccessTokensTable): Promise<void> {
-  await insertAccessTokenQuery.execute(db, row);
-}
-
-export async function insertRefreshToken(db: Executor, row: RefreshTokensTable): Promise<void> {
-  await insertRefreshTokenQuery.execute(db, row);
-}
-
 /** What one grant writes: its access token, and a refresh token and a new family when it has them. */
 export interface GrantCredentialRows {
   readonly family?: TokenFamiliesTable;
