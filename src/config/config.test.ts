@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       secretKey: undefined,
       logLevel: 'info',
+      rateLimitIpv6PrefixBits: 64,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -35,6 +36,10 @@ describe('loadConfig', () => {
   it('normalizes PUBLIC_URL without a trailing slash, keeping a path', () => {
     expect(load({ PUBLIC_URL: 'https://id.example.org/auth/' }).publicUrl).toBe('https://id.example.org/auth');
     expect(issuerFor(load({ PUBLIC_URL: 'https://id.example.org/' }), 'acme')).toBe('https://id.example.org/o/acme');
+  });
+
+  it('reads the IPv6 prefix of per-IP limits', () => {
+    expect(load({ RATE_LIMIT_IPV6_PREFIX: '56' }).rateLimitIpv6PrefixBits).toBe(56);
   });
 
   it('treats empty variables as unset', () => {
@@ -62,6 +67,9 @@ describe('loadConfig', () => {
     [{ GATEHOUSE_SECRET_KEY: 'short' }, 'GATEHOUSE_SECRET_KEY'],
     [{ GATEHOUSE_SECRET_KEY: Buffer.alloc(16).toString('hex') }, 'GATEHOUSE_SECRET_KEY'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ RATE_LIMIT_IPV6_PREFIX: '16' }, 'RATE_LIMIT_IPV6_PREFIX'],
+    [{ RATE_LIMIT_IPV6_PREFIX: '129' }, 'RATE_LIMIT_IPV6_PREFIX'],
+    [{ RATE_LIMIT_IPV6_PREFIX: '/64' }, 'RATE_LIMIT_IPV6_PREFIX'],
     [{ GATEHOUSE_SECRET: 'typo' }, 'GATEHOUSE_SECRET'],
   ])('rejects %o naming %s', (env, variable) => {
     const error = errorOf(env);

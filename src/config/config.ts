@@ -26,6 +26,12 @@ export interface Config {
   readonly secretKey: Buffer | undefined;
   /** `LOG_LEVEL`, default `info`. */
   readonly logLevel: LogLevel;
+  /**
+   * How many leading bits of an IPv6 client address name one client in every per-IP limit.
+   * `RATE_LIMIT_IPV6_PREFIX`, default 64: one subscriber's allocation (RFC 6177), through which
+   * privacy addresses rotate (RFC 8981). IPv4 clients are always counted by their address.
+   */
+  readonly rateLimitIpv6PrefixBits: number;
 }
 
 export const CONFIG_DEFAULTS = Object.freeze({
@@ -33,6 +39,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   dataDir: './data',
   logLevel: 'info' satisfies LogLevel,
+  rateLimitIpv6PrefixBits: 64,
 });
 
 /** The variables Gatehouse reads. Any other `GATEHOUSE_*` variable is a typo and stops the start. */
@@ -44,6 +51,7 @@ const KNOWN_VARIABLES = new Set([
   'DATABASE_URL',
   'GATEHOUSE_SECRET_KEY',
   'LOG_LEVEL',
+  'RATE_LIMIT_IPV6_PREFIX',
 ]);
 
 /** A configuration value that cannot be used. The message names the variable and what to do. */
@@ -75,7 +83,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const databaseUrl = parseDatabaseUrl(value(env, 'DATABASE_URL'));
   const secretKey = parseSecretKey(value(env, 'GATEHOUSE_SECRET_KEY'));
   const logLevel = parseLogLevel(value(env, 'LOG_LEVEL'));
-  return Object.freeze({ port, host, publicUrl, dataDir, databaseUrl, secretKey, logLevel });
+  const rateLimitIpv6PrefixBits = parseIpv6Prefix(value(env, 'RATE_LIMIT_IPV6_PREFIX'));
+  return Object.freeze({ port, host, publicUrl, dataDir, databaseUrl, secretKey, logLevel, rateLimitIpv6PrefixBits });
 }
 
 /** An empty variable counts as unset, as shells and compose files often leave them empty. */
@@ -151,6 +160,15 @@ function parseLogLevel(raw: string | undefined): LogLevel {
     throw new ConfigError('LOG_LEVEL', `'${raw}' is not one of ${LOG_LEVELS.join(', ')}`);
   }
   return level as LogLevel;
+}
+
+function parseIpv6Prefix(raw: string | undefined): number {
+  if (raw === undefined) return CONFIG_DEFAULTS.rateLimitIpv6PrefixBits;
+  // Shorter than /32 would count a whole provider's customers as one client.
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 32 || Number(raw) > 128) {
+    throw new ConfigError('RATE_LIMIT_IPV6_PREFIX', `'${raw}' is not a prefix length from 32 to 128 (64 counts each /64 as one client)`);
+  }
+  return Number(raw);
 }
 
 /** The issuer identifier of an organization: `PUBLIC_URL/o/<slug>` (a public contract). */
