@@ -230,17 +230,17 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
     });
 
     it.each([
-      [{ client_name: 'x', redirect_uris: ['https://a.example/cb#frag'] }, 'invalid_redirect_uri', /has a fragment/],
-      [{ client_name: 'x', redirect_uris: ['https://*.example/cb'] }, 'invalid_redirect_uri', /wildcard/],
-      [{ client_name: 'x', redirect_uris: ['http://a.example/cb'] }, 'invalid_redirect_uri', /non-loopback/],
-      [{ client_name: 'x' }, 'invalid_redirect_uri', /at least one redirect URI is required/],
+      [{ client_name: 'x', redirect_uris: ['https://a.example/cb#frag'] }, 'invalid_redirect_uri', /^redirect_uris: .*no fragment/],
+      [{ client_name: 'x', redirect_uris: ['https://*.example/cb'] }, 'invalid_redirect_uri', /^redirect_uris: .*wildcard/],
+      [{ client_name: 'x', redirect_uris: ['http://a.example/cb'] }, 'invalid_redirect_uri', /^redirect_uris: .*http only on 127\.0\.0\.1/],
+      [{ client_name: 'x' }, 'invalid_redirect_uri', /^redirect_uris: give 1 to 10 absolute URIs/],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], post_logout_redirect_uris: ['http://a.example/'] }, 'invalid_redirect_uri', /^post_logout_redirect_uris: /],
       [{ redirect_uris: [REDIRECT_URI] }, 'invalid_client_metadata', /client_name is required/],
       [{ client_name: 'x', redirect_uris: REDIRECT_URI }, 'invalid_client_metadata', /redirect_uris must be an array of strings/],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', /token_endpoint_auth_method/],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], response_types: ['token'] }, 'invalid_client_metadata', /response_types/],
-      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], grant_types: ['implicit'] }, 'invalid_client_metadata', /^grant_types: 'implicit' is not supported/],
-      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], scope: 'openid admin' }, 'invalid_client_metadata', /^scope: 'admin' is not a scope neos Org offers/],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], grant_types: ['implicit'] }, 'invalid_client_metadata', /^grant_types: use authorization_code, /],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], scope: 'openid admin' }, 'invalid_client_metadata', /^scope: ask only for scopes this organization offers/],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], contacts: ['not-an-email'] }, 'invalid_client_metadata', /^contacts: /],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], jwks_uri: 'https://a.example/jwks' }, 'invalid_client_metadata', /jwks_uri is not supported/],
       [[], 'invalid_client_metadata', /JSON object/],
@@ -251,6 +251,25 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(response.json.error).toBe(error);
       expect(response.json.error_description).toMatch(description);
+    });
+
+    // Regression (issue 9 item 9): the domain's messages quoted the value sent (a URI with CR/LF,
+    // quotes or angle brackets came back verbatim in error_description, RFC 6749 §5.2).
+    it.each([
+      ['redirect_uris', { redirect_uris: ['https://a.example/cb#"<x>\r\n'] }, 'invalid_redirect_uri'],
+      ['redirect_uris', { redirect_uris: ['javascript:"<script>alert(1)</script>"'] }, 'invalid_redirect_uri'],
+      ['post_logout_redirect_uris', { redirect_uris: [REDIRECT_URI], post_logout_redirect_uris: ['http://a.example/"<x>'] }, 'invalid_redirect_uri'],
+      ['grant_types', { redirect_uris: [REDIRECT_URI], grant_types: ['imp"li<cit>\r\nx'] }, 'invalid_client_metadata'],
+      ['scope', { redirect_uris: [REDIRECT_URI], scope: 'openid "<adm\u00e9in>' }, 'invalid_client_metadata'],
+      ['contacts', { redirect_uris: [REDIRECT_URI], contacts: ['"<not an email>\r\n'] }, 'invalid_client_metadata'],
+    ])('names %s without echoing the value sent', async (field, metadata, error) => {
+      const response = await register('neos', { client_name: 'x', ...metadata });
+      expect(response.status).toBe(400);
+      expect(response.json.error).toBe(error);
+      const description = response.json.error_description as string;
+      expect(description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/);
+      expect(description.startsWith(`${field}: `)).toBe(true);
+      for (const sent of ['<x>', '<script>', 'imp"li', '<adm', '<not an email>']) expect(description).not.toContain(sent);
     });
 
     it('refuses a form-encoded body: RFC 7591 metadata is JSON', async () => {
