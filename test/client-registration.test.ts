@@ -6,7 +6,7 @@ import { systemClock } from '../src/lib/clock.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
-import { PASSWORD, REDIRECT_URI, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
+import { PASSWORD, REDIRECT_URI, seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -340,6 +340,34 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       const suspendedPage = await new TestBrowser().request(await authorizationUrl());
       expect(suspendedPage.status).toBe(400);
       expect(await suspendedPage.text()).toContain('Application unavailable');
+    });
+
+    // Regression (issue 9 item 10): the org's error page said "<name> has not been approved", the
+    // name chosen by an anonymous registrant, shown on the org's page as if the org said it.
+    it('the org\'s pages never show the name of a client that is not active', async () => {
+      const name = 'Your account is locked: call 555-0100';
+      const requested = async (): Promise<string> =>
+        (await seedClient(server.store.storage.db, seeded.org.id, {
+          name,
+          postLogoutRedirectUris: ['https://app.example.org/signed-out'],
+          registration: { source: 'dynamic', requesterName: null, requesterEmail: null, requestReason: null },
+        })).clientId;
+      const clientId = await requested();
+      const suspendedId = await requested();
+      const pages = async (id = clientId): Promise<string[]> => {
+        const query = new URLSearchParams({ response_type: 'code', client_id: id, redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+        const authorize = await new TestBrowser().request(`${issuer}/authorize?${query}`);
+        expect(authorize.status).toBe(400);
+        const logout = await new TestBrowser().request(`${issuer}/logout?${new URLSearchParams({ client_id: id, post_logout_redirect_uri: 'https://app.example.org/signed-out' })}`);
+        expect(logout.status).toBe(200);
+        return [await authorize.text(), await logout.text()];
+      };
+      for (const page of await pages()) expect(page).not.toContain('call 555-0100');
+      expect((await api('POST', `/clients/${clientId}/reject`, { body: { reason: 'Phishing.' } })).json!.status).toBe('rejected');
+      expect((await api('POST', `/clients/${suspendedId}/approve`)).json!.status).toBe('active');
+      expect((await api('POST', `/clients/${suspendedId}/suspend`)).json!.status).toBe('suspended');
+      advancePastClientCache();
+      for (const page of [...(await pages()), ...(await pages(suspendedId))]) expect(page).not.toContain('call 555-0100');
     });
 
     it('a rejected request never works', async () => {

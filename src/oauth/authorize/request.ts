@@ -114,8 +114,10 @@ async function checkClient(ctx: OrgContext, params: RawParams): Promise<Client> 
   if (clientId === undefined) throw new UntrustedRequestError('Missing client', 'The request does not say which application is asking (client_id is missing).');
   const client = clientId.length > 200 ? undefined : await ctx.findClient(clientId);
   if (client === undefined) throw new UntrustedRequestError('Unknown application', `No application with this client_id is registered with ${ctx.org.name}.`);
-  if (client.status === 'pending') throw new UntrustedRequestError('Application awaiting approval', `${client.name} has not been approved by ${ctx.org.name} yet, so it cannot sign anyone in.`);
-  if (client.status !== 'active') throw new UntrustedRequestError('Application unavailable', `${client.name} is not allowed to sign anyone in with ${ctx.org.name}.`);
+  // Never the name of a client that is not active: a pending one's is an anonymous registrant's
+  // choice, which the org's page must not show as if the org said it.
+  if (client.status === 'pending') throw new UntrustedRequestError('Application awaiting approval', `This application has not been approved by ${ctx.org.name} yet, so it cannot sign anyone in.`);
+  if (client.status !== 'active') throw new UntrustedRequestError('Application unavailable', `This application is not allowed to sign anyone in with ${ctx.org.name}.`);
   return client;
 }
 
