@@ -106,6 +106,7 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       const page = await response.text();
       expect(page).toContain('Registration request received');
       expect(page).toContain('It works only after neos Org approves the request.');
+      expect(page).toContain('<strong>Status: awaiting approval.</strong> Until neos Org approves the request, this application cannot sign anyone in nor get tokens.');
       const clientId = /client_id: <code>([a-z2-7]{26})<\/code>/.exec(page)![1]!;
       const secret = /client_secret: <code>(gsec_[A-Za-z0-9_-]{43})<\/code>/.exec(page)![1]!;
       expect(secret).toBeDefined();
@@ -204,6 +205,9 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(response.json).toEqual({
         client_id: expect.stringMatching(/^[a-z2-7]{26}$/),
+        // Regression (issue 9 item 16): nothing said the client awaits approval.
+        status: 'pending',
+        status_description: expect.stringMatching(/^Awaiting approval: .*cannot start a sign-in nor get tokens/),
         client_secret: expect.stringMatching(/^gsec_/),
         client_secret_expires_at: 0,
         client_id_issued_at: Math.floor(now / 1000),
@@ -225,6 +229,7 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       expect(response.status).toBe(201);
       expect(response.json).not.toHaveProperty('client_secret');
       expect(response.json).not.toHaveProperty('client_secret_expires_at');
+      expect(response.json).toMatchObject({ status: 'pending', status_description: expect.stringContaining('Awaiting approval') });
       // §2: without grant_types, the client uses authorization_code only.
       expect(response.json).toMatchObject({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email' });
     });

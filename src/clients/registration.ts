@@ -7,7 +7,7 @@ import { secretMatchesHash } from '../lib/secrets.ts';
 import { splitScope } from '../lib/scope.ts';
 import { OAuthError } from '../oauth/errors.ts';
 import type { Organization } from '../orgs/orgs.ts';
-import { createClient, DEFAULT_CLIENT_SCOPE, findClient, type Client, type RegistrationSource } from './clients.ts';
+import { createClient, DEFAULT_CLIENT_SCOPE, findClient, type Client, type ClientStatus, type RegistrationSource } from './clients.ts';
 import type { ClientType } from './redirect-uris.ts';
 
 /** The registration page of an organization, relative to its issuer. */
@@ -227,11 +227,29 @@ export function asRegistrationError(error: InvalidInputError): OAuthError {
   return new InvalidClientMetadata(description, error.message);
 }
 
-/** RFC 7591 §3.2.1: the client information response, echoing the registered metadata. */
+/**
+ * What a client's status means to its developer, as the registration response says it. RFC 7591
+ * has no member for it; §3.2.1 allows extension members, and without one a client_id and secret
+ * look usable while every request with them is refused until staff approve.
+ */
+const STATUS_DESCRIPTIONS: ReadonlyMap<ClientStatus, string> = new Map([
+  ['pending', 'Awaiting approval: the organization reviews every registration. Until it approves this one, the client cannot start a sign-in nor get tokens (invalid_client).'],
+  ['active', 'Active: the client can be used now.'],
+  ['rejected', 'Rejected by the organization: the client cannot be used.'],
+  ['suspended', 'Suspended by the organization: the client cannot be used.'],
+]);
+
+/**
+ * RFC 7591 §3.2.1: the client information response, echoing the registered metadata, with two
+ * extension members: `status` (`pending` until staff approve, then `active`) and
+ * `status_description`, the same in words.
+ */
 export function clientInformationResponse(registered: RegisteredClient, tokenEndpointAuthMethod: AuthMethod): Record<string, unknown> {
   const { client, clientSecret } = registered;
   return {
     client_id: client.clientId,
+    status: client.status,
+    status_description: STATUS_DESCRIPTIONS.get(client.status),
     ...(clientSecret === null ? {} : { client_secret: clientSecret, client_secret_expires_at: 0 }),
     client_id_issued_at: Math.floor(client.createdAt / 1000),
     client_name: client.name,
