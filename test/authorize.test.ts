@@ -251,6 +251,52 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
     });
   });
 
+  // Regression (issue 9 item 8): a native app's loopback or private-use redirect URI proves nothing
+  // about who sent the request, yet once consent was remembered the code came back silently.
+  // RFC 8252 §8.6, ASVS 5.0 10.7.1: ask every time, whatever was remembered or the client's setting.
+  describe('a public client whose redirect URI does not prove who it is, is asked every time', () => {
+    it.each([
+      ['a loopback redirect URI', 'http://127.0.0.1:5555/callback', true],
+      ['a loopback redirect URI (client set not to ask)', 'http://[::1]:5555/callback', false],
+      ['a private-use scheme', 'com.example.app:/cb', true],
+      ['a private-use scheme (client set not to ask)', 'com.example.app:/cb', false],
+    ])('%s: the consent page again after consent was given, and prompt=none is consent_required', async (_name, redirectUri, consentRequired) => {
+      const native = (await seedClient(server.store.storage.db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'com.example.app:/cb'], consentRequired })).clientId;
+      const request = (extra: Record<string, string> = {}) =>
+        authorizeUrl({ response_type: 'code', client_id: native, redirect_uri: redirectUri, scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'n1', ...extra });
+      const browser = new TestBrowser();
+      const first = await signInThroughPages(browser, request(), server.url, { username: 'alice', password: PASSWORD });
+      expect(new URL(first).searchParams.get('code')).toBeTruthy();
+
+      const again = await browser.follow(request(), server.url);
+      expect(again.url).toContain('/consent?interaction=');
+      const allowed = await browser.submit(await again.response.text(), server.url, { decision: 'allow' });
+      expect(allowed.url.startsWith(`${redirectUri}?`)).toBe(true);
+      expect(new URL(allowed.url).searchParams.get('code')).toBeTruthy();
+
+      const none = await browser.request(request({ prompt: 'none' }));
+      expect(none.status).toBe(303);
+      const answer = new URL(none.headers.get('location')!);
+      expect(answer.href.startsWith(`${redirectUri}?`)).toBe(true);
+      expect(answer.searchParams.get('error')).toBe('consent_required');
+      expect(answer.searchParams.get('state')).toBe('n1');
+      expect(answer.searchParams.get('code')).toBeNull();
+    });
+
+    it('a public client returning to its https redirect URI keeps its remembered consent (RFC 8252 §8.6: a claimed https URI may prove it)', async () => {
+      const spa = (await seedClient(server.store.storage.db, seeded.org.id, { clientType: 'public', redirectUris: ['https://spa.example.org/cb'], consentRequired: true })).clientId;
+      const request = (extra: Record<string, string> = {}) =>
+        authorizeUrl({ response_type: 'code', client_id: spa, redirect_uri: 'https://spa.example.org/cb', scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256', ...extra });
+      const browser = new TestBrowser();
+      await signInThroughPages(browser, request(), server.url, { username: 'alice', password: PASSWORD });
+      for (const extra of [{}, { prompt: 'none' }] as Array<Record<string, string>>) {
+        const response = await browser.request(request(extra));
+        expect(response.status).toBe(303);
+        expect(new URL(response.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+      }
+    });
+  });
+
   describe('sessions and prompts', () => {
     it('prompt=login asks for the password again despite a session', async () => {
       const browser = new TestBrowser();

@@ -6,7 +6,7 @@ import { systemClock } from '../src/lib/clock.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
-import { PASSWORD, REDIRECT_URI, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
+import { PASSWORD, REDIRECT_URI, seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -106,6 +106,7 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       const page = await response.text();
       expect(page).toContain('Registration request received');
       expect(page).toContain('It works only after neos Org approves the request.');
+      expect(page).toContain('<strong>Status: awaiting approval.</strong> Until neos Org approves the request, this application cannot sign anyone in nor get tokens.');
       const clientId = /client_id: <code>([a-z2-7]{26})<\/code>/.exec(page)![1]!;
       const secret = /client_secret: <code>(gsec_[A-Za-z0-9_-]{43})<\/code>/.exec(page)![1]!;
       expect(secret).toBeDefined();
@@ -204,6 +205,9 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(response.json).toEqual({
         client_id: expect.stringMatching(/^[a-z2-7]{26}$/),
+        // Regression (issue 9 item 16): nothing said the client awaits approval.
+        status: 'pending',
+        status_description: expect.stringMatching(/^Awaiting approval: .*cannot start a sign-in nor get tokens/),
         client_secret: expect.stringMatching(/^gsec_/),
         client_secret_expires_at: 0,
         client_id_issued_at: Math.floor(now / 1000),
@@ -225,22 +229,23 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       expect(response.status).toBe(201);
       expect(response.json).not.toHaveProperty('client_secret');
       expect(response.json).not.toHaveProperty('client_secret_expires_at');
+      expect(response.json).toMatchObject({ status: 'pending', status_description: expect.stringContaining('Awaiting approval') });
       // §2: without grant_types, the client uses authorization_code only.
       expect(response.json).toMatchObject({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile email' });
     });
 
     it.each([
-      [{ client_name: 'x', redirect_uris: ['https://a.example/cb#frag'] }, 'invalid_redirect_uri', /has a fragment/],
-      [{ client_name: 'x', redirect_uris: ['https://*.example/cb'] }, 'invalid_redirect_uri', /wildcard/],
-      [{ client_name: 'x', redirect_uris: ['http://a.example/cb'] }, 'invalid_redirect_uri', /non-loopback/],
-      [{ client_name: 'x' }, 'invalid_redirect_uri', /at least one redirect URI is required/],
+      [{ client_name: 'x', redirect_uris: ['https://a.example/cb#frag'] }, 'invalid_redirect_uri', /^redirect_uris: .*no fragment/],
+      [{ client_name: 'x', redirect_uris: ['https://*.example/cb'] }, 'invalid_redirect_uri', /^redirect_uris: .*wildcard/],
+      [{ client_name: 'x', redirect_uris: ['http://a.example/cb'] }, 'invalid_redirect_uri', /^redirect_uris: .*http only on 127\.0\.0\.1/],
+      [{ client_name: 'x' }, 'invalid_redirect_uri', /^redirect_uris: give 1 to 10 absolute URIs/],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], post_logout_redirect_uris: ['http://a.example/'] }, 'invalid_redirect_uri', /^post_logout_redirect_uris: /],
       [{ redirect_uris: [REDIRECT_URI] }, 'invalid_client_metadata', /client_name is required/],
       [{ client_name: 'x', redirect_uris: REDIRECT_URI }, 'invalid_client_metadata', /redirect_uris must be an array of strings/],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', /token_endpoint_auth_method/],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], response_types: ['token'] }, 'invalid_client_metadata', /response_types/],
-      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], grant_types: ['implicit'] }, 'invalid_client_metadata', /^grant_types: 'implicit' is not supported/],
-      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], scope: 'openid admin' }, 'invalid_client_metadata', /^scope: 'admin' is not a scope neos Org offers/],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], grant_types: ['implicit'] }, 'invalid_client_metadata', /^grant_types: use authorization_code, /],
+      [{ client_name: 'x', redirect_uris: [REDIRECT_URI], scope: 'openid admin' }, 'invalid_client_metadata', /^scope: ask only for scopes this organization offers/],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], contacts: ['not-an-email'] }, 'invalid_client_metadata', /^contacts: /],
       [{ client_name: 'x', redirect_uris: [REDIRECT_URI], jwks_uri: 'https://a.example/jwks' }, 'invalid_client_metadata', /jwks_uri is not supported/],
       [[], 'invalid_client_metadata', /JSON object/],
@@ -251,6 +256,25 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(response.json.error).toBe(error);
       expect(response.json.error_description).toMatch(description);
+    });
+
+    // Regression (issue 9 item 9): the domain's messages quoted the value sent (a URI with CR/LF,
+    // quotes or angle brackets came back verbatim in error_description, RFC 6749 §5.2).
+    it.each([
+      ['redirect_uris', { redirect_uris: ['https://a.example/cb#"<x>\r\n'] }, 'invalid_redirect_uri'],
+      ['redirect_uris', { redirect_uris: ['javascript:"<script>alert(1)</script>"'] }, 'invalid_redirect_uri'],
+      ['post_logout_redirect_uris', { redirect_uris: [REDIRECT_URI], post_logout_redirect_uris: ['http://a.example/"<x>'] }, 'invalid_redirect_uri'],
+      ['grant_types', { redirect_uris: [REDIRECT_URI], grant_types: ['imp"li<cit>\r\nx'] }, 'invalid_client_metadata'],
+      ['scope', { redirect_uris: [REDIRECT_URI], scope: 'openid "<adm\u00e9in>' }, 'invalid_client_metadata'],
+      ['contacts', { redirect_uris: [REDIRECT_URI], contacts: ['"<not an email>\r\n'] }, 'invalid_client_metadata'],
+    ])('names %s without echoing the value sent', async (field, metadata, error) => {
+      const response = await register('neos', { client_name: 'x', ...metadata });
+      expect(response.status).toBe(400);
+      expect(response.json.error).toBe(error);
+      const description = response.json.error_description as string;
+      expect(description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/);
+      expect(description.startsWith(`${field}: `)).toBe(true);
+      for (const sent of ['<x>', '<script>', 'imp"li', '<adm', '<not an email>']) expect(description).not.toContain(sent);
     });
 
     it('refuses a form-encoded body: RFC 7591 metadata is JSON', async () => {
@@ -321,6 +345,34 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       const suspendedPage = await new TestBrowser().request(await authorizationUrl());
       expect(suspendedPage.status).toBe(400);
       expect(await suspendedPage.text()).toContain('Application unavailable');
+    });
+
+    // Regression (issue 9 item 10): the org's error page said "<name> has not been approved", the
+    // name chosen by an anonymous registrant, shown on the org's page as if the org said it.
+    it('the org\'s pages never show the name of a client that is not active', async () => {
+      const name = 'Your account is locked: call 555-0100';
+      const requested = async (): Promise<string> =>
+        (await seedClient(server.store.storage.db, seeded.org.id, {
+          name,
+          postLogoutRedirectUris: ['https://app.example.org/signed-out'],
+          registration: { source: 'dynamic', requesterName: null, requesterEmail: null, requestReason: null },
+        })).clientId;
+      const clientId = await requested();
+      const suspendedId = await requested();
+      const pages = async (id = clientId): Promise<string[]> => {
+        const query = new URLSearchParams({ response_type: 'code', client_id: id, redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+        const authorize = await new TestBrowser().request(`${issuer}/authorize?${query}`);
+        expect(authorize.status).toBe(400);
+        const logout = await new TestBrowser().request(`${issuer}/logout?${new URLSearchParams({ client_id: id, post_logout_redirect_uri: 'https://app.example.org/signed-out' })}`);
+        expect(logout.status).toBe(200);
+        return [await authorize.text(), await logout.text()];
+      };
+      for (const page of await pages()) expect(page).not.toContain('call 555-0100');
+      expect((await api('POST', `/clients/${clientId}/reject`, { body: { reason: 'Phishing.' } })).json!.status).toBe('rejected');
+      expect((await api('POST', `/clients/${suspendedId}/approve`)).json!.status).toBe('active');
+      expect((await api('POST', `/clients/${suspendedId}/suspend`)).json!.status).toBe('suspended');
+      advancePastClientCache();
+      for (const page of [...(await pages()), ...(await pages(suspendedId))]) expect(page).not.toContain('call 555-0100');
     });
 
     it('a rejected request never works', async () => {

@@ -90,6 +90,90 @@ describe.each(DIALECTS)('custom scopes on %s', (dialect) => {
     expect((await setConstituentAttributes(db, systemClock, org.id, created.accountId, { tier: null })).attributes).toEqual({});
   });
 
+  // Regression (issue 9 item 6): claims were looked up per scope in a plain object, so a granted
+  // scope named after a property of Object.prototype (`constructor`, `toString`) found that
+  // property and userinfo answered 500.
+  describe('scopes named after properties of Object.prototype', () => {
+    const NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
+    const REDIRECT = 'https://app.example.org/callback';
+    let protoOrgId: string;
+    let protoIssuer: string;
+
+    // An org of their own, its scope defined before any request, so no cached copy of it is stale.
+    beforeAll(async () => {
+      const db = server.store.storage.db;
+      protoOrgId = (await createOrganization(db, systemClock, { slug: 'protos', name: 'Protos' })).id;
+      protoIssuer = `${server.url}/o/protos`;
+      await setCustomScope(db, systemClock, protoOrgId, 'constructor', { description: 'Builder tier', attributes: ['patreon_tier'] });
+      await createConstituent(db, systemClock, protoOrgId, { username: 'frooxius', password: 'correct horse battery', attributes: { patreon_tier: 'gold' } });
+    });
+
+    async function tokensFor(clientOf: { clientId: string; clientSecret: string | null }, scope: string): Promise<{ access_token: string; refresh_token: string }> {
+      const browser = new TestBrowser();
+      const params = new URLSearchParams({ response_type: 'code', client_id: clientOf.clientId, redirect_uri: REDIRECT, scope, code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+      const first = await browser.follow(`${protoIssuer}/authorize?${params}`, server.url);
+      let step = await browser.submit(await first.response.text(), server.url, { username: 'frooxius', password: 'correct horse battery' });
+      if (step.url.startsWith(server.url)) step = await browser.submit(await step.response.text(), server.url, { decision: 'allow' });
+      const code = new URL(step.url).searchParams.get('code');
+      expect(code).toBeTruthy();
+      const response = await fetch(`${protoIssuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${clientOf.clientId}:${clientOf.clientSecret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT, code_verifier: VERIFIER }),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { access_token: string; refresh_token: string };
+    }
+
+    it('userinfo answers 200 with the claims of the scopes the org defined, for a token granted them all', async () => {
+      const db = server.store.storage.db;
+      const named = await seedClient(db, protoOrgId, { scope: `openid profile ${NAMES.join(' ')}` });
+      const tokens = await tokensFor(named, `openid ${NAMES.join(' ')}`);
+      const response = await fetch(`${protoIssuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(response.status).toBe(200);
+      const claims = (await response.json()) as Record<string, unknown>;
+      expect(claims).toEqual({ sub: expect.any(String), patreon_tier: 'gold' });
+      // The token endpoint keeps them too: a refresh down to one of them works.
+      const refreshed = await fetch(`${protoIssuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${named.clientId}:${named.clientSecret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, scope: 'openid toString' }),
+      });
+      expect(refreshed.status).toBe(200);
+      const narrowed = (await refreshed.json()) as { access_token: string; scope: string };
+      expect(narrowed.scope).toBe('openid toString');
+      const narrowClaims = await fetch(`${protoIssuer}/userinfo`, { headers: { authorization: `Bearer ${narrowed.access_token}` } });
+      expect(narrowClaims.status).toBe(200);
+      expect(await narrowClaims.json()).toEqual({ sub: expect.any(String) });
+    });
+
+    it('a client that may not ask for them gets invalid_scope at authorize and token, never a 500', async () => {
+      const other = await seedClient(server.store.storage.db, protoOrgId, { scope: 'openid profile' });
+      for (const name of NAMES) {
+        const params = new URLSearchParams({ response_type: 'code', client_id: other.clientId, redirect_uri: REDIRECT, scope: `openid ${name}`, state: 's', code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+        const authorize = await new TestBrowser().request(`${protoIssuer}/authorize?${params}`);
+        expect(authorize.status).toBe(303);
+        expect(new URL(authorize.headers.get('location')!).searchParams.get('error')).toBe('invalid_scope');
+      }
+      const service = await seedClient(server.store.storage.db, protoOrgId, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], scope: 'reports:read', consentRequired: false });
+      for (const name of NAMES) {
+        const response = await fetch(`${protoIssuer}/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${service.clientId}:${service.clientSecret}`).toString('base64')}` },
+          body: new URLSearchParams({ grant_type: 'client_credentials', scope: name }),
+        });
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as { error: string }).error).toBe('invalid_scope');
+      }
+    });
+
+    it('__proto__ cannot be defined as a custom scope; constructor and toString can', async () => {
+      const db = server.store.storage.db;
+      await expect(setCustomScope(db, systemClock, protoOrgId, '__proto__', { description: 'x', attributes: [] })).rejects.toThrowError(InvalidInputError);
+      expect((await setCustomScope(db, systemClock, protoOrgId, 'toString', { description: 'Strings', attributes: [] })).created).toBe(true);
+    });
+  });
+
   describe('through the management API', () => {
     async function api(method: string, path: string, body?: unknown) {
       const response = await fetch(`${server.url}/api/v2${path}`, {

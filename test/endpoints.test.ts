@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
+import { changeClientStatus } from '../src/clients/client-admin.ts';
+import { CLIENT_CACHE_TTL_MS } from '../src/http/org-scope.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
 import { insertGrantCredentials } from '../src/oauth/tokens/tokens.repository.ts';
@@ -32,13 +34,13 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
 
   const basic = (c: { clientId: string; clientSecret: string | null }) => `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret ?? ''}`).toString('base64')}`;
 
-  async function signedIn(scope = 'openid profile', username = 'alice'): Promise<{ browser: TestBrowser; tokens: Record<string, string> }> {
+  async function signedIn(scope = 'openid profile', username = 'alice', client = app): Promise<{ browser: TestBrowser; tokens: Record<string, string> }> {
     const browser = new TestBrowser();
-    const params = new URLSearchParams({ response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI, scope, code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+    const params = new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: REDIRECT_URI, scope, code_challenge: CHALLENGE, code_challenge_method: 'S256' });
     const callback = await signInThroughPages(browser, `${issuer}/authorize?${params}`, server.url, { username, password: PASSWORD });
     const response = await fetch(`${issuer}/token`, {
       method: 'POST',
-      headers: { authorization: basic(app), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: new URL(callback).searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: VERIFIER }).toString(),
     });
     return { browser, tokens: (await response.json()) as Record<string, string> };
@@ -327,6 +329,72 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       expect(done.response.status).toBe(200);
       expect(browser.cookie('gh_session')).toBeUndefined();
       expect(await stillSignedIn(browser)).toBe(false);
+    });
+
+    // Regression (issue 9 item 2): a pending, rejected or suspended client's post-logout URI was a
+    // logout target, and with registration open anyone can register a client with any URI: an open
+    // redirect. RP-Initiated Logout 1.0 §3: no redirection to a URI the OP could not verify.
+    describe('logout naming an application that is not active', () => {
+      const EVIL = 'https://evil.example/landing';
+      const REQUESTED = { name: 'Trusted Bank Portal', postLogoutRedirectUris: [EVIL], consentRequired: false, registration: { source: 'dynamic', requesterName: null, requesterEmail: null, requestReason: null } } as const;
+
+      async function clientThatIs(status: 'pending' | 'rejected' | 'suspended'): Promise<{ clientId: string; clientSecret: string | null }> {
+        const db = server.store.storage.db;
+        const client = await seedClient(db, seeded.org.id, REQUESTED);
+        if (status === 'rejected') await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'reject', { reason: 'Not ours.' });
+        if (status === 'suspended') {
+          await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'approve');
+          await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'suspend');
+        }
+        return client;
+      }
+
+      it.each(['pending', 'rejected', 'suspended'] as const)('a %s client: our page, never its URI, and never its name', async (status) => {
+        const { clientId } = await clientThatIs(status);
+        for (const query of [{ client_id: clientId, post_logout_redirect_uri: EVIL, state: 's' }, { client_id: clientId, targetUrl: EVIL }] as Array<Record<string, string>>) {
+          const anonymous = await new TestBrowser().request(`${issuer}/logout?${new URLSearchParams(query)}`);
+          expect(anonymous.status).toBe(200);
+          expect(anonymous.headers.get('location')).toBeNull();
+          const page = await anonymous.text();
+          expect(page).toContain('You are signed out');
+          expect(page).not.toContain(REQUESTED.name);
+
+          const { browser } = await signedIn();
+          const html = await browser.request(`${issuer}/logout?${new URLSearchParams(query)}`);
+          expect(html.status).toBe(200);
+          const confirmation = await html.text();
+          expect(confirmation).toContain('name="confirm"');
+          expect(confirmation).not.toContain(REQUESTED.name);
+          const done = await browser.submit(confirmation, server.url, {});
+          expect(done.response.status).toBe(200);
+          expect(done.url.startsWith(issuer)).toBe(true);
+          expect(await done.response.text()).toContain('You are signed out');
+          expect(await stillSignedIn(browser)).toBe(false);
+        }
+        // An RP's POST naming it is sent on to the GET, which does not redirect either.
+        const posted = await fetch(`${issuer}/logout`, { ...form({ client_id: clientId, post_logout_redirect_uri: EVIL }), redirect: 'manual' });
+        expect(new URL(posted.headers.get('location')!).origin).toBe(server.url);
+      });
+
+      it('an id_token_hint whose audience was suspended since: signs the session out, without redirecting', async () => {
+        const db = server.store.storage.db;
+        const client = await seedClient(db, seeded.org.id, REQUESTED);
+        await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'approve');
+        const { browser, tokens } = await signedIn('openid profile', 'alice', client);
+        await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'suspend');
+        skew = CLIENT_CACHE_TTL_MS + 1000; // past this process's cached copy of the active client
+        try {
+          for (const query of [{ id_token_hint: tokens.id_token!, post_logout_redirect_uri: EVIL, state: 's' }, { id_token_hint: tokens.id_token!, targetUrl: EVIL }] as Array<Record<string, string>>) {
+            const response = await browser.request(`${issuer}/logout?${new URLSearchParams(query)}`);
+            expect(response.status).toBe(200);
+            expect(response.headers.get('location')).toBeNull();
+            expect(await response.text()).toContain('You are signed out');
+          }
+          expect(await stillSignedIn(browser)).toBe(false);
+        } finally {
+          skew = 0;
+        }
+      });
     });
   });
 

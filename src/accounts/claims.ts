@@ -23,8 +23,10 @@ export function claimsForScopes(
     claims.email_verified = constituent.emailVerified;
   }
   for (const scope of scopes) {
-    const custom = customScopes[scope];
-    if (custom === undefined) continue;
+    // An own property only: scope names are the org's and the client's words, and a plain-object
+    // lookup of `constructor` or `toString` finds Object.prototype's (regression: a 500 at userinfo).
+    if (!Object.hasOwn(customScopes, scope)) continue;
+    const custom = customScopes[scope]!;
     for (const attribute of custom.attributes) {
       if (Object.hasOwn(constituent.attributes, attribute) && !Object.hasOwn(claims, attribute)) claims[attribute] = constituent.attributes[attribute];
     }

@@ -73,10 +73,13 @@ export function registerClientRegistrationRoutes(scope: FastifyInstance, deps: C
       request.log.error({ err: error }, 'unexpected error on the registration page');
       return sendPage(reply.code(500), renderErrorPage({ title: 'Something went wrong', message: 'The server met an unexpected condition. Try again later.', requestId: request.id }));
     }
-    if (error instanceof OAuthError) return sendJsonError(reply, error);
+    if (error instanceof OAuthError) {
+      if (error.detail !== undefined) request.log.info({ error: error.error, detail: error.detail }, 'registration refused');
+      return sendJsonError(reply, error);
+    }
     const status = error.statusCode ?? 500;
     if (status === 413) return sendJsonError(reply.code(413), new InvalidClientMetadata('The request body is too large.'));
-    if (status < 500) return sendJsonError(reply, new InvalidClientMetadata('Send the client metadata as a JSON object (application/json, RFC 7591 §3.1).'));
+    if (status < 500) return sendJsonError(reply, new InvalidClientMetadata('Send the client metadata as a JSON object (application/json, RFC 7591 section 3.1).'));
     request.log.error({ err: error }, 'unexpected error at the registration endpoint');
     return reply.code(500).header('cache-control', 'no-store').send({ error: 'server_error', error_description: 'The server met an unexpected condition.' });
   });

@@ -7,7 +7,7 @@ import { secretMatchesHash } from '../lib/secrets.ts';
 import { splitScope } from '../lib/scope.ts';
 import { OAuthError } from '../oauth/errors.ts';
 import type { Organization } from '../orgs/orgs.ts';
-import { createClient, DEFAULT_CLIENT_SCOPE, findClient, type Client, type RegistrationSource } from './clients.ts';
+import { createClient, DEFAULT_CLIENT_SCOPE, findClient, type Client, type ClientStatus, type RegistrationSource } from './clients.ts';
 import type { ClientType } from './redirect-uris.ts';
 
 /** The registration page of an organization, relative to its issuer. */
@@ -159,7 +159,7 @@ function optionalString(metadata: Record<string, unknown>, name: string): string
  */
 export function parseClientMetadata(body: unknown): ParsedClientMetadata {
   if (typeof body !== 'object' || body === null || Array.isArray(body) || body instanceof Map) {
-    throw new InvalidClientMetadata('Send the client metadata as a JSON object (application/json, RFC 7591 §3.1).');
+    throw new InvalidClientMetadata('Send the client metadata as a JSON object (application/json, RFC 7591 section 3.1).');
   }
   const metadata = body as Record<string, unknown>;
   const method = optionalString(metadata, 'token_endpoint_auth_method') ?? 'client_secret_basic';
@@ -201,19 +201,55 @@ export function parseClientMetadata(body: unknown): ParsedClientMetadata {
   };
 }
 
-/** A domain error of a registration request in RFC 7591 §3.2.2 terms. */
+/**
+ * What each metadata field must be, as RFC 7591 errors say it. The domain's messages quote the
+ * value sent (a URI, a scope, a grant type), which an `error_description` must never carry
+ * (RFC 6749 §5.2: the request's text reflected into a protocol response), so the description
+ * names the field and its rules, and the domain's message is only logged as the detail.
+ */
+const REGISTRATION_RULES: ReadonlyMap<string, string> = new Map([
+  [
+    'redirect_uris',
+    `give 1 to ${MAX_REQUESTED_REDIRECT_URIS} absolute URIs (none for a client_credentials-only client), each at most 2000 characters, exactly as they will be sent: https, http only on 127.0.0.1, [::1] or localhost, or (with token_endpoint_auth_method none) a reverse-domain private-use scheme; no fragment, user info, white space or wildcard.`,
+  ],
+  ['post_logout_redirect_uris', 'each URI follows the rules of redirect_uris.'],
+  ['client_name', 'must be 1 to 200 characters, without control characters.'],
+  ['contacts', 'the first entry must be an email address.'],
+  ['scope', 'ask only for scopes this organization offers (scopes_supported in its discovery document), separated by spaces.'],
+  ['grant_types', 'use authorization_code, refresh_token (only with authorization_code) or client_credentials (not with token_endpoint_auth_method none).'],
+]);
+
+/** A domain error of a registration request in RFC 7591 §3.2.2 terms: the field named, its value never echoed. */
 export function asRegistrationError(error: InvalidInputError): OAuthError {
-  const message = error.message.slice(error.field.length + 2);
-  if (error.field === 'redirect_uris' || error.field === 'post_logout_redirect_uris') return new InvalidRedirectUri(`${error.field}: ${message}`);
   const field = error.field === 'requester_email' ? 'contacts' : error.field === 'name' ? 'client_name' : error.field;
-  return new InvalidClientMetadata(`${field}: ${message}`);
+  const description = `${field}: ${REGISTRATION_RULES.get(field) ?? 'the value is not acceptable.'}`;
+  if (field === 'redirect_uris' || field === 'post_logout_redirect_uris') return new InvalidRedirectUri(description, error.message);
+  return new InvalidClientMetadata(description, error.message);
 }
 
-/** RFC 7591 §3.2.1: the client information response, echoing the registered metadata. */
+/**
+ * What a client's status means to its developer, as the registration response says it. RFC 7591
+ * has no member for it; §3.2.1 allows extension members, and without one a client_id and secret
+ * look usable while every request with them is refused until staff approve.
+ */
+const STATUS_DESCRIPTIONS: ReadonlyMap<ClientStatus, string> = new Map([
+  ['pending', 'Awaiting approval: the organization reviews every registration. Until it approves this one, the client cannot start a sign-in nor get tokens (invalid_client).'],
+  ['active', 'Active: the client can be used now.'],
+  ['rejected', 'Rejected by the organization: the client cannot be used.'],
+  ['suspended', 'Suspended by the organization: the client cannot be used.'],
+]);
+
+/**
+ * RFC 7591 §3.2.1: the client information response, echoing the registered metadata, with two
+ * extension members: `status` (`pending` until staff approve, then `active`) and
+ * `status_description`, the same in words.
+ */
 export function clientInformationResponse(registered: RegisteredClient, tokenEndpointAuthMethod: AuthMethod): Record<string, unknown> {
   const { client, clientSecret } = registered;
   return {
     client_id: client.clientId,
+    status: client.status,
+    status_description: STATUS_DESCRIPTIONS.get(client.status),
     ...(clientSecret === null ? {} : { client_secret: clientSecret, client_secret_expires_at: 0 }),
     client_id_issued_at: Math.floor(client.createdAt / 1000),
     client_name: client.name,

@@ -1,22 +1,24 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { protocolText } from '../oauth/errors.ts';
 
 /**
  * The last line of defence: errors no capability's own boundary handled. Client errors Fastify
  * raises while parsing (malformed JSON, unsupported content type, body too large) keep their
  * status; anything else is a `server_error` with a generic text, and its cause goes to the log.
- * Capabilities register their own, more specific handlers in their plugin scope.
+ * Capabilities register their own, more specific handlers in their plugin scope. Texts from
+ * elsewhere (Fastify's messages, the path) pass through protocolText: no `"`, CR/LF or non-ASCII.
  */
 export function registerErrorBoundary(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode;
     if (error.validation !== undefined) {
-      return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: error.message });
+      return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: protocolText(error.message) });
     }
     if (status !== undefined && status >= 400 && status < 500) {
       return reply
         .code(status)
         .header('cache-control', 'no-store')
-        .send({ error: status === 413 ? 'request_too_large' : 'invalid_request', error_description: error.message });
+        .send({ error: status === 413 ? 'request_too_large' : 'invalid_request', error_description: protocolText(error.message) });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply
@@ -26,6 +28,6 @@ export function registerErrorBoundary(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    return reply.code(404).send({ error: 'not_found', error_description: `No route ${request.method} ${request.url.split('?')[0]}` });
+    return reply.code(404).send({ error: 'not_found', error_description: protocolText(`No route ${request.method} ${request.url.split('?')[0]}`) });
   });
 }

@@ -7,16 +7,35 @@
 export abstract class OAuthError extends Error {
   abstract readonly error: string;
   readonly status: number = 400;
-  /** Sent as `error_description`: plain, safe, never echoes secrets. */
+  /**
+   * Sent as `error_description`: a fixed text that names parameters, never their values (nor
+   * secrets), and always within the charset of protocolText.
+   */
   readonly description: string;
   /** Logged only. */
   readonly detail: string | undefined;
 
   constructor(description: string, detail?: string) {
-    super(description);
-    this.description = description;
+    const text = protocolText(description);
+    super(text);
+    this.description = text;
     this.detail = detail;
   }
+}
+
+/** Every character an `error_description` may not hold (RFC 6749 §5.2, RFC 6750 §3, RFC 7591 §3.2.2). */
+const NOT_PROTOCOL_TEXT = /[^\x20-\x21\x23-\x5B\x5D-\x7E]/g;
+
+/**
+ * A text as an `error_description` may carry it: RFC 6749 §5.2 limits it to %x20-21 / %x23-5B /
+ * %x5D-7E (printable ASCII without `"` and `\`), as RFC 6750 §3 does in the WWW-Authenticate
+ * header, where a `"` would end the quoted value and CR/LF would split the header. Every other
+ * character becomes `?`. Descriptions are fixed texts that never quote the request; this is the
+ * guard every error passes through (OAuthError's constructor), so a text that slips one in
+ * still cannot break the response it is rendered into.
+ */
+export function protocolText(text: string): string {
+  return text.replace(NOT_PROTOCOL_TEXT, '?');
 }
 
 export class InvalidRequest extends OAuthError {

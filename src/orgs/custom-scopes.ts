@@ -28,6 +28,15 @@ export interface NamedCustomScope extends CustomScope {
   readonly name: string;
 }
 
+/**
+ * Custom scopes are kept as the keys of one JSON object, and `__proto__` is the one key such an
+ * object does not hold like the others: an assignment to it replaces the prototype, and JSON
+ * bodies carrying it are refused by Fastify's parser (prototype poisoning). Other names of
+ * Object.prototype (`constructor`, `toString`) are ordinary keys, which every lookup reads with
+ * Object.hasOwn. Refused when a scope is set; one stored before can still be deleted.
+ */
+const UNSTORABLE_SCOPE_NAMES = new Set(['__proto__']);
+
 function checkScopeName(name: string): string {
   if (!isValidScopeToken(name) || name.length > 64) throw new InvalidInputError('name', `'${name}' is not a valid scope name (RFC 6749 §3.3, at most 64 characters)`);
   if (RESERVED_SCOPES.has(name)) throw new InvalidInputError('name', `'${name}' is defined by OpenID Connect and cannot be redefined`);
@@ -50,12 +59,14 @@ export async function listCustomScopes(db: Executor, orgId: string): Promise<Nam
  */
 export async function setCustomScope(db: Executor, clock: Clock, orgId: string, name: string, scope: CustomScope): Promise<{ readonly scope: NamedCustomScope; readonly created: boolean }> {
   checkScopeName(name);
+  if (UNSTORABLE_SCOPE_NAMES.has(name)) throw new InvalidInputError('name', `'${name}' is reserved; choose another name`);
   const description = scope.description.trim();
   if (description.length === 0 || description.length > 200) throw new InvalidInputError('description', 'must be 1 to 200 characters');
   const attributes = [...new Set(scope.attributes.map((a) => checkAttributeName(a)))];
   const created = await changeCustomScopes(db, clock, orgId, (scopes) => {
-    const { [name]: existing, ...others } = scopes;
-    return { scopes: { ...others, [name]: { description, attributes } }, result: existing === undefined };
+    // Object.hasOwn, not the destructured value: `toString` would find Object.prototype's.
+    const { [name]: _existing, ...others } = scopes;
+    return { scopes: { ...others, [name]: { description, attributes } }, result: !Object.hasOwn(scopes, name) };
   });
   return { scope: { name, description, attributes }, created };
 }

@@ -53,6 +53,7 @@ describe('renderClientRegistrationReceivedPage', () => {
     const page = renderClientRegistrationReceivedPage({ branding: { orgName: 'Neos' }, appName: 'Cool App', clientId: 'abc123', clientSecret: 'gsec_s3cret' }).html;
     expect(page).toContain('Registration request received');
     expect(page).toContain('<strong>Cool App</strong>. It is awaiting approval');
+    expect(page).toContain('<strong>Status: awaiting approval.</strong> Until Neos approves the request, this application cannot sign anyone in nor get tokens.');
     expect(page).toContain('client_id: <code>abc123</code>');
     expect(page).toContain('client_secret: <code>gsec_s3cret</code>');
     expect(page).toContain('it is shown only once');
@@ -63,6 +64,7 @@ describe('renderClientRegistrationReceivedPage', () => {
     const page = renderClientRegistrationReceivedPage({ branding: { orgName: 'Neos' }, appName: 'Phone', clientId: 'abc123', clientSecret: null }).html;
     expect(page).not.toContain('client_secret');
     expect(page).toContain('no secret: it must use PKCE');
+    expect(page).toContain('Status: awaiting approval.');
   });
 
   it('escapes every rendered field', () => {

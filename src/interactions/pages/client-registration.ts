@@ -71,6 +71,7 @@ export interface ClientRegistrationReceivedPageModel {
 export function renderClientRegistrationReceivedPage(model: ClientRegistrationReceivedPageModel): RenderedPage {
   const { branding } = model;
   const body = html`<p class="lead">${branding.orgName} received your request to register <strong>${model.appName}</strong>. It is awaiting approval: staff will review it and contact you.</p>
+<p><strong>Status: awaiting approval.</strong> Until ${branding.orgName} approves the request, this application cannot sign anyone in nor get tokens.</p>
 <p>client_id: <code>${model.clientId}</code></p>
 ${
   model.clientSecret === null

@@ -157,13 +157,34 @@ async function decide(ctx: OrgContext, client: Client, request: AuthorizationReq
 }
 
 /**
- * When the client requires consent and a requested scope was not allowed before; and whenever
+ * When the client requires consent and a requested scope was not allowed before; whenever
  * prompt=consent, whatever the client's setting and what was allowed before (OpenID Connect Core
- * §3.1.2.1: the server "SHOULD prompt the End-User for consent before returning information").
+ * §3.1.2.1: the server "SHOULD prompt the End-User for consent before returning information");
+ * and at every request of a client whose identity this request cannot prove (isProvenClient).
  */
 async function mustAskConsent(ctx: OrgContext, client: Client, request: AuthorizationRequest, session: SsoSession): Promise<boolean> {
   if (request.prompt.includes('consent')) return true;
+  if (!isProvenClient(client, request.redirectUri)) return true;
   return client.consentRequired && (await scopesAwaitingConsent(ctx, session.accountId, client.clientId, request.scope)).length > 0;
+}
+
+/**
+ * Whether a request naming this client can only come back to that client. RFC 8252 §8.6 (and
+ * ASVS 5.0 10.7.1): unless the client's identity can be proven, the request "SHOULD be processed
+ * as if no previous request had been approved", whatever was remembered and whatever the client's
+ * consent setting: any app on the device can send a native app's client_id and receive the code.
+ * - A confidential client proves itself at the token endpoint: a code is worthless without its secret.
+ * - A public client's loopback redirect (RFC 8252 §7.3: any port, on a host every local program
+ *   can listen on) and private-use scheme (§7.1, §8.4: any app can claim one) prove nothing.
+ * - A public client's https redirect URI is taken as proof, as §8.6 allows ("claimed https scheme
+ *   redirects MAY be accepted … as identity proof"): the code goes only to the host of that
+ *   registered URI, which TLS authenticates (and, for a native app, the OS delivers a claimed
+ *   https link only to the app the domain names); an impersonator can send the request but never
+ *   receives the answer. That is the same assurance a browser-based (SPA) public client gives.
+ */
+function isProvenClient(client: Client, redirectUri: string): boolean {
+  if (client.clientType === 'confidential') return true;
+  return URL.parse(redirectUri)?.protocol === 'https:';
 }
 
 async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, state: DecisionState, session: SsoSession | null): Promise<string> {

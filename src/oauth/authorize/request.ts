@@ -114,8 +114,10 @@ async function checkClient(ctx: OrgContext, params: RawParams): Promise<Client> 
   if (clientId === undefined) throw new UntrustedRequestError('Missing client', 'The request does not say which application is asking (client_id is missing).');
   const client = clientId.length > 200 ? undefined : await ctx.findClient(clientId);
   if (client === undefined) throw new UntrustedRequestError('Unknown application', `No application with this client_id is registered with ${ctx.org.name}.`);
-  if (client.status === 'pending') throw new UntrustedRequestError('Application awaiting approval', `${client.name} has not been approved by ${ctx.org.name} yet, so it cannot sign anyone in.`);
-  if (client.status !== 'active') throw new UntrustedRequestError('Application unavailable', `${client.name} is not allowed to sign anyone in with ${ctx.org.name}.`);
+  // Never the name of a client that is not active: a pending one's is an anonymous registrant's
+  // choice, which the org's page must not show as if the org said it.
+  if (client.status === 'pending') throw new UntrustedRequestError('Application awaiting approval', `This application has not been approved by ${ctx.org.name} yet, so it cannot sign anyone in.`);
+  if (client.status !== 'active') throw new UntrustedRequestError('Application unavailable', `This application is not allowed to sign anyone in with ${ctx.org.name}.`);
   return client;
 }
 
@@ -187,10 +189,19 @@ function canReceiveFormPost(redirectUri: string): boolean {
   return protocol === 'https:' || protocol === 'http:';
 }
 
-/** RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once." */
+/** The parameters of an authorization request that an error may name (OpenID Connect Core §3.1.2.1, RFC 7636, RFC 9207). */
+const KNOWN_PARAMETERS: ReadonlySet<string> = new Set([
+  'response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'response_mode', 'nonce', 'prompt', 'max_age', 'login_hint',
+  'code_challenge', 'code_challenge_method', 'request', 'request_uri', 'registration', 'display', 'ui_locales', 'id_token_hint', 'acr_values', 'claims',
+]);
+
+/**
+ * RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once." The
+ * error names a parameter only when it is one of ours: any other name is the caller's text.
+ */
 function checkNoRepeats(params: RawParams): void {
   for (const [name, values] of params) {
-    if (values.length > 1) throw new InvalidRequest(`The ${name.slice(0, 64)} parameter is repeated.`);
+    if (values.length > 1) throw new InvalidRequest(KNOWN_PARAMETERS.has(name) ? `The ${name} parameter is repeated.` : 'A parameter is repeated.');
   }
 }
 
@@ -241,14 +252,14 @@ function checkCodeChallenge(client: Client, params: RawParams): string | null {
     return null;
   }
   if (method !== 'S256') throw new InvalidRequest('Only code_challenge_method=S256 is supported (plain is not allowed).');
-  if (!isValidCodeChallenge(challenge)) throw new InvalidRequest('The code_challenge is malformed (RFC 7636 §4.2).');
+  if (!isValidCodeChallenge(challenge)) throw new InvalidRequest('The code_challenge is malformed (RFC 7636 section 4.2).');
   return challenge;
 }
 
 function checkPrompt(params: RawParams): Prompt[] {
   const values = splitScope(param(params, 'prompt'));
   for (const value of values) {
-    if (!(PROMPTS as readonly string[]).includes(value)) throw new InvalidRequest(`The prompt value '${value.slice(0, 32)}' is not supported.`);
+    if (!(PROMPTS as readonly string[]).includes(value)) throw new InvalidRequest(`The prompt parameter has a value that is not supported; use ${PROMPTS.join(', ')}.`);
   }
   // OpenID Connect Core §3.1.2.1: none with any other value is an error.
   if (values.includes('none') && values.length > 1) throw new InvalidRequest('prompt=none cannot be combined with other prompt values.');

@@ -16,6 +16,7 @@ export interface HintSubject {
 export interface LogoutPlan {
   /** Where to send the browser afterwards (a registered URI, with `state` added); null for our own page. */
   readonly redirectTo: string | null;
+  /** The active client the request names (or whose URI it returns to); null when none, or when it is not active. */
   readonly client: Client | null;
   /** Whom the id_token_hint names; null without one. Says nothing about the caller: see needsConfirmation. */
   readonly hint: HintSubject | null;
@@ -31,8 +32,14 @@ const LOGOUT_PARAMETERS = ['id_token_hint', 'logout_hint', 'client_id', 'post_lo
 
 /**
  * OpenID Connect RP-Initiated Logout 1.0 §2-3, plus Neon CRM's `logout?targetUrl=…`. A redirect
- * target is honoured only when it is a post-logout URI registered by a client of this org
+ * target is honoured only when it is a post-logout URI registered by an active client of this org
  * (exactly, as redirect URIs are): logout is never an open redirect.
+ *
+ * A client that is not active (pending, rejected or suspended) is no verified client: with
+ * registration open anyone can register one, with any post-logout URI. §3: the OP "MUST NOT
+ * perform post-logout redirection" to a URI it could not verify, so a request naming such a
+ * client (by `client_id` or by the audience of its `id_token_hint`) gets our own page, and the
+ * client is not named on it (its name is the registrant's, not the org's).
  */
 export async function planLogout(ctx: OrgContext, params: RawParams): Promise<LogoutPlan> {
   const carried = logoutParameters(params);
@@ -41,18 +48,21 @@ export async function planLogout(ctx: OrgContext, params: RawParams): Promise<Lo
   const postLogoutUri = carried.post_logout_redirect_uri;
   const targetUrl = carried.targetUrl;
 
-  let client: Client | null = null;
+  /** The client the request names, whatever its status. */
+  let named: Client | null = null;
   let hint: HintSubject | null = null;
   if (hintParam !== undefined) {
     const verified = await verifiedHint(ctx, hintParam);
     if (clientIdParam !== undefined && clientIdParam !== verified.audience) throw new LogoutRequestError('The client_id does not match the id_token_hint.');
-    client = (await ctx.findClient(verified.audience)) ?? null;
-    if (client === null) throw new LogoutRequestError('The id_token_hint names an application that no longer exists.');
+    named = (await ctx.findClient(verified.audience)) ?? null;
+    if (named === null) throw new LogoutRequestError('The id_token_hint names an application that no longer exists.');
     hint = verified.subject;
   } else if (clientIdParam !== undefined) {
-    client = (await ctx.findClient(clientIdParam)) ?? null;
-    if (client === null) throw new LogoutRequestError('Unknown client_id.');
+    named = (await ctx.findClient(clientIdParam)) ?? null;
+    if (named === null) throw new LogoutRequestError('Unknown client_id.');
   }
+  if (named !== null && named.status !== 'active') return { redirectTo: null, client: null, hint, params: carried };
+  const client = named;
 
   if (postLogoutUri !== undefined) {
     if (client === null) throw new LogoutRequestError('post_logout_redirect_uri needs an id_token_hint or a client_id to check it against.');

@@ -24,7 +24,8 @@ export async function handleTokenRequest(ctx: OrgContext, authorization: string 
   const grantType = requiredParam(body, 'grant_type');
   const { client } = await authenticateClient(ctx, authorization, body);
   const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
-  if (grant === undefined) throw new UnsupportedGrantType(`The grant type '${grantType.slice(0, 64)}' is not supported.`);
+  // The grant_type is named, never echoed: error_description carries no caller text (RFC 6749 §5.2).
+  if (grant === undefined) throw new UnsupportedGrantType(`The grant_type is not supported; use ${Object.keys(GRANTS).join(', ')}.`);
   if (!(client.grantTypes as readonly string[]).includes(grantType)) {
     throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
   }

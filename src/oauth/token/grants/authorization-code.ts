@@ -68,7 +68,7 @@ function checkRedemption(row: CodeRow, presented: { now: number; redirectUri: st
     case 'verifier_unexpected':
       return new InvalidGrant('A code_verifier was sent, but the authorization request had no code_challenge.');
     case 'verifier_malformed':
-      return new InvalidGrant('The code_verifier is malformed (RFC 7636 §4.1).');
+      return new InvalidGrant('The code_verifier is malformed (RFC 7636 section 4.1).');
     case 'mismatch':
       return new InvalidGrant('The code_verifier does not match the code_challenge.');
   }

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestBrowser } from './helpers/browser.ts';
+import { CHALLENGE, REDIRECT_URI, seedClient, seedOrg } from './helpers/fixtures.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+/** RFC 6749 §5.2 (and RFC 6750 §3 in the header): error_description is %x20-21 / %x23-5B / %x5D-7E. */
+const PROTOCOL_TEXT = /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/;
+/** CR/LF, quotes, angle brackets, a backslash and non-ASCII, as an attacker would send them. */
+const HOSTILE = 'x"<img src=x>\r\nSet-Cookie: a=b\\\u00e9';
+
+function expectSafe(description: string | null | undefined, sent: readonly string[]): void {
+  expect(description).toBeTruthy();
+  expect(description).toMatch(PROTOCOL_TEXT);
+  for (const value of sent) expect(description).not.toContain(value);
+  expect(description).not.toContain('<img');
+}
+
+// Regression (issue 9 item 9): request text came back verbatim in error_description (an
+// unsupported grant_type with CR/LF, quotes or angle brackets; an unknown prompt value).
+describe.each(DIALECTS)('protocol error texts never carry the request on %s', (dialect) => {
+  let server: TestServer;
+  let issuer: string;
+  let app: { clientId: string; clientSecret: string | null };
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    const seeded = await seedOrg(server.store.storage.db, 'acme');
+    app = await seedClient(server.store.storage.db, seeded.org.id);
+    issuer = `${server.url}/o/acme`;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+
+  it('token: an unsupported grant_type is named, never echoed', async () => {
+    for (const grantType of [HOSTILE, 'implicit"', '<script>alert(1)</script>', 'a\r\nb', 'urn:x\\y']) {
+      const response = await post('/token', new URLSearchParams({ grant_type: grantType }).toString(), { authorization: basic(app.clientId, app.clientSecret!) });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: string; error_description: string };
+      expect(body.error).toBe('unsupported_grant_type');
+      expectSafe(body.error_description, [grantType]);
+      expect(body.error_description).toContain('grant_type');
+    }
+  });
+
+  describe('authorize: errors redirected to the client', () => {
+    const base = { response_type: 'code', client_id: '', redirect_uri: REDIRECT_URI, scope: 'openid', state: 's1' };
+
+    async function redirectedError(query: string): Promise<URLSearchParams> {
+      const response = await new TestBrowser().request(`${issuer}/authorize?${query}`);
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get('location')!);
+      expect(location.origin + location.pathname).toBe(REDIRECT_URI);
+      return location.searchParams;
+    }
+
+    it.each([
+      ['an unsupported response_type', { response_type: HOSTILE }, 'unsupported_response_type', HOSTILE],
+      ['an unknown prompt value', { prompt: 'x"<img>' }, 'invalid_request', 'x"<img>'],
+      ['a bad scope name', { scope: 'openid "<img>' }, 'invalid_scope', '"<img>'],
+      ['a scope the client may not have', { scope: 'openid adm"in' }, 'invalid_scope', 'adm"in'],
+      ['an unknown response_mode', { response_mode: HOSTILE }, 'invalid_request', HOSTILE],
+      ['a malformed max_age', { max_age: HOSTILE }, 'invalid_request', HOSTILE],
+      ['a malformed code_challenge', { code_challenge: 'x"<img>', code_challenge_method: 'S256' }, 'invalid_request', 'x"<img>'],
+    ])('%s', async (_name, override, error, sent) => {
+      const params = await redirectedError(new URLSearchParams({ ...base, client_id: app.clientId, ...override }).toString());
+      expect(params.get('error')).toBe(error);
+      expectSafe(params.get('error_description'), [sent]);
+      expect(params.get('code')).toBeNull();
+    });
+
+    it('a repeated parameter of an unknown name', async () => {
+      const name = encodeURIComponent('x"<img>\r\n');
+      const params = await redirectedError(`${new URLSearchParams({ ...base, client_id: app.clientId })}&${name}=1&${name}=2`);
+      expect(params.get('error')).toBe('invalid_request');
+      expectSafe(params.get('error_description'), ['x"<img>']);
+    });
+  });
+
+  it('userinfo, introspection and revocation: bodies and Bearer challenges in the charset, naming nothing sent', async () => {
+    const malformed = await fetch(`${issuer}/userinfo`, { headers: { authorization: 'Bearer a"<b>' } });
+    expect(malformed.status).toBe(400);
+    const challenge = malformed.headers.get('www-authenticate')!;
+    const description = /error_description="([^"]*)"$/.exec(challenge)?.[1];
+    expectSafe(description, ['a"<b>']);
+    expectSafe(((await malformed.json()) as { error_description: string }).error_description, ['a"<b>']);
+
+    const unknown = await fetch(`${issuer}/userinfo`, { headers: { authorization: 'Bearer abc.def' } });
+    expect(unknown.status).toBe(401);
+    expectSafe(/error_description="([^"]*)"$/.exec(unknown.headers.get('www-authenticate')!)?.[1], ['abc.def']);
+
+    for (const path of ['/introspect', '/revoke']) {
+      const badClient = await post(path, 'token=x', { authorization: basic('x"<img>', 'y') });
+      expect(badClient.status).toBe(401);
+      expectSafe(((await badClient.json()) as { error_description: string }).error_description, ['x"<img>']);
+      const repeated = await post(path, `token=a"<img>&token=b`, { authorization: basic(app.clientId, app.clientSecret!) });
+      expect(repeated.status).toBe(400);
+      expectSafe(((await repeated.json()) as { error_description: string }).error_description, ['a"<img>']);
+    }
+  });
+});
