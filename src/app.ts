@@ -60,7 +60,9 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
 
   const signingKeys = deps.signingKeys ?? createSigningKeyService(deps.storage.db, deps.sealer, deps.clock);
   const orgDeps: OrgScopeDeps = { db: deps.storage.db, clock: deps.clock, publicUrl: config.publicUrl, signingKeys };
-  const throttle = deps.throttle ?? createSignInThrottle(deps.clock);
+  // Every per-IP limit counts an IPv6 client by its network (RATE_LIMIT_IPV6_PREFIX), not its address.
+  const ipv6PrefixBits = config.rateLimitIpv6PrefixBits;
+  const throttle = deps.throttle ?? createSignInThrottle(deps.clock, { ipv6PrefixBits });
   const resolveOrg = createOrgResolver(orgDeps);
   registerAuthorizationServerMetadata(app, resolveOrg);
   void app.register(
@@ -72,15 +74,15 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
         registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle });
         registerStaffPages(pages, { publicUrl: config.publicUrl, throttle });
         // Constituent sign-up, when the org allows it, with its own per-IP counter.
-        registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, SIGN_UP_THROTTLE_LIMITS) });
+        registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, { limits: SIGN_UP_THROTTLE_LIMITS, ipv6PrefixBits }) });
       });
       // Registration requests (page and RFC 7591), with their own per-IP counter.
-      const registrationThrottle = createSignInThrottle(deps.clock, REGISTRATION_THROTTLE_LIMITS);
+      const registrationThrottle = createSignInThrottle(deps.clock, { limits: REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
       await orgScope.register(async (registration) => registerClientRegistrationRoutes(registration, { publicUrl: config.publicUrl, throttle: registrationThrottle }));
     },
     { prefix: '/o/:slug' },
   );
-  const apiThrottle = createSignInThrottle(deps.clock, API_THROTTLE_LIMITS);
+  const apiThrottle = createSignInThrottle(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
   void app.register(async (api) => {
     await registerFormParsers(api);
     await registerManagementApi(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle, routes: MANAGEMENT_ROUTES, afterChange: (orgId) => resolveOrg.forgetOrganization(orgId) });

@@ -48,8 +48,10 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
     const interaction = /name="interaction" value="([^"]+)"/.exec(html)![1]!;
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1]!;
     return {
-      async attempt(username: string, password: string): Promise<{ status: number; text: string }> {
-        const response = await browser.request(`${issuer}/login`, { form: { interaction, csrf_token: csrf, username, password } });
+      /** `from`: the client address, as a loopback proxy forwards it (app.ts trusts X-Forwarded-For from 127.0.0.1). */
+      async attempt(username: string, password: string, from?: string): Promise<{ status: number; text: string }> {
+        const headers = from === undefined ? undefined : { 'x-forwarded-for': from };
+        const response = await browser.request(`${issuer}/login`, { form: { interaction, csrf_token: csrf, username, password }, headers });
         return { status: response.status, text: await response.text() };
       },
     };
@@ -61,8 +63,9 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
     const html = await (await browser.request(`${issuer}/staff/login`)).text();
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1]!;
     return {
-      async attempt(email: string, password: string): Promise<{ status: number; text: string }> {
-        const response = await browser.request(`${issuer}/staff/login`, { form: { csrf_token: csrf, email, password } });
+      async attempt(email: string, password: string, from?: string): Promise<{ status: number; text: string }> {
+        const headers = from === undefined ? undefined : { 'x-forwarded-for': from };
+        const response = await browser.request(`${issuer}/staff/login`, { form: { csrf_token: csrf, email, password }, headers });
         return { status: response.status, text: await response.text() };
       },
     };
@@ -163,6 +166,28 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
       const answers = await Promise.all(Array.from({ length: 5 * LIMIT }, (_, i) => page.attempt(i % 2 === 0 ? 'ops@acme.example' : ' OPS@acme.example', WRONG)));
       expect(count(answers, 200)).toBe(LIMIT);
       expect(count(answers, 429)).toBe(4 * LIMIT);
+    });
+  });
+
+  // Regression (issue 9, item 4): the IP limit counted exact addresses, so an IPv6 client rotating
+  // through its /64 (2^64 addresses) had a fresh quota at each: 600 failures, none throttled.
+  describe('an IPv6 client', () => {
+    it(`is counted by its /64: ${IP_LIMIT} failures from as many of its addresses, then 429 at any other; another /64 is not`, async () => {
+      const page = await signInPage();
+      for (let i = 0; i < IP_LIMIT; i++) expect((await page.attempt(`nobody${i}`, WRONG, `2001:db8:7:1::${(i + 1).toString(16)}`)).status).toBe(200);
+      expect((await page.attempt('someone-else', WRONG, '2001:db8:7:1:ffff:ffff:ffff:fffe')).status).toBe(429);
+      expect((await page.attempt('alice', PASSWORD, '2001:DB8:7:1:0:0:0:abcd')).status).toBe(429);
+      const staff = await staffSignInPage();
+      expect((await staff.attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:7:1::beef')).status).toBe(429);
+      expect((await page.attempt('someone-else', WRONG, '2001:db8:7:2::1')).status).toBe(200);
+      expect((await staff.attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:7:2::1')).status).toBe(303);
+    });
+
+    it(`is counted by its /64 at the staff sign-in too`, async () => {
+      const page = await staffSignInPage();
+      for (let i = 0; i < IP_LIMIT; i++) expect((await page.attempt(`nobody${i}@acme.example`, WRONG, `2001:db8:8:1::${(i + 1).toString(16)}`)).status).toBe(200);
+      expect((await page.attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:8:1::ffff')).status).toBe(429);
+      expect((await page.attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:8:2::1')).status).toBe(303);
     });
   });
 

@@ -50,7 +50,8 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
     const interaction = await interactionOf(request, form);
     if (interaction === undefined || !csrfMatches(form, interaction.csrfToken)) return expiredPage(request, reply);
     const values = { username: param(form, 'username') ?? '', email: param(form, 'email')?.trim() ?? '' };
-    const throttleKey: ThrottleKey = { orgId: ctx.org.id, identifier: `signup:${request.ip}`, ip: request.ip };
+    // Counted per client network only (an IPv6 client by its /64: see sign-in-throttle.ts).
+    const throttleKey: ThrottleKey = { orgId: ctx.org.id, ip: request.ip };
     // Every attempt counts, a success too (never taken back): creating accounts is what is being limited.
     if (deps.throttle.begin(throttleKey) === undefined) {
       return sendPage(reply.code(429).header('retry-after', '3600'), signUpPage(request, interaction, { values, error: { field: null, message: 'Too many sign-ups from your network. Try again later.' } }));
