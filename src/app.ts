@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createDeviceCookies } from './accounts/device-cookies.ts';
 import { API_THROTTLE_LIMITS, createSignInThrottle, type SignInThrottle } from './accounts/sign-in-throttle.ts';
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
@@ -63,6 +64,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   // Every per-IP limit counts an IPv6 client by its network (RATE_LIMIT_IPV6_PREFIX), not its address.
   const ipv6PrefixBits = config.rateLimitIpv6PrefixBits;
   const throttle = deps.throttle ?? createSignInThrottle(deps.clock, { ipv6PrefixBits });
+  // One key for both kinds of device cookie: each token names the kind of account it vouches for.
+  const devices = createDeviceCookies(deps.sealer.deriveKey('device-cookie'), deps.clock);
   const resolveOrg = createOrgResolver(orgDeps);
   registerAuthorizationServerMetadata(app, resolveOrg);
   void app.register(
@@ -71,10 +74,10 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       registerOrgScope(orgScope, resolveOrg);
       await orgScope.register(async (protocol) => registerOAuthRoutes(protocol));
       await orgScope.register(async (pages) => {
-        registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle });
-        registerStaffPages(pages, { publicUrl: config.publicUrl, throttle });
+        registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle, devices });
+        registerStaffPages(pages, { publicUrl: config.publicUrl, throttle, devices });
         // Constituent sign-up, when the org allows it, with its own per-IP counter.
-        registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, { limits: SIGN_UP_THROTTLE_LIMITS, ipv6PrefixBits }) });
+        registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, { limits: SIGN_UP_THROTTLE_LIMITS, ipv6PrefixBits }), devices });
       });
       // Registration requests (page and RFC 7591), with their own per-IP counter.
       const registrationThrottle = createSignInThrottle(deps.clock, { limits: REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
