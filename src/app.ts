@@ -17,6 +17,7 @@ import { registerSignUpRoutes, SIGN_UP_THROTTLE_LIMITS } from './interactions/si
 import type { Sealer } from './keys/sealing.ts';
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
 import type { Clock } from './lib/clock.ts';
+import { createClientAuthThrottle } from './oauth/client-auth-throttle.ts';
 import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
 import { registerStaffPages } from './staff/staff-pages.routes.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
@@ -72,7 +73,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     async (orgScope) => {
       await registerFormParsers(orgScope);
       registerOrgScope(orgScope, resolveOrg);
-      await orgScope.register(async (protocol) => registerOAuthRoutes(protocol));
+      const clientAuthThrottle = createClientAuthThrottle(deps.clock, { ipv6PrefixBits });
+      await orgScope.register(async (protocol) => registerOAuthRoutes(protocol, { clientAuthThrottle }));
       await orgScope.register(async (pages) => {
         registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle, devices });
         registerStaffPages(pages, { publicUrl: config.publicUrl, throttle, devices });

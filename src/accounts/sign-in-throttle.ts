@@ -109,7 +109,9 @@ export function createSignInThrottle(clock: Clock, options: ThrottleOptions): Si
   };
   const identifierKey = (key: ThrottleKey): string | undefined => (key.identifier === undefined ? undefined : `id:${key.orgId}:${key.identifier}`);
   const ipKey = (key: ThrottleKey): string => `ip:${clientNetworkKey(key.ip, options.ipv6PrefixBits)}`;
-  const isBlocked = (key: ThrottleKey): boolean => recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp;
+  // Nothing counted: no key to form (an IPv6 network key takes microseconds; the API checks on every call).
+  const isBlocked = (key: ThrottleKey): boolean =>
+    failures.size !== 0 && (recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp);
 
   return {
     begin(key) {
