@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createDeviceCookies } from './accounts/device-cookies.ts';
 import { API_THROTTLE_LIMITS, createSignInThrottle, type SignInThrottle } from './accounts/sign-in-throttle.ts';
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
@@ -16,6 +17,7 @@ import { registerSignUpRoutes, SIGN_UP_THROTTLE_LIMITS } from './interactions/si
 import type { Sealer } from './keys/sealing.ts';
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
 import type { Clock } from './lib/clock.ts';
+import { createClientAuthThrottle } from './oauth/client-auth-throttle.ts';
 import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
 import { registerStaffPages } from './staff/staff-pages.routes.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
@@ -60,27 +62,32 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
 
   const signingKeys = deps.signingKeys ?? createSigningKeyService(deps.storage.db, deps.sealer, deps.clock);
   const orgDeps: OrgScopeDeps = { db: deps.storage.db, clock: deps.clock, publicUrl: config.publicUrl, signingKeys };
-  const throttle = deps.throttle ?? createSignInThrottle(deps.clock);
+  // Every per-IP limit counts an IPv6 client by its network (RATE_LIMIT_IPV6_PREFIX), not its address.
+  const ipv6PrefixBits = config.rateLimitIpv6PrefixBits;
+  const throttle = deps.throttle ?? createSignInThrottle(deps.clock, { ipv6PrefixBits });
+  // One key for both kinds of device cookie: each token names the kind of account it vouches for.
+  const devices = createDeviceCookies(deps.sealer.deriveKey('device-cookie'), deps.clock);
   const resolveOrg = createOrgResolver(orgDeps);
   registerAuthorizationServerMetadata(app, resolveOrg);
   void app.register(
     async (orgScope) => {
       await registerFormParsers(orgScope);
       registerOrgScope(orgScope, resolveOrg);
-      await orgScope.register(async (protocol) => registerOAuthRoutes(protocol));
+      const clientAuthThrottle = createClientAuthThrottle(deps.clock, { ipv6PrefixBits });
+      await orgScope.register(async (protocol) => registerOAuthRoutes(protocol, { clientAuthThrottle }));
       await orgScope.register(async (pages) => {
-        registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle });
-        registerStaffPages(pages, { publicUrl: config.publicUrl, throttle });
+        registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle, devices });
+        registerStaffPages(pages, { publicUrl: config.publicUrl, throttle, devices });
         // Constituent sign-up, when the org allows it, with its own per-IP counter.
-        registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, SIGN_UP_THROTTLE_LIMITS) });
+        registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, { limits: SIGN_UP_THROTTLE_LIMITS, ipv6PrefixBits }), devices });
       });
       // Registration requests (page and RFC 7591), with their own per-IP counter.
-      const registrationThrottle = createSignInThrottle(deps.clock, REGISTRATION_THROTTLE_LIMITS);
+      const registrationThrottle = createSignInThrottle(deps.clock, { limits: REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
       await orgScope.register(async (registration) => registerClientRegistrationRoutes(registration, { publicUrl: config.publicUrl, throttle: registrationThrottle }));
     },
     { prefix: '/o/:slug' },
   );
-  const apiThrottle = createSignInThrottle(deps.clock, API_THROTTLE_LIMITS);
+  const apiThrottle = createSignInThrottle(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
   void app.register(async (api) => {
     await registerFormParsers(api);
     await registerManagementApi(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle, routes: MANAGEMENT_ROUTES, afterChange: (orgId) => resolveOrg.forgetOrganization(orgId) });

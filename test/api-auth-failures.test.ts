@@ -28,8 +28,9 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
   });
 
   const basic = (org: string, key: string) => `Basic ${Buffer.from(`${org}:${key}`).toString('base64')}`;
-  async function get(path: string, authorization: string) {
-    const response = await fetch(`${server.url}/api${path}`, { headers: { authorization } });
+  /** `from`: the client address, as a loopback proxy forwards it (app.ts trusts X-Forwarded-For from 127.0.0.1). */
+  async function get(path: string, authorization: string, from?: string, on: TestServer = server) {
+    const response = await fetch(`${on.url}/api${path}`, { headers: { authorization, ...(from === undefined ? {} : { 'x-forwarded-for': from }) } });
     return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, any> };
   }
 
@@ -46,6 +47,34 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
     const login = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org_id: orgId, api_key: ownerKey }) });
     expect(login.status).toBe(429);
     expect(login.headers.get('retry-after')).toBe(String(API_RETRY_AFTER_SECONDS));
+  });
+
+  // Regression (issue 9, item 4): failures were counted per exact address, so an IPv6 client
+  // rotating through its /64 was never throttled.
+  it('counts an IPv6 client by its /64: failures from many of its addresses add up; another /64 is not throttled', async () => {
+    const wrong = ownerKey.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    for (let i = 0; i < API_THROTTLE_LIMITS.failuresPerIp; i++) expect((await get('/v2/org', basic(orgId, wrong), `2001:db8:5:6::${(i + 1).toString(16)}`)).status).toBe(401);
+    const throttled = await get('/v2/org', basic(orgId, ownerKey), '2001:db8:5:6:aaaa:bbbb:cccc:dddd');
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe(String(API_RETRY_AFTER_SECONDS));
+    const login = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '2001:db8:5:6::ffff' }, body: JSON.stringify({ org_id: orgId, api_key: ownerKey }) });
+    expect(login.status).toBe(429);
+    expect((await get('/v2/org', basic(orgId, ownerKey), '2001:db8:5:7::1')).status).toBe(200);
+    expect((await get('/v2/org', basic(orgId, ownerKey))).status).toBe(200);
+  });
+
+  it('counts an IPv6 client by the prefix RATE_LIMIT_IPV6_PREFIX sets', async () => {
+    const wide = await startTestServer(dialect, { env: { RATE_LIMIT_IPV6_PREFIX: '48' } });
+    try {
+      const key = (await createStaffUser(wide.store.storage.db, systemClock, (await createOrganization(wide.store.storage.db, systemClock, { slug: 'wide' })).id, { email: 'o@wide.example', role: 'owner', withApiKey: true })).apiKey!;
+      const wrong = key.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+      // Each failure from a /64 of its own, all in 2001:db8:9::/48.
+      for (let i = 0; i < API_THROTTLE_LIMITS.failuresPerIp; i++) expect((await get('/v2/org', basic('wide', wrong), `2001:db8:9:${(i + 1).toString(16)}::1`, wide)).status).toBe(401);
+      expect((await get('/v2/org', basic('wide', key), '2001:db8:9:ffff::1', wide)).status).toBe(429);
+      expect((await get('/v2/org', basic('wide', key), '2001:db8:a::1', wide)).status).toBe(200);
+    } finally {
+      await wide.close();
+    }
   });
 
   async function auditOf(org: string) {

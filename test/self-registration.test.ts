@@ -76,6 +76,8 @@ describe.each(DIALECTS)('constituent self-registration on %s', (dialect) => {
 
     const consent = await browser.submit(form, server.url, { username: 'Newcomer', email: 'new@example.org', password: 'a long new passphrase' });
     expect(consent.url).toBe(`${issuer}/consent?interaction=${interaction}`);
+    // The browser the account was made in is one it signed in on (docs/decisions/0003).
+    expect(browser.cookie('gh_device')).toMatch(/^[A-Za-z0-9_-]{22}\.[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
     const done = await browser.submit(await consent.response.text(), server.url, { decision: 'allow' });
     const callback = new URL(done.url);
     expect(`${callback.origin}${callback.pathname}`).toBe(REDIRECT_URI);

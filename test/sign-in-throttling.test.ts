@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createConstituent } from '../src/accounts/constituents.ts';
 import { preparePassword } from '../src/accounts/passwords.ts';
 import { DEFAULT_THROTTLE_LIMITS } from '../src/accounts/sign-in-throttle.ts';
 import { systemClock } from '../src/lib/clock.ts';
@@ -30,6 +31,7 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
     const seeded = await seedOrg(db, 'acme');
     clientId = (await seedClient(db, seeded.org.id, { consentRequired: false })).clientId;
     await createStaffUser(db, systemClock, seeded.org.id, { email: 'ops@acme.example', password: await preparePassword(STAFF_PASSWORD), role: 'admin' });
+    await createConstituent(db, systemClock, seeded.org.id, { username: 'bob', password: PASSWORD, email: 'bob@example.org', name: 'Bob Example' });
     issuer = `${server.url}/o/acme`;
   });
   afterAll(async () => {
@@ -39,30 +41,34 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
     now += WINDOW_MS + 1;
   });
 
-  /** A sign-in page of a fresh authorization; `attempt` posts its form (the interaction is reused until a success). */
-  async function signInPage() {
-    const browser = new TestBrowser();
-    const authorize = `${issuer}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'openid', state: 'st' })}`;
+  /**
+   * A sign-in page of a fresh authorization, in a new browser or `browser` (prompt=login: asked
+   * even when the browser is signed in); `attempt` posts its form (the interaction is reused until a success).
+   */
+  async function signInPage(browser = new TestBrowser()) {
+    const authorize = `${issuer}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'openid', state: 'st', prompt: 'login' })}`;
     const page = await browser.follow(authorize, server.url);
     const html = await page.response.text();
     const interaction = /name="interaction" value="([^"]+)"/.exec(html)![1]!;
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1]!;
     return {
-      async attempt(username: string, password: string): Promise<{ status: number; text: string }> {
-        const response = await browser.request(`${issuer}/login`, { form: { interaction, csrf_token: csrf, username, password } });
+      /** `from`: the client address, as a loopback proxy forwards it (app.ts trusts X-Forwarded-For from 127.0.0.1). */
+      async attempt(username: string, password: string, from?: string): Promise<{ status: number; text: string }> {
+        const headers = from === undefined ? undefined : { 'x-forwarded-for': from };
+        const response = await browser.request(`${issuer}/login`, { form: { interaction, csrf_token: csrf, username, password }, headers });
         return { status: response.status, text: await response.text() };
       },
     };
   }
 
-  /** The staff sign-in page; `attempt` posts its form. */
-  async function staffSignInPage() {
-    const browser = new TestBrowser();
+  /** The staff sign-in page, in a new browser or `browser`; `attempt` posts its form. */
+  async function staffSignInPage(browser = new TestBrowser()) {
     const html = await (await browser.request(`${issuer}/staff/login`)).text();
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(html)![1]!;
     return {
-      async attempt(email: string, password: string): Promise<{ status: number; text: string }> {
-        const response = await browser.request(`${issuer}/staff/login`, { form: { csrf_token: csrf, email, password } });
+      async attempt(email: string, password: string, from?: string): Promise<{ status: number; text: string }> {
+        const headers = from === undefined ? undefined : { 'x-forwarded-for': from };
+        const response = await browser.request(`${issuer}/staff/login`, { form: { csrf_token: csrf, email, password }, headers });
         return { status: response.status, text: await response.text() };
       },
     };
@@ -163,6 +169,135 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
       const answers = await Promise.all(Array.from({ length: 5 * LIMIT }, (_, i) => page.attempt(i % 2 === 0 ? 'ops@acme.example' : ' OPS@acme.example', WRONG)));
       expect(count(answers, 200)).toBe(LIMIT);
       expect(count(answers, 429)).toBe(4 * LIMIT);
+    });
+  });
+
+  // Regression (issue 9, item 4): the IP limit counted exact addresses, so an IPv6 client rotating
+  // through its /64 (2^64 addresses) had a fresh quota at each: 600 failures, none throttled.
+  describe('an IPv6 client', () => {
+    it(`is counted by its /64: ${IP_LIMIT} failures from as many of its addresses, then 429 at any other; another /64 is not`, async () => {
+      const page = await signInPage();
+      for (let i = 0; i < IP_LIMIT; i++) expect((await page.attempt(`nobody${i}`, WRONG, `2001:db8:7:1::${(i + 1).toString(16)}`)).status).toBe(200);
+      expect((await page.attempt('someone-else', WRONG, '2001:db8:7:1:ffff:ffff:ffff:fffe')).status).toBe(429);
+      expect((await page.attempt('alice', PASSWORD, '2001:DB8:7:1:0:0:0:abcd')).status).toBe(429);
+      const staff = await staffSignInPage();
+      expect((await staff.attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:7:1::beef')).status).toBe(429);
+      expect((await page.attempt('someone-else', WRONG, '2001:db8:7:2::1')).status).toBe(200);
+      expect((await staff.attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:7:2::1')).status).toBe(303);
+    });
+
+    it(`is counted by its /64 at the staff sign-in too`, async () => {
+      const page = await staffSignInPage();
+      for (let i = 0; i < IP_LIMIT; i++) expect((await page.attempt(`nobody${i}@acme.example`, WRONG, `2001:db8:8:1::${(i + 1).toString(16)}`)).status).toBe(200);
+      expect((await page.attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:8:1::ffff')).status).toBe(429);
+      expect((await page.attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:8:2::1')).status).toBe(303);
+    });
+  });
+
+  // Regression (issue 9, item 5): five wrong passwords from five addresses made the real person's
+  // right password answer 429 for 15 minutes: anyone could lock anyone out. A browser where the
+  // account signed in before now holds a device cookie (accounts/device-cookies.ts) and is let
+  // through; anywhere else the account stays locked, as before.
+  describe('device cookies', () => {
+    const attackers = Array.from({ length: LIMIT }, (_, i) => `198.51.100.${i + 1}`);
+    const lockOut = async (username: string) => {
+      for (const ip of attackers) expect((await (await signInPage()).attempt(username, WRONG, ip)).status).toBe(200);
+    };
+    const signedInBrowser = async (username: string) => {
+      const browser = new TestBrowser();
+      expect((await (await signInPage(browser)).attempt(username, PASSWORD, '192.0.2.10')).status).toBe(303);
+      expect(browser.cookie('gh_device')).toMatch(/^[A-Za-z0-9_-]{22}\.[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
+      return browser;
+    };
+
+    it('let the browser where the account signed in before sign in while the account is locked out everywhere else', async () => {
+      const owner = await signedInBrowser('alice');
+      await lockOut('alice');
+      const fresh = await (await signInPage()).attempt('alice', PASSWORD, '192.0.2.10');
+      expect(fresh.status).toBe(429);
+      expect(fresh.text).toContain('Too many attempts. Try again in a few minutes, or from a device you have signed in on before.');
+      // From the same address or another, by login name or by email: the cookie names the account.
+      expect((await (await signInPage(owner)).attempt('alice', PASSWORD, '192.0.2.10')).status).toBe(303);
+      expect((await (await signInPage(owner)).attempt('alice@example.org', PASSWORD, '203.0.113.50')).status).toBe(303);
+      // The owner's successes do not lift the lockout for the attacker.
+      expect((await (await signInPage()).attempt('alice', WRONG, '198.51.100.99')).status).toBe(429);
+      expect((await (await signInPage()).attempt('alice', PASSWORD, '198.51.100.99')).status).toBe(429);
+    });
+
+    it('come with the cookie attributes of the org: HttpOnly, SameSite=Lax, the org path, a year', async () => {
+      const browser = new TestBrowser();
+      const authorize = `${issuer}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'openid', state: 'st' })}`;
+      const html = await (await browser.follow(authorize, server.url)).response.text();
+      const form = { interaction: /name="interaction" value="([^"]+)"/.exec(html)![1]!, csrf_token: /name="csrf_token" value="([^"]+)"/.exec(html)![1]!, username: 'alice', password: PASSWORD };
+      const response = await browser.request(`${issuer}/login`, { form });
+      expect(response.status).toBe(303);
+      const line = response.headers.getSetCookie().find((l) => l.startsWith('gh_device='));
+      const attributes = line!.split(';').slice(1).map((a) => a.trim().toLowerCase());
+      expect(attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=lax', 'path=/o/acme', `max-age=${365 * 24 * 3600}`]));
+      expect(attributes).not.toContain('secure'); // PUBLIC_URL is http://127.0.0.1 here; Secure behind https (orgCookieOptions)
+    });
+
+    it("give nothing to a forged device cookie, or to another account's", async () => {
+      const owner = await signedInBrowser('alice');
+      const bobs = await signedInBrowser('bob');
+      await lockOut('alice');
+      const genuine = owner.cookie('gh_device')!;
+      const forged = genuine.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+      for (const cookie of [forged, bobs.cookie('gh_device')!, `${genuine.slice(0, 22)}.zzzzzzz.${genuine.slice(-43)}`]) {
+        const browser = new TestBrowser();
+        browser.setCookie('gh_device', cookie, '/o/acme');
+        expect((await (await signInPage(browser)).attempt('alice', PASSWORD, '192.0.2.10')).status).toBe(429);
+      }
+      // Bob's own browser is Bob's: not Alice's.
+      expect((await (await signInPage(bobs)).attempt('alice', PASSWORD, '192.0.2.10')).status).toBe(429);
+      expect((await (await signInPage(bobs)).attempt('bob', PASSWORD, '192.0.2.10')).status).toBe(303);
+    });
+
+    it(`lock out a device cookie after its own ${LIMIT} failures, without locking the account elsewhere`, async () => {
+      const owner = await signedInBrowser('alice');
+      const page = await signInPage(owner);
+      for (let i = 0; i < LIMIT; i++) expect((await page.attempt('alice', WRONG, `203.0.113.${i + 1}`)).status).toBe(200);
+      expect((await page.attempt('alice', PASSWORD, '203.0.113.99')).status).toBe(429);
+      // The same cookie in another browser is the same device: locked too.
+      const copy = new TestBrowser();
+      copy.setCookie('gh_device', owner.cookie('gh_device')!, '/o/acme');
+      expect((await (await signInPage(copy)).attempt('alice', PASSWORD, '192.0.2.20')).status).toBe(429);
+      // Its failures were its own: the account is not locked out for browsers without a device cookie.
+      expect((await (await signInPage()).attempt('alice', PASSWORD, '192.0.2.30')).status).toBe(303);
+      now += WINDOW_MS + 1;
+      expect((await page.attempt('alice', PASSWORD, '203.0.113.99')).status).toBe(303);
+    });
+
+    it('still count against the IP: a device cookie does not lift the limit of the network', async () => {
+      const owner = await signedInBrowser('alice');
+      const page = await signInPage();
+      for (let i = 0; i < IP_LIMIT; i++) expect((await page.attempt(`nobody${i}`, WRONG, '203.0.113.7')).status).toBe(200);
+      expect((await (await signInPage(owner)).attempt('alice', PASSWORD, '203.0.113.7')).status).toBe(429);
+      expect((await (await signInPage(owner)).attempt('alice', PASSWORD, '203.0.113.8')).status).toBe(303);
+    });
+
+    it('let the staff browser that signed in before through, and nothing forged, nor a constituent device cookie', async () => {
+      const owner = new TestBrowser();
+      expect((await (await staffSignInPage(owner)).attempt('ops@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(303);
+      const genuine = owner.cookie('gh_staff_device')!;
+      expect(genuine).toMatch(/^[A-Za-z0-9_-]{22}\.[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
+      expect(owner.cookie('gh_device')).toBeUndefined();
+      for (const ip of attackers) expect((await (await staffSignInPage()).attempt('ops@acme.example', WRONG, ip)).status).toBe(200);
+      const fresh = await (await staffSignInPage()).attempt('ops@acme.example', STAFF_PASSWORD, '192.0.2.10');
+      expect(fresh.status).toBe(429);
+      expect(fresh.text).toContain('Too many attempts. Try again in a few minutes, or from a device you have signed in on before.');
+      expect((await (await staffSignInPage(owner)).attempt(' OPS@acme.example', STAFF_PASSWORD, '203.0.113.50')).status).toBe(303);
+      const constituentCookie = (await signedInBrowser('alice')).cookie('gh_device')!;
+      for (const cookie of [genuine.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), constituentCookie]) {
+        const browser = new TestBrowser();
+        browser.setCookie('gh_staff_device', cookie, '/o/acme');
+        browser.setCookie('gh_device', cookie, '/o/acme');
+        expect((await (await staffSignInPage(browser)).attempt('ops@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(429);
+      }
+      // Its own failure limit.
+      const page = await staffSignInPage(owner);
+      for (let i = 0; i < LIMIT; i++) expect((await page.attempt('ops@acme.example', WRONG, '192.0.2.10')).status).toBe(200);
+      expect((await page.attempt('ops@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(429);
     });
   });
 

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { PASSWORD, seedClient, seedOrg, type SeededOrg, REDIRECT_URI, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
+import { CLIENT_AUTH_THROTTLE_LIMITS } from '../src/oauth/client-auth-throttle.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -374,6 +375,87 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect(await post('/token', multipartForm({ grant_type: 'client_credentials', pad: 'a'.repeat(20_000) }), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
       const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 'x']));
       expect(await post('/token', multipartForm({ grant_type: 'client_credentials', ...many }), { authorization: basic(service) })).toMatchObject(TOO_LARGE);
+    });
+  });
+
+  // Regression (issue 9, item 7): 40 wrong client secrets in a row got 40 answers, none throttled
+  // (RFC 6749 §2.3.1: endpoints checking client passwords MUST be protected against brute force).
+  // Each test uses clients and networks of its own (X-Forwarded-For, trusted from loopback).
+  describe('failed client authentication', () => {
+    const { failuresPerClient, failuresPerNetwork, windowMs } = CLIENT_AUTH_THROTTLE_LIMITS;
+    const serviceClient = () => seedClient(server.store.storage.db, seeded.org.id, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], scope: 'reports:read', consentRequired: false });
+    const wrongSecret = (client: TestClient): TestClient => ({ clientId: client.clientId, clientSecret: 'gsec_wrong' });
+    const credentials = (client: TestClient, from: string) => ({ authorization: basic(client), 'x-forwarded-for': from });
+    const at = async (path: string, body: Record<string, string>, headers: Record<string, string>) => {
+      const response = await fetch(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString() });
+      return { status: response.status, headers: response.headers, json: response.status === 200 && path === '/revoke' ? {} : ((await response.json()) as Record<string, unknown>) };
+    };
+    const throttledAnswer = (result: { status: number; headers: Headers; json: Record<string, unknown> }) => {
+      expect(result.status).toBe(429);
+      expect(result.json).toEqual({ error: 'invalid_client', error_description: 'Too many failed client authentications; try again later.' });
+      expect(result.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+      expect(Number(result.headers.get('retry-after'))).toBeLessThanOrEqual(windowMs / 1000);
+      expect(result.headers.get('cache-control')).toBe('no-store');
+      expect(result.headers.get('www-authenticate')).toBeNull();
+    };
+
+    it(`answer ${failuresPerClient} wrong secrets with 401, then 429 without checking; the right secret from the client's usual network still gets a token`, async () => {
+      const client = await serviceClient();
+      // The client's usual place: it authenticated from there before the attack.
+      expect((await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:50:1::10'))).status).toBe(200);
+      const answers = [];
+      for (let i = 0; i < 40; i++) answers.push(await token({ grant_type: 'client_credentials' }, credentials(wrongSecret(client), '203.0.113.9')));
+      expect(answers.map((a) => a.status)).toEqual([...Array(failuresPerClient).fill(401), ...Array(40 - failuresPerClient).fill(429)]);
+      for (const answer of answers.slice(failuresPerClient)) throttledAnswer(answer);
+      expect(answers[0]!.json.error).toBe('invalid_client');
+      // The secret is not checked: the right one from the attacker's network, or from a new one, is refused too.
+      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '203.0.113.9')));
+      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '198.51.100.20')));
+      throttledAnswer(await token({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret! }, { 'x-forwarded-for': '198.51.100.20' }));
+      // From its usual network (any address of its /64), by either method and at every endpoint: served.
+      const served = await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:50:1::99'));
+      expect(served.status).toBe(200);
+      expect((await token({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret! }, { 'x-forwarded-for': '2001:db8:50:1::10' })).status).toBe(200);
+      const introspected = await at('/introspect', { token: String(served.json.access_token) }, credentials(client, '2001:db8:50:1::10'));
+      expect(introspected).toMatchObject({ status: 200, json: { active: true } });
+      expect((await at('/revoke', { token: String(served.json.access_token) }, credentials(client, '2001:db8:50:1::10'))).status).toBe(200);
+      // …and not from elsewhere, at introspection and revocation either.
+      throttledAnswer(await at('/introspect', { token: 'x' }, credentials(client, '198.51.100.20')));
+      throttledAnswer(await at('/revoke', { token: 'x' }, credentials(client, '198.51.100.20')));
+      // Once the failures leave the window, a new network is served again.
+      now += windowMs + 1;
+      expect((await token({ grant_type: 'client_credentials' }, credentials(client, '198.51.100.20'))).status).toBe(200);
+    });
+
+    it('count failures at introspection and revocation too, and answer an unknown client id as a known one', async () => {
+      const client = await serviceClient();
+      const half = failuresPerClient / 2;
+      for (let i = 0; i < half; i++) expect((await at('/introspect', { token: 'x' }, credentials(wrongSecret(client), '203.0.113.30'))).status).toBe(401);
+      for (let i = 0; i < failuresPerClient - half; i++) expect((await at('/revoke', { token: 'x' }, credentials(wrongSecret(client), '203.0.113.30'))).status).toBe(401);
+      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '203.0.113.31')));
+      const ghost = { clientId: 'no-such-client', clientSecret: 'gsec_guess' };
+      for (let i = 0; i < failuresPerClient; i++) expect((await token({ grant_type: 'client_credentials' }, credentials(ghost, '203.0.113.32'))).status).toBe(401);
+      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(ghost, '203.0.113.33')));
+    });
+
+    it(`lock a network out after ${failuresPerNetwork} failures (an IPv6 client by its /64), even for a client's right secret from there`, async () => {
+      const client = await serviceClient();
+      expect((await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:1::1'))).status).toBe(200);
+      // One failure per client id, from addresses all over one /64: only the network's count can stop them.
+      for (let i = 0; i < failuresPerNetwork; i++) {
+        expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `guess-${i}`, clientSecret: 'gsec_guess' }, `2001:db8:77:1::${(i + 2).toString(16)}`))).status).toBe(401);
+      }
+      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:1:ffff::1')));
+      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials({ clientId: 'guess-new', clientSecret: 'gsec_guess' }, '2001:db8:77:1::abc')));
+      expect((await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:2::1'))).status).toBe(200);
+    });
+
+    it('never lock a public client out by its id: it has no secret to guess, and is used from everywhere', async () => {
+      for (let i = 0; i < failuresPerClient + 2; i++) {
+        expect((await token({ grant_type: 'client_credentials', client_id: spa.clientId, client_secret: 'a guess' }, { 'x-forwarded-for': '203.0.113.40' })).status).toBe(401);
+      }
+      const fromElsewhere = await token({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: 'https://spa.example.org/cb', code_verifier: VERIFIER, client_id: spa.clientId }, { 'x-forwarded-for': '198.51.100.41' });
+      expect(fromElsewhere).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
     });
   });
 

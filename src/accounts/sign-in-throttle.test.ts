@@ -7,7 +7,7 @@ describe('sign-in throttle', () => {
 
   it('blocks an identifier after its limit, in its org only, until the window passes', () => {
     let now = 0;
-    const throttle = createSignInThrottle(() => now, limits);
+    const throttle = createSignInThrottle(() => now, { limits, ipv6PrefixBits: 64 });
     for (let i = 0; i < 3; i++) {
       expect(throttle.isBlocked(key('alice'))).toBe(false);
       throttle.recordFailure(key('alice', `198.51.100.${i}`));
@@ -19,21 +19,43 @@ describe('sign-in throttle', () => {
   });
 
   it('counts the identifier exactly as given: callers say which account it names', () => {
-    const throttle = createSignInThrottle(() => 0, limits);
+    const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
     for (let i = 0; i < 3; i++) throttle.recordFailure(key('constituent:1001', `198.51.100.${i}`));
     expect(throttle.isBlocked(key('constituent:1001', '203.0.113.9'))).toBe(true);
     expect(throttle.isBlocked(key('CONSTITUENT:1001', '203.0.113.9'))).toBe(false);
   });
 
   it('blocks an IP spraying many identifiers', () => {
-    const throttle = createSignInThrottle(() => 0, limits);
+    const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
     for (let i = 0; i < 5; i++) throttle.recordFailure(key(`user${i}`));
     expect(throttle.isBlocked(key('someone-new'))).toBe(true);
     expect(throttle.isBlocked(key('someone-new', '192.0.2.2'))).toBe(false);
   });
 
+  // Regression (issue 9, item 4): the IP was counted by exact address, so an IPv6 client rotating
+  // through its /64 had a fresh quota at every address.
+  it('counts every address of an IPv6 /64 (or the configured prefix) as one client', () => {
+    const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
+    for (let i = 0; i < 5; i++) throttle.recordFailure(key(`user${i}`, `2001:db8:1:2::${i.toString(16)}`));
+    expect(throttle.isBlocked(key('someone-new', '2001:db8:1:2:ffff:ffff:ffff:ffff'))).toBe(true);
+    expect(throttle.begin(key('someone-new', '2001:DB8:1:2::abcd'))).toBeUndefined();
+    expect(throttle.isBlocked(key('someone-new', '2001:db8:1:3::1'))).toBe(false);
+    const wider = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 48 });
+    for (let i = 0; i < 5; i++) wider.recordFailure(key(`user${i}`, `2001:db8:1:${i}::1`));
+    expect(wider.isBlocked(key('someone-new', '2001:db8:1:ff::1'))).toBe(true);
+    expect(wider.isBlocked(key('someone-new', '2001:db8:2::1'))).toBe(false);
+  });
+
+  it('counts a key without an identifier against the network only', () => {
+    const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
+    for (let i = 0; i < 4; i++) expect(throttle.begin({ orgId: 'org_a', ip: `2001:db8::${i}` })).toBeDefined();
+    expect(throttle.isBlocked(key('alice', '192.0.2.9'))).toBe(false);
+    throttle.recordFailure({ orgId: 'org_a', ip: '2001:db8::99' });
+    expect(throttle.begin({ orgId: 'org_b', ip: '2001:db8::100' })).toBeUndefined();
+  });
+
   it('counts an attempt when it begins, so no more than the limit can be under way at once', () => {
-    const throttle = createSignInThrottle(() => 0, limits);
+    const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
     const begun = Array.from({ length: 10 }, () => throttle.begin(key('alice')));
     expect(begun.filter((a) => a !== undefined)).toHaveLength(3);
     expect(throttle.isBlocked(key('alice', '192.0.2.9'))).toBe(true);
@@ -44,7 +66,7 @@ describe('sign-in throttle', () => {
   });
 
   it('takes a released attempt back from both counts, once however often released', () => {
-    const throttle = createSignInThrottle(() => 0, limits);
+    const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
     const first = throttle.begin(key('alice'))!;
     throttle.begin(key('alice'));
     throttle.begin(key('alice'));
@@ -60,7 +82,7 @@ describe('sign-in throttle', () => {
   });
 
   it("forgets an identifier's failures after a success, but not the IP's", () => {
-    const throttle = createSignInThrottle(() => 0, limits);
+    const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
     throttle.recordFailure(key('bob'));
     throttle.recordFailure(key('bob'));
     throttle.begin(key('bob'))!.succeeded();
@@ -75,7 +97,7 @@ describe('sign-in throttle', () => {
 
   it('lets an attempt that began age out of the window like any failure', () => {
     let now = 0;
-    const throttle = createSignInThrottle(() => now, limits);
+    const throttle = createSignInThrottle(() => now, { limits, ipv6PrefixBits: 64 });
     const attempt = throttle.begin(key('alice'))!;
     throttle.begin(key('alice'));
     throttle.begin(key('alice'));
@@ -89,7 +111,7 @@ describe('sign-in throttle', () => {
 
   describe('checkThrottled', () => {
     it('checks no more than the limit at once, keeps failures counted, and takes successes back', async () => {
-      const throttle = createSignInThrottle(() => 0, limits);
+      const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
       let checks = 0;
       const failing = () =>
         checkThrottled(throttle, key('alice'), async () => {
@@ -108,7 +130,7 @@ describe('sign-in throttle', () => {
     });
 
     it('takes back the attempt of a check that throws (it answered nothing)', async () => {
-      const throttle = createSignInThrottle(() => 0, limits);
+      const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
       for (let i = 0; i < 5; i++) await expect(checkThrottled(throttle, key('alice'), async () => Promise.reject(new Error('store down')))).rejects.toThrow('store down');
       expect(throttle.isBlocked(key('alice'))).toBe(false);
     });

@@ -1,3 +1,4 @@
+import { clientNetworkKey } from '../lib/client-network.ts';
 import type { Clock } from '../lib/clock.ts';
 
 /**
@@ -11,6 +12,10 @@ import type { Clock } from '../lib/clock.ts';
  * The identifier is counted exactly as given: callers pass the normalised key their lookup used
  * (see accounts/sign-in.ts), so that every way of typing one identifier shares one count, and
  * unknown accounts are counted alike.
+ *
+ * The IP is counted as the client's network (lib/client-network.ts): an IPv6 client by its /64 (or
+ * the configured prefix), since it can rotate through every address of it; an IPv4 client by its
+ * address. Done here, where the key is formed, so that no limit can count exact IPv6 addresses.
  *
  * Counters live in this process's memory: a restart forgets them, and several processes each
  * count their own share. That bounds guessing to limits × processes per window.
@@ -38,7 +43,9 @@ export interface ThrottleAttempt {
 
 export interface ThrottleKey {
   readonly orgId: string;
-  readonly identifier: string;
+  /** What is counted besides the client's network (an account, a device cookie); absent for limits counted per network only. */
+  readonly identifier?: string;
+  /** The client's address, as the request came (the throttle counts its network). */
   readonly ip: string;
 }
 
@@ -62,34 +69,49 @@ export const API_RETRY_AFTER_SECONDS = API_THROTTLE_LIMITS.windowMs / 1000;
 /** Past this many tracked keys the oldest are dropped, so a flood of identifiers cannot exhaust memory. */
 const MAX_TRACKED_KEYS = 100_000;
 
-export function createSignInThrottle(clock: Clock, limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS): SignInThrottle {
-  const failures = new Map<string, number[]>();
+export interface ThrottleOptions {
+  /** Defaults to DEFAULT_THROTTLE_LIMITS. */
+  readonly limits?: ThrottleLimits;
+  /** How many leading bits of an IPv6 address name one client network (Config.rateLimitIpv6PrefixBits). */
+  readonly ipv6PrefixBits: number;
+}
 
-  const recent = (key: string): number[] => {
+export function createSignInThrottle(clock: Clock, options: ThrottleOptions): SignInThrottle {
+  const limits = options.limits ?? DEFAULT_THROTTLE_LIMITS;
+  const failures = new Map<string, number[]>();
+  const none: number[] = [];
+
+  const recent = (key: string | undefined): number[] => {
+    if (key === undefined) return none;
+    const stored = failures.get(key);
+    if (stored === undefined) return none;
     const since = clock() - limits.windowMs;
-    const times = (failures.get(key) ?? []).filter((t) => t > since);
+    const times = stored.filter((t) => t > since);
     if (times.length === 0) failures.delete(key);
     else failures.set(key, times);
     return times;
   };
-  const add = (key: string, time: number): void => {
-    const times = recent(key);
-    times.push(time);
+  const add = (key: string | undefined, time: number): void => {
+    if (key === undefined) return;
+    const times = [...recent(key), time];
     failures.delete(key);
     failures.set(key, times);
     if (failures.size > MAX_TRACKED_KEYS) failures.delete(failures.keys().next().value as string);
   };
   /** Removes one count made at `time`, if it is still there (not aged out, cleared or evicted). */
-  const remove = (key: string, time: number): void => {
+  const remove = (key: string | undefined, time: number): void => {
+    if (key === undefined) return;
     const times = failures.get(key);
     const index = times?.lastIndexOf(time) ?? -1;
     if (index === -1) return;
     times!.splice(index, 1);
     if (times!.length === 0) failures.delete(key);
   };
-  const identifierKey = (key: ThrottleKey): string => `id:${key.orgId}:${key.identifier}`;
-  const ipKey = (key: ThrottleKey): string => `ip:${key.ip}`;
-  const isBlocked = (key: ThrottleKey): boolean => recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp;
+  const identifierKey = (key: ThrottleKey): string | undefined => (key.identifier === undefined ? undefined : `id:${key.orgId}:${key.identifier}`);
+  const ipKey = (key: ThrottleKey): string => `ip:${clientNetworkKey(key.ip, options.ipv6PrefixBits)}`;
+  // Nothing counted: no key to form (an IPv6 network key takes microseconds; the API checks on every call).
+  const isBlocked = (key: ThrottleKey): boolean =>
+    failures.size !== 0 && (recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp);
 
   return {
     begin(key) {
@@ -108,7 +130,8 @@ export function createSignInThrottle(clock: Clock, limits: ThrottleLimits = DEFA
         release,
         succeeded() {
           release();
-          failures.delete(identifierKey(key));
+          const counted = identifierKey(key);
+          if (counted !== undefined) failures.delete(counted);
         },
       };
     },

@@ -1,9 +1,10 @@
 import type { Executor } from '../db/database.ts';
 import { findConstituentBySignInKey } from './constituents.repository.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
+import type { DeviceCookies } from './device-cookies.ts';
 import { emailKey, loginNameKey } from './identifiers.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { checkThrottled, type SignInThrottle, type THROTTLED } from './sign-in-throttle.ts';
+import { checkThrottled, THROTTLED, type SignInThrottle } from './sign-in-throttle.ts';
 
 // Verified against when no account matches, so that an unknown login name costs the same
 // argon2id time as a wrong password (no account enumeration by timing).
@@ -20,16 +21,26 @@ let decoyHash: Promise<string> | undefined;
  * email after failures on a login name only when both are the same account's, telling anyone
  * which email goes with which login name. An unknown identifier is throttled exactly as a known
  * one: the limit says nothing about which accounts exist.
+ *
+ * Except from a browser where the account signed in before (accounts/device-cookies.ts): an
+ * attempt presenting the device token of the account found is counted against that token, not
+ * against the identifier, so the lockout anyone can cause with a few wrong passwords never locks
+ * the person out of their own browser; the token has its own limit, and the IP's still applies.
+ * A success answers a device cookie with a fresh token for the account, for the browser to keep.
  */
 export async function signInConstituent(
   db: Executor,
   throttle: SignInThrottle,
-  attempt: { readonly orgId: string; readonly ip: string; readonly identifier: string; readonly password: string },
-): Promise<Constituent | typeof THROTTLED | undefined> {
+  devices: DeviceCookies,
+  attempt: { readonly orgId: string; readonly ip: string; readonly identifier: string; readonly password: string; readonly deviceCookie: string | undefined },
+): Promise<{ readonly constituent: Constituent; readonly deviceCookie: string } | typeof THROTTLED | undefined> {
   const { orgId, identifier, password } = attempt;
   const key = identifier.includes('@') ? emailKey(identifier.trim()) : loginNameKey(identifier.normalize('NFC'));
   const row = key === '' ? undefined : await findConstituentBySignInKey(db, orgId, key);
-  return checkThrottled(throttle, { orgId, identifier: `constituent-key:${key}`, ip: attempt.ip }, async () => {
+  const subject = row === undefined ? undefined : { orgId, kind: 'constituent' as const, accountId: row.account_id };
+  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
+  const counted = device === undefined ? `constituent-key:${key}` : `device:${device}`;
+  const constituent = await checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
     if (row?.password_hash == null) {
       decoyHash ??= hashPassword('decoy password for unknown accounts');
       await verifyPassword(await decoyHash, password);
@@ -38,4 +49,6 @@ export async function signInConstituent(
     const matches = await verifyPassword(row.password_hash, password);
     return matches && row.status === 'active' ? toConstituent(row) : undefined;
   });
+  if (constituent === THROTTLED || constituent === undefined) return constituent;
+  return { constituent, deviceCookie: devices.issue(attempt.deviceCookie, subject!) };
 }

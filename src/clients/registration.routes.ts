@@ -169,7 +169,8 @@ async function register(request: FastifyRequest, input: RegistrationRequestInput
 }
 
 function throttleKeyOf(request: FastifyRequest): ThrottleKey {
-  return { orgId: request.org.org.id, identifier: `registration:${request.ip}`, ip: request.ip };
+  // Counted per client network only (an IPv6 client by its /64: see sign-in-throttle.ts).
+  return { orgId: request.org.org.id, ip: request.ip };
 }
 
 function valuesOf(form: RawParams): ClientRegistrationValues {

@@ -8,6 +8,13 @@ import type { RawParams } from '../oauth/params.ts';
 export const SSO_COOKIE = 'gh_session';
 /** A staff user's session at one organization: distinct from the constituents' SSO cookie. */
 export const STAFF_COOKIE = 'gh_staff';
+/**
+ * Device cookies (accounts/device-cookies.ts): the accounts that signed in on this browser, so
+ * that their sign-ins here escape the lockout others can cause. One for constituents, one for
+ * staff; set with orgCookieOptions and DEVICE_COOKIE_LIFETIME_SECONDS.
+ */
+export const DEVICE_COOKIE = 'gh_device';
+export const STAFF_DEVICE_COOKIE = 'gh_staff_device';
 /** A random per-browser value that ties interactions (sign-in, consent) to the browser that started them. */
 export const BROWSER_COOKIE = 'gh_browser';
 

@@ -1,9 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findConstituent } from '../accounts/constituents.ts';
 import { selfRegistrationIsOpen } from '../accounts/self-registration.ts';
+import { DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceCookies } from '../accounts/device-cookies.ts';
 import { signInConstituent } from '../accounts/sign-in.ts';
 import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
-import { BROWSER_COOKIE, csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
+import { BROWSER_COOKIE, csrfMatches, csrfTokenFor, DEVICE_COOKIE, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { hashSecret } from '../lib/secrets.ts';
@@ -39,6 +40,8 @@ import { widgetScript } from './widget.ts';
 export interface InteractionDeps {
   readonly publicUrl: string;
   readonly throttle: SignInThrottle;
+  /** Issues and recognises the device cookies of constituents (keyed from the root key). */
+  readonly devices: DeviceCookies;
 }
 
 const PAGE = { config: { answers: 'page' as const } };
@@ -77,17 +80,18 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
     const ctx = request.org;
     const username = param(form, 'username') ?? '';
     const password = param(form, 'password') ?? '';
-    const constituent = await signInConstituent(ctx.db, deps.throttle, { orgId: ctx.org.id, ip: request.ip, identifier: username, password });
-    if (constituent === THROTTLED) {
+    const signedIn = await signInConstituent(ctx.db, deps.throttle, deps.devices, { orgId: ctx.org.id, ip: request.ip, identifier: username, password, deviceCookie: request.cookies[DEVICE_COOKIE] });
+    if (signedIn === THROTTLED) {
       return sendPage(reply.code(429).header('retry-after', '900'), signInPage(ctx, interaction, { loginHint: username, error: 'throttled' }));
     }
-    if (constituent === undefined) {
+    if (signedIn === undefined) {
       request.log.info({ event: 'sign_in_failed', org: ctx.org.slug }, 'constituent sign-in failed');
       // Never the login name typed: people type passwords into the wrong field.
       await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'constituent.sign_in_failed', actor: { type: 'anonymous', id: null }, ip: request.ip, details: { client_id: interaction.client.clientId } });
       return sendPage(reply, signInPage(ctx, interaction, { loginHint: username, error: 'invalid_credentials' }));
     }
-    return signInAndContinue(request, reply, interaction, constituent.accountId, deps);
+    setDeviceCookie(reply, deps.publicUrl, ctx.org.slug, signedIn.deviceCookie);
+    return signInAndContinue(request, reply, interaction, signedIn.constituent.accountId, deps);
   });
 
   scope.get('/consent', PAGE, async (request, reply) => {
@@ -235,6 +239,11 @@ export async function signInAndContinue(request: FastifyRequest, reply: FastifyR
   request.log.info({ event: 'sign_in', org: ctx.org.slug, account: accountId }, 'constituent signed in');
   await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'constituent.sign_in', actor: { type: 'constituent', id: accountId }, ip: request.ip, details: { client_id: interaction.client.clientId } });
   return sendOutcome(reply, ctx, await continueAfterSignIn(ctx, interaction, session, hashSecret(request.cookies[BROWSER_COOKIE]!)));
+}
+
+/** Keeps the constituent device cookie of this org (accounts/device-cookies.ts) for its lifetime. */
+export function setDeviceCookie(reply: FastifyReply, publicUrl: string, slug: string, value: string): void {
+  reply.setCookie(DEVICE_COOKIE, value, orgCookieOptions(publicUrl, slug, DEVICE_COOKIE_LIFETIME_SECONDS));
 }
 
 /** Answers an authorization outcome: a redirect (or form post) to the client, or our next page. */

@@ -1,16 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { preparePassword } from '../accounts/passwords.ts';
 import { selfRegistrationIsOpen, signUpConstituent } from '../accounts/self-registration.ts';
+import type { DeviceCookies } from '../accounts/device-cookies.ts';
 import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../accounts/sign-in-throttle.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { csrfMatches } from '../http/cookies.ts';
+import { csrfMatches, DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { ConflictError, InvalidInputError } from '../lib/errors.ts';
 import type { Interaction } from '../oauth/authorize/authorize.ts';
 import { param } from '../oauth/params.ts';
 import { recordAudit } from '../staff/audit.ts';
-import { brandingOf, expiredPage, interactionOf, signInAndContinue, SIGN_UP_PATH } from './interactions.routes.ts';
+import { brandingOf, expiredPage, interactionOf, setDeviceCookie, signInAndContinue, SIGN_UP_PATH } from './interactions.routes.ts';
 import { renderErrorPage } from './pages/error.ts';
 import { renderSignUpPage, type SignUpPageModel } from './pages/sign-up.ts';
 
@@ -24,6 +25,8 @@ export interface SignUpDeps {
   readonly publicUrl: string;
   /** Counts sign-up attempts (made with SIGN_UP_THROTTLE_LIMITS); its own, not the sign-in one. */
   readonly throttle: SignInThrottle;
+  /** The constituents' device cookies: a new account's browser is one it signed in on. */
+  readonly devices: DeviceCookies;
 }
 
 const PAGE = { config: { answers: 'page' as const } };
@@ -50,7 +53,8 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
     const interaction = await interactionOf(request, form);
     if (interaction === undefined || !csrfMatches(form, interaction.csrfToken)) return expiredPage(request, reply);
     const values = { username: param(form, 'username') ?? '', email: param(form, 'email')?.trim() ?? '' };
-    const throttleKey: ThrottleKey = { orgId: ctx.org.id, identifier: `signup:${request.ip}`, ip: request.ip };
+    // Counted per client network only (an IPv6 client by its /64: see sign-in-throttle.ts).
+    const throttleKey: ThrottleKey = { orgId: ctx.org.id, ip: request.ip };
     // Every attempt counts, a success too (never taken back): creating accounts is what is being limited.
     if (deps.throttle.begin(throttleKey) === undefined) {
       return sendPage(reply.code(429).header('retry-after', '3600'), signUpPage(request, interaction, { values, error: { field: null, message: 'Too many sign-ups from your network. Try again later.' } }));
@@ -70,6 +74,7 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
       throw error;
     }
     request.log.info({ event: 'sign_up', org: ctx.org.slug, account: accountId }, 'constituent signed up');
+    setDeviceCookie(reply, deps.publicUrl, ctx.org.slug, deps.devices.issue(request.cookies[DEVICE_COOKIE], { orgId: ctx.org.id, kind: 'constituent', accountId }));
     return signInAndContinue(request, reply, interaction, accountId, deps);
   });
 }

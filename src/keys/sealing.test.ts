@@ -34,4 +34,15 @@ describe('sealer', () => {
     const sealed = createSealer(randomBytes(32)).seal('secret', 'ad');
     expect(() => sealer.open(sealed, 'ad')).toThrowError(/sealed with root key/);
   });
+
+  it('derives a key per purpose: stable, distinct from the root key and from other purposes', () => {
+    const root = randomBytes(32);
+    const sealer = createSealer(root);
+    const derive = (purpose: string): Buffer => sealer.deriveKey(purpose);
+    expect(derive('device-cookie')).toHaveLength(32);
+    expect(derive('device-cookie').equals(createSealer(Buffer.from(root)).deriveKey('device-cookie'))).toBe(true);
+    expect(derive('device-cookie').equals(root)).toBe(false);
+    expect(derive('device-cookie').equals(derive('other-purpose'))).toBe(false);
+    expect(derive('device-cookie').equals(createSealer(randomBytes(32)).deriveKey('device-cookie'))).toBe(false);
+  });
 });

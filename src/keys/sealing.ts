@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * Authenticated encryption of stored secrets (signing keys, third-party tokens) with AES-256-GCM.
@@ -12,6 +12,12 @@ export interface Sealer {
   readonly keyId: string;
   seal(plaintext: Buffer | string, associatedData: string): string;
   open(sealed: string, associatedData: string): Buffer;
+  /**
+   * A 32-byte key for one purpose (`device-cookie`, …), derived from the root key with HKDF-SHA256
+   * (RFC 5869; the purpose is its `info`): never the encryption key itself, and a key of one
+   * purpose tells nothing of the root key or of another purpose's key. Changes with the root key.
+   */
+  deriveKey(purpose: string): Buffer;
 }
 
 export class UnsealError extends Error {}
@@ -51,6 +57,10 @@ export function createSealer(rootKey: Buffer): Sealer {
       } catch {
         throw new UnsealError('the sealed value was altered or belongs elsewhere');
       }
+    },
+    deriveKey(purpose) {
+      // The root key is uniformly random, so HKDF needs no salt (RFC 5869 §3.1); the info names the purpose.
+      return Buffer.from(hkdfSync('sha256', rootKey, Buffer.alloc(0), `gatehouse/v1/${purpose}`, 32));
     },
   };
 }

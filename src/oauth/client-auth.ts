@@ -1,7 +1,8 @@
 import type { Client } from '../clients/clients.ts';
 import { secretMatchesHash } from '../lib/secrets.ts';
+import type { ClientAuthThrottle } from './client-auth-throttle.ts';
 import type { OrgContext } from './context.ts';
-import { InvalidClient, InvalidRequest } from './errors.ts';
+import { ClientAuthenticationThrottled, InvalidClient, InvalidRequest } from './errors.ts';
 import { param, type RawParams } from './params.ts';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -9,6 +10,12 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'n
 export interface AuthenticatedClient {
   readonly client: Client;
   readonly method: ClientAuthMethod;
+}
+
+/** Where a client authentication comes from, and what counts its failures. */
+export interface ClientCaller {
+  readonly ip: string;
+  readonly throttle: ClientAuthThrottle;
 }
 
 interface BasicCredentials {
@@ -46,9 +53,28 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
  * Authenticates the client of a token, introspection or revocation request (RFC 6749 §2.3,
  * §3.2.1). Exactly one method: Basic, secret in the body, or none (a public client naming
  * itself). Every failure is `invalid_client` with the same description, whatever failed.
+ *
+ * Failures are counted per client and per network (RFC 6749 §2.3.1 asks for brute-force
+ * protection; oauth/client-auth-throttle.ts): past a limit the request is refused with
+ * ClientAuthenticationThrottled (429) before any secret is checked, except that a client's own
+ * limit does not apply from a network it authenticated from recently. Public clients have no
+ * secret to guess and are used from everywhere: they are never locked out by their id, and a
+ * failure naming one counts against the network only.
  */
-export async function authenticateClient(ctx: OrgContext, authorization: string | undefined, body: RawParams): Promise<AuthenticatedClient> {
-  const basic = parseBasicAuthorization(authorization);
+export async function authenticateClient(ctx: OrgContext, authorization: string | undefined, body: RawParams, caller: ClientCaller): Promise<AuthenticatedClient> {
+  const { throttle, ip } = caller;
+  const orgId = ctx.org.id;
+  // Checked first, so that a network past its limit costs no parsing and no lookup.
+  const networkWait = throttle.networkRefused(ip);
+  if (networkWait !== undefined) throw new ClientAuthenticationThrottled(networkWait, 'client authentication throttled: network');
+
+  let basic: BasicCredentials | undefined;
+  try {
+    basic = parseBasicAuthorization(authorization);
+  } catch (error) {
+    if (error instanceof InvalidClient) throttle.failed(orgId, undefined, ip);
+    throw error;
+  }
   const bodyClientId = param(body, 'client_id');
   const bodySecret = param(body, 'client_secret');
   if (basic !== undefined && bodySecret !== undefined) {
@@ -60,20 +86,33 @@ export async function authenticateClient(ctx: OrgContext, authorization: string 
   }
 
   const clientId = basic?.clientId ?? bodyClientId;
-  if (clientId === undefined) throw new InvalidClient('Client authentication failed.', 'no client identified');
-  const client = clientId.length > 200 ? undefined : await ctx.findClient(clientId);
-  if (client === undefined || client.status !== 'active') {
-    throw new InvalidClient('Client authentication failed.', client === undefined ? 'unknown client' : `client is ${client.status}`);
+  if (clientId === undefined) {
+    throttle.failed(orgId, undefined, ip);
+    throw new InvalidClient('Client authentication failed.', 'no client identified');
   }
+  const client = clientId.length > 200 ? undefined : await ctx.findClient(clientId);
+  // What the failures are counted against besides the network: the id presented (known or not, so
+  // that a 429 never tells which ids exist), unless it names an active public client.
+  const counted = clientId.length > 200 || (client?.clientType === 'public' && client.status === 'active') ? undefined : clientId;
+  // Checked again after the lookup's await, in the same synchronous step as the secret check and
+  // the count of its failure: concurrent requests get no more checks than the limits.
+  const wait = throttle.networkRefused(ip) ?? (counted === undefined ? undefined : throttle.clientRefused(orgId, counted, ip));
+  if (wait !== undefined) throw new ClientAuthenticationThrottled(wait, 'client authentication throttled');
+  const fail = (detail: string): InvalidClient => {
+    throttle.failed(orgId, counted, ip);
+    return new InvalidClient('Client authentication failed.', detail);
+  };
 
+  if (client === undefined || client.status !== 'active') throw fail(client === undefined ? 'unknown client' : `client is ${client.status}`);
   const secret = basic?.secret ?? bodySecret;
   if (client.clientType === 'public') {
-    if (secret !== undefined && secret !== '') throw new InvalidClient('Client authentication failed.', 'public client presented a secret');
+    if (secret !== undefined && secret !== '') throw fail('public client presented a secret');
     return { client, method: 'none' };
   }
   if (secret === undefined || !clientSecretMatches(client, secret, ctx.clock())) {
-    throw new InvalidClient('Client authentication failed.', secret === undefined ? 'confidential client without a secret' : 'wrong secret');
+    throw fail(secret === undefined ? 'confidential client without a secret' : 'wrong secret');
   }
+  throttle.succeeded(orgId, client.clientId, ip);
   return { client, method: basic !== undefined ? 'client_secret_basic' : 'client_secret_post' };
 }
 

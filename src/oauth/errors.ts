@@ -53,6 +53,22 @@ export class InvalidClient extends OAuthError {
   override readonly status: number = 401;
 }
 
+/**
+ * Client authentication refused unchecked: too many failures recently, from this client or this
+ * network (oauth/client-auth-throttle.ts). Still `invalid_client` (RFC 6749 §5.2 has no code of
+ * its own for it, and the client did not authenticate), but 429 with Retry-After (RFC 6585 §4)
+ * instead of 401: no challenge, since credentials would not be checked now, right or wrong.
+ */
+export class ClientAuthenticationThrottled extends InvalidClient {
+  override readonly status: number = 429;
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number, detail: string) {
+    super('Too many failed client authentications; try again later.', detail);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export class InvalidGrant extends OAuthError {
   readonly error = 'invalid_grant';
 }

@@ -1,22 +1,28 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readForm } from '../http/forms.ts';
 import { authenticateClient } from './client-auth.ts';
+import type { ClientAuthThrottle } from './client-auth-throttle.ts';
 import type { OrgContext } from './context.ts';
 import { discoveryDocument } from './discovery/discovery.ts';
 import { OAUTH_PATHS } from './endpoints.ts';
-import { InsufficientScope, InvalidClient, InvalidRequest, InvalidToken, OAuthError, PayloadTooLarge, ServerError, errorBody } from './errors.ts';
+import { ClientAuthenticationThrottled, InsufficientScope, InvalidClient, InvalidRequest, InvalidToken, OAuthError, PayloadTooLarge, ServerError, errorBody } from './errors.ts';
 import { introspect } from './introspection/introspection.ts';
 import { param, requiredParam, type RawParams } from './params.ts';
 import { revoke } from './revocation/revocation.ts';
 import { handleTokenRequest } from './token/token.ts';
 import { userinfo } from './userinfo/userinfo.ts';
 
+export interface OAuthRoutesDeps {
+  /** Counts failed client authentication at the token, introspection and revocation endpoints; one per app. */
+  readonly clientAuthThrottle: ClientAuthThrottle;
+}
+
 /**
  * The JSON protocol endpoints of one organization (registered under `/o/:slug`): discovery,
  * JWKS, token, userinfo, introspection, revocation. Each parses its input, calls one domain
  * function and renders; every error goes through `sendOAuthError`.
  */
-export function registerOAuthRoutes(scope: FastifyInstance): void {
+export function registerOAuthRoutes(scope: FastifyInstance, deps: OAuthRoutesDeps): void {
   scope.setErrorHandler((error: FastifyError, request, reply) => sendOAuthError(request, reply, asOAuthError(error)));
 
   scope.get(OAUTH_PATHS.openidConfiguration, async (request, reply) => sendDiscovery(request.org, reply));
@@ -29,7 +35,7 @@ export function registerOAuthRoutes(scope: FastifyInstance): void {
 
   scope.post(OAUTH_PATHS.token, async (request, reply) => {
     const body = await readForm(request);
-    const response = await handleTokenRequest(request.org, request.headers.authorization, body);
+    const response = await handleTokenRequest(request.org, request.headers.authorization, body, { ip: request.ip, throttle: deps.clientAuthThrottle });
     return noStore(reply).header('access-control-allow-origin', '*').send(response);
   });
 
@@ -45,7 +51,7 @@ export function registerOAuthRoutes(scope: FastifyInstance): void {
 
   scope.post(OAUTH_PATHS.introspection, async (request, reply) => {
     const body = await readForm(request);
-    const { client, method } = await authenticateClient(request.org, request.headers.authorization, body);
+    const { client, method } = await authenticateClient(request.org, request.headers.authorization, body, { ip: request.ip, throttle: deps.clientAuthThrottle });
     // RFC 7662 §2.1: the endpoint requires authentication; a public client has none to give.
     if (method === 'none') throw new InvalidClient('Introspection needs client authentication.', 'public client at introspection');
     const response = await introspect(request.org, client, requiredParam(body, 'token'), param(body, 'token_type_hint'));
@@ -54,7 +60,7 @@ export function registerOAuthRoutes(scope: FastifyInstance): void {
 
   scope.post(OAUTH_PATHS.revocation, async (request, reply) => {
     const body = await readForm(request);
-    const { client } = await authenticateClient(request.org, request.headers.authorization, body);
+    const { client } = await authenticateClient(request.org, request.headers.authorization, body, { ip: request.ip, throttle: deps.clientAuthThrottle });
     await revoke(request.org, client, requiredParam(body, 'token'));
     // RFC 7009 §2.2: 200 whether or not the token existed.
     return noStore(reply).header('access-control-allow-origin', '*').send();
@@ -161,6 +167,8 @@ function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unk
   if (oauthError instanceof MissingToken) return reply.header('www-authenticate', `Bearer realm="${realm}"`).send();
   if (oauthError instanceof InvalidToken || oauthError instanceof InvalidBearerRequest) reply.header('www-authenticate', bearerChallenge(realm, oauthError));
   else if (oauthError instanceof InsufficientScope) reply.header('www-authenticate', `${bearerChallenge(realm, oauthError)}, scope="${oauthError.scope}"`);
+  // RFC 6585 §4: how long to wait; no challenge, as no credentials would be checked now.
+  else if (oauthError instanceof ClientAuthenticationThrottled) reply.header('retry-after', String(oauthError.retryAfterSeconds));
   else if (oauthError instanceof InvalidClient) reply.header('www-authenticate', `Basic realm="${realm}"`);
   return reply.send(errorBody(oauthError));
 }

@@ -37,9 +37,9 @@ export class ApiAuthenticationError extends Error {
   }
 }
 
-/** API authentication failures are counted per client IP only (see API_THROTTLE_LIMITS). */
+/** API authentication failures are counted per client network only (see API_THROTTLE_LIMITS; an IPv6 client by its /64). */
 export function apiThrottleKey(ip: string): ThrottleKey {
-  return { orgId: 'api', identifier: ip, ip };
+  return { orgId: 'api', ip };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceCookies } from '../accounts/device-cookies.ts';
 import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
-import { csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, STAFF_COOKIE } from '../http/cookies.ts';
+import { csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, STAFF_COOKIE, STAFF_DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { brandingOf } from '../interactions/interactions.routes.ts';
@@ -14,6 +15,8 @@ import { endStaffSession, findStaffSession, signInStaff, startStaffSession } fro
 export interface StaffPagesDeps {
   readonly publicUrl: string;
   readonly throttle: SignInThrottle;
+  /** Issues and recognises the staff device cookies (apart from the constituents'). */
+  readonly devices: DeviceCookies;
 }
 
 const PAGE = { config: { answers: 'page' as const } };
@@ -34,7 +37,7 @@ export function registerStaffPages(scope: FastifyInstance, deps: StaffPagesDeps)
     const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
     if (!csrfMatches(form, csrfTokenFor(binding, 'staff-login'))) return sendPage(reply.code(400), signInPage(request, binding, { email: null, error: null }));
     const email = param(form, 'email') ?? '';
-    const staff = await signInStaff(ctx.db, deps.throttle, { orgId: ctx.org.id, ip: request.ip, email, password: param(form, 'password') ?? '' });
+    const staff = await signInStaff(ctx.db, deps.throttle, deps.devices, { orgId: ctx.org.id, ip: request.ip, email, password: param(form, 'password') ?? '', deviceCookie: request.cookies[STAFF_DEVICE_COOKIE] });
     if (staff === THROTTLED) {
       return sendPage(reply.code(429).header('retry-after', '900'), signInPage(request, binding, { email, error: 'throttled' }));
     }
@@ -47,6 +50,7 @@ export function registerStaffPages(scope: FastifyInstance, deps: StaffPagesDeps)
     if (previous !== undefined) await endStaffSession(ctx.db, ctx.clock, ctx.org.id, previous);
     const cookie = await startStaffSession(ctx.db, ctx.clock, ctx.org.id, staff.staffUserId);
     reply.setCookie(STAFF_COOKIE, cookie, orgCookieOptions(deps.publicUrl, ctx.org.slug));
+    reply.setCookie(STAFF_DEVICE_COOKIE, staff.deviceCookie, orgCookieOptions(deps.publicUrl, ctx.org.slug, DEVICE_COOKIE_LIFETIME_SECONDS));
     request.log.info({ event: 'staff_sign_in', org: ctx.org.slug, staffUser: staff.staffUserId }, 'staff signed in');
     await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'staff.sign_in', actor: { type: 'staff', id: staff.staffUserId }, ip: request.ip });
     return reply.code(303).header('location', `${ctx.issuer}/staff`).send();

@@ -1,6 +1,7 @@
 import { emailKey } from '../accounts/identifiers.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
-import { checkThrottled, type SignInThrottle, type THROTTLED } from '../accounts/sign-in-throttle.ts';
+import type { DeviceCookies } from '../accounts/device-cookies.ts';
+import { checkThrottled, THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase64url } from '../lib/random.ts';
@@ -23,18 +24,23 @@ let decoyHash: Promise<string> | undefined;
  * failure (never saying which part was wrong; an unknown email costs the same argon2id time as a
  * wrong password), or THROTTLED when too many attempts failed recently, and then no password is
  * checked. Attempts count against the staff user found (the email trimmed, case folded), or
- * against the email key looked up when none is, as for constituents (accounts/sign-in.ts).
+ * against the email key looked up when none is, as for constituents (accounts/sign-in.ts); an
+ * attempt presenting the staff device token of the user found is counted against that token
+ * instead, and a success answers the staff device cookie with a fresh token, as there.
  */
 export async function signInStaff(
   db: Executor,
   throttle: SignInThrottle,
-  attempt: { readonly orgId: string; readonly ip: string; readonly email: string; readonly password: string },
-): Promise<{ staffUserId: string; email: string } | typeof THROTTLED | undefined> {
+  devices: DeviceCookies,
+  attempt: { readonly orgId: string; readonly ip: string; readonly email: string; readonly password: string; readonly deviceCookie: string | undefined },
+): Promise<{ readonly staffUserId: string; readonly email: string; readonly deviceCookie: string } | typeof THROTTLED | undefined> {
   const { orgId, password } = attempt;
   const key = emailKey(attempt.email.trim());
   const user = await repository.findStaffUserByEmailKey(db, orgId, key);
-  const counted = user === undefined ? `staff-key:${key}` : `staff:${user.id}`;
-  return checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
+  const subject = user === undefined ? undefined : { orgId, kind: 'staff' as const, accountId: user.id };
+  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
+  const counted = device !== undefined ? `device:${device}` : user === undefined ? `staff-key:${key}` : `staff:${user.id}`;
+  const staff = await checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
     if (user?.password_hash == null) {
       decoyHash ??= hashPassword('decoy password for unknown staff');
       await verifyPassword(await decoyHash, password);
@@ -43,6 +49,8 @@ export async function signInStaff(
     const matches = await verifyPassword(user.password_hash, password);
     return matches && user.status === 'active' ? { staffUserId: user.id, email: user.email } : undefined;
   });
+  if (staff === THROTTLED || staff === undefined) return staff;
+  return { ...staff, deviceCookie: devices.issue(attempt.deviceCookie, subject!) };
 }
 
 /** Starts a staff session; returns the cookie value (only the browser ever sees it). */

@@ -6,9 +6,9 @@ export class TestBrowser {
   readonly #cookies = new Map<string, { value: string; path: string }>();
 
   /** GET (or POST a form to) `url`, following redirects that stay on `stopAt`'s other side. */
-  async request(url: string, init: { method?: 'GET' | 'POST'; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(url: string, init: { method?: 'GET' | 'POST'; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const target = new URL(url);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...init.headers };
     const cookie = this.cookieHeader(target);
     if (cookie !== '') headers.cookie = cookie;
     let body: string | undefined;

@@ -80,7 +80,7 @@ describe('renderSignInPage', () => {
 
   it.each([
     ['invalid_credentials', 'The login name or password is incorrect.'],
-    ['throttled', 'Too many attempts. Wait a few minutes, then try again.'],
+    ['throttled', 'Too many attempts. Try again in a few minutes, or from a device you have signed in on before.'],
   ] as const)('shows %s as an alert', (error, message) => {
     expect(renderSignInPage({ ...model, error }).html).toContain(`<p role="alert" class="alert">${message}</p>`);
   });

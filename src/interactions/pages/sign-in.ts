@@ -18,10 +18,11 @@ export interface SignInPageModel {
 }
 
 // One message for a wrong login name and a wrong password: the page must not tell which
-// accounts exist (OWASP ASVS 5.0 V6.3.8).
+// accounts exist (OWASP ASVS 5.0 V6.3.8). A browser the account signed in on before is not
+// locked out with the account (its device cookie, accounts/device-cookies.ts): say so.
 const ERROR_MESSAGES = {
   invalid_credentials: 'The login name or password is incorrect.',
-  throttled: 'Too many attempts. Wait a few minutes, then try again.',
+  throttled: 'Too many attempts. Try again in a few minutes, or from a device you have signed in on before.',
 } as const satisfies Record<SignInError, string>;
 
 /**

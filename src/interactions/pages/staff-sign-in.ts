@@ -11,7 +11,7 @@ export interface StaffSignInPageModel {
 
 const ERROR_MESSAGES = {
   invalid_credentials: 'The email or password is incorrect.',
-  throttled: 'Too many attempts. Wait a few minutes, then try again.',
+  throttled: 'Too many attempts. Try again in a few minutes, or from a device you have signed in on before.',
 } as const;
 
 /**

@@ -1,5 +1,5 @@
 import type { Client } from '../../clients/clients.ts';
-import { authenticateClient } from '../client-auth.ts';
+import { authenticateClient, type ClientCaller } from '../client-auth.ts';
 import type { OrgContext } from '../context.ts';
 import { UnauthorizedClient, UnsupportedGrantType } from '../errors.ts';
 import { requiredParam, type RawParams } from '../params.ts';
@@ -20,9 +20,9 @@ const GRANTS: Readonly<Record<string, Grant>> = {
  * The token endpoint (RFC 6749 §3.2): grant_type present, client authenticated, grant supported
  * and allowed for this client, then the grant itself.
  */
-export async function handleTokenRequest(ctx: OrgContext, authorization: string | undefined, body: RawParams): Promise<TokenResponse> {
+export async function handleTokenRequest(ctx: OrgContext, authorization: string | undefined, body: RawParams, caller: ClientCaller): Promise<TokenResponse> {
   const grantType = requiredParam(body, 'grant_type');
-  const { client } = await authenticateClient(ctx, authorization, body);
+  const { client } = await authenticateClient(ctx, authorization, body, caller);
   const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
   // The grant_type is named, never echoed: error_description carries no caller text (RFC 6749 §5.2).
   if (grant === undefined) throw new UnsupportedGrantType(`The grant_type is not supported; use ${Object.keys(GRANTS).join(', ')}.`);

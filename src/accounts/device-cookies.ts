@@ -1,0 +1,83 @@
+import { createHmac } from 'node:crypto';
+import type { Clock } from '../lib/clock.ts';
+import { randomBase64url } from '../lib/random.ts';
+import { constantTimeEqual } from '../lib/secrets.ts';
+
+/**
+ * Device cookies (OWASP, "Slow Down Online Guessing Attacks with Device Cookies";
+ * docs/decisions/0003): a browser in which an account signed in successfully holds a token that
+ * says so, and a sign-in of that account presenting it is not subject to the account's lockout,
+ * which anyone can cause with a few wrong passwords, but only to a limit of its own (see
+ * accounts/sign-in.ts). Guessing from anywhere else is still locked out per account.
+ *
+ * A token is `<nonce>.<expiry>.<mac>`: a random 128-bit nonce, the expiry in seconds since the
+ * epoch (base 36), and an HMAC-SHA256 over the org, the kind and id of the account, the nonce and
+ * the expiry, under a key derived from the root key for this purpose only (Sealer.deriveKey).
+ * The account is not written in the cookie: a token is checked against the account the typed
+ * identifier names, so a token of another account, org or kind (staff or constituent), an
+ * altered one or an expired one vouches for nothing. Nothing is stored: a token is valid until it
+ * expires or the root key changes; stealing one gains a thief that token's own few guesses only.
+ *
+ * A cookie holds the tokens of the last few accounts that signed in on the browser (a family's or
+ * an office's shared computer), newest first.
+ */
+export interface DeviceCookies {
+  /** The nonce of the token in `cookie` issued to `subject` (authentic, unexpired), or undefined. */
+  recognise(cookie: string | undefined, subject: DeviceSubject): string | undefined;
+  /** The cookie once `subject` signed in: a fresh token for it first, then up to MAX_TOKENS − 1 others still valid. */
+  issue(cookie: string | undefined, subject: DeviceSubject): string;
+}
+
+/** The account a device token vouches for: one account of one kind in one organization. */
+export interface DeviceSubject {
+  readonly orgId: string;
+  /** Staff users and constituents are different kinds of account, with different cookies. */
+  readonly kind: 'constituent' | 'staff';
+  readonly accountId: string;
+}
+
+/** How long a device token (and its cookie) is honoured after the sign-in that issued it. */
+export const DEVICE_COOKIE_LIFETIME_SECONDS = 365 * 24 * 3600;
+
+/** Accounts remembered per browser and org: enough for a shared computer, small enough for a header. */
+const MAX_TOKENS = 5;
+
+const TOKEN = /^([A-Za-z0-9_-]{22})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{43})$/;
+
+interface Token {
+  readonly text: string;
+  readonly nonce: string;
+  readonly expiry: string;
+  readonly mac: string;
+}
+
+/** `key`: 32 bytes for this purpose only (Sealer.deriveKey('device-cookie')). */
+export function createDeviceCookies(key: Buffer, clock: Clock): DeviceCookies {
+  const macOf = (subject: DeviceSubject, nonce: string, expiry: string): string =>
+    createHmac('sha256', key).update(JSON.stringify(['gatehouse device token', subject.orgId, subject.kind, subject.accountId, nonce, expiry])).digest('base64url');
+
+  /** The well-formed, unexpired tokens of a cookie; anything else in it is ignored. */
+  const validTokens = (cookie: string | undefined): Token[] => {
+    if (cookie === undefined || cookie.length > MAX_TOKENS * 80) return [];
+    const nowSeconds = clock() / 1000;
+    const tokens: Token[] = [];
+    for (const text of cookie.split('~').slice(0, MAX_TOKENS)) {
+      const match = TOKEN.exec(text);
+      if (match !== null && Number.parseInt(match[2]!, 36) > nowSeconds) tokens.push({ text, nonce: match[1]!, expiry: match[2]!, mac: match[3]! });
+    }
+    return tokens;
+  };
+  const issuedTo = (token: Token, subject: DeviceSubject): boolean => constantTimeEqual(macOf(subject, token.nonce, token.expiry), token.mac);
+
+  return {
+    recognise(cookie, subject) {
+      return validTokens(cookie).find((token) => issuedTo(token, subject))?.nonce;
+    },
+    issue(cookie, subject) {
+      const nonce = randomBase64url(16);
+      const expiry = (Math.floor(clock() / 1000) + DEVICE_COOKIE_LIFETIME_SECONDS).toString(36);
+      const others = validTokens(cookie).filter((token) => !issuedTo(token, subject));
+      return [`${nonce}.${expiry}.${macOf(subject, nonce, expiry)}`, ...others.slice(0, MAX_TOKENS - 1).map((token) => token.text)].join('~');
+    },
+  };
+}
