@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/lib/clock.ts';
+import { updateOrganization } from '../src/orgs/org-settings.ts';
+import { setRegistrationPolicy } from '../src/orgs/registration-policy.ts';
 import { seedClient, seedOrg, PASSWORD } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -17,6 +20,7 @@ describe('in a real browser', () => {
   let appUrl: string;
   let browser: Browser;
   let clientId: string;
+  let neosClientId: string;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -24,6 +28,11 @@ describe('in a real browser', () => {
     }
     server = await startTestServer('sqlite');
     const seeded = await seedOrg(server.store.storage.db, 'acme');
+    // An org with its own colour that takes registration requests and sign-ups, set before any
+    // request caches its settings.
+    const neos = await seedOrg(server.store.storage.db, 'neos');
+    await setRegistrationPolicy(server.store.storage.db, systemClock, neos.org.id, { mode: 'approval', initialAccessToken: 'none' });
+    await updateOrganization(server.store.storage.db, systemClock, neos.org.id, { selfRegistration: 'open', primaryColor: '#ffd700' });
     // The third-party app: serves pages that embed the widget, and its callback.
     app = createServer((request, response) => {
       const url = new URL(request.url ?? '/', appUrl);
@@ -39,6 +48,7 @@ describe('in a real browser', () => {
     const address = app.address();
     appUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
     clientId = (await seedClient(server.store.storage.db, seeded.org.id, { redirectUris: [`${appUrl}/callback`], consentRequired: true })).clientId;
+    neosClientId = (await seedClient(server.store.storage.db, neos.org.id, { redirectUris: [`${appUrl}/callback`], consentRequired: true })).clientId;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -84,6 +94,32 @@ describe('in a real browser', () => {
     expect(await alert.isVisible()).toBe(true);
     expect(await alert.textContent()).toMatch(message);
     expect(await page.getByRole('link', { name: /Sign in with/ }).count()).toBe(0);
+    await page.close();
+  });
+
+  // Issue 9 item 20: the email field and the text areas were small browser-default boxes.
+  it.each([
+    ['sign-up', 375],
+    ['registration', 375],
+    ['registration', 1280],
+  ])('draws every text field of the %s page alike and full width (%ipx wide)', async (which, width) => {
+    const page = await browser.newPage({ viewport: { width, height: 800 } });
+    if (which === 'registration') {
+      await page.goto(`${server.url}/o/neos/register`);
+    } else {
+      await page.goto(`${server.url}/o/neos/authorize?${new URLSearchParams({ response_type: 'code', client_id: neosClientId, redirect_uri: `${appUrl}/callback` })}`);
+      await page.getByRole('link', { name: 'Create an account' }).click();
+      await page.getByLabel('Email (optional)').waitFor();
+    }
+    const fields = await page.locator('form').evaluate((form) => {
+      const formWidth = form.getBoundingClientRect().width;
+      return [...form.querySelectorAll('input:not([type=hidden]):not([type=radio]), textarea, select')].map((field) => {
+        const style = field.ownerDocument.defaultView!.getComputedStyle(field);
+        return { name: field.getAttribute('name'), widthShare: Math.round((field.getBoundingClientRect().width / formWidth) * 100), border: `${style.borderTopWidth} ${style.borderTopStyle} ${style.borderTopColor}`, radius: style.borderTopLeftRadius, fontSize: style.fontSize };
+      });
+    });
+    expect(fields.length).toBeGreaterThanOrEqual(which === 'registration' ? 5 : 3);
+    for (const field of fields) expect(field).toEqual({ name: field.name, widthShare: 100, border: '1px solid rgb(107, 114, 128)', radius: '6px', fontSize: '16px' });
     await page.close();
   });
 });

@@ -114,6 +114,23 @@ function contrastRatio(a: string, b: string): number {
 }
 
 /**
+ * Every kind of text field a page may use, styled alike (one border, width and focus ring): a field
+ * missing here would be a small browser-default box beside full-width ones. Radios and checkboxes
+ * have their own rule; hidden inputs show nothing.
+ */
+const FIELD_SELECTORS: readonly string[] = [
+  'input[type=text]',
+  'input[type=email]',
+  'input[type=url]',
+  'input[type=password]',
+  'input[type=search]',
+  'input[type=tel]',
+  'input[type=number]',
+  'textarea',
+  'select',
+];
+
+/**
  * The stylesheet. The primary colour only fills buttons; text on it is white or near-black,
  * whichever reads better. Links and focus rings take the accent colour, else the primary, else
  * the default blue: the first that reads on white (WCAG 1.4.3 text 4.5:1, which also covers
@@ -138,7 +155,13 @@ p{margin:0 0 1rem}
 .lead{color:#374151;overflow-wrap:anywhere}
 .muted{color:#4b5563;font-size:.875rem}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}
-input[type=text],input[type=password]{display:block;width:100%;min-height:2.75rem;padding:.5rem .75rem;font:inherit;color:inherit;background:#fff;border:1px solid #6b7280;border-radius:.375rem}
+${FIELD_SELECTORS.join(',')}{display:block;width:100%;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:#fff;border:1px solid #6b7280;border-radius:.375rem}
+textarea{min-height:5rem;resize:vertical}
+[aria-invalid=true]{border-color:#b91c1c}
+fieldset{margin:1rem 0 0;padding:0;border:0;min-width:0}
+legend{padding:0;font-weight:600}
+label.choice{display:flex;gap:.625rem;align-items:flex-start;margin:.5rem 0 0;font-weight:400}
+input[type=radio],input[type=checkbox]{flex:none;width:1.25rem;height:1.25rem;margin:.125rem 0 0;accent-color:var(--accent)}
 button{display:inline-flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem 1.25rem;font:inherit;font-weight:600;line-height:1.25;border:2px solid var(--primary);border-radius:.375rem;background:var(--primary);color:var(--on-primary);cursor:pointer}
 button.secondary{background:#fff;color:#111827;border-color:#6b7280}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.5rem}

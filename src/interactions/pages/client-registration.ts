@@ -42,8 +42,8 @@ ${hiddenInputs({ csrf_token: model.csrfToken })}
 <textarea id="redirect_uris" name="redirect_uris" rows="3" required aria-describedby="redirect_uris_hint" autocapitalize="none" spellcheck="false">${v.redirectUris}</textarea>
 <fieldset>
 <legend>Kind of application</legend>
-<label><input type="radio" name="client_type" value="confidential"${v.clientType === 'confidential' ? html` checked` : null}> Runs on a server and can keep a secret</label>
-<label><input type="radio" name="client_type" value="public"${v.clientType === 'public' ? html` checked` : null}> Runs in a browser or on a device (no secret; uses PKCE)</label>
+<label class="choice"><input type="radio" name="client_type" value="confidential"${v.clientType === 'confidential' ? html` checked` : null}> Runs on a server and can keep a secret</label>
+<label class="choice"><input type="radio" name="client_type" value="public"${v.clientType === 'public' ? html` checked` : null}> Runs in a browser or on a device (no secret; uses PKCE)</label>
 </fieldset>
 <label for="requester_name">Your name</label>
 <input type="text" id="requester_name" name="requester_name" autocomplete="name" maxlength="200" required value="${v.requesterName}">
