@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/lib/clock.ts';
 import { updateOrganization } from '../src/orgs/org-settings.ts';
@@ -121,5 +121,70 @@ describe('in a real browser', () => {
     expect(fields.length).toBeGreaterThanOrEqual(which === 'registration' ? 5 : 3);
     for (const field of fields) expect(field).toEqual({ name: field.name, widthShare: 100, border: '1px solid rgb(107, 114, 128)', radius: '6px', fontSize: '16px' });
     await page.close();
+  });
+
+  /** Sends the registration form of `neos` as a developer would; the page that answers shows the credentials. */
+  async function registerAnApplication(page: Page): Promise<void> {
+    await page.goto(`${server.url}/o/neos/register`);
+    await page.getByLabel('Application name').fill('Volunteer Portal');
+    await page.getByLabel('Redirect URIs, one per line').fill(`${appUrl}/callback`);
+    await page.getByLabel('Your name').fill('Ann Developer');
+    await page.getByLabel('Your email').fill('ann@example.org');
+    await page.getByLabel('Why you need access').fill('Volunteer rota');
+    await page.getByRole('button', { name: 'Send the request' }).click();
+    await page.getByRole('heading', { name: 'Registration request received' }).waitFor();
+  }
+
+  /** How many lines the text of `#id` takes (one client rect per line box), and its text. */
+  async function linesOf(page: Page, id: string): Promise<{ text: string; lines: number; scrolls: boolean }> {
+    return page.locator(`#${id}`).evaluate((code) => {
+      const range = code.ownerDocument.createRange();
+      range.selectNodeContents(code);
+      const box = code.parentElement!;
+      return { text: code.textContent ?? '', lines: range.getClientRects().length, scrolls: box.scrollWidth > box.clientWidth };
+    });
+  }
+
+  // Issue 9 item 20: the secret was broken across lines, with no Copy button.
+  it.each([
+    ['desktop', 1280],
+    ['mobile', 375],
+  ])('shows the new client secret on one line and copies it with its Copy button (%s)', async (_name, width) => {
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => errors.push(message.text()));
+    page.on('pageerror', (error) => errors.push(error.message));
+    await registerAnApplication(page);
+
+    const secret = await linesOf(page, 'client-secret');
+    expect(secret.text).toMatch(/^gsec_[A-Za-z0-9_-]{43}$/);
+    expect(secret.lines).toBe(1);
+    // Too long for a phone: it scrolls sideways instead of wrapping.
+    expect(secret.scrolls).toBe(width < 500);
+    expect((await linesOf(page, 'client-id')).lines).toBe(1);
+
+    await page.getByRole('button', { name: 'Copy client_secret' }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Copied' }).count()).toBe(1);
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret.text);
+    await page.getByRole('button', { name: 'Copy client_id' }).click();
+    await expect.poll(() => page.evaluate('navigator.clipboard.readText()')).toBe((await linesOf(page, 'client-id')).text);
+    expect(await page.locator('#client-id-status').textContent()).toBe('Copied');
+    expect(await page.locator('#client-secret-status').textContent()).toBe('');
+    // Nothing was refused by the CSP, and the script raised nothing.
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('leaves the secret to select, exactly, without JavaScript', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 800 }, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await registerAnApplication(page);
+    expect(await page.getByRole('button', { name: /^Copy/ }).count()).toBe(0);
+    const secret = await linesOf(page, 'client-secret');
+    await page.locator('#client-secret').click();
+    expect(await page.evaluate('String(getSelection())')).toBe(secret.text);
+    await context.close();
   });
 });

@@ -136,6 +136,12 @@ describe('pageShell', () => {
     expect(page).toContain(`alt="${HOSTILE_ESCAPED}"`);
   });
 
+  it('is narrow unless the page asks to be wide (long values: credentials, redirect URIs)', () => {
+    expect(render().html).toContain('<div class="page">');
+    expect(render({ width: 'wide' }).html).toContain('<div class="page wide">');
+    expect(render().html).toMatch(/\n\.page\.wide\{max-width:40rem\}/);
+  });
+
   it('renders without branding', () => {
     const page = render({ branding: null }).html;
     expect(page).not.toContain('<header');

@@ -145,6 +145,9 @@ function stylesheet(primaryColor: string, accentColor: string | null): string {
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;min-height:100vh;background:#f3f4f6;color:#111827;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif;font-size:1rem;line-height:1.5}
 .page{max-width:28rem;margin:0 auto;padding:2rem 1rem}
+.page.wide{max-width:40rem}
+[hidden]{display:none!important}
+.visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap;border:0}
 .brand{margin:0 0 1.5rem;text-align:center}
 .brand img{max-height:3.5rem;max-width:100%;height:auto}
 .brand-name{font-size:1.125rem;font-weight:600}
@@ -172,6 +175,12 @@ a{color:var(--accent)}
 .scopes{margin:.5rem 0 1rem;padding-left:1.25rem}
 .scopes li{margin:.25rem 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+.credential{margin:1.25rem 0}
+.credential-head{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem .75rem;margin-bottom:.375rem}
+.credential-label{flex:1 1 auto;margin:0;font-weight:600}
+.copy-status{color:#166534;font-size:.875rem;font-weight:600}
+.credential-value{overflow-x:auto;padding:.625rem .75rem;border:1px solid #d1d5db;border-radius:.375rem;background:linear-gradient(to right,#f9fafb 40%,rgba(249,250,251,0)) left/2rem 100% no-repeat local,linear-gradient(to left,#f9fafb 40%,rgba(249,250,251,0)) right/2rem 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.25),transparent) left/.75rem 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.25),transparent) right/.75rem 100% no-repeat scroll,#f9fafb}
+.credential-value code{display:block;white-space:pre;overflow-wrap:normal;-webkit-user-select:all;user-select:all}
 @media (forced-colors:active){button{border:2px solid ButtonText}}
 `;
 }
@@ -188,6 +197,8 @@ export interface PageShellOptions {
    * presence adds `script-src 'nonce-…'` to the CSP; without it, no script may run.
    */
   readonly script?: string;
+  /** `wide` for pages that show long values (client credentials, redirect URIs); `narrow` by default. */
+  readonly width?: 'narrow' | 'wide';
 }
 
 /**
@@ -224,7 +235,7 @@ export function pageShell(options: PageShellOptions): RenderedPage {
 <style nonce="${nonce}">${new SafeHtml(stylesheet(safePrimaryColor(branding?.primaryColor), isHexColor(branding?.accentColor) ? branding.accentColor.toLowerCase() : null))}</style>
 </head>
 <body>
-<div class="page">
+<div class="${options.width === 'wide' ? 'page wide' : 'page'}">
 ${header}
 <main>
 <h1>${options.title}</h1>
