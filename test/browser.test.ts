@@ -47,7 +47,7 @@ describe('in a real browser', () => {
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     const address = app.address();
     appUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-    clientId = (await seedClient(server.store.storage.db, seeded.org.id, { redirectUris: [`${appUrl}/callback`], consentRequired: true })).clientId;
+    clientId = (await seedClient(server.store.storage.db, seeded.org.id, { redirectUris: [`${appUrl}/callback`], postLogoutRedirectUris: [`${appUrl}/signed-out`], consentRequired: true })).clientId;
     neosClientId = (await seedClient(server.store.storage.db, neos.org.id, { redirectUris: [`${appUrl}/callback`], consentRequired: true })).clientId;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -186,5 +186,32 @@ describe('in a real browser', () => {
     await page.locator('#client-secret').click();
     expect(await page.evaluate('String(getSelection())')).toBe(secret.text);
     await context.close();
+  });
+
+  // Issue 9 item 20: the logout confirmation had no way out but signing out.
+  it('leaves the logout confirmation without signing out through "Stay signed in"', async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    await page.goto(`${server.url}/o/acme/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: `${appUrl}/callback` })}`);
+    await page.getByLabel('Login name or email').fill('alice');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Consent was given once already if the first test ran.
+    await page.waitForURL((url) => url.href.startsWith(`${appUrl}/callback?`) || url.pathname.endsWith('/consent'));
+    if (page.url().includes('/consent')) await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${appUrl}/callback?**`);
+
+    // Without an id_token_hint naming the session, the person is asked first.
+    const confirmation = `${server.url}/o/acme/logout?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: `${appUrl}/signed-out` })}`;
+    await page.goto(confirmation);
+    await page.getByRole('heading', { name: 'Sign out of acme Org?' }).waitFor();
+    await page.getByRole('link', { name: 'Stay signed in' }).click();
+    await page.getByRole('heading', { name: 'You are still signed in' }).waitFor();
+    expect(page.url()).toBe(`${server.url}/o/acme/logout/cancelled`);
+    // Still signed in: the same request asks again (without a session it would sign out at once).
+    await page.goto(confirmation);
+    await page.getByRole('heading', { name: 'Sign out of acme Org?' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${appUrl}/signed-out`);
+    await page.close();
   });
 });

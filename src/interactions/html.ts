@@ -165,10 +165,11 @@ fieldset{margin:1rem 0 0;padding:0;border:0;min-width:0}
 legend{padding:0;font-weight:600}
 label.choice{display:flex;gap:.625rem;align-items:flex-start;margin:.5rem 0 0;font-weight:400}
 input[type=radio],input[type=checkbox]{flex:none;width:1.25rem;height:1.25rem;margin:.125rem 0 0;accent-color:var(--accent)}
-button{display:inline-flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem 1.25rem;font:inherit;font-weight:600;line-height:1.25;border:2px solid var(--primary);border-radius:.375rem;background:var(--primary);color:var(--on-primary);cursor:pointer}
+button{display:inline-flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;line-height:1.25;border:2px solid var(--primary);border-radius:.375rem;background:var(--primary);color:var(--on-primary);cursor:pointer}
 button.secondary{background:#fff;color:#111827;border-color:#6b7280}
+a.button{display:inline-flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem 1rem;font-weight:600;line-height:1.25;text-align:center;text-decoration:none;border:2px solid #6b7280;border-radius:.375rem;background:#fff;color:#111827}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.5rem}
-.actions button{flex:1 1 8rem}
+.actions button,.actions .button{flex:1 1 10rem}
 a{color:var(--accent)}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .alert{margin:1rem 0;padding:.75rem 1rem;border:1px solid #b91c1c;border-left-width:.375rem;border-radius:.375rem;background:#fef2f2;color:#7f1d1d}
@@ -181,7 +182,7 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-w
 .copy-status{color:#166534;font-size:.875rem;font-weight:600}
 .credential-value{overflow-x:auto;padding:.625rem .75rem;border:1px solid #d1d5db;border-radius:.375rem;background:linear-gradient(to right,#f9fafb 40%,rgba(249,250,251,0)) left/2rem 100% no-repeat local,linear-gradient(to left,#f9fafb 40%,rgba(249,250,251,0)) right/2rem 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.25),transparent) left/.75rem 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.25),transparent) right/.75rem 100% no-repeat scroll,#f9fafb}
 .credential-value code{display:block;white-space:pre;overflow-wrap:normal;-webkit-user-select:all;user-select:all}
-@media (forced-colors:active){button{border:2px solid ButtonText}}
+@media (forced-colors:active){button,a.button{border:2px solid ButtonText}}
 `;
 }
 

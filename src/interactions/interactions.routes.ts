@@ -30,7 +30,7 @@ import type { PageBranding } from './html.ts';
 import { renderConsentPage } from './pages/consent.ts';
 import { renderErrorPage } from './pages/error.ts';
 import { renderFormPostPage } from './pages/form-post.ts';
-import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.ts';
+import { renderLoggedOutPage, renderLogoutConfirmPage, renderStillSignedInPage } from './pages/logout.ts';
 import { renderSignInPage } from './pages/sign-in.ts';
 import { renderStaffSessionPage } from './pages/staff-session.ts';
 import { describeScopes } from './scopes.ts';
@@ -42,6 +42,9 @@ export interface InteractionDeps {
 }
 
 const PAGE = { config: { answers: 'page' as const } };
+
+/** Where "Stay signed in" on the logout confirmation leads: a page that ends nothing. */
+export const LOGOUT_CANCELLED_PATH = `${OAUTH_PATHS.endSession}/cancelled`;
 
 /** The hosted sign-up page, under the issuer; linked from the sign-in page only while the org's sign-up is open. */
 export const SIGN_UP_PATH = '/signup';
@@ -124,6 +127,7 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
 
   scope.get(OAUTH_PATHS.endSession, PAGE, async (request, reply) => logout(request, reply, readQuery(request), deps));
   scope.post(OAUTH_PATHS.endSession, PAGE, async (request, reply) => logout(request, reply, await readForm(request), deps));
+  scope.get(LOGOUT_CANCELLED_PATH, PAGE, async (request, reply) => sendPage(reply, renderStillSignedInPage({ branding: brandingOf(request.org) })));
 
   // Neon CRM's login widget: one <script> tag renders "Sign in with <Org>".
   scope.get('/widget.js', async (request, reply) => {
@@ -193,7 +197,14 @@ async function logout(request: FastifyRequest, reply: FastifyReply, params: RawP
   const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
   return sendPage(
     reply,
-    renderLogoutConfirmPage({ branding: brandingOf(ctx), action: `${ctx.issuer}${OAUTH_PATHS.endSession}`, csrfToken: csrfTokenFor(binding, LOGOUT_CSRF_PURPOSE), hidden: plan.params, clientName: plan.client?.name ?? null }),
+    renderLogoutConfirmPage({
+      branding: brandingOf(ctx),
+      action: `${ctx.issuer}${OAUTH_PATHS.endSession}`,
+      csrfToken: csrfTokenFor(binding, LOGOUT_CSRF_PURPOSE),
+      hidden: plan.params,
+      clientName: plan.client?.name ?? null,
+      cancelUrl: `${ctx.issuer}${LOGOUT_CANCELLED_PATH}`,
+    }),
   );
 }
 

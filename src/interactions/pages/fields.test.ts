@@ -3,7 +3,7 @@ import type { RenderedPage } from '../html.ts';
 import { renderClientRegistrationPage, renderClientRegistrationReceivedPage } from './client-registration.ts';
 import { renderConsentPage } from './consent.ts';
 import { renderErrorPage } from './error.ts';
-import { renderLoggedOutPage, renderLogoutConfirmPage } from './logout.ts';
+import { renderLoggedOutPage, renderLogoutConfirmPage, renderStillSignedInPage } from './logout.ts';
 import { renderSignInPage } from './sign-in.ts';
 import { renderSignUpPage } from './sign-up.ts';
 import { renderStaffSessionPage } from './staff-session.ts';
@@ -16,8 +16,9 @@ const PAGES: Readonly<Record<string, () => RenderedPage>> = {
   'sign-in': () => renderSignInPage({ branding, clientName: 'App', action: '/login', interactionId: 'i', csrfToken: 'c', loginHint: null, error: null, signUpUrl: '/signup' }),
   'sign-up': () => renderSignUpPage({ branding, clientName: 'App', action: '/signup', signInUrl: '/login', interactionId: 'i', csrfToken: 'c' }),
   consent: () => renderConsentPage({ branding, clientName: 'App', accountName: 'Alice', action: '/consent', interactionId: 'i', csrfToken: 'c', scopes: [{ name: 'email', description: 'Your email' }] }),
-  'logout confirmation': () => renderLogoutConfirmPage({ branding, action: '/logout', csrfToken: 'c', hidden: {} }),
+  'logout confirmation': () => renderLogoutConfirmPage({ branding, action: '/logout', csrfToken: 'c', hidden: {}, cancelUrl: '/logout/cancelled' }),
   'signed out': () => renderLoggedOutPage({ branding }),
+  'still signed in': () => renderStillSignedInPage({ branding }),
   'client registration': () => renderClientRegistrationPage({ branding, action: '/register', csrfToken: 'c' }),
   'registration received': () => renderClientRegistrationReceivedPage({ branding, appName: 'App', clientId: 'cli_1', clientSecret: 'gsec_x' }),
   'staff sign-in': () => renderStaffSignInPage({ branding, action: '/staff/login', csrfToken: 'c' }),
