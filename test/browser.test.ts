@@ -38,6 +38,7 @@ describe('in a real browser', () => {
       const url = new URL(request.url ?? '/', appUrl);
       const pages: Record<string, string> = {
         '/': `<!doctype html><html><head><title>App</title></head><body><h1>App</h1><script src="${server.url}/o/acme/widget.js" data-client-id="${clientId}" data-redirect-uri="${appUrl}/callback" data-state="xyz"></script></body></html>`,
+        '/neos': `<!doctype html><html><head><title>App</title></head><body><script src="${server.url}/o/neos/widget.js" data-client-id="${neosClientId}" data-redirect-uri="${appUrl}/callback"></script></body></html>`,
         '/missing-client': `<!doctype html><html><body><script src="${server.url}/o/acme/widget.js" data-redirect-uri="${appUrl}/callback"></script></body></html>`,
         '/in-head': `<!doctype html><html><head><script src="${server.url}/o/acme/widget.js" data-client-id="x" data-redirect-uri="${appUrl}/callback"></script></head><body><p>content</p></body></html>`,
       };
@@ -212,6 +213,22 @@ describe('in a real browser', () => {
     await page.getByRole('heading', { name: 'Sign out of acme Org?' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${appUrl}/signed-out`);
+    await page.close();
+  });
+
+  // Issue 9 item 20: the widget's button ignored the org's colour.
+  it.each([
+    ['/', 'acme Org', 'rgb(29, 78, 216)', 'rgb(255, 255, 255)'],
+    ['/neos', 'neos Org', 'rgb(255, 215, 0)', 'rgb(17, 24, 39)'],
+  ])('draws the widget button of %s in the org primary colour, or the default', async (path, orgName, background, color) => {
+    const page = await browser.newPage();
+    await page.goto(appUrl + path);
+    const button = page.getByRole('link', { name: `Sign in with ${orgName}` });
+    const style = await button.evaluate((link) => {
+      const computed = link.ownerDocument.defaultView!.getComputedStyle(link);
+      return { background: computed.backgroundColor, color: computed.color };
+    });
+    expect(style).toEqual({ background, color });
     await page.close();
   });
 });

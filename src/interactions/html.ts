@@ -85,6 +85,7 @@ export function newCspNonce(): string {
 const DEFAULT_PRIMARY = '#1d4ed8';
 const WHITE = '#ffffff';
 const NEAR_BLACK = '#111827';
+const BLACK = '#000000';
 
 /** The branding colour if it is exactly `#rrggbb`, so nothing else can reach the stylesheet. */
 export function safePrimaryColor(color: string | null | undefined): string {
@@ -114,6 +115,16 @@ function contrastRatio(a: string, b: string): number {
 }
 
 /**
+ * The text colour for a `#rrggbb` background: white or near-black, whichever contrasts more, and
+ * black where neither reaches WCAG 1.4.3's 4.5:1 (mid tones such as #ff0000: near-black gives
+ * 4.44:1 there). White or black always reaches 4.58:1.
+ */
+export function textColorOn(background: string): string {
+  const best = contrastRatio(background, WHITE) >= contrastRatio(background, NEAR_BLACK) ? WHITE : NEAR_BLACK;
+  return contrastRatio(background, best) >= 4.5 ? best : BLACK;
+}
+
+/**
  * Every kind of text field a page may use, styled alike (one border, width and focus ring): a field
  * missing here would be a small browser-default box beside full-width ones. Radios and checkboxes
  * have their own rule; hidden inputs show nothing.
@@ -131,13 +142,13 @@ const FIELD_SELECTORS: readonly string[] = [
 ];
 
 /**
- * The stylesheet. The primary colour only fills buttons; text on it is white or near-black,
- * whichever reads better. Links and focus rings take the accent colour, else the primary, else
- * the default blue: the first that reads on white (WCAG 1.4.3 text 4.5:1, which also covers
- * 1.4.11's 3:1 for the focus indicator).
+ * The stylesheet. The primary colour only fills buttons, their text in textColorOn's colour.
+ * Links and focus rings take the accent colour, else the primary, else the default blue: the
+ * first that reads on white (WCAG 1.4.3 text 4.5:1, which also covers 1.4.11's 3:1 for the focus
+ * indicator).
  */
 function stylesheet(primaryColor: string, accentColor: string | null): string {
-  const onPrimary = contrastRatio(primaryColor, WHITE) >= contrastRatio(primaryColor, NEAR_BLACK) ? WHITE : NEAR_BLACK;
+  const onPrimary = textColorOn(primaryColor);
   const accent = [accentColor, primaryColor].find((c): c is string => c !== null && contrastRatio(c, WHITE) >= 4.5) ?? DEFAULT_PRIMARY;
   return `
 :root{--primary:${primaryColor};--on-primary:${onPrimary};--accent:${accent};color-scheme:light}

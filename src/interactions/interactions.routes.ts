@@ -136,7 +136,7 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
       .header('content-type', 'text/javascript; charset=utf-8')
       .header('cache-control', 'public, max-age=300')
       .header('cross-origin-resource-policy', 'cross-origin')
-      .send(widgetScript({ issuer: ctx.issuer, orgName: ctx.org.name, authorizationEndpoint: ctx.issuer + OAUTH_PATHS.authorization }));
+      .send(widgetScript({ issuer: ctx.issuer, orgName: ctx.org.name, authorizationEndpoint: ctx.issuer + OAUTH_PATHS.authorization, primaryColor: ctx.org.settings.primaryColor }));
   });
 }
 
