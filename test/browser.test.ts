@@ -213,6 +213,9 @@ describe('in a real browser', () => {
     await page.getByRole('heading', { name: 'Sign out of acme Org?' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${appUrl}/signed-out`);
+    // Once signed out, the same page does not claim otherwise.
+    await page.goto(`${server.url}/o/acme/logout/cancelled`);
+    await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
     await page.close();
   });
 

@@ -127,7 +127,12 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
 
   scope.get(OAUTH_PATHS.endSession, PAGE, async (request, reply) => logout(request, reply, readQuery(request), deps));
   scope.post(OAUTH_PATHS.endSession, PAGE, async (request, reply) => logout(request, reply, await readForm(request), deps));
-  scope.get(LOGOUT_CANCELLED_PATH, PAGE, async (request, reply) => sendPage(reply, renderStillSignedInPage({ branding: brandingOf(request.org) })));
+  scope.get(LOGOUT_CANCELLED_PATH, PAGE, async (request, reply) => {
+    const ctx = request.org;
+    // Says "still signed in" only when it is true: the session may have ended meanwhile.
+    const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
+    return sendPage(reply, session === undefined ? renderLoggedOutPage({ branding: brandingOf(ctx) }) : renderStillSignedInPage({ branding: brandingOf(ctx) }));
+  });
 
   // Neon CRM's login widget: one <script> tag renders "Sign in with <Org>".
   scope.get('/widget.js', async (request, reply) => {
