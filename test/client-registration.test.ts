@@ -107,8 +107,8 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       expect(page).toContain('Registration request received');
       expect(page).toContain('It works only after neos Org approves the request.');
       expect(page).toContain('<strong>Status: awaiting approval.</strong> Until neos Org approves the request, this application cannot sign anyone in nor get tokens.');
-      const clientId = /client_id: <code>([a-z2-7]{26})<\/code>/.exec(page)![1]!;
-      const secret = /client_secret: <code>(gsec_[A-Za-z0-9_-]{43})<\/code>/.exec(page)![1]!;
+      const clientId = /<code id="client-id">([a-z2-7]{26})<\/code>/.exec(page)![1]!;
+      const secret = /<code id="client-secret">(gsec_[A-Za-z0-9_-]{43})<\/code>/.exec(page)![1]!;
       expect(secret).toBeDefined();
 
       const pending = await api('GET', '/clients?status=pending');

@@ -199,6 +199,20 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       expect(await stillSignedIn(browser)).toBe(false);
     });
 
+    // Issue 9 item 20: the confirmation had no way out but signing out.
+    it('"Stay signed in" leads to a page of ours, never to the target, and ends nothing', async () => {
+      const { browser } = await signedIn();
+      const html = await confirmationPage(await browser.request(`${issuer}/logout?targetUrl=${encodeURIComponent(SIGNED_OUT)}`));
+      const stay = /<a class="button secondary" href="([^"]+)">Stay signed in<\/a>/.exec(html)?.[1];
+      expect(stay).toBe(`${issuer}/logout/cancelled`);
+      const page = await browser.request(stay!);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<h1>You are still signed in</h1>');
+      expect(await stillSignedIn(browser)).toBe(true);
+      // Without a session the page says so.
+      expect(await (await new TestBrowser().request(stay!)).text()).toContain('<h1>You are signed out</h1>');
+    });
+
     it('Neon\'s targetUrl without a session: nothing to confirm, straight on to the registered URI', async () => {
       const response = await new TestBrowser().request(`${issuer}/logout?targetUrl=${encodeURIComponent(SIGNED_OUT)}`);
       expect(response.status).toBe(303);

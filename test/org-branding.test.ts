@@ -57,6 +57,10 @@ describe.each(DIALECTS)('org branding on %s', (dialect) => {
     expect(expired.status).toBe(400);
     expect(await expired.text()).toContain('alt="riverside Org"');
 
+    // The login widget's button takes the primary colour too (issue 9 item 20).
+    const widget = await (await fetch(`${server.url}/o/riverside/widget.js`)).text();
+    expect(widget).toContain('var BACKGROUND = "#0a7a3b";\n  var TEXT_COLOR = "#ffffff";');
+
     // null clears: the name comes back, and no image may load.
     const cleared = await patchOrg({ logo_url: null, primary_color: null, accent_color: null });
     expect(cleared.json.settings).toMatchObject({ logo_url: null, primary_color: null, accent_color: null });
@@ -64,6 +68,7 @@ describe.each(DIALECTS)('org branding on %s', (dialect) => {
     expect(plain.html).toContain('<span class="brand-name">riverside Org</span>');
     expect(plain.html).toContain('--primary:#1d4ed8;');
     expect(plain.csp).not.toContain('img-src');
+    expect(await (await fetch(`${server.url}/o/riverside/widget.js`)).text()).toContain('var BACKGROUND = "#1d4ed8";\n  var TEXT_COLOR = "#ffffff";');
   });
 
   it('names every bad branding field at once, and changes nothing', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, hiddenInputs, html, newCspNonce, pageShell, SafeHtml } from './html.ts';
+import { escapeHtml, hiddenInputs, html, newCspNonce, pageShell, SafeHtml, textColorOn } from './html.ts';
 
 const HOSTILE = `"><script>alert(1)</script><img src=x onerror=alert(2) x='\``;
 const HOSTILE_ESCAPED = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2) x=&#39;&#96;';
@@ -38,6 +38,34 @@ describe('newCspNonce', () => {
     expect(nonce).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
     expect(Buffer.from(nonce, 'base64').length).toBeGreaterThanOrEqual(16);
     expect(newCspNonce()).not.toBe(nonce);
+  });
+});
+
+// WCAG 2.2 relative luminance and contrast ratio, written again here to check the page's choices.
+function contrast(a: string, b: string): number {
+  const luminance = (hex: string): number =>
+    [1, 3, 5]
+      .map((offset) => Number.parseInt(hex.slice(offset, offset + 2), 16) / 255)
+      .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+      .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i]!, 0);
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+describe('textColorOn', () => {
+  it('is white or near-black, whichever reads better', () => {
+    expect(textColorOn('#1d4ed8')).toBe('#ffffff');
+    expect(textColorOn('#0a7a3b')).toBe('#ffffff');
+    expect(textColorOn('#ffd700')).toBe('#111827');
+  });
+
+  // Issue 9 item 20: near-black on #ff0000 is 4.44:1, under WCAG 1.4.3's 4.5:1 for button text.
+  it('reaches 4.5:1 on every colour, with black where neither white nor near-black does', () => {
+    expect(textColorOn('#ff0000')).toBe('#000000');
+    for (let i = 0; i < 4096; i++) {
+      const color = `#${[i >> 8, (i >> 4) & 15, i & 15].map((d) => (d * 17).toString(16).padStart(2, '0')).join('')}`;
+      expect({ color, enough: contrast(color, textColorOn(color)) >= 4.5 }).toEqual({ color, enough: true });
+    }
   });
 });
 
@@ -97,6 +125,8 @@ describe('pageShell', () => {
     expect(render({ branding: { ...branding, primaryColor: '#0a7a3b' } }).html).toContain(
       '--primary:#0a7a3b;--on-primary:#ffffff;--accent:#0a7a3b;',
     );
+    // Neither white (4.00:1) nor near-black (4.44:1) reads on pure red: black does (5.25:1).
+    expect(render({ branding: { ...branding, primaryColor: '#ff0000' } }).html).toContain('--primary:#ff0000;--on-primary:#000000;');
   });
 
   it('shows an https logo with the organization name as alt text, and ignores any other URL', () => {
@@ -134,6 +164,12 @@ describe('pageShell', () => {
     expect(page).toContain(`<title>${HOSTILE_ESCAPED}</title>`);
     expect(page).toContain(`<h1>${HOSTILE_ESCAPED}</h1>`);
     expect(page).toContain(`alt="${HOSTILE_ESCAPED}"`);
+  });
+
+  it('is narrow unless the page asks to be wide (long values: credentials, redirect URIs)', () => {
+    expect(render().html).toContain('<div class="page">');
+    expect(render({ width: 'wide' }).html).toContain('<div class="page wide">');
+    expect(render().html).toMatch(/\n\.page\.wide\{max-width:40rem\}/);
   });
 
   it('renders without branding', () => {

@@ -85,6 +85,7 @@ export function newCspNonce(): string {
 const DEFAULT_PRIMARY = '#1d4ed8';
 const WHITE = '#ffffff';
 const NEAR_BLACK = '#111827';
+const BLACK = '#000000';
 
 /** The branding colour if it is exactly `#rrggbb`, so nothing else can reach the stylesheet. */
 export function safePrimaryColor(color: string | null | undefined): string {
@@ -114,13 +115,40 @@ function contrastRatio(a: string, b: string): number {
 }
 
 /**
- * The stylesheet. The primary colour only fills buttons; text on it is white or near-black,
- * whichever reads better. Links and focus rings take the accent colour, else the primary, else
- * the default blue: the first that reads on white (WCAG 1.4.3 text 4.5:1, which also covers
- * 1.4.11's 3:1 for the focus indicator).
+ * The text colour for a `#rrggbb` background: white or near-black, whichever contrasts more, and
+ * black where neither reaches WCAG 1.4.3's 4.5:1 (mid tones such as #ff0000: near-black gives
+ * 4.44:1 there). White or black always reaches 4.58:1.
+ */
+export function textColorOn(background: string): string {
+  const best = contrastRatio(background, WHITE) >= contrastRatio(background, NEAR_BLACK) ? WHITE : NEAR_BLACK;
+  return contrastRatio(background, best) >= 4.5 ? best : BLACK;
+}
+
+/**
+ * Every kind of text field a page may use, styled alike (one border, width and focus ring): a field
+ * missing here would be a small browser-default box beside full-width ones. Radios and checkboxes
+ * have their own rule; hidden inputs show nothing.
+ */
+const FIELD_SELECTORS: readonly string[] = [
+  'input[type=text]',
+  'input[type=email]',
+  'input[type=url]',
+  'input[type=password]',
+  'input[type=search]',
+  'input[type=tel]',
+  'input[type=number]',
+  'textarea',
+  'select',
+];
+
+/**
+ * The stylesheet. The primary colour only fills buttons, their text in textColorOn's colour.
+ * Links and focus rings take the accent colour, else the primary, else the default blue: the
+ * first that reads on white (WCAG 1.4.3 text 4.5:1, which also covers 1.4.11's 3:1 for the focus
+ * indicator).
  */
 function stylesheet(primaryColor: string, accentColor: string | null): string {
-  const onPrimary = contrastRatio(primaryColor, WHITE) >= contrastRatio(primaryColor, NEAR_BLACK) ? WHITE : NEAR_BLACK;
+  const onPrimary = textColorOn(primaryColor);
   const accent = [accentColor, primaryColor].find((c): c is string => c !== null && contrastRatio(c, WHITE) >= 4.5) ?? DEFAULT_PRIMARY;
   return `
 :root{--primary:${primaryColor};--on-primary:${onPrimary};--accent:${accent};color-scheme:light}
@@ -128,6 +156,9 @@ function stylesheet(primaryColor: string, accentColor: string | null): string {
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;min-height:100vh;background:#f3f4f6;color:#111827;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif;font-size:1rem;line-height:1.5}
 .page{max-width:28rem;margin:0 auto;padding:2rem 1rem}
+.page.wide{max-width:40rem}
+[hidden]{display:none!important}
+.visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap;border:0}
 .brand{margin:0 0 1.5rem;text-align:center}
 .brand img{max-height:3.5rem;max-width:100%;height:auto}
 .brand-name{font-size:1.125rem;font-weight:600}
@@ -138,18 +169,31 @@ p{margin:0 0 1rem}
 .lead{color:#374151;overflow-wrap:anywhere}
 .muted{color:#4b5563;font-size:.875rem}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}
-input[type=text],input[type=password]{display:block;width:100%;min-height:2.75rem;padding:.5rem .75rem;font:inherit;color:inherit;background:#fff;border:1px solid #6b7280;border-radius:.375rem}
-button{display:inline-flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem 1.25rem;font:inherit;font-weight:600;line-height:1.25;border:2px solid var(--primary);border-radius:.375rem;background:var(--primary);color:var(--on-primary);cursor:pointer}
+${FIELD_SELECTORS.join(',')}{display:block;width:100%;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:#fff;border:1px solid #6b7280;border-radius:.375rem}
+textarea{min-height:5rem;resize:vertical}
+[aria-invalid=true]{border-color:#b91c1c}
+fieldset{margin:1rem 0 0;padding:0;border:0;min-width:0}
+legend{padding:0;font-weight:600}
+label.choice{display:flex;gap:.625rem;align-items:flex-start;margin:.5rem 0 0;font-weight:400}
+input[type=radio],input[type=checkbox]{flex:none;width:1.25rem;height:1.25rem;margin:.125rem 0 0;accent-color:var(--accent)}
+button{display:inline-flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;line-height:1.25;border:2px solid var(--primary);border-radius:.375rem;background:var(--primary);color:var(--on-primary);cursor:pointer}
 button.secondary{background:#fff;color:#111827;border-color:#6b7280}
+a.button{display:inline-flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem 1rem;font-weight:600;line-height:1.25;text-align:center;text-decoration:none;border:2px solid #6b7280;border-radius:.375rem;background:#fff;color:#111827}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.5rem}
-.actions button{flex:1 1 8rem}
+.actions button,.actions .button{flex:1 1 10rem}
 a{color:var(--accent)}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .alert{margin:1rem 0;padding:.75rem 1rem;border:1px solid #b91c1c;border-left-width:.375rem;border-radius:.375rem;background:#fef2f2;color:#7f1d1d}
 .scopes{margin:.5rem 0 1rem;padding-left:1.25rem}
 .scopes li{margin:.25rem 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
-@media (forced-colors:active){button{border:2px solid ButtonText}}
+.credential{margin:1.25rem 0}
+.credential-head{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem .75rem;margin-bottom:.375rem}
+.credential-label{flex:1 1 auto;margin:0;font-weight:600}
+.copy-status{color:#166534;font-size:.875rem;font-weight:600}
+.credential-value{overflow-x:auto;padding:.625rem .75rem;border:1px solid #d1d5db;border-radius:.375rem;background:linear-gradient(to right,#f9fafb 40%,rgba(249,250,251,0)) left/2rem 100% no-repeat local,linear-gradient(to left,#f9fafb 40%,rgba(249,250,251,0)) right/2rem 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.25),transparent) left/.75rem 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.25),transparent) right/.75rem 100% no-repeat scroll,#f9fafb}
+.credential-value code{display:block;white-space:pre;overflow-wrap:normal;-webkit-user-select:all;user-select:all}
+@media (forced-colors:active){button,a.button{border:2px solid ButtonText}}
 `;
 }
 
@@ -165,6 +209,8 @@ export interface PageShellOptions {
    * presence adds `script-src 'nonce-…'` to the CSP; without it, no script may run.
    */
   readonly script?: string;
+  /** `wide` for pages that show long values (client credentials, redirect URIs); `narrow` by default. */
+  readonly width?: 'narrow' | 'wide';
 }
 
 /**
@@ -201,7 +247,7 @@ export function pageShell(options: PageShellOptions): RenderedPage {
 <style nonce="${nonce}">${new SafeHtml(stylesheet(safePrimaryColor(branding?.primaryColor), isHexColor(branding?.accentColor) ? branding.accentColor.toLowerCase() : null))}</style>
 </head>
 <body>
-<div class="page">
+<div class="${options.width === 'wide' ? 'page wide' : 'page'}">
 ${header}
 <main>
 <h1>${options.title}</h1>

@@ -31,7 +31,7 @@ import type { PageBranding } from './html.ts';
 import { renderConsentPage } from './pages/consent.ts';
 import { renderErrorPage } from './pages/error.ts';
 import { renderFormPostPage } from './pages/form-post.ts';
-import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.ts';
+import { renderLoggedOutPage, renderLogoutConfirmPage, renderStillSignedInPage } from './pages/logout.ts';
 import { renderSignInPage } from './pages/sign-in.ts';
 import { renderStaffSessionPage } from './pages/staff-session.ts';
 import { describeScopes } from './scopes.ts';
@@ -45,6 +45,9 @@ export interface InteractionDeps {
 }
 
 const PAGE = { config: { answers: 'page' as const } };
+
+/** Where "Stay signed in" on the logout confirmation leads: a page that ends nothing. */
+export const LOGOUT_CANCELLED_PATH = `${OAUTH_PATHS.endSession}/cancelled`;
 
 /** The hosted sign-up page, under the issuer; linked from the sign-in page only while the org's sign-up is open. */
 export const SIGN_UP_PATH = '/signup';
@@ -128,6 +131,12 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
 
   scope.get(OAUTH_PATHS.endSession, PAGE, async (request, reply) => logout(request, reply, readQuery(request), deps));
   scope.post(OAUTH_PATHS.endSession, PAGE, async (request, reply) => logout(request, reply, await readForm(request), deps));
+  scope.get(LOGOUT_CANCELLED_PATH, PAGE, async (request, reply) => {
+    const ctx = request.org;
+    // Says "still signed in" only when it is true: the session may have ended meanwhile.
+    const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
+    return sendPage(reply, session === undefined ? renderLoggedOutPage({ branding: brandingOf(ctx) }) : renderStillSignedInPage({ branding: brandingOf(ctx) }));
+  });
 
   // Neon CRM's login widget: one <script> tag renders "Sign in with <Org>".
   scope.get('/widget.js', async (request, reply) => {
@@ -136,7 +145,7 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
       .header('content-type', 'text/javascript; charset=utf-8')
       .header('cache-control', 'public, max-age=300')
       .header('cross-origin-resource-policy', 'cross-origin')
-      .send(widgetScript({ issuer: ctx.issuer, orgName: ctx.org.name, authorizationEndpoint: ctx.issuer + OAUTH_PATHS.authorization }));
+      .send(widgetScript({ issuer: ctx.issuer, orgName: ctx.org.name, authorizationEndpoint: ctx.issuer + OAUTH_PATHS.authorization, primaryColor: ctx.org.settings.primaryColor }));
   });
 }
 
@@ -197,7 +206,14 @@ async function logout(request: FastifyRequest, reply: FastifyReply, params: RawP
   const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
   return sendPage(
     reply,
-    renderLogoutConfirmPage({ branding: brandingOf(ctx), action: `${ctx.issuer}${OAUTH_PATHS.endSession}`, csrfToken: csrfTokenFor(binding, LOGOUT_CSRF_PURPOSE), hidden: plan.params, clientName: plan.client?.name ?? null }),
+    renderLogoutConfirmPage({
+      branding: brandingOf(ctx),
+      action: `${ctx.issuer}${OAUTH_PATHS.endSession}`,
+      csrfToken: csrfTokenFor(binding, LOGOUT_CSRF_PURPOSE),
+      hidden: plan.params,
+      clientName: plan.client?.name ?? null,
+      cancelUrl: `${ctx.issuer}${LOGOUT_CANCELLED_PATH}`,
+    }),
   );
 }
 

@@ -1,6 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { widgetScript } from './widget.ts';
+import { widgetScript, type WidgetScriptOptions } from './widget.ts';
 
 const OPTIONS = {
   issuer: 'https://id.example.org/o/riverside',
@@ -59,7 +59,7 @@ interface Setup {
   readonly placement?: 'body' | 'head' | 'head-before-body';
 }
 
-function run(setup: Setup = {}, options = OPTIONS) {
+function run(setup: Setup = {}, options: WidgetScriptOptions = OPTIONS) {
   const head = element('HEAD');
   const body = element('BODY');
   const before = element('P');
@@ -119,6 +119,29 @@ describe('widgetScript', () => {
       ['scope', 'openid profile email'],
       ['state', 'xyz&a=b'],
     ]);
+  });
+
+  // Issue 9 item 20: the button was always the default blue, whatever the org's colour.
+  it.each([
+    [undefined, '#1d4ed8', '#ffffff'],
+    [null, '#1d4ed8', '#ffffff'],
+    ['#0A7A3B', '#0a7a3b', '#ffffff'],
+    ['#ffd700', '#ffd700', '#111827'],
+    // Neither white (4.00:1) nor near-black (4.44:1) reads on pure red: black does.
+    ['#ff0000', '#ff0000', '#000000'],
+  ])('fills the button with the org primary colour %s, its text readable on it', (primaryColor, background, color) => {
+    const { body } = run({ dataset: valid }, { ...OPTIONS, primaryColor });
+    expect(body.children[2]?.style.background).toBe(background);
+    expect(body.children[2]?.style.color).toBe(color);
+  });
+
+  it('keeps the default colour for anything but #rrggbb, and never writes it into the script', () => {
+    for (const primaryColor of ["red'; alert(1); '", 'red;background:url(//evil.example/x)', '#abc', 'rgb(0,0,0)']) {
+      const source = widgetScript({ ...OPTIONS, primaryColor });
+      expect(source).not.toContain(primaryColor);
+      const { body } = run({ dataset: valid }, { ...OPTIONS, primaryColor });
+      expect(body.children[2]?.style.background).toBe('#1d4ed8');
+    }
   });
 
   it('asks for openid by default, sends no state unless given, and uses data-label', () => {

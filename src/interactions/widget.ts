@@ -1,7 +1,11 @@
+import { safePrimaryColor, textColorOn } from './html.ts';
+
 export interface WidgetScriptOptions {
   readonly issuer: string;
   readonly orgName: string;
   readonly authorizationEndpoint: string;
+  /** The org's branding primary colour (`#rrggbb`); anything else, or none, gives the default blue. */
+  readonly primaryColor?: string | null;
 }
 
 /**
@@ -23,17 +27,21 @@ function jsLiteral(value: string): string {
  *             data-state="…" data-scope="openid profile" data-label="…"></script>
  *
  * in its body and gets a "Sign in with <org>" link to the authorization endpoint right after the
- * tag. A wrong setup shows a visible error (and logs it) instead of silently showing nothing.
+ * tag, in the org's primary colour as its hosted pages' buttons are (the same colour check and text
+ * contrast). A wrong setup shows a visible error (and logs it) instead of silently showing nothing.
  * ES2017, no dependencies, no globals; data values only ever reach the page through
  * `textContent` and `href`.
  */
 export function widgetScript(options: WidgetScriptOptions): string {
+  const background = safePrimaryColor(options.primaryColor);
   return `/* Gatehouse sign-in widget */
 (function () {
   'use strict';
   var ISSUER = ${jsLiteral(options.issuer)};
   var ORG_NAME = ${jsLiteral(options.orgName)};
   var AUTHORIZATION_ENDPOINT = ${jsLiteral(options.authorizationEndpoint)};
+  var BACKGROUND = ${jsLiteral(background)};
+  var TEXT_COLOR = ${jsLiteral(textColorOn(background))};
   var PREFIX = 'Gatehouse sign-in (' + ISSUER + '): ';
 
   var script = document.currentScript;
@@ -113,8 +121,8 @@ export function widgetScript(options: WidgetScriptOptions): string {
   st.boxSizing = 'border-box';
   st.padding = '11px 20px';
   st.borderRadius = '6px';
-  st.background = '#1d4ed8';
-  st.color = '#ffffff';
+  st.background = BACKGROUND;
+  st.color = TEXT_COLOR;
   st.font = '600 16px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
   st.textDecoration = 'none';
   script.parentNode.insertBefore(link, script.nextSibling);

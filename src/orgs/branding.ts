@@ -4,7 +4,7 @@ import { InvalidInputError } from '../lib/errors.ts';
 export interface Branding {
   /** An absolute `https:` URL of the logo, shown above every hosted page with the org name as alt text. */
   readonly logoUrl: string | null;
-  /** `#rrggbb`: fills buttons (their text is white or near-black, whichever reads better). */
+  /** `#rrggbb`: fills buttons, the login widget's too (their text is white, near-black or black, whichever reads at 4.5:1). */
   readonly primaryColor: string | null;
   /** `#rrggbb`: links and focus rings, used only when it reads on white (WCAG 1.4.3, 4.5:1). */
   readonly accentColor: string | null;

@@ -54,10 +54,36 @@ describe('renderClientRegistrationReceivedPage', () => {
     expect(page).toContain('Registration request received');
     expect(page).toContain('<strong>Cool App</strong>. It is awaiting approval');
     expect(page).toContain('<strong>Status: awaiting approval.</strong> Until Neos approves the request, this application cannot sign anyone in nor get tokens.');
-    expect(page).toContain('client_id: <code>abc123</code>');
-    expect(page).toContain('client_secret: <code>gsec_s3cret</code>');
+    expect(page).toContain('<p class="credential-label" id="client-id-label">client_id</p>');
+    expect(page).toContain('<code id="client-id">abc123</code>');
+    expect(page).toContain('<p class="credential-label" id="client-secret-label">client_secret</p>');
+    expect(page).toContain('<code id="client-secret">gsec_s3cret</code>');
     expect(page).toContain('it is shown only once');
     expect(page).toContain('It works only after Neos approves the request.');
+  });
+
+  // Issue 9 item 20: the secret was broken across lines, with no way to copy it but selecting it.
+  it('shows each credential alone on one line, with a Copy button run by a script the CSP allows by nonce', () => {
+    const { html: page, csp } = renderClientRegistrationReceivedPage({ branding: { orgName: 'Neos' }, appName: 'Cool App', clientId: 'abc123', clientSecret: 'gsec_s3cret' });
+    for (const [id, name, value] of [['client-id', 'client_id', 'abc123'], ['client-secret', 'client_secret', 'gsec_s3cret']]) {
+      // The value is the only text of its block, so selecting the block copies exactly the value.
+      expect(page).toContain(`<div class="credential-value" tabindex="0" role="region" aria-labelledby="${id}-label"><code id="${id}">${value}</code></div>`);
+      // Hidden until the script shows it: without JavaScript there is no dead button.
+      expect(page).toContain(`<button type="button" class="secondary" data-copy="${id}" hidden>Copy<span class="visually-hidden"> ${name}</span></button>`);
+      expect(page).toContain(`<span class="copy-status" id="${id}-status" role="status" aria-live="polite"></span>`);
+    }
+    const css = /<style nonce="[^"]+">([\s\S]*?)<\/style>/.exec(page)![1]!;
+    expect(css).toMatch(/\n\.credential-value\{overflow-x:auto;/);
+    expect(css).toContain('\n.credential-value code{display:block;white-space:pre;overflow-wrap:normal;-webkit-user-select:all;user-select:all}');
+    expect(css).toContain('\n[hidden]{display:none!important}');
+
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]{24}$/);
+    expect(csp).not.toContain('unsafe-inline');
+    const scripts = [...page.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map(([, attributes]) => attributes)).toEqual([` nonce="${nonce}"`]);
+    expect(scripts[0]![2]).toContain('navigator.clipboard');
+    expect(scripts[0]![2]).toContain("status.textContent = 'Copied'");
   });
 
   it('says a public client has no secret', () => {
@@ -65,11 +91,13 @@ describe('renderClientRegistrationReceivedPage', () => {
     expect(page).not.toContain('client_secret');
     expect(page).toContain('no secret: it must use PKCE');
     expect(page).toContain('Status: awaiting approval.');
+    expect(page).toContain('<code id="client-id">abc123</code>');
+    expect(page).toContain('data-copy="client-id"');
   });
 
   it('escapes every rendered field', () => {
     const page = renderClientRegistrationReceivedPage({ branding: { orgName: HOSTILE }, appName: HOSTILE, clientId: HOSTILE, clientSecret: HOSTILE }).html;
     expect(page).not.toContain('<script>alert');
-    expect(page).toContain(`<code>${HOSTILE_ESCAPED}</code>`);
+    expect(page).toContain(`<code id="client-secret">${HOSTILE_ESCAPED}</code>`);
   });
 });

@@ -9,6 +9,11 @@ export interface LogoutConfirmPageModel {
   readonly hidden: Readonly<Record<string, string>>;
   /** The client that asked, when it could be identified. */
   readonly clientName?: string | null;
+  /**
+   * Where "Stay signed in" goes: a page of ours, never the request's `post_logout_redirect_uri`
+   * (this page is shown exactly when the request may not come from the client it names).
+   */
+  readonly cancelUrl: string;
 }
 
 const OWN_FIELDS = new Set(['csrf_token', 'confirm']);
@@ -16,7 +21,7 @@ const OWN_FIELDS = new Set(['csrf_token', 'confirm']);
 /**
  * Asks before ending the session: a logout request without an `id_token_hint` naming this
  * session may come from anyone, so the person confirms it (OpenID Connect RP-Initiated Logout
- * 1.0 §2 and §6).
+ * 1.0 §2 and §6), or leaves without signing out.
  */
 export function renderLogoutConfirmPage(model: LogoutConfirmPageModel): RenderedPage {
   const { branding } = model;
@@ -27,9 +32,23 @@ export function renderLogoutConfirmPage(model: LogoutConfirmPageModel): Rendered
 <form method="post" action="${model.action}">
 ${hiddenInputs(carried)}
 ${hiddenInputs({ csrf_token: model.csrfToken, confirm: 'yes' })}
-<div class="actions"><button type="submit">Sign out</button></div>
+<div class="actions">
+<button type="submit">Sign out</button>
+<a class="button secondary" href="${model.cancelUrl}">Stay signed in</a>
+</div>
 </form>`;
   return pageShell({ title: `Sign out of ${branding.orgName}?`, branding, body });
+}
+
+export interface StillSignedInPageModel {
+  readonly branding: PageBranding;
+}
+
+/** Where "Stay signed in" on the confirmation page leads: nothing was ended. */
+export function renderStillSignedInPage(model: StillSignedInPageModel): RenderedPage {
+  const { branding } = model;
+  const body = html`<p>You did not sign out: you are still signed in to <strong>${branding.orgName}</strong> in this browser. You can close this window.</p>`;
+  return pageShell({ title: 'You are still signed in', branding, body });
 }
 
 export interface LoggedOutPageModel {
