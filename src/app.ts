@@ -15,8 +15,10 @@ import { registerInteractionRoutes } from './interactions/interactions.routes.ts
 import { registerSignUpRoutes, SIGN_UP_THROTTLE_LIMITS } from './interactions/sign-up.routes.ts';
 import type { Sealer } from './keys/sealing.ts';
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
+import { clientNetworkKey } from './lib/client-network.ts';
 import type { Clock } from './lib/clock.ts';
 import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
+import { createPendingSignIns } from './oauth/sessions/pending-sign-ins.ts';
 import { registerStaffPages } from './staff/staff-pages.routes.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './http/management-api.ts';
@@ -62,6 +64,10 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   const orgDeps: OrgScopeDeps = { db: deps.storage.db, clock: deps.clock, publicUrl: config.publicUrl, signingKeys };
   const throttle = deps.throttle ?? createSignInThrottle(deps.clock);
   const resolveOrg = createOrgResolver(orgDeps);
+  // Counted per network, which the store knows only by a keyed pseudonym.
+  const pendingSignIns = createPendingSignIns({ perNetwork: config.pendingSignInsPerNetwork, perOrg: config.pendingSignInsPerOrg }, (ip) =>
+    deps.sealer.pseudonym(clientNetworkKey(ip, config.rateLimitIpv6PrefixBits), 'client-network'),
+  );
   registerAuthorizationServerMetadata(app, resolveOrg);
   void app.register(
     async (orgScope) => {
@@ -69,7 +75,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       registerOrgScope(orgScope, resolveOrg);
       await orgScope.register(async (protocol) => registerOAuthRoutes(protocol));
       await orgScope.register(async (pages) => {
-        registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle });
+        registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle, pendingSignIns });
         registerStaffPages(pages, { publicUrl: config.publicUrl, throttle });
         // Constituent sign-up, when the org allows it, with its own per-IP counter.
         registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, SIGN_UP_THROTTLE_LIMITS) });

@@ -11,6 +11,12 @@ export function inTransaction<T>(db: Executor, work: (trx: Transaction<Database>
 
 /** PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back and may simply run again. */
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+
+/** True when PostgreSQL aborted the statement (and its transaction) to settle a conflict with a concurrent one, which may simply run again. */
+export function isRetryableConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
+}
 const TRANSACTION_ATTEMPTS = 5;
 
 /**
@@ -27,8 +33,7 @@ export async function retriedTransaction<T>(db: Db, work: (trx: Transaction<Data
       const transaction = db.transaction();
       return await (options.serializable === true ? transaction.setIsolationLevel('serializable') : transaction).execute(work);
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
-      if (attempt >= TRANSACTION_ATTEMPTS || typeof code !== 'string' || !RETRYABLE_SQLSTATES.has(code)) throw error;
+      if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableConflict(error)) throw error;
     }
   }
 }

@@ -8,15 +8,9 @@ import { splitScope } from '../../lib/scope.ts';
 import type { OrgContext } from '../context.ts';
 import { AccessDenied, ConsentRequired, LoginRequired, type OAuthError } from '../errors.ts';
 import type { RawParams } from '../params.ts';
+import type { PendingSignIns } from '../sessions/pending-sign-ins.ts';
 import type { SsoSession } from '../sessions/sso-sessions.ts';
-import {
-  deleteInteraction,
-  findConsentGrant,
-  findInteraction,
-  insertInteraction,
-  setInteractionAccount,
-  upsertConsentGrant,
-} from '../sessions/sessions.repository.ts';
+import { deleteInteraction, findConsentGrant, findInteraction, setInteractionAccount, upsertConsentGrant } from '../sessions/sessions.repository.ts';
 import { mintOpaqueCredential } from '../tokens/credentials.ts';
 import { insertCode } from '../tokens/tokens.repository.ts';
 import { validateAuthorizationRequest, type AuthorizationRequest, type ResponseTarget } from './request.ts';
@@ -46,12 +40,14 @@ export interface Interaction {
 /**
  * The authorization endpoint: validate, then decide with the browser's SSO session.
  * `bindingHash` is the SHA-256 of the browser-binding cookie that interactions are tied to;
- * `staffSignedIn` says the browser holds a staff session of this org.
+ * `staffSignedIn` says the browser holds a staff session of this org; `ip` is the client's
+ * address, whose network a new interaction is counted against in `pendingSignIns`.
  */
 export async function startAuthorization(
   ctx: OrgContext,
   params: RawParams,
-  browser: { readonly session: SsoSession | undefined; readonly bindingHash: string; readonly staffSignedIn: boolean },
+  browser: { readonly session: SsoSession | undefined; readonly bindingHash: string; readonly staffSignedIn: boolean; readonly ip: string },
+  pendingSignIns: PendingSignIns,
 ): Promise<StartOutcome> {
   const { client, request } = await validateAuthorizationRequest(ctx, params);
   // Neon CRM: "Logged in as system user not supported". A staff session must not turn into a
@@ -62,7 +58,7 @@ export async function startAuthorization(
     return { kind: 'staff_session' };
   }
   const session = browser.session !== undefined && (await isActiveAccount(ctx, browser.session.accountId)) ? browser.session : undefined;
-  return decide(ctx, client, request, { session, bindingHash: browser.bindingHash, interaction: null });
+  return decide(ctx, client, request, { session, bindingHash: browser.bindingHash, interaction: null, pending: { ip: browser.ip, pendingSignIns } });
 }
 
 /** The interaction `id`, if it exists in this org, has not expired and belongs to this browser. */
@@ -111,13 +107,21 @@ export async function continueAfterConsent(
   return decide(ctx, interaction.client, interaction.request, { session, bindingHash: decision.bindingHash, interaction, consented: true });
 }
 
-interface DecisionState {
+type DecisionState = {
   readonly session: SsoSession | undefined;
   readonly bindingHash: string;
-  /** The interaction this decision continues; its accountId says sign-in already happened in it. */
-  readonly interaction: Interaction | null;
   readonly consented?: boolean;
-}
+} & (
+  | {
+      /** The interaction this decision continues; its accountId says sign-in already happened in it. */
+      readonly interaction: Interaction;
+    }
+  | {
+      readonly interaction: null;
+      /** Where a new interaction is stored, and the client address it is counted against. */
+      readonly pending: { readonly ip: string; readonly pendingSignIns: PendingSignIns };
+    }
+);
 
 /**
  * OpenID Connect Core §3.1.2.3-4: sign in when there is no session, when prompt=login or
@@ -170,7 +174,7 @@ async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, st
   if (state.interaction !== null) return state.interaction.id;
   const id = randomBase64url(16);
   const now = ctx.clock();
-  await insertInteraction(ctx.db, {
+  await state.pending.pendingSignIns.store(ctx.db, {
     id,
     org_id: ctx.org.id,
     client_id: request.clientId,
@@ -181,7 +185,7 @@ async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, st
     auth_time: session?.authTime ?? null,
     created_at: now,
     expires_at: now + INTERACTION_TTL_MS,
-  });
+  }, state.pending.ip);
   return id;
 }
 
