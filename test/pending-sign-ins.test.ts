@@ -6,7 +6,7 @@ import { migrateToLatest, migratorFor } from '../src/db/migrate.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { evictInteractionsOfNetwork, evictInteractionsOfOrg } from '../src/oauth/sessions/sessions.repository.ts';
 import { TestBrowser } from './helpers/browser.ts';
-import { PASSWORD, REDIRECT_URI, seedClient, seedOrg } from './helpers/fixtures.ts';
+import { CHALLENGE, PASSWORD, REDIRECT_URI, seedClient, seedOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
@@ -113,6 +113,50 @@ describe.each(DIALECTS)('pending sign-ins on %s', (dialect) => {
     const evicted = await before.browser.request(before.loginUrl);
     expect(evicted.status).toBe(400);
     expect(await evicted.text()).toContain('This page has expired');
+  });
+
+  describe('stores a bounded request', () => {
+    async function redirectedError(params: Record<string, string>): Promise<URLSearchParams> {
+      const pending = await pendingOfOrg();
+      const response = await new TestBrowser({ headers: { 'x-forwarded-for': '198.51.100.40' } }).request(authorizeUrl(params));
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get('location')!);
+      expect(location.origin + location.pathname).toBe(REDIRECT_URI);
+      expect(await pendingOfOrg()).toBe(pending);
+      return location.searchParams;
+    }
+
+    it.each([
+      ['a state over 2048 bytes', { state: 'a'.repeat(2049) }, 'state'],
+      ['a state of 683 characters, over 2048 bytes in UTF-8', { state: '\u20ac'.repeat(683) }, 'state'],
+      ['a state of control characters, over 2048 bytes as stored', { state: '\u0001'.repeat(400) }, 'state'],
+      ['a nonce over 512 bytes', { nonce: 'n'.repeat(513) }, 'nonce'],
+      ['a nonce of 257 characters, over 512 bytes in UTF-8', { nonce: '\u00e9'.repeat(257) }, 'nonce'],
+    ])('%s is invalid_request, sent back to the redirect URI', async (_name, params, parameter) => {
+      const error = await redirectedError(params);
+      expect(error.get('error')).toBe('invalid_request');
+      expect(error.get('error_description')).toContain(parameter);
+      expect(error.get('code')).toBeNull();
+    });
+
+    it('stores a maximal request in ~3.3 KB, without the client id twice', async () => {
+      const { interactionId } = await startSignIn('198.51.100.41', {
+        params: { state: 's'.repeat(2048), nonce: 'n'.repeat(512), login_hint: `${'h'.repeat(244)}@example.org`, code_challenge: CHALLENGE, code_challenge_method: 'S256', prompt: 'login consent', max_age: '9999999999' },
+      });
+      const row = await server.store.storage.db.selectFrom('authorization_requests').selectAll().where('id', '=', interactionId).executeTakeFirstOrThrow();
+      const bytes = Object.values(row).reduce<number>((sum, value) => sum + (typeof value === 'string' ? Buffer.byteLength(value) : 8), 0);
+      expect(bytes).toBeLessThanOrEqual(3300);
+      expect(JSON.parse(row.params)).not.toHaveProperty('clientId');
+    });
+
+    it('leaves out a login_hint too long to name an account, and uses one that fits', async () => {
+      const long = await startSignIn('198.51.100.42', { params: { login_hint: `${'h'.repeat(245)}@example.org` } });
+      const longPage = await (await long.browser.request(long.loginUrl)).text();
+      expect(longPage).toContain('name="username" autocomplete="username"');
+      expect(longPage).not.toContain('hhhh');
+      const fits = await startSignIn('198.51.100.42', { params: { login_hint: 'alice@example.org' } });
+      expect(await (await fits.browser.request(fits.loginUrl)).text()).toContain('value="alice@example.org"');
+    });
   });
 
   /** Signs in as alice on the request's page (and allows on the consent page): the callback URL. */

@@ -68,7 +68,9 @@ export async function loadInteraction(ctx: OrgContext, id: string, bindingCookie
   if (row === undefined || row.expires_at <= ctx.clock() || row.browser_binding_hash !== hashSecret(bindingCookie)) return undefined;
   const client = await ctx.findClient(row.client_id);
   if (client === undefined || client.status !== 'active') return undefined;
-  return { id: row.id, client, request: JSON.parse(row.params) as AuthorizationRequest, csrfToken: row.csrf_token, accountId: row.account_id };
+  // The client id is stored once, in its column (see interactionFor).
+  const request = { ...(JSON.parse(row.params) as Omit<AuthorizationRequest, 'clientId'>), clientId: row.client_id };
+  return { id: row.id, client, request, csrfToken: row.csrf_token, accountId: row.account_id };
 }
 
 /** After the constituent signed in on the interaction's page (and a session was started). */
@@ -174,11 +176,14 @@ async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, st
   if (state.interaction !== null) return state.interaction.id;
   const id = randomBase64url(16);
   const now = ctx.clock();
+  // What the later steps need, its parts bounded in size by request.ts; the client id once, in
+  // its own column.
+  const { clientId, ...stored } = request;
   await state.pending.pendingSignIns.store(ctx.db, {
     id,
     org_id: ctx.org.id,
-    client_id: request.clientId,
-    params: JSON.stringify(request),
+    client_id: clientId,
+    params: JSON.stringify(stored),
     browser_binding_hash: state.bindingHash,
     csrf_token: randomBase64url(24),
     account_id: session?.accountId ?? null,
