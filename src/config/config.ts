@@ -41,7 +41,7 @@ export interface Config {
   readonly pendingSignInsPerNetwork: number;
   /**
    * Pending sign-ins kept per organization, whatever their networks; past it the org's oldest
-   * are dropped. `PENDING_SIGN_INS_PER_ORG`, default 10000 (at most ~33 MB of rows).
+   * are dropped. `PENDING_SIGN_INS_PER_ORG`, default 10000 (5 MB of usual requests, 33 MB of the largest).
    */
   readonly pendingSignInsPerOrg: number;
 }

@@ -18,9 +18,14 @@ import { evictInteractionsOfNetwork, evictInteractionsOfOrg, insertInteraction }
  * - Past `perOrg`, the org's oldest are evicted: a flood spread over many networks (an IPv6 /48
  *   holds 65,536 /64s) is bounded too. Eviction rather than a 503 here as well: to keep others
  *   from signing in, the flood must then replace perOrg requests in the time a person takes to
- *   sign in (~170 a second at the defaults, for a minute), whereas a ceiling that refuses is held
- *   shut by perOrg requests per half hour (~6 a second). People already signed in need no
+ *   sign in (at the defaults ~170 a second, if that takes a minute), whereas a ceiling that
+ *   refuses is held shut by perOrg requests per half hour (~6 a second). People signed in need no
  *   pending request unless they are asked for consent, so neither touches them.
+ *
+ * Not chosen: no row until the person acts (the request sealed into the page's URL and form)
+ * would change every hosted page and lose the single use settled by deleting the row; a shorter
+ * life for requests whose page was never opened would cost a write per page view, and stop only
+ * floods that do not follow the redirect.
  *
  * Both limits are counted in the store, so every server process on one PostgreSQL sees the same
  * rows. The network's eviction runs at every new request: one walk of an index, newest first, of
