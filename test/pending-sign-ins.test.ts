@@ -1,9 +1,17 @@
+import type { FastifyInstance } from 'fastify';
 import { CompiledQuery, sql, type Kysely, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { createClient } from '../src/clients/clients.ts';
+import { loadConfig } from '../src/config/config.ts';
 import type { Db } from '../src/db/database.ts';
 import { migrateToLatest, migratorFor } from '../src/db/migrate.ts';
+import { createLogger } from '../src/http/logging.ts';
+import { createSealer } from '../src/keys/sealing.ts';
+import { findFreePort } from '../src/lib/free-port.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
+import { createPendingSignIns } from '../src/oauth/sessions/pending-sign-ins.ts';
 import { evictInteractionsOfNetwork, evictInteractionsOfOrg } from '../src/oauth/sessions/sessions.repository.ts';
 import { TestBrowser } from './helpers/browser.ts';
 import { CHALLENGE, PASSWORD, REDIRECT_URI, seedClient, seedOrg } from './helpers/fixtures.ts';
@@ -218,6 +226,48 @@ describe.each(DIALECTS)('the ceiling of pending sign-ins per organization on %s'
   });
 });
 
+describe.each(DIALECTS)('pending sign-ins of several server processes on one %s store', (dialect) => {
+  let store: TestStore;
+  const apps: FastifyInstance[] = [];
+  const urls: string[] = [];
+  beforeAll(async () => {
+    store = await createTestStore(dialect);
+    // Processes of one installation share the root key, hence the pseudonyms of networks.
+    const rootKey = randomBytes(32);
+    for (let i = 0; i < 2; i++) {
+      const port = await findFreePort('127.0.0.1');
+      const app = buildApp(loadConfig({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` }), { storage: store.storage, logger: createLogger({ level: 'silent' }), clock: Date.now, sealer: createSealer(rootKey) });
+      await app.listen({ port, host: '127.0.0.1' });
+      apps.push(app);
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await store?.dispose();
+  });
+
+  it('share the limit of a network, and a burst of concurrent requests gets no error, at most a few rows over until the next request', async () => {
+    const seeded = await seedOrg(store.storage.db, 'acme');
+    const { clientId } = await seedClient(store.storage.db, seeded.org.id);
+    const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'openid' });
+    const start = async (i: number): Promise<number> => {
+      const response = await fetch(`${urls[i % 2]}/o/acme/authorize?${query}`, { headers: { 'x-forwarded-for': '198.51.100.77' }, redirect: 'manual' });
+      return response.status;
+    };
+    const count = async (): Promise<number> =>
+      Number((await store.storage.db.selectFrom('authorization_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', seeded.org.id).executeTakeFirstOrThrow()).n);
+
+    for (let i = 0; i < 60; i++) expect(await start(i)).toBe(303);
+    expect(await count()).toBe(50);
+    const burst = await Promise.all(Array.from({ length: 60 }, (_, i) => start(i)));
+    expect(burst.every((status) => status === 303)).toBe(true);
+    expect(await count()).toBeLessThanOrEqual(60);
+    expect(await start(0)).toBe(303);
+    expect(await count()).toBe(50);
+  });
+});
+
 describe.each(DIALECTS)('migration 0009_pending_sign_in_limits and its evictions on %s', (dialect) => {
   let store: TestStore | undefined;
   afterEach(async () => {
@@ -250,6 +300,25 @@ describe.each(DIALECTS)('migration 0009_pending_sign_in_limits and its evictions
     expect(down.map((r) => r.id)).toEqual(['after', 'before']);
     expect(down[0]).not.toHaveProperty('client_network');
     expect((await migrateToLatest(store.storage)).applied).toEqual(['0009_pending_sign_in_limits']);
+  });
+
+  it('skips an eviction that PostgreSQL aborts in a deadlock, keeping the request; any other failure is one', async () => {
+    store = await createTestStore(dialect);
+    const db = store.storage.db;
+    const org = await createOrganization(db, clock, { slug: 'acme', name: 'Acme' });
+    const client = await createClient(db, clock, org.id, { name: 'App', clientType: 'confidential', redirectUris: ['https://app.example/cb'], consentRequired: true });
+    const failingDeletes = (code: string): KyselyPlugin => ({
+      transformQuery: ({ node }) => {
+        if (node.kind === 'DeleteQueryNode') throw Object.assign(new Error('deadlock detected'), { code });
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    });
+    const pending = createPendingSignIns({ perNetwork: 10, perOrg: 10 }, (ip) => `net:${ip}`);
+    const row = (id: string) => ({ id, org_id: org.id, client_id: client.clientId, params: '{}', browser_binding_hash: 'b', csrf_token: 'c', account_id: null, auth_time: null, created_at: NOW, expires_at: NOW + 60_000 });
+    await pending.store(db.withPlugin(failingDeletes('40P01')), row('kept'), '192.0.2.1');
+    expect(await db.selectFrom('authorization_requests').select(['id', 'client_network']).execute()).toEqual([{ id: 'kept', client_network: 'net:192.0.2.1' }]);
+    await expect(pending.store(db.withPlugin(failingDeletes('XX000')), row('other'), '192.0.2.1')).rejects.toThrow('deadlock detected');
   });
 
   it('evicts through an index, newest first, without reading or sorting the table', async () => {
