@@ -11,13 +11,13 @@ export function inTransaction<T>(db: Executor, work: (trx: Transaction<Database>
 
 /** PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back and may simply run again. */
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+const TRANSACTION_ATTEMPTS = 5;
 
 /** True when PostgreSQL aborted the statement (and its transaction) to settle a conflict with a concurrent one, which may simply run again. */
 export function isRetryableConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
 }
-const TRANSACTION_ATTEMPTS = 5;
 
 /**
  * Runs `work` in a transaction of its own, again when PostgreSQL aborts it to settle a conflict

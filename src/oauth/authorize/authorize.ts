@@ -10,7 +10,13 @@ import { AccessDenied, ConsentRequired, LoginRequired, type OAuthError } from '.
 import type { RawParams } from '../params.ts';
 import type { PendingSignIns } from '../sessions/pending-sign-ins.ts';
 import type { SsoSession } from '../sessions/sso-sessions.ts';
-import { deleteInteraction, findConsentGrant, findInteraction, setInteractionAccount, upsertConsentGrant } from '../sessions/sessions.repository.ts';
+import {
+  deleteInteraction,
+  findConsentGrant,
+  findInteraction,
+  setInteractionAccount,
+  upsertConsentGrant,
+} from '../sessions/sessions.repository.ts';
 import { mintOpaqueCredential } from '../tokens/credentials.ts';
 import { insertCode } from '../tokens/tokens.repository.ts';
 import { validateAuthorizationRequest, type AuthorizationRequest, type ResponseTarget } from './request.ts';
