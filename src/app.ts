@@ -16,9 +16,11 @@ import { registerInteractionRoutes } from './interactions/interactions.routes.ts
 import { registerSignUpRoutes, SIGN_UP_THROTTLE_LIMITS } from './interactions/sign-up.routes.ts';
 import type { Sealer } from './keys/sealing.ts';
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
+import { clientNetworkKey } from './lib/client-network.ts';
 import type { Clock } from './lib/clock.ts';
 import { createClientAuthThrottle } from './oauth/client-auth-throttle.ts';
 import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
+import { createPendingSignIns } from './oauth/sessions/pending-sign-ins.ts';
 import { registerStaffPages } from './staff/staff-pages.routes.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './http/management-api.ts';
@@ -68,6 +70,10 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   // One key for both kinds of device cookie: each token names the kind of account it vouches for.
   const devices = createDeviceCookies(deps.sealer.deriveKey('device-cookie'), deps.clock);
   const resolveOrg = createOrgResolver(orgDeps);
+  // Counted per network, which the store knows only by a keyed pseudonym.
+  const pendingSignIns = createPendingSignIns({ perNetwork: config.pendingSignInsPerNetwork, perOrg: config.pendingSignInsPerOrg }, (ip) =>
+    deps.sealer.pseudonym(clientNetworkKey(ip, config.rateLimitIpv6PrefixBits), 'client-network'),
+  );
   registerAuthorizationServerMetadata(app, resolveOrg);
   void app.register(
     async (orgScope) => {
@@ -76,7 +82,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       const clientAuthThrottle = createClientAuthThrottle(deps.clock, { ipv6PrefixBits });
       await orgScope.register(async (protocol) => registerOAuthRoutes(protocol, { clientAuthThrottle }));
       await orgScope.register(async (pages) => {
-        registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle, devices });
+        registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle, devices, pendingSignIns });
         registerStaffPages(pages, { publicUrl: config.publicUrl, throttle, devices });
         // Constituent sign-up, when the org allows it, with its own per-IP counter.
         registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, { limits: SIGN_UP_THROTTLE_LIMITS, ipv6PrefixBits }), devices });

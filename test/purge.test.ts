@@ -44,7 +44,7 @@ describe.each(DIALECTS)('purging expired rows on %s', (dialect) => {
     });
     await insertCode(db, { id: code.id, code_hash: code.hash, ...owned, account_id: '1001', family_id: family, redirect_uri: 'https://app.example/cb', scope: 'openid', nonce: null, code_challenge: null, code_challenge_method: null, auth_time: NOW, session_id: null, created_at: NOW, expires_at: expiresAt, consumed_at: null });
     await insertSsoSession(db, { id_hash: session, org_id: orgId, account_id: '1001', auth_time: NOW, created_at: NOW, expires_at: expiresAt, ended_at: null });
-    await insertInteraction(db, { id: interaction, org_id: orgId, client_id: clientId, params: '{}', browser_binding_hash: 'x', csrf_token: 'y', account_id: null, auth_time: null, created_at: NOW, expires_at: expiresAt });
+    await insertInteraction(db, { id: interaction, org_id: orgId, client_id: clientId, params: '{}', browser_binding_hash: 'x', csrf_token: 'y', client_network: 'n', account_id: null, auth_time: null, created_at: NOW, expires_at: expiresAt });
     return { token_families: family, authorization_codes: code.id, access_tokens: access.id, refresh_tokens: refresh.id, sso_sessions: session, authorization_requests: interaction };
   }
 

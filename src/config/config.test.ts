@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       secretKey: undefined,
       logLevel: 'info',
       rateLimitIpv6PrefixBits: 64,
+      pendingSignInsPerNetwork: 50,
+      pendingSignInsPerOrg: 10_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -40,6 +42,10 @@ describe('loadConfig', () => {
 
   it('reads the IPv6 prefix of per-IP limits', () => {
     expect(load({ RATE_LIMIT_IPV6_PREFIX: '56' }).rateLimitIpv6PrefixBits).toBe(56);
+  });
+
+  it('reads the limits of pending sign-ins', () => {
+    expect(load({ PENDING_SIGN_INS_PER_NETWORK: '200', PENDING_SIGN_INS_PER_ORG: '50000' })).toMatchObject({ pendingSignInsPerNetwork: 200, pendingSignInsPerOrg: 50_000 });
   });
 
   it('treats empty variables as unset', () => {
@@ -70,6 +76,10 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_IPV6_PREFIX: '16' }, 'RATE_LIMIT_IPV6_PREFIX'],
     [{ RATE_LIMIT_IPV6_PREFIX: '129' }, 'RATE_LIMIT_IPV6_PREFIX'],
     [{ RATE_LIMIT_IPV6_PREFIX: '/64' }, 'RATE_LIMIT_IPV6_PREFIX'],
+    [{ PENDING_SIGN_INS_PER_NETWORK: '5' }, 'PENDING_SIGN_INS_PER_NETWORK'],
+    [{ PENDING_SIGN_INS_PER_NETWORK: '1e3' }, 'PENDING_SIGN_INS_PER_NETWORK'],
+    [{ PENDING_SIGN_INS_PER_ORG: '-1' }, 'PENDING_SIGN_INS_PER_ORG'],
+    [{ PENDING_SIGN_INS_PER_ORG: '20000000' }, 'PENDING_SIGN_INS_PER_ORG'],
     [{ GATEHOUSE_SECRET: 'typo' }, 'GATEHOUSE_SECRET'],
   ])('rejects %o naming %s', (env, variable) => {
     const error = errorOf(env);

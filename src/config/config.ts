@@ -32,6 +32,18 @@ export interface Config {
    * privacy addresses rotate (RFC 8981). IPv4 clients are always counted by their address.
    */
   readonly rateLimitIpv6PrefixBits: number;
+  /**
+   * Pending sign-ins (authorization requests waiting for a person) kept per client network, as
+   * counted above, in one organization; past it the network's oldest is dropped (its page
+   * expires). `PENDING_SIGN_INS_PER_NETWORK`, default 50: many tabs, or a household or an office
+   * behind one address (see oauth/sessions/pending-sign-ins.ts).
+   */
+  readonly pendingSignInsPerNetwork: number;
+  /**
+   * Pending sign-ins kept per organization, whatever their networks; past it the org's oldest
+   * are dropped. `PENDING_SIGN_INS_PER_ORG`, default 10000 (5 MB of usual requests, 33 MB of the largest).
+   */
+  readonly pendingSignInsPerOrg: number;
 }
 
 export const CONFIG_DEFAULTS = Object.freeze({
@@ -40,6 +52,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
   dataDir: './data',
   logLevel: 'info' satisfies LogLevel,
   rateLimitIpv6PrefixBits: 64,
+  pendingSignInsPerNetwork: 50,
+  pendingSignInsPerOrg: 10_000,
 });
 
 /** The variables Gatehouse reads. Any other `GATEHOUSE_*` variable is a typo and stops the start. */
@@ -52,6 +66,8 @@ const KNOWN_VARIABLES = new Set([
   'GATEHOUSE_SECRET_KEY',
   'LOG_LEVEL',
   'RATE_LIMIT_IPV6_PREFIX',
+  'PENDING_SIGN_INS_PER_NETWORK',
+  'PENDING_SIGN_INS_PER_ORG',
 ]);
 
 /** A configuration value that cannot be used. The message names the variable and what to do. */
@@ -84,7 +100,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const secretKey = parseSecretKey(value(env, 'GATEHOUSE_SECRET_KEY'));
   const logLevel = parseLogLevel(value(env, 'LOG_LEVEL'));
   const rateLimitIpv6PrefixBits = parseIpv6Prefix(value(env, 'RATE_LIMIT_IPV6_PREFIX'));
-  return Object.freeze({ port, host, publicUrl, dataDir, databaseUrl, secretKey, logLevel, rateLimitIpv6PrefixBits });
+  const pendingSignInsPerNetwork = parseCount(env, 'PENDING_SIGN_INS_PER_NETWORK', CONFIG_DEFAULTS.pendingSignInsPerNetwork, { min: 10, max: 100_000 });
+  const pendingSignInsPerOrg = parseCount(env, 'PENDING_SIGN_INS_PER_ORG', CONFIG_DEFAULTS.pendingSignInsPerOrg, { min: 10, max: 10_000_000 });
+  return Object.freeze({ port, host, publicUrl, dataDir, databaseUrl, secretKey, logLevel, rateLimitIpv6PrefixBits, pendingSignInsPerNetwork, pendingSignInsPerOrg });
 }
 
 /** An empty variable counts as unset, as shells and compose files often leave them empty. */
@@ -167,6 +185,16 @@ function parseIpv6Prefix(raw: string | undefined): number {
   // Shorter than /32 would count a whole provider's customers as one client.
   if (!/^\d{1,3}$/.test(raw) || Number(raw) < 32 || Number(raw) > 128) {
     throw new ConfigError('RATE_LIMIT_IPV6_PREFIX', `'${raw}' is not a prefix length from 32 to 128 (64 counts each /64 as one client)`);
+  }
+  return Number(raw);
+}
+
+/** A whole number from `min` to `max` (fewer than 10 would stop one person's several tabs signing in at once). */
+function parseCount(env: Env, name: string, fallback: number, range: { readonly min: number; readonly max: number }): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,8}$/.test(raw) || Number(raw) < range.min || Number(raw) > range.max) {
+    throw new ConfigError(name, `'${raw}' is not a whole number from ${range.min} to ${range.max}`);
   }
   return Number(raw);
 }

@@ -13,6 +13,12 @@ export function inTransaction<T>(db: Executor, work: (trx: Transaction<Database>
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 const TRANSACTION_ATTEMPTS = 5;
 
+/** True when PostgreSQL aborted the statement (and its transaction) to settle a conflict with a concurrent one, which may simply run again. */
+export function isRetryableConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
+}
+
 /**
  * Runs `work` in a transaction of its own, again when PostgreSQL aborts it to settle a conflict
  * with a concurrent one (a deadlock, or a serialization failure under SERIALIZABLE). Such an
@@ -27,8 +33,7 @@ export async function retriedTransaction<T>(db: Db, work: (trx: Transaction<Data
       const transaction = db.transaction();
       return await (options.serializable === true ? transaction.setIsolationLevel('serializable') : transaction).execute(work);
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
-      if (attempt >= TRANSACTION_ATTEMPTS || typeof code !== 'string' || !RETRYABLE_SQLSTATES.has(code)) throw error;
+      if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableConflict(error)) throw error;
     }
   }
 }

@@ -24,6 +24,7 @@ import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { OAuthError, PayloadTooLarge } from '../oauth/errors.ts';
 import { LogoutRequestError, needsConfirmation, planLogout, type LogoutPlan } from '../oauth/logout/logout.ts';
 import { param, type RawParams } from '../oauth/params.ts';
+import type { PendingSignIns } from '../oauth/sessions/pending-sign-ins.ts';
 import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { findStaffSession } from '../staff/staff-sessions.ts';
@@ -42,6 +43,8 @@ export interface InteractionDeps {
   readonly throttle: SignInThrottle;
   /** Issues and recognises the device cookies of constituents (keyed from the root key). */
   readonly devices: DeviceCookies;
+  /** Where the authorization endpoint keeps the requests it sends to the sign-in page, within their limits. */
+  readonly pendingSignIns: PendingSignIns;
 }
 
 const PAGE = { config: { answers: 'page' as const } };
@@ -155,7 +158,7 @@ async function authorize(request: FastifyRequest, reply: FastifyReply, params: R
   const staffSignedIn = (await findStaffSession(ctx.db, ctx.clock, ctx.org.id, request.cookies[STAFF_COOKIE])) !== undefined;
   const session = await findLiveSsoSession(ctx, request.cookies[SSO_COOKIE]);
   try {
-    const outcome = await startAuthorization(ctx, params, { session, bindingHash: hashSecret(binding), staffSignedIn });
+    const outcome = await startAuthorization(ctx, params, { session, bindingHash: hashSecret(binding), staffSignedIn, ip: request.ip }, deps.pendingSignIns);
     if (outcome.kind === 'staff_session') return staffSessionPage(request, reply, binding);
     return sendOutcome(reply, ctx, outcome);
   } catch (error) {

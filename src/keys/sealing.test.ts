@@ -30,6 +30,16 @@ describe('sealer', () => {
     expect(() => sealer.open([...parts.slice(0, 4), shortTag].join('.'), 'ad')).toThrowError(UnsealError);
   });
 
+  it('gives a value the same pseudonym under the same root key, another for another purpose or key, and never the value', () => {
+    const rootKey = randomBytes(32);
+    const pseudonym = createSealer(rootKey).pseudonym('192.0.2.1', 'client-network');
+    expect(pseudonym).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(createSealer(rootKey).pseudonym('192.0.2.1', 'client-network')).toBe(pseudonym);
+    expect(createSealer(rootKey).pseudonym('192.0.2.2', 'client-network')).not.toBe(pseudonym);
+    expect(createSealer(rootKey).pseudonym('192.0.2.1', 'another purpose')).not.toBe(pseudonym);
+    expect(createSealer(randomBytes(32)).pseudonym('192.0.2.1', 'client-network')).not.toBe(pseudonym);
+  });
+
   it('says which key sealed a value when another key is configured', () => {
     const sealed = createSealer(randomBytes(32)).seal('secret', 'ad');
     expect(() => sealer.open(sealed, 'ad')).toThrowError(/sealed with root key/);

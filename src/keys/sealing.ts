@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
- * Authenticated encryption of stored secrets (signing keys, third-party tokens) with AES-256-GCM.
+ * Authenticated encryption of stored secrets (signing keys, third-party tokens) with AES-256-GCM,
+ * and keyed pseudonyms of what must be counted without being stored (client addresses).
  *
  * A sealed value is `v1.<key id>.<iv>.<ciphertext>.<tag>` (base64url parts). The key id, derived
  * from the key itself, lets a later root-key rotation tell which key sealed a value. The
@@ -18,6 +19,12 @@ export interface Sealer {
    * purpose tells nothing of the root key or of another purpose's key. Changes with the root key.
    */
   deriveKey(purpose: string): Buffer;
+  /**
+   * A pseudonym of `value` for `purpose`: HMAC-SHA-256 under `deriveKey('pseudonym/<purpose>')`, its first 128 bits in base64url. Every process with the
+   * same root key gives a value the same pseudonym; without the key, a pseudonym cannot be tested
+   * against guesses (as an unkeyed hash of an IPv4 address could, against all 2^32).
+   */
+  pseudonym(value: string, purpose: string): string;
 }
 
 export class UnsealError extends Error {}
@@ -31,8 +38,20 @@ export function keyIdOf(key: Buffer): string {
 export function createSealer(rootKey: Buffer): Sealer {
   if (rootKey.length !== 32) throw new Error('the root key must be 32 bytes');
   const keyId = keyIdOf(rootKey);
+  const pseudonymKeys = new Map<string, Buffer>();
+  // The root key is uniformly random, so HKDF needs no salt (RFC 5869 §3.1); the info names the purpose.
+  const deriveKey = (purpose: string): Buffer => Buffer.from(hkdfSync('sha256', rootKey, Buffer.alloc(0), `gatehouse/v1/${purpose}`, 32));
   return {
     keyId,
+    deriveKey,
+    pseudonym(value, purpose) {
+      let key = pseudonymKeys.get(purpose);
+      if (key === undefined) {
+        key = deriveKey(`pseudonym/${purpose}`);
+        pseudonymKeys.set(purpose, key);
+      }
+      return createHmac('sha256', key).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
+    },
     seal(plaintext, associatedData) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', rootKey, iv);
@@ -57,10 +76,6 @@ export function createSealer(rootKey: Buffer): Sealer {
       } catch {
         throw new UnsealError('the sealed value was altered or belongs elsewhere');
       }
-    },
-    deriveKey(purpose) {
-      // The root key is uniformly random, so HKDF needs no salt (RFC 5869 §3.1); the info names the purpose.
-      return Buffer.from(hkdfSync('sha256', rootKey, Buffer.alloc(0), `gatehouse/v1/${purpose}`, 32));
     },
   };
 }

@@ -10,6 +10,11 @@ export interface AuthorizationRequestsTable {
   browser_binding_hash: string;
   /** Random token every form of this interaction must echo. */
   csrf_token: string;
+  /**
+   * The client network the request came from (lib/client-network.ts), as a keyed hash: pending
+   * requests are counted and evicted per network (oauth/sessions/pending-sign-ins.ts).
+   */
+  client_network: string;
   /** Set once the constituent signed in during this interaction. */
   account_id: string | null;
   auth_time: number | null;

@@ -4,11 +4,17 @@
  */
 export class TestBrowser {
   readonly #cookies = new Map<string, { value: string; path: string }>();
+  readonly #headers: Readonly<Record<string, string>>;
+
+  /** `headers` go with every request (`x-forwarded-for`: the address the server sees, behind its loopback proxy). */
+  constructor(options: { readonly headers?: Readonly<Record<string, string>> } = {}) {
+    this.#headers = options.headers ?? {};
+  }
 
   /** GET (or POST a form to) `url`, following redirects that stay on `stopAt`'s other side. */
   async request(url: string, init: { method?: 'GET' | 'POST'; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const target = new URL(url);
-    const headers: Record<string, string> = { ...init.headers };
+    const headers: Record<string, string> = { ...this.#headers, ...init.headers };
     const cookie = this.cookieHeader(target);
     if (cookie !== '') headers.cookie = cookie;
     let body: string | undefined;

@@ -8,12 +8,12 @@ import { splitScope } from '../../lib/scope.ts';
 import type { OrgContext } from '../context.ts';
 import { AccessDenied, ConsentRequired, LoginRequired, type OAuthError } from '../errors.ts';
 import type { RawParams } from '../params.ts';
+import type { PendingSignIns } from '../sessions/pending-sign-ins.ts';
 import type { SsoSession } from '../sessions/sso-sessions.ts';
 import {
   deleteInteraction,
   findConsentGrant,
   findInteraction,
-  insertInteraction,
   setInteractionAccount,
   upsertConsentGrant,
 } from '../sessions/sessions.repository.ts';
@@ -46,12 +46,14 @@ export interface Interaction {
 /**
  * The authorization endpoint: validate, then decide with the browser's SSO session.
  * `bindingHash` is the SHA-256 of the browser-binding cookie that interactions are tied to;
- * `staffSignedIn` says the browser holds a staff session of this org.
+ * `staffSignedIn` says the browser holds a staff session of this org; `ip` is the client's
+ * address, whose network a new interaction is counted against in `pendingSignIns`.
  */
 export async function startAuthorization(
   ctx: OrgContext,
   params: RawParams,
-  browser: { readonly session: SsoSession | undefined; readonly bindingHash: string; readonly staffSignedIn: boolean },
+  browser: { readonly session: SsoSession | undefined; readonly bindingHash: string; readonly staffSignedIn: boolean; readonly ip: string },
+  pendingSignIns: PendingSignIns,
 ): Promise<StartOutcome> {
   const { client, request } = await validateAuthorizationRequest(ctx, params);
   // Neon CRM: "Logged in as system user not supported". A staff session must not turn into a
@@ -62,7 +64,7 @@ export async function startAuthorization(
     return { kind: 'staff_session' };
   }
   const session = browser.session !== undefined && (await isActiveAccount(ctx, browser.session.accountId)) ? browser.session : undefined;
-  return decide(ctx, client, request, { session, bindingHash: browser.bindingHash, interaction: null });
+  return decide(ctx, client, request, { session, bindingHash: browser.bindingHash, interaction: null, pending: { ip: browser.ip, pendingSignIns } });
 }
 
 /** The interaction `id`, if it exists in this org, has not expired and belongs to this browser. */
@@ -72,7 +74,9 @@ export async function loadInteraction(ctx: OrgContext, id: string, bindingCookie
   if (row === undefined || row.expires_at <= ctx.clock() || row.browser_binding_hash !== hashSecret(bindingCookie)) return undefined;
   const client = await ctx.findClient(row.client_id);
   if (client === undefined || client.status !== 'active') return undefined;
-  return { id: row.id, client, request: JSON.parse(row.params) as AuthorizationRequest, csrfToken: row.csrf_token, accountId: row.account_id };
+  // The client id is stored once, in its column (see interactionFor).
+  const request = { ...(JSON.parse(row.params) as Omit<AuthorizationRequest, 'clientId'>), clientId: row.client_id };
+  return { id: row.id, client, request, csrfToken: row.csrf_token, accountId: row.account_id };
 }
 
 /** After the constituent signed in on the interaction's page (and a session was started). */
@@ -111,13 +115,21 @@ export async function continueAfterConsent(
   return decide(ctx, interaction.client, interaction.request, { session, bindingHash: decision.bindingHash, interaction, consented: true });
 }
 
-interface DecisionState {
+type DecisionState = {
   readonly session: SsoSession | undefined;
   readonly bindingHash: string;
-  /** The interaction this decision continues; its accountId says sign-in already happened in it. */
-  readonly interaction: Interaction | null;
   readonly consented?: boolean;
-}
+} & (
+  | {
+      /** The interaction this decision continues; its accountId says sign-in already happened in it. */
+      readonly interaction: Interaction;
+    }
+  | {
+      readonly interaction: null;
+      /** Where a new interaction is stored, and the client address it is counted against. */
+      readonly pending: { readonly ip: string; readonly pendingSignIns: PendingSignIns };
+    }
+);
 
 /**
  * OpenID Connect Core §3.1.2.3-4: sign in when there is no session, when prompt=login or
@@ -191,18 +203,21 @@ async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, st
   if (state.interaction !== null) return state.interaction.id;
   const id = randomBase64url(16);
   const now = ctx.clock();
-  await insertInteraction(ctx.db, {
+  // What the later steps need, its parts bounded in size by request.ts; the client id once, in
+  // its own column.
+  const { clientId, ...stored } = request;
+  await state.pending.pendingSignIns.store(ctx.db, {
     id,
     org_id: ctx.org.id,
-    client_id: request.clientId,
-    params: JSON.stringify(request),
+    client_id: clientId,
+    params: JSON.stringify(stored),
     browser_binding_hash: state.bindingHash,
     csrf_token: randomBase64url(24),
     account_id: session?.accountId ?? null,
     auth_time: session?.authTime ?? null,
     created_at: now,
     expires_at: now + INTERACTION_TTL_MS,
-  });
+  }, state.pending.ip);
   return id;
 }
 

@@ -58,8 +58,21 @@ export class RedirectedError extends Error {
   }
 }
 
-const MAX_STATE_LENGTH = 2048;
-const MAX_NONCE_LENGTH = 512;
+/**
+ * A pending sign-in stores the validated request (authorize.ts, oauth/sessions/pending-sign-ins.ts).
+ * Its other parts are fixed in size or set by the org (the redirect URI is a registered one, of
+ * at most 2000 characters; the scope a subset of the client's), so these bound what the client
+ * chooses freely, in UTF-8 bytes as stored (in JSON, where a control character takes 6): a limit
+ * in characters let a 2048-character state take 12 KB. RFC 6749 sets no limit on `state`, and
+ * some clients carry a return path or an encrypted blob in it, so it keeps room for 2 KB
+ * (Connect2id allows 1 KB in a query response and 8 KB by form post, Wristband 2,000
+ * characters); a `nonce` is a random value; a `login_hint` names an account, and an email address
+ * has at most 254 characters (RFC 5321 §4.5.3.1.3). A maximal request stores 3.3 KB, a usual one
+ * 0.5 KB (with a short redirect URI).
+ */
+const MAX_STATE_BYTES = 2048;
+const MAX_NONCE_BYTES = 512;
+const MAX_LOGIN_HINT_BYTES = 256;
 const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
 
 /**
@@ -91,7 +104,7 @@ export async function validateAuthorizationRequest(ctx: OrgContext, params: RawP
       codeChallenge: checkCodeChallenge(client, params),
       prompt: checkPrompt(params),
       maxAgeSeconds: checkMaxAge(params),
-      loginHint: param(params, 'login_hint')?.slice(0, 256) ?? null,
+      loginHint: checkLoginHint(params),
     };
     return { client, request };
   } catch (error) {
@@ -208,8 +221,13 @@ function checkNoRepeats(params: RawParams): void {
 /** Read strictly here (a NUL is refused), unlike the copy kept for error responses. */
 function checkState(params: RawParams): string | null {
   const state = param(params, 'state') ?? null;
-  if (state !== null && state.length > MAX_STATE_LENGTH) throw new InvalidRequest(`The state parameter is longer than ${MAX_STATE_LENGTH} characters.`);
+  if (state !== null && storedBytes(state) > MAX_STATE_BYTES) throw new InvalidRequest(`The state parameter is longer than ${MAX_STATE_BYTES} bytes.`);
   return state;
+}
+
+/** The size of `value` as an interaction stores it: UTF-8 inside a JSON string. */
+function storedBytes(value: string): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8') - 2;
 }
 
 function checkResponseType(params: RawParams): void {
@@ -238,8 +256,17 @@ function checkScope(client: Client, params: RawParams): string[] {
 
 function checkNonce(params: RawParams): string | null {
   const nonce = param(params, 'nonce');
-  if (nonce !== undefined && nonce.length > MAX_NONCE_LENGTH) throw new InvalidRequest(`The nonce is longer than ${MAX_NONCE_LENGTH} characters.`);
+  if (nonce !== undefined && storedBytes(nonce) > MAX_NONCE_BYTES) throw new InvalidRequest(`The nonce is longer than ${MAX_NONCE_BYTES} bytes.`);
   return nonce ?? null;
+}
+
+/**
+ * OpenID Connect Core §3.1.2.1 leaves the use of login_hint to the server: one too long to name
+ * an account is not used (nor stored), rather than refusing a request that can succeed without it.
+ */
+function checkLoginHint(params: RawParams): string | null {
+  const hint = param(params, 'login_hint');
+  return hint === undefined || storedBytes(hint) > MAX_LOGIN_HINT_BYTES ? null : hint;
 }
 
 /** RFC 7636 with S256 only (RFC 9700 §2.1.1); required for public clients. */

@@ -64,6 +64,36 @@ export async function setInteractionAccount(db: Executor, orgId: string, id: str
   await db.updateTable('authorization_requests').set({ account_id: accountId, auth_time: authTime }).where('id', '=', id).where('org_id', '=', orgId).execute();
 }
 
+/**
+ * Deletes the pending requests of one client network in the org past its `keepNewest` newest;
+ * returns how many. One walk of authorization_requests_network_idx, newest first, that reads the
+ * kept entries and at most `batch` past them.
+ */
+export async function evictInteractionsOfNetwork(db: Executor, orgId: string, network: string, keepNewest: number, batch: number): Promise<number> {
+  const past = db
+    .selectFrom('authorization_requests')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('client_network', '=', network)
+    .orderBy('created_at', 'desc')
+    .limit(batch)
+    .offset(keepNewest);
+  const result = await db.deleteFrom('authorization_requests').where('id', 'in', past).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Deletes the org's pending requests past its `keepNewest` newest (they all live as long, so the
+ * last to expire are the newest); one walk of authorization_requests_org_expires_idx. By expiry,
+ * not creation: an org index in created_at order would also serve the network's eviction above,
+ * and PostgreSQL could pick it, to walk every pending request of the org looking for one network's.
+ */
+export async function evictInteractionsOfOrg(db: Executor, orgId: string, keepNewest: number, batch: number): Promise<number> {
+  const past = db.selectFrom('authorization_requests').select('id').where('org_id', '=', orgId).orderBy('expires_at', 'desc').limit(batch).offset(keepNewest);
+  const result = await db.deleteFrom('authorization_requests').where('id', 'in', past).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** Deletes the interaction; true when this call deleted it (so each interaction completes once). */
 export async function deleteInteraction(db: Executor, orgId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('authorization_requests').where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
