@@ -75,6 +75,42 @@ declare module 'fastify' {
 
 const buildValidator = AjvCompiler();
 
+/**
+ * A request the API refuses as a whole, whatever its route, before authentication: a cross-site
+ * request, a body that is not JSON, a body nested too deep. Its own status and code.
+ */
+export class ApiRequestError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The one media type the API's bodies come in. */
+const JSON_MEDIA_TYPE = 'application/json';
+
+/**
+ * Refuses (415) a request carrying a body, or a Content-Type, other than JSON, before it is read.
+ * The bodies a page of another site can send without the browser asking the API first (CORS
+ * "simple" requests: an HTML form post, a no-cors fetch) are urlencoded, multipart, text/plain
+ * or untyped: none of them reaches a handler, even with the browser's cached credentials, even
+ * empty (a form without fields still says it is a form). It also tells a caller who forgot
+ * `-H 'content-type: application/json'` what is wrong, instead of naming the fields its JSON,
+ * read as a form, seemed to lack.
+ */
+function requireJsonBody(request: FastifyRequest): void {
+  const contentType = request.headers['content-type'];
+  const mediaType = contentType?.split(';')[0]!.trim().toLowerCase();
+  if (mediaType === JSON_MEDIA_TYPE) return;
+  const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (mediaType === undefined && !hasBody) return;
+  const sent = mediaType === undefined ? 'a body without a Content-Type' : /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/.test(mediaType) ? `a ${mediaType} body` : 'a body of another type';
+  throw new ApiRequestError(415, 'unsupported_media_type', `This API takes JSON bodies only: send them with Content-Type: ${JSON_MEDIA_TYPE} (this request has ${sent}); send no Content-Type when there is no body.`);
+}
+
 const REALM = 'Basic realm="Gatehouse API", charset="UTF-8"';
 
 /**
@@ -126,6 +162,7 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
       // onRequest: the caller and its permission are settled before the body is even parsed, so
       // a caller without the permission learns nothing from validation errors.
       onRequest: async (request, reply) => {
+        requireJsonBody(request);
         const principal = await authenticate(request, deps);
         // Throttled: 429 with Retry-After, as POST /api/v1/login answers (RFC 6585 §4).
         if (principal === 'throttled') {
@@ -227,6 +264,7 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
 
 /** The one place management errors become HTTP: domain errors, schema violations, the rest. */
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof ApiRequestError) return sendError(reply, error.status, error.code, error.message);
   if (error instanceof InvalidInputsError) return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', error.errors.map((e) => ({ field: e.field, message: e.message.slice(e.field.length + 2) })));
   if (error instanceof InvalidInputError) return sendError(reply, 400, 'validation_failed', error.message, [{ field: error.field, message: error.message.slice(error.field.length + 2) }]);
   if (error instanceof NotFoundError) return sendError(reply, 404, 'not_found', error.message);
