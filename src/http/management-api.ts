@@ -1,7 +1,7 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
-import { OptionalKind, type TSchema } from '@sinclair/typebox';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { OptionalKind, Type, type TSchema } from '@sinclair/typebox';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
 import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -12,6 +12,7 @@ import type { AuditEventInput } from '../staff/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
 import { parseBasicAuthorization } from '../oauth/client-auth.ts';
 import { InvalidClient } from '../oauth/errors.ts';
+import { jsonNestsDeeperThan } from '../lib/json-depth.ts';
 import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
@@ -111,6 +112,26 @@ function requireJsonBody(request: FastifyRequest): void {
   throw new ApiRequestError(415, 'unsupported_media_type', `This API takes JSON bodies only: send them with Content-Type: ${JSON_MEDIA_TYPE} (this request has ${sent}); send no Content-Type when there is no body.`);
 }
 
+/**
+ * How deep arrays and objects may nest in a JSON body. The deepest body this API takes nests 2
+ * (a list of URIs in an object); 32 leaves room for any client's way of writing JSON.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** The query parameters of every paged list: `limit` (1–200, default 50) and the `cursor` a page returned as next_cursor. */
+export const PAGE_QUERY = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+/** The page size a list call asked for (validated by PAGE_QUERY). */
+export function pageLimit(query: Readonly<Record<string, unknown>>): number {
+  return typeof query.limit === 'number' ? query.limit : DEFAULT_PAGE_SIZE;
+}
+
 const REALM = 'Basic realm="Gatehouse API", charset="UTF-8"';
 
 /**
@@ -140,12 +161,23 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   // parameters are strings on the wire and keep it (`?limit=20`).
   const strictBodies = buildValidator({}, { customOptions: { ...AJV_CUSTOM_OPTIONS, coerceTypes: false } });
   const coercing = buildValidator({}, { customOptions: { ...AJV_CUSTOM_OPTIONS } });
-  scope.setValidatorCompiler((route) => (route.httpPart === 'body' ? strictBodies(route) : coercing(route)));
+  scope.setValidatorCompiler((route) => (route.httpPart === 'body' ? strictBodies(route) : finiteNumbersOnly(coercing(route), route.schema)));
+  // JSON bodies (here and at POST /api/v1/login) are measured before they are parsed: nothing
+  // that walks them afterwards can then meet a nesting deep enough to overflow the stack.
+  const parseJson = scope.getDefaultJsonParser('error', 'error');
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonNestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+      done(new ApiRequestError(400, 'invalid_request', `The JSON body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; no request of this API needs more than a few.`), undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
   // No field of this API may contain NUL, and PostgreSQL text cannot hold one: refuse it once,
   // here, before any domain rule or query sees it.
   scope.addHook('preValidation', async (request) => {
     for (const input of [request.params, request.query, request.body]) {
-      const path = pathOfNul(input, '');
+      const path = pathOfNul(input);
       if (path !== undefined) throw new InvalidInputError(path === '' ? 'body' : path, 'must not contain NUL characters');
     }
   });
@@ -231,23 +263,49 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
   }
 }
 
-/** The dotted path of the first string holding NUL in a parsed JSON body, or undefined. */
-function pathOfNul(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = pathOfNul(value[i], path === '' ? String(i) : `${path}.${i}`);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (typeof value === 'object' && value !== null && !(value instanceof Map)) {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = key.includes('\u0000') ? (path === '' ? 'body' : path) : pathOfNul(inner, path === '' ? key : `${path}.${key}`);
-      if (found !== undefined) return found;
+/**
+ * The dotted path of the first string holding NUL in a parsed body or query (a key holding one
+ * names its object), or undefined. A walk with a stack of its own, not recursion: the depth of a
+ * JSON body is bounded when it is parsed, and this walk does not rely on it.
+ */
+function pathOfNul(input: unknown): string | undefined {
+  const pending: Array<{ readonly value: unknown; readonly path: string }> = [{ value: input, path: '' }];
+  const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, path } = next;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (Array.isArray(value)) {
+      // Pushed last to first, so the first bad element is found first.
+      for (let i = value.length - 1; i >= 0; i--) pending.push({ value: value[i], path: join(path, String(i)) });
+    } else if (typeof value === 'object' && value !== null && !(value instanceof Map)) {
+      const entries = Object.entries(value);
+      if (entries.some(([key]) => key.includes('\u0000'))) return path === '' ? 'body' : path;
+      for (let i = entries.length - 1; i >= 0; i--) pending.push({ value: entries[i]![1], path: join(path, entries[i]![0]) });
     }
   }
   return undefined;
+}
+
+type FastifyValidationResult = ReturnType<FastifySchemaCompiler<unknown>>;
+
+/**
+ * Ajv coerces `?limit=Infinity` and `?limit=1e999` to Infinity and then, its number keywords
+ * skipping non-finite values, calls it a valid integer under any maximum (it reached the database
+ * as a 500). A query or path value coerced to a non-finite number is refused here as the wrong type.
+ */
+function finiteNumbersOnly(validate: FastifyValidationResult, schema: unknown): FastifyValidationResult {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return (data: unknown) => {
+    // Ajv's compiled validators are synchronous and answer a boolean, with their errors beside.
+    const errors: FastifySchemaValidationError[] = validate(data) === true ? [] : [...(validate.errors ?? [])];
+    for (const [key, value] of Object.entries(typeof data === 'object' && data !== null ? data : {})) {
+      if (typeof value !== 'number' || Number.isFinite(value)) continue;
+      const type = typeof properties[key]?.type === 'string' ? (properties[key]!.type as string) : 'number';
+      errors.push({ keyword: 'type', instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, params: { type }, message: `must be ${type}` });
+    }
+    return errors.length === 0 ? true : { error: errors };
+  };
 }
 
 function queryParam(request: FastifyRequest, name: string): string | undefined {

@@ -58,7 +58,7 @@ export interface AuditQuery {
 export async function listAuditEvents(db: Executor, orgId: string, query: AuditQuery): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
   let select = db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId);
   if (query.cursor !== undefined) {
-    const [time, id] = decodeCursor(query.cursor, ['number', 'string']) as [number, string];
+    const [time, id] = decodeCursor(query.cursor, ['integer', 'string']) as [number, string];
     select = select.where((eb) => eb.or([eb('occurred_at', '<', time), eb.and([eb('occurred_at', '=', time), eb('id', '<', id)])]));
   }
   if (query.action !== undefined) select = select.where('action', '=', query.action);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { ApiRoute } from '../http/management-api.ts';
+import { PAGE_QUERY, pageLimit, type ApiRoute } from '../http/management-api.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { InvalidInputError } from '../lib/errors.ts';
@@ -31,10 +31,7 @@ const ApiKeyBody = Type.Object({
   last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
-const Page = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
-  { additionalProperties: false },
-);
+const Page = Type.Object(PAGE_QUERY, { additionalProperties: false });
 const UserParams = Type.Object({ user_id: Type.String({ maxLength: 64 }) });
 const KeyParams = Type.Object({ key_id: Type.String({ maxLength: 64 }) });
 
@@ -43,9 +40,6 @@ function userBody(user: StaffUser) {
 }
 function keyBody(key: ApiKeyInfo) {
   return { id: key.id, user_id: key.staffUserId, prefix: key.prefix, label: key.label, created_at: iso(key.createdAt)!, last_used_at: iso(key.lastUsedAt), revoked_at: iso(key.revokedAt) };
-}
-function limitOf(query: Record<string, unknown>): number {
-  return (query.limit as number | undefined) ?? 50;
 }
 
 export const STAFF_ROUTES: readonly ApiRoute[] = [
@@ -57,7 +51,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     tag: 'staff',
     schema: { querystring: Page, response: { 200: Type.Object({ data: Type.Array(StaffUserBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }) } },
     async handler({ db, org, query }) {
-      const limit = limitOf(query);
+      const limit = pageLimit(query);
       const cursor = query.cursor as string | undefined;
       if (cursor !== undefined && !/^stf_[a-z2-7]{20}$/.test(cursor)) throw new InvalidInputError('cursor', 'is not a cursor returned by this API');
       const users = await listStaffUsers(db, org.id, { limit: limit + 1, ...(cursor === undefined ? {} : { afterId: cursor }) });
@@ -270,8 +264,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     schema: {
       querystring: Type.Object(
         {
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          ...PAGE_QUERY,
           action: Type.Optional(Type.String({ maxLength: 100 })),
           actor_id: Type.Optional(Type.String({ maxLength: 100 })),
           target_id: Type.Optional(Type.String({ maxLength: 100 })),
@@ -297,7 +290,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     },
     async handler({ db, org, query }) {
       const result = await listAuditEvents(db, org.id, {
-        limit: limitOf(query),
+        limit: pageLimit(query),
         ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
         ...(typeof query.action === 'string' ? { action: query.action } : {}),
         ...(typeof query.actor_id === 'string' ? { actorId: query.actor_id } : {}),
