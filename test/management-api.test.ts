@@ -103,6 +103,48 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
     });
   });
 
+  // Regression (issue 9 item 11): the seed's `?userSessionId=` was refused as "not a known field"
+  // on every route with a query schema; it worked only where there was none.
+  describe('the API v1 session in the query string', () => {
+    const withQuery = MANAGEMENT_ROUTES.filter((route) => route.schema.querystring !== undefined);
+
+    async function session(): Promise<string> {
+      const login = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ org_id: 'acme', api_key: owner().key }) });
+      return ((await login.json()) as { userSessionId: string }).userSessionId;
+    }
+
+    it('is the table of routes with a query schema that is tested', () => {
+      expect(withQuery.map((route) => `${route.method} ${route.url}`).sort()).toEqual(['GET /audit', 'GET /clients', 'GET /constituents', 'GET /staff']);
+    });
+
+    it.each(withQuery.map((route) => [`${route.method} ${route.url}`, route] as const))('is taken by %s in both spellings, with the route\'s own parameters', async (_name, route) => {
+      const [id, other] = [await session(), await session()];
+      for (const query of [`userSessionId=${id}`, `limit=1&userSessionId=${id}`, `user_session_id=${other}`, `userSessionId=${other}&user_session_id=${other}`]) {
+        const response = await api(route.method, `/v2${route.url}?${query}`);
+        expect(response.status, query).toBe(200);
+        expect(response.json!.data.length, query).toBeLessThanOrEqual(query.startsWith('limit=1') ? 1 : 50);
+      }
+      // Only the session: another unknown field is still named, and the route's own still checked.
+      const unknown = await api(route.method, `/v2${route.url}?userSessionId=${id}&colour=red&limit=0`);
+      expect(unknown.status).toBe(400);
+      expect(unknown.json!.error.fields).toEqual([
+        { field: 'colour', message: 'is not a known field' },
+        { field: 'limit', message: 'must be >= 1' },
+      ]);
+      // The request log shows `userSessionId=***` (the other spelling: fix-logging's redaction list).
+      expect(JSON.stringify(server.logs)).not.toContain(id);
+    });
+
+    it('refuses two different sessions, and a wrong one, as it refuses any wrong credential', async () => {
+      const [a, b] = [await session(), await session()];
+      for (const query of [`userSessionId=${a}&user_session_id=${b}`, `userSessionId=${a}&userSessionId=${b}`, 'user_session_id=nope']) {
+        const response = await api('GET', `/v2/clients?${query}`);
+        expect(response.status, query).toBe(401);
+        expect(response.json!.error.code).toBe('unauthorized');
+      }
+    });
+  });
+
   describe('permissions', () => {
     // Generated from the route table: every route × every role, not a hand-made list.
     const cases = MANAGEMENT_ROUTES.flatMap((route) => STAFF_ROLES.map((role) => ({ route, role, allowed: ROLE_PERMISSIONS[role].includes(route.permission) })));

@@ -150,9 +150,10 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
         securitySchemes: {
           basicAuth: { type: 'http', scheme: 'basic', description: 'User name: the organization ID (or slug). Password: an API key.' },
           session: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Session <userSessionId>` from POST /api/v1/login.' },
+          sessionQuery: { type: 'apiKey', in: 'query', name: 'userSessionId', description: 'The userSessionId from POST /api/v1/login, in the query string (API v1; `user_session_id` is taken too), on every route.' },
         },
       },
-      security: [{ basicAuth: [] }, { session: [] }],
+      security: [{ basicAuth: [] }, { session: [] }, { sessionQuery: [] }],
     },
   });
   scope.decorateRequest('principal', null);
@@ -207,6 +208,9 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
           return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${route.permission} permission.`);
         }
         request.principal = principal;
+        // The session parameter is a credential, not input: whatever the route's query schema,
+        // it is taken here and never validated, seen by a handler, or refused as unknown.
+        withoutSessionParameters(request);
       },
       preValidation: async (request) => {
         if (bodyIsOptional && (request.body === undefined || request.body === null)) request.body = {};
@@ -248,7 +252,7 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
   if (deps.throttle.isBlocked(apiThrottleKey(request.ip))) return 'throttled';
   try {
     const authorization = request.headers.authorization;
-    const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? queryParam(request, 'userSessionId');
+    const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? sessionParameter(request);
     if (sessionId !== undefined) return await authenticateWithSession(deps.db, deps.clock, sessionId);
     const basic = parseBasicAuthorization(authorization);
     if (basic === undefined) throw new ApiAuthenticationError('no credentials');
@@ -308,9 +312,26 @@ function finiteNumbersOnly(validate: FastifyValidationResult, schema: unknown): 
   };
 }
 
-function queryParam(request: FastifyRequest, name: string): string | undefined {
-  const value = (request.query as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : undefined;
+/**
+ * API v1's session in the query string (`?userSessionId=`, as NeonCRM's v1 and the seed send it;
+ * `user_session_id` as POST /api/v1/logout also takes it). Both spellings naming different
+ * sessions, or one repeated, are refused as malformed credentials rather than one picked.
+ */
+const SESSION_PARAMETERS = ['userSessionId', 'user_session_id'] as const;
+
+function sessionParameter(request: FastifyRequest): string | undefined {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const values = new Set(SESSION_PARAMETERS.flatMap((name) => (query[name] === undefined ? [] : [query[name]])));
+  if (values.size === 0) return undefined;
+  const [value] = values;
+  if (values.size > 1 || typeof value !== 'string') throw new ApiAuthenticationError('conflicting or repeated session parameters');
+  return value;
+}
+
+function withoutSessionParameters(request: FastifyRequest): void {
+  const query = request.query as Record<string, unknown> | undefined;
+  if (query === undefined || query === null) return;
+  for (const name of SESSION_PARAMETERS) delete query[name];
 }
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string, fields?: Array<{ field: string; message: string }>): FastifyReply {
