@@ -239,6 +239,46 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       expect(ttl.json!.error.fields).toEqual([{ field: 'code_ttl_seconds', message: 'must be null or must be integer' }]);
     });
 
+    // Regression (issue 9 item 12): the schema's first kind of problem (the unknown field) hid
+    // the domain's (the empty name, the bad redirect URIs), to be found one retry at a time.
+    it('names every bad field at once, the schema\'s and the domain rules\' together', async () => {
+      const auth = basic(orgId, owner().key);
+      const bad = await api('POST', '/v2/clients', { auth, body: { colour: 'red', name: '', redirect_uris: ['http://portal.example.org/cb', 'nope'] } });
+      expect(bad.status).toBe(400);
+      expect(bad.json!.error).toEqual({
+        code: 'validation_failed',
+        message: 'The request has invalid fields.',
+        fields: [
+          { field: 'colour', message: 'is not a known field' },
+          { field: 'name', message: 'must be 1 to 200 characters' },
+          { field: 'redirect_uris', message: "'http://portal.example.org/cb' uses http on a non-loopback host; use https (http is allowed on 127.0.0.1, [::1] and localhost only)" },
+          { field: 'redirect_uris', message: "'nope' is not an absolute URI" },
+        ],
+      });
+      // A field the schema refused is named once, by the schema; a rule needing it is not applied.
+      const mistyped = await api('POST', '/v2/clients', { auth, body: { name: ' ', grant_types: ['client_credentials', 'implicit'], redirect_uris: [], code_ttl_seconds: 601 } });
+      expect(mistyped.json!.error.fields).toEqual([
+        { field: 'grant_types.1', message: 'must be one of authorization_code, refresh_token, client_credentials' },
+        { field: 'name', message: 'must be 1 to 200 characters' },
+        { field: 'code_ttl_seconds', message: 'must be a whole number of seconds from 1 to 600' },
+      ]);
+      // A body the schema passes: the domain names all its bad fields too.
+      const domain = await api('POST', '/v2/clients', { auth, body: { name: '', redirect_uris: ['https://portal.example.org/cb#x'], scope: 'openid "all"', id_token_signed_response_alg: 'ES256' } });
+      expect(domain.json!.error.fields.map((f: { field: string }) => f.field)).toEqual(['name', 'redirect_uris', 'scope']);
+      expect((await api('GET', '/v2/clients?limit=200', { auth })).json!.data.filter((c: { name: string }) => c.name === '')).toEqual([]);
+    });
+
+    // allErrors judges every item of a list over its maxItems: a 64 KB body of wrong items was
+    // answered with one entry per item (megabytes).
+    it('names a list over its length once, and at most 50 fields', async () => {
+      const auth = basic(orgId, owner().key);
+      const long = await api('POST', '/v2/clients', { auth, body: { name: 'Portal', redirect_uris: Array.from({ length: 20_000 }, () => 1) } });
+      expect(long.json!.error.fields).toEqual([{ field: 'redirect_uris', message: 'must NOT have more than 50 items' }]);
+      const unknown = await api('POST', '/v2/clients', { auth, body: { name: 'Portal', ...Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`f${i}`, 1])) } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.json!.error.fields).toHaveLength(50);
+    });
+
     // Regression: JSON bodies were coerced by Ajv: {"name": 5} was stored as "5" and
     // "consent_required": 0 read as false. Query strings and path parameters keep coercion.
     it('validates JSON bodies without coercing types, naming each field of a wrong type, while query parameters are still read as numbers', async () => {

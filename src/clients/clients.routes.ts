@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../http/management-api.ts';
@@ -6,7 +6,7 @@ import { recordAudit } from '../staff/audit.ts';
 import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
 import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy } from '../orgs/registration-policy.ts';
 import { changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
-import { createClient, findClient, GRANT_TYPES, type Client, type ClientStatus } from './clients.ts';
+import { clientSettingsErrors, createClient, findClient, GRANT_TYPES, type Client, type ClientStatus } from './clients.ts';
 import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH } from './registration.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -194,6 +194,23 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     summary: 'Register a client, active at once; a confidential client\'s secret is in client_secret, shown once',
     tag: 'clients',
     schema: { body: NewClientBody, response: { 201: Type.Object({ client: ClientBody, client_secret: Nullable(Type.String()) }) } },
+    checkBody(fields, refused) {
+      const body = fields as Partial<Static<typeof NewClientBody>>;
+      const clientType = refused.has('client_type') ? undefined : (body.client_type ?? 'confidential');
+      return clientSettingsErrors(
+        {
+          name: body.name,
+          redirectUris: body.redirect_uris,
+          postLogoutRedirectUris: body.post_logout_redirect_uris,
+          grantTypes: body.grant_types,
+          scope: body.scope,
+          codeTtlSeconds: body.code_ttl_seconds,
+          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
+          accessTokenFormat: body.access_token_format,
+        },
+        clientType,
+      );
+    },
     async handler(call) {
       const body = call.body as {
         name: string;
