@@ -48,6 +48,25 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
     expect(login.headers.get('retry-after')).toBe(String(API_RETRY_AFTER_SECONDS));
   });
 
+  // Regression (issue 9 item 14): an API key sent as a Bearer token got a bare 401.
+  it('says which schemes it takes when a request has none of them, by the scheme\'s name only', async () => {
+    const schemes = 'It takes HTTP Basic (user name: the organization ID or slug; password: an API key), or Session <userSessionId> from POST /api/v1/login.';
+    const cases: Array<[string | undefined, string]> = [
+      [`Bearer ${ownerKey}`, `Authentication failed: this API does not take the Bearer scheme. ${schemes}`],
+      ['Bearer something', `Authentication failed: this API does not take the Bearer scheme. ${schemes}`],
+      ['Digest username="acme"', `Authentication failed: this API does not take the Digest scheme. ${schemes}`],
+      ['"quoted" value', `Authentication failed: this API does not take that Authorization header. ${schemes}`],
+      [undefined, `Authentication failed: no credentials. This API takes ${schemes.slice('It takes '.length)}`],
+    ];
+    for (const [auth, message] of cases) {
+      const response = await fetch(`${server.url}/api/v2/org`, { headers: auth === undefined ? {} : { authorization: auth } });
+      const answer = { status: response.status, headers: response.headers, json: await response.json() };
+      expect(answer.status, auth).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toBe('Basic realm="Gatehouse API", charset="UTF-8", Session realm="Gatehouse API"');
+      expect(answer.json, auth).toEqual({ error: { code: 'unauthorized', message } });
+    }
+  });
+
   async function auditOf(org: string) {
     return listAuditEvents(server.store.storage.db, org, { limit: 100, action: 'api.auth_failed' });
   }

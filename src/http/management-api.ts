@@ -139,7 +139,24 @@ export function pageLimit(query: Readonly<Record<string, unknown>>): number {
   return typeof query.limit === 'number' ? query.limit : DEFAULT_PAGE_SIZE;
 }
 
-const REALM = 'Basic realm="Gatehouse API", charset="UTF-8"';
+/**
+ * RFC 7235 §4.1: a 401 carries a challenge for each scheme the API takes. Basic first, as
+ * before (RFC 7617); then API v1's `Session`, which takes the userSessionId of POST /api/v1/login.
+ */
+const CHALLENGES = 'Basic realm="Gatehouse API", charset="UTF-8", Session realm="Gatehouse API"';
+
+const SCHEMES_TAKEN = 'HTTP Basic (user name: the organization ID or slug; password: an API key), or Session <userSessionId> from POST /api/v1/login';
+
+/**
+ * The 401 message for a request with no credentials this API takes: it says which schemes it
+ * takes. It depends on the scheme's name only, never on what the credentials were, so it tells
+ * nothing of them (a valid API key sent as Bearer gets the same answer as any other string).
+ */
+function unusableCredentialsMessage(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === '') return `Authentication failed: no credentials. This API takes ${SCHEMES_TAKEN}.`;
+  const scheme = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}(?= |$)/.exec(authorization)?.[0];
+  return `Authentication failed: this API does not take ${scheme === undefined ? 'that Authorization header' : `the ${scheme} scheme`}. It takes ${SCHEMES_TAKEN}.`;
+}
 
 /**
  * The management API under /api/v2 (this scope is registered with the /api prefix): every route authenticates (HTTP Basic `org:apiKey`, or an
@@ -210,8 +227,9 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
         if (principal === 'throttled') {
           return sendError(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429, 'too_many_attempts', 'Too many failed attempts; try again later.');
         }
-        if (principal === undefined) {
-          return sendError(reply.header('www-authenticate', REALM), 401, 'unauthorized', 'Authentication failed.');
+        if (principal === undefined || principal === 'no_credentials') {
+          const message = principal === undefined ? 'Authentication failed.' : unusableCredentialsMessage(request.headers.authorization);
+          return sendError(reply.header('www-authenticate', CHALLENGES), 401, 'unauthorized', message);
         }
         if (!principal.permissions.has(route.permission)) {
           return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${route.permission} permission.`);
@@ -255,17 +273,23 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
 
 /**
  * Basic `orgId:apiKey` (API v2), or `Authorization: Session <id>` / `?userSessionId=` (API v1).
- * Undefined for any failure, all alike; failures are throttled per client IP, and a throttled
+ * Undefined for any failure of credentials of these schemes, all alike; 'no_credentials' when
+ * there are none of them (no Authorization header, or another scheme: Bearer, Digest), which is
+ * told apart only by the header's scheme. Failures are throttled per client IP, and a throttled
  * client is told so ('throttled') before its credentials are even looked at.
  */
-async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | undefined> {
+const NO_CREDENTIALS = 'no credentials of a scheme this API takes';
+
+async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | 'no_credentials' | undefined> {
   if (deps.throttle.isBlocked(apiThrottleKey(request.ip))) return 'throttled';
   try {
     const authorization = request.headers.authorization;
     const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? sessionParameter(request);
     if (sessionId !== undefined) return await authenticateWithSession(deps.db, deps.clock, sessionId);
     const basic = parseBasicAuthorization(authorization);
-    if (basic === undefined) throw new ApiAuthenticationError('no credentials');
+    // Bearer, Digest, …: the header is not even parsed; whatever it holds (an API key too) is no credential here.
+    if (basic === undefined && !/^(?:Basic|Session)(?: |$)/i.test(authorization ?? '')) throw new ApiAuthenticationError(NO_CREDENTIALS);
+    if (basic === undefined) throw new ApiAuthenticationError('malformed credentials');
     return await authenticateWithApiKey(deps.db, deps.clock, basic.clientId, basic.secret);
   } catch (error) {
     // A malformed Basic header is one more way of failing to authenticate; anything else (the
@@ -273,7 +297,8 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
     if (!(error instanceof ApiAuthenticationError) && !(error instanceof InvalidClient)) throw error;
     const failure = error instanceof ApiAuthenticationError ? error : new ApiAuthenticationError('malformed credentials');
     request.log.info({ event: 'api_auth_failed', detail: failure.detail }, 'API authentication failed');
-    return (await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, failure, request.ip)) === 'throttled' ? 'throttled' : undefined;
+    if ((await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, failure, request.ip)) === 'throttled') return 'throttled';
+    return failure.detail === NO_CREDENTIALS ? 'no_credentials' : undefined;
   }
 }
 
