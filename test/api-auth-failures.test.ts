@@ -85,9 +85,9 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
 
     const { events } = await auditOf(orgId);
     expect(events.map((e) => ({ actor: e.actor, ip: e.ip, details: e.details })).reverse()).toEqual([
-      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
-      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'not an API key' } },
-      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
+      { actor: { type: 'anonymous', id: null, user: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
+      { actor: { type: 'anonymous', id: null, user: null }, ip: '127.0.0.1', details: { reason: 'not an API key' } },
+      { actor: { type: 'anonymous', id: null, user: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
     ]);
     expect(JSON.stringify(events)).not.toContain(secret);
     expect(JSON.stringify(events)).not.toContain(wrong.slice(-20));
