@@ -5,7 +5,7 @@ import { API_THROTTLE_LIMITS, createSignInThrottle, type SignInThrottle } from '
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
 import { AJV_CUSTOM_OPTIONS } from './http/ajv-options.ts';
-import { registerCrossSiteGuard } from './http/cross-site.ts';
+import { registerCrossSiteGuard } from './http/api-guards.ts';
 import { registerErrorBoundary } from './http/error-handler.ts';
 import { registerFormParsers } from './http/forms.ts';
 import { registerHealthRoutes } from './http/health.routes.ts';

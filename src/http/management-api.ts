@@ -12,8 +12,8 @@ import type { AuditEventInput } from '../staff/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
 import { parseBasicAuthorization } from '../oauth/client-auth.ts';
 import { InvalidClient } from '../oauth/errors.ts';
-import { jsonNestsDeeperThan } from '../lib/json-depth.ts';
 import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
+import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './api-guards.ts';
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
 export interface ApiCall {
@@ -83,48 +83,6 @@ declare module 'fastify' {
 
 const buildValidator = AjvCompiler();
 
-/**
- * A request the API refuses as a whole, whatever its route, before authentication: a cross-site
- * request, a body that is not JSON, a body nested too deep. Its own status and code.
- */
-export class ApiRequestError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-/** The one media type the API's bodies come in. */
-const JSON_MEDIA_TYPE = 'application/json';
-
-/**
- * Refuses (415) a request carrying a body, or a Content-Type, other than JSON, before it is read.
- * The bodies a page of another site can send without the browser asking the API first (CORS
- * "simple" requests: an HTML form post, a no-cors fetch) are urlencoded, multipart, text/plain
- * or untyped: none of them reaches a handler, even with the browser's cached credentials, even
- * empty (a form without fields still says it is a form). It also tells a caller who forgot
- * `-H 'content-type: application/json'` what is wrong, instead of naming the fields its JSON,
- * read as a form, seemed to lack.
- */
-function requireJsonBody(request: FastifyRequest): void {
-  const contentType = request.headers['content-type'];
-  const mediaType = contentType?.split(';')[0]!.trim().toLowerCase();
-  if (mediaType === JSON_MEDIA_TYPE) return;
-  const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
-  if (mediaType === undefined && !hasBody) return;
-  const sent = mediaType === undefined ? 'a body without a Content-Type' : /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/.test(mediaType) ? `a ${mediaType} body` : 'a body of another type';
-  throw new ApiRequestError(415, 'unsupported_media_type', `This API takes JSON bodies only: send them with Content-Type: ${JSON_MEDIA_TYPE} (this request has ${sent}); send no Content-Type when there is no body.`);
-}
-
-/**
- * How deep arrays and objects may nest in a JSON body. The deepest body this API takes nests 2
- * (a list of URIs in an object); 32 leaves room for any client's way of writing JSON.
- */
-export const MAX_JSON_DEPTH = 32;
-
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
@@ -189,15 +147,7 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   scope.setValidatorCompiler((route) => (route.httpPart === 'body' ? strictBodies(route) : finiteNumbersOnly(coercing(route), route.schema)));
   // JSON bodies (here and at POST /api/v1/login) are measured before they are parsed: nothing
   // that walks them afterwards can then meet a nesting deep enough to overflow the stack.
-  const parseJson = scope.getDefaultJsonParser('error', 'error');
-  scope.removeContentTypeParser('application/json');
-  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (jsonNestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
-      done(new ApiRequestError(400, 'invalid_request', `The JSON body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; no request of this API needs more than a few.`), undefined);
-      return;
-    }
-    parseJson(request, body as string, done);
-  });
+  registerDepthLimitedJsonParser(scope);
   // No field of this API may contain NUL, and PostgreSQL text cannot hold one: refuse it once,
   // here, before any domain rule or query sees it.
   scope.addHook('preValidation', async (request) => {
@@ -271,6 +221,9 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   scope.get('/v2/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(scope.swagger()));
 }
 
+/** The failure detail of a request with no credentials of the schemes this API takes. */
+const NO_CREDENTIALS = 'no credentials of a scheme this API takes';
+
 /**
  * Basic `orgId:apiKey` (API v2), or `Authorization: Session <id>` / `?userSessionId=` (API v1).
  * Undefined for any failure of credentials of these schemes, all alike; 'no_credentials' when
@@ -278,8 +231,6 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
  * told apart only by the header's scheme. Failures are throttled per client IP, and a throttled
  * client is told so ('throttled') before its credentials are even looked at.
  */
-const NO_CREDENTIALS = 'no credentials of a scheme this API takes';
-
 async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | 'no_credentials' | undefined> {
   if (deps.throttle.isBlocked(apiThrottleKey(request.ip))) return 'throttled';
   try {
