@@ -6,6 +6,7 @@ import { API_THROTTLE_LIMITS, createSignInThrottle, type SignInThrottle } from '
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
 import { AJV_CUSTOM_OPTIONS } from './http/ajv-options.ts';
+import { registerCrossSiteGuard } from './http/api-guards.ts';
 import { registerErrorBoundary } from './http/error-handler.ts';
 import { registerFormParsers } from './http/forms.ts';
 import { registerHealthRoutes } from './http/health.routes.ts';
@@ -95,6 +96,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   );
   const apiThrottle = createSignInThrottle(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
   void app.register(async (api) => {
+    // First of all: a state-changing request another site's page sent is refused unread.
+    registerCrossSiteGuard(api, { publicUrl: config.publicUrl });
     await registerFormParsers(api);
     await registerManagementApi(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle, routes: MANAGEMENT_ROUTES, afterChange: (orgId) => resolveOrg.forgetOrganization(orgId) });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });

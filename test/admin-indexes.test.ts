@@ -108,6 +108,16 @@ describe.each(DIALECTS)('indexes of the management API on %s', (dialect) => {
     expectIndex(await planOn('audit_events', (db) => listAuditEvents(db, ORG, { limit: 50, targetId: 'client_x' })), 'audit_events_target_idx');
   });
 
+  // One statement per page, the staff user behind each actor joined by primary key (issue 9 item 15).
+  it('the audit log between since and until, with or without a filter, by a range of the same indexes', async () => {
+    const window = { since: NOW - 3_600_000, until: NOW };
+    expectIndex(await planOn('audit_events', (db) => listAuditEvents(db, ORG, { limit: 50, ...window })), 'audit_events_org_time_idx');
+    expectIndex(await planOn('audit_events', (db) => listAuditEvents(db, ORG, { limit: 50, since: window.since })), 'audit_events_org_time_idx');
+    expectIndex(await planOn('audit_events', (db) => listAuditEvents(db, ORG, { limit: 50, action: 'client.approved', ...window })), 'audit_events_action_idx');
+    expectIndex(await planOn('audit_events', (db) => listAuditEvents(db, ORG, { limit: 50, actorId: 'key_x', until: NOW })), 'audit_events_actor_idx');
+    expectIndex(await planOn('audit_events', (db) => listAuditEvents(db, ORG, { limit: 50, targetId: 'client_x', ...window })), 'audit_events_target_idx');
+  });
+
   it('disabling a staff user and revoking a key end API sessions without reading them all', async () => {
     expectIndex(await planOn('api_sessions', (db) => revokeEverythingOf(db, ORG, 'stf_x', NOW)), 'api_sessions_staff_user_idx');
     expectIndex(await planOn('api_sessions', (db) => revokeApiKeyRow(db, ORG, 'key_x', NOW)), 'api_sessions_api_key_idx');

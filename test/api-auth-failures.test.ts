@@ -77,6 +77,25 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
     }
   });
 
+  // Regression (issue 9 item 14): an API key sent as a Bearer token got a bare 401.
+  it('says which schemes it takes when a request has none of them, by the scheme\'s name only', async () => {
+    const schemes = 'It takes HTTP Basic (user name: the organization ID or slug; password: an API key), or Session <userSessionId> from POST /api/v1/login.';
+    const cases: Array<[string | undefined, string]> = [
+      [`Bearer ${ownerKey}`, `Authentication failed: this API does not take the Bearer scheme. ${schemes}`],
+      ['Bearer something', `Authentication failed: this API does not take the Bearer scheme. ${schemes}`],
+      ['Digest username="acme"', `Authentication failed: this API does not take the Digest scheme. ${schemes}`],
+      ['"quoted" value', `Authentication failed: this API does not take that Authorization header. ${schemes}`],
+      [undefined, `Authentication failed: no credentials. This API takes ${schemes.slice('It takes '.length)}`],
+    ];
+    for (const [auth, message] of cases) {
+      const response = await fetch(`${server.url}/api/v2/org`, { headers: auth === undefined ? {} : { authorization: auth } });
+      const answer = { status: response.status, headers: response.headers, json: await response.json() };
+      expect(answer.status, auth).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toBe('Basic realm="Gatehouse API", charset="UTF-8", Session realm="Gatehouse API"');
+      expect(answer.json, auth).toEqual({ error: { code: 'unauthorized', message } });
+    }
+  });
+
   async function auditOf(org: string) {
     return listAuditEvents(server.store.storage.db, org, { limit: 100, action: 'api.auth_failed' });
   }
@@ -95,9 +114,9 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
 
     const { events } = await auditOf(orgId);
     expect(events.map((e) => ({ actor: e.actor, ip: e.ip, details: e.details })).reverse()).toEqual([
-      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
-      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'not an API key' } },
-      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
+      { actor: { type: 'anonymous', id: null, user: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
+      { actor: { type: 'anonymous', id: null, user: null }, ip: '127.0.0.1', details: { reason: 'not an API key' } },
+      { actor: { type: 'anonymous', id: null, user: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
     ]);
     expect(JSON.stringify(events)).not.toContain(secret);
     expect(JSON.stringify(events)).not.toContain(wrong.slice(-20));

@@ -77,13 +77,13 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
           basic(otherOrgId, owner().key),
           basic(orgId, 'not-a-key'),
           'Basic !!!',
-          'Bearer something',
-          undefined,
-        ].map((auth) => api('GET', '/v2/org', auth === undefined ? {} : { auth })),
+          'Session',
+          'Session nope',
+        ].map((auth) => api('GET', '/v2/org', { auth })),
       );
       for (const answer of answers) {
         expect(answer.status).toBe(401);
-        expect(answer.headers.get('www-authenticate')).toMatch(/^Basic realm="Gatehouse API"/);
+        expect(answer.headers.get('www-authenticate')).toBe('Basic realm="Gatehouse API", charset="UTF-8", Session realm="Gatehouse API"');
         expect(answer.json).toEqual({ error: { code: 'unauthorized', message: 'Authentication failed.' } });
       }
     });
@@ -100,6 +100,48 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       expect((await api('GET', '/v2/org', { auth: `Session ${userSessionId}` })).status).toBe(401);
       const failed = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org_id: orgId, api_key: 'gkey_nope' }) });
       expect(failed.status).toBe(401);
+    });
+  });
+
+  // Regression (issue 9 item 11): the seed's `?userSessionId=` was refused as "not a known field"
+  // on every route with a query schema; it worked only where there was none.
+  describe('the API v1 session in the query string', () => {
+    const withQuery = MANAGEMENT_ROUTES.filter((route) => route.schema.querystring !== undefined);
+
+    async function session(): Promise<string> {
+      const login = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ org_id: 'acme', api_key: owner().key }) });
+      return ((await login.json()) as { userSessionId: string }).userSessionId;
+    }
+
+    it('is the table of routes with a query schema that is tested', () => {
+      expect(withQuery.map((route) => `${route.method} ${route.url}`).sort()).toEqual(['GET /audit', 'GET /clients', 'GET /constituents', 'GET /staff']);
+    });
+
+    it.each(withQuery.map((route) => [`${route.method} ${route.url}`, route] as const))('is taken by %s in both spellings, with the route\'s own parameters', async (_name, route) => {
+      const [id, other] = [await session(), await session()];
+      for (const query of [`userSessionId=${id}`, `limit=1&userSessionId=${id}`, `user_session_id=${other}`, `userSessionId=${other}&user_session_id=${other}`]) {
+        const response = await api(route.method, `/v2${route.url}?${query}`);
+        expect(response.status, query).toBe(200);
+        expect(response.json!.data.length, query).toBeLessThanOrEqual(query.startsWith('limit=1') ? 1 : 50);
+      }
+      // Only the session: another unknown field is still named, and the route's own still checked.
+      const unknown = await api(route.method, `/v2${route.url}?userSessionId=${id}&colour=red&limit=0`);
+      expect(unknown.status).toBe(400);
+      expect(unknown.json!.error.fields).toEqual([
+        { field: 'colour', message: 'is not a known field' },
+        { field: 'limit', message: 'must be >= 1' },
+      ]);
+      // The request log shows `userSessionId=***` (the other spelling: fix-logging's redaction list).
+      expect(JSON.stringify(server.logs)).not.toContain(id);
+    });
+
+    it('refuses two different sessions, and a wrong one, as it refuses any wrong credential', async () => {
+      const [a, b] = [await session(), await session()];
+      for (const query of [`userSessionId=${a}&user_session_id=${b}`, `userSessionId=${a}&userSessionId=${b}`, 'user_session_id=nope']) {
+        const response = await api('GET', `/v2/clients?${query}`);
+        expect(response.status, query).toBe(401);
+        expect(response.json!.error.code).toBe('unauthorized');
+      }
     });
   });
 
@@ -195,6 +237,46 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       expect(status.json!.error.fields).toEqual([{ field: 'status', message: 'must be one of active, pending, rejected, suspended' }]);
       const ttl = await api('PATCH', '/v2/clients/unknown', { auth, body: { code_ttl_seconds: 'soon' } });
       expect(ttl.json!.error.fields).toEqual([{ field: 'code_ttl_seconds', message: 'must be null or must be integer' }]);
+    });
+
+    // Regression (issue 9 item 12): the schema's first kind of problem (the unknown field) hid
+    // the domain's (the empty name, the bad redirect URIs), to be found one retry at a time.
+    it('names every bad field at once, the schema\'s and the domain rules\' together', async () => {
+      const auth = basic(orgId, owner().key);
+      const bad = await api('POST', '/v2/clients', { auth, body: { colour: 'red', name: '', redirect_uris: ['http://portal.example.org/cb', 'nope'] } });
+      expect(bad.status).toBe(400);
+      expect(bad.json!.error).toEqual({
+        code: 'validation_failed',
+        message: 'The request has invalid fields.',
+        fields: [
+          { field: 'colour', message: 'is not a known field' },
+          { field: 'name', message: 'must be 1 to 200 characters' },
+          { field: 'redirect_uris', message: "'http://portal.example.org/cb' uses http on a non-loopback host; use https (http is allowed on 127.0.0.1, [::1] and localhost only)" },
+          { field: 'redirect_uris', message: "'nope' is not an absolute URI" },
+        ],
+      });
+      // A field the schema refused is named once, by the schema; a rule needing it is not applied.
+      const mistyped = await api('POST', '/v2/clients', { auth, body: { name: ' ', grant_types: ['client_credentials', 'implicit'], redirect_uris: [], code_ttl_seconds: 601 } });
+      expect(mistyped.json!.error.fields).toEqual([
+        { field: 'grant_types.1', message: 'must be one of authorization_code, refresh_token, client_credentials' },
+        { field: 'name', message: 'must be 1 to 200 characters' },
+        { field: 'code_ttl_seconds', message: 'must be a whole number of seconds from 1 to 600' },
+      ]);
+      // A body the schema passes: the domain names all its bad fields too.
+      const domain = await api('POST', '/v2/clients', { auth, body: { name: '', redirect_uris: ['https://portal.example.org/cb#x'], scope: 'openid "all"', id_token_signed_response_alg: 'ES256' } });
+      expect(domain.json!.error.fields.map((f: { field: string }) => f.field)).toEqual(['name', 'redirect_uris', 'scope']);
+      expect((await api('GET', '/v2/clients?limit=200', { auth })).json!.data.filter((c: { name: string }) => c.name === '')).toEqual([]);
+    });
+
+    // allErrors judges every item of a list over its maxItems: a 64 KB body of wrong items was
+    // answered with one entry per item (megabytes).
+    it('names a list over its length once, and at most 50 fields', async () => {
+      const auth = basic(orgId, owner().key);
+      const long = await api('POST', '/v2/clients', { auth, body: { name: 'Portal', redirect_uris: Array.from({ length: 20_000 }, () => 1) } });
+      expect(long.json!.error.fields).toEqual([{ field: 'redirect_uris', message: 'must NOT have more than 50 items' }]);
+      const unknown = await api('POST', '/v2/clients', { auth, body: { name: 'Portal', ...Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`f${i}`, 1])) } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.json!.error.fields).toHaveLength(50);
     });
 
     // Regression: JSON bodies were coerced by Ajv: {"name": 5} was stored as "5" and

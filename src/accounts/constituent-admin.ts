@@ -48,7 +48,7 @@ export interface ConstituentSearch {
 
 /** One page of the org's constituents in creation order; every filter given must match. */
 export async function searchConstituents(db: Executor, orgId: string, search: ConstituentSearch): Promise<{ constituents: ConstituentRecord[]; nextCursor: string | null }> {
-  const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor, ['number', 'string']);
+  const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor, ['integer', 'string']);
   const rows = await repository.searchConstituentRows(
     db,
     orgId,

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import type { ApiRoute } from '../http/management-api.ts';
+import { PAGE_QUERY, pageLimit, type ApiRoute } from '../http/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
 import {
   disableConstituent,
@@ -65,8 +65,7 @@ const Status = Type.Union([Type.Literal('active'), Type.Literal('disabled')]);
 
 const Search = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    ...PAGE_QUERY,
     login_name: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'A prefix of the login name or the email, case-insensitive.' })),
@@ -142,7 +141,7 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
       const text = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
       const status = text('status');
       const result = await searchConstituents(db, org.id, {
-        limit: (query.limit as number | undefined) ?? 50,
+        limit: pageLimit(query),
         cursor: text('cursor'),
         loginName: text('login_name'),
         email: text('email'),

@@ -54,7 +54,7 @@ export interface ClientPage {
 
 /** An org's clients, oldest first, optionally only those of one status (`pending`: the approval queue). */
 export async function listClients(db: Executor, orgId: string, query: { readonly limit: number; readonly cursor?: string; readonly status?: ClientStatus }): Promise<ClientPage> {
-  const after = query.cursor === undefined ? undefined : (decodeCursor(query.cursor, ['number', 'string']) as [number, string]);
+  const after = query.cursor === undefined ? undefined : (decodeCursor(query.cursor, ['integer', 'string']) as [number, string]);
   const rows = await repository.listClientsPage(db, orgId, { limit: query.limit + 1, ...(after === undefined ? {} : { after }), ...(query.status === undefined ? {} : { status: query.status }) });
   const clients = rows.slice(0, query.limit);
   const last = clients.at(-1);

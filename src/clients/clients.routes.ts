@@ -1,12 +1,12 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import type { ApiCall, ApiRoute } from '../http/management-api.ts';
+import { PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../http/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
 import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy } from '../orgs/registration-policy.ts';
 import { changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
-import { createClient, findClient, GRANT_TYPES, type Client, type ClientStatus } from './clients.ts';
+import { clientSettingsErrors, createClient, findClient, GRANT_TYPES, type Client, type ClientStatus } from './clients.ts';
 import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH } from './registration.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -156,10 +156,6 @@ function requesterDetails(client: Client): Record<string, string> {
   return client.registrationSource === 'staff' ? {} : { registration_source: client.registrationSource, ...(client.requesterEmail === null ? {} : { requester_email: client.requesterEmail }) };
 }
 
-function limitOf(query: Record<string, unknown>): number {
-  return (query.limit as number | undefined) ?? 50;
-}
-
 /** The organization's issuer path under PUBLIC_URL (this API does not know PUBLIC_URL itself). */
 function orgPath(call: ApiCall): string {
   return `/o/${call.org.slug}`;
@@ -175,8 +171,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     schema: {
       querystring: Type.Object(
         {
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          ...PAGE_QUERY,
           status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
         },
         { additionalProperties: false },
@@ -185,7 +180,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     },
     async handler({ db, org, query }) {
       const page = await listClients(db, org.id, {
-        limit: limitOf(query),
+        limit: pageLimit(query),
         ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
         ...(typeof query.status === 'string' ? { status: query.status as ClientStatus } : {}),
       });
@@ -199,6 +194,23 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     summary: 'Register a client, active at once; a confidential client\'s secret is in client_secret, shown once',
     tag: 'clients',
     schema: { body: NewClientBody, response: { 201: Type.Object({ client: ClientBody, client_secret: Nullable(Type.String()) }) } },
+    checkBody(fields, refused) {
+      const body = fields as Partial<Static<typeof NewClientBody>>;
+      const clientType = refused.has('client_type') ? undefined : (body.client_type ?? 'confidential');
+      return clientSettingsErrors(
+        {
+          name: body.name,
+          redirectUris: body.redirect_uris,
+          postLogoutRedirectUris: body.post_logout_redirect_uris,
+          grantTypes: body.grant_types,
+          scope: body.scope,
+          codeTtlSeconds: body.code_ttl_seconds,
+          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
+          accessTokenFormat: body.access_token_format,
+        },
+        clientType,
+      );
+    },
     async handler(call) {
       const body = call.body as {
         name: string;

@@ -1,7 +1,7 @@
 import { checkDisplayName } from '../accounts/identifiers.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
-import { InvalidInputError } from '../lib/errors.ts';
+import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
 import { randomBase32, randomBase64url } from '../lib/random.ts';
 import { isValidScopeToken, splitScope } from '../lib/scope.ts';
 import { hashSecret } from '../lib/secrets.ts';
@@ -137,30 +137,65 @@ function checkGrantTypes(raw: readonly string[], clientType: ClientType): GrantT
  * The rules every client's metadata follows, at creation and at each update: the name, grant
  * types that fit the client type, redirect URIs (checkRedirectUris: https or loopback, exact,
  * no fragment, no wildcard) exactly when the code flow is used, scope syntax, code lifetime,
- * and the token formats.
+ * and the token formats. Every bad field is named at once (InvalidInputsError), not the first.
  */
 export function checkClientSettings(input: ClientSettings, clientType: ClientType): CheckedClientSettings {
-  const name = checkDisplayName(input.name, 'name');
-  const grantTypes = checkGrantTypes(input.grantTypes, clientType);
-  const usesRedirects = grantTypes.includes('authorization_code');
-  const redirectUris = checkRedirectUris(input.redirectUris, clientType, 'redirect_uris');
-  const postLogoutRedirectUris = checkRedirectUris(input.postLogoutRedirectUris, clientType, 'post_logout_redirect_uris');
-  if (usesRedirects && redirectUris.length === 0) {
-    throw new InvalidInputError('redirect_uris', 'at least one redirect URI is required (only a client_credentials-only service client has none)');
+  const { errors, checked } = judgeClientSettings(input, clientType);
+  throwIfInvalid(errors);
+  return checked as CheckedClientSettings;
+}
+
+/**
+ * What checkClientSettings would refuse in the settings known so far: a field left undefined (a
+ * request's malformed field, already named by its schema) is not judged, nor any rule that needs
+ * it, nor the rules that need the client type when it is undefined. So one answer names every
+ * bad field of a request, its schema's and these rules' together.
+ */
+export function clientSettingsErrors(input: Partial<ClientSettings>, clientType: ClientType | undefined): readonly InvalidInputError[] {
+  return judgeClientSettings(input, clientType).errors;
+}
+
+function judgeClientSettings(input: Partial<ClientSettings>, clientType: ClientType | undefined): { errors: InvalidInputError[]; checked: Partial<CheckedClientSettings> } {
+  const errors: InvalidInputError[] = [];
+  const judge = <T, R>(value: T | undefined, check: (value: T, clientType: ClientType) => R, options: { readonly needsClientType?: boolean } = {}): R | undefined => {
+    if (value === undefined || (options.needsClientType === true && clientType === undefined)) return undefined;
+    return collectInvalid(errors, () => check(value, clientType ?? 'confidential'));
+  };
+  const name = judge(input.name, (raw) => checkDisplayName(raw, 'name'));
+  const grantTypes = judge(input.grantTypes, checkGrantTypes, { needsClientType: true });
+  const redirectUris = judge(input.redirectUris, (uris, type) => checkRedirectUris(uris, type, 'redirect_uris'), { needsClientType: true });
+  const postLogoutRedirectUris = judge(input.postLogoutRedirectUris, (uris, type) => checkRedirectUris(uris, type, 'post_logout_redirect_uris'), { needsClientType: true });
+  if (grantTypes !== undefined && redirectUris !== undefined && postLogoutRedirectUris !== undefined) {
+    const usesRedirects = grantTypes.includes('authorization_code');
+    if (usesRedirects && redirectUris.length === 0) {
+      errors.push(new InvalidInputError('redirect_uris', 'at least one redirect URI is required (only a client_credentials-only service client has none)'));
+    }
+    if (!usesRedirects && redirectUris.length + postLogoutRedirectUris.length > 0) {
+      errors.push(new InvalidInputError('redirect_uris', 'a client_credentials-only service client never redirects; register no redirect URIs'));
+    }
   }
-  if (!usesRedirects && redirectUris.length + postLogoutRedirectUris.length > 0) {
-    throw new InvalidInputError('redirect_uris', 'a client_credentials-only service client never redirects; register no redirect URIs');
-  }
-  const scope = checkScope(input.scope);
+  const scope = judge(input.scope, (raw) => checkScope(raw));
   const codeTtl = input.codeTtlSeconds;
-  if (codeTtl !== null && (!Number.isInteger(codeTtl) || codeTtl < 1 || codeTtl > MAX_CODE_TTL_SECONDS)) {
-    throw new InvalidInputError('code_ttl_seconds', `must be a whole number of seconds from 1 to ${MAX_CODE_TTL_SECONDS}`);
+  if (codeTtl !== undefined && codeTtl !== null && (!Number.isInteger(codeTtl) || codeTtl < 1 || codeTtl > MAX_CODE_TTL_SECONDS)) {
+    errors.push(new InvalidInputError('code_ttl_seconds', `must be a whole number of seconds from 1 to ${MAX_CODE_TTL_SECONDS}`));
   }
   const idTokenAlg = input.idTokenSignedResponseAlg;
-  if (idTokenAlg !== 'ES256' && idTokenAlg !== 'RS256') throw new InvalidInputError('id_token_signed_response_alg', 'must be ES256 or RS256');
+  if (idTokenAlg !== undefined && idTokenAlg !== 'ES256' && idTokenAlg !== 'RS256') errors.push(new InvalidInputError('id_token_signed_response_alg', 'must be ES256 or RS256'));
   const accessTokenFormat = input.accessTokenFormat;
-  if (accessTokenFormat !== 'opaque' && accessTokenFormat !== 'jwt') throw new InvalidInputError('access_token_format', 'must be opaque or jwt');
-  return { name, redirectUris, postLogoutRedirectUris, grantTypes, scope, codeTtlSeconds: codeTtl, idTokenSignedResponseAlg: idTokenAlg, accessTokenFormat };
+  if (accessTokenFormat !== undefined && accessTokenFormat !== 'opaque' && accessTokenFormat !== 'jwt') errors.push(new InvalidInputError('access_token_format', 'must be opaque or jwt'));
+  return {
+    errors,
+    checked: {
+      name,
+      redirectUris,
+      postLogoutRedirectUris,
+      grantTypes,
+      scope,
+      codeTtlSeconds: codeTtl,
+      idTokenSignedResponseAlg: idTokenAlg as IdTokenAlg | undefined,
+      accessTokenFormat: accessTokenFormat as AccessTokenFormat | undefined,
+    },
+  };
 }
 
 /** A new client secret: `gsec_` and 256 random bits. Shown once; only its SHA-256 is stored. */

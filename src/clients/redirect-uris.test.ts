@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../lib/errors.ts';
+import { InvalidInputError, type InvalidInputsError } from '../lib/errors.ts';
 import { checkRedirectUri, checkRedirectUris } from './redirect-uris.ts';
 
 describe('checkRedirectUri', () => {
@@ -43,5 +43,17 @@ describe('checkRedirectUri', () => {
       'https://a.example/cb',
       'https://a.example/cb/',
     ]);
+  });
+
+  it('names every bad URI of a list at once', () => {
+    try {
+      checkRedirectUris(['nope', 'https://a.example/cb', 'http://a.example/cb'], 'confidential', 'redirect_uris');
+      expect.unreachable();
+    } catch (error) {
+      expect((error as InvalidInputsError).errors.map((e) => e.message)).toEqual([
+        "redirect_uris: 'nope' is not an absolute URI",
+        "redirect_uris: 'http://a.example/cb' uses http on a non-loopback host; use https (http is allowed on 127.0.0.1, [::1] and localhost only)",
+      ]);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../lib/errors.ts';
+import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
 
 export type ClientType = 'confidential' | 'public';
 
@@ -43,7 +43,10 @@ export function checkRedirectUri(uri: string, clientType: ClientType, field = 'r
   );
 }
 
-/** Checks a list of URIs and removes exact duplicates, keeping the order. */
+/** Checks a list of URIs, naming every bad one (InvalidInputsError), and removes exact duplicates, keeping the order. */
 export function checkRedirectUris(uris: readonly string[], clientType: ClientType, field: string): string[] {
-  return [...new Set(uris.map((uri) => checkRedirectUri(uri, clientType, field)))];
+  const errors: InvalidInputError[] = [];
+  const checked = uris.map((uri) => collectInvalid(errors, () => checkRedirectUri(uri, clientType, field)));
+  throwIfInvalid(errors);
+  return [...new Set(checked as string[])];
 }

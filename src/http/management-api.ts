@@ -1,7 +1,7 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
-import { OptionalKind, type TSchema } from '@sinclair/typebox';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { OptionalKind, Type, type TSchema } from '@sinclair/typebox';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
 import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -13,6 +13,7 @@ import type { Permission } from '../staff/permissions.ts';
 import { parseBasicAuthorization } from '../oauth/client-auth.ts';
 import { InvalidClient } from '../oauth/errors.ts';
 import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
+import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './api-guards.ts';
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
 export interface ApiCall {
@@ -50,6 +51,13 @@ export interface ApiRoute {
     readonly body?: TSchema;
     readonly response: Readonly<Record<number, TSchema>>;
   };
+  /**
+   * The route's domain rules that can judge body fields without the store, for a body its schema
+   * refused: they run on the fields the schema passed (`refused` names the top-level fields it
+   * did not), so one 400 names every bad field, the schema's and the domain's, instead of the
+   * schema's first and the domain's on the next try. A valid body is judged by the handler.
+   */
+  checkBody?(fields: Readonly<Record<string, unknown>>, refused: ReadonlySet<string>): readonly InvalidInputError[];
   handler(call: ApiCall): Promise<ApiResult>;
 }
 
@@ -75,7 +83,38 @@ declare module 'fastify' {
 
 const buildValidator = AjvCompiler();
 
-const REALM = 'Basic realm="Gatehouse API", charset="UTF-8"';
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** The query parameters of every paged list: `limit` (1–200, default 50) and the `cursor` a page returned as next_cursor. */
+export const PAGE_QUERY = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+/** The page size a list call asked for (validated by PAGE_QUERY). */
+export function pageLimit(query: Readonly<Record<string, unknown>>): number {
+  return typeof query.limit === 'number' ? query.limit : DEFAULT_PAGE_SIZE;
+}
+
+/**
+ * RFC 7235 §4.1: a 401 carries a challenge for each scheme the API takes. Basic first, as
+ * before (RFC 7617); then API v1's `Session`, which takes the userSessionId of POST /api/v1/login.
+ */
+const CHALLENGES = 'Basic realm="Gatehouse API", charset="UTF-8", Session realm="Gatehouse API"';
+
+const SCHEMES_TAKEN = 'HTTP Basic (user name: the organization ID or slug; password: an API key), or Session <userSessionId> from POST /api/v1/login';
+
+/**
+ * The 401 message for a request with no credentials this API takes: it says which schemes it
+ * takes. It depends on the scheme's name only, never on what the credentials were, so it tells
+ * nothing of them (a valid API key sent as Bearer gets the same answer as any other string).
+ */
+function unusableCredentialsMessage(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === '') return `Authentication failed: no credentials. This API takes ${SCHEMES_TAKEN}.`;
+  const scheme = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}(?= |$)/.exec(authorization)?.[0];
+  return `Authentication failed: this API does not take ${scheme === undefined ? 'that Authorization header' : `the ${scheme} scheme`}. It takes ${SCHEMES_TAKEN}.`;
+}
 
 /**
  * The management API under /api/v2 (this scope is registered with the /api prefix): every route authenticates (HTTP Basic `org:apiKey`, or an
@@ -93,9 +132,10 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
         securitySchemes: {
           basicAuth: { type: 'http', scheme: 'basic', description: 'User name: the organization ID (or slug). Password: an API key.' },
           session: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Session <userSessionId>` from POST /api/v1/login.' },
+          sessionQuery: { type: 'apiKey', in: 'query', name: 'userSessionId', description: 'The userSessionId from POST /api/v1/login, in the query string (API v1; `user_session_id` is taken too), on every route.' },
         },
       },
-      security: [{ basicAuth: [] }, { session: [] }],
+      security: [{ basicAuth: [] }, { session: [] }, { sessionQuery: [] }],
     },
   });
   scope.decorateRequest('principal', null);
@@ -104,12 +144,15 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   // parameters are strings on the wire and keep it (`?limit=20`).
   const strictBodies = buildValidator({}, { customOptions: { ...AJV_CUSTOM_OPTIONS, coerceTypes: false } });
   const coercing = buildValidator({}, { customOptions: { ...AJV_CUSTOM_OPTIONS } });
-  scope.setValidatorCompiler((route) => (route.httpPart === 'body' ? strictBodies(route) : coercing(route)));
+  scope.setValidatorCompiler((route) => (route.httpPart === 'body' ? strictBodies(route) : finiteNumbersOnly(coercing(route), route.schema)));
+  // JSON bodies (here and at POST /api/v1/login) are measured before they are parsed: nothing
+  // that walks them afterwards can then meet a nesting deep enough to overflow the stack.
+  registerDepthLimitedJsonParser(scope);
   // No field of this API may contain NUL, and PostgreSQL text cannot hold one: refuse it once,
   // here, before any domain rule or query sees it.
   scope.addHook('preValidation', async (request) => {
     for (const input of [request.params, request.query, request.body]) {
-      const path = pathOfNul(input, '');
+      const path = pathOfNul(input);
       if (path !== undefined) throw new InvalidInputError(path === '' ? 'body' : path, 'must not contain NUL characters');
     }
   });
@@ -123,26 +166,34 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
       method: route.method,
       url: `/v2${route.url}`,
       schema: { ...route.schema, summary: route.summary, tags: [route.tag], description: `Requires the \`${route.permission}\` permission.` },
+      // With a domain check, a refused body reaches the handler, which adds that check's findings.
+      attachValidation: route.checkBody !== undefined,
       // onRequest: the caller and its permission are settled before the body is even parsed, so
       // a caller without the permission learns nothing from validation errors.
       onRequest: async (request, reply) => {
+        requireJsonBody(request);
         const principal = await authenticate(request, deps);
         // Throttled: 429 with Retry-After, as POST /api/v1/login answers (RFC 6585 §4).
         if (principal === 'throttled') {
           return sendError(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429, 'too_many_attempts', 'Too many failed attempts; try again later.');
         }
-        if (principal === undefined) {
-          return sendError(reply.header('www-authenticate', REALM), 401, 'unauthorized', 'Authentication failed.');
+        if (principal === undefined || principal === 'no_credentials') {
+          const message = principal === undefined ? 'Authentication failed.' : unusableCredentialsMessage(request.headers.authorization);
+          return sendError(reply.header('www-authenticate', CHALLENGES), 401, 'unauthorized', message);
         }
         if (!principal.permissions.has(route.permission)) {
           return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${route.permission} permission.`);
         }
         request.principal = principal;
+        // The session parameter is a credential, not input: whatever the route's query schema,
+        // it is taken here and never validated, seen by a handler, or refused as unknown.
+        withoutSessionParameters(request);
       },
       preValidation: async (request) => {
         if (bodyIsOptional && (request.body === undefined || request.body === null)) request.body = {};
       },
       handler: async (request, reply) => {
+        if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body);
         const principal = request.principal!;
         const org = await findOrganizationById(deps.db, principal.orgId);
         if (org === undefined) return sendError(reply, 401, 'unauthorized', 'Authentication failed.');
@@ -170,19 +221,26 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   scope.get('/v2/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(scope.swagger()));
 }
 
+/** The failure detail of a request with no credentials of the schemes this API takes. */
+const NO_CREDENTIALS = 'no credentials of a scheme this API takes';
+
 /**
  * Basic `orgId:apiKey` (API v2), or `Authorization: Session <id>` / `?userSessionId=` (API v1).
- * Undefined for any failure, all alike; failures are throttled per client IP, and a throttled
+ * Undefined for any failure of credentials of these schemes, all alike; 'no_credentials' when
+ * there are none of them (no Authorization header, or another scheme: Bearer, Digest), which is
+ * told apart only by the header's scheme. Failures are throttled per client IP, and a throttled
  * client is told so ('throttled') before its credentials are even looked at.
  */
-async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | undefined> {
+async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | 'no_credentials' | undefined> {
   if (deps.throttle.isBlocked(apiThrottleKey(request.ip))) return 'throttled';
   try {
     const authorization = request.headers.authorization;
-    const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? queryParam(request, 'userSessionId');
+    const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? sessionParameter(request);
     if (sessionId !== undefined) return await authenticateWithSession(deps.db, deps.clock, sessionId);
     const basic = parseBasicAuthorization(authorization);
-    if (basic === undefined) throw new ApiAuthenticationError('no credentials');
+    // Bearer, Digest, …: the header is not even parsed; whatever it holds (an API key too) is no credential here.
+    if (basic === undefined && !/^(?:Basic|Session)(?: |$)/i.test(authorization ?? '')) throw new ApiAuthenticationError(NO_CREDENTIALS);
+    if (basic === undefined) throw new ApiAuthenticationError('malformed credentials');
     return await authenticateWithApiKey(deps.db, deps.clock, basic.clientId, basic.secret);
   } catch (error) {
     // A malformed Basic header is one more way of failing to authenticate; anything else (the
@@ -190,32 +248,76 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
     if (!(error instanceof ApiAuthenticationError) && !(error instanceof InvalidClient)) throw error;
     const failure = error instanceof ApiAuthenticationError ? error : new ApiAuthenticationError('malformed credentials');
     request.log.info({ event: 'api_auth_failed', detail: failure.detail }, 'API authentication failed');
-    return (await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, failure, request.ip)) === 'throttled' ? 'throttled' : undefined;
+    if ((await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, failure, request.ip)) === 'throttled') return 'throttled';
+    return failure.detail === NO_CREDENTIALS ? 'no_credentials' : undefined;
   }
 }
 
-/** The dotted path of the first string holding NUL in a parsed JSON body, or undefined. */
-function pathOfNul(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = pathOfNul(value[i], path === '' ? String(i) : `${path}.${i}`);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (typeof value === 'object' && value !== null && !(value instanceof Map)) {
-    for (const [key, inner] of Object.entries(value)) {
-      const found = key.includes('\u0000') ? (path === '' ? 'body' : path) : pathOfNul(inner, path === '' ? key : `${path}.${key}`);
-      if (found !== undefined) return found;
+/**
+ * The dotted path of the first string holding NUL in a parsed body or query (a key holding one
+ * names its object), or undefined. A walk with a stack of its own, not recursion: the depth of a
+ * JSON body is bounded when it is parsed, and this walk does not rely on it.
+ */
+function pathOfNul(input: unknown): string | undefined {
+  const pending: Array<{ readonly value: unknown; readonly path: string }> = [{ value: input, path: '' }];
+  const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, path } = next;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (Array.isArray(value)) {
+      // Pushed last to first, so the first bad element is found first.
+      for (let i = value.length - 1; i >= 0; i--) pending.push({ value: value[i], path: join(path, String(i)) });
+    } else if (typeof value === 'object' && value !== null && !(value instanceof Map)) {
+      const entries = Object.entries(value);
+      if (entries.some(([key]) => key.includes('\u0000'))) return path === '' ? 'body' : path;
+      for (let i = entries.length - 1; i >= 0; i--) pending.push({ value: entries[i]![1], path: join(path, entries[i]![0]) });
     }
   }
   return undefined;
 }
 
-function queryParam(request: FastifyRequest, name: string): string | undefined {
-  const value = (request.query as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : undefined;
+type FastifyValidationResult = ReturnType<FastifySchemaCompiler<unknown>>;
+
+/**
+ * Ajv coerces `?limit=Infinity` and `?limit=1e999` to Infinity and then, its number keywords
+ * skipping non-finite values, calls it a valid integer under any maximum (it reached the database
+ * as a 500). A query or path value coerced to a non-finite number is refused here as the wrong type.
+ */
+function finiteNumbersOnly(validate: FastifyValidationResult, schema: unknown): FastifyValidationResult {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return (data: unknown) => {
+    // Ajv's compiled validators are synchronous and answer a boolean, with their errors beside.
+    const errors: FastifySchemaValidationError[] = validate(data) === true ? [] : [...(validate.errors ?? [])];
+    for (const [key, value] of Object.entries(typeof data === 'object' && data !== null ? data : {})) {
+      if (typeof value !== 'number' || Number.isFinite(value)) continue;
+      const type = typeof properties[key]?.type === 'string' ? (properties[key]!.type as string) : 'number';
+      errors.push({ keyword: 'type', instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, params: { type }, message: `must be ${type}` });
+    }
+    return errors.length === 0 ? true : { error: errors };
+  };
+}
+
+/**
+ * API v1's session in the query string (`?userSessionId=`, as NeonCRM's v1 and the seed send it;
+ * `user_session_id` as POST /api/v1/logout also takes it). Both spellings naming different
+ * sessions, or one repeated, are refused as malformed credentials rather than one picked.
+ */
+const SESSION_PARAMETERS = ['userSessionId', 'user_session_id'] as const;
+
+function sessionParameter(request: FastifyRequest): string | undefined {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const values = new Set(SESSION_PARAMETERS.flatMap((name) => (query[name] === undefined ? [] : [query[name]])));
+  if (values.size === 0) return undefined;
+  const [value] = values;
+  if (values.size > 1 || typeof value !== 'string') throw new ApiAuthenticationError('conflicting or repeated session parameters');
+  return value;
+}
+
+function withoutSessionParameters(request: FastifyRequest): void {
+  const query = request.query as Record<string, unknown> | undefined;
+  if (query === undefined || query === null) return;
+  for (const name of SESSION_PARAMETERS) delete query[name];
 }
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string, fields?: Array<{ field: string; message: string }>): FastifyReply {
@@ -227,6 +329,7 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
 
 /** The one place management errors become HTTP: domain errors, schema violations, the rest. */
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof ApiRequestError) return sendError(reply, error.status, error.code, error.message);
   if (error instanceof InvalidInputsError) return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', error.errors.map((e) => ({ field: e.field, message: e.message.slice(e.field.length + 2) })));
   if (error instanceof InvalidInputError) return sendError(reply, 400, 'validation_failed', error.message, [{ field: error.field, message: error.message.slice(error.field.length + 2) }]);
   if (error instanceof NotFoundError) return sendError(reply, 404, 'not_found', error.message);
@@ -245,17 +348,41 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
 }
 
 /**
+ * The schema's findings and, for a refused body, the route's checkBody on the fields the schema
+ * passed, as one error naming them all (the schema's first, each field once from each source).
+ */
+function withBodyCheck(error: Error & { readonly validation?: readonly FastifySchemaValidationError[]; readonly validationContext?: string }, route: ApiRoute, body: unknown): Error {
+  const context = error.validationContext ?? 'body';
+  if (context !== 'body' || error.validation === undefined || route.checkBody === undefined) return error;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return error;
+  const schemaFields = fieldErrors(error.validation, context);
+  const refused = new Set(schemaFields.map(({ field }) => field.split('.')[0]!));
+  const passed = Object.fromEntries(Object.entries(body).filter(([key]) => !refused.has(key)));
+  const domain = route.checkBody(passed, refused).filter((e) => !refused.has(e.field.split('.')[0]!));
+  return new InvalidInputsError([...schemaFields.map(({ field, message }) => new InvalidInputError(field, message)), ...domain]);
+}
+
+/** The most fields a 400 names; a request with more bad fields than this is not a typo. */
+const MAX_FIELD_ERRORS = 50;
+
+/**
  * One entry per bad field. A union fails once per branch and once more as a whole (anyOf): a
  * union of literals (`role`, `status`, …) becomes one "must be one of …" naming what is allowed,
  * other unions one message of their alternatives.
  */
 function fieldErrors(validation: readonly FastifySchemaValidationError[], context: string): Array<{ field: string; message: string }> {
   const byField = new Map<string, { allowed: string[]; messages: string[]; union: boolean }>();
+  // Ajv judges every item of an array over its maxItems too (allErrors): the list is named once
+  // as too long, not once per item, and the answer names at most MAX_FIELD_ERRORS fields, so a
+  // 64 KB body of 30,000 wrong items is not answered with megabytes.
+  const tooLong = new Set(validation.filter((v) => v.keyword === 'maxItems' || v.keyword === 'maxProperties').map((v) => `${v.instancePath}/`));
   for (const v of validation) {
+    if (tooLong.size > 0 && [...tooLong].some((list) => v.instancePath.startsWith(list))) continue;
     const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
     const extra = (v.params as { additionalProperty?: string; missingProperty?: string; allowedValue?: unknown }) ?? {};
     const named = extra.additionalProperty ?? extra.missingProperty;
     const field = named === undefined ? (path === '' ? context : path) : path === '' ? named : `${path}.${named}`;
+    if (!byField.has(field) && byField.size === MAX_FIELD_ERRORS) break;
     const entry = byField.get(field) ?? { allowed: [], messages: [], union: false };
     byField.set(field, entry);
     if (v.keyword === 'anyOf') entry.union = true;

@@ -59,3 +59,18 @@ export function throwIfInvalid(errors: readonly InvalidInputError[]): void {
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new InvalidInputsError(errors);
 }
+
+/**
+ * Runs one check, adding the InvalidInputError(s) it throws to `errors` (undefined is then its
+ * result), so a caller can judge every field before answering. Other errors are thrown on.
+ */
+export function collectInvalid<T>(errors: InvalidInputError[], check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof InvalidInputsError) errors.push(...error.errors);
+    else if (error instanceof InvalidInputError) errors.push(error);
+    else throw error;
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { ApiRoute } from '../http/management-api.ts';
+import { PAGE_QUERY, pageLimit, type ApiRoute } from '../http/management-api.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { InvalidInputError } from '../lib/errors.ts';
@@ -31,21 +31,24 @@ const ApiKeyBody = Type.Object({
   last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
-const Page = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
-  { additionalProperties: false },
-);
+const Page = Type.Object(PAGE_QUERY, { additionalProperties: false });
 const UserParams = Type.Object({ user_id: Type.String({ maxLength: 64 }) });
 const KeyParams = Type.Object({ key_id: Type.String({ maxLength: 64 }) });
+
+/** An RFC 3339 time of the query (its format checked by the schema) in ms; refused if no such instant exists. */
+function timeParameter(query: Record<string, unknown>, name: string): number | undefined {
+  const value = query[name];
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isSafeInteger(ms)) throw new InvalidInputError(name, 'must be an RFC 3339 date-time, such as 2026-01-31T09:00:00Z');
+  return ms;
+}
 
 function userBody(user: StaffUser) {
   return { id: user.id, email: user.email, name: user.name, role: user.role, status: user.status, has_password: user.hasPassword, created_at: iso(user.createdAt)!, updated_at: iso(user.updatedAt)! };
 }
 function keyBody(key: ApiKeyInfo) {
   return { id: key.id, user_id: key.staffUserId, prefix: key.prefix, label: key.label, created_at: iso(key.createdAt)!, last_used_at: iso(key.lastUsedAt), revoked_at: iso(key.revokedAt) };
-}
-function limitOf(query: Record<string, unknown>): number {
-  return (query.limit as number | undefined) ?? 50;
 }
 
 export const STAFF_ROUTES: readonly ApiRoute[] = [
@@ -57,7 +60,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     tag: 'staff',
     schema: { querystring: Page, response: { 200: Type.Object({ data: Type.Array(StaffUserBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }) } },
     async handler({ db, org, query }) {
-      const limit = limitOf(query);
+      const limit = pageLimit(query);
       const cursor = query.cursor as string | undefined;
       if (cursor !== undefined && !/^stf_[a-z2-7]{20}$/.test(cursor)) throw new InvalidInputError('cursor', 'is not a cursor returned by this API');
       const users = await listStaffUsers(db, org.id, { limit: limit + 1, ...(cursor === undefined ? {} : { afterId: cursor }) });
@@ -265,16 +268,17 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     method: 'GET',
     url: '/audit',
     permission: 'audit:read',
-    summary: 'The audit log, newest first',
+    summary: 'The audit log, newest first; since and until (RFC 3339) bound the time, at or after since and before until',
     tag: 'audit',
     schema: {
       querystring: Type.Object(
         {
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          ...PAGE_QUERY,
           action: Type.Optional(Type.String({ maxLength: 100 })),
           actor_id: Type.Optional(Type.String({ maxLength: 100 })),
           target_id: Type.Optional(Type.String({ maxLength: 100 })),
+          since: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'Events at or after this time (RFC 3339, as occurred_at).' })),
+          until: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'Events before this time (RFC 3339).' })),
         },
         { additionalProperties: false },
       ),
@@ -285,7 +289,14 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
               id: Type.String(),
               occurred_at: Type.String({ format: 'date-time' }),
               action: Type.String(),
-              actor: Type.Object({ type: Type.String(), id: Type.Union([Type.String(), Type.Null()]) }),
+              actor: Type.Object({
+                type: Type.String(),
+                id: Type.Union([Type.String(), Type.Null()]),
+                /** The staff user behind the actor: the owner of the API key (directly or through an API v1 session), or the staff user; null for other actors. */
+                user_id: Type.Union([Type.String(), Type.Null()]),
+                user_email: Type.Union([Type.String(), Type.Null()]),
+                user_name: Type.Union([Type.String(), Type.Null()]),
+              }),
               target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
               ip: Type.Union([Type.String(), Type.Null()]),
               details: Type.Record(Type.String(), Type.Unknown()),
@@ -296,8 +307,13 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       },
     },
     async handler({ db, org, query }) {
+      const since = timeParameter(query, 'since');
+      const until = timeParameter(query, 'until');
+      if (since !== undefined && until !== undefined && until <= since) throw new InvalidInputError('until', 'must be later than since');
       const result = await listAuditEvents(db, org.id, {
-        limit: limitOf(query),
+        limit: pageLimit(query),
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
         ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
         ...(typeof query.action === 'string' ? { action: query.action } : {}),
         ...(typeof query.actor_id === 'string' ? { actorId: query.actor_id } : {}),
@@ -305,7 +321,15 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       });
       return {
         body: {
-          data: result.events.map((e) => ({ id: e.id, occurred_at: iso(e.occurredAt)!, action: e.action, actor: e.actor, target: e.target, ip: e.ip, details: e.details })),
+          data: result.events.map((e) => ({
+            id: e.id,
+            occurred_at: iso(e.occurredAt)!,
+            action: e.action,
+            actor: { type: e.actor.type, id: e.actor.id, user_id: e.actor.user?.id ?? null, user_email: e.actor.user?.email ?? null, user_name: e.actor.user?.name ?? null },
+            target: e.target,
+            ip: e.ip,
+            details: e.details,
+          })),
           next_cursor: result.nextCursor,
         },
       };

@@ -1,0 +1,118 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { jsonNestsDeeperThan } from '../lib/json-depth.ts';
+
+// What the management API refuses before it authenticates or reads a body: requests a browser
+// sent for another site's page, bodies that are not JSON, JSON nested too deep.
+
+/**
+ * A request the API refuses as a whole, whatever its route, before authentication: a cross-site
+ * request, a body that is not JSON, a body nested too deep. Its own status and code.
+ */
+export class ApiRequestError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The one media type the API's bodies come in. */
+const JSON_MEDIA_TYPE = 'application/json';
+
+/**
+ * Refuses (415) a request carrying a body, or a Content-Type, other than JSON, before it is read.
+ * The bodies a page of another site can send without the browser asking the API first (CORS
+ * "simple" requests: an HTML form post, a no-cors fetch) are urlencoded, multipart, text/plain
+ * or untyped: none of them reaches a handler, even with the browser's cached credentials, even
+ * empty (a form without fields still says it is a form). It also tells a caller who forgot
+ * `-H 'content-type: application/json'` what is wrong, instead of naming the fields its JSON,
+ * read as a form, seemed to lack.
+ */
+export function requireJsonBody(request: FastifyRequest): void {
+  // A GET's body is never read, whatever it says it is.
+  if (request.method === 'GET' || request.method === 'HEAD') return;
+  const contentType = request.headers['content-type'];
+  const mediaType = contentType?.split(';')[0]!.trim().toLowerCase();
+  if (mediaType === JSON_MEDIA_TYPE) return;
+  const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (mediaType === undefined && !hasBody) return;
+  const sent = mediaType === undefined ? 'a body without a Content-Type' : /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/.test(mediaType) ? `a ${mediaType} body` : 'a body of another type';
+  throw new ApiRequestError(415, 'unsupported_media_type', `This API takes JSON bodies only: send them with Content-Type: ${JSON_MEDIA_TYPE} (this request has ${sent}); send no Content-Type when there is no body.`);
+}
+
+/** RFC 9110 §9.2.1: the methods that only read. Everything else may change state. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * `Sec-Fetch-Site` values of requests a page of another site did not cause (Fetch Metadata):
+ * the server's own pages (`same-origin`), and what the person did themselves (`none`: a typed
+ * URL, a bookmark). `same-site` is refused too: a sibling subdomain is another party.
+ */
+const OWN_FETCH_SITES: ReadonlySet<string> = new Set(['same-origin', 'none']);
+
+/**
+ * Why a request looks sent by a page of another site, or undefined. A browser says where a request
+ * comes from in `Sec-Fetch-Site` (every current browser) and `Origin` (sent on every non-GET
+ * request by fetch, XHR and form posts, RFC 6454 §7, Fetch §3.1); a page cannot forge or drop
+ * either. `Origin: null` (a sandboxed frame, a data: URL, a redirect from another origin) is
+ * another site. Clients other than browsers (curl, servers) send neither, and pass.
+ */
+export function crossSiteEvidence(headers: IncomingHttpHeaders, trustedOrigin: string): string | undefined {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined && !OWN_FETCH_SITES.has(String(site))) return 'Sec-Fetch-Site';
+  const origin = headers.origin;
+  if (origin !== undefined && origin !== trustedOrigin) return 'Origin';
+  return undefined;
+}
+
+/**
+ * Refuses, before authentication and before the body is read, any state-changing request to the
+ * routes of `scope` that a browser sent for a page of another site (403 `cross_site_request`).
+ *
+ * A browser that once answered the API's Basic challenge sends the cached credentials with every
+ * later request to it, whoever's page asks: without this, a form post from any site could suspend
+ * a client or make a key (cross-site request forgery, OWASP CSRF Prevention Cheat Sheet: "Fetch
+ * Metadata" and "Verifying Origin"). Reads (GET) stay open: another site's page cannot read their
+ * answers (no CORS headers are sent), and the seed's `?userSessionId=` reads keep working.
+ *
+ * A POST without a body (suspend, approve, rotate-secret, disable) needs nothing more: every
+ * current browser sends `Sec-Fetch-Site` or `Origin` with it, and the only older way to send a
+ * cross-site POST, an HTML form, always carries a form Content-Type, which the management API
+ * refuses before reading it (415, requireJsonBody) whether the form has fields or not.
+ */
+export function registerCrossSiteGuard(scope: FastifyInstance, options: { readonly publicUrl: string }): void {
+  const trustedOrigin = new URL(options.publicUrl).origin;
+  scope.addHook('onRequest', async (request: FastifyRequest) => {
+    if (SAFE_METHODS.has(request.method)) return;
+    const evidence = crossSiteEvidence(request.headers, trustedOrigin);
+    if (evidence === undefined) return;
+    request.log.info({ event: 'cross_site_request_refused', header: evidence }, 'cross-site request to the API refused');
+    throw new ApiRequestError(
+      403,
+      'cross_site_request',
+      `This request was sent by a page of another site (its ${evidence} header says so): the management API refuses state-changing requests from other sites. Call it from a server or a script, without a browser's credentials.`,
+    );
+  });
+}
+
+/**
+ * How deep arrays and objects may nest in a JSON body. The deepest body this API takes nests 2
+ * (a list of URIs in an object); 32 leaves room for any client's way of writing JSON.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Makes `scope` parse JSON bodies only after checking, without recursion, that they nest at most MAX_JSON_DEPTH deep (400 otherwise). */
+export function registerDepthLimitedJsonParser(scope: FastifyInstance): void {
+  const parseJson = scope.getDefaultJsonParser('error', 'error');
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonNestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+      done(new ApiRequestError(400, 'invalid_request', `The JSON body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; no request of this API needs more than a few.`), undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+}
