@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
@@ -44,6 +44,7 @@ export async function openSqlite(options: ({ readonly dataDir: string } | { read
       throw new StorageError(`cannot create DATA_DIR ${options.dataDir}: ${(error as Error).message}`);
     }
     path = join(options.dataDir, SQLITE_FILE);
+    ownerOnly(path);
   }
   let database: DatabaseSync;
   try {
@@ -85,6 +86,29 @@ export async function openSqlite(options: ({ readonly dataDir: string } | { read
       await db.destroy();
     },
   };
+}
+
+/**
+ * The database holds every hashed credential, sealed key and personal record: readable by its
+ * owner only, whatever the umask or the mode of a DATA_DIR the operator made. SQLite creates the
+ * -wal and -shm files with the mode of the database file, so creating it 0600 (exclusively: a
+ * concurrent creator's file is kept) covers them; files left wider by an older version are
+ * narrowed, as the root key file is (keys/root-key.ts).
+ */
+function ownerOnly(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR, 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new StorageError(`cannot create ${path}: ${(error as Error).message}; check that DATA_DIR is writable by this user`);
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch (error) {
+      // Absent (-wal, -shm) or not ours to change: SQLite's own open says what is wrong if it matters.
+      if (!['ENOENT', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw new StorageError(`cannot restrict ${file} to its owner: ${(error as Error).message}`);
+    }
+  }
 }
 
 function startCheckpointer(path: string, on: { readonly onError?: (message: string) => void; readonly onExit: () => void }): Worker {
