@@ -48,7 +48,7 @@ describe.each(DIALECTS)('gatehouse CLI on %s', (dialect) => {
     const publicClient = onlyJson(await gatehouse(['client', 'create', '--org', 'acme', '--name', 'Phone', '--redirect-uri', 'com.example.app:/cb', '--public', '--json'], env));
     expect(publicClient.client_secret).toBeNull();
 
-    const service = onlyJson(await gatehouse(['client', 'create', '--org', 'acme', '--name', 'Sync', '--grant', 'client_credentials', '--json'], env));
+    const service = onlyJson(await gatehouse(['client', 'create', '--org', 'acme', '--name', 'Sync', '--grant', 'client_credentials', '--scope', 'sync', '--json'], env));
     expect(service.client_secret).toMatch(/^gsec_/);
 
     const staff = onlyJson(await gatehouse(['staff', 'create', '--org', 'acme', '--email', 'ops@example.org', '--role', 'developer', '--api-key', '--json'], env));

@@ -61,6 +61,10 @@ function demoText(demo: DemoOrganization): string {
    ${demo.authorizationUrl}
  PKCE code_verifier for the token request:
    ${demo.codeVerifier}
+
+ A service client (machine to machine) names the scope its tokens carry:
+   npx gatehouse client create --org ${demo.slug} --name "Demo Sync" --grant client_credentials --scope demo.sync
+   curl -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials ${demo.issuer}/token
 ================================================================================
 `;
 }
