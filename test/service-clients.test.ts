@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/lib/clock.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
-import { gatehouse, onlyJson } from './helpers/cli.ts';
+import { gatehouse, onlyJson, storeLine, storeOf } from './helpers/cli.ts';
 import { seedOrg, type SeededOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
@@ -56,11 +56,12 @@ describe.each(DIALECTS)('service clients on %s', (dialect) => {
       expect(JSON.parse(run.stderr)).toEqual({
         error: 'invalid_input',
         message: '--scope: a client using client_credentials needs a scope of its own, naming what its tokens allow (e.g. "crm.sync"): a token it gets for itself never carries openid, profile, email, address, phone, offline_access',
+        ...storeOf(cliEnv),
       });
     }
     const text = await gatehouse(['client', 'create', '--org', 'acme', '--name', 'No Scope', '--grant', 'client_credentials'], cliEnv);
     expect(text.code).toBe(1);
-    expect(text.stderr).toMatch(/^gatehouse: --scope: a client using client_credentials needs a scope of its own/);
+    expect(text.stderr.startsWith(`${storeLine(cliEnv)}gatehouse: --scope: a client using client_credentials needs a scope of its own`)).toBe(true);
     expect(await clientNames()).not.toContain('No Scope');
   });
 
