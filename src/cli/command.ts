@@ -41,6 +41,8 @@ export interface Command {
   readonly options: ParseArgsOptionsConfig;
   /** Names of the positional arguments, all required. */
   readonly positionals?: readonly string[];
+  /** False for a command that opens no store (`try` only talks HTTP); it then names none. Default true. */
+  readonly usesStore?: boolean;
   run(input: CommandInput): Promise<CommandOutput>;
 }
 

@@ -15,8 +15,10 @@ import { purge } from './purge.ts';
 import { scopeSet } from './scope.ts';
 import { staffCreate } from './staff.ts';
 import { start } from './start.ts';
+import { tryCommand } from './try.ts';
+import { TryFailure } from './try-flow.ts';
 
-const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList, purge];
+const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList, purge, tryCommand];
 
 /** Exit statuses: 0 done, 1 failed (the message says why), 2 bad arguments. */
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 });
@@ -48,8 +50,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // Every command works on a store: name it first, so that one run with another environment
     // than the server's says so. With --json, stderr stays empty on success (scripts may treat
     // any output there as a failure) and an error object names the store instead (fail).
-    store = describeStore(config);
-    if (!json) io.stderr.write(`gatehouse: store ${store.dialect} ${store.location}\n`);
+    if (command.usesStore !== false) {
+      store = describeStore(config);
+      if (!json) io.stderr.write(`gatehouse: store ${store.dialect} ${store.location}\n`);
+    }
     const output = await command.run({ values, positionals, config, clock: systemClock, io, json });
     io.stdout.write(json ? `${JSON.stringify(output.json)}\n` : output.text);
     return EXIT.ok;
@@ -65,6 +69,7 @@ function describeFailure(error: unknown): [code: string, message: string] {
   if (error instanceof ConfigError) return ['invalid_config', error.message];
   if (error instanceof DomainError) return [error.code, error.message];
   if (error instanceof RootKeyError) return ['storage', error.message];
+  if (error instanceof TryFailure) return [error.code, error.message];
   const storageError = asStorageError(error);
   if (storageError !== undefined) return ['storage', storageError.message];
   const listen = error as NodeJS.ErrnoException;
