@@ -5,6 +5,7 @@ import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { openStorage } from './db/open.ts';
+import { lockDataDirForServer, type ServerLock } from './db/sqlite-server-lock.ts';
 import { createDemoOrganizationOnce, type DemoOrganization } from './demo.ts';
 import { loadOrCreateRootKey } from './keys/root-key.ts';
 import { createSealer } from './keys/sealing.ts';
@@ -30,11 +31,23 @@ export interface RunningServer {
 }
 
 /**
- * Everything `gatehouse start` does before serving: root key, store, migrations, the demo
- * organization on a first start, then listen. Any failure closes what was opened and rethrows.
+ * Everything `gatehouse start` does before serving: the SQLite data directory's server lock,
+ * root key, store, migrations, the demo organization on a first start, then listen. Any failure
+ * closes what was opened and rethrows.
  */
 export async function startServer(requested: Config, logger: Logger): Promise<RunningServer> {
   const config = await withConcretePort(requested);
+  // Before anything is created or migrated: a second server on the same SQLite directory stops here.
+  const lock = config.databaseUrl === undefined ? lockDataDirForServer(config.dataDir) : undefined;
+  try {
+    return await startLocked(config, logger, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function startLocked(config: Config, logger: Logger, lock: ServerLock | undefined): Promise<RunningServer> {
   const rootKey = loadOrCreateRootKey(config);
   if (rootKey.source !== 'environment') {
     logger.warn(
@@ -45,6 +58,7 @@ export async function startServer(requested: Config, logger: Logger): Promise<Ru
     );
   }
   const storage = await openStorage(config, {
+    create: true,
     sqlite: { checkpointInBackground: true, onCheckpointError: (message) => logger.warn({ reason: message }, 'SQLite background checkpoint failed; retrying') },
   });
   let app: FastifyInstance | undefined;
@@ -74,6 +88,7 @@ export async function startServer(requested: Config, logger: Logger): Promise<Ru
         await running.close();
         await purge.stop();
         await storage.close();
+        lock?.release();
       },
     };
   } catch (error) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeKey } from '../src/config/config.ts';
 import { createSealer } from '../src/keys/sealing.ts';
 import { createSigningKeyService } from '../src/keys/signing-keys.ts';
-import { gatehouse, onlyJson } from './helpers/cli.ts';
+import { gatehouse, onlyJson, storeLine, storeOf } from './helpers/cli.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
 
@@ -85,7 +85,7 @@ describe.each(DIALECTS)('gatehouse keys on %s', (dialect) => {
   it('fail with one line and nothing on stdout', async () => {
     const unknownOrg = await gatehouse(['keys', 'rotate', '--org', 'nope', '--json'], env);
     expect(unknownOrg).toMatchObject({ code: 1, stdout: '' });
-    expect(JSON.parse(unknownOrg.stderr)).toEqual({ error: 'not_found', message: "organization 'nope' does not exist" });
+    expect(JSON.parse(unknownOrg.stderr)).toEqual({ error: 'not_found', message: "organization 'nope' does not exist", ...storeOf(env) });
 
     const badAlg = await gatehouse(['keys', 'rotate', '--org', 'acme', '--alg', 'HS256'], env);
     expect(badAlg).toMatchObject({ code: 2, stdout: '' });
@@ -112,12 +112,14 @@ describe.each(DIALECTS)('gatehouse keys on %s', (dialect) => {
     // The file now exists: no more warning.
     const again = await gatehouse(['keys', 'rotate', '--org', 'acme'], elsewhere);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/^gatehouse: the configured root key \(id [\w-]{8}\) cannot open the signing keys of 'acme' .*\n$/);
+    const [store, refusal] = again.stderr.split(/(?<=\n)/) as [string, string];
+    expect(store).toBe(storeLine(elsewhere));
+    expect(refusal).toMatch(/^gatehouse: the configured root key \(id [\w-]{8}\) cannot open the signing keys of 'acme' .*\n$/);
   });
 
   it('print readable text without --json', async () => {
     const run = await gatehouse(['keys', 'list', '--org', 'acme'], env);
-    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run).toMatchObject({ code: 0, stderr: storeLine(env) });
     expect(run.stdout).toMatch(/^Signing keys of acme, newest first\n/);
     expect(run.stdout).toContain('retired  created');
     const rotated = await gatehouse(['keys', 'rotate', '--org', 'acme', '--alg', 'RS256'], env);

@@ -1,11 +1,16 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparePassword } from '../src/accounts/passwords.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
+import { BIN } from './helpers/cli.ts';
 import { PASSWORD, seedClient, seedOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 const GUIDES = join(import.meta.dirname, '..', 'docs', 'guides');
+const STAFF_PASSWORD = 'staff passphrase 4 tests';
 
 function runGuide(script: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -22,7 +27,8 @@ describe.each(DIALECTS)('docs/guides run against a live server on %s', (dialect)
 
   beforeAll(async () => {
     server = await startTestServer(dialect);
-    await seedOrg(server.store.storage.db, 'charity');
+    const { org } = await seedOrg(server.store.storage.db, 'charity');
+    await createStaffUser(server.store.storage.db, systemClock, org.id, { email: 'staff@charity.example', role: 'support', password: await preparePassword(STAFF_PASSWORD) });
     base = { ISSUER: `${server.url}/o/charity`, USERNAME: 'alice', PASSWORD, REDIRECT_URI: 'https://app.example.org/callback' };
   });
   afterAll(async () => {
@@ -35,11 +41,12 @@ describe.each(DIALECTS)('docs/guides run against a live server on %s', (dialect)
     return { CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret! };
   }
 
-  it('neon-crm.sh: login URL, code, token with account_id, logout with targetUrl', async () => {
+  it('neon-crm.sh: login URL, code, token with account_id, logout with targetUrl, a staff browser refused', async () => {
     const client = await clientOf({ consentRequired: false, postLogoutRedirectUris: ['https://app.example.org/goodbye'] });
-    const run = await runGuide('neon-crm.sh', { ...base, ...client, TARGET_URL: 'https://app.example.org/goodbye' });
+    const run = await runGuide('neon-crm.sh', { ...base, ...client, TARGET_URL: 'https://app.example.org/goodbye', STAFF_EMAIL: 'staff@charity.example', STAFF_PASSWORD });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain('ok: a silent request (prompt=none) gets login_required');
     expect(run.stdout).toContain('Neon CRM flow complete: account 1001');
   });
 
@@ -51,11 +58,24 @@ describe.each(DIALECTS)('docs/guides run against a live server on %s', (dialect)
     expect(run.stdout).toContain('Jadu Connect flow complete');
   });
 
-  it('neos.sh: discovery, scopes, consent, the profile endpoint with a Bearer token', async () => {
-    const client = await clientOf({ consentRequired: true });
-    const run = await runGuide('neos.sh', { ...base, ...client });
+  // Regression (issue 9 item 19): the guide created bob without an email, then checked his email
+  // claim, and never asked for the patreon scope it set up. The script now runs the guide's
+  // `gatehouse` commands too, on an organization the server has not cached yet.
+  it('neos.sh: a custom scope and its attribute, discovery, consent, the profile endpoint with a Bearer token', async () => {
+    await seedOrg(server.store.storage.db, 'events');
+    const run = await runGuide('neos.sh', {
+      ...server.store.env,
+      GATEHOUSE: `${process.execPath} ${BIN}`,
+      ISSUER: `${server.url}/o/events`,
+      ORG: 'events',
+      REDIRECT_URI: 'https://events.example/cb',
+      PASSWORD: 'a long passphrase',
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain("ok: an access token for scope 'openid profile email patreon'");
+    expect(run.stdout).toContain('ok: the profile has the email (email scope)');
+    expect(run.stdout).toContain('ok: the profile has the Patreon tier (patreon scope)');
     expect(run.stdout).toContain('Neos flow complete');
   });
 });

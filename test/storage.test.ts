@@ -184,7 +184,7 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
 
     it('let a client_credentials service client go without redirect URIs, and no other', async () => {
       const org = await createOrganization(db(), clock, { slug: 'service' });
-      const service = await createClient(db(), clock, org.id, { name: 'Sync', clientType: 'confidential', redirectUris: [], grantTypes: ['client_credentials'], consentRequired: false });
+      const service = await createClient(db(), clock, org.id, { name: 'Sync', clientType: 'confidential', redirectUris: [], grantTypes: ['client_credentials'], scope: 'sync', consentRequired: false });
       expect((await findClient(db(), org.id, service.clientId))?.grantTypes).toEqual(['client_credentials']);
       await expect(createClient(db(), clock, org.id, { name: 'Web', clientType: 'confidential', redirectUris: [], consentRequired: true })).rejects.toThrowError(
         /redirect_uris: at least one/,
@@ -195,6 +195,7 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       [{ grantTypes: ['password'] }, /grant_types/],
       [{ grantTypes: ['refresh_token'] }, /needs authorization_code/],
       [{ clientType: 'public' as const, grantTypes: ['client_credentials'] }, /public client cannot/],
+      [{ grantTypes: ['authorization_code', 'client_credentials'] }, /scope: a client using client_credentials needs a scope of its own/],
       [{ codeTtlSeconds: 0 }, /code_ttl_seconds/],
       [{ codeTtlSeconds: 601 }, /code_ttl_seconds/],
       [{ scope: 'openid "quoted"' }, /scope/],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Neon CRM's constituent sign-in (seed 000), against a Gatehouse organization:
 # login URL → code → token with account_id → logout with targetUrl.
-# Needs: ISSUER CLIENT_ID CLIENT_SECRET REDIRECT_URI USERNAME PASSWORD TARGET_URL (see neon-crm.md).
+# Needs: ISSUER CLIENT_ID CLIENT_SECRET REDIRECT_URI USERNAME PASSWORD TARGET_URL (see neon-crm.md);
+# STAFF_EMAIL and STAFF_PASSWORD (optional) for the staff-session step.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 : "${ISSUER:?}" "${CLIENT_ID:?}" "${CLIENT_SECRET:?}" "${REDIRECT_URI:?}" "${USERNAME:?}" "${PASSWORD:?}" "${TARGET_URL:?}"
@@ -60,4 +61,21 @@ TOKEN=$(curl -sS -X POST "$ISSUER/token" --data-urlencode "client_id=$CLIENT_ID"
 AFTER=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -o /dev/null -w '%{redirect_url}' \
   "$LOGOUT_URL&id_token_hint=$(jq -r .id_token <<<"$TOKEN")")
 expect "logout with the session's id_token_hint redirects to targetUrl at once" test "$AFTER" = "$TARGET_URL"
+
+# 6. "Logged in as system user not supported" (optional: needs STAFF_EMAIL and STAFF_PASSWORD, a
+# staff user of the organization with a password). Staff sign in at $ISSUER/staff/login; that
+# browser cannot start a constituent sign-in.
+if [[ -n ${STAFF_EMAIL:-} ]]; then
+  PAGE=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" "$ISSUER/staff/login")
+  SIGNED_IN=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -o /dev/null -w '%{redirect_url}' \
+    --data-urlencode "csrf_token=$(field csrf_token <<<"$PAGE")" \
+    --data-urlencode "email=$STAFF_EMAIL" --data-urlencode "password=${STAFF_PASSWORD:?}" \
+    "$ISSUER/staff/login")
+  expect "staff sign in at $ISSUER/staff/login" test "$SIGNED_IN" = "$ISSUER/staff"
+  PAGE=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -w '\n%{http_code}' "$LOGIN_URL")
+  expect "a staff browser gets a page (403) instead of a constituent sign-in" test "$(tail -n 1 <<<"$PAGE")" = 403
+  expect "the page offers to sign out of the staff session" grep -q 'Sign out of the staff session' <<<"$PAGE"
+  SILENT=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -o /dev/null -w '%{redirect_url}' "$LOGIN_URL&prompt=none")
+  expect "a silent request (prompt=none) gets login_required" test "$(query_param error "$SILENT")" = login_required
+fi
 echo "Neon CRM flow complete: account $ACCOUNT_ID"

@@ -1,5 +1,6 @@
 import { createClient } from '../clients/clients.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { InvalidInputError, InvalidInputsError } from '../lib/errors.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { cliAuditEvent, UsageError, optionalString, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
 
@@ -30,7 +31,7 @@ export const clientCreate: Command = {
     if (codeTtl !== undefined && !/^\d+$/.test(codeTtl)) throw new UsageError(`--code-ttl must be a whole number of seconds, not '${codeTtl}'`);
     const grants = stringList(values, 'grant');
     const clientType = values.public === true ? 'public' : 'confidential';
-    const created = await withStorage(config, async (storage) => {
+    const created = await withStorage(config, (storage) => asOptionErrors(async () => {
       const org = await orgBySlug(storage, slug);
       return inTransaction(storage.db, async (trx) => {
         const client = await createClient(trx, clock, org.id, {
@@ -48,7 +49,7 @@ export const clientCreate: Command = {
         await recordAudit(trx, clock, org.id, cliAuditEvent({ action: 'client.created', target: { type: 'client', id: client.clientId }, details: { name, client_type: clientType } }));
         return client;
       });
-    });
+    }));
     const secretLine =
       created.clientSecret === null ? '  (public client: no secret; it must use PKCE)\n' : `  client_secret: ${created.clientSecret}\n  (shown once: store it now)\n`;
     return {
@@ -57,3 +58,27 @@ export const clientCreate: Command = {
     };
   },
 };
+
+/** The options that set each field of a client, as the domain's errors name them (wire names). */
+const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
+  name: '--name',
+  redirect_uris: '--redirect-uri',
+  post_logout_redirect_uris: '--post-logout-redirect-uri',
+  grant_types: '--grant',
+  scope: '--scope',
+  code_ttl_seconds: '--code-ttl',
+  id_token_signed_response_alg: '--id-token-alg',
+  access_token_format: '--access-token-format',
+};
+
+/** Runs `work`, renaming the fields of its input errors to the options that set them: `--scope: …`, not `scope: …`. */
+async function asOptionErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const rename = (e: InvalidInputError): InvalidInputError => new InvalidInputError(OPTION_OF_FIELD[e.field] ?? e.field, e.message.slice(e.field.length + 2));
+    if (error instanceof InvalidInputsError) throw new InvalidInputsError(error.errors.map(rename));
+    if (error instanceof InvalidInputError) throw rename(error);
+    throw error;
+  }
+}

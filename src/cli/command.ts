@@ -1,8 +1,9 @@
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { Config } from '../config/config.ts';
 import type { Storage } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { hasGatehouseSchema, migrateToLatest } from '../db/migrate.ts';
 import { openStorage } from '../db/open.ts';
+import { StorageError } from '../db/storage-error.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Organization } from '../orgs/orgs.ts';
 import { getOrganizationBySlug } from '../orgs/orgs.ts';
@@ -40,6 +41,8 @@ export interface Command {
   readonly options: ParseArgsOptionsConfig;
   /** Names of the positional arguments, all required. */
   readonly positionals?: readonly string[];
+  /** False for a command that opens no store (`try` only talks HTTP); it then names none. Default true. */
+  readonly usesStore?: boolean;
   run(input: CommandInput): Promise<CommandOutput>;
 }
 
@@ -77,12 +80,20 @@ export function stringList(values: ParsedValues, name: string): string[] {
 }
 
 /**
- * Opens the configured store, brings its schema up to date (safe while a server runs), runs
- * `work` and closes the store whatever happens.
+ * Opens the configured store, which must exist (only `start` and `migrate` create one: a command
+ * run without the server's DATA_DIR or DATABASE_URL fails, naming the store, and creates
+ * nothing), brings its schema up to date (safe while a server runs), runs `work` and closes the
+ * store whatever happens.
  */
 export async function withStorage<T>(config: Config, work: (storage: Storage) => Promise<T>): Promise<T> {
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, { create: false });
   try {
+    if (!(await hasGatehouseSchema(storage))) {
+      throw new StorageError(
+        `${storage.dialect === 'sqlite' ? 'the SQLite database' : 'PostgreSQL'} at ${storage.location}${storage.schema === undefined ? '' : ` (schema ${storage.schema})`} ` +
+          `holds no Gatehouse store: point DATA_DIR or DATABASE_URL at the server's, or run 'gatehouse migrate' to create one there`,
+      );
+    }
     await migrateToLatest(storage);
     return await work(storage);
   } finally {

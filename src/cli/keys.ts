@@ -21,15 +21,16 @@ export const keysRotate: Command = {
   async run({ values, config, clock, io }) {
     const slug = requiredString(values, 'org');
     const alg = parseAlg(optionalString(values, 'alg') ?? DEFAULT_SIGNING_ALG);
-    const rootKey = loadOrCreateRootKey(config);
-    if (rootKey.source === 'generated') {
-      io.stderr.write(
-        `gatehouse: warning: GATEHOUSE_SECRET_KEY is not set and DATA_DIR held no root key, so one was generated at ${rootKey.path}; ` +
-          'a server using another root key cannot open keys sealed with it\n',
-      );
-    }
-    const sealer = createSealer(rootKey.key);
     const { rotated, publishForSeconds } = await withStorage(config, async (storage) => {
+      // Only once the store is known to exist: a command run on the wrong DATA_DIR creates nothing there.
+      const rootKey = loadOrCreateRootKey(config);
+      if (rootKey.source === 'generated') {
+        io.stderr.write(
+          `gatehouse: warning: GATEHOUSE_SECRET_KEY is not set and DATA_DIR held no root key, so one was generated at ${rootKey.path}; ` +
+            'a server using another root key cannot open keys sealed with it\n',
+        );
+      }
+      const sealer = createSealer(rootKey.key);
       const org = await orgBySlug(storage, slug);
       const publishForSeconds = retiredKeyPublishSeconds(org.settings);
       try {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.ts';
+import { describeStore, type StoreDescription } from '../db/open.ts';
 import { asStorageError } from '../db/storage-error.ts';
 import { RootKeyError } from '../keys/root-key.ts';
 import { systemClock } from '../lib/clock.ts';
@@ -14,8 +15,10 @@ import { purge } from './purge.ts';
 import { scopeSet } from './scope.ts';
 import { staffCreate } from './staff.ts';
 import { start } from './start.ts';
+import { tryCommand } from './try.ts';
+import { TryFailure } from './try-flow.ts';
 
-const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList, purge];
+const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList, purge, tryCommand];
 
 /** Exit statuses: 0 done, 1 failed (the message says why), 2 bad arguments. */
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 });
@@ -33,32 +36,47 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout.write(overview());
       return asked === '' && !argv.includes('--help') && !argv.includes('-h') ? EXIT.usage : EXIT.ok;
     }
-    return fail(io, json, 'usage', `unknown command '${asked}'`, overview());
+    return fail(io, json, 'usage', `unknown command '${asked}'`, { usage: overview() });
   }
   const rest = argv.slice(command.name.split(' ').length);
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(commandUsage(command));
     return EXIT.ok;
   }
+  let store: StoreDescription | undefined;
   try {
     const { values, positionals } = parseArguments(command, rest);
     const config = loadConfig(io.env);
+    // Every command works on a store: name it first, so that one run with another environment
+    // than the server's says so. With --json, stderr stays empty on success (scripts may treat
+    // any output there as a failure) and an error object names the store instead (fail).
+    if (command.usesStore !== false) {
+      store = describeStore(config);
+      if (!json) io.stderr.write(`gatehouse: store ${store.dialect} ${store.location}\n`);
+    }
     const output = await command.run({ values, positionals, config, clock: systemClock, io, json });
     io.stdout.write(json ? `${JSON.stringify(output.json)}\n` : output.text);
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) return fail(io, json, 'usage', error.message, commandUsage(command));
-    if (error instanceof ConfigError) return fail(io, json, 'invalid_config', `${error.message}`);
-    if (error instanceof DomainError) return fail(io, json, error.code, error.message);
-    if (error instanceof RootKeyError) return fail(io, json, 'storage', error.message);
-    const storageError = asStorageError(error);
-    if (storageError !== undefined) return fail(io, json, 'storage', storageError.message);
-    const listen = error as NodeJS.ErrnoException;
-    if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND'].includes(listen.code ?? '')) {
-      return fail(io, json, 'listen', `cannot listen: ${listen.message}; choose another PORT or HOST`);
-    }
-    return fail(io, json, 'internal', `unexpected error: ${(error as Error).stack ?? String(error)}`);
+    const [code, message] = describeFailure(error);
+    return fail(io, json, code, message, { store, usage: error instanceof UsageError ? commandUsage(command) : undefined });
   }
+}
+
+/** An error as the CLI reports it: its code (in --json errors) and its one-line message. */
+function describeFailure(error: unknown): [code: string, message: string] {
+  if (error instanceof UsageError) return ['usage', error.message];
+  if (error instanceof ConfigError) return ['invalid_config', error.message];
+  if (error instanceof DomainError) return [error.code, error.message];
+  if (error instanceof RootKeyError) return ['storage', error.message];
+  if (error instanceof TryFailure) return [error.code, error.message];
+  const storageError = asStorageError(error);
+  if (storageError !== undefined) return ['storage', storageError.message];
+  const listen = error as NodeJS.ErrnoException;
+  if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND'].includes(listen.code ?? '')) {
+    return ['listen', `cannot listen: ${listen.message}; choose another PORT or HOST`];
+  }
+  return ['internal', `unexpected error: ${(error as Error).stack ?? String(error)}`];
 }
 
 function parseArguments(command: Command, args: readonly string[]): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
@@ -89,8 +107,13 @@ function startsWithWords(argv: readonly string[], name: string): boolean {
   return name.split(' ').every((word, i) => argv[i] === word);
 }
 
-function fail(io: CliIo, json: boolean, code: string, message: string, usage?: string): number {
-  if (json) io.stderr.write(`${JSON.stringify({ error: code, message })}\n`);
+/**
+ * Reports a failure on stderr: one line, or with --json one object, which names the store the
+ * command worked on (`store`, `store_location`) once the configuration was read.
+ */
+function fail(io: CliIo, json: boolean, code: string, message: string, context: { readonly usage?: string | undefined; readonly store?: StoreDescription | undefined } = {}): number {
+  const { usage, store } = context;
+  if (json) io.stderr.write(`${JSON.stringify({ error: code, message, ...(store === undefined ? {} : { store: store.dialect, store_location: store.location }) })}\n`);
   else io.stderr.write(`gatehouse: ${message}\n${usage === undefined ? '' : `\n${usage}`}`);
   return code === 'usage' ? EXIT.usage : EXIT.failed;
 }

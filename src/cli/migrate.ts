@@ -8,7 +8,7 @@ export const migrate: Command = {
   synopsis: 'migrate [--json]',
   options: {},
   async run({ config }) {
-    const storage = await openStorage(config);
+    const storage = await openStorage(config, { create: true });
     try {
       const { applied } = await migrateToLatest(storage);
       return {

@@ -32,10 +32,16 @@ function demoJson(demo: DemoOrganization): Record<string, unknown> {
     staff: { user_id: demo.staff.userId, email: demo.staff.email, api_key: demo.staff.apiKey },
     authorization_url: demo.authorizationUrl,
     code_verifier: demo.codeVerifier,
+    try_command: tryCommandLine(demo),
   };
 }
 
-function demoText(demo: DemoOrganization): string {
+/** The command that signs in through the demo client end to end (`gatehouse try`), for the banner. */
+export function tryCommandLine(demo: DemoOrganization): string {
+  return `npx gatehouse try --issuer ${demo.issuer} --client-id ${demo.client.clientId} --client-secret ${demo.client.clientSecret}`;
+}
+
+export function demoText(demo: DemoOrganization): string {
   return `
 ================================================================================
  First start: created the demo organization. These secrets are shown ONCE.
@@ -57,10 +63,15 @@ function demoText(demo: DemoOrganization): string {
    user id:       ${demo.staff.userId}
    API key:       ${demo.staff.apiKey}
 
- Open to sign in (authorization code + PKCE):
-   ${demo.authorizationUrl}
- PKCE code_verifier for the token request:
-   ${demo.codeVerifier}
+ Try a sign-in as an app would, in another terminal:
+   ${tryCommandLine(demo)}
+ It listens on ${demo.client.redirectUri}, prints the URL to open (code flow, PKCE,
+ state, nonce), redeems the code with the secret, checks the ID token, shows userinfo.
+ Sign in as '${demo.constituent.username}' with the password above.
+
+ A service client (machine to machine) names the scope its tokens carry:
+   npx gatehouse client create --org ${demo.slug} --name "Demo Sync" --grant client_credentials --scope demo.sync
+   curl -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials ${demo.issuer}/token
 ================================================================================
 `;
 }

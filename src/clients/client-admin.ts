@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { hashSecret } from '../lib/secrets.ts';
-import { checkClientSettings, newClientSecret, type Client, type ClientStatus } from './clients.ts';
+import { checkClientSettings, checkServiceScope, newClientSecret, type Client, type ClientStatus } from './clients.ts';
 import * as repository from './clients.repository.ts';
 
 /**
@@ -107,6 +107,9 @@ export async function updateClient(
       },
       client.clientType,
     );
+    // Only a change of grants or scope is judged: a client made before the rule keeps its other
+    // settings changeable (its code flow may work; only its client_credentials requests fail).
+    if (change.grantTypes !== undefined || change.scope !== undefined) checkServiceScope(settings);
     const updated = await repository.updateClientRow(
       trx,
       orgId,

@@ -3,7 +3,7 @@ import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
 import { randomBase32, randomBase64url } from '../lib/random.ts';
-import { isValidScopeToken, splitScope } from '../lib/scope.ts';
+import { isValidScopeToken, serviceScopes, splitScope, USER_SCOPES } from '../lib/scope.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import * as repository from './clients.repository.ts';
 import { checkRedirectUris, type ClientType } from './redirect-uris.ts';
@@ -63,7 +63,10 @@ export interface NewClient {
   readonly postLogoutRedirectUris?: readonly string[];
   /** Default `authorization_code refresh_token`. */
   readonly grantTypes?: readonly string[];
-  /** Space-separated scopes the client may request. Default `openid profile email`. */
+  /**
+   * Space-separated scopes the client may request. Default `openid profile email`; a client with
+   * the client_credentials grant must name one beyond these (checkServiceScope).
+   */
   readonly scope?: string;
   /** Whether constituents are asked for consent. Default: the org's `consentRequiredByDefault`. */
   readonly consentRequired: boolean;
@@ -198,6 +201,22 @@ function judgeClientSettings(input: Partial<ClientSettings>, clientType: ClientT
   };
 }
 
+/**
+ * A client that may use client_credentials must be able to get a token for itself: such a token
+ * never carries a user scope (RFC 6749 §4.4 has no person; grants/client-credentials.ts), so the
+ * client needs a scope of its own beyond them, naming what its token lets it do. Without one,
+ * every token request would fail with invalid_scope; the default scope (`openid profile email`)
+ * has none, so a service client is always given one explicitly.
+ */
+export function checkServiceScope(settings: Pick<CheckedClientSettings, 'grantTypes' | 'scope'>): void {
+  if (!settings.grantTypes.includes('client_credentials') || serviceScopes(settings.scope).length > 0) return;
+  throw new InvalidInputError(
+    'scope',
+    `a client using client_credentials needs a scope of its own, naming what its tokens allow (e.g. "crm.sync"): ` +
+      `a token it gets for itself never carries ${[...USER_SCOPES].join(', ')}`,
+  );
+}
+
 /** A new client secret: `gsec_` and 256 random bits. Shown once; only its SHA-256 is stored. */
 export function newClientSecret(): string {
   return `gsec_${randomBase64url(32)}`;
@@ -217,6 +236,7 @@ export async function createClient(db: Executor, clock: Clock, orgId: string, in
     },
     input.clientType,
   );
+  checkServiceScope(settings);
   const clientId = randomBase32(26);
   const clientSecret = input.clientType === 'confidential' ? newClientSecret() : null;
   const registration = input.registration;

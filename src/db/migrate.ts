@@ -1,4 +1,4 @@
-import { Migrator, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type MigrationResultSet } from 'kysely';
 import type { Storage } from './database.ts';
 import { migrations } from './migrations/index.ts';
 import { asStorageError, StorageError } from './storage-error.ts';
@@ -24,6 +24,21 @@ export async function migrateToLatest(storage: Pick<Storage, 'db' | 'schema'>): 
   return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }
 
+const MIGRATION_TABLE = 'gatehouse_migration';
+
+/**
+ * True when Gatehouse's migrations ever ran in this store: a store without them is a new one,
+ * which only `start` and `migrate` may set up (a PostgreSQL DATABASE_URL naming the wrong
+ * database or schema is refused by the other commands instead of being given a fresh schema).
+ */
+export async function hasGatehouseSchema(storage: Pick<Storage, 'db' | 'dialect' | 'schema'>): Promise<boolean> {
+  const found =
+    storage.dialect === 'sqlite'
+      ? await sql<{ found: number }>`select 1 as found from sqlite_schema where type = 'table' and name = ${MIGRATION_TABLE}`.execute(storage.db)
+      : await sql<{ found: number }>`select 1 as found from information_schema.tables where table_schema = ${storage.schema ?? ''} and table_name = ${MIGRATION_TABLE}`.execute(storage.db);
+  return found.rows.length > 0;
+}
+
 /** The migrator of Gatehouse's schema in this store (tests also move it to a given migration). */
 export function migratorFor(storage: Pick<Storage, 'db' | 'schema'>): Migrator {
   return new Migrator({
@@ -32,7 +47,7 @@ export function migratorFor(storage: Pick<Storage, 'db' | 'schema'>): Migrator {
     // schema with Gatehouse tables (another installation, a test) would fool it.
     ...(storage.schema === undefined ? {} : { migrationTableSchema: storage.schema }),
     provider: { getMigrations: async () => migrations },
-    migrationTableName: 'gatehouse_migration',
+    migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: 'gatehouse_migration_lock',
   });
 }

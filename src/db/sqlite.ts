@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import { Kysely, sql } from 'kysely';
@@ -24,6 +24,12 @@ const SAFETY_NET_CHECKPOINT_PAGES = 10_000;
 
 export interface SqliteOptions {
   /**
+   * Create DATA_DIR and the database when missing (default). `false` refuses a missing database
+   * with StoreMissingError and creates nothing: only `start` and `migrate` make a new store, so a
+   * command run without the server's DATA_DIR cannot quietly work on an empty one.
+   */
+  readonly create?: boolean;
+  /**
    * Checkpoint the WAL in a worker thread instead of inside commits (the server does; a short CLI
    * command does not need to). See sqlite-checkpointer.ts.
    */
@@ -32,18 +38,24 @@ export interface SqliteOptions {
   readonly onCheckpointError?: (message: string) => void;
 }
 
-/** Opens (creating if needed) `<dataDir>/gatehouse.db`, or `:memory:` for throwaway stores. */
+/** The database file of a data directory, as an absolute path (what messages name). */
+export function sqlitePath(dataDir: string): string {
+  return resolve(dataDir, SQLITE_FILE);
+}
+
+/** Opens (creating if needed, unless told not to) `<dataDir>/gatehouse.db`, or `:memory:` for throwaway stores. */
 export async function openSqlite(options: ({ readonly dataDir: string } | { readonly path: ':memory:' }) & SqliteOptions): Promise<Storage> {
   let path: string;
   if ('path' in options) {
     path = options.path;
   } else {
-    try {
-      mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw new StorageError(`cannot create DATA_DIR ${options.dataDir}: ${(error as Error).message}`);
+    path = sqlitePath(options.dataDir);
+    if (options.create === false) {
+      if (!existsSync(path)) throw new StoreMissingError(path);
+    } else {
+      makeDataDir(options.dataDir);
+      ownerOnly(path);
     }
-    path = join(options.dataDir, SQLITE_FILE);
   }
   let database: DatabaseSync;
   try {
@@ -85,6 +97,48 @@ export async function openSqlite(options: ({ readonly dataDir: string } | { read
       await db.destroy();
     },
   };
+}
+
+/** A command that may not create a store found none: it names the file and what to do. */
+export class StoreMissingError extends StorageError {
+  constructor(path: string) {
+    super(
+      `there is no Gatehouse database at ${path}: set DATA_DIR to the server's data directory (or DATABASE_URL to its PostgreSQL), ` +
+        `or run 'gatehouse migrate' to create a new store there`,
+    );
+  }
+}
+
+/** DATA_DIR, and any missing parent, made 0700; a directory that exists keeps the mode its owner gave it. */
+export function makeDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new StorageError(`cannot create DATA_DIR ${dataDir}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The database holds every hashed credential, sealed key and personal record: readable by its
+ * owner only, whatever the umask or the mode of a DATA_DIR the operator made. SQLite creates the
+ * -wal and -shm files with the mode of the database file, so creating it 0600 (exclusively: a
+ * concurrent creator's file is kept) covers them; files left wider by an older version are
+ * narrowed, as the root key file is (keys/root-key.ts).
+ */
+export function ownerOnly(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR, 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new StorageError(`cannot create ${path}: ${(error as Error).message}; check that DATA_DIR is writable by this user`);
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch (error) {
+      // Absent (-wal, -shm) or not ours to change: SQLite's own open says what is wrong if it matters.
+      if (!['ENOENT', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw new StorageError(`cannot restrict ${file} to its owner: ${(error as Error).message}`);
+    }
+  }
 }
 
 function startCheckpointer(path: string, on: { readonly onError?: (message: string) => void; readonly onExit: () => void }): Worker {

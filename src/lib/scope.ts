@@ -15,3 +15,14 @@ export function isSubset(requested: readonly string[], allowed: readonly string[
   const set = new Set(allowed);
   return requested.every((s) => set.has(s));
 }
+
+/**
+ * Scopes that ask for a signed-in person's identity or claims (OIDC Core §3.1.2.1, §5.4, §11):
+ * meaningless in a token a client gets for itself (client credentials, RFC 6749 §4.4).
+ */
+export const USER_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+
+/** The scopes of `scope` a client may be granted for itself: all but USER_SCOPES. */
+export function serviceScopes(scope: string): string[] {
+  return splitScope(scope).filter((s) => !USER_SCOPES.has(s));
+}

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gatehouse.js');
@@ -26,4 +26,19 @@ export function onlyJson(run: CliRun): Record<string, unknown> {
   expect(run.stdout.endsWith('\n')).toBe(true);
   expect(run.stdout.trim().split('\n')).toHaveLength(1);
   return JSON.parse(run.stdout) as Record<string, unknown>;
+}
+
+/**
+ * The store a command run with `env` names: `store` and `store_location` in its --json errors,
+ * and `gatehouse: store <dialect> <location>` (storeLine) first on stderr without --json.
+ */
+export function storeOf(env: Record<string, string>): { readonly store: 'sqlite' | 'postgres'; readonly store_location: string } {
+  return env.DATABASE_URL === undefined
+    ? { store: 'sqlite', store_location: resolve(env.DATA_DIR ?? 'data', 'gatehouse.db') }
+    : { store: 'postgres', store_location: env.DATABASE_URL };
+}
+
+export function storeLine(env: Record<string, string>): string {
+  const { store, store_location } = storeOf(env);
+  return `gatehouse: store ${store} ${store_location}\n`;
 }

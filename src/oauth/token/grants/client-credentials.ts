@@ -1,20 +1,18 @@
 import type { Client } from '../../../clients/clients.ts';
-import { isSubset, splitScope } from '../../../lib/scope.ts';
+import { isSubset, serviceScopes, splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidScope } from '../../errors.ts';
 import { param, type RawParams } from '../../params.ts';
 import { accessTokenSigner, completeGrant, issueTokens, type TokenResponse } from '../../tokens/issue.ts';
 
-/** Scopes about a signed-in person: meaningless for a client acting on its own behalf. */
-const USER_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
-
 /**
  * RFC 6749 §4.4: a confidential client gets an access token for itself. No refresh token
  * (§4.4.3), no ID token, no constituent. Without a scope parameter, the client's registered
- * non-user scopes are granted.
+ * non-user scopes (serviceScopes) are granted; creation refuses a client that has none
+ * (clients.ts checkServiceScope), so the refusal below is for clients made before that rule.
  */
 export async function grantClientCredentials(ctx: OrgContext, client: Client, body: RawParams): Promise<TokenResponse> {
-  const allowed = splitScope(client.scope).filter((s) => !USER_SCOPES.has(s));
+  const allowed = serviceScopes(client.scope);
   const requested = param(body, 'scope');
   const scope = requested === undefined ? allowed : splitScope(requested);
   if (!isSubset(scope, allowed)) throw new InvalidScope('The requested scope is not allowed for this client.');
