@@ -111,7 +111,7 @@ describe.each(DIALECTS)('service clients on %s', (dialect) => {
     const refused = await register({ client_name: 'Outside Sync', grant_types: ['client_credentials'] });
     expect(refused.status).toBe(400);
     expect(refused.json.error).toBe('invalid_client_metadata');
-    expect(refused.json.error_description).toMatch(/^scope: a client using client_credentials needs a scope of its own/);
+    expect(refused.json.error_description).toMatch(/^scope: .*a client using client_credentials needs a scope of its own/);
 
     const registered = await register({ client_name: 'Outside Sync', grant_types: ['client_credentials'], scope: 'sync' });
     expect(registered.status).toBe(201);

@@ -215,7 +215,10 @@ const REGISTRATION_RULES: ReadonlyMap<string, string> = new Map([
   ['post_logout_redirect_uris', 'each URI follows the rules of redirect_uris.'],
   ['client_name', 'must be 1 to 200 characters, without control characters.'],
   ['contacts', 'the first entry must be an email address.'],
-  ['scope', 'ask only for scopes this organization offers (scopes_supported in its discovery document), separated by spaces.'],
+  [
+    'scope',
+    'ask only for scopes this organization offers (scopes_supported in its discovery document), separated by spaces; a client using client_credentials needs a scope of its own besides openid, profile, email, address, phone and offline_access, which its tokens never carry.',
+  ],
   ['grant_types', 'use authorization_code, refresh_token (only with authorization_code) or client_credentials (not with token_endpoint_auth_method none).'],
 ]);
 
