@@ -1,4 +1,7 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/lib/clock.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
 import { TestBrowser } from './helpers/browser.ts';
 import { CHALLENGE, REDIRECT_URI, seedClient, seedOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -102,5 +105,76 @@ describe.each(DIALECTS)('protocol error texts never carry the request on %s', (d
       expect(repeated.status).toBe(400);
       expectSafe(((await repeated.json()) as { error_description: string }).error_description, ['a"<img>']);
     }
+  });
+});
+
+/** A request sent as written: fetch would percent-encode the path's `<`, `>` and `"`, or refuse it. */
+function rawRequest(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; contentType: string; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ hostname, port, method, path, headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, contentType: String(response.headers['content-type']), body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+const URL_PAYLOAD = '<img/src=x/onerror=alert(1)>';
+/** One path segment, as a route parameter takes it (decoded: `<svg onload=alert(1)>'`). */
+const PARAM_PAYLOAD = "<svg%20onload=alert(1)>'";
+
+// Regression (issue 9 item 9, review): the 404 texts quoted the request's path, and the
+// management API's not-found texts the id in it, so `GET /o/orga/<img/src=x/onerror=alert(1)>`
+// came back in error_description (protocolText keeps `<`, `>` and `'`).
+describe.each(DIALECTS)('error texts never carry the request address on %s', (dialect) => {
+  let server: TestServer;
+  let auth: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect);
+    const seeded = await seedOrg(server.store.storage.db, 'acme');
+    const owner = await createStaffUser(server.store.storage.db, systemClock, seeded.org.id, { email: 'owner@acme.example', role: 'owner', withApiKey: true });
+    auth = `Basic ${Buffer.from(`acme:${owner.apiKey!}`).toString('base64')}`;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('a path no route takes: a fixed 404 text, outside and under an organization', async () => {
+    for (const path of [`/o/orga/${URL_PAYLOAD}`, `/o/acme/${URL_PAYLOAD}?x=1`, `/${URL_PAYLOAD}`, "/nope'\\"]) {
+      const response = await rawRequest(server.url, 'GET', path);
+      expect(response.status).toBe(404);
+      expect(JSON.parse(response.body)).toEqual({ error: 'not_found', error_description: 'No route matches this method and path.' });
+    }
+  });
+
+  it('the management API: a fixed 404 text for an unknown route, and not-found texts that never quote the id in the path', async () => {
+    const unknown = await rawRequest(server.url, 'GET', `/api/v2/${URL_PAYLOAD}`);
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toEqual({ error: { code: 'not_found', message: 'No route matches this method and path; the routes are in /api/v2/openapi.json.' } });
+    for (const [method, path, message] of [
+      ['GET', `/api/v2/clients/${PARAM_PAYLOAD}`, 'Client not found.'],
+      ['GET', `/api/v2/constituents/${PARAM_PAYLOAD}`, 'Constituent not found.'],
+      ['GET', `/api/v2/staff/${PARAM_PAYLOAD}`, 'Staff user not found.'],
+      ['DELETE', '/api/v2/scopes/patreon', 'Scope not found.'],
+    ] as const) {
+      const response = await rawRequest(server.url, method, path, { authorization: auth });
+      expect(response.status).toBe(404);
+      expect(JSON.parse(response.body)).toEqual({ error: { code: 'not_found', message } });
+    }
+    // A scope name the path gives is judged by its rule, which the answer names instead of the name.
+    const badName = await rawRequest(server.url, 'DELETE', `/api/v2/scopes/${PARAM_PAYLOAD}`, { authorization: auth });
+    expect(badName.status).toBe(400);
+    expect(JSON.parse(badName.body)).toEqual({
+      error: {
+        code: 'validation_failed',
+        message: 'name: must be a scope token (RFC 6749 §3.3: printable ASCII without spaces, quotes or backslashes) of at most 64 characters',
+        fields: [{ field: 'name', message: 'must be a scope token (RFC 6749 §3.3: printable ASCII without spaces, quotes or backslashes) of at most 64 characters' }],
+      },
+    });
   });
 });
