@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/lib/clock.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
@@ -109,14 +109,14 @@ describe.each(DIALECTS)('protocol error texts never carry the request on %s', (d
 });
 
 /** A request sent as written: fetch would percent-encode the path's `<`, `>` and `"`, or refuse it. */
-function rawRequest(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; contentType: string; body: string }> {
+function rawRequest(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const request = httpRequest({ hostname, port, method, path, headers }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode!, contentType: String(response.headers['content-type']), body }));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
     });
     request.on('error', reject);
     request.end();
@@ -175,6 +175,60 @@ describe.each(DIALECTS)('error texts never carry the request address on %s', (di
         message: 'name: must be a scope token (RFC 6749 §3.3: printable ASCII without spaces, quotes or backslashes) of at most 64 characters',
         fields: [{ field: 'name', message: 'must be a scope token (RFC 6749 §3.3: printable ASCII without spaces, quotes or backslashes) of at most 64 characters' }],
       },
+    });
+  });
+
+  // Regression (issue 9 item 9, review): a path whose percent-encoding does not decode never
+  // reached our boundary; Fastify answered `"'/o/acme/%zz<img/src=x>' is not a valid url
+  // component"` itself, and `'<path>' is exceeding the max param length` for a long segment.
+  describe('a path Fastify cannot route: a fixed text in the shape of its transport', () => {
+    const MALFORMED = 'The request path is malformed: a percent-encoded sequence in it is not UTF-8.';
+    const TOO_LONG = 'The request path has a segment too long for any route.';
+
+    function expectFixedAnswer(response: { status: number; headers: IncomingHttpHeaders; body: string }, status: number): void {
+      expect(response.status).toBe(status);
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      for (const sent of ['<img', '%zz', 'aaaaaaaaaa']) expect(response.body).not.toContain(sent);
+    }
+
+    it('OAuth JSON outside the API and the pages', async () => {
+      for (const path of ['/o/acme/%zz<img/src=x>', '/o/acme/token%zz', '/%zz<img>', '/o/ac%zz<img>/token']) {
+        const response = await rawRequest(server.url, 'GET', path);
+        expectFixedAnswer(response, 400);
+        expect(response.headers['content-type']).toMatch(/^application\/json/);
+        expect(JSON.parse(response.body)).toEqual({ error: 'invalid_request', error_description: MALFORMED });
+      }
+      const long = await rawRequest(server.url, 'POST', `/o/${'a'.repeat(120)}<img>/token`);
+      expectFixedAnswer(long, 414);
+      expect(JSON.parse(long.body)).toEqual({ error: 'invalid_request', error_description: TOO_LONG });
+    });
+
+    it("the management API's error object under /api", async () => {
+      for (const path of ['/api/v2/clients/%zz<img>', '/api/%zz<img>']) {
+        const response = await rawRequest(server.url, 'GET', path, { authorization: auth });
+        expectFixedAnswer(response, 400);
+        expect(JSON.parse(response.body)).toEqual({ error: { code: 'invalid_request', message: MALFORMED } });
+      }
+      const long = await rawRequest(server.url, 'GET', `/api/v2/clients/${'a'.repeat(120)}<img>`, { authorization: auth });
+      expectFixedAnswer(long, 414);
+      expect(JSON.parse(long.body)).toEqual({ error: { code: 'invalid_request', message: TOO_LONG } });
+    });
+
+    it("an error page where a hosted page's route would be", async () => {
+      for (const [path, status] of [
+        ['/o/ac%zz<img>/login', 400],
+        ['/o/%zz<img>/authorize?client_id=x', 400],
+        [`/o/${'a'.repeat(120)}<img>/register`, 414],
+      ] as const) {
+        const response = await rawRequest(server.url, 'GET', path);
+        expectFixedAnswer(response, status);
+        expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+        expect(response.headers['content-security-policy']).toContain("default-src 'none'");
+        expect(response.body).toContain('<title>Invalid request');
+        expect(response.body).toContain(status === 400 ? MALFORMED : TOO_LONG);
+      }
     });
   });
 });

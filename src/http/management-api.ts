@@ -14,6 +14,7 @@ import { parseBasicAuthorization } from '../oauth/client-auth.ts';
 import { InvalidClient } from '../oauth/errors.ts';
 import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './api-guards.ts';
+import { clientErrorText } from './error-handler.ts';
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
 export interface ApiCall {
@@ -344,7 +345,7 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
     return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', fieldErrors(fastifyError.validation, fastifyError.validationContext ?? 'body'));
   }
   const status = fastifyError.statusCode;
-  if (status !== undefined && status >= 400 && status < 500) return sendError(reply, status, 'invalid_request', fastifyError.message);
+  if (status !== undefined && status >= 400 && status < 500) return sendError(reply, status, 'invalid_request', clientErrorText(fastifyError));
   request.log.error({ err: error }, 'unexpected error in the management API');
   return sendError(reply, 500, 'server_error', 'The server met an unexpected condition. The request id identifies it in the logs.');
 }
