@@ -277,6 +277,23 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       for (const sent of ['<x>', '<script>', 'imp"li', '<adm', '<not an email>']) expect(description).not.toContain(sent);
     });
 
+    // Regression (issue 9 item 9, review): a refused registration was logged with the domain's
+    // message, which quotes the value sent: the email a person typed, a URI with CR/LF in it.
+    it('logs the field it refuses, never the value sent', async () => {
+      const typed = { contacts: ['ann.typed-this@@checkin'], redirect_uris: ['https://a.example/cb#typed\r\n{"injected":1}'] };
+      for (const [field, metadata] of [
+        ['contacts', { redirect_uris: [REDIRECT_URI], contacts: typed.contacts }],
+        ['redirect_uris', { redirect_uris: typed.redirect_uris }],
+      ] as const) {
+        const before = server.logs.length;
+        const response = await register('neos', { client_name: 'x', ...metadata });
+        expect(response.status).toBe(400);
+        const lines = server.logs.slice(before);
+        expect(lines.find((line) => line.msg === 'registration refused')).toMatchObject({ detail: `refused metadata: ${field}` });
+        for (const sent of ['typed', 'injected']) expect(JSON.stringify(lines)).not.toContain(sent);
+      }
+    });
+
     it('refuses a form-encoded body: RFC 7591 metadata is JSON', async () => {
       const response = await fetch(`${issuer}/connect/register`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_name=x' });
       expect(response.status).toBe(400);

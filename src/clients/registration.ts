@@ -205,7 +205,7 @@ export function parseClientMetadata(body: unknown): ParsedClientMetadata {
  * What each metadata field must be, as RFC 7591 errors say it. The domain's messages quote the
  * value sent (a URI, a scope, a grant type), which an `error_description` must never carry
  * (RFC 6749 §5.2: the request's text reflected into a protocol response), so the description
- * names the field and its rules, and the domain's message is only logged as the detail.
+ * names the field and its rules; the log names the field only (asRegistrationError).
  */
 const REGISTRATION_RULES: ReadonlyMap<string, string> = new Map([
   [
@@ -222,12 +222,18 @@ const REGISTRATION_RULES: ReadonlyMap<string, string> = new Map([
   ['grant_types', 'use authorization_code, refresh_token (only with authorization_code) or client_credentials (not with token_endpoint_auth_method none).'],
 ]);
 
-/** A domain error of a registration request in RFC 7591 §3.2.2 terms: the field named, its value never echoed. */
+/**
+ * A domain error of a registration request in RFC 7591 §3.2.2 terms: the field named, its value
+ * never echoed. The logged detail names the field and nothing else: the domain's message quotes
+ * what was sent (the email a person typed, a URI), which is personal data and not the log's to
+ * keep, and would let a registrant write what they like into it.
+ */
 export function asRegistrationError(error: InvalidInputError): OAuthError {
   const field = error.field === 'requester_email' ? 'contacts' : error.field === 'name' ? 'client_name' : error.field;
   const description = `${field}: ${REGISTRATION_RULES.get(field) ?? 'the value is not acceptable.'}`;
-  if (field === 'redirect_uris' || field === 'post_logout_redirect_uris') return new InvalidRedirectUri(description, error.message);
-  return new InvalidClientMetadata(description, error.message);
+  const detail = `refused metadata: ${field}`;
+  if (field === 'redirect_uris' || field === 'post_logout_redirect_uris') return new InvalidRedirectUri(description, detail);
+  return new InvalidClientMetadata(description, detail);
 }
 
 /**
