@@ -9,6 +9,25 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname);
 }
 
+/** An IPv6 host (as URL writes it, bracketed) that reaches this machine: ::1, ::, or an IPv4-mapped 127.0.0.0/8 or 0.0.0.0. */
+const LOCAL_IPV6_HOST = /^\[(?:::1|::|::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}|::ffff:0:0)\]$/;
+
+/**
+ * Whether a URI's host is this machine, whatever the scheme: a host every program on the device
+ * can listen on, so a redirect to it proves nothing of who receives it. Loopback addresses
+ * (127.0.0.0/8, ::1, and IPv4-mapped ::ffff:127.0.0.0/104), `localhost` and its subdomains (RFC
+ * 6761 §6.3: they resolve to loopback), and the unspecified addresses 0.0.0.0 and ::, which a
+ * connection takes to this machine on Linux and macOS. `hostname` as URL gives it: IPv4 in dotted
+ * decimal (the WHATWG parser rewrites 127.1, 0x7f.0.0.1 and 2130706433), IPv6 bracketed,
+ * compressed and lowercase; a trailing dot (`localhost.`) names the same host.
+ */
+export function isLocalMachineHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '0.0.0.0') return true;
+  return LOCAL_IPV6_HOST.test(host);
+}
+
 /**
  * Checks a redirect or post-logout redirect URI a client registers. Matching at the authorization
  * endpoint is by exact string (RFC 9700 §4.1.3), so registration is where URIs are judged:
