@@ -62,18 +62,27 @@ describe.each(DIALECTS)('protocol error texts never carry the request on %s', (d
       return location.searchParams;
     }
 
+    const MALFORMED_SCOPE = 'The scope parameter is malformed.';
+    const SCOPE_NOT_ALLOWED = 'The requested scope is not allowed for this application.';
+
     it.each([
       ['an unsupported response_type', { response_type: HOSTILE }, 'unsupported_response_type', HOSTILE],
       ['an unknown prompt value', { prompt: 'x"<img>' }, 'invalid_request', 'x"<img>'],
-      ['a bad scope name', { scope: 'openid "<img>' }, 'invalid_scope', '"<img>'],
-      ['a scope the client may not have', { scope: 'openid adm"in' }, 'invalid_scope', 'adm"in'],
+      ['a malformed scope (a quote is no scope-token character)', { scope: 'openid "<img>' }, 'invalid_scope', '"<img>', MALFORMED_SCOPE],
+      ['a malformed scope (a quote inside a name)', { scope: 'openid adm"in' }, 'invalid_scope', 'adm"in', MALFORMED_SCOPE],
+      // RFC 6749 §3.3: `<`, `>`, `/` and `=` are scope-token characters, so this one is well formed
+      // and reaches the rule of the client's scopes (the review found `adm"in` never did).
+      ['a well-formed scope the client may not have', { scope: 'openid <img/src=x>' }, 'invalid_scope', '<img/src=x>', SCOPE_NOT_ALLOWED],
+      ['a well-formed scope the client may not have, plainly named', { scope: 'openid admin' }, 'invalid_scope', 'admin', SCOPE_NOT_ALLOWED],
       ['an unknown response_mode', { response_mode: HOSTILE }, 'invalid_request', HOSTILE],
       ['a malformed max_age', { max_age: HOSTILE }, 'invalid_request', HOSTILE],
       ['a malformed code_challenge', { code_challenge: 'x"<img>', code_challenge_method: 'S256' }, 'invalid_request', 'x"<img>'],
-    ])('%s', async (_name, override, error, sent) => {
+    ])('%s', async (_name, override, error, sent, description?: string) => {
       const params = await redirectedError(new URLSearchParams({ ...base, client_id: app.clientId, ...override }).toString());
       expect(params.get('error')).toBe(error);
       expectSafe(params.get('error_description'), [sent]);
+      // Which rule answered: the scope's form or the client's scopes.
+      if (description !== undefined) expect(params.get('error_description')).toBe(description);
       expect(params.get('code')).toBeNull();
     });
 
