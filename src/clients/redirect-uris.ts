@@ -39,26 +39,29 @@ export function isLocalMachineHost(hostname: string): boolean {
  */
 export function checkRedirectUri(uri: string, clientType: ClientType, field = 'redirect_uris'): string {
   if (uri.length === 0 || uri.length > 2000) throw new InvalidInputError(field, 'each URI must be 1 to 2000 characters');
-  if (/[\s\u0000-\u001f\u007f]/.test(uri)) throw new InvalidInputError(field, `'${uri}' contains white space or control characters`);
-  if (uri.includes('*')) throw new InvalidInputError(field, `'${uri}' contains a wildcard; register every URI exactly`);
-  if (uri.includes('#')) throw new InvalidInputError(field, `'${uri}' has a fragment, which redirect URIs must not have (RFC 6749 §3.1.2)`);
+  if (/[\s\u0000-\u001f\u007f]/.test(uri)) throw new InvalidInputError(field, `'${uri}' contains white space or control characters`, { rule: 'a URI contains white space or control characters' });
+  if (uri.includes('*')) throw new InvalidInputError(field, `'${uri}' contains a wildcard; register every URI exactly`, { rule: 'a URI contains a wildcard; register every URI exactly' });
+  if (uri.includes('#')) throw new InvalidInputError(field, `'${uri}' has a fragment, which redirect URIs must not have (RFC 6749 §3.1.2)`, { rule: 'a URI has a #fragment, which redirect URIs must not have (RFC 6749 §3.1.2)' });
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
-    throw new InvalidInputError(field, `'${uri}' is not an absolute URI`);
+    throw new InvalidInputError(field, `'${uri}' is not an absolute URI`, { rule: 'a URI is not absolute (scheme, host and path, such as https://app.example.org/callback)' });
   }
-  if (url.username !== '' || url.password !== '') throw new InvalidInputError(field, `'${uri}' must not contain user info`);
+  if (url.username !== '' || url.password !== '') throw new InvalidInputError(field, `'${uri}' must not contain user info`, { rule: 'a URI contains user info (a name or password before @), which it must not' });
   if (url.protocol === 'https:') return uri;
   if (url.protocol === 'http:') {
     if (isLoopbackHost(url.hostname)) return uri;
-    throw new InvalidInputError(field, `'${uri}' uses http on a non-loopback host; use https (http is allowed on 127.0.0.1, [::1] and localhost only)`);
+    throw new InvalidInputError(field, `'${uri}' uses http on a non-loopback host; use https (http is allowed on 127.0.0.1, [::1] and localhost only)`, {
+      rule: 'a URI uses http on a host that is not loopback; use https (http is allowed on 127.0.0.1, [::1] and localhost only)',
+    });
   }
   const scheme = url.protocol.slice(0, -1);
   if (clientType === 'public' && /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$/.test(scheme)) return uri;
   throw new InvalidInputError(
     field,
     `'${uri}' uses the scheme '${scheme}'; use https, http on loopback, or (public native clients only) a reverse-domain private-use scheme such as com.example.app`,
+    { rule: 'a URI uses a scheme not allowed here; use https, http on loopback, or (public native clients only) a reverse-domain private-use scheme such as com.example.app' },
   );
 }
 
