@@ -7,7 +7,7 @@ import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
 import { AJV_CUSTOM_OPTIONS } from './http/ajv-options.ts';
 import { registerCrossSiteGuard } from './http/api-guards.ts';
-import { registerErrorBoundary } from './http/error-handler.ts';
+import { answerFrameworkError, registerErrorBoundary } from './http/error-handler.ts';
 import { registerFormParsers } from './http/forms.ts';
 import { registerHealthRoutes } from './http/health.routes.ts';
 import { createOrgResolver, registerOrgScope, type OrgScopeDeps } from './http/org-scope.ts';
@@ -57,6 +57,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     trustProxy: ['127.0.0.1', '::1'],
     return503OnClosing: true,
     ajv: { customOptions: { ...AJV_CUSTOM_OPTIONS } },
+    // Errors before routing (a malformed path) get our texts, not Fastify's, which quote the path.
+    frameworkErrors: answerFrameworkError,
   });
   registerSecurityHeaders(app);
   registerErrorBoundary(app);

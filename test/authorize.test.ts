@@ -260,8 +260,15 @@ describe.each(DIALECTS)('authorization endpoint on %s', (dialect) => {
       ['a loopback redirect URI (client set not to ask)', 'http://[::1]:5555/callback', false],
       ['a private-use scheme', 'com.example.app:/cb', true],
       ['a private-use scheme (client set not to ask)', 'com.example.app:/cb', false],
+      // Regression (issue 9 item 8, review): any https redirect URI was taken as proof, a loopback
+      // one too, which registration accepts and any local program can listen on.
+      ['an https loopback redirect URI', 'https://127.0.0.1:8443/cb', true],
+      ['an https loopback redirect URI elsewhere in 127.0.0.0/8 (client set not to ask)', 'https://127.3.2.1/cb', false],
+      ['an https [::1] redirect URI (client set not to ask)', 'https://[::1]/cb', false],
+      ['an https localhost redirect URI', 'https://localhost/cb', true],
+      ['an https redirect URI on a subdomain of localhost (client set not to ask)', 'https://app.localhost:8443/cb', false],
     ])('%s: the consent page again after consent was given, and prompt=none is consent_required', async (_name, redirectUri, consentRequired) => {
-      const native = (await seedClient(server.store.storage.db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'com.example.app:/cb'], consentRequired })).clientId;
+      const native = (await seedClient(server.store.storage.db, seeded.org.id, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback', 'com.example.app:/cb', redirectUri], consentRequired })).clientId;
       const request = (extra: Record<string, string> = {}) =>
         authorizeUrl({ response_type: 'code', client_id: native, redirect_uri: redirectUri, scope: 'openid', code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'n1', ...extra });
       const browser = new TestBrowser();

@@ -145,29 +145,64 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       expect(((await api('GET', '/clients?status=pending')).json!.data as unknown[]).length).toBe(1);
     });
 
+    /** The error shown beside a field of the form. */
+    const fieldError = (field: string, message: string) => `<p class="field-error" id="${field}-error">${message}</p>`;
+    const SUMMARY = '<div role="alert" class="alert"><p>The request was not sent. Correct';
+
     it.each([
-      ['a fragment', 'https://checkin.example.org/cb#x', 'Redirect URIs: &#39;https://checkin.example.org/cb#x&#39; has a fragment'],
-      ['a wildcard', 'https://*.example.org/cb', 'Redirect URIs: &#39;https://*.example.org/cb&#39; contains a wildcard'],
-      ['http on a non-loopback host', 'http://checkin.example.org/cb', 'uses http on a non-loopback host'],
-      ['no URI at all', '  \n ', 'Redirect URIs: at least one redirect URI is required'],
-    ])('shows the form again for a redirect URI with %s, creating nothing', async (_name, uris, message) => {
+      ['a fragment', 'https://checkin.example.org/cb#x', 'A URI has a #fragment, which redirect URIs must not have (RFC 6749 §3.1.2).'],
+      ['a wildcard', 'https://*.example.org/cb', 'A URI contains a wildcard; register every URI exactly.'],
+      ['http on a non-loopback host', 'http://checkin.example.org/cb', 'A URI uses http on a host that is not loopback; use https (http is allowed on 127.0.0.1, [::1] and localhost only).'],
+      ['no URI at all', '  \n ', 'At least one redirect URI is required.'],
+    ])('shows the form again for a redirect URI with %s, the rule beside the field, creating nothing', async (_name, uris, message) => {
       const browser = new TestBrowser();
       const html = await (await browser.request(`${issuer}/register`)).text();
       const { response } = await browser.submit(html, server.url, { ...FORM, redirect_uris: uris });
       expect(response.status).toBe(400);
       const page = await response.text();
-      expect(page).toContain('<p role="alert" class="alert">');
-      expect(page).toContain(message);
+      expect(page).toContain(`${SUMMARY} this field:</p>\n<ul><li><a href="#redirect_uris">Redirect URIs</a></li></ul></div>`);
+      expect(page).toContain(fieldError('redirect_uris', message));
+      expect(page).toContain('aria-describedby="redirect_uris_hint redirect_uris-error" aria-invalid="true" autofocus');
+      // What was typed is in its field, and only there.
+      if (uris.trim() !== '') expect(page.split(uris).length).toBe(2);
       expect(((await api('GET', '/clients?status=pending')).json!.data as unknown[]).length).toBe(1);
     });
 
-    it('names a missing or malformed requester field', async () => {
+    it('names a missing or malformed requester field beside it', async () => {
       const browser = new TestBrowser();
       const html = await (await browser.request(`${issuer}/register`)).text();
       const noReason = await (await browser.submit(html, server.url, { ...FORM, request_reason: ' ' })).response.text();
-      expect(noReason).toContain('Why you need access: is required');
+      expect(noReason).toContain(fieldError('request_reason', 'Why you need access is required: tell the organization what the application does.'));
       const badEmail = await (await browser.submit(html, server.url, { ...FORM, requester_email: 'ann' })).response.text();
-      expect(badEmail).toContain('Your email: &#39;ann&#39; is not an email address');
+      expect(badEmail).toContain(fieldError('requester_email', 'Your email must be an email address (at most 254 characters).'));
+      expect(badEmail).not.toContain('&#39;ann&#39;');
+    });
+
+    // Regression (issue 9 item 12, review): the client's rules refuse every bad field at once, and
+    // the page put them all, joined, under the first field's label ("Redirect URIs: 'a' …;
+    // redirect_uris: 'b' …"), quoting what was typed; the requester's email was judged alone first.
+    it('puts each refused field\'s rules beside that field, naming rules, never the values typed', async () => {
+      const browser = new TestBrowser();
+      const html = await (await browser.request(`${issuer}/register`)).text();
+      const typedUris = 'https://checkin.example.org/cb#<b>fr4g</b>\nhttp://checkin.example.org/pl41n\nhttps://*.w1ld.example.org/cb';
+      const { response } = await browser.submit(html, server.url, { ...FORM, redirect_uris: typedUris, requester_email: 'ann<b>@n0dot' });
+      expect(response.status).toBe(400);
+      const page = await response.text();
+      expect(page).toContain(
+        `${SUMMARY} these fields:</p>\n<ul><li><a href="#redirect_uris">Redirect URIs</a></li><li><a href="#requester_email">Your email</a></li></ul></div>`,
+      );
+      expect(page).toContain(
+        fieldError(
+          'redirect_uris',
+          'A URI has a #fragment, which redirect URIs must not have (RFC 6749 §3.1.2). A URI uses http on a host that is not loopback; use https (http is allowed on 127.0.0.1, [::1] and localhost only). A URI contains a wildcard; register every URI exactly.',
+        ),
+      );
+      expect(page).toContain(fieldError('requester_email', 'Your email must be an email address (at most 254 characters).'));
+      expect(page).toContain('value="ann&lt;b&gt;@n0dot" aria-describedby="requester_email-error" aria-invalid="true">');
+      // Each typed value once, in its own field; no label of one field on another's rules.
+      for (const typed of ['fr4g', 'pl41n', 'w1ld', 'n0dot']) expect(page.split(typed).length).toBe(2);
+      expect(page).not.toContain('redirect_uris:');
+      expect(((await api('GET', '/clients?status=pending')).json!.data as unknown[]).length).toBe(1);
     });
 
     it('is a 404 page where the organization does not take registrations', async () => {
@@ -275,6 +310,41 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
       expect(description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/);
       expect(description.startsWith(`${field}: `)).toBe(true);
       for (const sent of ['<x>', '<script>', 'imp"li', '<adm', '<not an email>']) expect(description).not.toContain(sent);
+    });
+
+    // Regression (issue 9 item 12, review): the client's rules name every bad field at once, but
+    // the description named the first field only (and the requester's email was judged alone).
+    it('names every refused field once, each with its rules, and logs their names only', async () => {
+      const before = server.logs.length;
+      const response = await register('neos', { client_name: 'x', redirect_uris: ['https://a.example/cb#x', 'http://a.example/cb'], scope: 'openid admin', contacts: ['nope'] });
+      expect(response.status).toBe(400);
+      expect(response.json.error).toBe('invalid_client_metadata');
+      const description = response.json.error_description as string;
+      for (const field of ['contacts', 'scope', 'redirect_uris']) expect(description.split(`${field}: `).length).toBe(2);
+      expect(description.startsWith('contacts: the first entry must be an email address. scope: ask only for scopes')).toBe(true);
+      expect(description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/);
+      expect(server.logs.slice(before).find((line) => line.msg === 'registration refused')).toMatchObject({ detail: 'refused metadata: contacts, scope, redirect_uris' });
+
+      const uris = await register('neos', { client_name: 'x', redirect_uris: ['https://a.example/cb#x', 'http://a.example/cb'] });
+      expect(uris.json.error).toBe('invalid_redirect_uri');
+      expect((uris.json.error_description as string).split('redirect_uris: ').length).toBe(2);
+    });
+
+    // Regression (issue 9 item 9, review): a refused registration was logged with the domain's
+    // message, which quotes the value sent: the email a person typed, a URI with CR/LF in it.
+    it('logs the field it refuses, never the value sent', async () => {
+      const typed = { contacts: ['ann.typed-this@@checkin'], redirect_uris: ['https://a.example/cb#typed\r\n{"injected":1}'] };
+      for (const [field, metadata] of [
+        ['contacts', { redirect_uris: [REDIRECT_URI], contacts: typed.contacts }],
+        ['redirect_uris', { redirect_uris: typed.redirect_uris }],
+      ] as const) {
+        const before = server.logs.length;
+        const response = await register('neos', { client_name: 'x', ...metadata });
+        expect(response.status).toBe(400);
+        const lines = server.logs.slice(before);
+        expect(lines.find((line) => line.msg === 'registration refused')).toMatchObject({ detail: `refused metadata: ${field}` });
+        for (const sent of ['typed', 'injected']) expect(JSON.stringify(lines)).not.toContain(sent);
+      }
     });
 
     it('refuses a form-encoded body: RFC 7591 metadata is JSON', async () => {

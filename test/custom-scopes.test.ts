@@ -208,7 +208,7 @@ describe.each(DIALECTS)('custom scopes on %s', (dialect) => {
       for (const name of ['openid', 'profile', 'email', 'offline_access']) {
         const refused = await api('PUT', `/scopes/${name}`, { description: 'Mine now' });
         expect(refused.status).toBe(400);
-        expect(refused.json!.error.fields).toEqual([{ field: 'name', message: `'${name}' is defined by OpenID Connect and cannot be redefined` }]);
+        expect(refused.json!.error.fields).toEqual([{ field: 'name', message: 'is a scope defined by OpenID Connect, which cannot be redefined' }]);
         expect((await api('DELETE', `/scopes/${name}`)).json!.error.fields[0].field).toBe('name');
       }
       expect((await api('PUT', '/scopes/club', { description: 'Club', attributes: ['sub'] })).json!.error.fields[0].field).toBe('attributes');

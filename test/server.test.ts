@@ -43,7 +43,7 @@ describe.each(DIALECTS)('HTTP server on %s', (dialect) => {
   it('answers unknown routes with a JSON 404', async () => {
     const response = await fetch(`${server.url}/nope?x=1`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: 'not_found', error_description: 'No route GET /nope' });
+    expect(await response.json()).toEqual({ error: 'not_found', error_description: 'No route matches this method and path.' });
   });
 
   it('logs requests with secrets in the query redacted and no headers', async () => {

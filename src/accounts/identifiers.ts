@@ -32,7 +32,7 @@ const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function checkEmail(raw: string, field = 'email'): string {
   const email = raw.trim();
   if (email.length > 254 || !EMAIL_PATTERN.test(email) || CONTROL_CHARACTERS.test(email)) {
-    throw new InvalidInputError(field, `'${raw}' is not an email address`);
+    throw new InvalidInputError(field, `'${raw}' is not an email address`, { rule: 'must be an email address (at most 254 characters)' });
   }
   return email;
 }

@@ -222,20 +222,33 @@ export function newClientSecret(): string {
   return `gsec_${randomBase64url(32)}`;
 }
 
+/** A new client's settings, the defaults filled in. */
+function newClientSettings(input: NewClient): ClientSettings {
+  return {
+    name: input.name,
+    redirectUris: input.redirectUris,
+    postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+    grantTypes: input.grantTypes ?? DEFAULT_GRANT_TYPES,
+    scope: input.scope ?? DEFAULT_CLIENT_SCOPE,
+    codeTtlSeconds: input.codeTtlSeconds ?? null,
+    idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'ES256',
+    accessTokenFormat: input.accessTokenFormat ?? 'opaque',
+  };
+}
+
+/**
+ * What createClient would refuse of this client, without creating it: for a use case that has
+ * rules of its own (a registration request's requester), so one answer names every bad field.
+ */
+export function newClientErrors(input: NewClient): readonly InvalidInputError[] {
+  const errors: InvalidInputError[] = [];
+  const settings = collectInvalid(errors, () => checkClientSettings(newClientSettings(input), input.clientType));
+  if (settings !== undefined) collectInvalid(errors, () => checkServiceScope(settings));
+  return errors;
+}
+
 export async function createClient(db: Executor, clock: Clock, orgId: string, input: NewClient): Promise<CreatedClient> {
-  const settings = checkClientSettings(
-    {
-      name: input.name,
-      redirectUris: input.redirectUris,
-      postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
-      grantTypes: input.grantTypes ?? DEFAULT_GRANT_TYPES,
-      scope: input.scope ?? DEFAULT_CLIENT_SCOPE,
-      codeTtlSeconds: input.codeTtlSeconds ?? null,
-      idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'ES256',
-      accessTokenFormat: input.accessTokenFormat ?? 'opaque',
-    },
-    input.clientType,
-  );
+  const settings = checkClientSettings(newClientSettings(input), input.clientType);
   checkServiceScope(settings);
   const clientId = randomBase32(26);
   const clientSecret = input.clientType === 'confidential' ? newClientSecret() : null;

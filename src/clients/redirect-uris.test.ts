@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, type InvalidInputsError } from '../lib/errors.ts';
-import { checkRedirectUri, checkRedirectUris } from './redirect-uris.ts';
+import { checkRedirectUri, checkRedirectUris, isLocalMachineHost } from './redirect-uris.ts';
 
 describe('checkRedirectUri', () => {
   it.each([
@@ -55,5 +55,41 @@ describe('checkRedirectUri', () => {
         "redirect_uris: 'http://a.example/cb' uses http on a non-loopback host; use https (http is allowed on 127.0.0.1, [::1] and localhost only)",
       ]);
     }
+  });
+});
+
+describe('isLocalMachineHost', () => {
+  const hostOf = (uri: string): string => new URL(uri).hostname;
+
+  it.each([
+    'https://127.0.0.1:8443/cb',
+    'https://127.255.0.9/cb',
+    'https://127.1/cb',
+    'https://2130706433/cb',
+    'https://0x7f.0.0.1/cb',
+    'https://[::1]/cb',
+    'https://[0:0:0:0:0:0:0:1]/cb',
+    'https://[::ffff:127.0.0.1]/cb',
+    'https://[::ffff:127.9.8.7]/cb',
+    'https://localhost/cb',
+    'https://LOCALHOST./cb',
+    'https://app.localhost:8443/cb',
+    'https://0.0.0.0/cb',
+    'https://[::]/cb',
+  ])('%s is this machine', (uri) => {
+    expect(isLocalMachineHost(hostOf(uri))).toBe(true);
+  });
+
+  it.each([
+    'https://app.example.org/cb',
+    'https://128.0.0.1/cb',
+    'https://10.0.0.1/cb',
+    'https://[::2]/cb',
+    'https://[::ffff:10.0.0.1]/cb',
+    'https://localhost.example.org/cb',
+    'https://mylocalhost/cb',
+    'https://127.0.0.1.example.org/cb',
+  ])('%s is not', (uri) => {
+    expect(isLocalMachineHost(hostOf(uri))).toBe(false);
   });
 });

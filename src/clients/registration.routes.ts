@@ -5,9 +5,16 @@ import { csrfMatches, csrfTokenFor, ensureBrowserCookie } from '../http/cookies.
 import { readForm } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { brandingOf } from '../interactions/interactions.routes.ts';
-import { renderClientRegistrationPage, renderClientRegistrationReceivedPage, type ClientRegistrationValues } from '../interactions/pages/client-registration.ts';
+import {
+  CLIENT_REGISTRATION_LABELS,
+  renderClientRegistrationPage,
+  renderClientRegistrationReceivedPage,
+  type ClientRegistrationField,
+  type ClientRegistrationFieldErrors,
+  type ClientRegistrationValues,
+} from '../interactions/pages/client-registration.ts';
 import { renderErrorPage } from '../interactions/pages/error.ts';
-import { InvalidInputError } from '../lib/errors.ts';
+import { InvalidInputError, InvalidInputsError } from '../lib/errors.ts';
 import type { OrgContext } from '../oauth/context.ts';
 import { errorBody, InvalidRequest, InvalidToken, OAuthError } from '../oauth/errors.ts';
 import { param, type RawParams } from '../oauth/params.ts';
@@ -43,17 +50,37 @@ const PAGE = { config: { answers: 'page' as const } };
 const JSON_ROUTE = { config: { answers: 'json' as const } };
 const CSRF_PURPOSE = 'client-registration';
 
-/** Labels of the form's fields, to say which one to fix. */
-const FIELD_LABELS: Readonly<Record<string, string>> = {
-  name: 'Application name',
-  redirect_uris: 'Redirect URIs',
-  client_type: 'Kind of application',
-  requester_name: 'Your name',
-  requester_email: 'Your email',
-  request_reason: 'Why you need access',
-  scope: 'Scope',
-  grant_types: 'Grant types',
-};
+/** The form field of each field a registration request's rules name (`name` is the form's app_name). */
+const FORM_FIELDS: ReadonlyMap<string, ClientRegistrationField> = new Map([
+  ['name', 'app_name'],
+  ['redirect_uris', 'redirect_uris'],
+  ['client_type', 'client_type'],
+  ['requester_name', 'requester_name'],
+  ['requester_email', 'requester_email'],
+  ['request_reason', 'request_reason'],
+]);
+
+/**
+ * Each refused field's rules, beside the form field they are about (a field broken several ways,
+ * such as two bad redirect URIs, gets each rule once). The rules, not the domain's messages: those
+ * quote what was typed, which the field itself shows again. A rule about a field the form does
+ * not have (none today: the page asks for no scope nor grant types) goes on the page's alert.
+ */
+function formErrors(error: InvalidInputError): { fieldErrors: ClientRegistrationFieldErrors; error: string | null } {
+  const sentences = new Map<ClientRegistrationField | null, string[]>();
+  for (const e of error instanceof InvalidInputsError ? error.errors : [error]) {
+    const field = FORM_FIELDS.get(e.field) ?? null;
+    // "Your email must be …", "Application name is required.", "A URI has a #fragment …".
+    const text =
+      field === null ? `${e.field}: ${e.rule}.` : /^(?:is|must) /.test(e.rule) ? `${CLIENT_REGISTRATION_LABELS[field]} ${e.rule}.` : `${e.rule.charAt(0).toUpperCase()}${e.rule.slice(1)}.`;
+    const list = sentences.get(field) ?? [];
+    if (!list.includes(text)) list.push(text);
+    sentences.set(field, list);
+  }
+  const fieldErrors: Partial<Record<ClientRegistrationField, string>> = {};
+  for (const [field, texts] of sentences) if (field !== null) fieldErrors[field] = texts.join(' ');
+  return { fieldErrors, error: sentences.get(null)?.join(' ') ?? null };
+}
 
 /**
  * Registration requests of one organization (under `/o/:slug`), open only while its
@@ -111,8 +138,7 @@ export function registerClientRegistrationRoutes(scope: FastifyInstance, deps: C
       // Only requests that land count: a refused one is taken back.
       attempt.release();
       if (!(error instanceof InvalidInputError)) throw error;
-      const message = `${FIELD_LABELS[error.field] ?? error.field}: ${error.message.slice(error.field.length + 2)}`;
-      return sendPage(reply.code(400), formPage(ctx, binding, { values, error: message }));
+      return sendPage(reply.code(400), formPage(ctx, binding, { values, ...formErrors(error) }));
     }
     return sendPage(
       reply,
@@ -191,8 +217,15 @@ function valuesOf(form: RawParams): ClientRegistrationValues {
   };
 }
 
-function formPage(ctx: OrgContext, binding: string, state: { values: ClientRegistrationValues | null; error: string | null }) {
-  return renderClientRegistrationPage({ branding: brandingOf(ctx), action: `${ctx.issuer}${REGISTRATION_PAGE_PATH}`, csrfToken: csrfTokenFor(binding, CSRF_PURPOSE), values: state.values, error: state.error });
+function formPage(ctx: OrgContext, binding: string, state: { values: ClientRegistrationValues | null; error: string | null; fieldErrors?: ClientRegistrationFieldErrors }) {
+  return renderClientRegistrationPage({
+    branding: brandingOf(ctx),
+    action: `${ctx.issuer}${REGISTRATION_PAGE_PATH}`,
+    csrfToken: csrfTokenFor(binding, CSRF_PURPOSE),
+    values: state.values,
+    error: state.error,
+    fieldErrors: state.fieldErrors ?? null,
+  });
 }
 
 function closedPage(request: FastifyRequest, reply: FastifyReply): FastifyReply {

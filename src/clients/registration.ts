@@ -2,12 +2,12 @@ import { checkDisplayName, checkEmail } from '../accounts/identifiers.ts';
 import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import { collectInvalid, InvalidInputError, InvalidInputsError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
 import { secretMatchesHash } from '../lib/secrets.ts';
 import { splitScope } from '../lib/scope.ts';
 import { OAuthError } from '../oauth/errors.ts';
 import type { Organization } from '../orgs/orgs.ts';
-import { createClient, DEFAULT_CLIENT_SCOPE, findClient, type Client, type ClientStatus, type RegistrationSource } from './clients.ts';
+import { createClient, DEFAULT_CLIENT_SCOPE, findClient, newClientErrors, type Client, type ClientStatus, type NewClient, type RegistrationSource } from './clients.ts';
 import type { ClientType } from './redirect-uris.ts';
 
 /** The registration page of an organization, relative to its issuer. */
@@ -56,31 +56,42 @@ export function isRegistrationOpen(org: Organization): boolean {
  */
 export async function requestClientRegistration(db: Executor, clock: Clock, org: Organization, input: RegistrationRequestInput): Promise<RegisteredClient> {
   if (!isRegistrationOpen(org)) throw new NotFoundError('client registration', org.slug);
-  const requesterName = input.requesterName === null ? null : checkDisplayName(input.requesterName, 'requester_name');
-  const requesterEmail = input.requesterEmail === null ? null : checkEmail(input.requesterEmail, 'requester_email');
+  // Every bad field at once, the request's and the client's (InvalidInputsError), not the first.
+  const errors: InvalidInputError[] = [];
+  const requesterName = input.requesterName === null ? null : (collectInvalid(errors, () => checkDisplayName(input.requesterName!, 'requester_name')) ?? null);
+  const requesterEmail = input.requesterEmail === null ? null : (collectInvalid(errors, () => checkEmail(input.requesterEmail!, 'requester_email')) ?? null);
   const requestReason = input.requestReason?.trim() || null;
   if (requestReason !== null && [...requestReason].length > MAX_REQUEST_REASON_LENGTH) {
-    throw new InvalidInputError('request_reason', `must be at most ${MAX_REQUEST_REASON_LENGTH} characters`);
+    errors.push(new InvalidInputError('request_reason', `must be at most ${MAX_REQUEST_REASON_LENGTH} characters`));
   }
   if (input.redirectUris.length > MAX_REQUESTED_REDIRECT_URIS) {
-    throw new InvalidInputError('redirect_uris', `ask for at most ${MAX_REQUESTED_REDIRECT_URIS} redirect URIs`);
+    errors.push(new InvalidInputError('redirect_uris', `ask for at most ${MAX_REQUESTED_REDIRECT_URIS} redirect URIs`));
   }
   const offered = new Set([...STANDARD_SCOPES, ...Object.keys(org.settings.customScopes)]);
   const scope = input.scope ?? DEFAULT_CLIENT_SCOPE;
   const unknown = splitScope(scope).filter((s) => !offered.has(s));
-  if (unknown.length > 0) throw new InvalidInputError('scope', `'${unknown[0]!.slice(0, 64)}' is not a scope ${org.name} offers; use ${[...offered].join(', ')}`);
+  if (unknown.length > 0) {
+    const rule = `ask only for scopes ${org.name} offers: ${[...offered].join(', ')}`;
+    errors.push(new InvalidInputError('scope', `'${unknown[0]!.slice(0, 64)}' is not a scope ${org.name} offers; use ${[...offered].join(', ')}`, { rule }));
+  }
+  const client: NewClient = {
+    name: input.name,
+    clientType: input.clientType,
+    redirectUris: input.redirectUris,
+    postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+    grantTypes: input.grantTypes,
+    scope,
+    consentRequired: true,
+    idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
+    registration: { source: input.source, requesterName, requesterEmail, requestReason },
+  };
+  if (errors.length > 0) {
+    // A field already refused above is not judged twice (the redirect URIs over the limit).
+    const judged = new Set(errors.map((e) => e.field));
+    throwIfInvalid([...errors, ...newClientErrors(client).filter((e) => !judged.has(e.field))]);
+  }
   return inTransaction(db, async (trx) => {
-    const created = await createClient(trx, clock, org.id, {
-      name: input.name,
-      clientType: input.clientType,
-      redirectUris: input.redirectUris,
-      postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
-      grantTypes: input.grantTypes,
-      scope,
-      consentRequired: true,
-      idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
-      registration: { source: input.source, requesterName, requesterEmail, requestReason },
-    });
+    const created = await createClient(trx, clock, org.id, client);
     return { client: (await findClient(trx, org.id, created.clientId))!, clientSecret: created.clientSecret };
   });
 }
@@ -95,19 +106,22 @@ export interface RegistrationForm {
   readonly requestReason: string;
 }
 
-/** The registration page's request: every field required; redirect URIs one per line. */
+/** The registration page's request: every field required (each missing one named); redirect URIs one per line. */
 export function registrationRequestFromForm(form: RegistrationForm): RegistrationRequestInput {
-  if (form.appName.trim() === '') throw new InvalidInputError('name', 'is required');
+  const errors: InvalidInputError[] = [];
+  if (form.appName.trim() === '') errors.push(new InvalidInputError('name', 'is required'));
   const redirectUris = form.redirectUris.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
-  if (redirectUris.length === 0) throw new InvalidInputError('redirect_uris', 'at least one redirect URI is required');
-  if (form.clientType !== 'confidential' && form.clientType !== 'public') throw new InvalidInputError('client_type', 'choose the kind of application');
-  if (form.requesterName.trim() === '') throw new InvalidInputError('requester_name', 'is required');
-  if (form.requesterEmail.trim() === '') throw new InvalidInputError('requester_email', 'is required');
-  if (form.requestReason.trim() === '') throw new InvalidInputError('request_reason', 'is required: tell the organization what the application does');
+  if (redirectUris.length === 0) errors.push(new InvalidInputError('redirect_uris', 'at least one redirect URI is required'));
+  const clientType = form.clientType === 'confidential' || form.clientType === 'public' ? form.clientType : undefined;
+  if (clientType === undefined) errors.push(new InvalidInputError('client_type', 'choose the kind of application'));
+  if (form.requesterName.trim() === '') errors.push(new InvalidInputError('requester_name', 'is required'));
+  if (form.requesterEmail.trim() === '') errors.push(new InvalidInputError('requester_email', 'is required'));
+  if (form.requestReason.trim() === '') errors.push(new InvalidInputError('request_reason', 'is required: tell the organization what the application does'));
+  throwIfInvalid(errors);
   return {
     source: 'registration_page',
     name: form.appName,
-    clientType: form.clientType,
+    clientType: clientType!,
     redirectUris,
     requesterName: form.requesterName,
     requesterEmail: form.requesterEmail,
@@ -205,7 +219,7 @@ export function parseClientMetadata(body: unknown): ParsedClientMetadata {
  * What each metadata field must be, as RFC 7591 errors say it. The domain's messages quote the
  * value sent (a URI, a scope, a grant type), which an `error_description` must never carry
  * (RFC 6749 §5.2: the request's text reflected into a protocol response), so the description
- * names the field and its rules, and the domain's message is only logged as the detail.
+ * names the field and its rules; the log names the field only (asRegistrationError).
  */
 const REGISTRATION_RULES: ReadonlyMap<string, string> = new Map([
   [
@@ -222,12 +236,21 @@ const REGISTRATION_RULES: ReadonlyMap<string, string> = new Map([
   ['grant_types', 'use authorization_code, refresh_token (only with authorization_code) or client_credentials (not with token_endpoint_auth_method none).'],
 ]);
 
-/** A domain error of a registration request in RFC 7591 §3.2.2 terms: the field named, its value never echoed. */
+/**
+ * A domain error of a registration request in RFC 7591 §3.2.2 terms: every field refused named
+ * once with its rules, its value never echoed; the error code is the first field's
+ * (invalid_redirect_uri for a redirect URI, else invalid_client_metadata). The logged detail
+ * names the fields and nothing else: the domain's messages quote what was sent (the email a
+ * person typed, a URI), which is personal data and not the log's to keep, and would let a
+ * registrant write what they like into it.
+ */
 export function asRegistrationError(error: InvalidInputError): OAuthError {
-  const field = error.field === 'requester_email' ? 'contacts' : error.field === 'name' ? 'client_name' : error.field;
-  const description = `${field}: ${REGISTRATION_RULES.get(field) ?? 'the value is not acceptable.'}`;
-  if (field === 'redirect_uris' || field === 'post_logout_redirect_uris') return new InvalidRedirectUri(description, error.message);
-  return new InvalidClientMetadata(description, error.message);
+  const errors = error instanceof InvalidInputsError ? error.errors : [error];
+  const fields = [...new Set(errors.map((e) => (e.field === 'requester_email' ? 'contacts' : e.field === 'name' ? 'client_name' : e.field)))];
+  const description = fields.map((field) => `${field}: ${REGISTRATION_RULES.get(field) ?? 'the value is not acceptable.'}`).join(' ');
+  const detail = `refused metadata: ${fields.join(', ')}`;
+  if (fields[0] === 'redirect_uris' || fields[0] === 'post_logout_redirect_uris') return new InvalidRedirectUri(description, detail);
+  return new InvalidClientMetadata(description, detail);
 }
 
 /**

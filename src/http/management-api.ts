@@ -14,6 +14,7 @@ import { parseBasicAuthorization } from '../oauth/client-auth.ts';
 import { InvalidClient } from '../oauth/errors.ts';
 import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './api-guards.ts';
+import { clientErrorText } from './error-handler.ts';
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
 export interface ApiCall {
@@ -157,7 +158,8 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
     }
   });
   scope.setErrorHandler((error: FastifyError, request, reply) => sendApiError(request, reply, error));
-  scope.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  // Fixed texts, never the path: it is the caller's own text (the request id finds it in the log).
+  scope.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'No route matches this method and path; the routes are in /api/v2/openapi.json.'));
 
   for (const route of deps.routes) {
     // A body declared Optional may be left out: validate an absent body as an empty object.
@@ -332,7 +334,8 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
   if (error instanceof ApiRequestError) return sendError(reply, error.status, error.code, error.message);
   if (error instanceof InvalidInputsError) return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', error.errors.map((e) => ({ field: e.field, message: e.message.slice(e.field.length + 2) })));
   if (error instanceof InvalidInputError) return sendError(reply, 400, 'validation_failed', error.message, [{ field: error.field, message: error.message.slice(error.field.length + 2) }]);
-  if (error instanceof NotFoundError) return sendError(reply, 404, 'not_found', error.message);
+  // What was not found, without the id or name the path gave (the caller's own text).
+  if (error instanceof NotFoundError) return sendError(reply, 404, 'not_found', `${error.what.charAt(0).toUpperCase()}${error.what.slice(1)} not found.`);
   // RFC 9110 §13.1.1: If-Match naming another version is 412 Precondition Failed.
   if (error instanceof StaleVersionError) return sendError(reply, 412, 'version_mismatch', error.message);
   if (error instanceof ConflictError) return sendError(reply, 409, 'conflict', error.message, [{ field: error.field, message: error.message }]);
@@ -342,7 +345,7 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
     return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', fieldErrors(fastifyError.validation, fastifyError.validationContext ?? 'body'));
   }
   const status = fastifyError.statusCode;
-  if (status !== undefined && status >= 400 && status < 500) return sendError(reply, status, 'invalid_request', fastifyError.message);
+  if (status !== undefined && status >= 400 && status < 500) return sendError(reply, status, 'invalid_request', clientErrorText(fastifyError));
   request.log.error({ err: error }, 'unexpected error in the management API');
   return sendError(reply, 500, 'server_error', 'The server met an unexpected condition. The request id identifies it in the logs.');
 }

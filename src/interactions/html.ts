@@ -184,6 +184,10 @@ a.button{display:inline-flex;align-items:center;justify-content:center;min-heigh
 a{color:var(--accent)}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .alert{margin:1rem 0;padding:.75rem 1rem;border:1px solid #b91c1c;border-left-width:.375rem;border-radius:.375rem;background:#fef2f2;color:#7f1d1d}
+.alert>p{margin:0}
+.alert ul{margin:.25rem 0 0;padding-left:1.25rem}
+.alert a{color:inherit}
+.field-error{margin:0 0 .25rem;color:#b91c1c;font-size:.875rem;font-weight:600}
 .scopes{margin:.5rem 0 1rem;padding-left:1.25rem}
 .scopes li{margin:.25rem 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}

@@ -79,12 +79,11 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
   });
 }
 
-/** A rule's message in words for the form, naming the field by its label. */
+/** A rule's message in words for the form, naming the field by its label and the rule, not what was typed (the field shows it). */
 function pageError(error: InvalidInputError | ConflictError): NonNullable<SignUpPageModel['error']> {
   const field = error.field === 'username' || error.field === 'email' || error.field === 'password' ? error.field : null;
   if (error instanceof ConflictError) return { field, message: `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.` };
-  const rule = error.message.slice(error.field.length + 2);
-  return { field, message: `${LABELS[error.field] ?? error.field} ${rule}.` };
+  return { field, message: `${LABELS[error.field] ?? error.field} ${error.rule}.` };
 }
 
 function signUpPage(request: FastifyRequest, interaction: Interaction, state: Pick<SignUpPageModel, 'values' | 'error'>) {

@@ -30,9 +30,16 @@ export class ConflictError extends DomainError {
 export class InvalidInputError extends DomainError {
   readonly code = 'invalid_input';
   readonly field: string;
-  constructor(field: string, message: string) {
+  /**
+   * The rule broken, without the value judged: the message itself when it quotes nothing, else
+   * a text of its own (options.rule). For the edges that must not echo input: a hosted page's
+   * error beside its field (a person's text is not ours to say back), a log line.
+   */
+  readonly rule: string;
+  constructor(field: string, message: string, options: { readonly rule?: string } = {}) {
     super(`${field}: ${message}`);
     this.field = field;
+    this.rule = options.rule ?? message;
   }
 }
 
@@ -48,7 +55,7 @@ export class InvalidInputsError extends InvalidInputError {
   readonly errors: readonly InvalidInputError[];
   constructor(errors: readonly InvalidInputError[]) {
     const first = errors[0]!;
-    super(first.field, first.message.slice(first.field.length + 2));
+    super(first.field, first.message.slice(first.field.length + 2), { rule: first.rule });
     this.message = errors.map((e) => e.message).join('; ');
     this.errors = errors;
   }

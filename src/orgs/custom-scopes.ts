@@ -37,9 +37,11 @@ export interface NamedCustomScope extends CustomScope {
  */
 const UNSTORABLE_SCOPE_NAMES = new Set(['__proto__']);
 
+// The messages name the rule, not the name: it comes from the API's path (PUT and DELETE
+// /api/v2/scopes/{name}), and a 404 or 400 never quotes the path it answers.
 function checkScopeName(name: string): string {
-  if (!isValidScopeToken(name) || name.length > 64) throw new InvalidInputError('name', `'${name}' is not a valid scope name (RFC 6749 §3.3, at most 64 characters)`);
-  if (RESERVED_SCOPES.has(name)) throw new InvalidInputError('name', `'${name}' is defined by OpenID Connect and cannot be redefined`);
+  if (!isValidScopeToken(name) || name.length > 64) throw new InvalidInputError('name', 'must be a scope token (RFC 6749 §3.3: printable ASCII without spaces, quotes or backslashes) of at most 64 characters');
+  if (RESERVED_SCOPES.has(name)) throw new InvalidInputError('name', 'is a scope defined by OpenID Connect, which cannot be redefined');
   return name;
 }
 
@@ -59,7 +61,7 @@ export async function listCustomScopes(db: Executor, orgId: string): Promise<Nam
  */
 export async function setCustomScope(db: Executor, clock: Clock, orgId: string, name: string, scope: CustomScope): Promise<{ readonly scope: NamedCustomScope; readonly created: boolean }> {
   checkScopeName(name);
-  if (UNSTORABLE_SCOPE_NAMES.has(name)) throw new InvalidInputError('name', `'${name}' is reserved; choose another name`);
+  if (UNSTORABLE_SCOPE_NAMES.has(name)) throw new InvalidInputError('name', 'is reserved; choose another name');
   const description = scope.description.trim();
   if (description.length === 0 || description.length > 200) throw new InvalidInputError('description', 'must be 1 to 200 characters');
   const attributes = [...new Set(scope.attributes.map((a) => checkAttributeName(a)))];

@@ -46,6 +46,29 @@ describe('renderClientRegistrationPage', () => {
     expect(page).toContain(`value="${HOSTILE_ESCAPED}"`);
     expect(page).toContain(`>${HOSTILE_ESCAPED}</textarea>`);
   });
+
+  it('shows each field\'s error beside it: described by it, marked invalid, the first focused, all linked from an alert', () => {
+    const page = renderClientRegistrationPage({
+      branding: { orgName: 'Neos' },
+      action: '/o/neos/register',
+      csrfToken: 'c',
+      values: { appName: 'Cool App', redirectUris: 'https://a.example/cb#x', clientType: 'public', requesterName: 'Ann', requesterEmail: 'ann', requestReason: 'Events' },
+      fieldErrors: { requester_email: 'Your email must be an email address.', redirect_uris: 'A URI has a #fragment.', client_type: HOSTILE },
+    }).html;
+    expect(page).toContain(
+      '<div role="alert" class="alert"><p>The request was not sent. Correct these fields:</p>\n<ul><li><a href="#redirect_uris">Redirect URIs</a></li><li><a href="#client_type">Kind of application</a></li><li><a href="#requester_email">Your email</a></li></ul></div>',
+    );
+    expect(page).toContain(
+      '<p class="field-error" id="redirect_uris-error">A URI has a #fragment.</p>\n<textarea id="redirect_uris" name="redirect_uris" rows="3" required aria-describedby="redirect_uris_hint redirect_uris-error" aria-invalid="true" autofocus',
+    );
+    expect(page).toContain('<fieldset id="client_type" aria-describedby="client_type-error">\n<legend>Kind of application</legend>\n<p class="field-error" id="client_type-error">' + HOSTILE_ESCAPED + '</p>');
+    expect(page).toContain('<p class="field-error" id="requester_email-error">Your email must be an email address.</p>\n<input type="email" id="requester_email"');
+    expect(page).toContain('value="ann" aria-describedby="requester_email-error" aria-invalid="true">');
+    // Fields without an error are left as they were; only the first invalid field takes the focus.
+    expect(page).toContain('required value="Cool App">');
+    expect(page.split('autofocus').length).toBe(2);
+    expect(page).not.toContain('<script>alert');
+  });
 });
 
 describe('renderClientRegistrationReceivedPage', () => {

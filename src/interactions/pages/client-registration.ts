@@ -11,14 +11,37 @@ export interface ClientRegistrationValues {
   readonly requestReason: string;
 }
 
+/** The form's fields, by their names in the form. */
+export type ClientRegistrationField = 'app_name' | 'redirect_uris' | 'client_type' | 'requester_name' | 'requester_email' | 'request_reason';
+
+/** What to fix in each field, shown beside it. */
+export type ClientRegistrationFieldErrors = Readonly<Partial<Record<ClientRegistrationField, string>>>;
+
+/** The label of each field, as the page shows it. */
+export const CLIENT_REGISTRATION_LABELS: Readonly<Record<ClientRegistrationField, string>> = {
+  app_name: 'Application name',
+  redirect_uris: 'Redirect URIs',
+  client_type: 'Kind of application',
+  requester_name: 'Your name',
+  requester_email: 'Your email',
+  request_reason: 'Why you need access',
+};
+
+const FIELD_ORDER = Object.keys(CLIENT_REGISTRATION_LABELS) as ClientRegistrationField[];
+
 export interface ClientRegistrationPageModel {
   readonly branding: PageBranding;
   /** Where the form posts. */
   readonly action: string;
   readonly csrfToken: string;
   readonly values?: ClientRegistrationValues | null;
-  /** A sentence saying what to fix, or why the request was not taken. */
+  /** A sentence about the whole request: why it was not taken (an expired page, too many requests). */
   readonly error?: string | null;
+  /**
+   * What to fix, beside each field it is about: the rule broken, never the value typed (which
+   * the field itself shows again).
+   */
+  readonly fieldErrors?: ClientRegistrationFieldErrors | null;
 }
 
 const EMPTY: ClientRegistrationValues = { appName: '', redirectUris: '', clientType: 'confidential', requesterName: '', requesterEmail: '', requestReason: '' };
@@ -26,31 +49,54 @@ const EMPTY: ClientRegistrationValues = { appName: '', redirectUris: '', clientT
 /**
  * The public form to ask an organization for an OAuth client (Neos: "registration … with manual
  * approval"): the application's name and redirect URIs, who asks, and why. Staff approve or
- * reject each request; nothing works before that.
+ * reject each request; nothing works before that. After a refused request each field with a
+ * problem says it below its label, is marked invalid and described by it (WCAG 3.3.1), and an
+ * alert at the top links to each; the first gets the focus.
  */
 export function renderClientRegistrationPage(model: ClientRegistrationPageModel): RenderedPage {
   const { branding } = model;
   const v = model.values ?? EMPTY;
+  const errors = model.fieldErrors ?? {};
+  const invalid = FIELD_ORDER.filter((field) => errors[field] !== undefined);
+  const message = (field: ClientRegistrationField): SafeHtml | null =>
+    errors[field] === undefined ? null : html`<p class="field-error" id="${field}-error">${errors[field]}</p>`;
+  /** aria-invalid, the error (after any hint) in aria-describedby, and the focus on the first invalid field. */
+  const marks = (field: ClientRegistrationField, hint?: string): SafeHtml | null => {
+    const describedBy = [hint, errors[field] === undefined ? undefined : `${field}-error`].filter((id) => id !== undefined).join(' ');
+    return html`${describedBy === '' ? null : html` aria-describedby="${describedBy}"`}${errors[field] === undefined ? null : html` aria-invalid="true"`}${invalid[0] === field ? html` autofocus` : null}`;
+  };
+  const summary =
+    invalid.length === 0
+      ? null
+      : html`<div role="alert" class="alert"><p>The request was not sent. Correct ${invalid.length === 1 ? 'this field' : 'these fields'}:</p>
+<ul>${invalid.map((field) => html`<li><a href="#${field}">${CLIENT_REGISTRATION_LABELS[field]}</a></li>`)}</ul></div>`;
   const body = html`<p class="lead">Ask <strong>${branding.orgName}</strong> to let your application sign people in. Staff review every request; the application works only once they approve it.</p>
 ${model.error ? html`<p role="alert" class="alert">${model.error}</p>` : null}
+${summary}
 <form method="post" action="${model.action}">
 ${hiddenInputs({ csrf_token: model.csrfToken })}
 <label for="app_name">Application name</label>
-<input type="text" id="app_name" name="app_name" maxlength="200" required value="${v.appName}">
+${message('app_name')}
+<input type="text" id="app_name" name="app_name" maxlength="200" required value="${v.appName}"${marks('app_name')}>
 <label for="redirect_uris">Redirect URIs, one per line</label>
 <p class="muted" id="redirect_uris_hint">Exact URIs your application receives the sign-in result at: https, or http on 127.0.0.1 or localhost while developing. No wildcards, no #fragments.</p>
-<textarea id="redirect_uris" name="redirect_uris" rows="3" required aria-describedby="redirect_uris_hint" autocapitalize="none" spellcheck="false">${v.redirectUris}</textarea>
-<fieldset>
+${message('redirect_uris')}
+<textarea id="redirect_uris" name="redirect_uris" rows="3" required${marks('redirect_uris', 'redirect_uris_hint')} autocapitalize="none" spellcheck="false">${v.redirectUris}</textarea>
+<fieldset id="client_type"${errors.client_type === undefined ? null : html` aria-describedby="client_type-error"`}>
 <legend>Kind of application</legend>
-<label class="choice"><input type="radio" name="client_type" value="confidential"${v.clientType === 'confidential' ? html` checked` : null}> Runs on a server and can keep a secret</label>
+${message('client_type')}
+<label class="choice"><input type="radio" name="client_type" value="confidential"${v.clientType === 'confidential' ? html` checked` : null}${invalid[0] === 'client_type' ? html` autofocus` : null}> Runs on a server and can keep a secret</label>
 <label class="choice"><input type="radio" name="client_type" value="public"${v.clientType === 'public' ? html` checked` : null}> Runs in a browser or on a device (no secret; uses PKCE)</label>
 </fieldset>
 <label for="requester_name">Your name</label>
-<input type="text" id="requester_name" name="requester_name" autocomplete="name" maxlength="200" required value="${v.requesterName}">
+${message('requester_name')}
+<input type="text" id="requester_name" name="requester_name" autocomplete="name" maxlength="200" required value="${v.requesterName}"${marks('requester_name')}>
 <label for="requester_email">Your email</label>
-<input type="email" id="requester_email" name="requester_email" autocomplete="email" autocapitalize="none" spellcheck="false" maxlength="254" required value="${v.requesterEmail}">
+${message('requester_email')}
+<input type="email" id="requester_email" name="requester_email" autocomplete="email" autocapitalize="none" spellcheck="false" maxlength="254" required value="${v.requesterEmail}"${marks('requester_email')}>
 <label for="request_reason">Why you need access</label>
-<textarea id="request_reason" name="request_reason" rows="4" maxlength="1000" required>${v.requestReason}</textarea>
+${message('request_reason')}
+<textarea id="request_reason" name="request_reason" rows="4" maxlength="1000" required${marks('request_reason')}>${v.requestReason}</textarea>
 <div class="actions"><button type="submit">Send the request</button></div>
 </form>`;
   return pageShell({ title: `Register an application with ${branding.orgName}`, branding, body, width: 'wide' });

@@ -1,5 +1,6 @@
 import { findConstituent } from '../../accounts/constituents.ts';
 import type { Client } from '../../clients/clients.ts';
+import { isLocalMachineHost } from '../../clients/redirect-uris.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { timeOrderedId } from '../../lib/ids.ts';
 import { randomBase64url } from '../../lib/random.ts';
@@ -193,10 +194,14 @@ async function mustAskConsent(ctx: OrgContext, client: Client, request: Authoriz
  *   registered URI, which TLS authenticates (and, for a native app, the OS delivers a claimed
  *   https link only to the app the domain names); an impersonator can send the request but never
  *   receives the answer. That is the same assurance a browser-based (SPA) public client gives.
+ * - Except on this machine's own hosts (`https://127.0.0.1:8443/cb`, `https://[::1]/cb`,
+ *   `https://localhost/…`, isLocalMachineHost): registration takes them, but any local program can
+ *   listen there, with a certificate as trusted as the real app's.
  */
 function isProvenClient(client: Client, redirectUri: string): boolean {
   if (client.clientType === 'confidential') return true;
-  return URL.parse(redirectUri)?.protocol === 'https:';
+  const uri = URL.parse(redirectUri);
+  return uri?.protocol === 'https:' && !isLocalMachineHost(uri.hostname);
 }
 
 async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, state: DecisionState, session: SsoSession | null): Promise<string> {
