@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database, Db, Executor } from './database.ts';
 
 /**
@@ -11,7 +12,9 @@ export function inTransaction<T>(db: Executor, work: (trx: Transaction<Database>
 
 /** PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back and may simply run again. */
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
-const TRANSACTION_ATTEMPTS = 5;
+const TRANSACTION_ATTEMPTS = 6;
+/** The first retry waits up to this long; each next one up to twice as long (full jitter). */
+const RETRY_BASE_DELAY_MS = 4;
 
 /** True when PostgreSQL aborted the statement (and its transaction) to settle a conflict with a concurrent one, which may simply run again. */
 export function isRetryableConflict(error: unknown): boolean {
@@ -26,6 +29,11 @@ export function isRetryableConflict(error: unknown): boolean {
  * revoke token families, whose row locks a concurrent refresh may hold in another order (a request
  * that loses a rotation race keeps the lost row's lock), and for write-skew-prone checks under
  * SERIALIZABLE. SQLite serializes writers and never reports either.
+ *
+ * Each retry waits a random time, up to twice as long as the one before (exponential backoff with
+ * full jitter): transactions that collided and were all aborted (SSI may abort every one of a
+ * group that started together) would otherwise run again in step and collide again; seen with
+ * eight processes creating one signing key on a loaded machine.
  */
 export async function retriedTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>, options: { readonly serializable?: boolean } = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -35,5 +43,6 @@ export async function retriedTransaction<T>(db: Db, work: (trx: Transaction<Data
     } catch (error) {
       if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableConflict(error)) throw error;
     }
+    await sleep(Math.random() * RETRY_BASE_DELAY_MS * 2 ** (attempt - 1));
   }
 }
