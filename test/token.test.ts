@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,7 +7,7 @@ import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { PASSWORD, seedClient, seedOrg, type SeededOrg, REDIRECT_URI, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
 import { CLIENT_AUTH_THROTTLE_LIMITS } from '../src/oauth/client-auth-throttle.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { DIALECTS } from './helpers/storage.ts';
+import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
 
 interface TestClient {
@@ -484,5 +485,92 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect(((await stolen.json()) as Record<string, unknown>).error).toBe('invalid_grant');
       expect((await redeem(acmeCode)).status).toBe(200);
     });
+  });
+});
+
+// Regression (security review of issue 9 item 7, finding 1): a client's usual networks, from which
+// its right secret is let through while others' failures lock its id out, lived in one process's
+// memory: lost at every restart or deploy and unknown to a second process, so anyone knowing a
+// client id (it is in every authorization URL) locked the client out of the token endpoint. They
+// are kept on the client's row now, as keyed pseudonyms of networks.
+describe.each(DIALECTS)("a client's usual networks on %s: in the store, shared by server processes, kept across restarts", (dialect) => {
+  const rootKey = randomBytes(32);
+  let now = Date.now();
+  const clock = (): number => now;
+  let store: TestStore;
+  const servers: TestServer[] = [];
+  let orgId: string;
+  const { failuresPerClient } = CLIENT_AUTH_THROTTLE_LIMITS;
+
+  beforeAll(async () => {
+    store = await createTestStore(dialect);
+    orgId = (await seedOrg(store.storage.db, 'acme')).org.id;
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    await store?.dispose();
+  });
+
+  /** A server process of the installation: its store and root key, its own memory. */
+  const startProcess = async (): Promise<TestServer> => {
+    const server = await startTestServer(dialect, { clock, rootKey, store });
+    servers.push(server);
+    return server;
+  };
+  const serviceClient = () => seedClient(store.storage.db, orgId, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], scope: 'reports:read', consentRequired: false });
+  const tokenAt = async (server: TestServer, client: TestClient, from: string): Promise<number> => {
+    const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
+    const response = await fetch(`${server.url}/o/acme/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic, 'x-forwarded-for': from }, body: 'grant_type=client_credentials' });
+    await response.arrayBuffer();
+    return response.status;
+  };
+  const lockOut = async (server: TestServer, client: TestClient, from: string): Promise<void> => {
+    for (let i = 0; i < failuresPerClient; i++) expect(await tokenAt(server, { clientId: client.clientId, clientSecret: 'gsec_wrong' }, from)).toBe(401);
+  };
+  const storedRow = (clientId: string) => store.storage.db.selectFrom('clients').select(['auth_networks', 'updated_at']).where('id', '=', clientId).executeTakeFirstOrThrow();
+
+  it('let the right secret through at another process, from the network it authenticated from at the first, while the client is locked out', async () => {
+    const [first, second] = [await startProcess(), await startProcess()];
+    const client = await serviceClient();
+    const before = await storedRow(client.clientId);
+    expect(await tokenAt(first, client, '2001:db8:60:1::10')).toBe(200);
+    // Stored as a pseudonym of the /64 with its time, never the address; the settings' version untouched.
+    const after = await storedRow(client.clientId);
+    expect(JSON.parse(after.auth_networks)).toEqual([{ network: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), last_seen_ms: now }]);
+    expect(after.auth_networks).not.toContain('2001');
+    expect(after.updated_at).toBe(before.updated_at);
+
+    await lockOut(second, client, '203.0.113.60');
+    expect(await tokenAt(second, client, '198.51.100.60')).toBe(429);
+    expect(await tokenAt(second, client, '2001:db8:60:1:abcd::1')).toBe(200);
+    expect(await tokenAt(first, client, '198.51.100.60')).toBe(200); // the first process saw none of the failures
+  });
+
+  it('keep them across a restart: a fresh process knows the usual network of a client it never saw', async () => {
+    const client = await serviceClient();
+    const before = await startProcess();
+    expect(await tokenAt(before, client, '192.0.2.61')).toBe(200);
+    await before.close();
+    servers.splice(servers.indexOf(before), 1);
+    const restarted = await startProcess();
+    await lockOut(restarted, client, '203.0.113.61');
+    expect(await tokenAt(restarted, client, '198.51.100.61')).toBe(429);
+    expect(await tokenAt(restarted, client, '192.0.2.61')).toBe(200);
+  });
+
+  it('write a network at its first success, then again only once it is a day old', async () => {
+    const server = await startProcess();
+    const client = await serviceClient();
+    expect(await tokenAt(server, client, '192.0.2.62')).toBe(200);
+    const written = (await storedRow(client.clientId)).auth_networks;
+    now += 3_600_000;
+    expect(await tokenAt(server, client, '192.0.2.62')).toBe(200);
+    expect((await storedRow(client.clientId)).auth_networks).toBe(written);
+    now += 24 * 3_600_000;
+    expect(await tokenAt(server, client, '192.0.2.62')).toBe(200);
+    expect(JSON.parse((await storedRow(client.clientId)).auth_networks)).toEqual([{ network: expect.any(String), last_seen_ms: now }]);
+    // A second network joins the first, newest first.
+    expect(await tokenAt(server, client, '192.0.2.63')).toBe(200);
+    expect(JSON.parse((await storedRow(client.clientId)).auth_networks)).toHaveLength(2);
   });
 });

@@ -45,3 +45,24 @@ function ipv6Words(address: string): number[] {
 function isIpv4Mapped(words: readonly number[]): boolean {
   return words.slice(0, 5).every((word) => word === 0) && words[5] === 0xffff;
 }
+
+/** Addresses whose network name a `cachedNetworkNames` function remembers, the oldest forgotten first. */
+const NETWORK_NAMES_CACHED = 10_000;
+
+/**
+ * `name(clientNetworkKey(ip))` for each client address, remembered for the last addresses seen:
+ * the name is a keyed hash (the store knows networks only by pseudonyms), which a hot endpoint
+ * should not compute again at every request from the same client.
+ */
+export function cachedNetworkNames(ipv6PrefixBits: number, name: (networkKey: string) => string): (ip: string) => string {
+  const names = new Map<string, string>();
+  return (ip) => {
+    let named = names.get(ip);
+    if (named === undefined) {
+      named = name(clientNetworkKey(ip, ipv6PrefixBits));
+      if (names.size >= NETWORK_NAMES_CACHED) names.delete(names.keys().next().value as string);
+      names.set(ip, named);
+    }
+    return named;
+  };
+}

@@ -1,4 +1,5 @@
-import type { Client } from '../clients/clients.ts';
+import { authNetworkNeedsRecording, isUsualAuthNetwork } from '../clients/auth-networks.ts';
+import { recordClientAuthNetwork, type Client } from '../clients/clients.ts';
 import { secretMatchesHash } from '../lib/secrets.ts';
 import type { ClientAuthThrottle } from './client-auth-throttle.ts';
 import type { OrgContext } from './context.ts';
@@ -57,9 +58,11 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
  * Failures are counted per client and per network (RFC 6749 §2.3.1 asks for brute-force
  * protection; oauth/client-auth-throttle.ts): past a limit the request is refused with
  * ClientAuthenticationThrottled (429) before any secret is checked, except that a client's own
- * limit does not apply from a network it authenticated from recently. Public clients have no
- * secret to guess and are used from everywhere: they are never locked out by their id, and a
- * failure naming one counts against the network only.
+ * limit does not apply from one of its usual networks: those it authenticated from recently, as
+ * stored on the client (clients/auth-networks.ts), which comes with the client's lookup. A success
+ * from a network not among them (or last written more than a day ago) writes it there. Public
+ * clients have no secret to guess and are used from everywhere: they are never locked out by their
+ * id, and a failure naming one counts against the network only.
  */
 export async function authenticateClient(ctx: OrgContext, authorization: string | undefined, body: RawParams, caller: ClientCaller): Promise<AuthenticatedClient> {
   const { throttle, ip } = caller;
@@ -96,7 +99,7 @@ export async function authenticateClient(ctx: OrgContext, authorization: string 
   const counted = clientId.length > 200 || (client?.clientType === 'public' && client.status === 'active') ? undefined : clientId;
   // Checked again after the lookup's await, in the same synchronous step as the secret check and
   // the count of its failure: concurrent requests get no more checks than the limits.
-  const wait = throttle.networkRefused(ip) ?? (counted === undefined ? undefined : throttle.clientRefused(orgId, counted, ip));
+  const wait = throttle.networkRefused(ip) ?? (counted === undefined ? undefined : clientLockout(ctx, caller, client, counted));
   if (wait !== undefined) throw new ClientAuthenticationThrottled(wait, 'client authentication throttled');
   const fail = (detail: string): InvalidClient => {
     throttle.failed(orgId, counted, ip);
@@ -112,8 +115,39 @@ export async function authenticateClient(ctx: OrgContext, authorization: string 
   if (secret === undefined || !clientSecretMatches(client, secret, ctx.clock())) {
     throw fail(secret === undefined ? 'confidential client without a secret' : 'wrong secret');
   }
-  throttle.succeeded(orgId, client.clientId, ip);
+  await rememberNetwork(ctx, caller, client);
   return { client, method: basic !== undefined ? 'client_secret_basic' : 'client_secret_post' };
+}
+
+/** The seconds a client locked out must wait, unless the request comes from one of its usual networks. */
+function clientLockout(ctx: OrgContext, caller: ClientCaller, client: Client | undefined, clientId: string): number | undefined {
+  const wait = caller.throttle.clientRefused(ctx.org.id, clientId);
+  if (wait === undefined || client?.status !== 'active') return wait;
+  return isUsualNetwork(ctx, caller, client) ? undefined : wait;
+}
+
+/** Whether the request comes from one of the client's usual networks: as stored, or as this process wrote since the client was read. */
+function isUsualNetwork(ctx: OrgContext, caller: ClientCaller, client: Client): boolean {
+  const network = caller.throttle.networkOf(caller.ip);
+  return isUsualAuthNetwork(client.authNetworks, network, ctx.clock()) || caller.throttle.recordedRecently(client.orgId, client.clientId, network);
+}
+
+/**
+ * After a success: writes the network among the client's usual ones when the client as read
+ * lacks it or has it from more than a day ago, and this process has not written it since. The
+ * common case (a client from its usual place) writes nothing: a cached pseudonym and a map lookup.
+ */
+async function rememberNetwork(ctx: OrgContext, caller: ClientCaller, client: Client): Promise<void> {
+  const { throttle } = caller;
+  const network = throttle.networkOf(caller.ip);
+  const now = ctx.clock();
+  if (!authNetworkNeedsRecording(client.authNetworks, network, now) || !throttle.claimRecording(client.orgId, client.clientId, network)) return;
+  try {
+    await recordClientAuthNetwork(ctx.db, client, network, now);
+  } catch (error) {
+    throttle.recordingFailed(client.orgId, client.clientId, network);
+    throw error;
+  }
 }
 
 /**
