@@ -441,24 +441,43 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(ghost, '203.0.113.33')));
     });
 
-    it(`lock a network out after ${failuresPerNetwork} failures (an IPv6 client by its /64), even for a client's right secret from there`, async () => {
+    // Regression (security review of issue 9 item 7, finding 2): a network's lockout crossed tenants
+    // and had no exemption: 30 failures with bogus ids from a shared egress (an integration
+    // platform, CGNAT, a /64) locked every client of every org out there, right secret and usual
+    // network or not. It now refuses only ids unknown there, or known ids from new networks.
+    it(`lock a network out after ${failuresPerNetwork} failures (an IPv6 client by its /64) for ids unknown or new there, never a client's right secret from its usual network, in any org`, async () => {
+      const db = server.store.storage.db;
       const client = await serviceClient();
+      const elsewhere = await serviceClient();
+      const neighbour = await seedOrg(db, 'neighbour');
+      const neighbours = await seedClient(db, neighbour.org.id, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], scope: 'reports:read', consentRequired: false });
+      const neighbourToken = async (from: string) =>
+        (await fetch(`${server.url}/o/neighbour/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...credentials(neighbours, from) }, body: 'grant_type=client_credentials' })).status;
       expect((await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:1::1'))).status).toBe(200);
+      expect(await neighbourToken('2001:db8:77:1::2')).toBe(200);
+      expect((await token({ grant_type: 'client_credentials' }, credentials(elsewhere, '192.0.2.77'))).status).toBe(200);
       // One failure per client id, from addresses all over one /64: only the network's count can stop them.
       for (let i = 0; i < failuresPerNetwork; i++) {
-        expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `guess-${i}`, clientSecret: 'gsec_guess' }, `2001:db8:77:1::${(i + 2).toString(16)}`))).status).toBe(401);
+        expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `guess-${i}`, clientSecret: 'gsec_guess' }, `2001:db8:77:1::${(i + 3).toString(16)}`))).status).toBe(401);
       }
-      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:1:ffff::1')));
       throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials({ clientId: 'guess-new', clientSecret: 'gsec_guess' }, '2001:db8:77:1::abc')));
-      expect((await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:2::1'))).status).toBe(200);
+      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(elsewhere, '2001:db8:77:1::abd')));
+      // The clients that run there, of this org and another, still get their tokens, and a wrong secret is checked.
+      expect((await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:1:ffff::1'))).status).toBe(200);
+      expect(await neighbourToken('2001:db8:77:1:ffff::2')).toBe(200);
+      expect((await token({ grant_type: 'client_credentials' }, credentials(wrongSecret(client), '2001:db8:77:1::1'))).status).toBe(401);
+      expect((await token({ grant_type: 'client_credentials' }, credentials(elsewhere, '2001:db8:77:2::1'))).status).toBe(200);
     });
 
-    it('never lock a public client out by its id: it has no secret to guess, and is used from everywhere', async () => {
+    it('never lock a public client out by its id: it has no secret to guess, and is used from everywhere, even a network locked out', async () => {
       for (let i = 0; i < failuresPerClient + 2; i++) {
         expect((await token({ grant_type: 'client_credentials', client_id: spa.clientId, client_secret: 'a guess' }, { 'x-forwarded-for': '203.0.113.40' })).status).toBe(401);
       }
-      const fromElsewhere = await token({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: 'https://spa.example.org/cb', code_verifier: VERIFIER, client_id: spa.clientId }, { 'x-forwarded-for': '198.51.100.41' });
-      expect(fromElsewhere).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+      const redeemFrom = (from: string) => token({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: 'https://spa.example.org/cb', code_verifier: VERIFIER, client_id: spa.clientId }, { 'x-forwarded-for': from });
+      expect(await redeemFrom('198.51.100.41')).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+      for (let i = 0; i < failuresPerNetwork; i++) expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `spa-guess-${i}`, clientSecret: 'gsec_guess' }, '203.0.113.42'))).status).toBe(401);
+      expect(await redeemFrom('203.0.113.42')).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+      throttledAnswer(await token({ grant_type: 'client_credentials', client_id: spa.clientId, client_secret: 'a guess' }, { 'x-forwarded-for': '203.0.113.42' }));
     });
   });
 
