@@ -54,6 +54,15 @@ describe('sign-in throttle', () => {
     expect(throttle.begin({ orgId: 'org_b', ip: '2001:db8::100' })).toBeUndefined();
   });
 
+  it('counts a key without an IP against its identifier only: the network neither refuses nor counts it', () => {
+    const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
+    for (let i = 0; i < 5; i++) throttle.recordFailure(key(`user${i}`));
+    expect(throttle.isBlocked(key('device:n1'))).toBe(true);
+    for (let i = 0; i < 3; i++) expect(throttle.begin({ orgId: 'org_a', identifier: 'device:n1' })).toBeDefined();
+    expect(throttle.begin({ orgId: 'org_a', identifier: 'device:n1' })).toBeUndefined();
+    expect(throttle.isBlocked(key('someone', '192.0.2.2'))).toBe(false);
+  });
+
   it('counts an attempt when it begins, so no more than the limit can be under way at once', () => {
     const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
     const begun = Array.from({ length: 10 }, () => throttle.begin(key('alice')));

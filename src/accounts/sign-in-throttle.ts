@@ -45,8 +45,12 @@ export interface ThrottleKey {
   readonly orgId: string;
   /** What is counted besides the client's network (an account, a device cookie); absent for limits counted per network only. */
   readonly identifier?: string;
-  /** The client's address, as the request came (the throttle counts its network). */
-  readonly ip: string;
+  /**
+   * The client's address, as the request came (the throttle counts its network); absent for an
+   * attempt not subject to the network's limit (one carrying a recognised device token, whose own
+   * limit bounds it: accounts/sign-in.ts).
+   */
+  readonly ip?: string;
 }
 
 export interface ThrottleLimits {
@@ -108,7 +112,7 @@ export function createSignInThrottle(clock: Clock, options: ThrottleOptions): Si
     if (times!.length === 0) failures.delete(key);
   };
   const identifierKey = (key: ThrottleKey): string | undefined => (key.identifier === undefined ? undefined : `id:${key.orgId}:${key.identifier}`);
-  const ipKey = (key: ThrottleKey): string => `ip:${clientNetworkKey(key.ip, options.ipv6PrefixBits)}`;
+  const ipKey = (key: ThrottleKey): string | undefined => (key.ip === undefined ? undefined : `ip:${clientNetworkKey(key.ip, options.ipv6PrefixBits)}`);
   // Nothing counted: no key to form (an IPv6 network key takes microseconds; the API checks on every call).
   const isBlocked = (key: ThrottleKey): boolean =>
     failures.size !== 0 && (recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp);

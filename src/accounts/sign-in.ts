@@ -25,7 +25,8 @@ let decoyHash: Promise<string> | undefined;
  * Except from a browser where the account signed in before (accounts/device-cookies.ts): an
  * attempt presenting the device token of the account found is counted against that token, not
  * against the identifier, so the lockout anyone can cause with a few wrong passwords never locks
- * the person out of their own browser; the token has its own limit, and the IP's still applies.
+ * the person out of their own browser; nor does the network's (shared by every org and both kinds
+ * of account, on a campus /64 or behind CGNAT): the token has its own limit, and only that applies.
  * A success answers a device cookie with a fresh token for the account, for the browser to keep.
  */
 export async function signInConstituent(
@@ -40,7 +41,9 @@ export async function signInConstituent(
   const subject = row === undefined ? undefined : { orgId, kind: 'constituent' as const, accountId: row.account_id };
   const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
   const counted = device === undefined ? `constituent-key:${key}` : `device:${device}`;
-  const constituent = await checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
+  // A recognised device is not subject to the network's limit either: one attacker's failures on a
+  // campus /64 or a CGNAT address would lock out everyone there; its token's own limit bounds it.
+  const constituent = await checkThrottled(throttle, device === undefined ? { orgId, identifier: counted, ip: attempt.ip } : { orgId, identifier: counted }, async () => {
     if (row?.password_hash == null) {
       decoyHash ??= hashPassword('decoy password for unknown accounts');
       await verifyPassword(await decoyHash, password);

@@ -26,7 +26,8 @@ let decoyHash: Promise<string> | undefined;
  * checked. Attempts count against the staff user found (the email trimmed, case folded), or
  * against the email key looked up when none is, as for constituents (accounts/sign-in.ts); an
  * attempt presenting the staff device token of the user found is counted against that token
- * instead, and a success answers the staff device cookie with a fresh token, as there.
+ * instead (and not against the network), and a success answers the staff device cookie with a
+ * fresh token, as there.
  */
 export async function signInStaff(
   db: Executor,
@@ -40,7 +41,7 @@ export async function signInStaff(
   const subject = user === undefined ? undefined : { orgId, kind: 'staff' as const, accountId: user.id };
   const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
   const counted = device !== undefined ? `device:${device}` : user === undefined ? `staff-key:${key}` : `staff:${user.id}`;
-  const staff = await checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
+  const staff = await checkThrottled(throttle, device === undefined ? { orgId, identifier: counted, ip: attempt.ip } : { orgId, identifier: counted }, async () => {
     if (user?.password_hash == null) {
       decoyHash ??= hashPassword('decoy password for unknown staff');
       await verifyPassword(await decoyHash, password);
