@@ -23,13 +23,17 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
   let server: TestServer;
   let issuer: string;
   let clientId: string;
+  let orgId: string;
+  let apiKey: string;
   let now = Date.now();
 
   beforeAll(async () => {
     server = await startTestServer(dialect, { clock: () => now });
     const db = server.store.storage.db;
     const seeded = await seedOrg(db, 'acme');
+    orgId = seeded.org.id;
     clientId = (await seedClient(db, seeded.org.id, { consentRequired: false })).clientId;
+    apiKey = (await createStaffUser(db, systemClock, seeded.org.id, { email: 'api@acme.example', role: 'owner', withApiKey: true })).apiKey!;
     await createStaffUser(db, systemClock, seeded.org.id, { email: 'ops@acme.example', password: await preparePassword(STAFF_PASSWORD), role: 'admin' });
     await createConstituent(db, systemClock, seeded.org.id, { username: 'bob', password: PASSWORD, email: 'bob@example.org', name: 'Bob Example' });
     issuer = `${server.url}/o/acme`;
@@ -285,6 +289,36 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
       const guessing = await signInPage(owner);
       for (let i = 0; i < LIMIT; i++) expect((await guessing.attempt('alice', WRONG, '2001:db8:70:1::abcd')).status).toBe(200);
       expect((await guessing.attempt('alice', PASSWORD, '2001:db8:70:1::abcd')).status).toBe(429);
+    });
+
+    // Regression (security review of issue 9 item 5, finding 4): device tokens outlived a password
+    // change, so someone who once had the password could sign in N times, keep N tokens, and have
+    // N × 5 guesses per window at the new password after a reset.
+    it('vouch for nothing once the password was changed (management API), for constituents and staff alike', async () => {
+      const db = server.store.storage.db;
+      const carol = await createConstituent(db, systemClock, orgId, { username: 'carol', password: PASSWORD });
+      const desk = await createStaffUser(db, systemClock, orgId, { email: 'desk@acme.example', password: await preparePassword(STAFF_PASSWORD), role: 'admin' });
+      const owner = await signedInBrowser('carol');
+      const staffOwner = new TestBrowser();
+      expect((await (await staffSignInPage(staffOwner)).attempt('desk@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(303);
+      const NEW_PASSWORD = 'another long password, newly set';
+      const setPassword = async (path: string): Promise<number> => {
+        const headers = { authorization: `Basic ${Buffer.from(`acme:${apiKey}`).toString('base64')}`, 'content-type': 'application/json' };
+        const response = await fetch(`${server.url}/api/v2${path}`, { method: 'POST', headers, body: JSON.stringify({ password: NEW_PASSWORD }) });
+        await response.arrayBuffer();
+        return response.status;
+      };
+      expect(await setPassword(`/constituents/${carol.accountId}/password`)).toBe(200);
+      expect(await setPassword(`/staff/${desk.userId}/password`)).toBe(200);
+      await lockOut('carol');
+      for (const ip of attackers) expect((await (await staffSignInPage()).attempt('desk@acme.example', WRONG, ip)).status).toBe(200);
+      expect((await (await signInPage(owner)).attempt('carol', NEW_PASSWORD, '192.0.2.10')).status).toBe(429);
+      expect((await (await staffSignInPage(staffOwner)).attempt('desk@acme.example', NEW_PASSWORD, '192.0.2.10')).status).toBe(429);
+      // A sign-in with the new password (once the lockout is over) gives the browser a token that vouches again.
+      now += WINDOW_MS + 1;
+      expect((await (await signInPage(owner)).attempt('carol', NEW_PASSWORD, '192.0.2.10')).status).toBe(303);
+      await lockOut('carol');
+      expect((await (await signInPage(owner)).attempt('carol', NEW_PASSWORD, '192.0.2.10')).status).toBe(303);
     });
 
     it('let the staff browser that signed in before through, and nothing forged, nor a constituent device cookie', async () => {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createDeviceCookies, DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceSubject } from './device-cookies.ts';
+import { createDeviceCookies, credentialVersion, DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceSubject } from './device-cookies.ts';
 
 describe('device cookies', () => {
-  const alice: DeviceSubject = { orgId: 'org_a', kind: 'constituent', accountId: '1001' };
+  const alice: DeviceSubject = { orgId: 'org_a', kind: 'constituent', accountId: '1001', credential: credentialVersion('$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA') };
   const bob: DeviceSubject = { ...alice, accountId: '1002' };
   const key = randomBytes(32);
 
@@ -17,6 +17,18 @@ describe('device cookies', () => {
     expect(devices.recognise(cookie, { ...alice, orgId: 'org_b' })).toBeUndefined();
     expect(devices.recognise(cookie, { ...alice, kind: 'staff' })).toBeUndefined();
     expect(devices.recognise(undefined, alice)).toBeUndefined();
+  });
+
+  // Regression (security review of issue 9 item 5, finding 4): tokens outlived a password change,
+  // so someone who once had the password could collect tokens and keep 5 guesses each afterwards.
+  it('vouch only for the password they were issued under: a new password hash is a new credential version', () => {
+    const devices = createDeviceCookies(key, () => 0);
+    const cookie = devices.issue(undefined, alice);
+    expect(devices.recognise(cookie, alice)).toBeDefined();
+    const reset = { ...alice, credential: credentialVersion('$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$aGFzaA') };
+    expect(reset.credential).not.toBe(alice.credential);
+    expect(reset.credential).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(devices.recognise(cookie, reset)).toBeUndefined();
   });
 
   it('recognise nothing altered, nor a token made with another key', () => {

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase64url } from '../lib/random.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
@@ -11,12 +11,15 @@ import { constantTimeEqual } from '../lib/secrets.ts';
  * accounts/sign-in.ts). Guessing from anywhere else is still locked out per account.
  *
  * A token is `<nonce>.<expiry>.<mac>`: a random 128-bit nonce, the expiry in seconds since the
- * epoch (base 36), and an HMAC-SHA256 over the org, the kind and id of the account, the nonce and
- * the expiry, under a key derived from the root key for this purpose only (Sealer.deriveKey).
+ * epoch (base 36), and an HMAC-SHA256 over the org, the kind and id of the account, the version of
+ * its credential (credentialVersion: changes whenever its password does), the nonce and the
+ * expiry, under a key derived from the root key for this purpose only (Sealer.deriveKey).
  * The account is not written in the cookie: a token is checked against the account the typed
- * identifier names, so a token of another account, org or kind (staff or constituent), an
- * altered one or an expired one vouches for nothing. Nothing is stored: a token is valid until it
- * expires or the root key changes; stealing one gains a thief that token's own few guesses only.
+ * identifier names, so a token of another account, org or kind (staff or constituent), issued
+ * before the password last changed, altered or expired vouches for nothing. Nothing is stored: a
+ * token is valid until it expires, the password changes or the root key changes; stealing one
+ * gains a thief that token's own few guesses only, and someone who once knew the password and
+ * collected tokens loses them all when it is changed.
  *
  * A cookie holds the tokens of the last few accounts that signed in on the browser (a family's or
  * an office's shared computer), newest first.
@@ -34,6 +37,17 @@ export interface DeviceSubject {
   /** Staff users and constituents are different kinds of account, with different cookies. */
   readonly kind: 'constituent' | 'staff';
   readonly accountId: string;
+  /** The version of the account's password (credentialVersion of its stored hash): a token vouches for this password only. */
+  readonly credential: string;
+}
+
+/**
+ * The version of a password as stored: a SHA-256 of its argon2id hash, which holds a fresh salt,
+ * so every time a password is set (changed, reset, even to the same text) the version changes.
+ * An account without a password has no version, and no device token.
+ */
+export function credentialVersion(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash, 'utf8').digest('base64url');
 }
 
 /** How long a device token (and its cookie) is honoured after the sign-in that issued it. */
@@ -54,7 +68,7 @@ interface Token {
 /** `key`: 32 bytes for this purpose only (Sealer.deriveKey('device-cookie')). */
 export function createDeviceCookies(key: Buffer, clock: Clock): DeviceCookies {
   const macOf = (subject: DeviceSubject, nonce: string, expiry: string): string =>
-    createHmac('sha256', key).update(JSON.stringify(['gatehouse device token', subject.orgId, subject.kind, subject.accountId, nonce, expiry])).digest('base64url');
+    createHmac('sha256', key).update(JSON.stringify(['gatehouse device token', subject.orgId, subject.kind, subject.accountId, subject.credential, nonce, expiry])).digest('base64url');
 
   /** The well-formed, unexpired tokens of a cookie; anything else in it is ignored. */
   const validTokens = (cookie: string | undefined): Token[] => {

@@ -1,7 +1,7 @@
 import type { Executor } from '../db/database.ts';
 import { findConstituentBySignInKey } from './constituents.repository.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
-import type { DeviceCookies } from './device-cookies.ts';
+import { credentialVersion, type DeviceCookies } from './device-cookies.ts';
 import { emailKey, loginNameKey } from './identifiers.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { checkThrottled, THROTTLED, type SignInThrottle } from './sign-in-throttle.ts';
@@ -38,7 +38,8 @@ export async function signInConstituent(
   const { orgId, identifier, password } = attempt;
   const key = identifier.includes('@') ? emailKey(identifier.trim()) : loginNameKey(identifier.normalize('NFC'));
   const row = key === '' ? undefined : await findConstituentBySignInKey(db, orgId, key);
-  const subject = row === undefined ? undefined : { orgId, kind: 'constituent' as const, accountId: row.account_id };
+  // No password, no device token: nothing to vouch for (and no sign-in to issue one).
+  const subject = row?.password_hash == null ? undefined : { orgId, kind: 'constituent' as const, accountId: row.account_id, credential: credentialVersion(row.password_hash) };
   const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
   const counted = device === undefined ? `constituent-key:${key}` : `device:${device}`;
   // A recognised device is not subject to the network's limit either: one attacker's failures on a

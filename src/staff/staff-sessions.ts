@@ -1,6 +1,6 @@
 import { emailKey } from '../accounts/identifiers.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
-import type { DeviceCookies } from '../accounts/device-cookies.ts';
+import { credentialVersion, type DeviceCookies } from '../accounts/device-cookies.ts';
 import { checkThrottled, THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -38,7 +38,7 @@ export async function signInStaff(
   const { orgId, password } = attempt;
   const key = emailKey(attempt.email.trim());
   const user = await repository.findStaffUserByEmailKey(db, orgId, key);
-  const subject = user === undefined ? undefined : { orgId, kind: 'staff' as const, accountId: user.id };
+  const subject = user?.password_hash == null ? undefined : { orgId, kind: 'staff' as const, accountId: user.id, credential: credentialVersion(user.password_hash) };
   const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
   const counted = device !== undefined ? `device:${device}` : user === undefined ? `staff-key:${key}` : `staff:${user.id}`;
   const staff = await checkThrottled(throttle, device === undefined ? { orgId, identifier: counted, ip: attempt.ip } : { orgId, identifier: counted }, async () => {
