@@ -469,6 +469,18 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect((await token({ grant_type: 'client_credentials' }, credentials(elsewhere, '2001:db8:77:2::1'))).status).toBe(200);
     });
 
+    // Regression (security review of issue 9 item 4, finding 5): a proxy forwarding the client's
+    // address with a port (or an IPv6 address in brackets) made each request a network of its own.
+    it('count a forwarded address with a port, or in brackets, as its network', async () => {
+      const guess = (i: number, from: string) => token({ grant_type: 'client_credentials' }, credentials({ clientId: `port-guess-${i}`, clientSecret: 'gsec_guess' }, from));
+      for (let i = 0; i < failuresPerNetwork; i++) expect((await guess(i, `203.0.113.88:${40_000 + i}`)).status).toBe(401);
+      throttledAnswer(await guess(100, '203.0.113.88:50000'));
+      throttledAnswer(await guess(101, '203.0.113.88'));
+      for (let i = 0; i < failuresPerNetwork; i++) expect((await guess(i, i % 2 === 0 ? `[2001:db8:88:1::${i + 1}]:${40_000 + i}` : `[2001:db8:88:1::${i + 1}]`)).status).toBe(401);
+      throttledAnswer(await guess(102, '[2001:db8:88:1::ffff]:443'));
+      throttledAnswer(await guess(103, '2001:db8:88:1::fffe'));
+    });
+
     it('never lock a public client out by its id: it has no secret to guess, and is used from everywhere, even a network locked out', async () => {
       for (let i = 0; i < failuresPerClient + 2; i++) {
         expect((await token({ grant_type: 'client_credentials', client_id: spa.clientId, client_secret: 'a guess' }, { 'x-forwarded-for': '203.0.113.40' })).status).toBe(401);
