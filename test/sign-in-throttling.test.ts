@@ -291,6 +291,22 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
       expect((await guessing.attempt('alice', PASSWORD, '2001:db8:70:1::abcd')).status).toBe(429);
     });
 
+    // Regression (security review of issue 9 item 5, finding 6): the cookie parser keeps the first
+    // value of a name, and a browser sends a cookie set for a longer path first, so a related
+    // domain could hide the real device cookie behind one of its own.
+    it('are found behind a cookie of the same name set for a longer path', async () => {
+      const owner = await signedInBrowser('alice');
+      const staffOwner = new TestBrowser();
+      expect((await (await staffSignInPage(staffOwner)).attempt('ops@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(303);
+      await lockOut('alice');
+      for (const ip of attackers) expect((await (await staffSignInPage()).attempt('ops@acme.example', WRONG, ip)).status).toBe(200);
+      const bobs = (await signedInBrowser('bob')).cookie('gh_device')!;
+      owner.setCookie('gh_device', bobs, '/o/acme/login');
+      staffOwner.setCookie('gh_staff_device', 'shadow', '/o/acme/staff/login');
+      expect((await (await signInPage(owner)).attempt('alice', PASSWORD, '192.0.2.10')).status).toBe(303);
+      expect((await (await staffSignInPage(staffOwner)).attempt('ops@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(303);
+    });
+
     // Regression (security review of issue 9 item 5, finding 4): device tokens outlived a password
     // change, so someone who once had the password could sign in N times, keep N tokens, and have
     // N × 5 guesses per window at the new password after a reset.

@@ -25,10 +25,14 @@ import { constantTimeEqual } from '../lib/secrets.ts';
  * an office's shared computer), newest first.
  */
 export interface DeviceCookies {
-  /** The nonce of the token in `cookie` issued to `subject` (authentic, unexpired), or undefined. */
-  recognise(cookie: string | undefined, subject: DeviceSubject): string | undefined;
+  /**
+   * The nonce of the token issued to `subject` (authentic, unexpired) in any of the values the
+   * browser sent under the cookie's name (another site of the domain may have set more than one:
+   * http/cookies.ts cookieValues), or undefined.
+   */
+  recognise(cookies: readonly string[], subject: DeviceSubject): string | undefined;
   /** The cookie once `subject` signed in: a fresh token for it first, then up to MAX_TOKENS − 1 others still valid. */
-  issue(cookie: string | undefined, subject: DeviceSubject): string;
+  issue(cookies: readonly string[], subject: DeviceSubject): string;
 }
 
 /** The account a device token vouches for: one account of one kind in one organization. */
@@ -55,6 +59,8 @@ export const DEVICE_COOKIE_LIFETIME_SECONDS = 365 * 24 * 3600;
 
 /** Accounts remembered per browser and org: enough for a shared computer, small enough for a header. */
 const MAX_TOKENS = 5;
+/** Values of the cookie looked at: a browser sends one per path it was set for (cookie shadowing). */
+const MAX_VALUES = 4;
 
 const TOKEN = /^([A-Za-z0-9_-]{22})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{43})$/;
 
@@ -70,27 +76,29 @@ export function createDeviceCookies(key: Buffer, clock: Clock): DeviceCookies {
   const macOf = (subject: DeviceSubject, nonce: string, expiry: string): string =>
     createHmac('sha256', key).update(JSON.stringify(['gatehouse device token', subject.orgId, subject.kind, subject.accountId, subject.credential, nonce, expiry])).digest('base64url');
 
-  /** The well-formed, unexpired tokens of a cookie; anything else in it is ignored. */
-  const validTokens = (cookie: string | undefined): Token[] => {
-    if (cookie === undefined || cookie.length > MAX_TOKENS * 80) return [];
+  /** The well-formed, unexpired tokens of the cookie's values (a few, each of MAX_TOKENS at most), once each; anything else is ignored. */
+  const validTokens = (cookies: readonly string[]): Token[] => {
     const nowSeconds = clock() / 1000;
-    const tokens: Token[] = [];
-    for (const text of cookie.split('~').slice(0, MAX_TOKENS)) {
-      const match = TOKEN.exec(text);
-      if (match !== null && Number.parseInt(match[2]!, 36) > nowSeconds) tokens.push({ text, nonce: match[1]!, expiry: match[2]!, mac: match[3]! });
+    const tokens = new Map<string, Token>();
+    for (const cookie of cookies.slice(0, MAX_VALUES)) {
+      if (cookie.length > MAX_TOKENS * 80) continue;
+      for (const text of cookie.split('~').slice(0, MAX_TOKENS)) {
+        const match = TOKEN.exec(text);
+        if (match !== null && Number.parseInt(match[2]!, 36) > nowSeconds) tokens.set(text, { text, nonce: match[1]!, expiry: match[2]!, mac: match[3]! });
+      }
     }
-    return tokens;
+    return [...tokens.values()];
   };
   const issuedTo = (token: Token, subject: DeviceSubject): boolean => constantTimeEqual(macOf(subject, token.nonce, token.expiry), token.mac);
 
   return {
-    recognise(cookie, subject) {
-      return validTokens(cookie).find((token) => issuedTo(token, subject))?.nonce;
+    recognise(cookies, subject) {
+      return validTokens(cookies).find((token) => issuedTo(token, subject))?.nonce;
     },
-    issue(cookie, subject) {
+    issue(cookies, subject) {
       const nonce = randomBase64url(16);
       const expiry = (Math.floor(clock() / 1000) + DEVICE_COOKIE_LIFETIME_SECONDS).toString(36);
-      const others = validTokens(cookie).filter((token) => !issuedTo(token, subject));
+      const others = validTokens(cookies).filter((token) => !issuedTo(token, subject));
       return [`${nonce}.${expiry}.${macOf(subject, nonce, expiry)}`, ...others.slice(0, MAX_TOKENS - 1).map((token) => token.text)].join('~');
     },
   };

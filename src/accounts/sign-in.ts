@@ -33,14 +33,14 @@ export async function signInConstituent(
   db: Executor,
   throttle: SignInThrottle,
   devices: DeviceCookies,
-  attempt: { readonly orgId: string; readonly ip: string; readonly identifier: string; readonly password: string; readonly deviceCookie: string | undefined },
+  attempt: { readonly orgId: string; readonly ip: string; readonly identifier: string; readonly password: string; readonly deviceCookies: readonly string[] },
 ): Promise<{ readonly constituent: Constituent; readonly deviceCookie: string } | typeof THROTTLED | undefined> {
   const { orgId, identifier, password } = attempt;
   const key = identifier.includes('@') ? emailKey(identifier.trim()) : loginNameKey(identifier.normalize('NFC'));
   const row = key === '' ? undefined : await findConstituentBySignInKey(db, orgId, key);
   // No password, no device token: nothing to vouch for (and no sign-in to issue one).
   const subject = row?.password_hash == null ? undefined : { orgId, kind: 'constituent' as const, accountId: row.account_id, credential: credentialVersion(row.password_hash) };
-  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
+  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookies, subject);
   const counted = device === undefined ? `constituent-key:${key}` : `device:${device}`;
   // A recognised device is not subject to the network's limit either: one attacker's failures on a
   // campus /64 or a CGNAT address would lock out everyone there; its token's own limit bounds it.
@@ -54,5 +54,5 @@ export async function signInConstituent(
     return matches && row.status === 'active' ? toConstituent(row) : undefined;
   });
   if (constituent === THROTTLED || constituent === undefined) return constituent;
-  return { constituent, deviceCookie: devices.issue(attempt.deviceCookie, subject!) };
+  return { constituent, deviceCookie: devices.issue(attempt.deviceCookies, subject!) };
 }

@@ -4,7 +4,7 @@ import { selfRegistrationIsOpen, signUpConstituent } from '../accounts/self-regi
 import { credentialVersion, type DeviceCookies } from '../accounts/device-cookies.ts';
 import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../accounts/sign-in-throttle.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { csrfMatches, DEVICE_COOKIE } from '../http/cookies.ts';
+import { cookieValues, csrfMatches, DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { ConflictError, InvalidInputError } from '../lib/errors.ts';
@@ -76,7 +76,7 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
       throw error;
     }
     request.log.info({ event: 'sign_up', org: ctx.org.slug, account: accountId }, 'constituent signed up');
-    setDeviceCookie(reply, deps.publicUrl, ctx.org.slug, deps.devices.issue(request.cookies[DEVICE_COOKIE], { orgId: ctx.org.id, kind: 'constituent', accountId, credential: credentialVersion(passwordHash) }));
+    setDeviceCookie(reply, deps.publicUrl, ctx.org.slug, deps.devices.issue(cookieValues(request, DEVICE_COOKIE), { orgId: ctx.org.id, kind: 'constituent', accountId, credential: credentialVersion(passwordHash) }));
     return signInAndContinue(request, reply, interaction, accountId, deps);
   });
 }

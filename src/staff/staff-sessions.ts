@@ -33,13 +33,13 @@ export async function signInStaff(
   db: Executor,
   throttle: SignInThrottle,
   devices: DeviceCookies,
-  attempt: { readonly orgId: string; readonly ip: string; readonly email: string; readonly password: string; readonly deviceCookie: string | undefined },
+  attempt: { readonly orgId: string; readonly ip: string; readonly email: string; readonly password: string; readonly deviceCookies: readonly string[] },
 ): Promise<{ readonly staffUserId: string; readonly email: string; readonly deviceCookie: string } | typeof THROTTLED | undefined> {
   const { orgId, password } = attempt;
   const key = emailKey(attempt.email.trim());
   const user = await repository.findStaffUserByEmailKey(db, orgId, key);
   const subject = user?.password_hash == null ? undefined : { orgId, kind: 'staff' as const, accountId: user.id, credential: credentialVersion(user.password_hash) };
-  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
+  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookies, subject);
   const counted = device !== undefined ? `device:${device}` : user === undefined ? `staff-key:${key}` : `staff:${user.id}`;
   const staff = await checkThrottled(throttle, device === undefined ? { orgId, identifier: counted, ip: attempt.ip } : { orgId, identifier: counted }, async () => {
     if (user?.password_hash == null) {
@@ -51,7 +51,7 @@ export async function signInStaff(
     return matches && user.status === 'active' ? { staffUserId: user.id, email: user.email } : undefined;
   });
   if (staff === THROTTLED || staff === undefined) return staff;
-  return { ...staff, deviceCookie: devices.issue(attempt.deviceCookie, subject!) };
+  return { ...staff, deviceCookie: devices.issue(attempt.deviceCookies, subject!) };
 }
 
 /** Starts a staff session; returns the cookie value (only the browser ever sees it). */
