@@ -430,6 +430,20 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect((await token({ grant_type: 'client_credentials' }, credentials(client, '198.51.100.20'))).status).toBe(200);
     });
 
+    // Regression (security review of issue 9 item 7, finding 7): every throttled refusal wrote an
+    // info log line, so a flood of refusals cost a log line each.
+    it('log the first refusal of a lockout at info, the rest of a flood at debug', async () => {
+      const client = await serviceClient();
+      const throttledLines = () => server.logs.filter((line) => line.msg === 'protocol error' && String(line.detail).startsWith('client authentication throttled')).length;
+      const before = throttledLines();
+      for (let i = 0; i < failuresPerClient; i++) expect((await token({ grant_type: 'client_credentials' }, credentials(wrongSecret(client), '203.0.113.95'))).status).toBe(401);
+      for (let i = 0; i < 20; i++) expect((await token({ grant_type: 'client_credentials' }, credentials(wrongSecret(client), `203.0.113.${96 + (i % 2)}`))).status).toBe(429);
+      expect(throttledLines() - before).toBe(1);
+      for (let i = 0; i < failuresPerNetwork; i++) expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `flood-${i}`, clientSecret: 'gsec_guess' }, '203.0.113.98'))).status).toBe(401);
+      for (let i = 0; i < 20; i++) expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `flood-more-${i}`, clientSecret: 'gsec_guess' }, '203.0.113.98'))).status).toBe(429);
+      expect(throttledLines() - before).toBe(2);
+    });
+
     it('count failures at introspection and revocation too, and answer an unknown client id as a known one', async () => {
       const client = await serviceClient();
       const half = failuresPerClient / 2;

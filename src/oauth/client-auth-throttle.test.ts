@@ -70,4 +70,39 @@ describe('client authentication throttle', () => {
     now = AUTH_NETWORK_TTL_MS;
     expect(throttle.recordedRecently('org_a', 'app', 'net1')).toBe(false);
   });
+
+  // Regression (security review of issue 9 item 7, finding 7): locked entries expired only when
+  // looked up again, so after the first lockout every check computed the network's key for good.
+  it('sweeps expired lockouts away: once the last one is over, a check computes no network key', () => {
+    let now = 0;
+    let computed = 0;
+    const counting = (ip: string): string => {
+      computed++;
+      return networkOf(ip);
+    };
+    const throttle = createClientAuthThrottle(() => now, { limits, networkOf: counting });
+    for (let i = 0; i < 5; i++) throttle.failed('org_a', 'app', '192.0.2.1');
+    expect(throttle.networkRefused('192.0.2.1')).toBe(60);
+    expect(throttle.clientRefused('org_a', 'app')).toBe(60);
+    now = 60_000;
+    computed = 0;
+    for (let i = 0; i < 100; i++) expect(throttle.networkRefused(`198.51.100.${i}`)).toBeUndefined();
+    expect(throttle.clientRefused('org_a', 'app')).toBeUndefined();
+    expect(computed).toBe(0);
+  });
+
+  it('reports the first refusal of a lockout only, the network first, until a new lockout', () => {
+    let now = 0;
+    const throttle = createClientAuthThrottle(() => now, { limits, networkOf });
+    expect(throttle.firstRefusal('org_a', 'app', '192.0.2.1')).toBe(false);
+    for (let i = 0; i < 3; i++) throttle.failed('org_a', 'app', `198.51.100.${i}`);
+    expect(throttle.firstRefusal('org_a', 'app', '192.0.2.1')).toBe(true);
+    expect(throttle.firstRefusal('org_a', 'app', '192.0.2.2')).toBe(false);
+    for (let i = 0; i < 5; i++) throttle.failed('org_a', undefined, '192.0.2.9');
+    expect(throttle.firstRefusal('org_a', 'app', '192.0.2.9')).toBe(true);
+    expect(throttle.firstRefusal('org_a', 'other', '192.0.2.9')).toBe(false);
+    now = 120_000;
+    for (let i = 0; i < 3; i++) throttle.failed('org_a', 'app', '198.51.100.1');
+    expect(throttle.firstRefusal('org_a', 'app', '192.0.2.1')).toBe(true);
+  });
 });

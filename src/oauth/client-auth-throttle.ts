@@ -17,7 +17,9 @@ import type { Clock } from '../lib/clock.ts';
  *
  * The token endpoint is a hot path: while no client or network is locked out, a check costs no
  * lookup; the network of an address is its keyed pseudonym, computed once per address
- * (`networkOf`, shared with the pending sign-ins). Failures cost more, as they should.
+ * (`networkOf`, shared with the pending sign-ins). Expired lockouts and failures are swept away at
+ * most every SWEEP_INTERVAL_MS, by the checks and counts themselves, so that once the last
+ * lockout is over the checks cost no lookup again. Failures cost more, as they should.
  *
  * Counters live in this process's memory: a restart forgets them, and several processes each
  * count their own share.
@@ -45,6 +47,12 @@ export interface ClientAuthThrottle {
    * (http/org-scope.ts), which does not show it yet.
    */
   recordedRecently(orgId: string, clientId: string, network: string): boolean;
+  /**
+   * Whether to log a refusal of this request at info level: true for the first refusal of the
+   * lockout refusing it (the network's, or else the client's), false for the next ones, which a
+   * flood sends by the thousand.
+   */
+  firstRefusal(orgId: string, clientId: string | undefined, ip: string): boolean;
 }
 
 export interface ClientAuthLimits {
@@ -62,27 +70,54 @@ export const CLIENT_AUTH_THROTTLE_LIMITS: ClientAuthLimits = Object.freeze({ fai
 
 /** Past these, the oldest entries are dropped, so a flood of ids or networks cannot exhaust memory. */
 const MAX_TRACKED_KEYS = 100_000;
+/** Expired entries are swept away at most this often (a sweep reads every entry). */
+const SWEEP_INTERVAL_MS = 10_000;
+
+interface Lockout {
+  /** When the oldest of the key's counted failures leaves the window. */
+  readonly until: number;
+  /** Whether a refusal under it was reported (firstRefusal). */
+  reported: boolean;
+}
 
 export function createClientAuthThrottle(clock: Clock, options: { readonly limits?: ClientAuthLimits; readonly networkOf: (ip: string) => string }): ClientAuthThrottle {
   const limits = options.limits ?? CLIENT_AUTH_THROTTLE_LIMITS;
   /** The times of the last failures per key (`n <network>`, `c <org id> <client id>`), at most the limit of them. */
   const failures = new Map<string, number[]>();
-  /** The keys at their limit, and when the oldest of their counted failures leaves the window. */
-  const lockedUntil = new Map<string, number>();
+  /** The keys at their limit. */
+  const lockouts = new Map<string, Lockout>();
   /** `<org id> <client id> <network>` → when this process wrote the network among the client's usual ones. */
   const recorded = new Map<string, number>();
   const networkOf = options.networkOf;
-  /** Seconds until `key` is no longer locked out, or undefined when it is not. */
-  const secondsLocked = (key: string, now: number): number | undefined => {
-    const until = lockedUntil.get(key);
-    if (until === undefined) return undefined;
-    if (until <= now) {
-      lockedUntil.delete(key);
-      return undefined;
-    }
-    return Math.ceil((until - now) / 1000);
+  let nextSweepAt = 0;
+  /** Drops what no longer counts: lockouts over, failures all out of the window, writes older than a network's life. */
+  const sweepIfDue = (now: number): void => {
+    if (now < nextSweepAt) return;
+    nextSweepAt = now + SWEEP_INTERVAL_MS;
+    for (const [key, lockout] of lockouts) if (lockout.until <= now) lockouts.delete(key);
+    const since = now - limits.windowMs;
+    for (const [key, times] of failures) if (times[times.length - 1]! <= since) failures.delete(key);
+    for (const [key, written] of recorded) if (now - written >= AUTH_NETWORK_TTL_MS) recorded.delete(key);
+  };
+  /** The lockout of `key` now in force, or undefined. */
+  const lockoutOf = (key: string, now: number): Lockout | undefined => {
+    const lockout = lockouts.get(key);
+    if (lockout === undefined || lockout.until > now) return lockout;
+    lockouts.delete(key);
+    return undefined;
+  };
+  /** Seconds until the key is no longer locked out, or undefined when it is not. */
+  const secondsLocked = (keyOf: () => string): number | undefined => {
+    // Nothing locked: no key to look up (and no network pseudonym to compute).
+    if (lockouts.size === 0) return undefined;
+    const now = clock();
+    sweepIfDue(now);
+    if (lockouts.size === 0) return undefined;
+    const lockout = lockoutOf(keyOf(), now);
+    return lockout === undefined ? undefined : Math.ceil((lockout.until - now) / 1000);
   };
   const count = (key: string, now: number, limit: number): void => {
+    sweepIfDue(now);
     const since = now - limits.windowMs;
     // Only the last `limit` failures can matter: the key is at its limit when the oldest of them is recent.
     const times = [...(failures.get(key) ?? []).filter((time) => time > since), now].slice(-limit);
@@ -90,19 +125,18 @@ export function createClientAuthThrottle(clock: Clock, options: { readonly limit
     failures.set(key, times);
     if (failures.size > MAX_TRACKED_KEYS) failures.delete(failures.keys().next().value as string);
     if (times.length < limit) return;
-    lockedUntil.set(key, times[0]! + limits.windowMs);
-    if (lockedUntil.size > MAX_TRACKED_KEYS) lockedUntil.delete(lockedUntil.keys().next().value as string);
+    // A lockout extended (failures from a client's usual network still count) keeps its report.
+    lockouts.set(key, { until: times[0]! + limits.windowMs, reported: lockoutOf(key, now)?.reported ?? false });
+    if (lockouts.size > MAX_TRACKED_KEYS) lockouts.delete(lockouts.keys().next().value as string);
   };
 
   return {
     networkOf,
     networkRefused(ip) {
-      if (lockedUntil.size === 0) return undefined;
-      return secondsLocked(`n ${networkOf(ip)}`, clock());
+      return secondsLocked(() => `n ${networkOf(ip)}`);
     },
     clientRefused(orgId, clientId) {
-      if (lockedUntil.size === 0) return undefined;
-      return secondsLocked(`c ${orgId} ${clientId}`, clock());
+      return secondsLocked(() => `c ${orgId} ${clientId}`);
     },
     failed(orgId, clientId, ip) {
       const now = clock();
@@ -121,6 +155,13 @@ export function createClientAuthThrottle(clock: Clock, options: { readonly limit
     },
     recordingFailed(orgId, clientId, network) {
       recorded.delete(`${orgId} ${clientId} ${network}`);
+    },
+    firstRefusal(orgId, clientId, ip) {
+      const now = clock();
+      const lockout = lockoutOf(`n ${networkOf(ip)}`, now) ?? (clientId === undefined ? undefined : lockoutOf(`c ${orgId} ${clientId}`, now));
+      if (lockout === undefined || lockout.reported) return false;
+      lockout.reported = true;
+      return true;
     },
     recordedRecently(orgId, clientId, network) {
       const written = recorded.get(`${orgId} ${clientId} ${network}`);

@@ -74,7 +74,7 @@ export async function authenticateClient(ctx: OrgContext, authorization: string 
   // A request that names no client is no client's: a locked network is refused it.
   const failUnnamed = (error: InvalidClient): InvalidClient => {
     const wait = throttle.networkRefused(ip);
-    if (wait !== undefined) return new ClientAuthenticationThrottled(wait, 'client authentication throttled: network');
+    if (wait !== undefined) return new ClientAuthenticationThrottled(wait, 'client authentication throttled: network', { quiet: !throttle.firstRefusal(orgId, undefined, ip) });
     throttle.failed(orgId, undefined, ip);
     return error;
   };
@@ -105,7 +105,7 @@ export async function authenticateClient(ctx: OrgContext, authorization: string 
   // Checked after the lookup's await, in the same synchronous step as the secret check and the
   // count of its failure: concurrent requests get no more checks than the limits.
   const wait = lockout(ctx, caller, client, counted, { presentsSecret: secret !== undefined && secret !== '' });
-  if (wait !== undefined) throw new ClientAuthenticationThrottled(wait, 'client authentication throttled');
+  if (wait !== undefined) throw new ClientAuthenticationThrottled(wait, 'client authentication throttled', { quiet: !throttle.firstRefusal(orgId, counted, ip) });
   const fail = (detail: string): InvalidClient => {
     throttle.failed(orgId, counted, ip);
     return new InvalidClient('Client authentication failed.', detail);

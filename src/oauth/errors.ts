@@ -62,10 +62,13 @@ export class InvalidClient extends OAuthError {
 export class ClientAuthenticationThrottled extends InvalidClient {
   override readonly status: number = 429;
   readonly retryAfterSeconds: number;
+  /** Logged at debug level only: not the first refusal of its lockout (a flood's refusals would cost a log line each). */
+  readonly quiet: boolean;
 
-  constructor(retryAfterSeconds: number, detail: string) {
+  constructor(retryAfterSeconds: number, detail: string, options: { readonly quiet?: boolean } = {}) {
     super('Too many failed client authentications; try again later.', detail);
     this.retryAfterSeconds = retryAfterSeconds;
+    this.quiet = options.quiet ?? false;
   }
 }
 

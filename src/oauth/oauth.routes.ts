@@ -157,7 +157,11 @@ function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unk
   let oauthError: OAuthError;
   if (error instanceof OAuthError) {
     oauthError = error;
-    if (error.detail !== undefined) request.log.info({ error: error.error, detail: error.detail }, 'protocol error');
+    if (error.detail !== undefined) {
+      // A lockout's refusals after its first are routine: at debug, so that a flood costs no log line each.
+      const level = error instanceof ClientAuthenticationThrottled && error.quiet ? 'debug' : 'info';
+      request.log[level]({ error: error.error, detail: error.detail }, 'protocol error');
+    }
   } else {
     request.log.error({ err: error }, 'unexpected error at a protocol endpoint');
     oauthError = new ServerError('The server met an unexpected condition.');
