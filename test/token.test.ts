@@ -393,13 +393,16 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       const response = await fetch(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString() });
       return { status: response.status, headers: response.headers, json: response.status === 200 && path === '/revoke' ? {} : ((await response.json()) as Record<string, unknown>) };
     };
-    const throttledAnswer = (result: { status: number; headers: Headers; json: Record<string, unknown> }) => {
+    // Regression (security review of issue 9 item 7, finding 8): RFC 6749 §5.2 wants a challenge
+    // when Basic client authentication fails; the 429 (RFC 6585 §4: nothing was checked) now
+    // carries one when the client used Basic, and none after client_secret_post.
+    const throttledAnswer = (result: { status: number; headers: Headers; json: Record<string, unknown> }, sent: { readonly basic: boolean } = { basic: true }) => {
       expect(result.status).toBe(429);
       expect(result.json).toEqual({ error: 'invalid_client', error_description: 'Too many failed client authentications; try again later.' });
       expect(result.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
       expect(Number(result.headers.get('retry-after'))).toBeLessThanOrEqual(windowMs / 1000);
       expect(result.headers.get('cache-control')).toBe('no-store');
-      expect(result.headers.get('www-authenticate')).toBeNull();
+      expect(result.headers.get('www-authenticate')).toBe(sent.basic ? `Basic realm="${issuer}"` : null);
     };
 
     it(`answer ${failuresPerClient} wrong secrets with 401, then 429 without checking; the right secret from the client's usual network still gets a token`, async () => {
@@ -414,7 +417,7 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       // The secret is not checked: the right one from the attacker's network, or from a new one, is refused too.
       throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '203.0.113.9')));
       throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '198.51.100.20')));
-      throttledAnswer(await token({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret! }, { 'x-forwarded-for': '198.51.100.20' }));
+      throttledAnswer(await token({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret! }, { 'x-forwarded-for': '198.51.100.20' }), { basic: false });
       // From its usual network (any address of its /64), by either method and at every endpoint: served.
       const served = await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:50:1::99'));
       expect(served.status).toBe(200);
@@ -503,7 +506,7 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect(await redeemFrom('198.51.100.41')).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
       for (let i = 0; i < failuresPerNetwork; i++) expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `spa-guess-${i}`, clientSecret: 'gsec_guess' }, '203.0.113.42'))).status).toBe(401);
       expect(await redeemFrom('203.0.113.42')).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
-      throttledAnswer(await token({ grant_type: 'client_credentials', client_id: spa.clientId, client_secret: 'a guess' }, { 'x-forwarded-for': '203.0.113.42' }));
+      throttledAnswer(await token({ grant_type: 'client_credentials', client_id: spa.clientId, client_secret: 'a guess' }, { 'x-forwarded-for': '203.0.113.42' }), { basic: false });
     });
   });
 
