@@ -8,12 +8,13 @@ import type { Clock } from '../lib/clock.ts';
  * its /64, lib/client-network.ts) over a sliding window; past a limit the request is refused
  * (oauth/client-auth.ts answers 429) before any secret is checked.
  *
- * Anyone can send wrong secrets for a client, whose id is public, so the client's own limit must
- * not lock the client out: from its usual places, the networks it authenticated from recently
- * (stored on the client, clients/auth-networks.ts, so that every process and every restart knows
- * them), the client's limit does not apply (the analogue, for servers, of the sign-in's device
- * cookies, docs/decisions/0003). That decision is oauth/client-auth.ts's, with the client loaded;
- * this keeps the counts, and which of those networks this process wrote recently.
+ * Anyone can send wrong secrets for a client, whose id is public, and a network is shared by
+ * many clients of many orgs, so neither limit may lock a client out of its usual places: from the
+ * networks it authenticated from recently (stored on the client, clients/auth-networks.ts, so that
+ * every process and every restart knows them) neither applies to it (the analogue, for servers,
+ * of the sign-in's device cookies, docs/decisions/0003). That decision is oauth/client-auth.ts's,
+ * with the client loaded; this keeps the counts, and which of those networks this process wrote
+ * recently.
  *
  * The token endpoint is a hot path: while no client or network is locked out, a check costs no
  * lookup; the network of an address is its keyed pseudonym, computed once per address
