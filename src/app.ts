@@ -17,7 +17,7 @@ import { registerInteractionRoutes } from './interactions/interactions.routes.ts
 import { registerSignUpRoutes, SIGN_UP_THROTTLE_LIMITS } from './interactions/sign-up.routes.ts';
 import type { Sealer } from './keys/sealing.ts';
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
-import { clientNetworkKey } from './lib/client-network.ts';
+import { cachedNetworkNames } from './lib/client-network.ts';
 import type { Clock } from './lib/clock.ts';
 import { createClientAuthThrottle } from './oauth/client-auth-throttle.ts';
 import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
@@ -73,16 +73,16 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   // One key for both kinds of device cookie: each token names the kind of account it vouches for.
   const devices = createDeviceCookies(deps.sealer.deriveKey('device-cookie'), deps.clock);
   const resolveOrg = createOrgResolver(orgDeps);
-  // Counted per network, which the store knows only by a keyed pseudonym.
-  const pendingSignIns = createPendingSignIns({ perNetwork: config.pendingSignInsPerNetwork, perOrg: config.pendingSignInsPerOrg }, (ip) =>
-    deps.sealer.pseudonym(clientNetworkKey(ip, config.rateLimitIpv6PrefixBits), 'client-network'),
-  );
+  // The store knows client networks (pending sign-ins, clients' usual networks) only by a keyed
+  // pseudonym, remembered per address by this process.
+  const networkPseudonym = cachedNetworkNames(ipv6PrefixBits, (key) => deps.sealer.pseudonym(key, 'client-network'));
+  const pendingSignIns = createPendingSignIns({ perNetwork: config.pendingSignInsPerNetwork, perOrg: config.pendingSignInsPerOrg }, networkPseudonym);
   registerAuthorizationServerMetadata(app, resolveOrg);
   void app.register(
     async (orgScope) => {
       await registerFormParsers(orgScope);
       registerOrgScope(orgScope, resolveOrg);
-      const clientAuthThrottle = createClientAuthThrottle(deps.clock, { ipv6PrefixBits });
+      const clientAuthThrottle = createClientAuthThrottle(deps.clock, { networkOf: networkPseudonym });
       await orgScope.register(async (protocol) => registerOAuthRoutes(protocol, { clientAuthThrottle }));
       await orgScope.register(async (pages) => {
         registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle, devices, pendingSignIns });

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../src/clients/clients.ts';
 import { migrateToLatest, migratorFor } from '../src/db/migrate.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { hashSecret } from '../src/lib/secrets.ts';
@@ -30,10 +29,12 @@ describe.each(DIALECTS)('migration 0006_credential_ids on %s', (dialect) => {
     expect(before.error).toBeUndefined();
     const db = store.storage.db;
     const org = await createOrganization(db, clock, { slug: 'acme', name: 'Acme' });
-    const client = await createClient(db, clock, org.id, { name: 'App', clientType: 'confidential', redirectUris: ['https://app.example/cb'], consentRequired: true });
+    const raw = db as unknown as Kysely<any>;
+    // Written as that schema had it: createClient writes the columns of today's.
+    const client = { clientId: 'app' };
+    await raw.insertInto('clients').values({ id: client.clientId, org_id: org.id, name: 'App', client_type: 'confidential', secret_hash: 'h', redirect_uris: '["https://app.example/cb"]', post_logout_redirect_uris: '[]', grant_types: '["authorization_code","refresh_token"]', scope: 'openid', consent_required: 1, code_ttl_seconds: null, status: 'active', created_at: NOW, updated_at: NOW }).execute();
 
     const legacy = { code: 'c0deC0deC0deC0deC0deC0deC0deC0deC0deC0deC0d', access: 'accessAccessAccessAccessAccessAccessAccessA', refresh: 'refreshRefreshRefreshRefreshRefreshRefresh' };
-    const raw = db as unknown as Kysely<any>;
     const owned = { org_id: org.id, client_id: client.clientId };
     await raw.insertInto('token_families').values({ id: 'fam1', ...owned, account_id: '1001', scope: 'openid', auth_time: NOW, created_at: NOW, expires_at: NOW + HOUR, revoked_at: null }).execute();
     await raw

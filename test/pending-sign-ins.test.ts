@@ -284,8 +284,10 @@ describe.each(DIALECTS)('migration 0009_pending_sign_in_limits and its evictions
     expect((await migrator.migrateTo('0008_expiry_indexes')).error).toBeUndefined();
     const db = store.storage.db;
     const org = await createOrganization(db, clock, { slug: 'acme', name: 'Acme' });
-    const client = await createClient(db, clock, org.id, { name: 'App', clientType: 'confidential', redirectUris: ['https://app.example/cb'], consentRequired: true });
     const raw = db as unknown as Kysely<any>;
+    // Written as that schema had it: createClient writes the columns of today's.
+    const client = { clientId: 'app' };
+    await raw.insertInto('clients').values({ id: client.clientId, org_id: org.id, name: 'App', client_type: 'confidential', secret_hash: 'h', redirect_uris: '["https://app.example/cb"]', post_logout_redirect_uris: '[]', grant_types: '["authorization_code","refresh_token"]', scope: 'openid', consent_required: 1, code_ttl_seconds: null, status: 'active', created_at: NOW, updated_at: NOW }).execute();
     const row = { org_id: org.id, client_id: client.clientId, params: '{}', browser_binding_hash: 'b', csrf_token: 'c', account_id: null, auth_time: null, created_at: NOW, expires_at: NOW + 60_000 };
     await raw.insertInto('authorization_requests').values({ id: 'before', ...row }).execute();
 
@@ -299,7 +301,7 @@ describe.each(DIALECTS)('migration 0009_pending_sign_in_limits and its evictions
     const down = await raw.selectFrom('authorization_requests').selectAll().orderBy('id').execute();
     expect(down.map((r) => r.id)).toEqual(['after', 'before']);
     expect(down[0]).not.toHaveProperty('client_network');
-    expect((await migrateToLatest(store.storage)).applied).toEqual(['0009_pending_sign_in_limits']);
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0009_pending_sign_in_limits', '0010_client_auth_networks']);
   });
 
   it('skips an eviction that PostgreSQL aborts in a deadlock, keeping the request; any other failure is one', async () => {

@@ -23,13 +23,17 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
   let server: TestServer;
   let issuer: string;
   let clientId: string;
+  let orgId: string;
+  let apiKey: string;
   let now = Date.now();
 
   beforeAll(async () => {
     server = await startTestServer(dialect, { clock: () => now });
     const db = server.store.storage.db;
     const seeded = await seedOrg(db, 'acme');
+    orgId = seeded.org.id;
     clientId = (await seedClient(db, seeded.org.id, { consentRequired: false })).clientId;
+    apiKey = (await createStaffUser(db, systemClock, seeded.org.id, { email: 'api@acme.example', role: 'owner', withApiKey: true })).apiKey!;
     await createStaffUser(db, systemClock, seeded.org.id, { email: 'ops@acme.example', password: await preparePassword(STAFF_PASSWORD), role: 'admin' });
     await createConstituent(db, systemClock, seeded.org.id, { username: 'bob', password: PASSWORD, email: 'bob@example.org', name: 'Bob Example' });
     issuer = `${server.url}/o/acme`;
@@ -268,12 +272,69 @@ describe.each(DIALECTS)('sign-in throttling on %s', (dialect) => {
       expect((await page.attempt('alice', PASSWORD, '203.0.113.99')).status).toBe(303);
     });
 
-    it('still count against the IP: a device cookie does not lift the limit of the network', async () => {
+    // Regression (security review of issue 9 item 5, finding 3): the network's limit, shared by
+    // every org and both kinds of account, still applied to a device cookie, so one attacker's 30
+    // wrong passwords from a campus /64 or a CGNAT address locked out everyone there.
+    it("let a device cookie through a network locked out by others' failures, bounded by its own limit", async () => {
       const owner = await signedInBrowser('alice');
+      const staffOwner = new TestBrowser();
+      expect((await (await staffSignInPage(staffOwner)).attempt('ops@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(303);
       const page = await signInPage();
-      for (let i = 0; i < IP_LIMIT; i++) expect((await page.attempt(`nobody${i}`, WRONG, '203.0.113.7')).status).toBe(200);
-      expect((await (await signInPage(owner)).attempt('alice', PASSWORD, '203.0.113.7')).status).toBe(429);
-      expect((await (await signInPage(owner)).attempt('alice', PASSWORD, '203.0.113.8')).status).toBe(303);
+      for (let i = 0; i < IP_LIMIT; i++) expect((await page.attempt(`nobody${i}`, WRONG, `2001:db8:70:1::${(i + 1).toString(16)}`)).status).toBe(200);
+      expect((await (await signInPage()).attempt('bob', PASSWORD, '2001:db8:70:1::ffff')).status).toBe(429);
+      expect((await (await staffSignInPage()).attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:70:1::ffff')).status).toBe(429);
+      expect((await (await signInPage(owner)).attempt('alice', PASSWORD, '2001:db8:70:1::abcd')).status).toBe(303);
+      expect((await (await staffSignInPage(staffOwner)).attempt('ops@acme.example', STAFF_PASSWORD, '2001:db8:70:1::abcd')).status).toBe(303);
+      // Its own limit still holds there.
+      const guessing = await signInPage(owner);
+      for (let i = 0; i < LIMIT; i++) expect((await guessing.attempt('alice', WRONG, '2001:db8:70:1::abcd')).status).toBe(200);
+      expect((await guessing.attempt('alice', PASSWORD, '2001:db8:70:1::abcd')).status).toBe(429);
+    });
+
+    // Regression (security review of issue 9 item 5, finding 6): the cookie parser keeps the first
+    // value of a name, and a browser sends a cookie set for a longer path first, so a related
+    // domain could hide the real device cookie behind one of its own.
+    it('are found behind a cookie of the same name set for a longer path', async () => {
+      const owner = await signedInBrowser('alice');
+      const staffOwner = new TestBrowser();
+      expect((await (await staffSignInPage(staffOwner)).attempt('ops@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(303);
+      await lockOut('alice');
+      for (const ip of attackers) expect((await (await staffSignInPage()).attempt('ops@acme.example', WRONG, ip)).status).toBe(200);
+      const bobs = (await signedInBrowser('bob')).cookie('gh_device')!;
+      owner.setCookie('gh_device', bobs, '/o/acme/login');
+      staffOwner.setCookie('gh_staff_device', 'shadow', '/o/acme/staff/login');
+      expect((await (await signInPage(owner)).attempt('alice', PASSWORD, '192.0.2.10')).status).toBe(303);
+      expect((await (await staffSignInPage(staffOwner)).attempt('ops@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(303);
+    });
+
+    // Regression (security review of issue 9 item 5, finding 4): device tokens outlived a password
+    // change, so someone who once had the password could sign in N times, keep N tokens, and have
+    // N × 5 guesses per window at the new password after a reset.
+    it('vouch for nothing once the password was changed (management API), for constituents and staff alike', async () => {
+      const db = server.store.storage.db;
+      const carol = await createConstituent(db, systemClock, orgId, { username: 'carol', password: PASSWORD });
+      const desk = await createStaffUser(db, systemClock, orgId, { email: 'desk@acme.example', password: await preparePassword(STAFF_PASSWORD), role: 'admin' });
+      const owner = await signedInBrowser('carol');
+      const staffOwner = new TestBrowser();
+      expect((await (await staffSignInPage(staffOwner)).attempt('desk@acme.example', STAFF_PASSWORD, '192.0.2.10')).status).toBe(303);
+      const NEW_PASSWORD = 'another long password, newly set';
+      const setPassword = async (path: string): Promise<number> => {
+        const headers = { authorization: `Basic ${Buffer.from(`acme:${apiKey}`).toString('base64')}`, 'content-type': 'application/json' };
+        const response = await fetch(`${server.url}/api/v2${path}`, { method: 'POST', headers, body: JSON.stringify({ password: NEW_PASSWORD }) });
+        await response.arrayBuffer();
+        return response.status;
+      };
+      expect(await setPassword(`/constituents/${carol.accountId}/password`)).toBe(200);
+      expect(await setPassword(`/staff/${desk.userId}/password`)).toBe(200);
+      await lockOut('carol');
+      for (const ip of attackers) expect((await (await staffSignInPage()).attempt('desk@acme.example', WRONG, ip)).status).toBe(200);
+      expect((await (await signInPage(owner)).attempt('carol', NEW_PASSWORD, '192.0.2.10')).status).toBe(429);
+      expect((await (await staffSignInPage(staffOwner)).attempt('desk@acme.example', NEW_PASSWORD, '192.0.2.10')).status).toBe(429);
+      // A sign-in with the new password (once the lockout is over) gives the browser a token that vouches again.
+      now += WINDOW_MS + 1;
+      expect((await (await signInPage(owner)).attempt('carol', NEW_PASSWORD, '192.0.2.10')).status).toBe(303);
+      await lockOut('carol');
+      expect((await (await signInPage(owner)).attempt('carol', NEW_PASSWORD, '192.0.2.10')).status).toBe(303);
     });
 
     it('let the staff browser that signed in before through, and nothing forged, nor a constituent device cookie', async () => {

@@ -1,8 +1,9 @@
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
-import { createClient, findClient } from '../src/clients/clients.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
+import { createClient, findClient, recordClientAuthNetwork } from '../src/clients/clients.ts';
+import { migrateToLatest, migratorFor } from '../src/db/migrate.ts';
 import { migrations } from '../src/db/migrations/index.ts';
 import { createDemoOrganizationOnce } from '../src/demo.ts';
 import type { Clock } from '../src/lib/clock.ts';
@@ -227,5 +228,39 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
       const client = await findClient(db(), demo.orgId, demo.client.clientId);
       expect(client?.redirectUris).toEqual(['http://localhost:8080/callback']);
     });
+  });
+});
+
+describe.each(DIALECTS)("migration 0010_client_auth_networks (clients' usual networks) on %s", (dialect) => {
+  let store: TestStore | undefined;
+  afterAll(async () => {
+    await store?.dispose();
+  });
+
+  it('gives existing clients no usual network, records them, and goes down and up again keeping the clients', async () => {
+    store = await createTestStore(dialect, { migrate: false });
+    const migrator = migratorFor(store.storage);
+    expect((await migrator.migrateTo('0009_pending_sign_in_limits')).error).toBeUndefined();
+    const db = store.storage.db;
+    const org = await createOrganization(db, clock, { slug: 'acme', name: 'Acme' });
+    const raw = db as unknown as Kysely<any>;
+    const row = { org_id: org.id, name: 'App', client_type: 'confidential', secret_hash: 'h', redirect_uris: '[]', post_logout_redirect_uris: '[]', grant_types: '["client_credentials"]', scope: 'api', consent_required: 0, code_ttl_seconds: null, status: 'active', id_token_signed_response_alg: 'ES256', access_token_format: 'opaque', created_at: clock(), updated_at: clock() };
+    await raw.insertInto('clients').values({ id: 'before', ...row }).execute();
+
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0010_client_auth_networks']);
+    const before = (await findClient(db, org.id, 'before'))!;
+    expect(before.authNetworks.lastSeen.size).toBe(0);
+    await recordClientAuthNetwork(db, before, 'net', clock());
+    expect((await findClient(db, org.id, 'before'))!.authNetworks.lastSeen).toEqual(new Map([['net', clock()]]));
+    // Written over the list as read only: a stale copy changes nothing, and reads the list again.
+    await recordClientAuthNetwork(db, before, 'other', clock());
+    expect([...(await findClient(db, org.id, 'before'))!.authNetworks.lastSeen.keys()].sort()).toEqual(['net', 'other']);
+
+    expect((await migrator.migrateTo('0009_pending_sign_in_limits')).error).toBeUndefined();
+    const down = await raw.selectFrom('clients').selectAll().execute();
+    expect(down.map((r) => r.id)).toEqual(['before']);
+    expect(down[0]).not.toHaveProperty('auth_networks');
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0010_client_auth_networks']);
+    expect((await findClient(db, org.id, 'before'))!.authNetworks.lastSeen.size).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,7 +7,7 @@ import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { PASSWORD, seedClient, seedOrg, type SeededOrg, REDIRECT_URI, VERIFIER, CHALLENGE } from './helpers/fixtures.ts';
 import { CLIENT_AUTH_THROTTLE_LIMITS } from '../src/oauth/client-auth-throttle.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { DIALECTS } from './helpers/storage.ts';
+import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
 
 interface TestClient {
@@ -392,13 +393,16 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       const response = await fetch(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString() });
       return { status: response.status, headers: response.headers, json: response.status === 200 && path === '/revoke' ? {} : ((await response.json()) as Record<string, unknown>) };
     };
-    const throttledAnswer = (result: { status: number; headers: Headers; json: Record<string, unknown> }) => {
+    // Regression (security review of issue 9 item 7, finding 8): RFC 6749 §5.2 wants a challenge
+    // when Basic client authentication fails; the 429 (RFC 6585 §4: nothing was checked) now
+    // carries one when the client used Basic, and none after client_secret_post.
+    const throttledAnswer = (result: { status: number; headers: Headers; json: Record<string, unknown> }, sent: { readonly basic: boolean } = { basic: true }) => {
       expect(result.status).toBe(429);
       expect(result.json).toEqual({ error: 'invalid_client', error_description: 'Too many failed client authentications; try again later.' });
       expect(result.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
       expect(Number(result.headers.get('retry-after'))).toBeLessThanOrEqual(windowMs / 1000);
       expect(result.headers.get('cache-control')).toBe('no-store');
-      expect(result.headers.get('www-authenticate')).toBeNull();
+      expect(result.headers.get('www-authenticate')).toBe(sent.basic ? `Basic realm="${issuer}"` : null);
     };
 
     it(`answer ${failuresPerClient} wrong secrets with 401, then 429 without checking; the right secret from the client's usual network still gets a token`, async () => {
@@ -413,7 +417,7 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       // The secret is not checked: the right one from the attacker's network, or from a new one, is refused too.
       throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '203.0.113.9')));
       throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '198.51.100.20')));
-      throttledAnswer(await token({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret! }, { 'x-forwarded-for': '198.51.100.20' }));
+      throttledAnswer(await token({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret! }, { 'x-forwarded-for': '198.51.100.20' }), { basic: false });
       // From its usual network (any address of its /64), by either method and at every endpoint: served.
       const served = await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:50:1::99'));
       expect(served.status).toBe(200);
@@ -429,6 +433,20 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect((await token({ grant_type: 'client_credentials' }, credentials(client, '198.51.100.20'))).status).toBe(200);
     });
 
+    // Regression (security review of issue 9 item 7, finding 7): every throttled refusal wrote an
+    // info log line, so a flood of refusals cost a log line each.
+    it('log the first refusal of a lockout at info, the rest of a flood at debug', async () => {
+      const client = await serviceClient();
+      const throttledLines = () => server.logs.filter((line) => line.msg === 'protocol error' && String(line.detail).startsWith('client authentication throttled')).length;
+      const before = throttledLines();
+      for (let i = 0; i < failuresPerClient; i++) expect((await token({ grant_type: 'client_credentials' }, credentials(wrongSecret(client), '203.0.113.95'))).status).toBe(401);
+      for (let i = 0; i < 20; i++) expect((await token({ grant_type: 'client_credentials' }, credentials(wrongSecret(client), `203.0.113.${96 + (i % 2)}`))).status).toBe(429);
+      expect(throttledLines() - before).toBe(1);
+      for (let i = 0; i < failuresPerNetwork; i++) expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `flood-${i}`, clientSecret: 'gsec_guess' }, '203.0.113.98'))).status).toBe(401);
+      for (let i = 0; i < 20; i++) expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `flood-more-${i}`, clientSecret: 'gsec_guess' }, '203.0.113.98'))).status).toBe(429);
+      expect(throttledLines() - before).toBe(2);
+    });
+
     it('count failures at introspection and revocation too, and answer an unknown client id as a known one', async () => {
       const client = await serviceClient();
       const half = failuresPerClient / 2;
@@ -440,24 +458,55 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(ghost, '203.0.113.33')));
     });
 
-    it(`lock a network out after ${failuresPerNetwork} failures (an IPv6 client by its /64), even for a client's right secret from there`, async () => {
+    // Regression (security review of issue 9 item 7, finding 2): a network's lockout crossed tenants
+    // and had no exemption: 30 failures with bogus ids from a shared egress (an integration
+    // platform, CGNAT, a /64) locked every client of every org out there, right secret and usual
+    // network or not. It now refuses only ids unknown there, or known ids from new networks.
+    it(`lock a network out after ${failuresPerNetwork} failures (an IPv6 client by its /64) for ids unknown or new there, never a client's right secret from its usual network, in any org`, async () => {
+      const db = server.store.storage.db;
       const client = await serviceClient();
+      const elsewhere = await serviceClient();
+      const neighbour = await seedOrg(db, 'neighbour');
+      const neighbours = await seedClient(db, neighbour.org.id, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], scope: 'reports:read', consentRequired: false });
+      const neighbourToken = async (from: string) =>
+        (await fetch(`${server.url}/o/neighbour/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...credentials(neighbours, from) }, body: 'grant_type=client_credentials' })).status;
       expect((await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:1::1'))).status).toBe(200);
+      expect(await neighbourToken('2001:db8:77:1::2')).toBe(200);
+      expect((await token({ grant_type: 'client_credentials' }, credentials(elsewhere, '192.0.2.77'))).status).toBe(200);
       // One failure per client id, from addresses all over one /64: only the network's count can stop them.
       for (let i = 0; i < failuresPerNetwork; i++) {
-        expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `guess-${i}`, clientSecret: 'gsec_guess' }, `2001:db8:77:1::${(i + 2).toString(16)}`))).status).toBe(401);
+        expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `guess-${i}`, clientSecret: 'gsec_guess' }, `2001:db8:77:1::${(i + 3).toString(16)}`))).status).toBe(401);
       }
-      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:1:ffff::1')));
       throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials({ clientId: 'guess-new', clientSecret: 'gsec_guess' }, '2001:db8:77:1::abc')));
-      expect((await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:2::1'))).status).toBe(200);
+      throttledAnswer(await token({ grant_type: 'client_credentials' }, credentials(elsewhere, '2001:db8:77:1::abd')));
+      // The clients that run there, of this org and another, still get their tokens, and a wrong secret is checked.
+      expect((await token({ grant_type: 'client_credentials' }, credentials(client, '2001:db8:77:1:ffff::1'))).status).toBe(200);
+      expect(await neighbourToken('2001:db8:77:1:ffff::2')).toBe(200);
+      expect((await token({ grant_type: 'client_credentials' }, credentials(wrongSecret(client), '2001:db8:77:1::1'))).status).toBe(401);
+      expect((await token({ grant_type: 'client_credentials' }, credentials(elsewhere, '2001:db8:77:2::1'))).status).toBe(200);
     });
 
-    it('never lock a public client out by its id: it has no secret to guess, and is used from everywhere', async () => {
+    // Regression (security review of issue 9 item 4, finding 5): a proxy forwarding the client's
+    // address with a port (or an IPv6 address in brackets) made each request a network of its own.
+    it('count a forwarded address with a port, or in brackets, as its network', async () => {
+      const guess = (i: number, from: string) => token({ grant_type: 'client_credentials' }, credentials({ clientId: `port-guess-${i}`, clientSecret: 'gsec_guess' }, from));
+      for (let i = 0; i < failuresPerNetwork; i++) expect((await guess(i, `203.0.113.88:${40_000 + i}`)).status).toBe(401);
+      throttledAnswer(await guess(100, '203.0.113.88:50000'));
+      throttledAnswer(await guess(101, '203.0.113.88'));
+      for (let i = 0; i < failuresPerNetwork; i++) expect((await guess(i, i % 2 === 0 ? `[2001:db8:88:1::${i + 1}]:${40_000 + i}` : `[2001:db8:88:1::${i + 1}]`)).status).toBe(401);
+      throttledAnswer(await guess(102, '[2001:db8:88:1::ffff]:443'));
+      throttledAnswer(await guess(103, '2001:db8:88:1::fffe'));
+    });
+
+    it('never lock a public client out by its id: it has no secret to guess, and is used from everywhere, even a network locked out', async () => {
       for (let i = 0; i < failuresPerClient + 2; i++) {
         expect((await token({ grant_type: 'client_credentials', client_id: spa.clientId, client_secret: 'a guess' }, { 'x-forwarded-for': '203.0.113.40' })).status).toBe(401);
       }
-      const fromElsewhere = await token({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: 'https://spa.example.org/cb', code_verifier: VERIFIER, client_id: spa.clientId }, { 'x-forwarded-for': '198.51.100.41' });
-      expect(fromElsewhere).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+      const redeemFrom = (from: string) => token({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: 'https://spa.example.org/cb', code_verifier: VERIFIER, client_id: spa.clientId }, { 'x-forwarded-for': from });
+      expect(await redeemFrom('198.51.100.41')).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+      for (let i = 0; i < failuresPerNetwork; i++) expect((await token({ grant_type: 'client_credentials' }, credentials({ clientId: `spa-guess-${i}`, clientSecret: 'gsec_guess' }, '203.0.113.42'))).status).toBe(401);
+      expect(await redeemFrom('203.0.113.42')).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+      throttledAnswer(await token({ grant_type: 'client_credentials', client_id: spa.clientId, client_secret: 'a guess' }, { 'x-forwarded-for': '203.0.113.42' }), { basic: false });
     });
   });
 
@@ -484,5 +533,92 @@ describe.each(DIALECTS)('token endpoint on %s', (dialect) => {
       expect(((await stolen.json()) as Record<string, unknown>).error).toBe('invalid_grant');
       expect((await redeem(acmeCode)).status).toBe(200);
     });
+  });
+});
+
+// Regression (security review of issue 9 item 7, finding 1): a client's usual networks, from which
+// its right secret is let through while others' failures lock its id out, lived in one process's
+// memory: lost at every restart or deploy and unknown to a second process, so anyone knowing a
+// client id (it is in every authorization URL) locked the client out of the token endpoint. They
+// are kept on the client's row now, as keyed pseudonyms of networks.
+describe.each(DIALECTS)("a client's usual networks on %s: in the store, shared by server processes, kept across restarts", (dialect) => {
+  const rootKey = randomBytes(32);
+  let now = Date.now();
+  const clock = (): number => now;
+  let store: TestStore;
+  const servers: TestServer[] = [];
+  let orgId: string;
+  const { failuresPerClient } = CLIENT_AUTH_THROTTLE_LIMITS;
+
+  beforeAll(async () => {
+    store = await createTestStore(dialect);
+    orgId = (await seedOrg(store.storage.db, 'acme')).org.id;
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    await store?.dispose();
+  });
+
+  /** A server process of the installation: its store and root key, its own memory. */
+  const startProcess = async (): Promise<TestServer> => {
+    const server = await startTestServer(dialect, { clock, rootKey, store });
+    servers.push(server);
+    return server;
+  };
+  const serviceClient = () => seedClient(store.storage.db, orgId, { redirectUris: [], postLogoutRedirectUris: [], grantTypes: ['client_credentials'], scope: 'reports:read', consentRequired: false });
+  const tokenAt = async (server: TestServer, client: TestClient, from: string): Promise<number> => {
+    const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
+    const response = await fetch(`${server.url}/o/acme/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic, 'x-forwarded-for': from }, body: 'grant_type=client_credentials' });
+    await response.arrayBuffer();
+    return response.status;
+  };
+  const lockOut = async (server: TestServer, client: TestClient, from: string): Promise<void> => {
+    for (let i = 0; i < failuresPerClient; i++) expect(await tokenAt(server, { clientId: client.clientId, clientSecret: 'gsec_wrong' }, from)).toBe(401);
+  };
+  const storedRow = (clientId: string) => store.storage.db.selectFrom('clients').select(['auth_networks', 'updated_at']).where('id', '=', clientId).executeTakeFirstOrThrow();
+
+  it('let the right secret through at another process, from the network it authenticated from at the first, while the client is locked out', async () => {
+    const [first, second] = [await startProcess(), await startProcess()];
+    const client = await serviceClient();
+    const before = await storedRow(client.clientId);
+    expect(await tokenAt(first, client, '2001:db8:60:1::10')).toBe(200);
+    // Stored as a pseudonym of the /64 with its time, never the address; the settings' version untouched.
+    const after = await storedRow(client.clientId);
+    expect(JSON.parse(after.auth_networks)).toEqual([{ network: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), last_seen_ms: now }]);
+    expect(after.auth_networks).not.toContain('2001');
+    expect(after.updated_at).toBe(before.updated_at);
+
+    await lockOut(second, client, '203.0.113.60');
+    expect(await tokenAt(second, client, '198.51.100.60')).toBe(429);
+    expect(await tokenAt(second, client, '2001:db8:60:1:abcd::1')).toBe(200);
+    expect(await tokenAt(first, client, '198.51.100.60')).toBe(200); // the first process saw none of the failures
+  });
+
+  it('keep them across a restart: a fresh process knows the usual network of a client it never saw', async () => {
+    const client = await serviceClient();
+    const before = await startProcess();
+    expect(await tokenAt(before, client, '192.0.2.61')).toBe(200);
+    await before.close();
+    servers.splice(servers.indexOf(before), 1);
+    const restarted = await startProcess();
+    await lockOut(restarted, client, '203.0.113.61');
+    expect(await tokenAt(restarted, client, '198.51.100.61')).toBe(429);
+    expect(await tokenAt(restarted, client, '192.0.2.61')).toBe(200);
+  });
+
+  it('write a network at its first success, then again only once it is a day old', async () => {
+    const server = await startProcess();
+    const client = await serviceClient();
+    expect(await tokenAt(server, client, '192.0.2.62')).toBe(200);
+    const written = (await storedRow(client.clientId)).auth_networks;
+    now += 3_600_000;
+    expect(await tokenAt(server, client, '192.0.2.62')).toBe(200);
+    expect((await storedRow(client.clientId)).auth_networks).toBe(written);
+    now += 24 * 3_600_000;
+    expect(await tokenAt(server, client, '192.0.2.62')).toBe(200);
+    expect(JSON.parse((await storedRow(client.clientId)).auth_networks)).toEqual([{ network: expect.any(String), last_seen_ms: now }]);
+    // A second network joins the first, newest first.
+    expect(await tokenAt(server, client, '192.0.2.63')).toBe(200);
+    expect(JSON.parse((await storedRow(client.clientId)).auth_networks)).toHaveLength(2);
   });
 });

@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { clientNetworkKey } from '../lib/client-network.ts';
 import { checkThrottled, createSignInThrottle, THROTTLED } from './sign-in-throttle.ts';
+
+// The real function, counted: a check while nothing is counted should form no network key.
+vi.mock('../lib/client-network.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../lib/client-network.ts')>();
+  return { ...original, clientNetworkKey: vi.fn(original.clientNetworkKey) };
+});
 
 describe('sign-in throttle', () => {
   const limits = { failuresPerIdentifier: 3, failuresPerIp: 5, windowMs: 60_000 };
@@ -52,6 +59,29 @@ describe('sign-in throttle', () => {
     expect(throttle.isBlocked(key('alice', '192.0.2.9'))).toBe(false);
     throttle.recordFailure({ orgId: 'org_a', ip: '2001:db8::99' });
     expect(throttle.begin({ orgId: 'org_b', ip: '2001:db8::100' })).toBeUndefined();
+  });
+
+  it('counts a key without an IP against its identifier only: the network neither refuses nor counts it', () => {
+    const throttle = createSignInThrottle(() => 0, { limits, ipv6PrefixBits: 64 });
+    for (let i = 0; i < 5; i++) throttle.recordFailure(key(`user${i}`));
+    expect(throttle.isBlocked(key('device:n1'))).toBe(true);
+    for (let i = 0; i < 3; i++) expect(throttle.begin({ orgId: 'org_a', identifier: 'device:n1' })).toBeDefined();
+    expect(throttle.begin({ orgId: 'org_a', identifier: 'device:n1' })).toBeUndefined();
+    expect(throttle.isBlocked(key('someone', '192.0.2.2'))).toBe(false);
+  });
+
+  // Regression (security review of issue 9 item 7, finding 7): a key was dropped only when looked
+  // up again, so after the first failure every check formed keys for good.
+  it('sweeps keys whose failures all left the window: then a check forms no network key', () => {
+    let now = 0;
+    const throttle = createSignInThrottle(() => now, { limits, ipv6PrefixBits: 64 });
+    for (let i = 0; i < 5; i++) throttle.recordFailure(key(`user${i}`, '2001:db8::1'));
+    expect(throttle.isBlocked(key('someone', '2001:db8::2'))).toBe(true);
+    now = 60_001;
+    expect(throttle.isBlocked(key('someone', '2001:db8:1::1'))).toBe(false);
+    vi.mocked(clientNetworkKey).mockClear();
+    for (let i = 0; i < 100; i++) expect(throttle.isBlocked(key('someone', `2001:db8:${i}::1`))).toBe(false);
+    expect(vi.mocked(clientNetworkKey)).not.toHaveBeenCalled();
   });
 
   it('counts an attempt when it begins, so no more than the limit can be under way at once', () => {

@@ -18,7 +18,9 @@ import type { Clock } from '../lib/clock.ts';
  * address. Done here, where the key is formed, so that no limit can count exact IPv6 addresses.
  *
  * Counters live in this process's memory: a restart forgets them, and several processes each
- * count their own share. That bounds guessing to limits × processes per window.
+ * count their own share. That bounds guessing to limits × processes per window. Keys whose
+ * failures all left the window are swept away (at most every SWEEP_INTERVAL_MS, by the checks
+ * themselves), so that once nothing is counted a check forms no key at all.
  */
 export interface SignInThrottle {
   /**
@@ -45,8 +47,12 @@ export interface ThrottleKey {
   readonly orgId: string;
   /** What is counted besides the client's network (an account, a device cookie); absent for limits counted per network only. */
   readonly identifier?: string;
-  /** The client's address, as the request came (the throttle counts its network). */
-  readonly ip: string;
+  /**
+   * The client's address, as the request came (the throttle counts its network); absent for an
+   * attempt not subject to the network's limit (one carrying a recognised device token, whose own
+   * limit bounds it: accounts/sign-in.ts).
+   */
+  readonly ip?: string;
 }
 
 export interface ThrottleLimits {
@@ -68,6 +74,8 @@ export const API_RETRY_AFTER_SECONDS = API_THROTTLE_LIMITS.windowMs / 1000;
 
 /** Past this many tracked keys the oldest are dropped, so a flood of identifiers cannot exhaust memory. */
 const MAX_TRACKED_KEYS = 100_000;
+/** Keys whose failures all left the window are swept away at most this often (a sweep reads every key). */
+const SWEEP_INTERVAL_MS = 10_000;
 
 export interface ThrottleOptions {
   /** Defaults to DEFAULT_THROTTLE_LIMITS. */
@@ -80,6 +88,16 @@ export function createSignInThrottle(clock: Clock, options: ThrottleOptions): Si
   const limits = options.limits ?? DEFAULT_THROTTLE_LIMITS;
   const failures = new Map<string, number[]>();
   const none: number[] = [];
+  let nextSweepAt = 0;
+  // A key is otherwise dropped only when it is looked up again: without sweeping, the first
+  // failure would end the fast path (nothing counted, nothing to look up) for good.
+  const sweepIfDue = (): void => {
+    const now = clock();
+    if (now < nextSweepAt) return;
+    nextSweepAt = now + SWEEP_INTERVAL_MS;
+    const since = now - limits.windowMs;
+    for (const [key, times] of failures) if (times[times.length - 1]! <= since) failures.delete(key);
+  };
 
   const recent = (key: string | undefined): number[] => {
     if (key === undefined) return none;
@@ -93,6 +111,7 @@ export function createSignInThrottle(clock: Clock, options: ThrottleOptions): Si
   };
   const add = (key: string | undefined, time: number): void => {
     if (key === undefined) return;
+    sweepIfDue();
     const times = [...recent(key), time];
     failures.delete(key);
     failures.set(key, times);
@@ -108,10 +127,13 @@ export function createSignInThrottle(clock: Clock, options: ThrottleOptions): Si
     if (times!.length === 0) failures.delete(key);
   };
   const identifierKey = (key: ThrottleKey): string | undefined => (key.identifier === undefined ? undefined : `id:${key.orgId}:${key.identifier}`);
-  const ipKey = (key: ThrottleKey): string => `ip:${clientNetworkKey(key.ip, options.ipv6PrefixBits)}`;
+  const ipKey = (key: ThrottleKey): string | undefined => (key.ip === undefined ? undefined : `ip:${clientNetworkKey(key.ip, options.ipv6PrefixBits)}`);
   // Nothing counted: no key to form (an IPv6 network key takes microseconds; the API checks on every call).
-  const isBlocked = (key: ThrottleKey): boolean =>
-    failures.size !== 0 && (recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp);
+  const isBlocked = (key: ThrottleKey): boolean => {
+    if (failures.size === 0) return false;
+    sweepIfDue();
+    return failures.size !== 0 && (recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp);
+  };
 
   return {
     begin(key) {

@@ -1,7 +1,7 @@
 import type { Executor } from '../db/database.ts';
 import { findConstituentBySignInKey } from './constituents.repository.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
-import type { DeviceCookies } from './device-cookies.ts';
+import { credentialVersion, type DeviceCookies } from './device-cookies.ts';
 import { emailKey, loginNameKey } from './identifiers.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { checkThrottled, THROTTLED, type SignInThrottle } from './sign-in-throttle.ts';
@@ -25,22 +25,26 @@ let decoyHash: Promise<string> | undefined;
  * Except from a browser where the account signed in before (accounts/device-cookies.ts): an
  * attempt presenting the device token of the account found is counted against that token, not
  * against the identifier, so the lockout anyone can cause with a few wrong passwords never locks
- * the person out of their own browser; the token has its own limit, and the IP's still applies.
+ * the person out of their own browser; nor does the network's (shared by every org and both kinds
+ * of account, on a campus /64 or behind CGNAT): the token has its own limit, and only that applies.
  * A success answers a device cookie with a fresh token for the account, for the browser to keep.
  */
 export async function signInConstituent(
   db: Executor,
   throttle: SignInThrottle,
   devices: DeviceCookies,
-  attempt: { readonly orgId: string; readonly ip: string; readonly identifier: string; readonly password: string; readonly deviceCookie: string | undefined },
+  attempt: { readonly orgId: string; readonly ip: string; readonly identifier: string; readonly password: string; readonly deviceCookies: readonly string[] },
 ): Promise<{ readonly constituent: Constituent; readonly deviceCookie: string } | typeof THROTTLED | undefined> {
   const { orgId, identifier, password } = attempt;
   const key = identifier.includes('@') ? emailKey(identifier.trim()) : loginNameKey(identifier.normalize('NFC'));
   const row = key === '' ? undefined : await findConstituentBySignInKey(db, orgId, key);
-  const subject = row === undefined ? undefined : { orgId, kind: 'constituent' as const, accountId: row.account_id };
-  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
+  // No password, no device token: nothing to vouch for (and no sign-in to issue one).
+  const subject = row?.password_hash == null ? undefined : { orgId, kind: 'constituent' as const, accountId: row.account_id, credential: credentialVersion(row.password_hash) };
+  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookies, subject);
   const counted = device === undefined ? `constituent-key:${key}` : `device:${device}`;
-  const constituent = await checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
+  // A recognised device is not subject to the network's limit either: one attacker's failures on a
+  // campus /64 or a CGNAT address would lock out everyone there; its token's own limit bounds it.
+  const constituent = await checkThrottled(throttle, device === undefined ? { orgId, identifier: counted, ip: attempt.ip } : { orgId, identifier: counted }, async () => {
     if (row?.password_hash == null) {
       decoyHash ??= hashPassword('decoy password for unknown accounts');
       await verifyPassword(await decoyHash, password);
@@ -50,5 +54,5 @@ export async function signInConstituent(
     return matches && row.status === 'active' ? toConstituent(row) : undefined;
   });
   if (constituent === THROTTLED || constituent === undefined) return constituent;
-  return { constituent, deviceCookie: devices.issue(attempt.deviceCookie, subject!) };
+  return { constituent, deviceCookie: devices.issue(attempt.deviceCookies, subject!) };
 }

@@ -1,5 +1,6 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { authNetworksText, parseAuthNetworks, type ClientAuthNetworks } from './auth-networks.ts';
 import type { Client, ClientStatus } from './clients.ts';
 import type { ClientsTable } from './clients.table.ts';
 
@@ -27,6 +28,7 @@ function toClient(row: Row): Client {
     requesterName: row.requester_name,
     requesterEmail: row.requester_email,
     requestReason: row.request_reason,
+    authNetworks: parseAuthNetworks(row.auth_networks),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -40,6 +42,28 @@ export async function insertClient(db: Executor, row: ClientsTable): Promise<voi
 export async function findClient(db: Executor, orgId: string, clientId: string): Promise<Client | undefined> {
   const row = await db.selectFrom('clients').selectAll().where('id', '=', clientId).where('org_id', '=', orgId).executeTakeFirst();
   return row && toClient(row);
+}
+
+/** The client's usual networks as stored now (to write them again after a concurrent change), or undefined when the client is gone. */
+export async function findClientAuthNetworks(db: Executor, orgId: string, clientId: string): Promise<ClientAuthNetworks | undefined> {
+  const row = await db.selectFrom('clients').select('auth_networks').where('id', '=', clientId).where('org_id', '=', orgId).executeTakeFirst();
+  return row && parseAuthNetworks(row.auth_networks);
+}
+
+/**
+ * Writes the client's usual networks only if they are still as read (`expected.stored`): two
+ * processes recording networks at once never drop each other's; false when they changed. The
+ * settings' version (updated_at) is left alone: this changes none of them.
+ */
+export async function replaceClientAuthNetworks(db: Executor, orgId: string, clientId: string, expected: ClientAuthNetworks, next: ReadonlyMap<string, number>): Promise<boolean> {
+  const result = await db
+    .updateTable('clients')
+    .set({ auth_networks: authNetworksText(next) })
+    .where('id', '=', clientId)
+    .where('org_id', '=', orgId)
+    .where('auth_networks', '=', expected.stored)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /** Every active client of an org (for the rare questions asked of all of them, such as logout targets). */

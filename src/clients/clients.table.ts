@@ -32,6 +32,12 @@ export interface ClientsTable {
   requester_email: string | null;
   /** Why the requester wants access, shown to the staff who approve or reject. */
   request_reason: string | null;
+  /**
+   * The networks the client authenticated from recently (clients/auth-networks.ts): JSON, at most
+   * 16 `{"network": <keyed pseudonym>, "last_seen_ms": …}`. Not part of its settings: written
+   * without touching updated_at (the version of its settings, as ETags show it).
+   */
+  auth_networks: string;
   created_at: number;
   updated_at: number;
 }

@@ -5,6 +5,7 @@ import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors
 import { randomBase32, randomBase64url } from '../lib/random.ts';
 import { isValidScopeToken, serviceScopes, splitScope, USER_SCOPES } from '../lib/scope.ts';
 import { hashSecret } from '../lib/secrets.ts';
+import { authNetworkNeedsRecording, withAuthNetwork, type ClientAuthNetworks } from './auth-networks.ts';
 import * as repository from './clients.repository.ts';
 import { checkRedirectUris, type ClientType } from './redirect-uris.ts';
 
@@ -44,6 +45,8 @@ export interface Client {
   readonly requesterName: string | null;
   readonly requesterEmail: string | null;
   readonly requestReason: string | null;
+  /** The networks it authenticated from recently: its usual places (clients/auth-networks.ts). */
+  readonly authNetworks: ClientAuthNetworks;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -275,6 +278,7 @@ export async function createClient(db: Executor, clock: Clock, orgId: string, in
     requester_name: registration?.requesterName ?? null,
     requester_email: registration?.requesterEmail ?? null,
     request_reason: registration?.requestReason ?? null,
+    auth_networks: '[]',
     created_at: now,
     updated_at: now,
   });
@@ -282,4 +286,18 @@ export async function createClient(db: Executor, clock: Clock, orgId: string, in
 }
 
 export const findClient = repository.findClient;
+
+/**
+ * Records that `client` authenticated from `network` (a pseudonym, clients/auth-networks.ts) at
+ * `now`: one conditional UPDATE over the list as the client was read. When another process
+ * changed the list meanwhile, it is read again and the network added to it, unless that process
+ * recorded it already; a few tries at most (the write is a refresh, not a count).
+ */
+export async function recordClientAuthNetwork(db: Executor, client: Client, network: string, now: number): Promise<void> {
+  let networks: ClientAuthNetworks | undefined = client.authNetworks;
+  for (let attempt = 0; attempt < 3 && networks !== undefined && authNetworkNeedsRecording(networks, network, now); attempt++) {
+    if (await repository.replaceClientAuthNetworks(db, client.orgId, client.clientId, networks, withAuthNetwork(networks, network, now))) return;
+    networks = await repository.findClientAuthNetworks(db, client.orgId, client.clientId);
+  }
+}
 export const listActiveClients = repository.listActiveClients;

@@ -15,6 +15,29 @@ export const STAFF_COOKIE = 'gh_staff';
  */
 export const DEVICE_COOKIE = 'gh_device';
 export const STAFF_DEVICE_COOKIE = 'gh_staff_device';
+/** Values of one cookie name read at most (see cookieValues). */
+const MAX_COOKIE_VALUES = 4;
+
+/**
+ * Every value the Cookie header carries under `name`, in its order, at most four. A browser sends
+ * one cookie per name and path, longest path first (RFC 6265 §5.4), and a related domain may set
+ * one for a longer path: reading only the first, as the cookie parser does, would let it hide the
+ * real one (cookie shadowing). For the device cookies, where each value is worth trying.
+ */
+export function cookieValues(request: FastifyRequest, name: string): string[] {
+  const header = request.headers.cookie;
+  if (header === undefined) return [];
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals === -1 || pair.slice(0, equals).trim() !== name) continue;
+    const value = pair.slice(equals + 1).trim();
+    values.push(value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
+    if (values.length === MAX_COOKIE_VALUES) break;
+  }
+  return values;
+}
+
 /** A random per-browser value that ties interactions (sign-in, consent) to the browser that started them. */
 export const BROWSER_COOKIE = 'gh_browser';
 

@@ -4,7 +4,7 @@ import { selfRegistrationIsOpen } from '../accounts/self-registration.ts';
 import { DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceCookies } from '../accounts/device-cookies.ts';
 import { signInConstituent } from '../accounts/sign-in.ts';
 import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
-import { BROWSER_COOKIE, csrfMatches, csrfTokenFor, DEVICE_COOKIE, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
+import { BROWSER_COOKIE, cookieValues, csrfMatches, csrfTokenFor, DEVICE_COOKIE, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { hashSecret } from '../lib/secrets.ts';
@@ -86,7 +86,7 @@ export function registerInteractionRoutes(scope: FastifyInstance, deps: Interact
     const ctx = request.org;
     const username = param(form, 'username') ?? '';
     const password = param(form, 'password') ?? '';
-    const signedIn = await signInConstituent(ctx.db, deps.throttle, deps.devices, { orgId: ctx.org.id, ip: request.ip, identifier: username, password, deviceCookie: request.cookies[DEVICE_COOKIE] });
+    const signedIn = await signInConstituent(ctx.db, deps.throttle, deps.devices, { orgId: ctx.org.id, ip: request.ip, identifier: username, password, deviceCookies: cookieValues(request, DEVICE_COOKIE) });
     if (signedIn === THROTTLED) {
       return sendPage(reply.code(429).header('retry-after', '900'), signInPage(ctx, interaction, { loginHint: username, error: 'throttled' }));
     }

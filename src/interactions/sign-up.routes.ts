@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { preparePassword } from '../accounts/passwords.ts';
 import { selfRegistrationIsOpen, signUpConstituent } from '../accounts/self-registration.ts';
-import type { DeviceCookies } from '../accounts/device-cookies.ts';
+import { credentialVersion, type DeviceCookies } from '../accounts/device-cookies.ts';
 import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../accounts/sign-in-throttle.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { csrfMatches, DEVICE_COOKIE } from '../http/cookies.ts';
+import { cookieValues, csrfMatches, DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { ConflictError, InvalidInputError } from '../lib/errors.ts';
@@ -60,8 +60,10 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
       return sendPage(reply.code(429).header('retry-after', '3600'), signUpPage(request, interaction, { values, error: { field: null, message: 'Too many sign-ups from your network. Try again later.' } }));
     }
     let accountId: string;
+    let passwordHash: string;
     try {
       const password = await preparePassword(param(form, 'password') ?? '');
+      passwordHash = password.passwordHash;
       accountId = await inTransaction(ctx.db, async (trx) => {
         const created = await signUpConstituent(trx, ctx.clock, ctx.org, { username: values.username, email: values.email, password });
         await recordAudit(trx, ctx.clock, ctx.org.id, { action: 'constituent.signed_up', actor: { type: 'constituent', id: created.accountId }, target: { type: 'constituent', id: created.accountId }, ip: request.ip, details: { client_id: interaction.client.clientId } });
@@ -74,7 +76,7 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
       throw error;
     }
     request.log.info({ event: 'sign_up', org: ctx.org.slug, account: accountId }, 'constituent signed up');
-    setDeviceCookie(reply, deps.publicUrl, ctx.org.slug, deps.devices.issue(request.cookies[DEVICE_COOKIE], { orgId: ctx.org.id, kind: 'constituent', accountId }));
+    setDeviceCookie(reply, deps.publicUrl, ctx.org.slug, deps.devices.issue(cookieValues(request, DEVICE_COOKIE), { orgId: ctx.org.id, kind: 'constituent', accountId, credential: credentialVersion(passwordHash) }));
     return signInAndContinue(request, reply, interaction, accountId, deps);
   });
 }

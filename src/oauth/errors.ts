@@ -57,15 +57,19 @@ export class InvalidClient extends OAuthError {
  * Client authentication refused unchecked: too many failures recently, from this client or this
  * network (oauth/client-auth-throttle.ts). Still `invalid_client` (RFC 6749 §5.2 has no code of
  * its own for it, and the client did not authenticate), but 429 with Retry-After (RFC 6585 §4)
- * instead of 401: no challenge, since credentials would not be checked now, right or wrong.
+ * instead of 401, since credentials would not be checked now, right or wrong; with the Basic
+ * challenge §5.2 asks for when the client used Basic (oauth/oauth.routes.ts).
  */
 export class ClientAuthenticationThrottled extends InvalidClient {
   override readonly status: number = 429;
   readonly retryAfterSeconds: number;
+  /** Logged at debug level only: not the first refusal of its lockout (a flood's refusals would cost a log line each). */
+  readonly quiet: boolean;
 
-  constructor(retryAfterSeconds: number, detail: string) {
+  constructor(retryAfterSeconds: number, detail: string, options: { readonly quiet?: boolean } = {}) {
     super('Too many failed client authentications; try again later.', detail);
     this.retryAfterSeconds = retryAfterSeconds;
+    this.quiet = options.quiet ?? false;
   }
 }
 

@@ -157,7 +157,11 @@ function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unk
   let oauthError: OAuthError;
   if (error instanceof OAuthError) {
     oauthError = error;
-    if (error.detail !== undefined) request.log.info({ error: error.error, detail: error.detail }, 'protocol error');
+    if (error.detail !== undefined) {
+      // A lockout's refusals after its first are routine: at debug, so that a flood costs no log line each.
+      const level = error instanceof ClientAuthenticationThrottled && error.quiet ? 'debug' : 'info';
+      request.log[level]({ error: error.error, detail: error.detail }, 'protocol error');
+    }
   } else {
     request.log.error({ err: error }, 'unexpected error at a protocol endpoint');
     oauthError = new ServerError('The server met an unexpected condition.');
@@ -167,8 +171,13 @@ function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unk
   if (oauthError instanceof MissingToken) return reply.header('www-authenticate', `Bearer realm="${realm}"`).send();
   if (oauthError instanceof InvalidToken || oauthError instanceof InvalidBearerRequest) reply.header('www-authenticate', bearerChallenge(realm, oauthError));
   else if (oauthError instanceof InsufficientScope) reply.header('www-authenticate', `${bearerChallenge(realm, oauthError)}, scope="${oauthError.scope}"`);
-  // RFC 6585 §4: how long to wait; no challenge, as no credentials would be checked now.
-  else if (oauthError instanceof ClientAuthenticationThrottled) reply.header('retry-after', String(oauthError.retryAfterSeconds));
+  // RFC 6585 §4: 429 and how long to wait, since no credentials were checked. RFC 6749 §5.2 asks a
+  // failed Basic authentication for 401 with a challenge: a client that used Basic gets the
+  // challenge on the 429 too (RFC 9110 §11.6.1 allows it on any response; browsers prompt on 401 only).
+  else if (oauthError instanceof ClientAuthenticationThrottled) {
+    reply.header('retry-after', String(oauthError.retryAfterSeconds));
+    if (/^Basic(?: |$)/i.test(request.headers.authorization ?? '')) reply.header('www-authenticate', `Basic realm="${realm}"`);
+  }
   else if (oauthError instanceof InvalidClient) reply.header('www-authenticate', `Basic realm="${realm}"`);
   return reply.send(errorBody(oauthError));
 }

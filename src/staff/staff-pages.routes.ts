@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceCookies } from '../accounts/device-cookies.ts';
 import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
-import { csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, STAFF_COOKIE, STAFF_DEVICE_COOKIE } from '../http/cookies.ts';
+import { cookieValues, csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, STAFF_COOKIE, STAFF_DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { brandingOf } from '../interactions/interactions.routes.ts';
@@ -37,7 +37,7 @@ export function registerStaffPages(scope: FastifyInstance, deps: StaffPagesDeps)
     const binding = ensureBrowserCookie(request, reply, deps.publicUrl, ctx.org.slug);
     if (!csrfMatches(form, csrfTokenFor(binding, 'staff-login'))) return sendPage(reply.code(400), signInPage(request, binding, { email: null, error: null }));
     const email = param(form, 'email') ?? '';
-    const staff = await signInStaff(ctx.db, deps.throttle, deps.devices, { orgId: ctx.org.id, ip: request.ip, email, password: param(form, 'password') ?? '', deviceCookie: request.cookies[STAFF_DEVICE_COOKIE] });
+    const staff = await signInStaff(ctx.db, deps.throttle, deps.devices, { orgId: ctx.org.id, ip: request.ip, email, password: param(form, 'password') ?? '', deviceCookies: cookieValues(request, STAFF_DEVICE_COOKIE) });
     if (staff === THROTTLED) {
       return sendPage(reply.code(429).header('retry-after', '900'), signInPage(request, binding, { email, error: 'throttled' }));
     }

@@ -1,6 +1,6 @@
 import { emailKey } from '../accounts/identifiers.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
-import type { DeviceCookies } from '../accounts/device-cookies.ts';
+import { credentialVersion, type DeviceCookies } from '../accounts/device-cookies.ts';
 import { checkThrottled, THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -26,21 +26,22 @@ let decoyHash: Promise<string> | undefined;
  * checked. Attempts count against the staff user found (the email trimmed, case folded), or
  * against the email key looked up when none is, as for constituents (accounts/sign-in.ts); an
  * attempt presenting the staff device token of the user found is counted against that token
- * instead, and a success answers the staff device cookie with a fresh token, as there.
+ * instead (and not against the network), and a success answers the staff device cookie with a
+ * fresh token, as there.
  */
 export async function signInStaff(
   db: Executor,
   throttle: SignInThrottle,
   devices: DeviceCookies,
-  attempt: { readonly orgId: string; readonly ip: string; readonly email: string; readonly password: string; readonly deviceCookie: string | undefined },
+  attempt: { readonly orgId: string; readonly ip: string; readonly email: string; readonly password: string; readonly deviceCookies: readonly string[] },
 ): Promise<{ readonly staffUserId: string; readonly email: string; readonly deviceCookie: string } | typeof THROTTLED | undefined> {
   const { orgId, password } = attempt;
   const key = emailKey(attempt.email.trim());
   const user = await repository.findStaffUserByEmailKey(db, orgId, key);
-  const subject = user === undefined ? undefined : { orgId, kind: 'staff' as const, accountId: user.id };
-  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookie, subject);
+  const subject = user?.password_hash == null ? undefined : { orgId, kind: 'staff' as const, accountId: user.id, credential: credentialVersion(user.password_hash) };
+  const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookies, subject);
   const counted = device !== undefined ? `device:${device}` : user === undefined ? `staff-key:${key}` : `staff:${user.id}`;
-  const staff = await checkThrottled(throttle, { orgId, identifier: counted, ip: attempt.ip }, async () => {
+  const staff = await checkThrottled(throttle, device === undefined ? { orgId, identifier: counted, ip: attempt.ip } : { orgId, identifier: counted }, async () => {
     if (user?.password_hash == null) {
       decoyHash ??= hashPassword('decoy password for unknown staff');
       await verifyPassword(await decoyHash, password);
@@ -50,7 +51,7 @@ export async function signInStaff(
     return matches && user.status === 'active' ? { staffUserId: user.id, email: user.email } : undefined;
   });
   if (staff === THROTTLED || staff === undefined) return staff;
-  return { ...staff, deviceCookie: devices.issue(attempt.deviceCookie, subject!) };
+  return { ...staff, deviceCookie: devices.issue(attempt.deviceCookies, subject!) };
 }
 
 /** Starts a staff session; returns the cookie value (only the browser ever sees it). */

@@ -3,7 +3,8 @@
  * hosted forms (sign-in, consent, logout) filled in by their field names, as a person would.
  */
 export class TestBrowser {
-  readonly #cookies = new Map<string, { value: string; path: string }>();
+  /** One cookie per name and path, as browsers keep them (RFC 6265 §5.3 step 11). */
+  readonly #cookies = new Map<string, { name: string; value: string; path: string }>();
   readonly #headers: Readonly<Record<string, string>>;
 
   /** `headers` go with every request (`x-forwarded-for`: the address the server sees, behind its loopback proxy). */
@@ -52,18 +53,21 @@ export class TestBrowser {
     return this.follow(decode(action), origin, { form: { ...form, ...fields } });
   }
 
+  /** The value of the first cookie of this name stored (of any path). */
   cookie(name: string): string | undefined {
-    return this.#cookies.get(name)?.value;
+    return [...this.#cookies.values()].find((c) => c.name === name)?.value;
   }
 
   setCookie(name: string, value: string, path = '/'): void {
-    this.#cookies.set(name, { value, path });
+    this.#cookies.set(`${name} ${path}`, { name, value, path });
   }
 
+  /** The cookies for `url`, longest path first (RFC 6265 §5.4 step 2). */
   private cookieHeader(url: URL): string {
-    return [...this.#cookies]
-      .filter(([, c]) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
-      .map(([name, c]) => `${name}=${c.value}`)
+    return [...this.#cookies.values()]
+      .filter((c) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+      .sort((a, b) => b.path.length - a.path.length)
+      .map((c) => `${c.name}=${c.value}`)
       .join('; ');
   }
 
@@ -73,8 +77,8 @@ export class TestBrowser {
     const value = rest.join('=');
     const path = attributes.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
     const expired = attributes.some((a) => /^\s*max-age=0/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a));
-    if (expired || value === '') this.#cookies.delete(name!.trim());
-    else this.#cookies.set(name!.trim(), { value, path });
+    if (expired || value === '') this.#cookies.delete(`${name!.trim()} ${path}`);
+    else this.setCookie(name!.trim(), value, path);
   }
 }
 

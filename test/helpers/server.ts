@@ -22,11 +22,21 @@ export interface TestServer {
 }
 
 /**
- * The one way tests start Gatehouse: a fresh store of the dialect, the real app, a real socket on
- * an ephemeral loopback port, and the logs captured for assertions.
+ * The one way tests start Gatehouse: a fresh store of the dialect (or another server's), the real
+ * app, a real socket on an ephemeral loopback port, and the logs captured for assertions.
  */
-export async function startTestServer(dialect: DialectName, options: { readonly clock?: Clock; readonly env?: Record<string, string> } = {}): Promise<TestServer> {
-  const store = await createTestStore(dialect);
+export async function startTestServer(
+  dialect: DialectName,
+  options: {
+    readonly clock?: Clock;
+    readonly env?: Record<string, string>;
+    /** Another server's store (as a second process of one installation, or a restart): left open by close(). */
+    readonly store?: TestStore;
+    /** The installation's root key; a fresh one by default. */
+    readonly rootKey?: Buffer;
+  } = {},
+): Promise<TestServer> {
+  const store = options.store ?? (await createTestStore(dialect));
   const logs: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -38,7 +48,7 @@ export async function startTestServer(dialect: DialectName, options: { readonly 
   // The issuer must name the real port, so the port is chosen before the app is built.
   const port = await findFreePort('127.0.0.1');
   const config = loadConfig({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env });
-  const app = buildApp(config, { storage: store.storage, logger, clock: options.clock ?? systemClock, sealer: createSealer(randomBytes(32)) });
+  const app = buildApp(config, { storage: store.storage, logger, clock: options.clock ?? systemClock, sealer: createSealer(options.rootKey ?? randomBytes(32)) });
   await app.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   return {
@@ -49,7 +59,7 @@ export async function startTestServer(dialect: DialectName, options: { readonly 
     logs,
     async close() {
       await app.close();
-      await store.dispose();
+      if (options.store === undefined) await store.dispose();
     },
   };
 }

@@ -8,6 +8,7 @@ import * as m0006 from './0006_credential_ids.ts';
 import * as m0007 from './0007_admin_indexes.ts';
 import * as m0008 from './0008_expiry_indexes.ts';
 import * as m0009 from './0009_pending_sign_in_limits.ts';
+import * as m0010 from './0010_client_auth_networks.ts';
 
 /** Every migration, in order. Names sort in application order; never rename or edit a landed one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -20,4 +21,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007_admin_indexes': m0007,
   '0008_expiry_indexes': m0008,
   '0009_pending_sign_in_limits': m0009,
+  '0010_client_auth_networks': m0010,
 };
