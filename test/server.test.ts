@@ -54,6 +54,16 @@ describe.each(DIALECTS)('HTTP server on %s', (dialect) => {
     expect(all).not.toContain('sekrit');
     expect(all).not.toContain('c2VrcmV0');
   });
+
+  it('logs neither the user_session_id spelling of the API v1 session nor login hints (issue 9 item 10)', async () => {
+    const logout = await fetch(`${server.url}/api/v1/logout?user_session_id=sekrit-session`, { method: 'POST' });
+    expect(logout.status).toBe(204);
+    await fetch(`${server.url}/o/no-such-org/authorize?client_id=app&login_hint=alice.sekrit%40example.org&response_type=code`);
+    const urls = server.logs.map((l) => (l.req as { url?: string } | undefined)?.url).filter((url) => url !== undefined);
+    expect(urls).toContain('/api/v1/logout?user_session_id=***');
+    expect(urls).toContain('/o/no-such-org/authorize?client_id=app&login_hint=***&response_type=code');
+    expect(JSON.stringify(server.logs)).not.toContain('sekrit');
+  });
 });
 
 describe('HTTP server edge cases', () => {

@@ -2,27 +2,61 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/config.ts';
 
 /**
- * Query parameters whose values are secrets or one-time credentials. Their values never reach a
- * log line: the URL is logged with `***` in their place.
+ * Query parameters whose values never reach a log line: the URL is logged with `***` in their
+ * place. Names are compared without case, `_` or `-` (see `parameterKey`), so every spelling of a
+ * name counts: the API v1 takes both `userSessionId` and `user_session_id`.
  */
-const SECRET_QUERY_PARAMETERS = new Set([
-  'code',
-  'token',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'id_token_hint',
-  'client_secret',
-  'code_verifier',
-  'password',
-  'usersessionid',
-  'api_key',
-  'apikey',
-  'state',
-  'nonce',
-]);
+const REDACTED_QUERY_PARAMETERS = new Set(
+  [
+    // Credentials: tokens, codes and secrets of OAuth 2.0 and OpenID Connect, also those of
+    // extensions Gatehouse does not serve (a client may send them anyway): client_assertion and
+    // assertion (RFC 7521/7523), subject_token and actor_token (RFC 8693), device_code and
+    // user_code (RFC 8628), and request (a request object, RFC 9101: it carries state, nonce and
+    // login_hint inside).
+    'code',
+    'token',
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'id_token_hint',
+    'client_secret',
+    'client_assertion',
+    'assertion',
+    'subject_token',
+    'actor_token',
+    'device_code',
+    'user_code',
+    'code_verifier',
+    'request',
+    'password',
+    'otp',
+    'api_key',
+    // The API v1 session (`?userSessionId=` and `user_session_id`).
+    'user_session_id',
+    // Bound to one browser's sign-in; state may carry the application's own data.
+    'state',
+    'nonce',
+    // Personal data: who is signing in or out (OpenID Connect Core §3.1.2.1, RP-Initiated Logout
+    // 1.0 §2), and the constituent search of the management API.
+    'login_hint',
+    'logout_hint',
+    'email',
+    'login_name',
+    'username',
+    'q',
+    'attribute',
+  ].map(parameterKey),
+);
 
-/** The URL with the values of secret query parameters replaced by `***`. */
+/**
+ * A query parameter's name as compared with the list: lowercase, without `_` and `-`. Over-matching
+ * costs a `***` in a log line; under-matching leaks a secret.
+ */
+function parameterKey(name: string): string {
+  return name.toLowerCase().replace(/[-_]/g, '');
+}
+
+/** The URL with the values of secret or personal query parameters replaced by `***`. */
 export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
   if (queryStart === -1) return url;
@@ -39,7 +73,7 @@ export function redactUrl(url: string): string {
       } catch {
         // A malformed escape is logged as it came, name only.
       }
-      return equals !== -1 && SECRET_QUERY_PARAMETERS.has(decoded.toLowerCase()) ? `${name}=***` : pair;
+      return equals !== -1 && REDACTED_QUERY_PARAMETERS.has(parameterKey(decoded)) ? `${name}=***` : pair;
     })
     .join('&');
   return `${path}?${query}`;
@@ -50,6 +84,15 @@ interface LoggedRequest {
   readonly url: string;
   readonly ip?: string;
   readonly socket?: { readonly remoteAddress?: string };
+}
+
+/**
+ * pino's error serializer without `rawPacket`: Node's HTTP parser attaches the raw bytes of a
+ * malformed request, headers and query included, to its error (Fastify logs it at trace level).
+ */
+function serializeError(error: Error): Record<string, unknown> {
+  const { rawPacket: _rawPacket, ...serialized } = pino.stdSerializers.err(error);
+  return serialized;
 }
 
 /**
@@ -65,7 +108,7 @@ export function createLogger(options: { readonly level: LogLevel; readonly desti
       serializers: {
         req: (req: LoggedRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: pino.stdSerializers.err,
+        err: serializeError,
       },
       // Belt and braces: should a header object ever be logged, these never are.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.client_secret'], censor: '***' },
