@@ -1,6 +1,5 @@
-import { pino } from 'pino';
 import type { DemoOrganization } from '../demo.ts';
-import { createLogger } from '../http/logging.ts';
+import { createLogger, createServerLogDestination } from '../http/logging.ts';
 import { closeOnSignals, startServer } from '../main.ts';
 import type { Command } from './command.ts';
 
@@ -11,7 +10,7 @@ export const start: Command = {
   options: {},
   async run({ config, json }) {
     // With --json, stdout carries exactly one JSON object, so the logs go to stderr.
-    const logger = createLogger({ level: config.logLevel, destination: pino.destination({ fd: json ? 2 : 1, sync: true }) });
+    const logger = createLogger({ level: config.logLevel, destination: createServerLogDestination(json ? 2 : 1) });
     const server = await startServer(config, logger);
     closeOnSignals(server, logger);
     const base = { url: server.listeningUrl, public_url: server.publicUrl, store: server.storage.dialect, migrations_applied: server.appliedMigrations };

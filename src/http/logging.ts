@@ -116,3 +116,17 @@ export function createLogger(options: { readonly level: LogLevel; readonly desti
     options.destination,
   );
 }
+
+/** A log destination that can be emptied synchronously (on fatal errors, where nothing else may run). */
+export interface ServerLogDestination extends DestinationStream {
+  flushSync(): void;
+}
+
+/**
+ * Where the server writes its logs as `gatehouse start` runs it: a file descriptor (stdout, or
+ * stderr when stdout carries `--json` output). The benchmark builds its servers' loggers here
+ * too, so that it measures what `npm start` runs.
+ */
+export function createServerLogDestination(fd: number): ServerLogDestination {
+  return pino.destination({ fd, sync: true });
+}
