@@ -80,6 +80,12 @@ describe.each(DIALECTS)('HTTP server on %s', (dialect) => {
     expect(JSON.stringify(server.logs)).not.toContain('c2Vzc2lvbg');
   });
 
+  it("logs the client's address a proxy on loopback forwards (X-Forwarded-For), as the rate limits see it", async () => {
+    await fetch(`${server.url}/healthz`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-request-id': 'lb-forwarded-1' } });
+    const line = await vi.waitFor(() => server.logs.find((l) => l.reqId === 'lb-forwarded-1') ?? Promise.reject(new Error('no line yet')));
+    expect(line.req).toEqual({ method: 'GET', url: '/healthz', remoteAddress: '203.0.113.7' });
+  });
+
   it('logs neither the user_session_id spelling of the API v1 session nor login hints (issue 9 item 10)', async () => {
     const logout = await fetch(`${server.url}/api/v1/logout?user_session_id=sekrit-session`, { method: 'POST' });
     expect(logout.status).toBe(204);

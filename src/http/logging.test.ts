@@ -84,7 +84,8 @@ describe('AccessLog', () => {
     ['a plain request', { id: 'a3c1b6f2-1234-4cde-9abc-0123456789ab', method: 'GET', url: '/o/demo/.well-known/openid-configuration', ip: '127.0.0.1' }],
     ['a query to redact and characters to escape', { id: 'lb-1', method: 'POST', url: '/x?code=abc&note="quoted"\\back\u0001ctl\u00e9', ip: '2001:db8::1' }],
     ['no client address (the socket already closed)', { id: 'lb-2', method: 'GET', url: '/healthz', ip: undefined }],
-  ])('writes the line pino would write for %s, and nothing else', (_name, request) => {
+  ])('writes the line pino would write for %s, and nothing else', (_name, fields) => {
+    const request = { ...fields, headers: {}, socket: { remoteAddress: fields.ip } };
     const hand = capture();
     const reply = { statusCode: 201, elapsedTime: 1.2345678 };
     new AccessLog(createLogger({ level: 'info', destination: hand.destination })).requestCompleted(null, request as unknown as FastifyRequest, reply as unknown as FastifyReply);
@@ -100,7 +101,7 @@ describe('AccessLog', () => {
   it('writes nothing below the info level', () => {
     const { lines, destination } = capture();
     const access = new AccessLog(createLogger({ level: 'warn', destination }));
-    access.requestCompleted(null, { id: 'x', method: 'GET', url: '/', ip: '127.0.0.1' } as unknown as FastifyRequest, { statusCode: 200, elapsedTime: 1 } as unknown as FastifyReply);
+    access.requestCompleted(null, { id: 'x', method: 'GET', url: '/', ip: '127.0.0.1', headers: {}, socket: { remoteAddress: '127.0.0.1' } } as unknown as FastifyRequest, { statusCode: 200, elapsedTime: 1 } as unknown as FastifyReply);
     expect(lines).toEqual([]);
   });
 });

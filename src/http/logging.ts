@@ -184,7 +184,8 @@ export class AccessLog extends LogController {
       return;
     }
     if (!this.#logger.isLevelEnabled('info')) return;
-    const remoteAddress = request.ip;
+    // request.ip runs proxy-addr (0.2 µs); without X-Forwarded-For its answer is the peer's address.
+    const remoteAddress = request.headers['x-forwarded-for'] === undefined ? request.socket?.remoteAddress : request.ip;
     // Milliseconds to the microsecond: shorter, and cheaper to format than the full double.
     const responseTime = Math.round(reply.elapsedTime * 1000) / 1000;
     this.#stream.write(
