@@ -156,6 +156,8 @@ interface Participant {
   readonly origin: string;
   /** The server's process, whose CPU time per operation is logged beside each run. */
   readonly pid?: number;
+  /** The line this one is compared with: it is measured right after it, instead of last. */
+  readonly follows?: string;
   plan(run: RunShape): Promise<{ operation: Operation; limit: Limit }>;
 }
 
@@ -185,10 +187,10 @@ function postgresCeilingParticipant(url: string, pid: number): Participant {
 /** Lines measured in one scenario only (calibrations, the quieter Gatehouse), by the scenario they join. */
 type Calibrations = Partial<Record<ScenarioId, Participant[]>>;
 
-/** A line of one scenario only: a prepared Gatehouse that runs the scenario's own requests. */
-function scenarioParticipant(target: Target, scenario: ScenarioId): Participant {
+/** A line of one scenario only: a prepared Gatehouse that runs the scenario's own requests, right after the line it is compared with. */
+function scenarioParticipant(target: Target, scenario: ScenarioId, follows: string): Participant {
   const plan = SCENARIOS.find((s) => s.id === scenario)!.plan;
-  return { name: target.ready.name, origin: target.origin, pid: target.pid, plan: (run) => plan(target, run) };
+  return { name: target.ready.name, origin: target.origin, pid: target.pid, follows, plan: (run) => plan(target, run) };
 }
 
 /** The rows of the table, and every round of every line, by scenario. */
@@ -202,7 +204,12 @@ async function measureAll(targets: readonly Target[], calibrations: Calibrations
   const roundsByScenario = new Map<ScenarioId, ReadonlyMap<string, readonly RoundResult[]>>();
   for (const scenario of SCENARIOS.filter((s) => options.only === undefined || options.only.has(s.id))) {
     const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, pid: target.pid, plan: (run) => scenario.plan(target, run) }));
-    participants.push(...(calibrations[scenario.id] ?? []));
+    for (const extra of calibrations[scenario.id] ?? []) {
+      // Next to the line it is compared with (back to back in every round where the rotation does
+      // not wrap between them), so that the machine's drift cancels out.
+      const at = extra.follows === undefined ? -1 : participants.findIndex((p) => p.name === extra.follows);
+      participants.splice(at === -1 ? participants.length : at + 1, 0, extra);
+    }
     const rounds = new Map<string, RoundResult[]>(participants.map((p) => [p.name, []]));
     const previous = new Map<string, number>();
     const run = async (participant: Participant, warmup: boolean): Promise<RoundResult> => {
@@ -335,7 +342,7 @@ async function main(): Promise<void> {
     const targets: Target[] = [];
     for (const server of servers) {
       const target = { ...(await prepareTarget(server.message, await discover(server.message.issuer))), pid: server.pid };
-      if (server === quiet) calibrations.discovery!.unshift(scenarioParticipant(target, 'discovery'));
+      if (server === quiet) calibrations.discovery!.unshift(scenarioParticipant(target, 'discovery', gatehouseSqlite.message.name));
       else targets.push(target);
       log(`${server.message.name} ready at ${server.message.issuer} (pid ${server.pid})`);
     }
