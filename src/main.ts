@@ -98,7 +98,7 @@ async function withConcretePort(config: Config): Promise<Config> {
 /**
  * On SIGTERM or SIGINT: stop accepting, finish in-flight requests, close the store, write out the
  * buffered logs, exit 0. A second signal, or a shutdown that overruns its grace period, exits 1 at
- * once (pino still writes out the buffer synchronously on exit).
+ * once (the log destination still writes out its buffer, synchronously, on exit).
  */
 export function closeOnSignals(server: RunningServer, logger: Logger): void {
   let closing = false;
