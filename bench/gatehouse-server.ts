@@ -6,8 +6,9 @@
  *   node bench/gatehouse-server.ts sqlite
  *   node bench/gatehouse-server.ts postgres <connection string>
  *
- * It reports its issuer and client credentials over IPC and, on SIGTERM or when the parent goes
- * away, closes and deletes its store.
+ * It logs as `npm start` does: at LOG_LEVEL (`info` when unset), JSON lines on stdout through the
+ * server's own destination (src/http/logging.ts). It reports its issuer and client credentials
+ * over IPC and, on SIGTERM or when the parent goes away, closes and deletes its store.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -17,12 +18,12 @@ import pg from 'pg';
 import { createConstituent } from '../src/accounts/constituents.ts';
 import { buildApp } from '../src/app.ts';
 import { createClient } from '../src/clients/clients.ts';
-import { loadConfig } from '../src/config/config.ts';
+import { CONFIG_DEFAULTS, loadConfig } from '../src/config/config.ts';
 import type { Storage } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
-import { createLogger } from '../src/http/logging.ts';
+import { createLogger, createServerLogDestination } from '../src/http/logging.ts';
 import { createSealer } from '../src/keys/sealing.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { findFreePort } from '../src/lib/free-port.ts';
@@ -103,8 +104,11 @@ async function main(): Promise<void> {
 
     // The issuer must name the real port, so the port is chosen before the app is built.
     const port = await findFreePort('127.0.0.1');
-    const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent' });
-    const app = buildApp(config, { storage: store.storage, logger: createLogger({ level: 'silent' }), clock: systemClock, sealer: createSealer(randomBytes(32)) });
+    const logLevel = process.env.LOG_LEVEL;
+    const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, ...(logLevel === undefined ? {} : { LOG_LEVEL: logLevel }) });
+    // The logger of `gatehouse start` (src/cli/start.ts): the configured level, stdout.
+    const logger = createLogger({ level: config.logLevel, destination: createServerLogDestination(1) });
+    const app = buildApp(config, { storage: store.storage, logger, clock: systemClock, sealer: createSealer(randomBytes(32)) });
     await app.listen({ port, host: '127.0.0.1' });
 
     const shutdown = (): Promise<void> => {
@@ -121,7 +125,8 @@ async function main(): Promise<void> {
 
     tellParent({
       type: 'ready',
-      name: `gatehouse-${dialect}`,
+      // A server at another level than the default says so in its name.
+      name: `gatehouse-${dialect}${config.logLevel === CONFIG_DEFAULTS.logLevel ? '' : ` LOG_LEVEL=${config.logLevel}`}`,
       issuer: `${config.publicUrl}/o/${ORG_SLUG}`,
       webClient: { id: web.clientId, secret: web.clientSecret! },
       serviceClient: { id: service.clientId, secret: service.clientSecret! },

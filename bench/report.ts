@@ -87,6 +87,54 @@ export function rowsFor(scenario: ScenarioId, label: string, rounds: ReadonlyMap
   });
 }
 
+/** The issue's logging target: logging at the default level adds at most this much to a discovery request's CPU. */
+export const LOGGING_OVERHEAD_LIMIT = 0.1;
+
+/** What logging at the default level costs: one server's discovery CPU against the same server's at a quieter level. */
+export interface LoggingOverhead {
+  readonly server: string;
+  readonly quietServer: string;
+  /** Medians over the rounds, µs of server CPU per request. */
+  readonly cpuMicrosPerOp: number;
+  readonly quietCpuMicrosPerOp: number;
+  /**
+   * The median over the rounds of (CPU per request ÷ the quiet server's in the same round) − 1:
+   * taken per round, as the ratios to oidc-provider are, because the machine's speed drifts.
+   */
+  readonly overhead: number;
+  readonly rounds: number;
+  readonly verdict: 'PASS' | 'MISS';
+}
+
+/** The logging overhead from the discovery rounds of both servers; undefined when either lacks CPU figures. */
+export function loggingOverheadOf(rounds: ReadonlyMap<string, readonly RoundResult[]>, server: string, quietServer: string): LoggingOverhead | undefined {
+  const logged = rounds.get(server);
+  const quiet = rounds.get(quietServer);
+  if (logged === undefined || quiet === undefined || logged.length === 0 || logged.length !== quiet.length) return undefined;
+  if ([...logged, ...quiet].some((r) => r.cpuMicrosPerOp === undefined)) return undefined;
+  const overhead = median(logged.map((r, round) => r.cpuMicrosPerOp! / quiet[round]!.cpuMicrosPerOp!)) - 1;
+  const failed = [...logged, ...quiet].some((r) => r.failed > 0);
+  return {
+    server,
+    quietServer,
+    cpuMicrosPerOp: median(logged.map((r) => r.cpuMicrosPerOp!)),
+    quietCpuMicrosPerOp: median(quiet.map((r) => r.cpuMicrosPerOp!)),
+    overhead,
+    rounds: logged.length,
+    verdict: !failed && overhead <= LOGGING_OVERHEAD_LIMIT ? 'PASS' : 'MISS',
+  };
+}
+
+/** The logging line, for the terminal and for docs/performance.md. */
+export function describeLoggingOverhead(o: LoggingOverhead, levels: { readonly level: string; readonly quietLevel: string }): string {
+  const sign = o.overhead >= 0 ? '+' : '−';
+  return (
+    `Logging overhead (discovery, server CPU per request): ${o.server} at LOG_LEVEL=${levels.level} (the default) ${o.cpuMicrosPerOp.toFixed(0)} µs, ` +
+    `at LOG_LEVEL=${levels.quietLevel} ${o.quietCpuMicrosPerOp.toFixed(0)} µs: ${sign}${Math.abs(o.overhead * 100).toFixed(1)} % ` +
+    `(median of ${o.rounds} per-round ratios; target ≤ ${LOGGING_OVERHEAD_LIMIT * 100} %): ${o.verdict}`
+  );
+}
+
 function verdictOf(goal: Goal | undefined, ratio: number | undefined, p99Ms: number, failed: number): 'PASS' | 'MISS' | undefined {
   if (goal === undefined) return undefined;
   // A line with failed requests measured something other than the scenario.

@@ -8,19 +8,23 @@
  *
  * Starts Gatehouse on SQLite, oidc-provider (in memory) and, when PostgreSQL answers at
  * TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), Gatehouse on PostgreSQL,
- * each in its own process on a loopback port. For every scenario it warms each server up, then
- * runs alternating rounds (the server order rotates each round) at 50 connections, and prints the
- * medians, the ratio of each Gatehouse to oidc-provider and the issue's targets. With --write, the
- * table also goes into docs/performance.md. Servers are stopped at the end, also on errors and ^C.
+ * each in its own process on a loopback port. Gatehouse logs as `npm start` does (the default
+ * LOG_LEVEL, JSON lines on stdout, pointed at /dev/null). For every scenario it warms each server
+ * up, then runs alternating rounds (the server order rotates each round) at 50 connections, and
+ * prints the medians, the ratio of each Gatehouse to oidc-provider and the issue's targets. One
+ * more Gatehouse on SQLite, at LOG_LEVEL=warn, joins the discovery scenario: the logging line
+ * compares its CPU per request with the default level's. With --write, the table and that line
+ * also go into docs/performance.md. Servers are stopped at the end, also on errors and ^C.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { discover } from './client.ts';
 import { CONNECTIONS, measure, type Limit, type Operation } from './load.ts';
 import { describeMachine, type Machine } from './machine.ts';
-import { CEILING, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type RoundResult, type Row } from './report.ts';
+import { CONFIG_DEFAULTS } from '../src/config/config.ts';
+import { CEILING, describeLoggingOverhead, loggingOverheadOf, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type LoggingOverhead, type RoundResult, type Row } from './report.ts';
 import { prepareTarget, SCENARIOS, type RunShape, type ScenarioId, type Target } from './scenarios.ts';
 import { startCeiling, startServer, type BenchServer, type Child } from './servers.ts';
 
@@ -28,6 +32,14 @@ const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0
 const REPORT_PATH = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
 const BEGIN = '<!-- bench:begin: written by `npm run bench -- --write`; edits between these markers are overwritten -->';
 const END = '<!-- bench:end -->';
+/** The level the logging line compares the default with: the issue measured discovery at warn (no request is logged there). */
+const QUIET_LOG_LEVEL = 'warn';
+/**
+ * Where Gatehouse's stdout (its logs) goes: the write system calls are paid as with a file or a
+ * pipe, but no disk or log collector competes with the servers for the two CPUs and the disk
+ * that SQLite and PostgreSQL fsync to.
+ */
+const SERVER_LOG_PATH = '/dev/null';
 
 interface Options {
   readonly write: boolean;
@@ -144,6 +156,8 @@ interface Participant {
   readonly origin: string;
   /** The server's process, whose CPU time per operation is logged beside each run. */
   readonly pid?: number;
+  /** The line this one is compared with: it is measured right after it, instead of last. */
+  readonly follows?: string;
   plan(run: RunShape): Promise<{ operation: Operation; limit: Limit }>;
 }
 
@@ -170,15 +184,32 @@ function postgresCeilingParticipant(url: string, pid: number): Participant {
   };
 }
 
-/** Calibration lines, by the scenario they join. */
-type Calibrations = Partial<Record<ScenarioId, Participant>>;
+/** Lines measured in one scenario only (calibrations, the quieter Gatehouse), by the scenario they join. */
+type Calibrations = Partial<Record<ScenarioId, Participant[]>>;
 
-async function measureAll(targets: readonly Target[], calibrations: Calibrations, settle: () => Promise<void>, options: Options): Promise<Row[]> {
+/** A line of one scenario only: a prepared Gatehouse that runs the scenario's own requests, right after the line it is compared with. */
+function scenarioParticipant(target: Target, scenario: ScenarioId, follows: string): Participant {
+  const plan = SCENARIOS.find((s) => s.id === scenario)!.plan;
+  return { name: target.ready.name, origin: target.origin, pid: target.pid, follows, plan: (run) => plan(target, run) };
+}
+
+/** The rows of the table, and every round of every line, by scenario. */
+interface Measured {
+  readonly rows: Row[];
+  readonly rounds: ReadonlyMap<ScenarioId, ReadonlyMap<string, readonly RoundResult[]>>;
+}
+
+async function measureAll(targets: readonly Target[], calibrations: Calibrations, settle: () => Promise<void>, options: Options): Promise<Measured> {
   const rows: Row[] = [];
+  const roundsByScenario = new Map<ScenarioId, ReadonlyMap<string, readonly RoundResult[]>>();
   for (const scenario of SCENARIOS.filter((s) => options.only === undefined || options.only.has(s.id))) {
     const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, pid: target.pid, plan: (run) => scenario.plan(target, run) }));
-    const calibration = calibrations[scenario.id];
-    if (calibration !== undefined) participants.push(calibration);
+    for (const extra of calibrations[scenario.id] ?? []) {
+      // Next to the line it is compared with (back to back in every round where the rotation does
+      // not wrap between them), so that the machine's drift cancels out.
+      const at = extra.follows === undefined ? -1 : participants.findIndex((p) => p.name === extra.follows);
+      participants.splice(at === -1 ? participants.length : at + 1, 0, extra);
+    }
     const rounds = new Map<string, RoundResult[]>(participants.map((p) => [p.name, []]));
     const previous = new Map<string, number>();
     const run = async (participant: Participant, warmup: boolean): Promise<RoundResult> => {
@@ -203,13 +234,25 @@ async function measureAll(targets: readonly Target[], calibrations: Calibrations
       }
     }
     rows.push(...rowsFor(scenario.id, scenario.label, rounds));
+    roundsByScenario.set(scenario.id, rounds);
   }
-  return rows;
+  return { rows, rounds: roundsByScenario };
 }
 
-function reportSection(rows: readonly Row[], machine: Machine, options: Options, servers: readonly BenchServer[], postgres: string): string {
-  const misses = rows.filter((r) => r.verdict === 'MISS').length;
-  const judged = rows.filter((r) => r.verdict !== undefined).length;
+/** Targets met and judged: the table's, and the logging line's when it was measured. */
+function targetsMet(rows: readonly Row[], logging: LoggingOverhead | undefined): { met: number; judged: number } {
+  const judged = rows.filter((r) => r.verdict !== undefined);
+  const met = judged.filter((r) => r.verdict === 'PASS').length + (logging?.verdict === 'PASS' ? 1 : 0);
+  return { met, judged: judged.length + (logging === undefined ? 0 : 1) };
+}
+
+function loggingLine(logging: LoggingOverhead | undefined, measured: boolean): string {
+  if (logging !== undefined) return describeLoggingOverhead(logging, { level: CONFIG_DEFAULTS.logLevel, quietLevel: QUIET_LOG_LEVEL });
+  return measured ? 'Logging overhead: not measured (no CPU figures from /proc on this system).' : 'Logging overhead: not measured (discovery was left out).';
+}
+
+function reportSection(rows: readonly Row[], logging: LoggingOverhead | undefined, machine: Machine, options: Options, servers: readonly BenchServer[], postgres: string): string {
+  const { met, judged } = targetsMet(rows, logging);
   return [
     BEGIN,
     '',
@@ -220,11 +263,15 @@ function reportSection(rows: readonly Row[], machine: Machine, options: Options,
       `"vs oidc-provider" is the median of the per-round ratios (both servers of a round run back to back, so the machine's drift between rounds cancels out). ` +
       `"CPU µs/op" is the server process's CPU time (user + system, all its threads) per successful operation: what an operation costs, whatever the load generator can drive. ` +
       `The "${CEILING}" line is a framework-less server answering a fixed 1.6 KB JSON: the most any server can do here with the load generator on the same CPUs. ` +
-      `The "${POSTGRES_CEILING}" line is a framework-less server making one prepared, autocommitted INSERT into this PostgreSQL per request (pool of 10): the most a server that stores each token in it can do here.`,
+      `The "${POSTGRES_CEILING}" line is a framework-less server making one prepared, autocommitted INSERT into this PostgreSQL per request (pool of 10): the most a server that stores each token in it can do here. ` +
+      `Gatehouse logs as \`npm start\` does (LOG_LEVEL=${CONFIG_DEFAULTS.logLevel}, one JSON access line per request on stdout, here ${SERVER_LOG_PATH}); ` +
+      `the "LOG_LEVEL=${QUIET_LOG_LEVEL}" line is the same server logging no requests, for the logging line.`,
     '',
     markdownTable(rows),
     '',
-    `${judged - misses} of ${judged} targets met.`,
+    `${loggingLine(logging, true)}`,
+    '',
+    `${met} of ${judged} targets met.`,
     '',
     'Stores:',
     '',
@@ -269,33 +316,46 @@ async function main(): Promise<void> {
     const postgres = 'version' in probe ? probe.version : `not measured: ${probe.unreachable}`;
     if ('unreachable' in probe) log(`PostgreSQL ${postgres}`);
 
-    servers.push(await startServer('./gatehouse-server.ts', ['sqlite']));
+    // Gatehouse as `npm start` runs it: the default log level, logs on stdout.
+    const serverLog = openSync(SERVER_LOG_PATH, 'w');
+    const asStarted = { env: { LOG_LEVEL: CONFIG_DEFAULTS.logLevel }, stdout: serverLog };
+    const gatehouseSqlite = await startServer('./gatehouse-server.ts', ['sqlite'], asStarted);
+    servers.push(gatehouseSqlite);
     // Production mode, as deployed (its development-only behaviour off).
     if (options.peer) servers.push(await startServer('./oidc-provider-server.ts', [], { env: { NODE_ENV: 'production' } }));
-    if ('version' in probe) servers.push(await startServer('./gatehouse-server.ts', ['postgres', DATABASE_URL]));
+    if ('version' in probe) servers.push(await startServer('./gatehouse-server.ts', ['postgres', DATABASE_URL], asStarted));
+    // The same Gatehouse logging no requests, for the logging line (discovery only).
+    const measuresDiscovery = options.only === undefined || options.only.has('discovery');
+    const quiet = measuresDiscovery ? await startServer('./gatehouse-server.ts', ['sqlite'], { env: { LOG_LEVEL: QUIET_LOG_LEVEL }, stdout: serverLog }) : undefined;
+    if (quiet !== undefined) servers.push(quiet);
+    closeSync(serverLog);
 
     const calibration = await startCeiling();
     ceilings.push(calibration);
-    const calibrations: Calibrations = { discovery: ceilingParticipant(calibration.message.url, calibration.pid) };
+    const calibrations: Calibrations = { discovery: [ceilingParticipant(calibration.message.url, calibration.pid)] };
     if ('version' in probe) {
       const postgresCalibration = await startCeiling('./ceiling-postgres-server.ts', [DATABASE_URL]);
       ceilings.push(postgresCalibration);
-      calibrations.client_credentials = postgresCeilingParticipant(postgresCalibration.message.url, postgresCalibration.pid);
+      calibrations.client_credentials = [postgresCeilingParticipant(postgresCalibration.message.url, postgresCalibration.pid)];
     }
 
     const targets: Target[] = [];
     for (const server of servers) {
-      targets.push({ ...(await prepareTarget(server.message, await discover(server.message.issuer))), pid: server.pid });
+      const target = { ...(await prepareTarget(server.message, await discover(server.message.issuer))), pid: server.pid };
+      if (server === quiet) calibrations.discovery!.unshift(scenarioParticipant(target, 'discovery', gatehouseSqlite.message.name));
+      else targets.push(target);
       log(`${server.message.name} ready at ${server.message.issuer} (pid ${server.pid})`);
     }
 
-    const rows = await measureAll(targets, calibrations, 'version' in probe ? () => checkpointPostgres(DATABASE_URL) : async () => {}, options);
+    const { rows, rounds } = await measureAll(targets, calibrations, 'version' in probe ? () => checkpointPostgres(DATABASE_URL) : async () => {}, options);
+    const discoveryRounds = rounds.get('discovery');
+    const logging = quiet === undefined || discoveryRounds === undefined ? undefined : loggingOverheadOf(discoveryRounds, gatehouseSqlite.message.name, quiet.message.name);
     process.stdout.write(`\n${textTable(rows)}\n\n`);
-    const misses = rows.filter((r) => r.verdict === 'MISS').length;
-    const judged = rows.filter((r) => r.verdict !== undefined).length;
-    process.stdout.write(`${judged - misses} of ${judged} targets met. Took ${Math.round((Date.now() - startedAt) / 1000)} s.\n`);
+    process.stdout.write(`${loggingLine(logging, measuresDiscovery)}\n`);
+    const { met, judged } = targetsMet(rows, logging);
+    process.stdout.write(`${met} of ${judged} targets met. Took ${Math.round((Date.now() - startedAt) / 1000)} s.\n`);
     if (options.write) {
-      writeReport(reportSection(rows, machine, options, servers, postgres));
+      writeReport(reportSection(rows, logging, machine, options, servers, postgres));
       process.stdout.write(`Wrote ${REPORT_PATH}\n`);
     }
   } finally {

@@ -15,9 +15,12 @@ export interface Child<M> {
 
 export type BenchServer = Child<ServerReady>;
 
-/** An OAuth server child (bench/gatehouse-server.ts, bench/oidc-provider-server.ts). */
-export async function startServer(file: string, args: readonly string[], options: { readonly env?: Record<string, string> } = {}): Promise<BenchServer> {
-  const child = await startChild(file, args, options.env);
+/**
+ * An OAuth server child (bench/gatehouse-server.ts, bench/oidc-provider-server.ts). `stdout`: a
+ * file descriptor for the child's stdout (its logs), else it shares the orchestrator's.
+ */
+export async function startServer(file: string, args: readonly string[], options: { readonly env?: Record<string, string>; readonly stdout?: number } = {}): Promise<BenchServer> {
+  const child = await startChild(file, args, options.env, options.stdout);
   if (child.message.type !== 'ready') {
     await child.stop();
     throw new Error(`${file} did not report as an OAuth server`);
@@ -39,11 +42,11 @@ export async function startCeiling(file: './ceiling-server.ts' | './ceiling-post
  * Starts `bench/<file>` in its own Node process (so the load generator never shares the server's
  * event loop) and waits for its first message.
  */
-function startChild(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<Child<ServerReady | ServerListening>> {
+function startChild(file: string, args: readonly string[], env: Record<string, string> = {}, stdout: number | 'inherit' = 'inherit'): Promise<Child<ServerReady | ServerListening>> {
   const path = fileURLToPath(new URL(file, import.meta.url));
   const profileDir = process.env.BENCH_CPU_PROF;
   const profile = profileDir !== undefined && file.includes('gatehouse') ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const child = spawn(process.execPath, [...profile, path, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...profile, path, ...args], { stdio: ['ignore', stdout, 'inherit', 'ipc'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { openStorage } from './db/open.ts';
 import { lockDataDirForServer, type ServerLock } from './db/sqlite-server-lock.ts';
 import { createDemoOrganizationOnce, type DemoOrganization } from './demo.ts';
+import type { ServerLogDestination } from './http/logging.ts';
 import { loadOrCreateRootKey } from './keys/root-key.ts';
 import { createSealer } from './keys/sealing.ts';
 import { systemClock } from './lib/clock.ts';
@@ -110,8 +111,9 @@ async function withConcretePort(config: Config): Promise<Config> {
 }
 
 /**
- * On SIGTERM or SIGINT: stop accepting, finish in-flight requests, close the store, exit 0.
- * A second signal, or a shutdown that overruns its grace period, exits 1 at once.
+ * On SIGTERM or SIGINT: stop accepting, finish in-flight requests, close the store, write out the
+ * buffered logs, exit 0. A second signal, or a shutdown that overruns its grace period, exits 1 at
+ * once (the log destination still writes out its buffer, synchronously, on exit).
  */
 export function closeOnSignals(server: RunningServer, logger: Logger): void {
   let closing = false;
@@ -129,7 +131,8 @@ export function closeOnSignals(server: RunningServer, logger: Logger): void {
     server.close().then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        // The logs are buffered (http/logging.ts): every line is written before the exit.
+        logger.flush(() => process.exit(0));
       },
       (error: unknown) => {
         logger.error({ err: error }, 'error while shutting down');
@@ -139,4 +142,20 @@ export function closeOnSignals(server: RunningServer, logger: Logger): void {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/**
+ * An uncaught exception (or an unhandled rejection, which Node raises as one by default) leaves
+ * the process in an unknown state: log it, write out the buffered log lines synchronously (no
+ * callback may run any more), and exit 1, as Node would have done, without losing a line.
+ */
+export function exitOnFatalErrors(logger: Logger, destination: ServerLogDestination): void {
+  process.on('uncaughtException', (error: unknown, origin: NodeJS.UncaughtExceptionOrigin) => {
+    try {
+      logger.fatal({ err: error }, origin === 'unhandledRejection' ? 'unhandled promise rejection: exiting' : 'uncaught exception: exiting');
+      destination.flushSync();
+    } finally {
+      process.exit(1);
+    }
+  });
 }

@@ -371,4 +371,43 @@ describe.each(DIALECTS)('gatehouse commands on a %s store without a Gatehouse sc
     expect(onlyJson(await gatehouse(['migrate', '--json'], env))).toEqual({ applied: ALL_MIGRATIONS, store: dialect });
     expect(onlyJson(await gatehouse(['org', 'create', 'acme', '--json'], env))).toMatchObject({ slug: 'acme' });
   });
+
+  it('logs one access line per request on stdout, and has written every line when SIGTERM stops it', async () => {
+    const child = spawn(process.execPath, [BIN, 'start'], {
+      env: { PATH: process.env.PATH ?? '', ...store.env, DATA_DIR: store.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'gatehouse-start-')), PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const entry = line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+        if (entry?.msg === 'Gatehouse is listening') resolve(entry);
+      });
+      child.once('exit', () => reject(new Error(`start exited early: ${stderr}`)));
+    });
+    const requestIds: Array<string | null> = [];
+    for (const path of ['/healthz', '/readyz', '/healthz?code=sekrit-code&keep=1']) {
+      const response = await fetch(`${String(listening.url)}${path}`);
+      expect(response.status).toBe(200);
+      requestIds.push(response.headers.get('x-request-id'));
+    }
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    // Logs are buffered (a write per 64 KiB or per second): these lines were still in the buffer at SIGTERM.
+    const entries = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, any>);
+    const access = entries.filter((entry) => entry.msg === 'request completed');
+    expect(access.map((entry) => [entry.reqId, entry.req, entry.res])).toEqual([
+      [requestIds[0], { method: 'GET', url: '/healthz', remoteAddress: '127.0.0.1' }, { statusCode: 200 }],
+      [requestIds[1], { method: 'GET', url: '/readyz', remoteAddress: '127.0.0.1' }, { statusCode: 200 }],
+      [requestIds[2], { method: 'GET', url: '/healthz?code=***&keep=1', remoteAddress: '127.0.0.1' }, { statusCode: 200 }],
+    ]);
+    expect(entries.filter((entry) => entry.msg === 'incoming request')).toEqual([]);
+    expect(entries.at(-1)).toMatchObject({ msg: 'stopped' });
+    expect(stdout).not.toContain('sekrit');
+  });
 });

@@ -1,7 +1,6 @@
-import { pino } from 'pino';
 import type { DemoOrganization } from '../demo.ts';
-import { createLogger } from '../http/logging.ts';
-import { closeOnSignals, startServer } from '../main.ts';
+import { createLogger, createServerLogDestination } from '../http/logging.ts';
+import { closeOnSignals, exitOnFatalErrors, startServer } from '../main.ts';
 import type { Command } from './command.ts';
 
 export const start: Command = {
@@ -11,9 +10,13 @@ export const start: Command = {
   options: {},
   async run({ config, json }) {
     // With --json, stdout carries exactly one JSON object, so the logs go to stderr.
-    const logger = createLogger({ level: config.logLevel, destination: pino.destination({ fd: json ? 2 : 1, sync: true }) });
+    const destination = createServerLogDestination(json ? 2 : 1);
+    const logger = createLogger({ level: config.logLevel, destination });
+    exitOnFatalErrors(logger, destination);
     const server = await startServer(config, logger);
     closeOnSignals(server, logger);
+    // The startup lines go out before what the command prints (the demo's secrets, --json).
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     const base = { url: server.listeningUrl, public_url: server.publicUrl, store: server.storage.dialect, migrations_applied: server.appliedMigrations };
     return {
       json: { ...base, demo: server.demo === undefined ? null : demoJson(server.demo) },
