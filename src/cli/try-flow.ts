@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { newCodeVerifier, s256CodeChallenge } from '../lib/pkce.ts';
 import { randomBase64url } from '../lib/random.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
 
@@ -86,7 +86,7 @@ export async function discover(issuer: string): Promise<ProviderMetadata> {
 export function authorizationRequest(metadata: ProviderMetadata, client: TryClient, scope: string): AuthorizationRequest {
   const state = randomBase64url(16);
   const nonce = randomBase64url(16);
-  const codeVerifier = randomBase64url(32);
+  const codeVerifier = newCodeVerifier();
   const url = new URL(metadata.authorization_endpoint);
   url.search = new URLSearchParams({
     response_type: 'code',
@@ -95,7 +95,7 @@ export function authorizationRequest(metadata: ProviderMetadata, client: TryClie
     scope,
     state,
     nonce,
-    code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
+    code_challenge: s256CodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
   }).toString();
   return { url: url.href, state, nonce, codeVerifier };
