@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { InvalidRequest, PayloadTooLarge } from '../oauth/errors.ts';
-import { parseUrlEncoded, type RawParams } from '../oauth/params.ts';
+import { parseUrlEncoded, type RawParams } from '../lib/url-encoded.ts';
 
 /** Form bodies above this are refused with 413; no OAuth request comes near it. */
 export const FORM_BODY_LIMIT_BYTES = 64 * 1024;
