@@ -29,7 +29,7 @@ import type { PendingSignIns } from '../oauth/sessions/pending-sign-ins.ts';
 import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { findStaffSession } from '../staff/staff-sessions.ts';
-import type { PageBranding } from './html.ts';
+import type { PageBranding } from '../http/html.ts';
 import { renderConsentPage } from './pages/consent.ts';
 import { renderErrorPage } from './pages/error.ts';
 import { renderFormPostPage } from './pages/form-post.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RenderedPage } from '../html.ts';
+import type { RenderedPage } from '../../http/html.ts';
 import { renderClientRegistrationPage, renderClientRegistrationReceivedPage } from './client-registration.ts';
 import { renderConsentPage } from './consent.ts';
 import { renderErrorPage } from './error.ts';
