@@ -13,7 +13,7 @@ import {
   type ClientRegistrationFieldErrors,
   type ClientRegistrationValues,
 } from '../interactions/pages/client-registration.ts';
-import { renderErrorPage } from '../interactions/pages/error.ts';
+import { renderErrorPage } from '../http/error-page.ts';
 import { InvalidInputError, InvalidInputsError } from '../lib/errors.ts';
 import type { OrgContext } from '../oauth/context.ts';
 import { errorBody, InvalidRequest, InvalidToken, OAuthError } from '../oauth/errors.ts';

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { renderErrorPage } from '../interactions/pages/error.ts';
+import { renderErrorPage } from './error-page.ts';
 import { sendPage } from './pages.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 

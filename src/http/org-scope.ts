@@ -6,7 +6,7 @@ import type { SigningKeyService } from '../keys/signing-keys.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { OrgContext } from '../oauth/context.ts';
 import { findOrganizationBySlug, SLUG_PATTERN } from '../orgs/orgs.ts';
-import { renderErrorPage } from '../interactions/pages/error.ts';
+import { renderErrorPage } from './error-page.ts';
 import { sendPage } from './pages.ts';
 
 declare module 'fastify' {

@@ -31,7 +31,7 @@ import { recordAudit } from '../staff/audit.ts';
 import { findStaffSession } from '../staff/staff-sessions.ts';
 import type { PageBranding } from '../http/html.ts';
 import { renderConsentPage } from './pages/consent.ts';
-import { renderErrorPage } from './pages/error.ts';
+import { renderErrorPage } from '../http/error-page.ts';
 import { renderFormPostPage } from './pages/form-post.ts';
 import { renderLoggedOutPage, renderLogoutConfirmPage, renderStillSignedInPage } from './pages/logout.ts';
 import { renderSignInPage } from './pages/sign-in.ts';

@@ -12,7 +12,7 @@ import type { Interaction } from '../oauth/authorize/authorize.ts';
 import { param } from '../oauth/params.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { brandingOf, expiredPage, interactionOf, setDeviceCookie, signInAndContinue, SIGN_UP_PATH } from './interactions.routes.ts';
-import { renderErrorPage } from './pages/error.ts';
+import { renderErrorPage } from '../http/error-page.ts';
 import { renderSignUpPage, type SignUpPageModel } from './pages/sign-up.ts';
 
 /**
