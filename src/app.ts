@@ -2,7 +2,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createDeviceCookies } from './accounts/device-cookies.ts';
-import { API_THROTTLE_LIMITS, createSignInThrottle, type SignInThrottle } from './accounts/sign-in-throttle.ts';
+import { API_THROTTLE_LIMITS, createSignInThrottle, type SignInThrottle } from './lib/rate-limiter.ts';
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
 import { AJV_CUSTOM_OPTIONS } from './http/ajv-options.ts';

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../accounts/sign-in-throttle.ts';
+import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { csrfMatches, csrfTokenFor, ensureBrowserCookie } from '../http/cookies.ts';
 import { readForm } from '../http/forms.ts';
@@ -195,7 +195,7 @@ async function register(request: FastifyRequest, input: RegistrationRequestInput
 }
 
 function throttleKeyOf(request: FastifyRequest): ThrottleKey {
-  // Counted per client network only (an IPv6 client by its /64: see sign-in-throttle.ts).
+  // Counted per client network only (an IPv6 client by its /64: see lib/rate-limiter.ts).
   return { orgId: request.org.org.id, ip: request.ip };
 }
 

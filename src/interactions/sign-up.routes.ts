@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { preparePassword } from '../accounts/passwords.ts';
 import { selfRegistrationIsOpen, signUpConstituent } from '../accounts/self-registration.ts';
 import { credentialVersion, type DeviceCookies } from '../accounts/device-cookies.ts';
-import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../accounts/sign-in-throttle.ts';
+import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { cookieValues, csrfMatches, DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
@@ -53,7 +53,7 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
     const interaction = await interactionOf(request, form);
     if (interaction === undefined || !csrfMatches(form, interaction.csrfToken)) return expiredPage(request, reply);
     const values = { username: param(form, 'username') ?? '', email: param(form, 'email')?.trim() ?? '' };
-    // Counted per client network only (an IPv6 client by its /64: see sign-in-throttle.ts).
+    // Counted per client network only (an IPv6 client by its /64: see lib/rate-limiter.ts).
     const throttleKey: ThrottleKey = { orgId: ctx.org.id, ip: request.ip };
     // Every attempt counts, a success too (never taken back): creating accounts is what is being limited.
     if (deps.throttle.begin(throttleKey) === undefined) {

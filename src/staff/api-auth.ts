@@ -1,4 +1,4 @@
-import type { SignInThrottle, ThrottleKey } from '../accounts/sign-in-throttle.ts';
+import type { SignInThrottle, ThrottleKey } from '../lib/rate-limiter.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase64url } from '../lib/random.ts';

@@ -1,5 +1,5 @@
-import { clientNetworkKey } from '../lib/client-network.ts';
-import type { Clock } from '../lib/clock.ts';
+import { clientNetworkKey } from './client-network.ts';
+import type { Clock } from './clock.ts';
 
 /**
  * Limits password guessing (ASVS 5.0 §6.3.1): attempts are counted per identifier and per client

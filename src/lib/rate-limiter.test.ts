@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { clientNetworkKey } from '../lib/client-network.ts';
-import { checkThrottled, createSignInThrottle, THROTTLED } from './sign-in-throttle.ts';
+import { clientNetworkKey } from './client-network.ts';
+import { checkThrottled, createSignInThrottle, THROTTLED } from './rate-limiter.ts';
 
 // The real function, counted: a check while nothing is counted should form no network key.
-vi.mock('../lib/client-network.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../lib/client-network.ts')>();
+vi.mock('./client-network.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('./client-network.ts')>();
   return { ...original, clientNetworkKey: vi.fn(original.clientNetworkKey) };
 });
 
