@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
 import { preparePassword } from '../src/accounts/passwords.ts';
-import { DEFAULT_THROTTLE_LIMITS } from '../src/lib/rate-limiter.ts';
+import { DEFAULT_THROTTLE_LIMITS } from '../src/accounts/sign-in-throttle.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { TestBrowser } from './helpers/browser.ts';

@@ -4,7 +4,7 @@ import { toConstituent, type Constituent } from './constituent.ts';
 import { credentialVersion, type DeviceCookies } from './device-cookies.ts';
 import { emailKey, loginNameKey } from './identifiers.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { checkThrottled, THROTTLED, type SignInThrottle } from '../lib/rate-limiter.ts';
+import { checkThrottled, THROTTLED, type SignInThrottle } from './sign-in-throttle.ts';
 
 // Verified against when no account matches, so that an unknown login name costs the same
 // argon2id time as a wrong password (no account enumeration by timing).

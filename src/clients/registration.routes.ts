@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
+import type { RateLimiter, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { csrfMatches, csrfTokenFor, ensureBrowserCookie } from '../http/cookies.ts';
 import { readForm } from '../http/forms.ts';
@@ -43,7 +43,7 @@ export const REGISTRATION_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ fail
 export interface ClientRegistrationDeps {
   readonly publicUrl: string;
   /** Counts registration requests (made with REGISTRATION_THROTTLE_LIMITS); its own, not the sign-in one. */
-  readonly throttle: SignInThrottle;
+  readonly throttle: RateLimiter;
 }
 
 const PAGE = { config: { answers: 'page' as const } };

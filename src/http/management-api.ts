@@ -2,12 +2,12 @@ import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import { OptionalKind, Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
-import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../lib/rate-limiter.ts';
+import type { RateLimiter } from '../lib/rate-limiter.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ConflictError, DomainError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { findOrganizationById, type Organization } from '../orgs/orgs.ts';
-import { ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
+import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
 import type { AuditEventInput } from '../staff/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';
@@ -65,7 +65,7 @@ export interface ApiRoute {
 export interface ManagementApiDeps {
   readonly db: Db;
   readonly clock: Clock;
-  readonly throttle: SignInThrottle;
+  readonly throttle: RateLimiter;
   readonly routes: readonly ApiRoute[];
   /**
    * Called after every successful change through the API, with the caller's org: the server

@@ -3,7 +3,7 @@ import { findConstituent } from '../accounts/constituents.ts';
 import { selfRegistrationIsOpen } from '../accounts/self-registration.ts';
 import { DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceCookies } from '../accounts/device-cookies.ts';
 import { signInConstituent } from '../accounts/sign-in.ts';
-import { THROTTLED, type SignInThrottle } from '../lib/rate-limiter.ts';
+import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import { BROWSER_COOKIE, cookieValues, csrfMatches, csrfTokenFor, DEVICE_COOKIE, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
 import { ContentTooLarge, HttpClientError } from '../http/errors.ts';
 import { readForm, readQuery } from '../http/forms.ts';

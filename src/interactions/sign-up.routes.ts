@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { preparePassword } from '../accounts/passwords.ts';
 import { selfRegistrationIsOpen, signUpConstituent } from '../accounts/self-registration.ts';
 import { credentialVersion, type DeviceCookies } from '../accounts/device-cookies.ts';
-import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
+import type { RateLimiter, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { cookieValues, csrfMatches, DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
@@ -24,7 +24,7 @@ export const SIGN_UP_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresP
 export interface SignUpDeps {
   readonly publicUrl: string;
   /** Counts sign-up attempts (made with SIGN_UP_THROTTLE_LIMITS); its own, not the sign-in one. */
-  readonly throttle: SignInThrottle;
+  readonly throttle: RateLimiter;
   /** The constituents' device cookies: a new account's browser is one it signed in on. */
   readonly devices: DeviceCookies;
 }

@@ -2,8 +2,10 @@ import { clientNetworkKey } from './client-network.ts';
 import type { Clock } from './clock.ts';
 
 /**
- * Limits password guessing (ASVS 5.0 §6.3.1): attempts are counted per identifier and per client
- * IP over a sliding window; past the limit, attempts are refused before any password is checked.
+ * The general rate limiter: attempts are counted per identifier and per client IP over a sliding
+ * window; past either limit, attempts are refused. Each use has its own limits and instance:
+ * password guessing (ASVS 5.0 §6.3.1: accounts/sign-in-throttle.ts, where attempts are refused
+ * before any password is checked), API authentication failures, sign-ups, registration requests.
  *
  * An attempt is counted before its password is checked, in the same synchronous step as the check
  * of the limit (`begin`): however many requests arrive at once, no more than the limit get their
@@ -22,7 +24,7 @@ import type { Clock } from './clock.ts';
  * failures all left the window are swept away (at most every SWEEP_INTERVAL_MS, by the checks
  * themselves), so that once nothing is counted a check forms no key at all.
  */
-export interface SignInThrottle {
+export interface RateLimiter {
   /**
    * Checks the limits and, when neither the identifier nor the IP has reached its own, counts one
    * attempt against both at once (as a failure, until the caller says otherwise) and returns it;
@@ -61,31 +63,19 @@ export interface ThrottleLimits {
   readonly windowMs: number;
 }
 
-export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 5, failuresPerIp: 30, windowMs: 15 * 60 * 1000 });
-
-/**
- * API authentication failures are counted per client IP only: counting them per org or key
- * would let anyone lock an organization's integrations out with a few bad requests.
- */
-export const API_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 20, failuresPerIp: 20, windowMs: 5 * 60 * 1000 });
-
-/** Retry-After of a throttled API call: by then every failure that counted has left the window. */
-export const API_RETRY_AFTER_SECONDS = API_THROTTLE_LIMITS.windowMs / 1000;
-
 /** Past this many tracked keys the oldest are dropped, so a flood of identifiers cannot exhaust memory. */
 const MAX_TRACKED_KEYS = 100_000;
 /** Keys whose failures all left the window are swept away at most this often (a sweep reads every key). */
 const SWEEP_INTERVAL_MS = 10_000;
 
 export interface ThrottleOptions {
-  /** Defaults to DEFAULT_THROTTLE_LIMITS. */
-  readonly limits?: ThrottleLimits;
+  readonly limits: ThrottleLimits;
   /** How many leading bits of an IPv6 address name one client network (Config.rateLimitIpv6PrefixBits). */
   readonly ipv6PrefixBits: number;
 }
 
-export function createSignInThrottle(clock: Clock, options: ThrottleOptions): SignInThrottle {
-  const limits = options.limits ?? DEFAULT_THROTTLE_LIMITS;
+export function createRateLimiter(clock: Clock, options: ThrottleOptions): RateLimiter {
+  const limits = options.limits;
   const failures = new Map<string, number[]>();
   const none: number[] = [];
   let nextSweepAt = 0;
@@ -164,28 +154,4 @@ export function createSignInThrottle(clock: Clock, options: ThrottleOptions): Si
       add(ipKey(key), time);
     },
   };
-}
-
-export const THROTTLED = 'throttled';
-
-/**
- * One credential check under the throttle, for every sign-in that checks a password: the attempt
- * is counted before `check` runs (see `begin`), so concurrent attempts get no more checks than the
- * limit allows. THROTTLED, without running `check`, when the limit is reached. `check` answers
- * the signed-in party, or undefined for a failure, which stays counted; a success takes its
- * attempt back and clears the identifier's failures. A check that throws gave no answer: its
- * attempt is taken back, and the error goes on.
- */
-export async function checkThrottled<T>(throttle: SignInThrottle, key: ThrottleKey, check: () => Promise<T | undefined>): Promise<T | typeof THROTTLED | undefined> {
-  const attempt = throttle.begin(key);
-  if (attempt === undefined) return THROTTLED;
-  let result: T | undefined;
-  try {
-    result = await check();
-  } catch (error) {
-    attempt.release();
-    throw error;
-  }
-  if (result !== undefined) attempt.succeeded();
-  return result;
 }

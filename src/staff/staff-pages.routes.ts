@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceCookies } from '../accounts/device-cookies.ts';
-import { THROTTLED, type SignInThrottle } from '../lib/rate-limiter.ts';
+import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import { cookieValues, csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, STAFF_COOKIE, STAFF_DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';

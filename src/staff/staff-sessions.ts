@@ -1,7 +1,7 @@
 import { emailKey } from '../accounts/identifiers.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
 import { credentialVersion, type DeviceCookies } from '../accounts/device-cookies.ts';
-import { checkThrottled, THROTTLED, type SignInThrottle } from '../lib/rate-limiter.ts';
+import { checkThrottled, THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase64url } from '../lib/random.ts';
