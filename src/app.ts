@@ -11,7 +11,8 @@ import { answerFrameworkError, registerErrorBoundary } from './http/error-handle
 import { registerFormParsers } from './http/forms.ts';
 import { registerHealthRoutes } from './http/health.routes.ts';
 import { AccessLog } from './http/logging.ts';
-import { createOrgResolver, registerOrgScope, type OrgScopeDeps } from './http/org-scope.ts';
+import { createOrgResolver, type OrgScopeDeps } from './oauth/org-resolver.ts';
+import { registerOrgScope } from './oauth/org-scope.routes.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerInteractionRoutes } from './interactions/interactions.routes.ts';
