@@ -6,7 +6,7 @@ import { createSignInThrottle, type SignInThrottle } from './accounts/sign-in-th
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
 import { AJV_CUSTOM_OPTIONS } from './http/ajv-options.ts';
-import { registerCrossSiteGuard } from './http/api-guards.ts';
+import { registerCrossSiteGuard } from './api/guards.ts';
 import { answerFrameworkError, registerErrorBoundary } from './http/error-handler.ts';
 import { registerFormParsers } from './http/forms.ts';
 import { registerHealthRoutes } from './http/health.routes.ts';
@@ -28,7 +28,7 @@ import { createPendingSignIns } from './oauth/sessions/pending-sign-ins.ts';
 import { registerStaffPages } from './staff/staff-pages.routes.ts';
 import { API_THROTTLE_LIMITS } from './staff/api-auth.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
-import { registerManagementApi } from './http/management-api.ts';
+import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
 import { registerClientRegistrationRoutes, REGISTRATION_THROTTLE_LIMITS } from './clients/registration.routes.ts';
 

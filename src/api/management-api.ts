@@ -11,9 +11,9 @@ import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authen
 import type { AuditEventInput } from '../staff/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';
-import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
-import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './api-guards.ts';
-import { clientErrorText } from './error-handler.ts';
+import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
+import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
+import { clientErrorText } from '../http/error-handler.ts';
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
 export interface ApiCall {
