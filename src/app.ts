@@ -2,16 +2,17 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createDeviceCookies } from './accounts/device-cookies.ts';
-import { API_THROTTLE_LIMITS, createSignInThrottle, type SignInThrottle } from './accounts/sign-in-throttle.ts';
+import { createSignInThrottle, type SignInThrottle } from './accounts/sign-in-throttle.ts';
 import type { Config } from './config/config.ts';
 import type { Storage } from './db/database.ts';
 import { AJV_CUSTOM_OPTIONS } from './http/ajv-options.ts';
-import { registerCrossSiteGuard } from './http/api-guards.ts';
+import { registerCrossSiteGuard } from './api/guards.ts';
 import { answerFrameworkError, registerErrorBoundary } from './http/error-handler.ts';
 import { registerFormParsers } from './http/forms.ts';
 import { registerHealthRoutes } from './http/health.routes.ts';
 import { AccessLog } from './http/logging.ts';
-import { createOrgResolver, registerOrgScope, type OrgScopeDeps } from './http/org-scope.ts';
+import { createOrgResolver, type OrgScopeDeps } from './oauth/org-resolver.ts';
+import { registerOrgScope } from './oauth/org-scope.routes.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerInteractionRoutes } from './interactions/interactions.routes.ts';
@@ -20,12 +21,14 @@ import type { Sealer } from './keys/sealing.ts';
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
 import { cachedNetworkNames } from './lib/client-network.ts';
 import type { Clock } from './lib/clock.ts';
+import { createRateLimiter } from './lib/rate-limiter.ts';
 import { createClientAuthThrottle } from './oauth/client-auth-throttle.ts';
 import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
 import { createPendingSignIns } from './oauth/sessions/pending-sign-ins.ts';
 import { registerStaffPages } from './staff/staff-pages.routes.ts';
+import { API_THROTTLE_LIMITS } from './staff/api-auth.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
-import { registerManagementApi } from './http/management-api.ts';
+import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
 import { registerClientRegistrationRoutes, REGISTRATION_THROTTLE_LIMITS } from './clients/registration.routes.ts';
 
@@ -91,15 +94,15 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
         registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle, devices, pendingSignIns });
         registerStaffPages(pages, { publicUrl: config.publicUrl, throttle, devices });
         // Constituent sign-up, when the org allows it, with its own per-IP counter.
-        registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createSignInThrottle(deps.clock, { limits: SIGN_UP_THROTTLE_LIMITS, ipv6PrefixBits }), devices });
+        registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createRateLimiter(deps.clock, { limits: SIGN_UP_THROTTLE_LIMITS, ipv6PrefixBits }), devices });
       });
       // Registration requests (page and RFC 7591), with their own per-IP counter.
-      const registrationThrottle = createSignInThrottle(deps.clock, { limits: REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
+      const registrationThrottle = createRateLimiter(deps.clock, { limits: REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
       await orgScope.register(async (registration) => registerClientRegistrationRoutes(registration, { publicUrl: config.publicUrl, throttle: registrationThrottle }));
     },
     { prefix: '/o/:slug' },
   );
-  const apiThrottle = createSignInThrottle(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
+  const apiThrottle = createRateLimiter(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
   void app.register(async (api) => {
     // First of all: a state-changing request another site's page sent is refused unread.
     registerCrossSiteGuard(api, { publicUrl: config.publicUrl });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { registerConstituent } from './accounts/constituent-admin.ts';
 import { preparePassword } from './accounts/passwords.ts';
 import { createClient } from './clients/clients.ts';
@@ -7,6 +6,7 @@ import type { Executor } from './db/database.ts';
 import { claimMetaKey } from './db/meta.repository.ts';
 import { inTransaction } from './db/transaction.ts';
 import type { Clock } from './lib/clock.ts';
+import { newCodeVerifier, s256CodeChallenge } from './lib/pkce.ts';
 import { randomBase64url, randomPassphrase } from './lib/random.ts';
 import { OAUTH_PATHS } from './oauth/endpoints.ts';
 import { createOrganization, findOrganizationBySlug } from './orgs/orgs.ts';
@@ -57,7 +57,7 @@ export async function createDemoOrganizationOnce(db: Executor, clock: Clock, con
     const staff = await createStaffUser(trx, clock, org.id, { email: staffEmail, name: 'Demo Admin', role: 'owner', withApiKey: true });
 
     const issuer = issuerFor(config, org.slug);
-    const codeVerifier = randomBase64url(32);
+    const codeVerifier = newCodeVerifier();
     const authorizationUrl = new URL(issuer + OAUTH_PATHS.authorization);
     authorizationUrl.search = new URLSearchParams({
       response_type: 'code',
@@ -65,7 +65,7 @@ export async function createDemoOrganizationOnce(db: Executor, clock: Clock, con
       redirect_uri: DEMO_REDIRECT_URI,
       scope: 'openid profile email',
       state: randomBase64url(16),
-      code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
+      code_challenge: s256CodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
     }).toString();
 

@@ -1,6 +1,6 @@
 import { CONSTITUENT_ROUTES } from './accounts/constituents.routes.ts';
 import { CLIENT_ROUTES } from './clients/clients.routes.ts';
-import type { ApiRoute } from './http/management-api.ts';
+import type { ApiRoute } from './api/management-api.ts';
 import { ORG_ROUTES } from './orgs/orgs.routes.ts';
 import { SCOPE_ROUTES } from './orgs/scopes.routes.ts';
 import { STAFF_ROUTES } from './staff/staff.routes.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { API_RETRY_AFTER_SECONDS, API_THROTTLE_LIMITS } from '../src/accounts/sign-in-throttle.ts';
+import { API_RETRY_AFTER_SECONDS, API_THROTTLE_LIMITS } from '../src/staff/api-auth.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { parseApiKey } from '../src/staff/api-keys.ts';

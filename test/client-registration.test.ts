@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRATION_THROTTLE_LIMITS } from '../src/clients/registration.routes.ts';
-import { CLIENT_CACHE_TTL_MS } from '../src/http/org-scope.ts';
+import { CLIENT_CACHE_TTL_MS } from '../src/oauth/org-resolver.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createStaffUser } from '../src/staff/staff.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_ROTATION_GRACE_SECONDS } from '../src/clients/client-admin.ts';
 import { createClient } from '../src/clients/clients.ts';
-import { CLIENT_CACHE_TTL_MS } from '../src/http/org-scope.ts';
+import { CLIENT_CACHE_TTL_MS } from '../src/oauth/org-resolver.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { hashSecret } from '../src/lib/secrets.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';

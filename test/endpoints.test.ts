@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
 import { changeClientStatus } from '../src/clients/client-admin.ts';
-import { CLIENT_CACHE_TTL_MS } from '../src/http/org-scope.ts';
+import { CLIENT_CACHE_TTL_MS } from '../src/oauth/org-resolver.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
 import { insertGrantCredentials } from '../src/oauth/tokens/tokens.repository.ts';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import { PAGE_QUERY, pageLimit, type ApiRoute } from '../http/management-api.ts';
+import { PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
 import {
   disableConstituent,

@@ -1,169 +1,20 @@
-import { clientNetworkKey } from '../lib/client-network.ts';
 import type { Clock } from '../lib/clock.ts';
+import { createRateLimiter, type RateLimiter, type ThrottleKey, type ThrottleLimits } from '../lib/rate-limiter.ts';
 
 /**
- * Limits password guessing (ASVS 5.0 §6.3.1): attempts are counted per identifier and per client
- * IP over a sliding window; past the limit, attempts are refused before any password is checked.
- *
- * An attempt is counted before its password is checked, in the same synchronous step as the check
- * of the limit (`begin`): however many requests arrive at once, no more than the limit get their
- * password checked. A success takes its attempt back, so only failures stay counted.
- *
- * The identifier is counted exactly as given: callers pass the normalised key their lookup used
- * (see accounts/sign-in.ts), so that every way of typing one identifier shares one count, and
- * unknown accounts are counted alike.
- *
- * The IP is counted as the client's network (lib/client-network.ts): an IPv6 client by its /64 (or
- * the configured prefix), since it can rotate through every address of it; an IPv4 client by its
- * address. Done here, where the key is formed, so that no limit can count exact IPv6 addresses.
- *
- * Counters live in this process's memory: a restart forgets them, and several processes each
- * count their own share. That bounds guessing to limits × processes per window. Keys whose
- * failures all left the window are swept away (at most every SWEEP_INTERVAL_MS, by the checks
- * themselves), so that once nothing is counted a check forms no key at all.
+ * Password guessing (ASVS 5.0 §6.3.1), for constituents and staff alike: the general rate limiter
+ * (lib/rate-limiter.ts) with these limits, counting per identifier (as looked up:
+ * accounts/sign-in.ts) and per client network, and checkThrottled, which counts an attempt
+ * before its password is checked.
  */
-export interface SignInThrottle {
-  /**
-   * Checks the limits and, when neither the identifier nor the IP has reached its own, counts one
-   * attempt against both at once (as a failure, until the caller says otherwise) and returns it;
-   * undefined, with nothing counted, when either has. No await separates the check from the count.
-   */
-  begin(key: ThrottleKey): ThrottleAttempt | undefined;
-  /** True when this identifier or IP has failed too often recently. */
-  isBlocked(key: ThrottleKey): boolean;
-  /** Counts a failure after the fact (the API's key checks; see staff/api-auth.ts). */
-  recordFailure(key: ThrottleKey): void;
-}
+export type SignInThrottle = RateLimiter;
 
-/** An attempt counted by `begin`: it stays counted as a failure unless taken back. */
-export interface ThrottleAttempt {
-  /** Takes the attempt back: it counts against neither the identifier nor the IP. */
-  release(): void;
-  /** The credentials were right: takes the attempt back and clears the identifier's failures (not the IP's). */
-  succeeded(): void;
-}
-
-export interface ThrottleKey {
-  readonly orgId: string;
-  /** What is counted besides the client's network (an account, a device cookie); absent for limits counted per network only. */
-  readonly identifier?: string;
-  /**
-   * The client's address, as the request came (the throttle counts its network); absent for an
-   * attempt not subject to the network's limit (one carrying a recognised device token, whose own
-   * limit bounds it: accounts/sign-in.ts).
-   */
-  readonly ip?: string;
-}
-
-export interface ThrottleLimits {
-  readonly failuresPerIdentifier: number;
-  readonly failuresPerIp: number;
-  readonly windowMs: number;
-}
-
+/** 5 failures per identifier, 30 per client network, in 15 minutes. */
 export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 5, failuresPerIp: 30, windowMs: 15 * 60 * 1000 });
 
-/**
- * API authentication failures are counted per client IP only: counting them per org or key
- * would let anyone lock an organization's integrations out with a few bad requests.
- */
-export const API_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 20, failuresPerIp: 20, windowMs: 5 * 60 * 1000 });
-
-/** Retry-After of a throttled API call: by then every failure that counted has left the window. */
-export const API_RETRY_AFTER_SECONDS = API_THROTTLE_LIMITS.windowMs / 1000;
-
-/** Past this many tracked keys the oldest are dropped, so a flood of identifiers cannot exhaust memory. */
-const MAX_TRACKED_KEYS = 100_000;
-/** Keys whose failures all left the window are swept away at most this often (a sweep reads every key). */
-const SWEEP_INTERVAL_MS = 10_000;
-
-export interface ThrottleOptions {
-  /** Defaults to DEFAULT_THROTTLE_LIMITS. */
-  readonly limits?: ThrottleLimits;
-  /** How many leading bits of an IPv6 address name one client network (Config.rateLimitIpv6PrefixBits). */
-  readonly ipv6PrefixBits: number;
-}
-
-export function createSignInThrottle(clock: Clock, options: ThrottleOptions): SignInThrottle {
-  const limits = options.limits ?? DEFAULT_THROTTLE_LIMITS;
-  const failures = new Map<string, number[]>();
-  const none: number[] = [];
-  let nextSweepAt = 0;
-  // A key is otherwise dropped only when it is looked up again: without sweeping, the first
-  // failure would end the fast path (nothing counted, nothing to look up) for good.
-  const sweepIfDue = (): void => {
-    const now = clock();
-    if (now < nextSweepAt) return;
-    nextSweepAt = now + SWEEP_INTERVAL_MS;
-    const since = now - limits.windowMs;
-    for (const [key, times] of failures) if (times[times.length - 1]! <= since) failures.delete(key);
-  };
-
-  const recent = (key: string | undefined): number[] => {
-    if (key === undefined) return none;
-    const stored = failures.get(key);
-    if (stored === undefined) return none;
-    const since = clock() - limits.windowMs;
-    const times = stored.filter((t) => t > since);
-    if (times.length === 0) failures.delete(key);
-    else failures.set(key, times);
-    return times;
-  };
-  const add = (key: string | undefined, time: number): void => {
-    if (key === undefined) return;
-    sweepIfDue();
-    const times = [...recent(key), time];
-    failures.delete(key);
-    failures.set(key, times);
-    if (failures.size > MAX_TRACKED_KEYS) failures.delete(failures.keys().next().value as string);
-  };
-  /** Removes one count made at `time`, if it is still there (not aged out, cleared or evicted). */
-  const remove = (key: string | undefined, time: number): void => {
-    if (key === undefined) return;
-    const times = failures.get(key);
-    const index = times?.lastIndexOf(time) ?? -1;
-    if (index === -1) return;
-    times!.splice(index, 1);
-    if (times!.length === 0) failures.delete(key);
-  };
-  const identifierKey = (key: ThrottleKey): string | undefined => (key.identifier === undefined ? undefined : `id:${key.orgId}:${key.identifier}`);
-  const ipKey = (key: ThrottleKey): string | undefined => (key.ip === undefined ? undefined : `ip:${clientNetworkKey(key.ip, options.ipv6PrefixBits)}`);
-  // Nothing counted: no key to form (an IPv6 network key takes microseconds; the API checks on every call).
-  const isBlocked = (key: ThrottleKey): boolean => {
-    if (failures.size === 0) return false;
-    sweepIfDue();
-    return failures.size !== 0 && (recent(identifierKey(key)).length >= limits.failuresPerIdentifier || recent(ipKey(key)).length >= limits.failuresPerIp);
-  };
-
-  return {
-    begin(key) {
-      if (isBlocked(key)) return undefined;
-      const time = clock();
-      add(identifierKey(key), time);
-      add(ipKey(key), time);
-      let settled = false;
-      const release = (): void => {
-        if (settled) return;
-        settled = true;
-        remove(identifierKey(key), time);
-        remove(ipKey(key), time);
-      };
-      return {
-        release,
-        succeeded() {
-          release();
-          const counted = identifierKey(key);
-          if (counted !== undefined) failures.delete(counted);
-        },
-      };
-    },
-    isBlocked,
-    recordFailure(key) {
-      const time = clock();
-      add(identifierKey(key), time);
-      add(ipKey(key), time);
-    },
-  };
+/** A sign-in throttle: DEFAULT_THROTTLE_LIMITS unless `limits` says otherwise. */
+export function createSignInThrottle(clock: Clock, options: { readonly ipv6PrefixBits: number; readonly limits?: ThrottleLimits }): SignInThrottle {
+  return createRateLimiter(clock, { limits: options.limits ?? DEFAULT_THROTTLE_LIMITS, ipv6PrefixBits: options.ipv6PrefixBits });
 }
 
 export const THROTTLED = 'throttled';

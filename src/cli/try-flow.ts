@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { encodeBasicCredentials } from '../lib/basic-credentials.ts';
+import { newCodeVerifier, s256CodeChallenge } from '../lib/pkce.ts';
 import { randomBase64url } from '../lib/random.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
 
@@ -86,7 +87,7 @@ export async function discover(issuer: string): Promise<ProviderMetadata> {
 export function authorizationRequest(metadata: ProviderMetadata, client: TryClient, scope: string): AuthorizationRequest {
   const state = randomBase64url(16);
   const nonce = randomBase64url(16);
-  const codeVerifier = randomBase64url(32);
+  const codeVerifier = newCodeVerifier();
   const url = new URL(metadata.authorization_endpoint);
   url.search = new URLSearchParams({
     response_type: 'code',
@@ -95,7 +96,7 @@ export function authorizationRequest(metadata: ProviderMetadata, client: TryClie
     scope,
     state,
     nonce,
-    code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
+    code_challenge: s256CodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
   }).toString();
   return { url: url.href, state, nonce, codeVerifier };
@@ -127,12 +128,11 @@ export function codeFromCallback(params: URLSearchParams, expected: { readonly s
 
 /** RFC 6749 §4.1.3 with the PKCE verifier, authenticated by client_secret_basic (§2.3.1: each part form-encoded). */
 export async function redeemCode(metadata: ProviderMetadata, client: TryClient, code: string, codeVerifier: string): Promise<Record<string, unknown>> {
-  const basic = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64');
   const { status, body } = await getJson(
     metadata.token_endpoint,
     {
       method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { authorization: encodeBasicCredentials(client.clientId, client.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: codeVerifier }).toString(),
     },
     'token request',

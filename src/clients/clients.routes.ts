@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import { PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../http/management-api.ts';
+import { PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../api/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
 import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy } from '../orgs/registration-policy.ts';

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../accounts/sign-in-throttle.ts';
+import type { RateLimiter, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { csrfMatches, csrfTokenFor, ensureBrowserCookie } from '../http/cookies.ts';
 import { readForm } from '../http/forms.ts';
@@ -13,7 +13,7 @@ import {
   type ClientRegistrationFieldErrors,
   type ClientRegistrationValues,
 } from '../interactions/pages/client-registration.ts';
-import { renderErrorPage } from '../interactions/pages/error.ts';
+import { renderErrorPage } from '../http/error-page.ts';
 import { InvalidInputError, InvalidInputsError } from '../lib/errors.ts';
 import type { OrgContext } from '../oauth/context.ts';
 import { errorBody, InvalidRequest, InvalidToken, OAuthError } from '../oauth/errors.ts';
@@ -43,7 +43,7 @@ export const REGISTRATION_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ fail
 export interface ClientRegistrationDeps {
   readonly publicUrl: string;
   /** Counts registration requests (made with REGISTRATION_THROTTLE_LIMITS); its own, not the sign-in one. */
-  readonly throttle: SignInThrottle;
+  readonly throttle: RateLimiter;
 }
 
 const PAGE = { config: { answers: 'page' as const } };
@@ -195,7 +195,7 @@ async function register(request: FastifyRequest, input: RegistrationRequestInput
 }
 
 function throttleKeyOf(request: FastifyRequest): ThrottleKey {
-  // Counted per client network only (an IPv6 client by its /64: see sign-in-throttle.ts).
+  // Counted per client network only (an IPv6 client by its /64: see lib/rate-limiter.ts).
   return { orgId: request.org.org.id, ip: request.ip };
 }
 

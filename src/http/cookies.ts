@@ -2,7 +2,7 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBase64url } from '../lib/random.ts';
 import { constantTimeEqual, hashSecret } from '../lib/secrets.ts';
-import type { RawParams } from '../oauth/params.ts';
+import type { RawParams } from '../lib/url-encoded.ts';
 
 /** The constituent's single sign-on session at one organization (HttpOnly, path-scoped to the org). */
 export const SSO_COOKIE = 'gh_session';

@@ -1,7 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { renderErrorPage } from '../interactions/pages/error.ts';
+import { renderErrorPage } from './error-page.ts';
 import { sendPage } from './pages.ts';
 import { setSecurityHeaders } from './security-headers.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How this route answers errors before its handler runs: an HTML page or OAuth JSON. */
+    answers?: 'page' | 'json';
+  }
+}
 
 /** The 404 text of a path no route takes. */
 export const NO_ROUTE = 'No route matches this method and path.';

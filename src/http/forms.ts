@@ -1,8 +1,8 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { InvalidRequest, PayloadTooLarge } from '../oauth/errors.ts';
-import { parseUrlEncoded, type RawParams } from '../oauth/params.ts';
+import { parseUrlEncoded, type RawParams } from '../lib/url-encoded.ts';
+import { BadRequest, ContentTooLarge } from './errors.ts';
 
 /** Form bodies above this are refused with 413; no OAuth request comes near it. */
 export const FORM_BODY_LIMIT_BYTES = 64 * 1024;
@@ -38,7 +38,7 @@ export async function readForm(request: FastifyRequest): Promise<RawParams> {
   if (request.body instanceof Map) return request.body as RawParams;
   if (!request.isMultipart()) {
     if (request.body === undefined || request.body === null) return new Map();
-    throw new InvalidRequest('The request body must be application/x-www-form-urlencoded or multipart/form-data.');
+    throw new BadRequest('The request body must be application/x-www-form-urlencoded or multipart/form-data.');
   }
   try {
     return await readMultipartFields(request);
@@ -65,7 +65,7 @@ async function readMultipartFields(request: FastifyRequest): Promise<RawParams> 
       const next = await Promise.race([parts.next(), overLimit.reached]);
       if (next.done === true) return params;
       const part = next.value;
-      if (part.type === 'file') throw new InvalidRequest('File uploads are not accepted here.');
+      if (part.type === 'file') throw new BadRequest('File uploads are not accepted here.');
       if (part.valueTruncated || part.fieldnameTruncated) throw tooLarge(`multipart field over ${MULTIPART_LIMITS.fieldSize} bytes, or its name over ${MULTIPART_LIMITS.fieldNameSize}`);
       const value = typeof part.value === 'string' ? part.value : String(part.value);
       const values = params.get(part.fieldname);
@@ -95,21 +95,21 @@ function bodyOverLimit(raw: IncomingMessage, limit: number): { readonly reached:
 }
 
 /**
- * 413 with the shape an urlencoded body over the limit gets (invalid_request). Too large also
+ * 413, as an urlencoded body over the limit gets (invalid_request at the OAuth endpoints). Too large also
  * covers a field over its own limit and too many parts: RFC 9110 §15.5.14, content "larger than
  * the server is willing or able to process"; the request is well-formed, just beyond our limits.
  */
-function tooLarge(detail: string): PayloadTooLarge {
-  return new PayloadTooLarge('The request body is too large.', detail);
+function tooLarge(detail: string): ContentTooLarge {
+  return new ContentTooLarge('The request body is too large.', detail);
 }
 
-function asFormError(error: unknown): InvalidRequest {
-  if (error instanceof InvalidRequest) return error;
+function asFormError(error: unknown): BadRequest | ContentTooLarge {
+  if (error instanceof BadRequest || error instanceof ContentTooLarge) return error;
   const code = (error as { code?: unknown }).code;
   // @fastify/multipart's limits: `files: 0` refuses every file part; the others are sizes.
-  if (code === 'FST_FILES_LIMIT') return new InvalidRequest('File uploads are not accepted here.');
+  if (code === 'FST_FILES_LIMIT') return new BadRequest('File uploads are not accepted here.');
   if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') return tooLarge(`more than ${MULTIPART_LIMITS.parts} parts or ${MULTIPART_LIMITS.fields} fields`);
-  return new InvalidRequest('The multipart body is malformed.', (error as Error).message);
+  return new BadRequest('The multipart body is malformed.', (error as Error).message);
 }
 
 /** Leaves the rest of a refused body unread; the response then closes the connection. */

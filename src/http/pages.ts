@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { RenderedPage } from '../interactions/html.ts';
+import type { RenderedPage } from './html.ts';
 
 /** Sends a rendered page with its own CSP; pages carry per-request state, so nothing is cached. */
 export function sendPage(reply: FastifyReply, page: RenderedPage): FastifyReply {

@@ -5,6 +5,7 @@ import { DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceCookies } from '../accounts/
 import { signInConstituent } from '../accounts/sign-in.ts';
 import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import { BROWSER_COOKIE, cookieValues, csrfMatches, csrfTokenFor, DEVICE_COOKIE, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
+import { ContentTooLarge, HttpClientError } from '../http/errors.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { hashSecret } from '../lib/secrets.ts';
@@ -21,16 +22,16 @@ import { RedirectedError, UntrustedRequestError } from '../oauth/authorize/reque
 import { authorizationResponseParams, queryResponseLocation } from '../oauth/authorize/response.ts';
 import type { OrgContext } from '../oauth/context.ts';
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
-import { OAuthError, PayloadTooLarge } from '../oauth/errors.ts';
+import { OAuthError } from '../oauth/errors.ts';
 import { LogoutRequestError, needsConfirmation, planLogout, type LogoutPlan } from '../oauth/logout/logout.ts';
 import { param, type RawParams } from '../oauth/params.ts';
 import type { PendingSignIns } from '../oauth/sessions/pending-sign-ins.ts';
 import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { findStaffSession } from '../staff/staff-sessions.ts';
-import type { PageBranding } from './html.ts';
+import type { PageBranding } from '../http/html.ts';
 import { renderConsentPage } from './pages/consent.ts';
-import { renderErrorPage } from './pages/error.ts';
+import { renderErrorPage } from '../http/error-page.ts';
 import { renderFormPostPage } from './pages/form-post.ts';
 import { renderLoggedOutPage, renderLogoutConfirmPage, renderStillSignedInPage } from './pages/logout.ts';
 import { renderSignInPage } from './pages/sign-in.ts';
@@ -63,8 +64,8 @@ export const SIGN_UP_PATH = '/signup';
 export function registerInteractionRoutes(scope: FastifyInstance, deps: InteractionDeps): void {
   scope.setErrorHandler((error: FastifyError, request, reply) => {
     // RFC 9110 §15.5.14: a body over the limit is 413, on a page as at the token endpoint.
-    if (error instanceof PayloadTooLarge || error.statusCode === 413) return errorPage(request, reply.code(413), 'Request too large', 'The form sent was larger than any form of these pages.');
-    if (error instanceof OAuthError) return badRequestPage(request, reply, 'Invalid request', error.description);
+    if (error instanceof ContentTooLarge || error.statusCode === 413) return errorPage(request, reply.code(413), 'Request too large', 'The form sent was larger than any form of these pages.');
+    if (error instanceof OAuthError || error instanceof HttpClientError) return badRequestPage(request, reply, 'Invalid request', error.description);
     if ((error.statusCode ?? 500) < 500) return badRequestPage(request, reply, 'Invalid request', 'The request could not be read.');
     request.log.error({ err: error }, 'unexpected error on a hosted page');
     return sendPage(reply.code(500), renderErrorPage({ title: 'Something went wrong', message: 'The server met an unexpected condition. Try again later.', requestId: request.id }));

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { preparePassword } from '../accounts/passwords.ts';
 import { selfRegistrationIsOpen, signUpConstituent } from '../accounts/self-registration.ts';
 import { credentialVersion, type DeviceCookies } from '../accounts/device-cookies.ts';
-import type { SignInThrottle, ThrottleKey, ThrottleLimits } from '../accounts/sign-in-throttle.ts';
+import type { RateLimiter, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { cookieValues, csrfMatches, DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
@@ -12,7 +12,7 @@ import type { Interaction } from '../oauth/authorize/authorize.ts';
 import { param } from '../oauth/params.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { brandingOf, expiredPage, interactionOf, setDeviceCookie, signInAndContinue, SIGN_UP_PATH } from './interactions.routes.ts';
-import { renderErrorPage } from './pages/error.ts';
+import { renderErrorPage } from '../http/error-page.ts';
 import { renderSignUpPage, type SignUpPageModel } from './pages/sign-up.ts';
 
 /**
@@ -24,7 +24,7 @@ export const SIGN_UP_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresP
 export interface SignUpDeps {
   readonly publicUrl: string;
   /** Counts sign-up attempts (made with SIGN_UP_THROTTLE_LIMITS); its own, not the sign-in one. */
-  readonly throttle: SignInThrottle;
+  readonly throttle: RateLimiter;
   /** The constituents' device cookies: a new account's browser is one it signed in on. */
   readonly devices: DeviceCookies;
 }
@@ -53,7 +53,7 @@ export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): 
     const interaction = await interactionOf(request, form);
     if (interaction === undefined || !csrfMatches(form, interaction.csrfToken)) return expiredPage(request, reply);
     const values = { username: param(form, 'username') ?? '', email: param(form, 'email')?.trim() ?? '' };
-    // Counted per client network only (an IPv6 client by its /64: see sign-in-throttle.ts).
+    // Counted per client network only (an IPv6 client by its /64: see lib/rate-limiter.ts).
     const throttleKey: ThrottleKey = { orgId: ctx.org.id, ip: request.ip };
     // Every attempt counts, a success too (never taken back): creating accounts is what is being limited.
     if (deps.throttle.begin(throttleKey) === undefined) {

@@ -1,4 +1,4 @@
-import { safePrimaryColor, textColorOn } from './html.ts';
+import { safePrimaryColor, textColorOn } from '../http/html.ts';
 
 export interface WidgetScriptOptions {
   readonly issuer: string;

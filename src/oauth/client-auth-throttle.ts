@@ -45,7 +45,7 @@ export interface ClientAuthThrottle {
   /**
    * True when this process wrote `network` among the client's usual networks within
    * AUTH_NETWORK_TTL_MS: the client as read may be a cached copy from before the write
-   * (http/org-scope.ts), which does not show it yet.
+   * (oauth/org-resolver.ts), which does not show it yet.
    */
   recordedRecently(orgId: string, clientId: string, network: string): boolean;
   /**

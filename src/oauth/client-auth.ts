@@ -1,5 +1,6 @@
 import { authNetworkNeedsRecording, isUsualAuthNetwork } from '../clients/auth-networks.ts';
 import { recordClientAuthNetwork, type Client } from '../clients/clients.ts';
+import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { secretMatchesHash } from '../lib/secrets.ts';
 import type { ClientAuthThrottle } from './client-auth-throttle.ts';
 import type { OrgContext } from './context.ts';
@@ -30,24 +31,9 @@ interface BasicCredentials {
  * one but malformed.
  */
 export function parseBasicAuthorization(header: string | undefined): BasicCredentials | undefined {
-  if (header === undefined) return undefined;
-  const match = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i.exec(header);
-  if (match === null) {
-    if (/^Basic\b/i.test(header)) throw new InvalidClient('Malformed Basic credentials.');
-    return undefined;
-  }
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1) throw new InvalidClient('Malformed Basic credentials.');
-  try {
-    const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
-    if (clientId === '' || /[\u0000-\u001f]/.test(clientId + secret)) throw new InvalidClient('Malformed Basic credentials.');
-    return { clientId, secret };
-  } catch (error) {
-    if (error instanceof InvalidClient) throw error;
-    throw new InvalidClient('Malformed Basic credentials.');
-  }
+  const credentials = parseBasicCredentials(header);
+  if (credentials === 'malformed') throw new InvalidClient('Malformed Basic credentials.');
+  return credentials === undefined ? undefined : { clientId: credentials.userId, secret: credentials.password };
 }
 
 /**

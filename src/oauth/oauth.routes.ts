@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ContentTooLarge, HttpClientError } from '../http/errors.ts';
 import { readForm } from '../http/forms.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { ClientAuthThrottle } from './client-auth-throttle.ts';
@@ -141,6 +142,9 @@ class InvalidBearerRequest extends InvalidRequest {}
 
 function asOAuthError(error: unknown): OAuthError | unknown {
   if (error instanceof OAuthError) return error;
+  // What the edge refused before the protocol read the request (http/errors.ts): invalid_request.
+  if (error instanceof ContentTooLarge) return new PayloadTooLarge(error.description, error.detail);
+  if (error instanceof HttpClientError) return new InvalidRequest(error.description, error.detail);
   const status = (error as FastifyError).statusCode;
   if (status === 413) return new PayloadTooLarge('The request body is too large.');
   if (status !== undefined && status >= 400 && status < 500) return new InvalidRequest('The request is malformed or has an unsupported content type.', (error as Error).message);

@@ -1,22 +1,12 @@
+import type { RawParams } from '../lib/url-encoded.ts';
 import { InvalidRequest } from './errors.ts';
 
 /**
- * Request parameters as they arrived: every value of every name, so that a repeated parameter
- * can be refused (RFC 6749 §3.1 and §3.2: "Request and response parameters MUST NOT be included
- * more than once").
+ * The protocol reads its request parameters as RawParams (lib/url-encoded.ts): every value of
+ * every name, so that a repeated parameter can be refused (RFC 6749 §3.1 and §3.2: "Request and
+ * response parameters MUST NOT be included more than once").
  */
-export type RawParams = ReadonlyMap<string, readonly string[]>;
-
-/** Parses `a=1&b=2` (query string or urlencoded body) keeping repeats. */
-export function parseUrlEncoded(text: string): Map<string, string[]> {
-  const params = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(text)) {
-    const values = params.get(name);
-    if (values === undefined) params.set(name, [value]);
-    else values.push(value);
-  }
-  return params;
-}
+export type { RawParams };
 
 /**
  * The single value of `name`, or undefined. An empty value counts as absent (RFC 6749 §3.1:

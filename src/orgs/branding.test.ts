@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkBranding, normalizeLogoUrl } from './branding.ts';
+import { normalizeLogoUrl } from '../lib/branding-values.ts';
+import { checkBranding } from './branding.ts';
 
 describe('normalizeLogoUrl', () => {
   it('keeps an https URL on a host name, normalized', () => {

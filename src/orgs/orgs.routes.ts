@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import type { ApiRoute } from '../http/management-api.ts';
+import type { ApiRoute } from '../api/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
 import { updateOrganization } from './org-settings.ts';
 import type { Organization } from './orgs.ts';

@@ -1,4 +1,5 @@
-import { isHexColor, normalizeLogoUrl, type Branding } from './branding.ts';
+import { isHexColor, normalizeLogoUrl } from '../lib/branding-values.ts';
+import type { Branding } from './branding.ts';
 
 /** Per-organization policy. Stored as snake_case JSON; unknown or missing keys fall back to defaults. */
 export interface OrgSettings extends Branding {

@@ -1,4 +1,4 @@
-import type { SignInThrottle, ThrottleKey } from '../accounts/sign-in-throttle.ts';
+import type { RateLimiter, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase64url } from '../lib/random.ts';
@@ -37,6 +37,15 @@ export class ApiAuthenticationError extends Error {
   }
 }
 
+/**
+ * API authentication failures are counted per client IP only: counting them per org or key
+ * would let anyone lock an organization's integrations out with a few bad requests.
+ */
+export const API_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 20, failuresPerIp: 20, windowMs: 5 * 60 * 1000 });
+
+/** Retry-After of a throttled API call: by then every failure that counted has left the window. */
+export const API_RETRY_AFTER_SECONDS = API_THROTTLE_LIMITS.windowMs / 1000;
+
 /** API authentication failures are counted per client network only (see API_THROTTLE_LIMITS; an IPv6 client by its /64). */
 export function apiThrottleKey(ip: string): ThrottleKey {
   return { orgId: 'api', ip };
@@ -59,7 +68,7 @@ export function apiThrottleKey(ip: string): ThrottleKey {
 export async function recordApiAuthenticationFailure(
   db: Executor,
   clock: Clock,
-  throttle: SignInThrottle,
+  throttle: RateLimiter,
   error: ApiAuthenticationError,
   ip: string,
 ): Promise<'throttled' | 'failed'> {

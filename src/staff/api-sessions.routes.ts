@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import type { RateLimiter } from '../lib/rate-limiter.ts';
 import type { Db } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, closeApiSession, openApiSession, recordApiAuthenticationFailure } from './api-auth.ts';
+import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, closeApiSession, openApiSession, recordApiAuthenticationFailure } from './api-auth.ts';
 import { recordAudit } from './audit.ts';
 
 export interface ApiSessionDeps {
   readonly db: Db;
   readonly clock: Clock;
-  readonly throttle: SignInThrottle;
+  readonly throttle: RateLimiter;
 }
 
 /**

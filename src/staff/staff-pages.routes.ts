@@ -5,7 +5,7 @@ import { cookieValues, csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookie
 import { readForm } from '../http/forms.ts';
 import { sendPage } from '../http/pages.ts';
 import { brandingOf } from '../interactions/interactions.routes.ts';
-import { renderErrorPage } from '../interactions/pages/error.ts';
+import { renderErrorPage } from '../http/error-page.ts';
 import { renderStaffHomePage, renderStaffSignInPage } from '../interactions/pages/staff-sign-in.ts';
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { param, type RawParams } from '../oauth/params.ts';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { PAGE_QUERY, pageLimit, type ApiRoute } from '../http/management-api.ts';
+import { PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { InvalidInputError } from '../lib/errors.ts';

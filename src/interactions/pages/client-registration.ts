@@ -1,5 +1,5 @@
-import { hiddenInputs, html, pageShell } from '../html.ts';
-import type { PageBranding, RenderedPage, SafeHtml } from '../html.ts';
+import { hiddenInputs, html, pageShell } from '../../http/html.ts';
+import type { PageBranding, RenderedPage, SafeHtml } from '../../http/html.ts';
 
 /** What the person typed, given back when the form is shown again after an error. */
 export interface ClientRegistrationValues {

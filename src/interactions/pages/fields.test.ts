@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RenderedPage } from '../html.ts';
+import type { RenderedPage } from '../../http/html.ts';
 import { renderClientRegistrationPage, renderClientRegistrationReceivedPage } from './client-registration.ts';
 import { renderConsentPage } from './consent.ts';
-import { renderErrorPage } from './error.ts';
+import { renderErrorPage } from '../../http/error-page.ts';
 import { renderLoggedOutPage, renderLogoutConfirmPage, renderStillSignedInPage } from './logout.ts';
 import { renderSignInPage } from './sign-in.ts';
 import { renderSignUpPage } from './sign-up.ts';

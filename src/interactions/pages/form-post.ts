@@ -1,5 +1,5 @@
-import { hiddenInputs, html, pageShell } from '../html.ts';
-import type { RenderedPage } from '../html.ts';
+import { hiddenInputs, html, pageShell } from '../../http/html.ts';
+import type { RenderedPage } from '../../http/html.ts';
 
 export interface FormPostPageModel {
   /** The verified redirect URI of the client. */

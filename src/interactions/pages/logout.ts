@@ -1,5 +1,5 @@
-import { hiddenInputs, html, pageShell } from '../html.ts';
-import type { PageBranding, RenderedPage } from '../html.ts';
+import { hiddenInputs, html, pageShell } from '../../http/html.ts';
+import type { PageBranding, RenderedPage } from '../../http/html.ts';
 
 export interface LogoutConfirmPageModel {
   readonly branding: PageBranding;

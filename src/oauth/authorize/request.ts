@@ -12,7 +12,7 @@ import {
   UnsupportedResponseType,
 } from '../errors.ts';
 import { param, type RawParams } from '../params.ts';
-import { isValidCodeChallenge } from '../pkce.ts';
+import { isValidCodeChallenge } from '../../lib/pkce.ts';
 
 export type ResponseMode = 'query' | 'form_post';
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account';

@@ -4,7 +4,7 @@ import { splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidRequest, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
-import { checkPkce } from '../../pkce.ts';
+import { checkPkce } from '../../../lib/pkce.ts';
 import { credentialKey } from '../../tokens/credentials.ts';
 import { accessTokenSigner, completeGrant, issueTokens, newFamily, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
 import { consumeCode, findCode, revokeFamily, type CodeRow } from '../../tokens/tokens.repository.ts';

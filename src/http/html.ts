@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isHexColor, normalizeLogoUrl } from '../orgs/branding.ts';
+import { isHexColor, normalizeLogoUrl } from '../lib/branding-values.ts';
 
 /** How an organization's pages look: its name, and optionally its logo and colours. */
 export interface PageBranding {

@@ -2,19 +2,18 @@ import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import { OptionalKind, Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
-import { API_RETRY_AFTER_SECONDS, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import type { RateLimiter } from '../lib/rate-limiter.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ConflictError, DomainError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { findOrganizationById, type Organization } from '../orgs/orgs.ts';
-import { ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
+import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
 import type { AuditEventInput } from '../staff/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
-import { parseBasicAuthorization } from '../oauth/client-auth.ts';
-import { InvalidClient } from '../oauth/errors.ts';
-import { AJV_CUSTOM_OPTIONS } from './ajv-options.ts';
-import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './api-guards.ts';
-import { clientErrorText } from './error-handler.ts';
+import { parseBasicCredentials } from '../lib/basic-credentials.ts';
+import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
+import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
+import { clientErrorText } from '../http/error-handler.ts';
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
 export interface ApiCall {
@@ -66,7 +65,7 @@ export interface ApiRoute {
 export interface ManagementApiDeps {
   readonly db: Db;
   readonly clock: Clock;
-  readonly throttle: SignInThrottle;
+  readonly throttle: RateLimiter;
   readonly routes: readonly ApiRoute[];
   /**
    * Called after every successful change through the API, with the caller's org: the server
@@ -239,16 +238,17 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
     const authorization = request.headers.authorization;
     const sessionId = /^Session +(\S+)$/i.exec(authorization ?? '')?.[1] ?? sessionParameter(request);
     if (sessionId !== undefined) return await authenticateWithSession(deps.db, deps.clock, sessionId);
-    const basic = parseBasicAuthorization(authorization);
+    const basic = parseBasicCredentials(authorization);
+    if (basic === 'malformed') throw new ApiAuthenticationError('malformed credentials');
     // Bearer, Digest, …: the header is not even parsed; whatever it holds (an API key too) is no credential here.
     if (basic === undefined && !/^(?:Basic|Session)(?: |$)/i.test(authorization ?? '')) throw new ApiAuthenticationError(NO_CREDENTIALS);
     if (basic === undefined) throw new ApiAuthenticationError('malformed credentials');
-    return await authenticateWithApiKey(deps.db, deps.clock, basic.clientId, basic.secret);
+    return await authenticateWithApiKey(deps.db, deps.clock, basic.userId, basic.password);
   } catch (error) {
     // A malformed Basic header is one more way of failing to authenticate; anything else (the
     // store unreachable) is not the caller's fault and goes on to the error handler.
-    if (!(error instanceof ApiAuthenticationError) && !(error instanceof InvalidClient)) throw error;
-    const failure = error instanceof ApiAuthenticationError ? error : new ApiAuthenticationError('malformed credentials');
+    if (!(error instanceof ApiAuthenticationError)) throw error;
+    const failure = error;
     request.log.info({ event: 'api_auth_failed', detail: failure.detail }, 'API authentication failed');
     if ((await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, failure, request.ip)) === 'throttled') return 'throttled';
     return failure.detail === NO_CREDENTIALS ? 'no_credentials' : undefined;

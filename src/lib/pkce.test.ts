@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkPkce, isValidCodeChallenge } from './pkce.ts';
+import { checkPkce, isValidCodeChallenge, newCodeVerifier, s256CodeChallenge } from './pkce.ts';
 
 // RFC 7636 Appendix B.
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -32,5 +32,14 @@ describe('checkPkce', () => {
     expect(isValidCodeChallenge('a'.repeat(42))).toBe(false);
     expect(isValidCodeChallenge('a'.repeat(129))).toBe(false);
     expect(isValidCodeChallenge(`${'a'.repeat(42)}=`)).toBe(false);
+  });
+});
+
+describe('a client side pair', () => {
+  it('derives the RFC 7636 appendix B challenge, and a fresh verifier checks against its own', () => {
+    expect(s256CodeChallenge(VERIFIER)).toBe(CHALLENGE);
+    const verifier = newCodeVerifier();
+    expect(isValidCodeChallenge(verifier)).toBe(true);
+    expect(checkPkce(verifier, s256CodeChallenge(verifier))).toBe('ok');
   });
 });

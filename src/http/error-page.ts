@@ -1,5 +1,5 @@
-import { html, pageShell } from '../html.ts';
-import type { PageBranding, RenderedPage } from '../html.ts';
+import { html, pageShell } from './html.ts';
+import type { PageBranding, RenderedPage } from './html.ts';
 
 export interface ErrorPageModel {
   /** Absent when the organization itself is unknown. */

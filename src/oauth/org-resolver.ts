@@ -1,49 +1,22 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { issuerFor } from '../config/config.ts';
 import { findClient, type Client } from '../clients/clients.ts';
 import type { Db } from '../db/database.ts';
 import type { SigningKeyService } from '../keys/signing-keys.ts';
 import type { Clock } from '../lib/clock.ts';
-import type { OrgContext } from '../oauth/context.ts';
+import type { OrgContext } from './context.ts';
 import { findOrganizationBySlug, SLUG_PATTERN } from '../orgs/orgs.ts';
-import { renderErrorPage } from '../interactions/pages/error.ts';
-import { sendPage } from './pages.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The organization named by the `:slug` of `/o/:slug/...`, set before every handler of the scope. */
-    org: OrgContext;
-  }
-  interface FastifyContextConfig {
-    /** How this route answers errors before its handler runs: an HTML page or OAuth JSON. */
-    answers?: 'page' | 'json';
-  }
-}
+// On the protocol side, not in orgs/: what it resolves is the protocol's per-request context
+// (OrgContext, oauth/context.ts: issuer, signing keys, the cached client lookup), and orgs/ sits
+// below oauth/ (oauth reads organizations), so an orgs/-side resolver would import oauth/. Not in
+// http/ either, which knows no capability. The Fastify hook that runs it for every route under
+// /o/:slug is the edge file beside it, org-scope.routes.ts.
 
 export interface OrgScopeDeps {
   readonly db: Db;
   readonly clock: Clock;
   readonly publicUrl: string;
   readonly signingKeys: SigningKeyService;
-}
-
-/**
- * Resolves `:slug` to the organization's context for every route of `scope`. An unknown org
- * is a 404: a page for browser routes, JSON for protocol endpoints.
- */
-export function registerOrgScope(scope: FastifyInstance, resolve: OrgResolver): void {
-  scope.decorateRequest('org', null as unknown as OrgContext);
-  scope.addHook('preHandler', async (request: FastifyRequest<{ Params: { slug?: string } }>, reply: FastifyReply) => {
-    const ctx = await resolve(request.params.slug ?? '');
-    if (ctx === undefined) {
-      reply.code(404).header('cache-control', 'no-store');
-      if (request.routeOptions.config.answers === 'page') {
-        return sendPage(reply, renderErrorPage({ title: 'Organization not found', message: 'There is no organization at this address.', requestId: request.id }));
-      }
-      return reply.send({ error: 'not_found', error_description: 'There is no organization at this address.' });
-    }
-    request.org = ctx;
-  });
 }
 
 /** The protocol context of the organization with this slug, or undefined. */

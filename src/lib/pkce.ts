@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { constantTimeEqual } from '../lib/secrets.ts';
+import { randomBase64url } from './random.ts';
+import { constantTimeEqual } from './secrets.ts';
+
+// PKCE's pure pieces, for both sides: the server checks a verifier against the challenge it
+// stored, a client (gatehouse try, the demo, later the connectors) makes the pair. Here in lib/ so
+// that a client never imports the server's oauth/.
 
 /** RFC 7636 §4.1 and §4.2: 43-128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~". */
 const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -19,6 +24,15 @@ export function checkPkce(verifier: string | undefined, challenge: string | null
   if (challenge === null) return verifier === undefined ? 'ok' : 'verifier_unexpected';
   if (verifier === undefined) return 'verifier_missing';
   if (!PKCE_VALUE.test(verifier)) return 'verifier_malformed';
-  const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
-  return constantTimeEqual(computed, challenge) ? 'ok' : 'mismatch';
+  return constantTimeEqual(s256CodeChallenge(verifier), challenge) ? 'ok' : 'mismatch';
+}
+
+/** RFC 7636 §4.1: a code verifier of 256 random bits (43 characters of base64url). */
+export function newCodeVerifier(): string {
+  return randomBase64url(32);
+}
+
+/** RFC 7636 §4.2, S256: BASE64URL(SHA256(ASCII(code_verifier))). */
+export function s256CodeChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderErrorPage } from './error.ts';
+import { renderErrorPage } from './error-page.ts';
 
 const HOSTILE = `"><script>alert(1)</script>'\``;
 const HOSTILE_ESCAPED = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#39;&#96;';
