@@ -27,7 +27,7 @@ import { registerStaffPages } from './staff/staff-pages.routes.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './http/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
-import { registerClientRegistrationRoutes, REGISTRATION_THROTTLE_LIMITS } from './clients/registration.routes.ts';
+import { REFUSED_REGISTRATION_THROTTLE_LIMITS, registerClientRegistrationRoutes, REGISTRATION_THROTTLE_LIMITS } from './clients/registration.routes.ts';
 
 export interface AppDeps {
   readonly storage: Storage;
@@ -95,7 +95,10 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       });
       // Registration requests (page and RFC 7591), with their own per-IP counter.
       const registrationThrottle = createSignInThrottle(deps.clock, { limits: REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
-      await orgScope.register(async (registration) => registerClientRegistrationRoutes(registration, { publicUrl: config.publicUrl, throttle: registrationThrottle }));
+      const refusedRegistrationThrottle = createSignInThrottle(deps.clock, { limits: REFUSED_REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
+      await orgScope.register(async (registration) =>
+        registerClientRegistrationRoutes(registration, { publicUrl: config.publicUrl, throttle: registrationThrottle, refusedThrottle: refusedRegistrationThrottle }),
+      );
     },
     { prefix: '/o/:slug' },
   );
