@@ -355,6 +355,20 @@ describe.each(DIALECTS)('gatehouse commands on a %s store without a Gatehouse sc
     await store?.dispose();
   });
 
+  // Regression (issue 9 review): pg reads a password from the query string too, and every run
+  // printed DATABASE_URL with only the user info's password hidden.
+  it.runIf(dialect === 'postgres')('name the store without a password given in the query string', async () => {
+    const withSecrets = { ...env, DATABASE_URL: `${env.DATABASE_URL!.replace('postgres://postgres@', 'postgres://postgres:s3cret@')}&password=s3cret&sslpassword=s3cret` };
+    const shown = `${env.DATABASE_URL!.replace('postgres://postgres@', 'postgres://postgres:***@')}`;
+    const json = await gatehouse(['org', 'create', 'acme', '--json'], withSecrets);
+    expect(json.stderr).not.toContain('s3cret');
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: 'storage', store: 'postgres', store_location: shown });
+    expect(JSON.parse(json.stderr).message).toContain(`PostgreSQL at ${shown} `);
+    const text = await gatehouse(['org', 'create', 'acme'], withSecrets);
+    expect(text.stderr.startsWith(`gatehouse: store postgres ${shown}\n`)).toBe(true);
+    expect(text.stderr).not.toContain('s3cret');
+  });
+
   it('are refused, naming the store, and leave it as it was; migrate sets it up', async () => {
     const run = await gatehouse(['org', 'create', 'acme', '--json'], env);
     expect(run).toMatchObject({ code: 1, stdout: '' });
