@@ -229,7 +229,7 @@ describe.each(DIALECTS)('gatehouse start on %s', (dialect) => {
     expect(demo.staff.api_key).toMatch(/^gkey_/);
     expect(demo.constituent.account_id).toBe('1001');
     expect(new URL(demo.authorization_url).searchParams.get('client_id')).toBe(demo.client.client_id);
-    expect(demo.try_command).toBe(`npx gatehouse try --issuer ${demo.issuer} --client-id ${demo.client.client_id} --client-secret ${demo.client.client_secret}`);
+    expect(demo.try_command).toBe(`CLIENT_SECRET=${demo.client.client_secret} npx gatehouse try --issuer ${demo.issuer} --client-id ${demo.client.client_id}`);
     // The logs went to stderr, and none of the printed secrets are in them.
     expect(first.stderr).toContain('"msg":"stopped"');
     for (const secret of [demo.client.client_secret, demo.staff.api_key, demo.constituent.password]) expect(first.stderr).not.toContain(secret);
