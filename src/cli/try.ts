@@ -17,7 +17,7 @@ export const tryCommand: Command = {
   name: 'try',
   summary: 'Sign in once through a client, as an app would, and print the tokens, the ID token claims and userinfo',
   synopsis:
-    `[CLIENT_SECRET=<secret>] try [--org <slug> | --issuer <url>] --client-id <id> [--client-secret <secret>] [--redirect-uri <loopback uri>] [--scope "<scopes>"] [--open] [--timeout <seconds>] [--json]`,
+    `try [--org <slug> | --issuer <url>] --client-id <id> [--client-secret <secret>, better CLIENT_SECRET in the environment] [--redirect-uri <loopback uri>] [--scope "<scopes>"] [--open] [--timeout <seconds>] [--json]`,
   options: {
     org: { type: 'string' },
     issuer: { type: 'string' },
