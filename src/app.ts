@@ -30,7 +30,7 @@ import { API_THROTTLE_LIMITS } from './staff/api-auth.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
-import { registerClientRegistrationRoutes, REGISTRATION_THROTTLE_LIMITS } from './clients/registration.routes.ts';
+import { REFUSED_REGISTRATION_THROTTLE_LIMITS, registerClientRegistrationRoutes, REGISTRATION_THROTTLE_LIMITS } from './clients/registration.routes.ts';
 
 export interface AppDeps {
   readonly storage: Storage;
@@ -98,7 +98,10 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       });
       // Registration requests (page and RFC 7591), with their own per-IP counter.
       const registrationThrottle = createRateLimiter(deps.clock, { limits: REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
-      await orgScope.register(async (registration) => registerClientRegistrationRoutes(registration, { publicUrl: config.publicUrl, throttle: registrationThrottle }));
+      const refusedRegistrationThrottle = createRateLimiter(deps.clock, { limits: REFUSED_REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
+      await orgScope.register(async (registration) =>
+        registerClientRegistrationRoutes(registration, { publicUrl: config.publicUrl, throttle: registrationThrottle, refusedThrottle: refusedRegistrationThrottle }),
+      );
     },
     { prefix: '/o/:slug' },
   );

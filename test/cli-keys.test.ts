@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,25 +96,35 @@ describe.each(DIALECTS)('gatehouse keys on %s', (dialect) => {
     expect(JSON.parse(noOrg.stderr)).toMatchObject({ error: 'usage', message: '--org is required' });
   });
 
-  it('warn when it has to generate a root key, and refuse to rotate keys another root key sealed', async () => {
+  // Regression (issue 9 review): rotate generated a root key where it found none: with PostgreSQL
+  // and no DATA_DIR it wrote ./data/secret.key, then failed; beside a server using
+  // GATEHOUSE_SECRET_KEY it wrote a second key into DATA_DIR, which that server never reads, and a
+  // signing key sealed with it could never be opened. Only start generates a root key.
+  it('refuse to rotate without the server\'s root key, creating none, and refuse keys another root key sealed', async () => {
     const { GATEHOUSE_SECRET_KEY: _, ...withoutKey } = env;
     const dataDir = dialect === 'sqlite' ? env.DATA_DIR! : mkdtempSync(join(tmpdir(), 'gatehouse-keys-'));
     const elsewhere = { ...withoutKey, DATA_DIR: dataDir };
-    expect(existsSync(join(dataDir, 'secret.key'))).toBe(false);
+    const keyFile = join(dataDir, 'secret.key');
+    expect(existsSync(keyFile)).toBe(false);
 
-    const mismatch = await gatehouse(['keys', 'rotate', '--org', 'acme', '--json'], elsewhere);
-    expect(mismatch).toMatchObject({ code: 1, stdout: '' });
-    const [warning, error] = mismatch.stderr.trim().split('\n') as [string, string];
-    expect(warning).toMatch(/^gatehouse: warning: GATEHOUSE_SECRET_KEY is not set .* generated at .*secret\.key/);
-    expect(JSON.parse(error)).toMatchObject({ error: 'storage', message: expect.stringContaining("cannot open the signing keys of 'acme'") });
+    const none = await gatehouse(['keys', 'rotate', '--org', 'acme', '--json'], elsewhere);
+    expect(none).toMatchObject({ code: 1, stdout: '' });
+    expect(JSON.parse(none.stderr)).toEqual({
+      error: 'storage',
+      message: `no root key: GATEHOUSE_SECRET_KEY is not set and there is no ${keyFile} (DATA_DIR/secret.key); run with the server's GATEHOUSE_SECRET_KEY or DATA_DIR (only 'gatehouse start' creates a root key)`,
+      ...storeOf(elsewhere),
+    });
+    expect(existsSync(keyFile)).toBe(false);
     expect((await list('acme')).filter((k) => k.status === 'active')).toHaveLength(2);
 
-    // The file now exists: no more warning.
-    const again = await gatehouse(['keys', 'rotate', '--org', 'acme'], elsewhere);
-    expect(again.code).toBe(1);
-    const [store, refusal] = again.stderr.split(/(?<=\n)/) as [string, string];
+    // A root key file that is not the one that sealed the org's keys.
+    writeFileSync(keyFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+    const mismatch = await gatehouse(['keys', 'rotate', '--org', 'acme'], elsewhere);
+    expect(mismatch.code).toBe(1);
+    const [store, refusal] = mismatch.stderr.split(/(?<=\n)/) as [string, string];
     expect(store).toBe(storeLine(elsewhere));
     expect(refusal).toMatch(/^gatehouse: the configured root key \(id [\w-]{8}\) cannot open the signing keys of 'acme' .*\n$/);
+    expect((await list('acme')).filter((k) => k.status === 'active')).toHaveLength(2);
   });
 
   it('print readable text without --json', async () => {

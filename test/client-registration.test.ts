@@ -1,9 +1,11 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRATION_THROTTLE_LIMITS } from '../src/clients/registration.routes.ts';
+import { REFUSED_REGISTRATION_THROTTLE_LIMITS, REGISTRATION_THROTTLE_LIMITS } from '../src/clients/registration.routes.ts';
+import { MAX_REQUESTED_REDIRECT_URIS, registrationRequestFromForm, requestClientRegistration } from '../src/clients/registration.ts';
 import { CLIENT_CACHE_TTL_MS } from '../src/oauth/org-resolver.ts';
 import { systemClock } from '../src/lib/clock.ts';
-import { createOrganization } from '../src/orgs/orgs.ts';
+import { InvalidInputsError } from '../src/lib/errors.ts';
+import { createOrganization, getOrganizationBySlug } from '../src/orgs/orgs.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { PASSWORD, REDIRECT_URI, seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
@@ -515,11 +517,81 @@ describe.each(DIALECTS)('client registration requests on %s', (dialect) => {
 
   // Regression: the limit was checked, then the client created, and only then the request
   // counted, so a burst of requests all got through.
-  it(`creates no more than ${REGISTRATION_THROTTLE_LIMITS.failuresPerIp} clients from a burst of requests, and does not count refused ones`, async () => {
+  it(`creates no more than ${REGISTRATION_THROTTLE_LIMITS.failuresPerIp} clients from a burst of requests, refused ones not using them up`, async () => {
     now += REGISTRATION_THROTTLE_LIMITS.windowMs + 1;
     for (let i = 0; i < 3; i++) expect((await register('neos', { client_name: `Bad ${i}`, redirect_uris: ['not a uri'] })).status).toBe(400);
     const answers = await Promise.all(Array.from({ length: 2 * REGISTRATION_THROTTLE_LIMITS.failuresPerIp }, (_, i) => register('neos', { client_name: `Burst ${i}`, redirect_uris: [REDIRECT_URI] })));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(REGISTRATION_THROTTLE_LIMITS.failuresPerIp);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(REGISTRATION_THROTTLE_LIMITS.failuresPerIp);
+  });
+
+  // Regression (issue 9 review): a request of thousands of redirect URIs had each judged (140 ms
+  // of CPU for 64 KB) although the list was over the limit, and refused requests were taken
+  // back from the count, so one address could send them without end.
+  describe('refused requests', () => {
+    /** A list that counts how many of its items are read: the spy-free way to see what was judged. */
+    function countingReads(items: readonly string[]): { readonly list: readonly string[]; readonly reads: () => number } {
+      let reads = 0;
+      const list = new Proxy([...items], {
+        get(target, key, receiver) {
+          if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+          return Reflect.get(target, key, receiver);
+        },
+      });
+      return { list, reads: () => reads };
+    }
+
+    it('a list over its limit is refused by its count, none of its items judged (the page and RFC 7591 alike)', async () => {
+      now += REGISTRATION_THROTTLE_LIMITS.windowMs + 1;
+      const db = server.store.storage.db;
+      const org = await getOrganizationBySlug(db, 'neos');
+      const typed = registrationRequestFromForm({
+        appName: 'x',
+        redirectUris: 'a\n'.repeat(16_000),
+        clientType: 'confidential',
+        requesterName: 'Ann',
+        requesterEmail: 'ann@example.org',
+        requestReason: 'testing',
+      });
+      expect(typed.redirectUris).toHaveLength(16_000);
+      const redirects = countingReads(typed.redirectUris);
+      const postLogout = countingReads(Array.from({ length: MAX_REQUESTED_REDIRECT_URIS + 1 }, () => 'b'));
+      let refused: unknown;
+      try {
+        await requestClientRegistration(db, () => now, org, { ...typed, redirectUris: redirects.list, postLogoutRedirectUris: postLogout.list });
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toBeInstanceOf(InvalidInputsError);
+      expect((refused as InvalidInputsError).errors.map((e) => e.message)).toEqual([
+        `redirect_uris: must list at most ${MAX_REQUESTED_REDIRECT_URIS} URIs`,
+        `post_logout_redirect_uris: must list at most ${MAX_REQUESTED_REDIRECT_URIS} URIs`,
+      ]);
+      expect([redirects.reads(), postLogout.reads()]).toEqual([0, 0]);
+
+      const body = JSON.stringify({ client_name: 'x', redirect_uris: Array.from({ length: 16_000 }, () => 'a') });
+      expect(body.length).toBeGreaterThan(64_000);
+      const response = await register('neos', body);
+      expect(response.status).toBe(400);
+      expect(response.json.error).toBe('invalid_redirect_uri');
+      expect(response.json.error_description).toMatch(new RegExp(`^redirect_uris: give 1 to ${MAX_REQUESTED_REDIRECT_URIS} absolute URIs`));
+    });
+
+    // Last in this file: it moves the clock past the throttle windows.
+    it(`are counted: ${REFUSED_REGISTRATION_THROTTLE_LIMITS.failuresPerIp} refused requests an hour from one address, then 429`, async () => {
+      now += REFUSED_REGISTRATION_THROTTLE_LIMITS.windowMs + 1;
+      const bad = { client_name: 'x', redirect_uris: Array.from({ length: 100 }, () => 'a') };
+      for (let i = 0; i < REFUSED_REGISTRATION_THROTTLE_LIMITS.failuresPerIp; i++) expect((await register('neos', bad)).status).toBe(400);
+      const throttled = await register('neos', bad);
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('retry-after')).toBe('3600');
+      // Every request from there, good or not, page or JSON, until the refusals leave the window.
+      expect((await register('neos', { client_name: 'Good', redirect_uris: [REDIRECT_URI] })).status).toBe(429);
+      const browser = new TestBrowser();
+      const html = await (await browser.request(`${issuer}/register`)).text();
+      expect((await browser.submit(html, server.url, FORM)).response.status).toBe(429);
+      now += REFUSED_REGISTRATION_THROTTLE_LIMITS.windowMs + 1;
+      expect((await register('neos', { client_name: 'Good', redirect_uris: [REDIRECT_URI] })).status).toBe(201);
+    });
   });
 });

@@ -12,7 +12,7 @@ import { createSealer } from '../src/keys/sealing.ts';
 import { findFreePort } from '../src/lib/free-port.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createPendingSignIns } from '../src/oauth/sessions/pending-sign-ins.ts';
-import { evictInteractionsOfNetwork, evictInteractionsOfOrg } from '../src/oauth/sessions/sessions.repository.ts';
+import { evictInteractionsOfNetwork, evictInteractionsOfOrg, networkHasInteractionsPast, orgHasInteractionsPast } from '../src/oauth/sessions/sessions.repository.ts';
 import { TestBrowser } from './helpers/browser.ts';
 import { CHALLENGE, PASSWORD, REDIRECT_URI, seedClient, seedOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -226,6 +226,50 @@ describe.each(DIALECTS)('the ceiling of pending sign-ins per organization on %s'
   });
 });
 
+// Regression (issue 9 review): a GET /authorize without a session made two writes, its INSERT and
+// the network's eviction (DELETE … IN (subquery)), which under the limit deleted nothing but on
+// SQLite took the write lock (and a group commit) all the same.
+describe.each(DIALECTS)('GET /authorize without a session on %s', (dialect) => {
+  let base: TestStore;
+  let server: TestServer;
+  const writes: string[] = [];
+  beforeAll(async () => {
+    base = await createTestStore(dialect);
+    // Every statement Kysely builds (the pending sign-in's are not precompiled), by kind.
+    const counter: KyselyPlugin = {
+      transformQuery: ({ node }) => {
+        if (['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode'].includes(node.kind)) writes.push(node.kind);
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const store: TestStore = { ...base, storage: { ...base.storage, db: base.storage.db.withPlugin(counter) } };
+    server = await startTestServer(dialect, { store, clock: tickingClock(), env: { PENDING_SIGN_INS_PER_NETWORK: '10' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await base?.dispose();
+  });
+
+  it('writes one statement from a network under its limit, its pending sign-in; the eviction only past it', async () => {
+    const db = base.storage.db;
+    const seeded = await seedOrg(db, 'acme');
+    const { clientId } = await seedClient(db, seeded.org.id);
+    const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'openid', state: 'st' });
+    const start = async (): Promise<string[]> => {
+      writes.length = 0;
+      const response = await fetch(`${server.url}/o/acme/authorize?${query}`, { headers: { 'x-forwarded-for': '198.51.100.5' }, redirect: 'manual' });
+      expect(response.status).toBe(303);
+      expect(new URL(response.headers.get('location')!).pathname).toBe('/o/acme/login');
+      return [...writes];
+    };
+    for (let i = 0; i < 10; i++) expect(await start()).toEqual(['InsertQueryNode']);
+    expect(await start()).toEqual(['InsertQueryNode', 'DeleteQueryNode']);
+    const count = await db.selectFrom('authorization_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', seeded.org.id).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(10);
+  });
+});
+
 describe.each(DIALECTS)('pending sign-ins of several server processes on one %s store', (dialect) => {
   let store: TestStore;
   const apps: FastifyInstance[] = [];
@@ -316,17 +360,24 @@ describe.each(DIALECTS)('migration 0009_pending_sign_in_limits and its evictions
       },
       transformResult: async ({ result }) => result,
     });
-    const pending = createPendingSignIns({ perNetwork: 10, perOrg: 10 }, (ip) => `net:${ip}`);
+    const pending = createPendingSignIns({ perNetwork: 1, perOrg: 10 }, (ip) => `net:${ip}`);
     const row = (id: string) => ({ id, org_id: org.id, client_id: client.clientId, params: '{}', browser_binding_hash: 'b', csrf_token: 'c', account_id: null, auth_time: null, created_at: NOW, expires_at: NOW + 60_000 });
+    // Under the limit, no eviction is sent; the next request is past it, and its eviction fails.
+    await pending.store(db, row('first'), '192.0.2.1');
     await pending.store(db.withPlugin(failingDeletes('40P01')), row('kept'), '192.0.2.1');
-    expect(await db.selectFrom('authorization_requests').select(['id', 'client_network']).execute()).toEqual([{ id: 'kept', client_network: 'net:192.0.2.1' }]);
+    expect(await db.selectFrom('authorization_requests').select(['id', 'client_network']).orderBy('id').execute()).toEqual([
+      { id: 'first', client_network: 'net:192.0.2.1' },
+      { id: 'kept', client_network: 'net:192.0.2.1' },
+    ]);
     await expect(pending.store(db.withPlugin(failingDeletes('XX000')), row('other'), '192.0.2.1')).rejects.toThrow('deadlock detected');
   });
 
-  it('evicts through an index, newest first, without reading or sorting the table', async () => {
+  it('checks and evicts through an index, newest first, without reading or sorting the table', async () => {
     store = await createTestStore(dialect);
     const plans = [
+      ['authorization_requests_network_idx', await planOf(store, (d) => networkHasInteractionsPast(d, 'org_x', 'net', 50))],
       ['authorization_requests_network_idx', await planOf(store, (d) => evictInteractionsOfNetwork(d, 'org_x', 'net', 50, 1000))],
+      ['authorization_requests_org_expires_idx', await planOf(store, (d) => orgHasInteractionsPast(d, 'org_x', 10_000))],
       ['authorization_requests_org_expires_idx', await planOf(store, (d) => evictInteractionsOfOrg(d, 'org_x', 10_000, 1000))],
     ] as const;
     for (const [index, plan] of plans) {
@@ -363,8 +414,8 @@ async function planOf(store: TestStore, run: (db: Db) => Promise<unknown>): Prom
     transformResult: async ({ result }) => result,
   };
   await run(db.withPlugin(capture));
-  // The statement, not the subquery the plugin also sees while it is built.
-  const statements = nodes.filter((node) => node.kind !== 'SelectQueryNode');
+  // The statement, not the subquery the plugin also sees while it is built (a lone SELECT is the statement).
+  const statements = nodes.length === 1 ? nodes : nodes.filter((node) => node.kind !== 'SelectQueryNode');
   expect(statements).toHaveLength(1);
   const query = db.getExecutor().compileQuery(statements[0]!, { queryId: 'plan' });
   if (store.storage.dialect === 'sqlite') {

@@ -59,7 +59,8 @@ describe.each(DIALECTS)('gatehouse try on %s', (dialect) => {
   const credentials = (): string[] => ['--org', 'acme', '--client-id', client.clientId, '--client-secret', client.clientSecret!, '--redirect-uri', redirectUri];
 
   it('prints a code-flow URL with PKCE S256, state and nonce, takes the browser back, and prints verified tokens and userinfo', async () => {
-    const run = await startTry([...credentials(), '--json'], env);
+    // The secret in the environment, as the first start's banner shows it (not in `ps`).
+    const run = await startTry(['--org', 'acme', '--client-id', client.clientId, '--redirect-uri', redirectUri, '--json'], { ...env, CLIENT_SECRET: client.clientSecret! });
     const url = new URL(run.url);
     expect(url.origin + url.pathname).toBe(`${server.url}/o/acme/authorize`);
     expect(Object.fromEntries(url.searchParams)).toMatchObject({
@@ -108,7 +109,7 @@ describe.each(DIALECTS)('gatehouse try on %s', (dialect) => {
     expect(stdout).toContain('"preferred_username": "alice"');
   });
 
-  it('fails naming the error when the person denies consent, and on a redirect with another state', async () => {
+  it('fails naming the error when the person denies consent', async () => {
     const denied = await startTry(['--org', 'acme', '--client-id', unconsented.clientId, '--client-secret', unconsented.clientSecret!, '--redirect-uri', redirectUri, '--json'], env);
     const callback = await signInThroughPages(new TestBrowser(), denied.url, server.url, { username: 'alice', password: PASSWORD, consent: 'deny' });
     await fetch(callback);
@@ -116,11 +117,20 @@ describe.each(DIALECTS)('gatehouse try on %s', (dialect) => {
     expect(deniedRun).toMatchObject({ code: 1, stdout: '' });
     expect(JSON.parse(deniedRun.stderr.split('\n').at(-2)!)).toEqual({ error: 'authorization_failed', message: expect.stringMatching(/^the sign-in ended with access_denied/) });
 
-    const forged = await startTry([...credentials(), '--json'], env);
-    await fetch(`${redirectUri}?code=stolen&state=other&iss=${encodeURIComponent(`${server.url}/o/acme`)}`);
-    const forgedRun = await forged.done;
-    expect(forgedRun).toMatchObject({ code: 1, stdout: '' });
-    expect(JSON.parse(forgedRun.stderr.split('\n').at(-2)!)).toMatchObject({ error: 'authorization_failed', message: expect.stringContaining('another state') });
+  });
+
+  // Regression (issue 9 review): the first request to the callback path ended the run, so any
+  // page or local process could end it with another state before the person signed in.
+  it('answers a redirect with another state with a 400 and keeps waiting for the sign-in', async () => {
+    const run = await startTry([...credentials(), '--json'], env);
+    const forged = await fetch(`${redirectUri}?code=stolen&state=other&iss=${encodeURIComponent(`${server.url}/o/acme`)}`);
+    expect(forged.status).toBe(400);
+    const callback = await signInThroughPages(new TestBrowser(), run.url, server.url, { username: 'alice', password: PASSWORD });
+    expect((await fetch(callback)).status).toBe(200);
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stderr).toContain('\ngatehouse try: refused a request to the redirect URI: the redirect carried another state than the request sent');
+    expect(JSON.parse(stdout)).toMatchObject({ client_id: client.clientId, id_token_claims: { sub: '1001' } });
   });
 
   it('fails with invalid_client on a wrong secret, after the browser came back', async () => {
@@ -147,6 +157,6 @@ describe.each(DIALECTS)('gatehouse try on %s', (dialect) => {
     }
     const noSecret = await gatehouse(['try', '--org', 'acme', '--client-id', client.clientId], env);
     expect(noSecret.code).toBe(2);
-    expect(noSecret.stderr).toContain('--client-secret is required (or CLIENT_SECRET in the environment)');
+    expect(noSecret.stderr).toContain('CLIENT_SECRET in the environment (or --client-secret) is required');
   });
 });

@@ -1,4 +1,4 @@
-import { loadOrCreateRootKey, RootKeyError } from '../keys/root-key.ts';
+import { loadRootKey, RootKeyError } from '../keys/root-key.ts';
 import { createSealer, UnsealError } from '../keys/sealing.ts';
 import {
   createSigningKeyService,
@@ -18,19 +18,13 @@ export const keysRotate: Command = {
   summary: "Replace an organization's signing key; the old one stays published until every token it signed has expired",
   synopsis: `keys rotate --org <slug> [--alg ${SIGNING_ALGS.join('|')}] [--json]`,
   options: { org: { type: 'string' }, alg: { type: 'string' } },
-  async run({ values, config, clock, io }) {
+  async run({ values, config, clock }) {
     const slug = requiredString(values, 'org');
     const alg = parseAlg(optionalString(values, 'alg') ?? DEFAULT_SIGNING_ALG);
     const { rotated, publishForSeconds } = await withStorage(config, async (storage) => {
-      // Only once the store is known to exist: a command run on the wrong DATA_DIR creates nothing there.
-      const rootKey = loadOrCreateRootKey(config);
-      if (rootKey.source === 'generated') {
-        io.stderr.write(
-          `gatehouse: warning: GATEHOUSE_SECRET_KEY is not set and DATA_DIR held no root key, so one was generated at ${rootKey.path}; ` +
-            'a server using another root key cannot open keys sealed with it\n',
-        );
-      }
-      const sealer = createSealer(rootKey.key);
+      // The server's root key, found, never generated: a new signing key sealed with a key the
+      // server does not have could never be opened (and a wrong DATA_DIR gets no file).
+      const sealer = createSealer(loadRootKey(config).key);
       const org = await orgBySlug(storage, slug);
       const publishForSeconds = retiredKeyPublishSeconds(org.settings);
       try {

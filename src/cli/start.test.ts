@@ -18,8 +18,11 @@ const demo: DemoOrganization = {
 describe('the first-start banner', () => {
   const text = demoText(demo);
 
-  it('gives the gatehouse try command for the demo client, with its issuer and secret, instead of a dead authorization URL', () => {
-    expect(text).toContain('\n   npx gatehouse try --issuer http://localhost:3000/o/demo --client-id CLIENT1 --client-secret gsec_secret\n');
+  // Regression (issue 9 review): the secret was an argument (--client-secret), which `ps` shows to
+  // every user of the machine; it goes in the environment, which try reads.
+  it('gives the gatehouse try command for the demo client, with its issuer and its secret in the environment, instead of a dead authorization URL', () => {
+    expect(text).toContain('\n   CLIENT_SECRET=gsec_secret npx gatehouse try --issuer http://localhost:3000/o/demo --client-id CLIENT1\n');
+    expect(text).not.toContain('--client-secret');
     expect(text).toContain("Sign in as 'demo' with the password above.");
     expect(text).not.toContain(demo.authorizationUrl);
   });

@@ -39,9 +39,12 @@ function demoJson(demo: DemoOrganization): Record<string, unknown> {
   };
 }
 
-/** The command that signs in through the demo client end to end (`gatehouse try`), for the banner. */
+/**
+ * The command that signs in through the demo client end to end (`gatehouse try`), for the banner.
+ * The secret goes in the environment, not on the command line, where `ps` shows it to every user.
+ */
 export function tryCommandLine(demo: DemoOrganization): string {
-  return `npx gatehouse try --issuer ${demo.issuer} --client-id ${demo.client.clientId} --client-secret ${demo.client.clientSecret}`;
+  return `CLIENT_SECRET=${demo.client.clientSecret} npx gatehouse try --issuer ${demo.issuer} --client-id ${demo.client.clientId}`;
 }
 
 export function demoText(demo: DemoOrganization): string {

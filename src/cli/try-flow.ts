@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { encodeBasicCredentials } from '../lib/basic-credentials.ts';
 import { newCodeVerifier, s256CodeChallenge } from '../lib/pkce.ts';
+import { isLoopbackHost } from '../clients/redirect-uris.ts';
 import { randomBase64url } from '../lib/random.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
 
@@ -80,7 +81,40 @@ export async function discover(issuer: string): Promise<ProviderMetadata> {
   for (const field of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri']) {
     if (typeof body[field] !== 'string') throw new TryFailure('discovery_failed', `discovery: ${url} has no ${field}`);
   }
+  checkAuthorizationEndpoint(body.authorization_endpoint as string, issuer);
   return body as unknown as ProviderMetadata;
+}
+
+/**
+ * The authorization endpoint is what try prints for a person to open, and with --open hands to
+ * the system's URL opener: it must be a web page of the issuer itself, https (or http on a
+ * loopback host, RFC 8252 §7.3), on the issuer's origin. Otherwise an issuer (or whoever answers
+ * for it) could have a `file:` URL, another scheme's handler or another site opened.
+ */
+export function checkAuthorizationEndpoint(endpoint: string, issuer: string): URL {
+  const refuse = (why: string): TryFailure =>
+    new TryFailure('discovery_failed', `discovery: the authorization_endpoint ${printable(endpoint)} ${why}; try opens only an https (or loopback http) page on the issuer's origin`);
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw refuse('is not a URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) throw refuse(`uses ${printable(url.protocol)}`);
+  if (url.origin !== new URL(issuer).origin) throw refuse(`is not on the issuer's origin ${new URL(issuer).origin}`);
+  return url;
+}
+
+/**
+ * The command that opens `url` in the default browser on `platform`, as an argument vector (no
+ * shell): `open` on macOS, `xdg-open` elsewhere, and on Windows `rundll32 url.dll,FileProtocolHandler`,
+ * never `cmd /c start`, which parses the URL as a command line: it stopped at the first `&`, and
+ * an issuer's `&calc` after it was run as a command.
+ */
+export function openerCommand(platform: NodeJS.Platform, url: string): { readonly command: string; readonly args: readonly string[] } {
+  if (platform === 'darwin') return { command: 'open', args: [url] };
+  if (platform === 'win32') return { command: 'rundll32', args: ['url.dll,FileProtocolHandler', url] };
+  return { command: 'xdg-open', args: [url] };
 }
 
 /** The authorization request: code flow, PKCE S256 (RFC 7636), `state` (RFC 6749 §10.12) and `nonce` (OIDC Core §3.1.2.1). */
@@ -103,18 +137,30 @@ export function authorizationRequest(metadata: ProviderMetadata, client: TryClie
 }
 
 /**
+ * A request to the redirect URI that is not this sign-in's answer (another state or issuer, or
+ * neither a code nor an error): any page or local process can send one, so it is refused and the
+ * listener keeps waiting for the real answer.
+ */
+export class StrayCallback extends TryFailure {
+  constructor(message: string) {
+    super('authorization_failed', message);
+  }
+}
+
+/**
  * The authorization response, checked: the state this request sent (RFC 6749 §10.12), the issuer
  * when the provider says it sends one (RFC 9207 §2.4: a mix-up defence), then the code, or the
- * error the provider redirected with.
+ * error the provider redirected with. A StrayCallback for what is not this sign-in's answer; a
+ * TryFailure for the provider's error.
  */
 export function codeFromCallback(params: URLSearchParams, expected: { readonly state: string; readonly issuer: string; readonly issRequired: boolean }): string {
   const state = params.get('state');
   if (state === null || !constantTimeEqual(state, expected.state)) {
-    throw new TryFailure('authorization_failed', 'the redirect carried another state than the request sent: not the answer to this sign-in, refused (RFC 6749 §10.12)');
+    throw new StrayCallback('the redirect carried another state than the request sent: not the answer to this sign-in, refused (RFC 6749 §10.12)');
   }
   const iss = params.get('iss');
   if ((iss !== null || expected.issRequired) && iss !== expected.issuer) {
-    throw new TryFailure('authorization_failed', `the redirect names the issuer ${printable(iss)}, not ${expected.issuer} (RFC 9207)`);
+    throw new StrayCallback(`the redirect names the issuer ${printable(iss)}, not ${expected.issuer} (RFC 9207)`);
   }
   const error = params.get('error');
   if (error !== null) {
@@ -122,7 +168,7 @@ export function codeFromCallback(params: URLSearchParams, expected: { readonly s
     throw new TryFailure('authorization_failed', `the sign-in ended with ${printable(error)}${description === null ? '' : `: ${printable(description)}`}`);
   }
   const code = params.get('code');
-  if (code === null || code === '') throw new TryFailure('authorization_failed', 'the redirect carried neither a code nor an error');
+  if (code === null || code === '') throw new StrayCallback('the redirect carried neither a code nor an error');
   return code;
 }
 
@@ -184,25 +230,35 @@ export async function fetchUserinfo(metadata: ProviderMetadata, accessToken: str
   return body;
 }
 
-/** The loopback listener at the redirect URI: `ready` once it listens, `callback` with the first request to its path. */
-export interface CallbackListener {
+/** The loopback listener at the redirect URI: `ready` once it listens, `callback` with what `answer` made of the sign-in's answer. */
+export interface CallbackListener<T> {
   readonly ready: Promise<void>;
-  readonly callback: Promise<URLSearchParams>;
+  readonly callback: Promise<T>;
   close(): void;
+}
+
+export interface CallbackOptions<T> {
+  readonly timeoutMs: number;
+  /** Judges a request to the redirect URI's path: its result ends the wait; a StrayCallback is answered 400 and the wait goes on; any other error ends it. */
+  readonly answer: (params: URLSearchParams) => T;
+  /** Told why a stray request was refused (for the terminal). */
+  readonly onStray?: (error: StrayCallback) => void;
 }
 
 /**
  * Listens on the redirect URI's loopback host and port (both 127.0.0.1 and ::1 for `localhost`,
  * as a browser may use either; never another interface) until the browser comes back to its
- * path, or `timeoutMs` passes.
+ * path with this sign-in's answer, or `timeoutMs` passes. Any page the browser shows and any local
+ * process can request that path: a request that is not the answer (StrayCallback, such as another
+ * state) gets a 400 page and does not end the wait.
  */
-export function listenForCallback(redirectUri: URL, options: { readonly timeoutMs: number }): CallbackListener {
+export function listenForCallback<T>(redirectUri: URL, options: CallbackOptions<T>): CallbackListener<T> {
   const hosts = redirectUri.hostname === 'localhost' ? ['127.0.0.1', '::1'] : [redirectUri.hostname.replace(/^\[|\]$/g, '')];
   const port = Number(redirectUri.port || 80);
   const servers: Server[] = [];
-  let answer!: (params: URLSearchParams) => void;
+  let answer!: (result: T) => void;
   let fail!: (error: Error) => void;
-  const callback = new Promise<URLSearchParams>((resolve, reject) => {
+  const callback = new Promise<T>((resolve, reject) => {
     answer = resolve;
     fail = reject;
   });
@@ -220,11 +276,23 @@ export function listenForCallback(redirectUri: URL, options: { readonly timeoutM
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('Not the redirect URI.\n');
       return;
     }
-    const failed = url.searchParams.has('error');
-    response
-      .writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', connection: 'close' })
-      .end(failed ? 'gatehouse try: the sign-in did not complete; see the terminal.\n' : 'gatehouse try: signed in. You can close this tab; the tokens are in the terminal.\n');
-    answer(url.searchParams);
+    const headers = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', connection: 'close' };
+    let result: T;
+    try {
+      result = options.answer(url.searchParams);
+    } catch (error) {
+      if (error instanceof StrayCallback) {
+        // Fixed text: what the request carried is not echoed.
+        response.writeHead(400, headers).end('gatehouse try: this is not the answer to the sign-in gatehouse try is waiting for; it keeps waiting.\n');
+        options.onStray?.(error);
+        return;
+      }
+      response.writeHead(200, headers).end('gatehouse try: the sign-in did not complete; see the terminal.\n');
+      fail(error as Error);
+      return;
+    }
+    response.writeHead(200, headers).end('gatehouse try: signed in. You can close this tab; the tokens are in the terminal.\n');
+    answer(result);
   };
   const ready = Promise.all(
     hosts.map(

@@ -3,7 +3,7 @@ import { issuerFor } from '../config/config.ts';
 import { DEMO_REDIRECT_URI, DEMO_SLUG } from '../demo.ts';
 import { isLoopbackHost } from '../clients/redirect-uris.ts';
 import { optionalString, UsageError, type Command, type CliIo } from './command.ts';
-import { authorizationRequest, codeFromCallback, discover, fetchJwks, fetchUserinfo, listenForCallback, redeemCode, verifyIdToken } from './try-flow.ts';
+import { authorizationRequest, codeFromCallback, discover, fetchJwks, fetchUserinfo, listenForCallback, openerCommand, redeemCode, verifyIdToken } from './try-flow.ts';
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
 
@@ -17,7 +17,7 @@ export const tryCommand: Command = {
   name: 'try',
   summary: 'Sign in once through a client, as an app would, and print the tokens, the ID token claims and userinfo',
   synopsis:
-    `try [--org <slug> | --issuer <url>] --client-id <id> --client-secret <secret> [--redirect-uri <loopback uri>] [--scope "<scopes>"] [--open] [--timeout <seconds>] [--json]`,
+    `try [--org <slug> | --issuer <url>] --client-id <id> [--client-secret <secret>, better CLIENT_SECRET in the environment] [--redirect-uri <loopback uri>] [--scope "<scopes>"] [--open] [--timeout <seconds>] [--json]`,
   options: {
     org: { type: 'string' },
     issuer: { type: 'string' },
@@ -33,11 +33,12 @@ export const tryCommand: Command = {
     const slug = optionalString(values, 'org');
     const givenIssuer = optionalString(values, 'issuer');
     if (slug !== undefined && givenIssuer !== undefined) throw new UsageError('give --org or --issuer, not both');
-    // The secret may come from the environment, out of the shell history and `ps`.
+    // The secret is best given in the environment (CLIENT_SECRET): a flag shows in `ps` to every
+    // user of the machine. --client-secret still works.
     const clientId = optionalString(values, 'client-id') ?? io.env.CLIENT_ID;
     const clientSecret = optionalString(values, 'client-secret') ?? io.env.CLIENT_SECRET;
     if (clientId === undefined || clientId === '') throw new UsageError('--client-id is required (or CLIENT_ID in the environment); the first start printed the demo client\'s');
-    if (clientSecret === undefined || clientSecret === '') throw new UsageError('--client-secret is required (or CLIENT_SECRET in the environment); the first start printed the demo client\'s');
+    if (clientSecret === undefined || clientSecret === '') throw new UsageError('CLIENT_SECRET in the environment (or --client-secret) is required; the first start printed the demo client\'s');
     // Sent exactly as given: the authorization server compares it with the registered string.
     const rawRedirectUri = optionalString(values, 'redirect-uri') ?? DEMO_REDIRECT_URI;
     const redirectUri = loopbackRedirectUri(rawRedirectUri);
@@ -50,14 +51,18 @@ export const tryCommand: Command = {
 
     const metadata = await discover(issuer);
     const request = authorizationRequest(metadata, client, scope);
-    const listener = listenForCallback(redirectUri, { timeoutMs: Number(timeout) * 1000 });
+    const expected = { state: request.state, issuer: metadata.issuer, issRequired: metadata.authorization_response_iss_parameter_supported === true };
+    const listener = listenForCallback(redirectUri, {
+      timeoutMs: Number(timeout) * 1000,
+      answer: (params) => codeFromCallback(params, expected),
+      onStray: (error) => io.stderr.write(`gatehouse try: refused a request to the redirect URI: ${error.message}; still waiting\n`),
+    });
     try {
       await listener.ready;
       // A prompt, not a result: on stderr, so that stdout carries only the result (one JSON object with --json).
       io.stderr.write(`gatehouse try: listening on ${rawRedirectUri}\ngatehouse try: open this URL in a browser and sign in:\n${request.url}\n`);
       if (values.open === true) openInBrowser(request.url, io);
-      const params = await listener.callback;
-      const code = codeFromCallback(params, { state: request.state, issuer: metadata.issuer, issRequired: metadata.authorization_response_iss_parameter_supported === true });
+      const code = await listener.callback;
       const tokens = await redeemCode(metadata, client, code, request.codeVerifier);
       const idTokenClaims = await verifyIdToken(tokens.id_token as string, { jwks: await fetchJwks(metadata), issuer: metadata.issuer, clientId, nonce: request.nonce });
       const userinfo = await fetchUserinfo(metadata, tokens.access_token as string, idTokenClaims.sub);
@@ -85,8 +90,9 @@ function loopbackRedirectUri(raw: string): URL {
   return uri;
 }
 
+/** Opens the authorization URL, which discover() has checked (checkAuthorizationEndpoint): no shell, one argument. */
 function openInBrowser(url: string, io: CliIo): void {
-  const [command, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  const { command, args } = openerCommand(process.platform, url);
   const child = spawn(command, args, { stdio: 'ignore', detached: true });
   child.on('error', () => io.stderr.write('gatehouse try: could not open a browser; open the URL above yourself\n'));
   child.unref();

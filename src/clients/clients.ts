@@ -145,8 +145,8 @@ function checkGrantTypes(raw: readonly string[], clientType: ClientType): GrantT
  * no fragment, no wildcard) exactly when the code flow is used, scope syntax, code lifetime,
  * and the token formats. Every bad field is named at once (InvalidInputsError), not the first.
  */
-export function checkClientSettings(input: ClientSettings, clientType: ClientType): CheckedClientSettings {
-  const { errors, checked } = judgeClientSettings(input, clientType);
+export function checkClientSettings(input: ClientSettings, clientType: ClientType, limits: ClientListLimits = {}): CheckedClientSettings {
+  const { errors, checked } = judgeClientSettings(input, clientType, limits);
   throwIfInvalid(errors);
   return checked as CheckedClientSettings;
 }
@@ -161,7 +161,17 @@ export function clientSettingsErrors(input: Partial<ClientSettings>, clientType:
   return judgeClientSettings(input, clientType).errors;
 }
 
-function judgeClientSettings(input: Partial<ClientSettings>, clientType: ClientType | undefined): { errors: InvalidInputError[]; checked: Partial<CheckedClientSettings> } {
+/** Tighter list limits than a client's own, for a use case that allows fewer (a registration request). */
+export interface ClientListLimits {
+  /** Most URIs in each of redirect_uris and post_logout_redirect_uris; default MAX_CLIENT_URIS (50). */
+  readonly maxUris?: number;
+}
+
+function judgeClientSettings(
+  input: Partial<ClientSettings>,
+  clientType: ClientType | undefined,
+  limits: ClientListLimits = {},
+): { errors: InvalidInputError[]; checked: Partial<CheckedClientSettings> } {
   const errors: InvalidInputError[] = [];
   const judge = <T, R>(value: T | undefined, check: (value: T, clientType: ClientType) => R, options: { readonly needsClientType?: boolean } = {}): R | undefined => {
     if (value === undefined || (options.needsClientType === true && clientType === undefined)) return undefined;
@@ -169,8 +179,8 @@ function judgeClientSettings(input: Partial<ClientSettings>, clientType: ClientT
   };
   const name = judge(input.name, (raw) => checkDisplayName(raw, 'name'));
   const grantTypes = judge(input.grantTypes, checkGrantTypes, { needsClientType: true });
-  const redirectUris = judge(input.redirectUris, (uris, type) => checkRedirectUris(uris, type, 'redirect_uris'), { needsClientType: true });
-  const postLogoutRedirectUris = judge(input.postLogoutRedirectUris, (uris, type) => checkRedirectUris(uris, type, 'post_logout_redirect_uris'), { needsClientType: true });
+  const redirectUris = judge(input.redirectUris, (uris, type) => checkRedirectUris(uris, type, 'redirect_uris', { max: limits.maxUris }), { needsClientType: true });
+  const postLogoutRedirectUris = judge(input.postLogoutRedirectUris, (uris, type) => checkRedirectUris(uris, type, 'post_logout_redirect_uris', { max: limits.maxUris }), { needsClientType: true });
   if (grantTypes !== undefined && redirectUris !== undefined && postLogoutRedirectUris !== undefined) {
     const usesRedirects = grantTypes.includes('authorization_code');
     if (usesRedirects && redirectUris.length === 0) {
@@ -243,9 +253,9 @@ function newClientSettings(input: NewClient): ClientSettings {
  * What createClient would refuse of this client, without creating it: for a use case that has
  * rules of its own (a registration request's requester), so one answer names every bad field.
  */
-export function newClientErrors(input: NewClient): readonly InvalidInputError[] {
+export function newClientErrors(input: NewClient, limits: ClientListLimits = {}): readonly InvalidInputError[] {
   const errors: InvalidInputError[] = [];
-  const settings = collectInvalid(errors, () => checkClientSettings(newClientSettings(input), input.clientType));
+  const settings = collectInvalid(errors, () => checkClientSettings(newClientSettings(input), input.clientType, limits));
   if (settings !== undefined) collectInvalid(errors, () => checkServiceScope(settings));
   return errors;
 }

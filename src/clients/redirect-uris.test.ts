@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, type InvalidInputsError } from '../lib/errors.ts';
-import { checkRedirectUri, checkRedirectUris, isLocalMachineHost } from './redirect-uris.ts';
+import { checkRedirectUri, checkRedirectUris, isLocalMachineHost, MAX_CLIENT_URIS } from './redirect-uris.ts';
 
 describe('checkRedirectUri', () => {
   it.each([
@@ -55,6 +55,43 @@ describe('checkRedirectUri', () => {
         "redirect_uris: 'http://a.example/cb' uses http on a non-loopback host; use https (http is allowed on 127.0.0.1, [::1] and localhost only)",
       ]);
     }
+  });
+
+  /** A list that counts how many of its items are read: the spy-free way to see what was judged. */
+  function countingReads(items: readonly string[]): { readonly list: readonly string[]; readonly reads: () => number } {
+    let reads = 0;
+    const list = new Proxy([...items], {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    return { list, reads: () => reads };
+  }
+
+  // Regression (issue 9 review, refused registrations cost 140 ms of CPU): every item of a list
+  // of 16,000 was judged (a URL parse and an error each) before the list was refused for its length.
+  it('refuses a list over its limit by its count, judging none of its items', () => {
+    const { list, reads } = countingReads(Array.from({ length: 16_000 }, () => 'a'));
+    let refused: unknown;
+    try {
+      checkRedirectUris(list, 'confidential', 'redirect_uris');
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect((refused as InvalidInputsError).errors).toBeUndefined();
+    expect((refused as InvalidInputError).message).toBe(`redirect_uris: must list at most ${MAX_CLIENT_URIS} URIs`);
+    expect(reads()).toBe(0);
+  });
+
+  it('takes a tighter limit, and judges a list at its limit item by item', () => {
+    const over = countingReads(Array.from({ length: 11 }, (_, i) => `https://a.example/${i}`));
+    expect(() => checkRedirectUris(over.list, 'confidential', 'post_logout_redirect_uris', { max: 10 })).toThrowError(/^post_logout_redirect_uris: must list at most 10 URIs$/);
+    expect(over.reads()).toBe(0);
+    const at = countingReads(Array.from({ length: 10 }, (_, i) => `https://a.example/${i}`));
+    expect(checkRedirectUris(at.list, 'confidential', 'redirect_uris', { max: 10 })).toHaveLength(10);
+    expect(at.reads()).toBe(10);
   });
 });
 

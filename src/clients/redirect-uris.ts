@@ -65,8 +65,18 @@ export function checkRedirectUri(uri: string, clientType: ClientType, field = 'r
   );
 }
 
-/** Checks a list of URIs, naming every bad one (InvalidInputsError), and removes exact duplicates, keeping the order. */
-export function checkRedirectUris(uris: readonly string[], clientType: ClientType, field: string): string[] {
+/** Most URIs a client may have in one list (redirect_uris, post_logout_redirect_uris): the management API's maxItems. */
+export const MAX_CLIENT_URIS = 50;
+
+/**
+ * Checks a list of URIs, naming every bad one (InvalidInputsError), and removes exact duplicates,
+ * keeping the order. A list longer than `max` (default MAX_CLIENT_URIS) is refused by its count
+ * alone, none of its items judged: each costs a URL parse and, when bad, an error, and anyone may
+ * send thousands to the registration endpoint (16,000 took 140 ms of CPU where one takes 2).
+ */
+export function checkRedirectUris(uris: readonly string[], clientType: ClientType, field: string, options: { readonly max?: number } = {}): string[] {
+  const max = options.max ?? MAX_CLIENT_URIS;
+  if (uris.length > max) throw new InvalidInputError(field, `must list at most ${max} URIs`);
   const errors: InvalidInputError[] = [];
   const checked = uris.map((uri) => collectInvalid(errors, () => checkRedirectUri(uri, clientType, field)));
   throwIfInvalid(errors);

@@ -40,10 +40,43 @@ import {
  */
 export const REGISTRATION_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 10, failuresPerIp: 10, windowMs: 60 * 60 * 1000 });
 
+/**
+ * Refused registration requests per client IP, counted apart from those that land. Each costs
+ * the server a judgement (cheap since a list is refused by its count, never a free one) and, if
+ * refusals were not counted at all, anyone could send them without end. Counted apart rather than
+ * at some weight against the accepted ones: a developer fixing typos must not use up the requests
+ * that land, and 60 an hour is more refusals than anyone fixing a form meets.
+ */
+export const REFUSED_REGISTRATION_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({ failuresPerIdentifier: 60, failuresPerIp: 60, windowMs: 60 * 60 * 1000 });
+
 export interface ClientRegistrationDeps {
   readonly publicUrl: string;
-  /** Counts registration requests (made with REGISTRATION_THROTTLE_LIMITS); its own, not the sign-in one. */
+  /** Counts registration requests that land (made with REGISTRATION_THROTTLE_LIMITS); its own, not the sign-in one. */
   readonly throttle: RateLimiter;
+  /** Counts refused registration requests (made with REFUSED_REGISTRATION_THROTTLE_LIMITS). */
+  readonly refusedThrottle: RateLimiter;
+}
+
+/** A registration request counted under both limits until it is known to have landed or been refused. */
+interface RegistrationAttempt {
+  landed(): void;
+  refused(): void;
+}
+
+/**
+ * Counts a request against both limits at once, each as if it would end its way (landed and
+ * refused); the outcome takes back the other count. Undefined, nothing counted, when either
+ * limit is reached: no await separates the checks from the counts, so a burst gets no more.
+ */
+function beginRegistration(deps: ClientRegistrationDeps, key: ThrottleKey): RegistrationAttempt | undefined {
+  const asRefused = deps.refusedThrottle.begin(key);
+  if (asRefused === undefined) return undefined;
+  const asLanded = deps.throttle.begin(key);
+  if (asLanded === undefined) {
+    asRefused.release();
+    return undefined;
+  }
+  return { landed: () => asRefused.release(), refused: () => asLanded.release() };
 }
 
 const PAGE = { config: { answers: 'page' as const } };
@@ -127,7 +160,7 @@ export function registerClientRegistrationRoutes(scope: FastifyInstance, deps: C
     if (!csrfMatches(form, csrfTokenFor(binding, CSRF_PURPOSE))) {
       return sendPage(reply.code(400), formPage(ctx, binding, { values, error: 'This page has expired. Check the fields and send the request again.' }));
     }
-    const attempt = deps.throttle.begin(throttleKeyOf(request));
+    const attempt = beginRegistration(deps, throttleKeyOf(request));
     if (attempt === undefined) {
       return sendPage(reply.code(429).header('retry-after', '3600'), formPage(ctx, binding, { values, error: 'Too many registration requests from your network. Try again later.' }));
     }
@@ -135,11 +168,11 @@ export function registerClientRegistrationRoutes(scope: FastifyInstance, deps: C
     try {
       registered = await register(request, registrationRequestFromForm(values));
     } catch (error) {
-      // Only requests that land count: a refused one is taken back.
-      attempt.release();
+      attempt.refused();
       if (!(error instanceof InvalidInputError)) throw error;
       return sendPage(reply.code(400), formPage(ctx, binding, { values, ...formErrors(error) }));
     }
+    attempt.landed();
     return sendPage(
       reply,
       renderClientRegistrationReceivedPage({ branding: brandingOf(ctx), appName: registered.client.name, clientId: registered.client.clientId, clientSecret: registered.clientSecret }),
@@ -156,7 +189,7 @@ export function registerClientRegistrationRoutes(scope: FastifyInstance, deps: C
       const error = new InvalidToken('A valid initial access token is required to register a client.');
       return sendJsonError(reply.header('www-authenticate', `Bearer realm="${ctx.issuer}", error="invalid_token"`), error);
     }
-    const attempt = deps.throttle.begin(throttleKeyOf(request));
+    const attempt = beginRegistration(deps, throttleKeyOf(request));
     if (attempt === undefined) {
       return sendJsonError(reply.code(429).header('retry-after', '3600'), new InvalidRequest('Too many registration requests from this address; try again later.'));
     }
@@ -166,11 +199,11 @@ export function registerClientRegistrationRoutes(scope: FastifyInstance, deps: C
       parsed = parseClientMetadata(request.body);
       registered = await register(request, parsed.request);
     } catch (error) {
-      // Only requests that land count: a refused one is taken back.
-      attempt.release();
+      attempt.refused();
       if (error instanceof InvalidInputError) throw asRegistrationError(error);
       throw error;
     }
+    attempt.landed();
     // RFC 7591 §3.2.1: 201 Created, never cached.
     return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(clientInformationResponse(registered, parsed.tokenEndpointAuthMethod));
   });

@@ -15,7 +15,7 @@ export const REGISTRATION_PAGE_PATH = '/register';
 /** The RFC 7591 client registration endpoint, relative to the issuer (advertised as `registration_endpoint`). */
 export const DYNAMIC_REGISTRATION_PATH = '/connect/register';
 
-/** Most redirect URIs one registration request may ask for; staff can add more later. */
+/** Most redirect URIs (and post-logout redirect URIs) one registration request may ask for; staff can add more later. */
 export const MAX_REQUESTED_REDIRECT_URIS = 10;
 export const MAX_REQUEST_REASON_LENGTH = 1000;
 /** The scopes every organization offers; a request may ask for these and the org's custom scopes. */
@@ -64,9 +64,6 @@ export async function requestClientRegistration(db: Executor, clock: Clock, org:
   if (requestReason !== null && [...requestReason].length > MAX_REQUEST_REASON_LENGTH) {
     errors.push(new InvalidInputError('request_reason', `must be at most ${MAX_REQUEST_REASON_LENGTH} characters`));
   }
-  if (input.redirectUris.length > MAX_REQUESTED_REDIRECT_URIS) {
-    errors.push(new InvalidInputError('redirect_uris', `ask for at most ${MAX_REQUESTED_REDIRECT_URIS} redirect URIs`));
-  }
   const offered = new Set([...STANDARD_SCOPES, ...Object.keys(org.settings.customScopes)]);
   const scope = input.scope ?? DEFAULT_CLIENT_SCOPE;
   const unknown = splitScope(scope).filter((s) => !offered.has(s));
@@ -85,11 +82,8 @@ export async function requestClientRegistration(db: Executor, clock: Clock, org:
     idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
     registration: { source: input.source, requesterName, requesterEmail, requestReason },
   };
-  if (errors.length > 0) {
-    // A field already refused above is not judged twice (the redirect URIs over the limit).
-    const judged = new Set(errors.map((e) => e.field));
-    throwIfInvalid([...errors, ...newClientErrors(client).filter((e) => !judged.has(e.field))]);
-  }
+  // A list over the request's limit is refused by its count, its items unjudged (checkRedirectUris).
+  throwIfInvalid([...errors, ...newClientErrors(client, { maxUris: MAX_REQUESTED_REDIRECT_URIS })]);
   return inTransaction(db, async (trx) => {
     const created = await createClient(trx, clock, org.id, client);
     return { client: (await findClient(trx, org.id, created.clientId))!, clientSecret: created.clientSecret };
@@ -226,7 +220,7 @@ const REGISTRATION_RULES: ReadonlyMap<string, string> = new Map([
     'redirect_uris',
     `give 1 to ${MAX_REQUESTED_REDIRECT_URIS} absolute URIs (none for a client_credentials-only client), each at most 2000 characters, exactly as they will be sent: https, http only on 127.0.0.1, [::1] or localhost, or (with token_endpoint_auth_method none) a reverse-domain private-use scheme; no fragment, user info, white space or wildcard.`,
   ],
-  ['post_logout_redirect_uris', 'each URI follows the rules of redirect_uris.'],
+  ['post_logout_redirect_uris', `at most ${MAX_REQUESTED_REDIRECT_URIS} URIs, each following the rules of redirect_uris.`],
   ['client_name', 'must be 1 to 200 characters, without control characters.'],
   ['contacts', 'the first entry must be an email address.'],
   [

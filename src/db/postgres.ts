@@ -109,14 +109,47 @@ function preparingPool(pool: pg.Pool): PostgresPool {
 }
 
 
-/** The connection string without its password, for messages and logs. */
+/**
+ * Query parameters of a connection string that say where, never with what: kept in messages.
+ * Every other one is dropped, since pg reads secrets from the query too (`password`,
+ * `sslpassword`, `sslkey`, …) and what it may honour tomorrow is not ours to list.
+ */
+const SHOWN_QUERY_PARAMETERS: ReadonlySet<string> = new Set(['host', 'port', 'sslmode', 'application_name']);
+/** `options` is shown only when it does nothing but choose the schema (`-c search_path=…`, as the tests do). */
+const SEARCH_PATH_ONLY = /^\s*(?:-c\s*search_path=[^\s]+\s*)+$/;
+
+/**
+ * The connection string for messages and logs (every CLI run prints it): the password of the
+ * user info as `***`, and of the query only the parameters that say where (host, port, sslmode,
+ * application_name, and an `options` that only sets search_path), each as it was written.
+ */
 export function redactedLocation(connectionString: string): string {
   try {
     const url = new URL(connectionString);
     if (url.password !== '') url.password = '***';
-    return url.href;
+    const shown = url.search
+      .slice(1)
+      .split('&')
+      .filter((pair) => {
+        const equals = pair.indexOf('=');
+        const name = decodeQueryPart(equals === -1 ? pair : pair.slice(0, equals));
+        if (SHOWN_QUERY_PARAMETERS.has(name)) return true;
+        return name === 'options' && equals !== -1 && SEARCH_PATH_ONLY.test(decodeQueryPart(pair.slice(equals + 1)));
+      });
+    url.search = '';
+    url.hash = '';
+    return shown.length === 0 ? url.href : `${url.href}?${shown.join('&')}`;
   } catch {
     return 'postgres://(unparseable DATABASE_URL)';
+  }
+}
+
+/** A query string's name or value as pg-connection-string reads it (URLSearchParams: `+` is a space). */
+function decodeQueryPart(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return '';
   }
 }
 

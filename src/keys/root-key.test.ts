@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadOrCreateRootKey, RootKeyError } from './root-key.ts';
+import { loadOrCreateRootKey, loadRootKey, RootKeyError } from './root-key.ts';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'gatehouse-key-'));
 
@@ -31,5 +31,25 @@ describe('loadOrCreateRootKey', () => {
     writeFileSync(join(dataDir, 'secret.key'), 'garbage');
     expect(() => loadOrCreateRootKey({ secretKey: undefined, dataDir })).toThrowError(RootKeyError);
     expect(readFileSync(join(dataDir, 'secret.key'), 'utf8')).toBe('garbage');
+  });
+});
+
+describe('loadRootKey (for commands beside a server: never generates one)', () => {
+  it('reads GATEHOUSE_SECRET_KEY, else DATA_DIR/secret.key', () => {
+    const dataDir = freshDir();
+    const key = Buffer.alloc(32, 2);
+    expect(loadRootKey({ secretKey: key, dataDir })).toEqual({ key, source: 'environment' });
+    const generated = loadOrCreateRootKey({ secretKey: undefined, dataDir });
+    expect(loadRootKey({ secretKey: undefined, dataDir })).toEqual({ key: generated.key, source: 'file', path: generated.path });
+  });
+
+  it('refuses, naming both places, where neither holds a key, and creates nothing', () => {
+    const dataDir = join(freshDir(), 'missing');
+    expect(() => loadRootKey({ secretKey: undefined, dataDir })).toThrowError(
+      new RootKeyError(
+        `no root key: GATEHOUSE_SECRET_KEY is not set and there is no ${join(dataDir, 'secret.key')} (DATA_DIR/secret.key); run with the server's GATEHOUSE_SECRET_KEY or DATA_DIR (only 'gatehouse start' creates a root key)`,
+      ),
+    );
+    expect(() => statSync(dataDir)).toThrow();
   });
 });

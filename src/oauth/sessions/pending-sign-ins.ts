@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.ts';
 import { isRetryableConflict } from '../../db/transaction.ts';
 import type { AuthorizationRequestsTable } from '../oauth.table.ts';
-import { evictInteractionsOfNetwork, evictInteractionsOfOrg, insertInteraction } from './sessions.repository.ts';
+import { evictInteractionsOfNetwork, evictInteractionsOfOrg, insertInteraction, networkHasInteractionsPast, orgHasInteractionsPast } from './sessions.repository.ts';
 
 /**
  * Pending sign-ins: authorization requests waiting for a person to sign in or consent, a row of
@@ -28,11 +28,16 @@ import { evictInteractionsOfNetwork, evictInteractionsOfOrg, insertInteraction }
  * floods that do not follow the redirect.
  *
  * Both limits are counted in the store, so every server process on one PostgreSQL sees the same
- * rows. The network's eviction runs at every new request: one walk of an index, newest first, of
- * at most perNetwork entries (plus those past them), and their delete. The org's walk reads up to
- * perOrg entries, so a process runs it at the first and then every (perOrg / 100)th request it
- * stores for the org: the ceiling may be passed by 1 % per process between checks, at an amortized
- * 100 index entries per request. Concurrent requests may miss each other's rows, leaving a network
+ * rows. The network's limit is checked at every new request: one read of an index, newest first,
+ * of at most perNetwork + 1 entries; the delete is sent only when that finds a row past the limit.
+ * So a request from a network under its limit (the common case) writes one statement, its
+ * INSERT: an unconditional DELETE … IN (subquery) was a second write each time, which on SQLite
+ * takes the write lock (and a group commit's fsync) even when it deletes nothing. The org's walk
+ * reads up to perOrg entries, so a process runs it (a read, then a delete only when over) at the
+ * first and then every (perOrg / 100)th request it stores for the org: the ceiling may be passed
+ * by 1 % per process between checks, at an amortized 100 index entries per request. Concurrent
+ * requests may miss each other's rows (a check may also read just before a concurrent insert
+ * commits), leaving a network
  * a row or two over its limit until its next request; an eviction that PostgreSQL aborts to
  * settle a conflict with a concurrent one (a deadlock between two deletes) is skipped for the same
  * reason: the request it followed is stored, and answered, all the same.
@@ -69,10 +74,14 @@ export function createPendingSignIns(limits: PendingSignInLimits, networkOf: (ip
     async store(db, row, ip) {
       const network = networkOf(ip);
       await insertInteraction(db, { ...row, client_network: network });
-      await evictSkippingConflicts(() => evictInteractionsOfNetwork(db, row.org_id, network, limits.perNetwork, EVICTION_BATCH));
+      if (await networkHasInteractionsPast(db, row.org_id, network, limits.perNetwork)) {
+        await evictSkippingConflicts(() => evictInteractionsOfNetwork(db, row.org_id, network, limits.perNetwork, EVICTION_BATCH));
+      }
       const stored = storedSinceOrgCheck.get(row.org_id) ?? 0;
       storedSinceOrgCheck.set(row.org_id, (stored + 1) % orgCheckEvery);
-      if (stored === 0) await evictSkippingConflicts(() => evictInteractionsOfOrg(db, row.org_id, limits.perOrg, EVICTION_BATCH));
+      if (stored === 0 && (await orgHasInteractionsPast(db, row.org_id, limits.perOrg))) {
+        await evictSkippingConflicts(() => evictInteractionsOfOrg(db, row.org_id, limits.perOrg, EVICTION_BATCH));
+      }
     },
   };
 }

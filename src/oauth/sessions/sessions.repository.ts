@@ -65,6 +65,30 @@ export async function setInteractionAccount(db: Executor, orgId: string, id: str
 }
 
 /**
+ * True when the client network has more than `keepNewest` pending requests in the org: a read
+ * of at most `keepNewest` + 1 entries of authorization_requests_network_idx, newest first (the
+ * walk evictInteractionsOfNetwork's delete makes), so that a delete is sent only when it has work.
+ */
+export async function networkHasInteractionsPast(db: Executor, orgId: string, network: string, keepNewest: number): Promise<boolean> {
+  const past = await db
+    .selectFrom('authorization_requests')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('client_network', '=', network)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .offset(keepNewest)
+    .executeTakeFirst();
+  return past !== undefined;
+}
+
+/** True when the org has more than `keepNewest` pending requests: evictInteractionsOfOrg's walk, read only. */
+export async function orgHasInteractionsPast(db: Executor, orgId: string, keepNewest: number): Promise<boolean> {
+  const past = await db.selectFrom('authorization_requests').select('id').where('org_id', '=', orgId).orderBy('expires_at', 'desc').limit(1).offset(keepNewest).executeTakeFirst();
+  return past !== undefined;
+}
+
+/**
  * Deletes the pending requests of one client network in the org past its `keepNewest` newest;
  * returns how many. One walk of authorization_requests_network_idx, newest first, that reads the
  * kept entries and at most `batch` past them.
