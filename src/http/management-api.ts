@@ -230,8 +230,9 @@ const NO_CREDENTIALS = 'no credentials of a scheme this API takes';
  * Basic `orgId:apiKey` (API v2), or `Authorization: Session <id>` / `?userSessionId=` (API v1).
  * Undefined for any failure of credentials of these schemes, all alike; 'no_credentials' when
  * there are none of them (no Authorization header, or another scheme: Bearer, Digest), which is
- * told apart only by the header's scheme. Failures are throttled per client IP, and a throttled
- * client is told so ('throttled') before its credentials are even looked at.
+ * told apart only by the header's scheme. Failures are throttled per client IP (requests without
+ * credentials are not failures: they guess nothing), and a throttled client is told so
+ * ('throttled') before its credentials are even looked at.
  */
 async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | 'no_credentials' | undefined> {
   if (deps.throttle.isBlocked(apiThrottleKey(request.ip))) return 'throttled';
@@ -250,8 +251,11 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
     if (!(error instanceof ApiAuthenticationError) && !(error instanceof InvalidClient)) throw error;
     const failure = error instanceof ApiAuthenticationError ? error : new ApiAuthenticationError('malformed credentials');
     request.log.info({ event: 'api_auth_failed', detail: failure.detail }, 'API authentication failed');
+    // No credentials guess nothing, and any page can make its visitors' browsers send such
+    // requests (an <img>): counted, they would throttle a whole network's real callers.
+    if (failure.detail === NO_CREDENTIALS) return 'no_credentials';
     if ((await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, failure, request.ip)) === 'throttled') return 'throttled';
-    return failure.detail === NO_CREDENTIALS ? 'no_credentials' : undefined;
+    return undefined;
   }
 }
 
