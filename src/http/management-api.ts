@@ -366,7 +366,7 @@ function withBodyCheck(error: Error & { readonly validation?: readonly FastifySc
   const refused = new Set(schemaFields.map(({ field }) => field.split('.')[0]!));
   const passed = Object.fromEntries(Object.entries(body).filter(([key]) => !refused.has(key)));
   const domain = route.checkBody(passed, refused).filter((e) => !refused.has(e.field.split('.')[0]!));
-  return new InvalidInputsError([...schemaFields.map(({ field, message }) => new InvalidInputError(field, message)), ...domain]);
+  return new InvalidInputsError([...schemaFields.map(({ field, message }) => new InvalidInputError(field, message)), ...domain].slice(0, MAX_FIELD_ERRORS));
 }
 
 /** The most fields a 400 names; a request with more bad fields than this is not a typo. */
