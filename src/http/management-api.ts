@@ -55,10 +55,11 @@ export interface ApiRoute {
   /**
    * The route's domain rules that can judge body fields without the store, for a body its schema
    * refused: they run on the fields the schema passed (`refused` names the top-level fields it
-   * did not), so one 400 names every bad field, the schema's and the domain's, instead of the
-   * schema's first and the domain's on the next try. A valid body is judged by the handler.
+   * did not; `params`, the path's, passed theirs), so one 400 names every bad field, the schema's
+   * and the domain's, instead of the schema's first and the domain's on the next try. A valid
+   * body is judged by the handler.
    */
-  checkBody?(fields: Readonly<Record<string, unknown>>, refused: ReadonlySet<string>): readonly InvalidInputError[];
+  checkBody?(fields: Readonly<Record<string, unknown>>, refused: ReadonlySet<string>, params: Readonly<Record<string, string>>): readonly InvalidInputError[];
   handler(call: ApiCall): Promise<ApiResult>;
 }
 
@@ -195,7 +196,7 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
         if (bodyIsOptional && (request.body === undefined || request.body === null)) request.body = {};
       },
       handler: async (request, reply) => {
-        if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body);
+        if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body, (request.params ?? {}) as Record<string, string>);
         const principal = request.principal!;
         const org = await findOrganizationById(deps.db, principal.orgId);
         if (org === undefined) return sendError(reply, 401, 'unauthorized', 'Authentication failed.');
@@ -358,14 +359,19 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
  * The schema's findings and, for a refused body, the route's checkBody on the fields the schema
  * passed, as one error naming them all (the schema's first, each field once from each source).
  */
-function withBodyCheck(error: Error & { readonly validation?: readonly FastifySchemaValidationError[]; readonly validationContext?: string }, route: ApiRoute, body: unknown): Error {
+function withBodyCheck(
+  error: Error & { readonly validation?: readonly FastifySchemaValidationError[]; readonly validationContext?: string },
+  route: ApiRoute,
+  body: unknown,
+  params: Readonly<Record<string, string>>,
+): Error {
   const context = error.validationContext ?? 'body';
   if (context !== 'body' || error.validation === undefined || route.checkBody === undefined) return error;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return error;
   const schemaFields = fieldErrors(error.validation, context);
   const refused = new Set(schemaFields.map(({ field }) => field.split('.')[0]!));
   const passed = Object.fromEntries(Object.entries(body).filter(([key]) => !refused.has(key)));
-  const domain = route.checkBody(passed, refused).filter((e) => !refused.has(e.field.split('.')[0]!));
+  const domain = route.checkBody(passed, refused, params).filter((e) => !refused.has(e.field.split('.')[0]!));
   return new InvalidInputsError([...schemaFields.map(({ field, message }) => new InvalidInputError(field, message)), ...domain].slice(0, MAX_FIELD_ERRORS));
 }
 
