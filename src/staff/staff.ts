@@ -44,7 +44,11 @@ export function newStaffUserErrors(input: Partial<Omit<NewStaffUser, 'password'>
 function judgeNewStaffUser(input: Partial<Pick<NewStaffUser, 'email' | 'name' | 'role'>>) {
   const errors: InvalidInputError[] = [];
   const judge = <R>(value: string | undefined, check: (value: string) => R): R | undefined => (value === undefined ? undefined : collectInvalid(errors, () => check(value)));
-  const checked = { email: judge(input.email, (raw) => checkEmail(raw)), displayName: judge(input.name, (raw) => checkDisplayName(raw)) ?? null, role: judge(input.role, (raw) => checkStaffRole(raw)) ?? DEFAULT_STAFF_ROLE };
+  const checked = {
+    email: judge(input.email, (raw) => checkEmail(raw)),
+    displayName: judge(input.name, (raw) => checkDisplayName(raw)) ?? null,
+    role: judge(input.role, (raw) => checkStaffRole(raw)) ?? DEFAULT_STAFF_ROLE,
+  };
   return { errors, checked };
 }
 
