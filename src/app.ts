@@ -107,8 +107,9 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   );
   const apiThrottle = createRateLimiter(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
   void app.register(async (api) => {
-    // First of all: a state-changing request another site's page sent is refused unread.
-    registerCrossSiteGuard(api, { publicUrl: config.publicUrl });
+    // First of all: a request another site's page sent is refused unread (only the API's
+    // description may be read from anywhere).
+    registerCrossSiteGuard(api, { publicUrl: config.publicUrl, readableFromOtherSites: new Set(['/api/v2/openapi.json']) });
     await registerFormParsers(api);
     await registerManagementApi(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle, routes: MANAGEMENT_ROUTES, afterChange: (orgId) => resolveOrg.forgetOrganization(orgId) });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });

@@ -49,6 +49,26 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
     expect(login.headers.get('retry-after')).toBe(String(API_RETRY_AFTER_SECONDS));
   });
 
+  // Security review of issue 9 item 1: 21 requests without credentials (what an <img> on any page
+  // makes a browser send) got the network's next request, with a valid key, a 429.
+  it('does not count requests without credentials, nor a browser\'s cross-site reads, against the network', async () => {
+    const noCredentials: Array<Record<string, string>> = [{}, { authorization: 'Bearer x' }, { 'sec-fetch-site': 'same-origin' }];
+    for (let i = 0; i <= API_THROTTLE_LIMITS.failuresPerIp; i++) {
+      for (const headers of noCredentials) expect((await fetch(`${server.url}/api/v2/org`, { headers })).status).toBe(401);
+      const image = await fetch(`${server.url}/api/v2/org?userSessionId=x${i}`, { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' } });
+      expect(image.status).toBe(403);
+    }
+    const login = async (body: Record<string, string>) => (await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+    for (let i = 0; i <= API_THROTTLE_LIMITS.failuresPerIp; i++) expect(await login({ org_id: orgId })).toBe(401);
+    expect((await get('/v2/org', basic(orgId, ownerKey))).status).toBe(200);
+    expect(await login({ org_id: orgId, api_key: ownerKey })).toBe(200);
+    // Wrong credentials still count.
+    const wrong = ownerKey.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    for (let i = 0; i < API_THROTTLE_LIMITS.failuresPerIp; i++) expect((await get('/v2/org', `Session wrong-${i}`)).status).toBe(401);
+    expect((await get('/v2/org', basic(orgId, wrong))).status).toBe(429);
+    expect((await get('/v2/org', basic(orgId, ownerKey))).status).toBe(429);
+  });
+
   // Regression (issue 9, item 4): failures were counted per exact address, so an IPv6 client
   // rotating through its /64 was never throttled.
   it('counts an IPv6 client by its /64: failures from many of its addresses add up; another /64 is not throttled', async () => {

@@ -140,6 +140,37 @@ describe.each(DIALECTS)('cross-site requests to the management API on %s', (dial
     }
   });
 
+  // Security review of issue 9 item 1: cross-site GETs reached authentication, so any page could
+  // make its visitors' browsers (an <img>, which sends no credentials) count failures until the API
+  // throttled their network, valid keys included. A page cannot read the answer of a GET anyway.
+  it('refuses reads a browser sent for a page of another site, before authentication, whatever they carry', async () => {
+    const variants: Array<Record<string, string>> = [
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'cross-site', authorization: auth },
+    ];
+    for (const headers of variants) {
+      for (const path of ['/v2/org', '/v2/org?userSessionId=guess', '/v2/clients', '/v2/no-such-route']) {
+        const answer = await send('GET', path, headers);
+        expect(answer.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
+        expect(answer.json!.error.code).toBe('cross_site_request');
+      }
+      const head = await fetch(`${server.url}/api/v2/org`, { method: 'HEAD', headers });
+      expect(head.status, `HEAD ${JSON.stringify(headers)}`).toBe(403);
+    }
+  });
+
+  it('lets any site read the OpenAPI document, and curl, the own pages and a typed URL read the rest', async () => {
+    const document = await send('GET', '/v2/openapi.json', { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    expect(document.status).toBe(200);
+    expect(document.json!.openapi).toBe('3.1.0');
+    const own: Array<Record<string, string>> = [{}, { 'sec-fetch-site': 'same-origin', origin: server.url }, { 'sec-fetch-site': 'none' }];
+    for (const headers of own) {
+      expect((await send('GET', '/v2/org', { authorization: auth, ...headers })).status, JSON.stringify(headers)).toBe(200);
+    }
+  });
+
   it('guards API v1 login and logout alike, while curl logs in with a form and reads with ?userSessionId=', async () => {
     const form = new URLSearchParams({ org_id: 'acme', api_key: ownerKey }).toString();
     const crossSite = await send('POST', '/v1/login', CROSS_SITE_FORM, form);
@@ -149,8 +180,11 @@ describe.each(DIALECTS)('cross-site requests to the management API on %s', (dial
     expect(login.status).toBe(200);
     const session = login.json!.userSessionId as string;
     expect((await send('POST', `/v1/logout?userSessionId=${session}`, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
-    // A read from another site's page is not refused (its answer cannot be read there), and the session still works.
-    expect((await send('GET', `/v2/org?userSessionId=${session}`, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' })).status).toBe(200);
+    // A read from another site's page is refused too (security review of issue 9 item 1), and the session still works.
+    const crossSiteRead = await send('GET', `/v2/org?userSessionId=${session}`, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    expect(crossSiteRead.status).toBe(403);
+    expect(crossSiteRead.json!.error.code).toBe('cross_site_request');
+    expect((await send('GET', `/v2/org?userSessionId=${session}`, {})).status).toBe(200);
     expect((await send('POST', '/v1/logout', { authorization: `Session ${session}` })).status).toBe(204);
     expect((await send('GET', `/v2/org?userSessionId=${session}`, {})).status).toBe(401);
   });

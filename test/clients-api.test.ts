@@ -138,6 +138,52 @@ describe.each(DIALECTS)('clients in the management API on %s', (dialect) => {
       expect(publicService.json!.error.fields).toEqual([{ field: 'grant_types', message: 'a public client cannot use client_credentials: it has no credentials' }]);
     });
 
+    // Security review of issue 9 item 12: the service-scope rule ran only once every other field
+    // was valid, and the route's checks left it (and the defaults of what was left out) unjudged.
+    it('names every bad field of a new client at once: unknown, domain, and a service client\'s missing scope', async () => {
+      const service = await api('POST', '/clients', { body: { name: '', grant_types: ['client_credentials'] } });
+      expect(service.status).toBe(400);
+      expect(service.json!.error).toEqual({
+        code: 'validation_failed',
+        message: 'The request has invalid fields.',
+        fields: [
+          { field: 'name', message: 'must be 1 to 200 characters' },
+          { field: 'scope', message: 'a client using client_credentials needs a scope of its own, naming what its tokens allow (e.g. "crm.sync"): a token it gets for itself never carries openid, profile, email, address, phone, offline_access' },
+        ],
+      });
+      const mixed = await api('POST', '/clients', { body: { bogus: 1, name: 'Sync', grant_types: ['client_credentials'], access_token_format: 'paseto' } });
+      expect(mixed.json!.error.fields).toEqual([
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'access_token_format', message: 'must be one of opaque, jwt' },
+        { field: 'scope', message: service.json!.error.fields[1].message },
+      ]);
+      // What is left out takes its default, judged as createClient judges it: a web client needs a redirect URI.
+      // Without a well-formed client type, what any type would refuse.
+      const noRedirect = await api('POST', '/clients', { body: { bogus: 1, name: 'Portal', client_type: 'native', redirect_uris: ['com.example.app:/cb'] } });
+      expect(noRedirect.json!.error.fields).toEqual([
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'client_type', message: 'must be one of confidential, public' },
+      ]);
+      const nativeNoRedirect = await api('POST', '/clients', { body: { bogus: 1, name: 'Portal', client_type: 'native' } });
+      expect(nativeNoRedirect.json!.error.fields).toEqual([
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'client_type', message: 'must be one of confidential, public' },
+        { field: 'redirect_uris', message: 'at least one redirect URI is required (only a client_credentials-only service client has none)' },
+      ]);
+      const webNoRedirect = await api('POST', '/clients', { body: { bogus: 1, name: 'Portal', redirect_uris: ['com.example.app:/cb', 'nope'] } });
+      expect(webNoRedirect.json!.error.fields).toEqual([
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'redirect_uris', message: "'com.example.app:/cb' uses the scheme 'com.example.app'; use https, http on loopback, or (public native clients only) a reverse-domain private-use scheme such as com.example.app" },
+        { field: 'redirect_uris', message: "'nope' is not an absolute URI" },
+      ]);
+      const missing = await api('POST', '/clients', { body: { bogus: 1, name: 'Portal' } });
+      expect(missing.json!.error.fields).toEqual([
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'redirect_uris', message: 'at least one redirect URI is required (only a client_credentials-only service client has none)' },
+      ]);
+      expect((await api('GET', '/clients?limit=200')).json!.data.filter((c: { name: string }) => ['', 'Sync'].includes(c.name))).toEqual([]);
+    });
+
     it('keeps organizations apart: another org\'s key gets 404 for our client', async () => {
       const created = await api('POST', '/clients', { body: webApp() });
       const clientId = created.json!.client.client_id as string;
@@ -235,6 +281,38 @@ describe.each(DIALECTS)('clients in the management API on %s', (dialect) => {
       expect((await api('PATCH', `/clients/${clientId}`, { body: { code_ttl_seconds: 601 } })).json!.error.fields[0].field).toBe('code_ttl_seconds');
       expect((await api('PATCH', `/clients/${clientId}`, { body: { scope: 'bad"scope' } })).json!.error.fields[0].field).toBe('scope');
       expect((await api('PATCH', '/clients/nope', { body: { name: 'x' } })).status).toBe(404);
+    });
+
+    // Security review of issue 9 item 12: only POST /clients named the domain's bad fields beside
+    // the schema's; PATCH named the unknown field alone.
+    it('names every bad field of a change at once: unknown, and what its rules refuse for any client', async () => {
+      const created = (await api('POST', '/clients', { body: webApp() })).json!.client as { client_id: string; updated_at: string };
+      const bad = await api('PATCH', `/clients/${created.client_id}`, { body: { bogus: 1, name: '', redirect_uris: ['nope'] } });
+      expect(bad.status).toBe(400);
+      expect(bad.json!.error).toEqual({
+        code: 'validation_failed',
+        message: 'The request has invalid fields.',
+        fields: [
+          { field: 'bogus', message: 'is not a known field' },
+          { field: 'name', message: 'must be 1 to 200 characters' },
+          { field: 'redirect_uris', message: "'nope' is not an absolute URI" },
+        ],
+      });
+      const service = await api('PATCH', `/clients/${created.client_id}`, { body: { bogus: 1, grant_types: ['client_credentials'], redirect_uris: [], scope: 'openid', code_ttl_seconds: 0 } });
+      expect(service.json!.error.fields).toEqual([
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'code_ttl_seconds', message: 'must be a whole number of seconds from 1 to 600' },
+      ]);
+      // A rule that needs the stored client (its type: a private-use scheme is a public client's) is judged once the body is well formed.
+      const native = await api('PATCH', `/clients/${created.client_id}`, { body: { bogus: 1, redirect_uris: ['com.example.app:/cb'] } });
+      expect(native.json!.error.fields).toEqual([{ field: 'bogus', message: 'is not a known field' }]);
+      const valid = await api('PATCH', `/clients/${created.client_id}`, { body: { name: '', redirect_uris: ['com.example.app:/cb'], grant_types: ['client_credentials'], scope: 'openid' } });
+      expect(valid.json!.error.fields).toEqual([
+        { field: 'name', message: 'must be 1 to 200 characters' },
+        { field: 'redirect_uris', message: "'com.example.app:/cb' uses the scheme 'com.example.app'; use https, http on loopback, or (public native clients only) a reverse-domain private-use scheme such as com.example.app" },
+        { field: 'scope', message: 'a client using client_credentials needs a scope of its own, naming what its tokens allow (e.g. "crm.sync"): a token it gets for itself never carries openid, profile, email, address, phone, offline_access' },
+      ]);
+      expect((await api('GET', `/clients/${created.client_id}`)).json!.updated_at).toBe(created.updated_at);
     });
   });
 

@@ -264,6 +264,60 @@ describe.each(DIALECTS)('constituents API on %s', (dialect) => {
       expect((await api('GET', '/constituents?login_name=newbie')).json!.data).toEqual([]);
     });
 
+    // Security review of issue 9 item 12: an unknown field hid the domain's bad fields, and with a
+    // well-formed body the password's rule (checked first, as it is hashed first) hid the others.
+    it('names every bad field of a new or changed constituent at once, unknown ones with them', async () => {
+      const count = async () => (await api('GET', '/constituents?limit=200')).json!.data.length as number;
+      const before = await count();
+      const created = await api('POST', '/constituents', { body: { bogus: 1, username: 'bob', email: 'not-an-email' } });
+      expect(created.status).toBe(400);
+      expect(created.json!.error).toEqual({
+        code: 'validation_failed',
+        message: 'The request has invalid fields.',
+        fields: [
+          { field: 'bogus', message: 'is not a known field' },
+          { field: 'email', message: "'not-an-email' is not an email address" },
+        ],
+      });
+      const all = await api('POST', '/constituents', { body: { bogus: 1, username: ' bob', email: 'not-an-email', name: '', password: 'short', attributes: { Tier: 'gold' } } });
+      expect(all.json!.error.fields).toEqual([
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'username', message: 'must not start or end with white space' },
+        { field: 'password', message: 'must be at least 8 characters' },
+        { field: 'email', message: "'not-an-email' is not an email address" },
+        { field: 'name', message: 'must be 1 to 200 characters' },
+        { field: 'attributes', message: "'Tier' is not a valid attribute name: use lowercase letters, digits and _ (starting with a letter, up to 64)" },
+      ]);
+      const wellFormed = await api('POST', '/constituents', { body: { username: '', password: 'short', email: 'x' } });
+      expect(wellFormed.json!.error.fields).toEqual([
+        { field: 'username', message: 'must be 1 to 128 characters' },
+        { field: 'password', message: 'must be at least 8 characters' },
+        { field: 'email', message: "'x' is not an email address" },
+      ]);
+      expect(await count()).toBe(before);
+
+      const accountId = (await api('POST', '/constituents', { body: { username: 'fields-check' } })).json!.account_id as string;
+      const changed = await api('PATCH', `/constituents/${accountId}`, { body: { bogus: 1, username: '', email: 'not-an-email', picture_url: 'http://pics.example/d.png', attributes: { sub: 'x' } } });
+      expect(changed.json!.error.fields).toEqual([
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'username', message: 'must be 1 to 128 characters' },
+        { field: 'email', message: "'not-an-email' is not an email address" },
+        { field: 'picture_url', message: 'must be an https URL without credentials' },
+        { field: 'attributes', message: "'sub' is a standard claim and cannot be a custom attribute" },
+      ]);
+      const wellFormedChange = await api('PATCH', `/constituents/${accountId}`, { body: { name: ' ', attributes: { sub: 'x' } } });
+      expect(wellFormedChange.json!.error.fields).toEqual([
+        { field: 'name', message: 'must be 1 to 200 characters' },
+        { field: 'attributes', message: "'sub' is a standard claim and cannot be a custom attribute" },
+      ]);
+      const password = await api('POST', `/constituents/${accountId}/password`, { body: { bogus: 1, password: 'short' } });
+      expect(password.json!.error.fields).toEqual([
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'password', message: 'must be at least 8 characters' },
+      ]);
+      expect((await api('GET', `/constituents/${accountId}`)).json).toMatchObject({ username: 'fields-check', email: null, name: null, attributes: {} });
+    });
+
     it('changes the profile under If-Match, and refuses a stale ETag with 412', async () => {
       const id = await create({ username: 'Hana', email: 'hana@example.org', attributes: { tier: 'gold', keep: 1 } });
       expect((await api('PATCH', `/constituents/${id}`, { body: { email_verified: true } })).json!.email_verified).toBe(true);

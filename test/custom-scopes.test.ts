@@ -218,5 +218,29 @@ describe.each(DIALECTS)('custom scopes on %s', (dialect) => {
       expect((await api('PUT', '/scopes/bad%22name', { description: 'Club' })).json!.error.fields[0].field).toBe('name');
       expect((await api('GET', '/scopes')).json!.data.map((s: { name: string }) => s.name)).toEqual(['patreon']);
     });
+
+    // Security review of issue 9 item 12: an unknown field hid the domain's bad fields, and a
+    // well-formed body named its first bad field only.
+    it('names every bad field at once, the path\'s name and the body\'s, unknown ones with them', async () => {
+      const bad = await api('PUT', '/scopes/openid', { bogus: 1, description: ' ', attributes: ['sub'] });
+      expect(bad.status).toBe(400);
+      expect(bad.json!.error).toEqual({
+        code: 'validation_failed',
+        message: 'The request has invalid fields.',
+        fields: [
+          { field: 'bogus', message: 'is not a known field' },
+          { field: 'name', message: 'is a scope defined by OpenID Connect, which cannot be redefined' },
+          { field: 'description', message: 'must be 1 to 200 characters' },
+          { field: 'attributes', message: "'sub' is a standard claim and cannot be a custom attribute" },
+        ],
+      });
+      const wellFormed = await api('PUT', '/scopes/openid', { description: ' ', attributes: ['Tier'] });
+      expect(wellFormed.json!.error.fields).toEqual([
+        { field: 'name', message: 'is a scope defined by OpenID Connect, which cannot be redefined' },
+        { field: 'description', message: 'must be 1 to 200 characters' },
+        { field: 'attributes', message: "'Tier' is not a valid attribute name: use lowercase letters, digits and _ (starting with a letter, up to 64)" },
+      ]);
+      expect((await api('GET', '/scopes')).json!.data.map((s: { name: string }) => s.name)).toEqual(['patreon']);
+    });
   });
 });

@@ -268,6 +268,20 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       expect((await api('GET', '/v2/clients?limit=200', { auth })).json!.data.filter((c: { name: string }) => c.name === '')).toEqual([]);
     });
 
+    // Security review of issue 9 item 12: only POST /clients judged a refused body by its domain
+    // rules too. Every route with a body does now, but those whose body has no rule beyond its schema.
+    it('judges every body with domain rules by them beside the schema (checkBody), a new route included', () => {
+      const withoutCheck = MANAGEMENT_ROUTES.filter((route) => route.schema.body !== undefined && route.checkBody === undefined).map((route) => `${route.method} ${route.url}`);
+      expect(withoutCheck.sort()).toEqual([
+        // A reason's length, a mode: nothing the schema does not say.
+        'POST /clients/:client_id/approve',
+        'POST /clients/:client_id/reactivate',
+        'POST /clients/:client_id/reject',
+        'POST /clients/:client_id/suspend',
+        'PUT /client-registration',
+      ]);
+    });
+
     // allErrors judges every item of a list over its maxItems: a 64 KB body of wrong items was
     // answered with one entry per item (megabytes).
     it('names a list over its length once, and at most 50 fields', async () => {

@@ -86,6 +86,26 @@ describe.each(DIALECTS)('org branding on %s', (dialect) => {
     expect((await fetch(`${server.url}/api/v2/org`, { headers: { authorization: auth } })).headers.get('etag')).toBe(before);
   });
 
+  // Security review of issue 9 item 12: an unknown field hid the domain's bad fields.
+  it('names the domain\'s bad fields beside an unknown one', async () => {
+    const before = (await fetch(`${server.url}/api/v2/org`, { headers: { authorization: auth } })).headers.get('etag');
+    const bad = await patchOrg({ bogus: 1, name: ' ', logo_url: 'http://cdn.riverside.example/logo.png', primary_color: 'red', sso_session_ttl_seconds: 60, self_registration: 'maybe' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toEqual({
+      code: 'validation_failed',
+      message: 'The request has invalid fields.',
+      fields: [
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'self_registration', message: 'must be one of closed, open' },
+        { field: 'sso_session_ttl_seconds', message: 'must be a whole number of seconds from 300 to 2592000' },
+        { field: 'name', message: 'must be 1 to 200 characters' },
+        { field: 'logo_url', message: 'must be an https URL on a host name (at most 2048 characters), or null' },
+        { field: 'primary_color', message: 'must be a colour written #rrggbb, or null' },
+      ],
+    });
+    expect((await fetch(`${server.url}/api/v2/org`, { headers: { authorization: auth } })).headers.get('etag')).toBe(before);
+  });
+
   it('still changes the token lifetimes and the consent default, as before', async () => {
     const changed = await patchOrg({ access_token_ttl_seconds: 900, refresh_token_ttl_seconds: 86_400, id_token_ttl_seconds: 600, consent_required_by_default: false });
     expect(changed.json.settings).toMatchObject({ access_token_ttl_seconds: 900, refresh_token_ttl_seconds: 86_400, id_token_ttl_seconds: 600, consent_required_by_default: false });

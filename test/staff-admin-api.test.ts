@@ -82,6 +82,48 @@ describe.each(DIALECTS)('staff administration on %s', (dialect) => {
     expect((await api(orgId, ownerKey, 'POST', `/staff/${other.ownerId}/enable`)).status).toBe(404);
   });
 
+  // Security review of issue 9 item 12: an unknown field hid the domain's bad fields, and with a
+  // well-formed body the password's rule (checked first, as it is hashed first) hid the others.
+  it('names every bad field of a new or changed staff user, its password and a key\'s label at once, unknown ones with them', async () => {
+    const { orgId, ownerId, ownerKey } = await freshOrg();
+    const created = await api(orgId, ownerKey, 'POST', '/staff', { body: { bogus: 1, email: 'not-an-email', name: ' ', password: 'short' } });
+    expect(created.status).toBe(400);
+    expect(created.json!.error).toEqual({
+      code: 'validation_failed',
+      message: 'The request has invalid fields.',
+      fields: [
+        { field: 'bogus', message: 'is not a known field' },
+        { field: 'email', message: "'not-an-email' is not an email address" },
+        { field: 'name', message: 'must be 1 to 200 characters' },
+        { field: 'password', message: 'must be at least 8 characters' },
+      ],
+    });
+    const wellFormed = await api(orgId, ownerKey, 'POST', '/staff', { body: { email: 'not-an-email', password: 'short' } });
+    expect(wellFormed.json!.error.fields).toEqual([
+      { field: 'email', message: "'not-an-email' is not an email address" },
+      { field: 'password', message: 'must be at least 8 characters' },
+    ]);
+    expect((await api(orgId, ownerKey, 'GET', '/staff')).json!.data).toHaveLength(1);
+
+    const changed = await api(orgId, ownerKey, 'PATCH', `/staff/${ownerId}`, { body: { bogus: 1, name: ' ' } });
+    expect(changed.json!.error.fields).toEqual([
+      { field: 'bogus', message: 'is not a known field' },
+      { field: 'name', message: 'must be 1 to 200 characters' },
+    ]);
+    const password = await api(orgId, ownerKey, 'POST', `/staff/${ownerId}/password`, { body: { bogus: 1, password: 'short' } });
+    expect(password.json!.error.fields).toEqual([
+      { field: 'bogus', message: 'is not a known field' },
+      { field: 'password', message: 'must be at least 8 characters' },
+    ]);
+    const key = await api(orgId, ownerKey, 'POST', `/staff/${ownerId}/api-keys`, { body: { bogus: 1, label: '  ' } });
+    expect(key.json!.error.fields).toEqual([
+      { field: 'bogus', message: 'is not a known field' },
+      { field: 'label', message: 'must be 1 to 100 characters' },
+    ]);
+    expect((await api(orgId, ownerKey, 'GET', `/staff/${ownerId}`)).json).toMatchObject({ name: null, has_password: false });
+    expect((await api(orgId, ownerKey, 'GET', `/staff/${ownerId}/api-keys`)).json!.data).toHaveLength(1);
+  });
+
   it('refuses to demote or disable the last active owner with 409', async () => {
     const { orgId, ownerId, ownerKey } = await freshOrg();
     const demote = await api(orgId, ownerKey, 'PATCH', `/staff/${ownerId}`, { body: { role: 'admin' } });

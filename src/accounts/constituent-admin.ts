@@ -5,12 +5,12 @@ import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
-import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
+import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { endEverySsoSessionOfAccount, forgetConsent, listConsentsOfAccount, listLiveSsoSessionsOf } from '../oauth/sessions/account-sessions.ts';
 import { listLiveTokenFamiliesOfAccount, revokeEverythingOfAccount } from '../oauth/tokens/account-tokens.ts';
 import { checkAttributeName } from '../orgs/custom-scopes.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
-import { createConstituent, setConstituentAttributes, type AttributeValue, type NewConstituent } from './constituents.ts';
+import { checkAttributes, createConstituent, setConstituentAttributes, type AttributeValue, type NewConstituent } from './constituents.ts';
 import * as repository from './constituents.repository.ts';
 import { checkDisplayName, checkEmail, checkLoginName, emailKey, loginNameKey, hasControlCharacters } from './identifiers.ts';
 import type { PreparedPassword } from './passwords.ts';
@@ -119,6 +119,28 @@ function checkPictureUrl(raw: string): string {
 }
 
 /**
+ * What updateConstituent would refuse of this change without looking at the store, every bad
+ * field named at once: the login name, email, name, picture URL and attributes given.
+ */
+export function constituentChangeErrors(change: ConstituentChange): readonly InvalidInputError[] {
+  return judgeConstituentChange(change).errors;
+}
+
+function judgeConstituentChange(change: ConstituentChange) {
+  const errors: InvalidInputError[] = [];
+  // undefined keeps a field and null clears it: only a value is judged.
+  const judge = <R>(value: string | null | undefined, check: (value: string) => R): R | null | undefined => (value == null ? value : collectInvalid(errors, () => check(value)));
+  const checked = {
+    username: judge(change.username, (raw) => checkLoginName(raw)) ?? undefined,
+    email: judge(change.email, (raw) => checkEmail(raw)),
+    name: judge(change.name, (raw) => checkDisplayName(raw)),
+    pictureUrl: judge(change.pictureUrl, checkPictureUrl),
+  };
+  if (change.attributes !== undefined) collectInvalid(errors, () => checkAttributes(change.attributes!));
+  return { errors, checked };
+}
+
+/**
  * Changes a constituent's profile and login name. With `expectedVersion` (the `updatedAt` the
  * caller last read), a concurrent change makes this fail instead of silently overwriting it;
  * without, the change applies on the current version (retryOnceOnLostRace).
@@ -132,10 +154,9 @@ export async function updateConstituent(
   change: ConstituentChange,
   options: { readonly expectedVersion?: number } = {},
 ): Promise<ConstituentRecord> {
-  const username = change.username === undefined ? undefined : checkLoginName(change.username);
-  const email = change.email == null ? change.email : checkEmail(change.email);
-  const name = change.name == null ? change.name : checkDisplayName(change.name);
-  const pictureUrl = change.pictureUrl == null ? change.pictureUrl : checkPictureUrl(change.pictureUrl);
+  const { errors, checked } = judgeConstituentChange(change);
+  throwIfInvalid(errors);
+  const { username, email, name, pictureUrl } = checked;
 
   return inTransaction(db, (trx) => retryOnceOnLostRace('the constituent', options.expectedVersion, async () => {
     const current = await repository.findConstituentById(trx, orgId, accountId);

@@ -1,9 +1,11 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
+import { throwIfInvalid } from '../lib/errors.ts';
 import { recordAudit } from '../staff/audit.ts';
 import {
+  constituentChangeErrors,
   disableConstituent,
   enableConstituent,
   endConstituentSessions,
@@ -15,12 +17,13 @@ import {
   searchConstituents,
   setConstituentPassword,
   updateConstituent,
+  type ConstituentChange,
   type ConstituentGrant,
   type ConstituentRecord,
   type ConstituentSession,
 } from './constituent-admin.ts';
-import type { AttributeValue } from './constituents.ts';
-import { preparePassword } from './passwords.ts';
+import { newConstituentErrors, type AttributeValue, type NewConstituent } from './constituents.ts';
+import { passwordPolicyErrors, preparePassword } from './passwords.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -97,6 +100,11 @@ const ConstituentChangeBody = Type.Object(
 );
 const PasswordBody = Type.Object({ password: Type.String({ maxLength: 4096 }) }, { additionalProperties: false });
 
+/** A PATCH body as the change updateConstituent takes. */
+function changeOf(body: Static<typeof ConstituentChangeBody>): ConstituentChange {
+  return { username: body.username, email: body.email, name: body.name, pictureUrl: body.picture_url, emailVerified: body.email_verified, attributes: body.attributes };
+}
+
 function constituentBody(c: ConstituentRecord) {
   return {
     account_id: c.accountId,
@@ -159,8 +167,11 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     summary: 'Create a constituent; without a password it cannot sign in until one is set',
     tag: 'constituents',
     schema: { body: NewConstituentBody, response: { 201: ConstituentBody } },
+    checkBody: (fields) => newConstituentErrors(fields as Partial<NewConstituent>),
     async handler(call) {
       const body = call.body as { username: string; password?: string; email?: string; name?: string; attributes?: Record<string, AttributeValue> };
+      // Every bad field at once: preparePassword below would name the password's alone.
+      throwIfInvalid(newConstituentErrors(body));
       // argon2id before the transaction: it takes tens of milliseconds.
       const password = body.password === undefined ? undefined : await preparePassword(body.password);
       const created = await inTransaction(call.db, async (trx) => {
@@ -195,18 +206,12 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     summary: 'Change the login name, email, name, picture, email verification or attributes (send If-Match with the ETag read)',
     tag: 'constituents',
     schema: { params: AccountParams, body: ConstituentChangeBody, response: { 200: ConstituentBody } },
+    checkBody: (fields) => constituentChangeErrors(changeOf(fields as Static<typeof ConstituentChangeBody>)),
     async handler(call) {
-      const body = call.body as { username?: string; email?: string | null; name?: string | null; picture_url?: string | null; email_verified?: boolean; attributes?: Record<string, AttributeValue> };
+      const body = call.body as Static<typeof ConstituentChangeBody>;
       const expectedVersion = versionFromIfMatch(call.ifMatch);
       const updated = await inTransaction(call.db, async (trx) => {
-        const constituent = await updateConstituent(
-          trx,
-          call.clock,
-          call.org.id,
-          call.params.account_id!,
-          { username: body.username, email: body.email, name: body.name, pictureUrl: body.picture_url, emailVerified: body.email_verified, attributes: body.attributes },
-          expectedVersion === undefined ? {} : { expectedVersion },
-        );
+        const constituent = await updateConstituent(trx, call.clock, call.org.id, call.params.account_id!, changeOf(body), expectedVersion === undefined ? {} : { expectedVersion });
         const fields = Object.keys(body).filter((key) => body[key as keyof typeof body] !== undefined);
         if (fields.length > 0) {
           // The names of what changed, never the values (an email is personal data).
@@ -261,6 +266,7 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     summary: "Set a constituent's password; its SSO sessions end",
     tag: 'constituents',
     schema: { params: AccountParams, body: PasswordBody, response: { 200: ConstituentBody } },
+    checkBody: (fields) => (typeof fields.password === 'string' ? passwordPolicyErrors(fields.password) : []),
     async handler(call) {
       const password = await preparePassword((call.body as { password: string }).password);
       const result = await inTransaction(call.db, async (trx) => {

@@ -2,7 +2,7 @@ import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
 import { checkAttributeName } from '../orgs/custom-scopes.ts';
 import { allocateAccountId } from '../orgs/orgs.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
@@ -26,16 +26,38 @@ export interface CreatedConstituent {
 }
 
 /**
+ * What createConstituent would refuse of these fields, every bad one named at once: the login
+ * name, email, name, password policy and attributes. A field left undefined is not judged (left
+ * out, or a request's field its schema already refused).
+ */
+export function newConstituentErrors(input: Partial<NewConstituent>): readonly InvalidInputError[] {
+  return judgeNewConstituent(input).errors;
+}
+
+function judgeNewConstituent(input: Partial<NewConstituent>) {
+  const errors: InvalidInputError[] = [];
+  const judge = <T, R>(value: T | undefined, check: (value: T) => R): R | undefined => (value === undefined ? undefined : collectInvalid(errors, () => check(value)));
+  const username = judge(input.username, (raw) => checkLoginName(raw));
+  judge(input.password, (raw) => checkPasswordPolicy(raw));
+  const checked = {
+    username,
+    email: judge(input.email, (raw) => checkEmail(raw)) ?? null,
+    displayName: judge(input.name, (raw) => checkDisplayName(raw)) ?? null,
+    attributes: judge(input.attributes, checkAttributes) ?? {},
+  };
+  return { errors, checked };
+}
+
+/**
  * Creates a constituent with a fresh account ID. Validation and password hashing happen before
  * the transaction; the account number and the row are written in one, so a failure leaves nothing.
  */
 export async function createConstituent(db: Executor, clock: Clock, orgId: string, input: NewConstituent): Promise<CreatedConstituent> {
-  const username = checkLoginName(input.username);
-  const email = input.email === undefined ? null : checkEmail(input.email);
-  const displayName = input.name === undefined ? null : checkDisplayName(input.name);
-  if (input.password !== undefined) checkPasswordPolicy(input.password);
+  const { errors, checked } = judgeNewConstituent(input);
+  throwIfInvalid(errors);
+  const { email, displayName, attributes } = checked;
+  const username = checked.username!;
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
-  const attributes = checkAttributes(input.attributes ?? {});
   const keys = { loginNameKey: loginNameKey(username), emailKey: email === null ? null : emailKey(email) };
 
   try {
@@ -81,7 +103,8 @@ export type AttributeValue = string | number | boolean | null;
 
 const MAX_ATTRIBUTES_BYTES = 8 * 1024;
 
-function checkAttributes(attributes: Readonly<Record<string, AttributeValue>>): Record<string, AttributeValue> {
+/** The attributes, checked: names as checkAttributeName allows, scalar values, 8 KB of JSON at most. */
+export function checkAttributes(attributes: Readonly<Record<string, AttributeValue>>): Record<string, AttributeValue> {
   const checked: Record<string, AttributeValue> = {};
   for (const [name, value] of Object.entries(attributes)) {
     checkAttributeName(name);

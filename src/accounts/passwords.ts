@@ -1,5 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
-import { InvalidInputError } from '../lib/errors.ts';
+import { collectInvalid, InvalidInputError } from '../lib/errors.ts';
 
 /**
  * argon2id with the OWASP Password Storage Cheat Sheet parameters that ASVS 5.0 §11.4 points to:
@@ -18,6 +18,13 @@ export function checkPasswordPolicy(password: string, field = 'password'): void 
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH) throw new InvalidInputError(field, `must be at least ${PASSWORD_MIN_LENGTH} characters`);
   if (length > PASSWORD_MAX_LENGTH) throw new InvalidInputError(field, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
+}
+
+/** checkPasswordPolicy's finding as a list: for an edge that names every bad field at once. */
+export function passwordPolicyErrors(password: string, field = 'password'): readonly InvalidInputError[] {
+  const errors: InvalidInputError[] = [];
+  collectInvalid(errors, () => checkPasswordPolicy(password, field));
+  return errors;
 }
 
 export function hashPassword(password: string): Promise<string> {

@@ -43,9 +43,6 @@ export function requireJsonBody(request: FastifyRequest): void {
   throw new ApiRequestError(415, 'unsupported_media_type', `This API takes JSON bodies only: send them with Content-Type: ${JSON_MEDIA_TYPE} (this request has ${sent}); send no Content-Type when there is no body.`);
 }
 
-/** RFC 9110 §9.2.1: the methods that only read. Everything else may change state. */
-const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /**
  * `Sec-Fetch-Site` values of requests a page of another site did not cause (Fetch Metadata):
  * the server's own pages (`same-origin`), and what the person did themselves (`none`: a typed
@@ -69,31 +66,37 @@ export function crossSiteEvidence(headers: IncomingHttpHeaders, trustedOrigin: s
 }
 
 /**
- * Refuses, before authentication and before the body is read, any state-changing request to the
- * routes of `scope` that a browser sent for a page of another site (403 `cross_site_request`).
+ * Refuses, before authentication and before the body is read, any request to the routes of
+ * `scope` that a browser sent for a page of another site (403 `cross_site_request`), whatever its
+ * method, except GET and HEAD of the routes in `readableFromOtherSites` (the OpenAPI document).
  *
- * A browser that once answered the API's Basic challenge sends the cached credentials with every
- * later request to it, whoever's page asks: without this, a form post from any site could suspend
- * a client or make a key (cross-site request forgery, OWASP CSRF Prevention Cheat Sheet: "Fetch
- * Metadata" and "Verifying Origin"). Reads (GET) stay open: another site's page cannot read their
- * answers (no CORS headers are sent), and the seed's `?userSessionId=` reads keep working.
+ * Changes: a browser that once answered the API's Basic challenge sends the cached credentials
+ * with every later request to it, whoever's page asks: without this, a form post from any site
+ * could suspend a client or make a key (cross-site request forgery, OWASP CSRF Prevention Cheat
+ * Sheet: "Fetch Metadata" and "Verifying Origin").
+ *
+ * Reads too: another site's page cannot read their answers (no CORS headers are sent), so refusing
+ * them costs no caller anything, while letting them reach authentication let any page make its
+ * visitors' browsers (`<img src=…/api/v2/org?userSessionId=x>`) count failures against their
+ * network until the API throttled everyone there, valid keys included. curl, servers and the
+ * seed's `?userSessionId=` reads send no such header and pass.
  *
  * A POST without a body (suspend, approve, rotate-secret, disable) needs nothing more: every
  * current browser sends `Sec-Fetch-Site` or `Origin` with it, and the only older way to send a
  * cross-site POST, an HTML form, always carries a form Content-Type, which the management API
  * refuses before reading it (415, requireJsonBody) whether the form has fields or not.
  */
-export function registerCrossSiteGuard(scope: FastifyInstance, options: { readonly publicUrl: string }): void {
+export function registerCrossSiteGuard(scope: FastifyInstance, options: { readonly publicUrl: string; readonly readableFromOtherSites: ReadonlySet<string> }): void {
   const trustedOrigin = new URL(options.publicUrl).origin;
   scope.addHook('onRequest', async (request: FastifyRequest) => {
-    if (SAFE_METHODS.has(request.method)) return;
+    if ((request.method === 'GET' || request.method === 'HEAD') && options.readableFromOtherSites.has(request.routeOptions.url ?? '')) return;
     const evidence = crossSiteEvidence(request.headers, trustedOrigin);
     if (evidence === undefined) return;
     request.log.info({ event: 'cross_site_request_refused', header: evidence }, 'cross-site request to the API refused');
     throw new ApiRequestError(
       403,
       'cross_site_request',
-      `This request was sent by a page of another site (its ${evidence} header says so): the management API refuses state-changing requests from other sites. Call it from a server or a script, without a browser's credentials.`,
+      `This request was sent by a page of another site (its ${evidence} header says so): the management API refuses requests from other sites' pages. Call it from a server or a script, without a browser's credentials.`,
     );
   });
 }

@@ -54,10 +54,11 @@ export interface ApiRoute {
   /**
    * The route's domain rules that can judge body fields without the store, for a body its schema
    * refused: they run on the fields the schema passed (`refused` names the top-level fields it
-   * did not), so one 400 names every bad field, the schema's and the domain's, instead of the
-   * schema's first and the domain's on the next try. A valid body is judged by the handler.
+   * did not; `params`, the path's, passed theirs), so one 400 names every bad field, the schema's
+   * and the domain's, instead of the schema's first and the domain's on the next try. A valid
+   * body is judged by the handler.
    */
-  checkBody?(fields: Readonly<Record<string, unknown>>, refused: ReadonlySet<string>): readonly InvalidInputError[];
+  checkBody?(fields: Readonly<Record<string, unknown>>, refused: ReadonlySet<string>, params: Readonly<Record<string, string>>): readonly InvalidInputError[];
   handler(call: ApiCall): Promise<ApiResult>;
 }
 
@@ -194,7 +195,7 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
         if (bodyIsOptional && (request.body === undefined || request.body === null)) request.body = {};
       },
       handler: async (request, reply) => {
-        if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body);
+        if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body, (request.params ?? {}) as Record<string, string>);
         const principal = request.principal!;
         const org = await findOrganizationById(deps.db, principal.orgId);
         if (org === undefined) return sendError(reply, 401, 'unauthorized', 'Authentication failed.');
@@ -229,8 +230,9 @@ const NO_CREDENTIALS = 'no credentials of a scheme this API takes';
  * Basic `orgId:apiKey` (API v2), or `Authorization: Session <id>` / `?userSessionId=` (API v1).
  * Undefined for any failure of credentials of these schemes, all alike; 'no_credentials' when
  * there are none of them (no Authorization header, or another scheme: Bearer, Digest), which is
- * told apart only by the header's scheme. Failures are throttled per client IP, and a throttled
- * client is told so ('throttled') before its credentials are even looked at.
+ * told apart only by the header's scheme. Failures are throttled per client IP (requests without
+ * credentials are not failures: they guess nothing), and a throttled client is told so
+ * ('throttled') before its credentials are even looked at.
  */
 async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): Promise<ApiPrincipal | 'throttled' | 'no_credentials' | undefined> {
   if (deps.throttle.isBlocked(apiThrottleKey(request.ip))) return 'throttled';
@@ -250,8 +252,11 @@ async function authenticate(request: FastifyRequest, deps: ManagementApiDeps): P
     if (!(error instanceof ApiAuthenticationError)) throw error;
     const failure = error;
     request.log.info({ event: 'api_auth_failed', detail: failure.detail }, 'API authentication failed');
+    // No credentials guess nothing, and any page can make its visitors' browsers send such
+    // requests (an <img>): counted, they would throttle a whole network's real callers.
+    if (failure.detail === NO_CREDENTIALS) return 'no_credentials';
     if ((await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, failure, request.ip)) === 'throttled') return 'throttled';
-    return failure.detail === NO_CREDENTIALS ? 'no_credentials' : undefined;
+    return undefined;
   }
 }
 
@@ -354,15 +359,20 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
  * The schema's findings and, for a refused body, the route's checkBody on the fields the schema
  * passed, as one error naming them all (the schema's first, each field once from each source).
  */
-function withBodyCheck(error: Error & { readonly validation?: readonly FastifySchemaValidationError[]; readonly validationContext?: string }, route: ApiRoute, body: unknown): Error {
+function withBodyCheck(
+  error: Error & { readonly validation?: readonly FastifySchemaValidationError[]; readonly validationContext?: string },
+  route: ApiRoute,
+  body: unknown,
+  params: Readonly<Record<string, string>>,
+): Error {
   const context = error.validationContext ?? 'body';
   if (context !== 'body' || error.validation === undefined || route.checkBody === undefined) return error;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return error;
   const schemaFields = fieldErrors(error.validation, context);
   const refused = new Set(schemaFields.map(({ field }) => field.split('.')[0]!));
   const passed = Object.fromEntries(Object.entries(body).filter(([key]) => !refused.has(key)));
-  const domain = route.checkBody(passed, refused).filter((e) => !refused.has(e.field.split('.')[0]!));
-  return new InvalidInputsError([...schemaFields.map(({ field, message }) => new InvalidInputError(field, message)), ...domain]);
+  const domain = route.checkBody(passed, refused, params).filter((e) => !refused.has(e.field.split('.')[0]!));
+  return new InvalidInputsError([...schemaFields.map(({ field, message }) => new InvalidInputError(field, message)), ...domain].slice(0, MAX_FIELD_ERRORS));
 }
 
 /** The most fields a 400 names; a request with more bad fields than this is not a typo. */

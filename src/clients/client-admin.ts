@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { hashSecret } from '../lib/secrets.ts';
-import { checkClientSettings, checkServiceScope, newClientSecret, type Client, type ClientStatus } from './clients.ts';
+import { checkClientSettings, newClientSecret, type Client, type ClientStatus } from './clients.ts';
 import * as repository from './clients.repository.ts';
 
 /**
@@ -106,10 +106,11 @@ export async function updateClient(
         accessTokenFormat: change.accessTokenFormat ?? client.accessTokenFormat,
       },
       client.clientType,
+      // The service-scope rule only for a change of grants or scope: a client made before the rule
+      // keeps its other settings changeable (its code flow may work; only its client_credentials
+      // requests fail).
+      { judgeServiceScope: change.grantTypes !== undefined || change.scope !== undefined },
     );
-    // Only a change of grants or scope is judged: a client made before the rule keeps its other
-    // settings changeable (its code flow may work; only its client_credentials requests fail).
-    if (change.grantTypes !== undefined || change.scope !== undefined) checkServiceScope(settings);
     const updated = await repository.updateClientRow(
       trx,
       orgId,

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../api/management-api.ts';
@@ -6,7 +6,8 @@ import { recordAudit } from '../staff/audit.ts';
 import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
 import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy } from '../orgs/registration-policy.ts';
 import { changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
-import { clientSettingsErrors, createClient, findClient, GRANT_TYPES, type Client, type ClientStatus } from './clients.ts';
+import { clientSettingsErrors, createClient, findClient, GRANT_TYPES, newClientSettingsErrors, type Client, type ClientSettings, type ClientStatus } from './clients.ts';
+import type { ClientType } from './redirect-uris.ts';
 import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH } from './registration.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -91,6 +92,24 @@ const RegistrationPolicyBody = Type.Object({
   registration_page_path: Nullable(Type.String()),
   registration_endpoint_path: Nullable(Type.String()),
 });
+
+/** The wire name of each client setting a body may carry. */
+const SETTING_OF_FIELD = {
+  name: 'name',
+  redirect_uris: 'redirectUris',
+  post_logout_redirect_uris: 'postLogoutRedirectUris',
+  grant_types: 'grantTypes',
+  scope: 'scope',
+  code_ttl_seconds: 'codeTtlSeconds',
+  id_token_signed_response_alg: 'idTokenSignedResponseAlg',
+  access_token_format: 'accessTokenFormat',
+} as const satisfies Record<string, keyof ClientSettings>;
+type SettingField = keyof typeof SETTING_OF_FIELD;
+
+/** The client settings among a body's fields (as the schema passed them), by their domain names. */
+function settingsOf(fields: Readonly<Record<string, unknown>>): Partial<ClientSettings> {
+  return Object.fromEntries(Object.entries(SETTING_OF_FIELD).flatMap(([field, setting]) => (fields[field] === undefined ? [] : [[setting, fields[field]]]))) as Partial<ClientSettings>;
+}
 
 function clientBody(client: Client) {
   return {
@@ -195,21 +214,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     tag: 'clients',
     schema: { body: NewClientBody, response: { 201: Type.Object({ client: ClientBody, client_secret: Nullable(Type.String()) }) } },
     checkBody(fields, refused) {
-      const body = fields as Partial<Static<typeof NewClientBody>>;
-      const clientType = refused.has('client_type') ? undefined : (body.client_type ?? 'confidential');
-      return clientSettingsErrors(
-        {
-          name: body.name,
-          redirectUris: body.redirect_uris,
-          postLogoutRedirectUris: body.post_logout_redirect_uris,
-          grantTypes: body.grant_types,
-          scope: body.scope,
-          codeTtlSeconds: body.code_ttl_seconds,
-          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
-          accessTokenFormat: body.access_token_format,
-        },
-        clientType,
-      );
+      const clientType = refused.has('client_type') ? undefined : ((fields.client_type as ClientType | undefined) ?? 'confidential');
+      return newClientSettingsErrors(settingsOf(fields), clientType, new Set([...refused].flatMap((field) => (field in SETTING_OF_FIELD ? [SETTING_OF_FIELD[field as SettingField]] : []))));
     },
     async handler(call) {
       const body = call.body as {
@@ -263,6 +269,9 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     summary: 'Change a client\'s metadata (send If-Match with the ETag read, to not overwrite a concurrent change); code_ttl_seconds null uses the organization\'s',
     tag: 'clients',
     schema: { params: ClientParams, body: ClientChangeBody, response: { 200: ClientBody } },
+    // The fields sent, judged alone: the rules that need the stored client (its type, the settings
+    // left out) are the handler's.
+    checkBody: (fields) => clientSettingsErrors(settingsOf(fields), undefined),
     async handler(call) {
       const body = call.body as Record<string, unknown>;
       const updated = await inTransaction(call.db, async (trx) => {

@@ -142,11 +142,14 @@ function checkGrantTypes(raw: readonly string[], clientType: ClientType): GrantT
 /**
  * The rules every client's metadata follows, at creation and at each update: the name, grant
  * types that fit the client type, redirect URIs (checkRedirectUris: https or loopback, exact,
- * no fragment, no wildcard) exactly when the code flow is used, scope syntax, code lifetime,
- * and the token formats. Every bad field is named at once (InvalidInputsError), not the first.
+ * no fragment, no wildcard) exactly when the code flow is used, scope syntax, a scope of its own
+ * for a service client (checkServiceScope), code lifetime, and the token formats. Every bad field
+ * is named at once (InvalidInputsError), not the first. `judgeServiceScope: false` leaves the
+ * service-scope rule out (an update that changes neither grants nor scope, of a client made
+ * before the rule).
  */
-export function checkClientSettings(input: ClientSettings, clientType: ClientType, limits: ClientListLimits = {}): CheckedClientSettings {
-  const { errors, checked } = judgeClientSettings(input, clientType, limits);
+export function checkClientSettings(input: ClientSettings, clientType: ClientType, options: ClientJudgement = {}): CheckedClientSettings {
+  const { errors, checked } = judgeClientSettings(input, clientType, options);
   throwIfInvalid(errors);
   return checked as CheckedClientSettings;
 }
@@ -154,33 +157,72 @@ export function checkClientSettings(input: ClientSettings, clientType: ClientTyp
 /**
  * What checkClientSettings would refuse in the settings known so far: a field left undefined (a
  * request's malformed field, already named by its schema) is not judged, nor any rule that needs
- * it, nor the rules that need the client type when it is undefined. So one answer names every
- * bad field of a request, its schema's and these rules' together.
+ * it. Without the client type (an update's, in the store; a malformed one), a rule that depends
+ * on it names only what it refuses for every type (`nope` as a redirect URI, not
+ * `com.example.app:/cb`). So one answer names every bad field of a request, its schema's and
+ * these rules' together.
  */
-export function clientSettingsErrors(input: Partial<ClientSettings>, clientType: ClientType | undefined): readonly InvalidInputError[] {
-  return judgeClientSettings(input, clientType).errors;
+export function clientSettingsErrors(input: Partial<ClientSettings>, clientType: ClientType | undefined, options: ClientJudgement = {}): readonly InvalidInputError[] {
+  return judgeClientSettings(input, clientType, options).errors;
 }
 
-/** Tighter list limits than a client's own, for a use case that allows fewer (a registration request). */
-export interface ClientListLimits {
-  /** Most URIs in each of redirect_uris and post_logout_redirect_uris; default MAX_CLIENT_URIS (50). */
+/** How a use case judges a client's settings beyond the rules every client follows. */
+export interface ClientJudgement {
+  /** Most URIs in each of redirect_uris and post_logout_redirect_uris; default MAX_CLIENT_URIS (50). A registration request allows fewer. */
   readonly maxUris?: number;
+  /** False leaves the service-scope rule out (an update that changes neither grants nor scope, of a client made before the rule). */
+  readonly judgeServiceScope?: boolean;
 }
+
+/** A new client's settings when left out, as createClient fills them in. */
+const NEW_CLIENT_DEFAULTS = {
+  redirectUris: [],
+  postLogoutRedirectUris: [],
+  grantTypes: DEFAULT_GRANT_TYPES,
+  scope: DEFAULT_CLIENT_SCOPE,
+  codeTtlSeconds: null,
+  idTokenSignedResponseAlg: 'ES256',
+  accessTokenFormat: 'opaque',
+} as const satisfies Omit<ClientSettings, 'name'>;
+
+/**
+ * What createClient would refuse of a request's settings before the request is whole: the
+ * settings it left out (undefined) take their defaults, as createClient gives them, and those in
+ * `unjudged` (a request's malformed fields, already named by its schema) are not judged, nor any
+ * rule that needs them; clientSettingsErrors says how an undefined client type is judged.
+ */
+export function newClientSettingsErrors(given: Partial<ClientSettings>, clientType: ClientType | undefined, unjudged: ReadonlySet<keyof ClientSettings>): readonly InvalidInputError[] {
+  const settings: Partial<Record<keyof ClientSettings, unknown>> = { ...NEW_CLIENT_DEFAULTS };
+  for (const [key, value] of Object.entries(given) as Array<[keyof ClientSettings, unknown]>) if (value !== undefined) settings[key] = value;
+  for (const key of unjudged) delete settings[key];
+  return judgeClientSettings(settings as Partial<ClientSettings>, clientType).errors;
+}
+
+const CLIENT_TYPES: readonly ClientType[] = ['confidential', 'public'];
 
 function judgeClientSettings(
   input: Partial<ClientSettings>,
   clientType: ClientType | undefined,
-  limits: ClientListLimits = {},
+  options: ClientJudgement = {},
 ): { errors: InvalidInputError[]; checked: Partial<CheckedClientSettings> } {
   const errors: InvalidInputError[] = [];
-  const judge = <T, R>(value: T | undefined, check: (value: T, clientType: ClientType) => R, options: { readonly needsClientType?: boolean } = {}): R | undefined => {
-    if (value === undefined || (options.needsClientType === true && clientType === undefined)) return undefined;
-    return collectInvalid(errors, () => check(value, clientType ?? 'confidential'));
+  const judge = <T, R>(value: T | undefined, check: (value: T, clientType: ClientType) => R): R | undefined => {
+    if (value === undefined) return undefined;
+    if (clientType !== undefined) return collectInvalid(errors, () => check(value, clientType));
+    // No type to judge by: what every type refuses is named, and the value counts as checked
+    // (for the rules that need it) only when every type takes it.
+    const byType = CLIENT_TYPES.map((type) => {
+      const found: InvalidInputError[] = [];
+      return { found, result: collectInvalid(found, () => check(value, type)) };
+    });
+    const [first, ...others] = byType;
+    errors.push(...first!.found.filter((error) => others.every(({ found }) => found.some((e) => e.message === error.message))));
+    return byType.every(({ found }) => found.length === 0) ? first!.result : undefined;
   };
   const name = judge(input.name, (raw) => checkDisplayName(raw, 'name'));
-  const grantTypes = judge(input.grantTypes, checkGrantTypes, { needsClientType: true });
-  const redirectUris = judge(input.redirectUris, (uris, type) => checkRedirectUris(uris, type, 'redirect_uris', { max: limits.maxUris }), { needsClientType: true });
-  const postLogoutRedirectUris = judge(input.postLogoutRedirectUris, (uris, type) => checkRedirectUris(uris, type, 'post_logout_redirect_uris', { max: limits.maxUris }), { needsClientType: true });
+  const grantTypes = judge(input.grantTypes, checkGrantTypes);
+  const redirectUris = judge(input.redirectUris, (uris, type) => checkRedirectUris(uris, type, 'redirect_uris', { max: options.maxUris }));
+  const postLogoutRedirectUris = judge(input.postLogoutRedirectUris, (uris, type) => checkRedirectUris(uris, type, 'post_logout_redirect_uris', { max: options.maxUris }));
   if (grantTypes !== undefined && redirectUris !== undefined && postLogoutRedirectUris !== undefined) {
     const usesRedirects = grantTypes.includes('authorization_code');
     if (usesRedirects && redirectUris.length === 0) {
@@ -191,6 +233,7 @@ function judgeClientSettings(
     }
   }
   const scope = judge(input.scope, (raw) => checkScope(raw));
+  if (options.judgeServiceScope !== false && grantTypes !== undefined && scope !== undefined) collectInvalid(errors, () => checkServiceScope({ grantTypes, scope }));
   const codeTtl = input.codeTtlSeconds;
   if (codeTtl !== undefined && codeTtl !== null && (!Number.isInteger(codeTtl) || codeTtl < 1 || codeTtl > MAX_CODE_TTL_SECONDS)) {
     errors.push(new InvalidInputError('code_ttl_seconds', `must be a whole number of seconds from 1 to ${MAX_CODE_TTL_SECONDS}`));
@@ -237,15 +280,16 @@ export function newClientSecret(): string {
 
 /** A new client's settings, the defaults filled in. */
 function newClientSettings(input: NewClient): ClientSettings {
+  const d = NEW_CLIENT_DEFAULTS;
   return {
     name: input.name,
     redirectUris: input.redirectUris,
-    postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
-    grantTypes: input.grantTypes ?? DEFAULT_GRANT_TYPES,
-    scope: input.scope ?? DEFAULT_CLIENT_SCOPE,
-    codeTtlSeconds: input.codeTtlSeconds ?? null,
-    idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'ES256',
-    accessTokenFormat: input.accessTokenFormat ?? 'opaque',
+    postLogoutRedirectUris: input.postLogoutRedirectUris ?? d.postLogoutRedirectUris,
+    grantTypes: input.grantTypes ?? d.grantTypes,
+    scope: input.scope ?? d.scope,
+    codeTtlSeconds: input.codeTtlSeconds ?? d.codeTtlSeconds,
+    idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? d.idTokenSignedResponseAlg,
+    accessTokenFormat: input.accessTokenFormat ?? d.accessTokenFormat,
   };
 }
 
@@ -253,16 +297,20 @@ function newClientSettings(input: NewClient): ClientSettings {
  * What createClient would refuse of this client, without creating it: for a use case that has
  * rules of its own (a registration request's requester), so one answer names every bad field.
  */
-export function newClientErrors(input: NewClient, limits: ClientListLimits = {}): readonly InvalidInputError[] {
-  const errors: InvalidInputError[] = [];
-  const settings = collectInvalid(errors, () => checkClientSettings(newClientSettings(input), input.clientType, limits));
-  if (settings !== undefined) collectInvalid(errors, () => checkServiceScope(settings));
-  return errors;
+/** How a use case judges a client's settings beyond the rules every client follows. */
+export interface ClientJudgement {
+  /** Most URIs in each of redirect_uris and post_logout_redirect_uris; default MAX_CLIENT_URIS (50). A registration request allows fewer. */
+  readonly maxUris?: number;
+  /** False leaves the service-scope rule out (an update that changes neither grants nor scope, of a client made before the rule). */
+  readonly judgeServiceScope?: boolean;
+}
+
+export function newClientErrors(input: NewClient, options: ClientJudgement = {}): readonly InvalidInputError[] {
+  return clientSettingsErrors(newClientSettings(input), input.clientType, options);
 }
 
 export async function createClient(db: Executor, clock: Clock, orgId: string, input: NewClient): Promise<CreatedClient> {
   const settings = checkClientSettings(newClientSettings(input), input.clientType);
-  checkServiceScope(settings);
   const clientId = randomBase32(26);
   const clientSecret = input.clientType === 'confidential' ? newClientSecret() : null;
   const registration = input.registration;

@@ -1,7 +1,7 @@
 import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
 import { isValidScopeToken } from '../lib/scope.ts';
 import { findOrganizationById, updateSettings } from './orgs.repository.ts';
 import { serializeSettings, type CustomScope } from './settings.ts';
@@ -45,6 +45,27 @@ function checkScopeName(name: string): string {
   return name;
 }
 
+/**
+ * What setCustomScope would refuse of this scope, every bad field named at once: its name, its
+ * description, its attributes. A field left undefined is not judged (a request's field its schema
+ * already refused).
+ */
+export function customScopeErrors(name: string | undefined, scope: Partial<CustomScope>): readonly InvalidInputError[] {
+  return judgeCustomScope(name, scope).errors;
+}
+
+function judgeCustomScope(name: string | undefined, scope: Partial<CustomScope>): { errors: InvalidInputError[]; checked: Partial<CustomScope> } {
+  const errors: InvalidInputError[] = [];
+  if (name !== undefined) {
+    collectInvalid(errors, () => checkScopeName(name));
+    if (UNSTORABLE_SCOPE_NAMES.has(name)) errors.push(new InvalidInputError('name', 'is reserved; choose another name'));
+  }
+  const description = scope.description?.trim();
+  if (description !== undefined && (description.length === 0 || description.length > 200)) errors.push(new InvalidInputError('description', 'must be 1 to 200 characters'));
+  const attributes = scope.attributes === undefined ? undefined : collectInvalid(errors, () => [...new Set(scope.attributes!.map((a) => checkAttributeName(a)))]);
+  return { errors, checked: { description, attributes } };
+}
+
 /** The org's custom scopes, by name. */
 export async function listCustomScopes(db: Executor, orgId: string): Promise<NamedCustomScope[]> {
   const org = await findOrganizationById(db, orgId);
@@ -60,11 +81,9 @@ export async function listCustomScopes(db: Executor, orgId: string): Promise<Nam
  * (`gatehouse scope set`) and the API (`PUT /api/v2/scopes/{name}`) both call this.
  */
 export async function setCustomScope(db: Executor, clock: Clock, orgId: string, name: string, scope: CustomScope): Promise<{ readonly scope: NamedCustomScope; readonly created: boolean }> {
-  checkScopeName(name);
-  if (UNSTORABLE_SCOPE_NAMES.has(name)) throw new InvalidInputError('name', 'is reserved; choose another name');
-  const description = scope.description.trim();
-  if (description.length === 0 || description.length > 200) throw new InvalidInputError('description', 'must be 1 to 200 characters');
-  const attributes = [...new Set(scope.attributes.map((a) => checkAttributeName(a)))];
+  const { errors, checked } = judgeCustomScope(name, scope);
+  throwIfInvalid(errors);
+  const { description, attributes } = checked as CustomScope;
   const created = await changeCustomScopes(db, clock, orgId, (scopes) => {
     // Object.hasOwn, not the destructured value: `toString` would find Object.prototype's.
     const { [name]: _existing, ...others } = scopes;

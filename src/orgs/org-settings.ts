@@ -3,7 +3,7 @@ import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
-import { InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
+import { collectInvalid, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { checkBranding } from './branding.ts';
 import type { Organization } from './orgs.ts';
 import { findOrganizationById, updateOrganizationRow } from './orgs.repository.ts';
@@ -44,6 +44,27 @@ const SNAKE: Readonly<Record<string, string>> = {
   ssoSessionTtlSeconds: 'sso_session_ttl_seconds',
 };
 
+/** What updateOrganization would refuse of this change, every bad field named at once, not the first one found. */
+export function organizationChangeErrors(change: OrganizationChange): readonly InvalidInputError[] {
+  return judgeOrganizationChange(change).errors;
+}
+
+function judgeOrganizationChange(change: OrganizationChange): { errors: InvalidInputError[]; name: string | undefined; checked: OrganizationChange } {
+  const errors: InvalidInputError[] = [];
+  for (const [key, [min, max]] of Object.entries(LIMITS)) {
+    const value = (change as Record<string, unknown>)[key];
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < min || (value as number) > max)) {
+      errors.push(new InvalidInputError(SNAKE[key]!, `must be a whole number of seconds from ${min} to ${max}`));
+    }
+  }
+  const name = change.name === undefined ? undefined : collectInvalid(errors, () => checkDisplayName(change.name!, 'name'));
+  if (change.selfRegistration !== undefined && !SELF_REGISTRATION_POLICIES.includes(change.selfRegistration)) {
+    errors.push(new InvalidInputError('self_registration', `must be one of ${SELF_REGISTRATION_POLICIES.join(', ')}`));
+  }
+  const branding = checkBranding(change);
+  return { errors: [...errors, ...branding.errors], name, checked: { ...change, ...branding.values } };
+}
+
 /**
  * Changes an organization's name and settings. With `expectedVersion` (the `updatedAt` the
  * caller last read), a concurrent change makes this fail instead of silently overwriting it;
@@ -56,27 +77,8 @@ export async function updateOrganization(
   change: OrganizationChange,
   options: { readonly expectedVersion?: number } = {},
 ): Promise<Organization> {
-  // Every bad field is named at once, not the first one found.
-  const errors: InvalidInputError[] = [];
-  for (const [key, [min, max]] of Object.entries(LIMITS)) {
-    const value = (change as Record<string, unknown>)[key];
-    if (value !== undefined && (!Number.isInteger(value) || (value as number) < min || (value as number) > max)) {
-      errors.push(new InvalidInputError(SNAKE[key]!, `must be a whole number of seconds from ${min} to ${max}`));
-    }
-  }
-  let name: string | undefined;
-  try {
-    name = change.name === undefined ? undefined : checkDisplayName(change.name, 'name');
-  } catch (error) {
-    if (!(error instanceof InvalidInputError)) throw error;
-    errors.push(error);
-  }
-  if (change.selfRegistration !== undefined && !SELF_REGISTRATION_POLICIES.includes(change.selfRegistration)) {
-    errors.push(new InvalidInputError('self_registration', `must be one of ${SELF_REGISTRATION_POLICIES.join(', ')}`));
-  }
-  const branding = checkBranding(change);
-  throwIfInvalid([...errors, ...branding.errors]);
-  const checked: OrganizationChange = { ...change, ...branding.values };
+  const { errors, name, checked } = judgeOrganizationChange(change);
+  throwIfInvalid(errors);
   return inTransaction(db, (trx) => retryOnceOnLostRace('the organization', options.expectedVersion, async () => {
     const org = await findOrganizationById(trx, orgId);
     if (org === undefined) throw new NotFoundError('organization', orgId);

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import type { ApiRoute } from '../api/management-api.ts';
 import { recordAudit } from '../staff/audit.ts';
-import { updateOrganization } from './org-settings.ts';
+import { organizationChangeErrors, updateOrganization, type OrganizationChange as OrganizationChangeInput } from './org-settings.ts';
 import type { Organization } from './orgs.ts';
 import type { SelfRegistrationPolicy } from './settings.ts';
 
@@ -43,6 +43,23 @@ const OrganizationChange = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** A PATCH body (as its schema passed it) as the change updateOrganization takes. */
+function changeOf(body: Readonly<Record<string, unknown>>): OrganizationChangeInput {
+  return {
+    name: body.name as string | undefined,
+    codeTtlSeconds: body.code_ttl_seconds as number | undefined,
+    accessTokenTtlSeconds: body.access_token_ttl_seconds as number | undefined,
+    refreshTokenTtlSeconds: body.refresh_token_ttl_seconds as number | undefined,
+    idTokenTtlSeconds: body.id_token_ttl_seconds as number | undefined,
+    ssoSessionTtlSeconds: body.sso_session_ttl_seconds as number | undefined,
+    consentRequiredByDefault: body.consent_required_by_default as boolean | undefined,
+    logoUrl: body.logo_url as string | null | undefined,
+    primaryColor: body.primary_color as string | null | undefined,
+    accentColor: body.accent_color as string | null | undefined,
+    selfRegistration: body.self_registration as SelfRegistrationPolicy | undefined,
+  };
+}
 
 function toBody(org: Organization) {
   const s = org.settings;
@@ -87,28 +104,11 @@ export const ORG_ROUTES: readonly ApiRoute[] = [
     summary: 'Change the display name, settings and branding (send If-Match with the ETag read, to not overwrite a concurrent change)',
     tag: 'organization',
     schema: { body: OrganizationChange, response: { 200: OrganizationBody } },
+    checkBody: (fields) => organizationChangeErrors(changeOf(fields)),
     async handler(call) {
       const body = call.body as Record<string, unknown>;
       const updated = await call.db.transaction().execute(async (trx) => {
-        const org = await updateOrganization(
-          trx,
-          call.clock,
-          call.org.id,
-          {
-            name: body.name as string | undefined,
-            codeTtlSeconds: body.code_ttl_seconds as number | undefined,
-            accessTokenTtlSeconds: body.access_token_ttl_seconds as number | undefined,
-            refreshTokenTtlSeconds: body.refresh_token_ttl_seconds as number | undefined,
-            idTokenTtlSeconds: body.id_token_ttl_seconds as number | undefined,
-            ssoSessionTtlSeconds: body.sso_session_ttl_seconds as number | undefined,
-            consentRequiredByDefault: body.consent_required_by_default as boolean | undefined,
-            logoUrl: body.logo_url as string | null | undefined,
-            primaryColor: body.primary_color as string | null | undefined,
-            accentColor: body.accent_color as string | null | undefined,
-            selfRegistration: body.self_registration as SelfRegistrationPolicy | undefined,
-          },
-          { expectedVersion: versionFromIfMatch(call.ifMatch) },
-        );
+        const org = await updateOrganization(trx, call.clock, call.org.id, changeOf(body), { expectedVersion: versionFromIfMatch(call.ifMatch) });
         const fields = Object.keys(body).filter((key) => body[key] !== undefined);
         if (fields.length > 0) await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'org.updated', target: { type: 'organization', id: call.org.id }, details: { fields: fields.join(',') } }));
         return org;

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { ApiRoute } from '../api/management-api.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { recordAudit } from '../staff/audit.ts';
-import { deleteCustomScope, listCustomScopes, setCustomScope, type NamedCustomScope } from './custom-scopes.ts';
+import { customScopeErrors, deleteCustomScope, listCustomScopes, setCustomScope, type NamedCustomScope } from './custom-scopes.ts';
 
 const ScopeBody = Type.Object({ name: Type.String(), description: Type.String(), attributes: Type.Array(Type.String()) });
 const ScopeParams = Type.Object({ name: Type.String({ maxLength: 200 }) });
@@ -41,6 +41,7 @@ export const SCOPE_ROUTES: readonly ApiRoute[] = [
       ),
       response: { 200: ScopeBody, 201: ScopeBody },
     },
+    checkBody: (fields, _refused, params) => customScopeErrors(params.name, fields as { description?: string; attributes?: string[] }),
     async handler(call) {
       const body = call.body as { description: string; attributes?: string[] };
       const name = call.params.name!;

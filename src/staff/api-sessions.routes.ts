@@ -40,7 +40,9 @@ export function registerApiSessionRoutes(scope: FastifyInstance, deps: ApiSessio
     } catch (error) {
       if (!(error instanceof ApiAuthenticationError)) throw error;
       request.log.info({ event: 'api_login_failed', detail: error.detail }, 'API v1 login failed');
-      if ((await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, error, request.ip)) === 'throttled') {
+      // Without both, nothing was checked, so nothing guessed: not counted (as in the v2 API).
+      const checked = orgReference !== undefined && apiKey !== undefined;
+      if (checked && (await recordApiAuthenticationFailure(deps.db, deps.clock, deps.throttle, error, request.ip)) === 'throttled') {
         return unauthorized(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429);
       }
       return unauthorized(reply, 401);

@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { checkDisplayName } from '../accounts/identifiers.ts';
 import type { PreparedPassword } from '../accounts/passwords.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
-import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
+import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { generateApiKey } from './api-keys.ts';
 import { checkStaffRole } from './roles.ts';
@@ -102,6 +102,18 @@ export interface StaffUserChange {
   readonly role?: string;
 }
 
+/** What updateStaffUser would refuse of this change without looking at the store, every bad field named at once. */
+export function staffUserChangeErrors(change: StaffUserChange): readonly InvalidInputError[] {
+  return judgeStaffUserChange(change).errors;
+}
+
+function judgeStaffUserChange(change: StaffUserChange) {
+  const errors: InvalidInputError[] = [];
+  const role = change.role === undefined ? undefined : collectInvalid(errors, () => checkStaffRole(change.role!));
+  const name = change.name === undefined || change.name === null ? change.name : collectInvalid(errors, () => checkDisplayName(change.name!, 'name'));
+  return { errors, checked: { role, name } };
+}
+
 /**
  * Changes a staff user's display name and role. With `expectedVersion` (the `updatedAt` the
  * caller read), a concurrent change fails instead of being overwritten (without, it applies on
@@ -117,19 +129,9 @@ export async function updateStaffUser(
   change: StaffUserChange,
   options: { readonly expectedVersion?: number } = {},
 ): Promise<{ readonly user: StaffUser; readonly previous: StaffUser; readonly changed: readonly string[] }> {
-  const errors: InvalidInputError[] = [];
-  const attempt = <T>(check: () => T): T | undefined => {
-    try {
-      return check();
-    } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
-      errors.push(error);
-      return undefined;
-    }
-  };
-  const role = change.role === undefined ? undefined : attempt(() => checkStaffRole(change.role!));
-  const name = change.name === undefined || change.name === null ? change.name : attempt(() => checkDisplayName(change.name!, 'name'));
+  const { errors, checked } = judgeStaffUserChange(change);
   throwIfInvalid(errors);
+  const { role, name } = checked;
   return inTransaction(db, (trx) => retryOnceOnLostRace('the staff user', options.expectedVersion, async () => {
     const owners = await repository.lockActiveOwners(trx, orgId);
     const user = await getStaffUser(trx, orgId, id);
@@ -155,10 +157,16 @@ export async function listApiKeys(db: Executor, orgId: string, staffUserId: stri
   return (await repository.listApiKeyRows(db, orgId, staffUserId)).map(toKeyInfo);
 }
 
+/** An API key's label, trimmed: 1 to 100 characters. */
+export function checkApiKeyLabel(raw: string): string {
+  const label = raw.trim();
+  if (label.length === 0 || label.length > 100) throw new InvalidInputError('label', 'must be 1 to 100 characters');
+  return label;
+}
+
 /** "Enable API access": a new key for the user, shown once (in `apiKey`), stored hashed. */
 export async function createApiKey(db: Executor, clock: Clock, orgId: string, staffUserId: string, options: { readonly label?: string } = {}): Promise<{ key: ApiKeyInfo; apiKey: string }> {
-  const label = options.label?.trim() ?? null;
-  if (label !== null && (label.length === 0 || label.length > 100)) throw new InvalidInputError('label', 'must be 1 to 100 characters');
+  const label = options.label === undefined ? null : checkApiKeyLabel(options.label);
   return inTransaction(db, async (trx) => {
     const user = await getStaffUser(trx, orgId, staffUserId);
     // The request is well formed; the user's state forbids it (RFC 9110 §15.5.10: 409).

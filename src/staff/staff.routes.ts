@@ -2,13 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import { InvalidInputError } from '../lib/errors.ts';
+import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
 import { ROLE_PERMISSIONS } from './permissions.ts';
 import { listAuditEvents, recordAudit } from './audit.ts';
 import { STAFF_ROLES } from './roles.ts';
-import { preparePassword } from '../accounts/passwords.ts';
-import { createApiKey, disableStaffUser, enableStaffUser, getStaffUser, setStaffPassword, updateStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
-import { createStaffUser } from './staff.ts';
+import { passwordPolicyErrors, preparePassword } from '../accounts/passwords.ts';
+import { checkApiKeyLabel, createApiKey, disableStaffUser, enableStaffUser, getStaffUser, setStaffPassword, updateStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, staffUserChangeErrors, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
+import { createStaffUser, newStaffUserErrors } from './staff.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -87,8 +87,11 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       ),
       response: { 201: Type.Object({ user: StaffUserBody, api_key: Type.Union([Type.String(), Type.Null()]) }) },
     },
+    checkBody: (fields) => newStaffUserErrors(fields as { email?: string; name?: string; role?: string; password?: string }),
     async handler(call) {
       const body = call.body as { email: string; name?: string; role?: string; password?: string; api_key?: boolean };
+      // Every bad field at once: preparePassword below would name the password's alone.
+      throwIfInvalid(newStaffUserErrors(body));
       const password = body.password === undefined ? undefined : await preparePassword(body.password);
       const created = await inTransaction(call.db, async (trx) => {
         const result = await createStaffUser(trx, call.clock, call.org.id, { email: body.email, name: body.name, role: body.role, password, withApiKey: body.api_key === true });
@@ -127,6 +130,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       ),
       response: { 200: StaffUserBody },
     },
+    checkBody: (fields) => staffUserChangeErrors(fields as { name?: string | null; role?: string }),
     async handler(call) {
       const body = call.body as { name?: string | null; role?: string };
       const userId = call.params.user_id!;
@@ -180,6 +184,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     summary: "Set a staff user's sign-in password (argon2id); its browser sessions end, its API keys keep working",
     tag: 'staff',
     schema: { params: UserParams, body: Type.Object({ password: Type.String({ maxLength: 4096 }) }, { additionalProperties: false }), response: { 200: StaffUserBody } },
+    checkBody: (fields) => (typeof fields.password === 'string' ? passwordPolicyErrors(fields.password) : []),
     async handler(call) {
       const password = await preparePassword((call.body as { password: string }).password);
       const user = await inTransaction(call.db, async (trx) => {
@@ -222,6 +227,11 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       params: UserParams,
       body: Type.Optional(Type.Object({ label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false })),
       response: { 201: Type.Object({ key: ApiKeyBody, api_key: Type.String() }) },
+    },
+    checkBody(fields) {
+      const errors: InvalidInputError[] = [];
+      if (typeof fields.label === 'string') collectInvalid(errors, () => checkApiKeyLabel(fields.label as string));
+      return errors;
     },
     async handler(call) {
       const label = (call.body as { label?: string } | undefined)?.label;

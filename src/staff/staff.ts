@@ -1,10 +1,10 @@
 import { checkDisplayName, checkEmail, emailKey } from '../accounts/identifiers.ts';
-import type { PreparedPassword } from '../accounts/passwords.ts';
+import { passwordPolicyErrors, type PreparedPassword } from '../accounts/passwords.ts';
 import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ConflictError } from '../lib/errors.ts';
+import { collectInvalid, ConflictError, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { generateApiKey } from './api-keys.ts';
 import { checkStaffRole, DEFAULT_STAFF_ROLE } from './roles.ts';
@@ -31,11 +31,33 @@ export interface CreatedStaffUser {
   readonly apiKey: string | null;
 }
 
+/**
+ * What createStaffUser would refuse of these fields, every bad one named at once: the email,
+ * name, role and, before it is prepared, the password's policy. A field left undefined is not
+ * judged (left out, or a request's field its schema already refused).
+ */
+export function newStaffUserErrors(input: Partial<Omit<NewStaffUser, 'password'>> & { readonly password?: string }): readonly InvalidInputError[] {
+  const errors = judgeNewStaffUser(input).errors;
+  return input.password === undefined ? errors : [...errors, ...passwordPolicyErrors(input.password)];
+}
+
+function judgeNewStaffUser(input: Partial<Pick<NewStaffUser, 'email' | 'name' | 'role'>>) {
+  const errors: InvalidInputError[] = [];
+  const judge = <R>(value: string | undefined, check: (value: string) => R): R | undefined => (value === undefined ? undefined : collectInvalid(errors, () => check(value)));
+  const checked = {
+    email: judge(input.email, (raw) => checkEmail(raw)),
+    displayName: judge(input.name, (raw) => checkDisplayName(raw)) ?? null,
+    role: judge(input.role, (raw) => checkStaffRole(raw)) ?? DEFAULT_STAFF_ROLE,
+  };
+  return { errors, checked };
+}
+
 /** Creates a staff user, and its first API key when asked, in one transaction. */
 export async function createStaffUser(db: Executor, clock: Clock, orgId: string, input: NewStaffUser): Promise<CreatedStaffUser> {
-  const email = checkEmail(input.email);
-  const displayName = input.name === undefined ? null : checkDisplayName(input.name);
-  const role = input.role === undefined ? DEFAULT_STAFF_ROLE : checkStaffRole(input.role);
+  const { errors, checked } = judgeNewStaffUser(input);
+  throwIfInvalid(errors);
+  const { displayName, role } = checked;
+  const email = checked.email!;
   const passwordHash = input.password?.passwordHash ?? null;
   const userId = newId('staffUser');
   const key = input.withApiKey === true ? generateApiKey() : undefined;
