@@ -57,6 +57,9 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
       for (const headers of noCredentials) expect((await fetch(`${server.url}/api/v2/org`, { headers })).status).toBe(401);
       const image = await fetch(`${server.url}/api/v2/org?userSessionId=x${i}`, { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' } });
       expect(image.status).toBe(403);
+      // The same from a page of this origin (an org's logo URL pointing at the API).
+      const ownImage = await fetch(`${server.url}/api/v2/org?userSessionId=y${i}`, { headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' } });
+      expect(ownImage.status).toBe(403);
     }
     const login = async (body: Record<string, string>) => (await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
     for (let i = 0; i <= API_THROTTLE_LIMITS.failuresPerIp; i++) expect(await login({ org_id: orgId })).toBe(401);

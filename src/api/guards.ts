@@ -51,7 +51,16 @@ export function requireJsonBody(request: FastifyRequest): void {
 const OWN_FETCH_SITES: ReadonlySet<string> = new Set(['same-origin', 'none']);
 
 /**
- * Why a request looks sent by a page of another site, or undefined. A browser says where a request
+ * `Sec-Fetch-Dest` values of requests the API serves: a script's fetch or XHR (`empty`) and a
+ * person opening an API URL in a tab (`document`). Anything else is a page embedding the API as an
+ * image, script, style, frame… which no use of the API needs, and which a page of this very origin
+ * can be made to do: an org's logo URL pointing at `/api/v2/org?userSessionId=x` would have every
+ * visitor's browser send a same-origin request with a bad session, counted against its network.
+ */
+const API_FETCH_DESTS: ReadonlySet<string> = new Set(['empty', 'document']);
+
+/**
+ * Why a request looks sent by a page of another site, or embedded by any page, or undefined. A browser says where a request
  * comes from in `Sec-Fetch-Site` (every current browser) and `Origin` (sent on every non-GET
  * request by fetch, XHR and form posts, RFC 6454 §7, Fetch §3.1); a page cannot forge or drop
  * either. `Origin: null` (a sandboxed frame, a data: URL, a redirect from another origin) is
@@ -62,6 +71,8 @@ export function crossSiteEvidence(headers: IncomingHttpHeaders, trustedOrigin: s
   if (site !== undefined && !OWN_FETCH_SITES.has(String(site))) return 'Sec-Fetch-Site';
   const origin = headers.origin;
   if (origin !== undefined && origin !== trustedOrigin) return 'Origin';
+  const dest = headers['sec-fetch-dest'];
+  if (dest !== undefined && !API_FETCH_DESTS.has(String(dest))) return 'Sec-Fetch-Dest';
   return undefined;
 }
 
@@ -96,7 +107,7 @@ export function registerCrossSiteGuard(scope: FastifyInstance, options: { readon
     throw new ApiRequestError(
       403,
       'cross_site_request',
-      `This request was sent by a page of another site (its ${evidence} header says so): the management API refuses requests from other sites' pages. Call it from a server or a script, without a browser's credentials.`,
+      `This request was sent by a page of another site, or embedded in a page (its ${evidence} header says so): the management API refuses both. Call it from a server or a script, without a browser's credentials.`,
     );
   });
 }
