@@ -63,10 +63,6 @@ export function codeRedemptionBody(code: string): string {
   return new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }).toString();
 }
 
-export function refreshBody(refreshToken: string): string {
-  return new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
-}
-
 /** The `code` of an authorization response's Location, when it goes to our redirect URI. */
 export function codeFromLocation(location: string | undefined): string | undefined {
   if (location === undefined || !location.startsWith(`${REDIRECT_URI}?`)) return undefined;

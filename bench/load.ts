@@ -1,4 +1,5 @@
 import autocannon, { type Request } from 'autocannon';
+import { measureWithWrk } from './wrk.ts';
 
 /** Connections held open by the load generator: the issue's "50 connections". */
 export const CONNECTIONS = 50;
@@ -23,6 +24,94 @@ export interface Limit {
   readonly seconds?: number;
   /** …or until this many operations (single-request operations only) were answered. */
   readonly amount?: number;
+}
+
+/** One HTTP request, the same bytes every time it is sent (but for a body given per request). */
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST';
+  /** Path and query, as sent on the request line. */
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/** What a successful answer is: this status and, when given, a body containing this text. */
+export interface Expected {
+  readonly status: number;
+  readonly bodyIncludes?: string;
+}
+
+/**
+ * What a scenario sends, described so that either load generator can send it: wrk (a C program
+ * with a generated Lua script, bench/wrk.ts) sends every single-request kind, and autocannon (in
+ * this process) every kind, flows included.
+ *
+ * - `repeat`: the same request over and over, for the run's seconds.
+ * - `each`: `request` with each of `bodies` once (a code redeemed once); the run ends when all are
+ *   answered.
+ * - `rotate`: a form POST carrying a token from `pool` in the field `field`; a successful answer's
+ *   JSON member of the same name goes back into the pool (a refresh token and its rotation). The
+ *   pool holds the current tokens after the run.
+ * - `flow`: a sequence of requests (autocannon only).
+ */
+export type Load =
+  | { readonly kind: 'repeat'; readonly request: HttpRequest; readonly expected: Expected }
+  | { readonly kind: 'each'; readonly request: HttpRequest; readonly bodies: readonly string[]; readonly expected: Expected }
+  | { readonly kind: 'rotate'; readonly request: HttpRequest; readonly formPrefix: string; readonly field: string; readonly pool: string[]; readonly expected: Expected }
+  | { readonly kind: 'flow'; readonly operation: Operation };
+
+/** The load generators: wrk for single requests when it is installed, autocannon for the rest. */
+export type Generator = 'wrk' | 'autocannon';
+
+export function generatorFor(load: Load, wrkAvailable: boolean): Generator {
+  return wrkAvailable && load.kind !== 'flow' ? 'wrk' : 'autocannon';
+}
+
+/** Where the load generator runs: wrk on this CPU (`taskset -c`), when pinning is on. */
+export interface GeneratorPlacement {
+  readonly wrk: boolean;
+  readonly cpu: number | undefined;
+}
+
+/**
+ * Sends `load` to `origin` at CONNECTIONS connections, no pipelining, for `seconds` (an `each`
+ * load: until all its requests are answered), with wrk when `placement` allows it, else with
+ * autocannon in this process.
+ */
+export async function measureLoad(origin: string, load: Load, seconds: number, placement: GeneratorPlacement): Promise<Measurement & { readonly generator: Generator }> {
+  const generator = generatorFor(load, placement.wrk);
+  if (generator === 'wrk' && load.kind !== 'flow') return { ...(await measureWithWrk(origin, load, { seconds, connections: CONNECTIONS, cpu: placement.cpu })), generator };
+  const limit: Limit = load.kind === 'each' ? { amount: load.bodies.length } : { seconds };
+  return { ...(await measure(origin, autocannonOperation(load), limit)), generator };
+}
+
+/** The autocannon operation sending `load`. */
+function autocannonOperation(load: Load): Operation {
+  if (load.kind === 'flow') return load.operation;
+  const { expected } = load;
+  const succeeded = (status: number, body: string): boolean => status === expected.status && (expected.bodyIncludes === undefined || body.includes(expected.bodyIncludes));
+  const request: Request = { method: load.request.method, path: load.request.path, ...(load.request.headers === undefined ? {} : { headers: { ...load.request.headers } }) };
+  switch (load.kind) {
+    case 'repeat':
+      return { steps: [{ ...request, ...(load.request.body === undefined ? {} : { body: load.request.body }) }], succeeded };
+    case 'each': {
+      const bodies = [...load.bodies];
+      return { steps: [{ ...request, setupRequest: (r) => ({ ...r, body: bodies.pop() ?? 'bodies-exhausted' }) }], succeeded };
+    }
+    case 'rotate': {
+      const { pool, field, formPrefix } = load;
+      const step: Request = {
+        ...request,
+        setupRequest: (r) => ({ ...r, body: `${formPrefix}${new URLSearchParams({ [field]: pool.shift() ?? 'pool-empty' })}` }),
+        onResponse: (status, body) => {
+          if (status !== expected.status) return;
+          const next = (JSON.parse(body) as Record<string, unknown>)[field];
+          if (typeof next === 'string') pool.push(next);
+        },
+      };
+      return { steps: [step], succeeded };
+    }
+  }
 }
 
 export interface Measurement {

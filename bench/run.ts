@@ -8,7 +8,10 @@
  *
  * Starts Gatehouse on SQLite, oidc-provider (in memory) and, when PostgreSQL answers at
  * TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), Gatehouse on PostgreSQL,
- * each in its own process on a loopback port. Gatehouse logs as `npm start` does (the default
+ * each in its own process on a loopback port. Every server under test is pinned to one CPU and the
+ * load generator to another (taskset; bench/machine.ts): wrk sends the single-request scenarios,
+ * autocannon (in this process) the sign-in flow. Without taskset, two CPUs or wrk, it says so and
+ * runs as before (unpinned, autocannon). Gatehouse logs as `npm start` does (the default
  * LOG_LEVEL, JSON lines on stdout, pointed at /dev/null). For every scenario it warms each server
  * up, then runs alternating rounds (the server order rotates each round) at 50 connections, and
  * prints the medians, the ratio of each Gatehouse to oidc-provider and the issue's targets. One
@@ -21,8 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { discover } from './client.ts';
-import { CONNECTIONS, measure, type Limit, type Operation } from './load.ts';
-import { describeMachine, type Machine } from './machine.ts';
+import { CONNECTIONS, measureLoad, type Generator, type GeneratorPlacement, type Load } from './load.ts';
+import { describeMachine, placeProcesses, type Machine, type Placement } from './machine.ts';
 import { CONFIG_DEFAULTS } from '../src/config/config.ts';
 import { CEILING, describeLoggingOverhead, loggingOverheadOf, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type LoggingOverhead, type RoundResult, type Row } from './report.ts';
 import { prepareTarget, SCENARIOS, type RunShape, type ScenarioId, type Target } from './scenarios.ts';
@@ -158,7 +161,7 @@ interface Participant {
   readonly pid?: number;
   /** The line this one is compared with: it is measured right after it, instead of last. */
   readonly follows?: string;
-  plan(run: RunShape): Promise<{ operation: Operation; limit: Limit }>;
+  plan(run: RunShape): Promise<Load>;
 }
 
 /** The calibration server joins the discovery scenario: both are one GET answered with about 1.6 KB of JSON. */
@@ -167,7 +170,7 @@ function ceilingParticipant(url: string, pid: number): Participant {
     name: CEILING,
     origin: url,
     pid,
-    plan: async (run) => ({ operation: { steps: [{ method: 'GET', path: '/' }], succeeded: (status) => status === 200 }, limit: { seconds: run.seconds } }),
+    plan: async () => ({ kind: 'repeat', request: { method: 'GET', path: '/' }, expected: { status: 200 } }),
   };
 }
 
@@ -177,9 +180,10 @@ function postgresCeilingParticipant(url: string, pid: number): Participant {
     name: POSTGRES_CEILING,
     origin: url,
     pid,
-    plan: async (run) => ({
-      operation: { steps: [{ method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api' }], succeeded: (status) => status === 200 },
-      limit: { seconds: run.seconds },
+    plan: async () => ({
+      kind: 'repeat',
+      request: { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api' },
+      expected: { status: 200 },
     }),
   };
 }
@@ -193,15 +197,17 @@ function scenarioParticipant(target: Target, scenario: ScenarioId, follows: stri
   return { name: target.ready.name, origin: target.origin, pid: target.pid, follows, plan: (run) => plan(target, run) };
 }
 
-/** The rows of the table, and every round of every line, by scenario. */
+/** The rows of the table, every round of every line, and the load generator, by scenario. */
 interface Measured {
   readonly rows: Row[];
   readonly rounds: ReadonlyMap<ScenarioId, ReadonlyMap<string, readonly RoundResult[]>>;
+  readonly generators: ReadonlyMap<ScenarioId, Generator>;
 }
 
-async function measureAll(targets: readonly Target[], calibrations: Calibrations, settle: () => Promise<void>, options: Options): Promise<Measured> {
+async function measureAll(targets: readonly Target[], calibrations: Calibrations, settle: () => Promise<void>, options: Options, generator: GeneratorPlacement): Promise<Measured> {
   const rows: Row[] = [];
   const roundsByScenario = new Map<ScenarioId, ReadonlyMap<string, readonly RoundResult[]>>();
+  const generators = new Map<ScenarioId, Generator>();
   for (const scenario of SCENARIOS.filter((s) => options.only === undefined || options.only.has(s.id))) {
     const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, pid: target.pid, plan: (run) => scenario.plan(target, run) }));
     for (const extra of calibrations[scenario.id] ?? []) {
@@ -214,11 +220,12 @@ async function measureAll(targets: readonly Target[], calibrations: Calibrations
     const previous = new Map<string, number>();
     const run = async (participant: Participant, warmup: boolean): Promise<RoundResult> => {
       const seconds = warmup ? options.warmupSeconds : options.seconds;
-      const { operation, limit } = await participant.plan({ warmup, seconds, previousPerSecond: previous.get(participant.name) });
+      const load = await participant.plan({ warmup, seconds, previousPerSecond: previous.get(participant.name) });
       await settle();
       const cpuBefore = cpuMicrosOf(participant.pid);
-      const result = await measure(participant.origin, operation, limit);
+      const result = await measureLoad(participant.origin, load, seconds, generator);
       const cpuAfter = cpuMicrosOf(participant.pid);
+      generators.set(scenario.id, result.generator);
       previous.set(participant.name, result.perSecond);
       const cpuMicros = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
       return { ...result, cpuMicrosPerOp: cpuMicros === undefined || result.succeeded === 0 ? undefined : cpuMicros / result.succeeded };
@@ -236,7 +243,7 @@ async function measureAll(targets: readonly Target[], calibrations: Calibrations
     rows.push(...rowsFor(scenario.id, scenario.label, rounds));
     roundsByScenario.set(scenario.id, rounds);
   }
-  return { rows, rounds: roundsByScenario };
+  return { rows, rounds: roundsByScenario, generators };
 }
 
 /** Targets met and judged: the table's, and the logging line's when it was measured. */
@@ -251,23 +258,53 @@ function loggingLine(logging: LoggingOverhead | undefined, measured: boolean): s
   return measured ? 'Logging overhead: not measured (no CPU figures from /proc on this system).' : 'Logging overhead: not measured (discovery was left out).';
 }
 
-function reportSection(rows: readonly Row[], logging: LoggingOverhead | undefined, machine: Machine, options: Options, servers: readonly BenchServer[], postgres: string): string {
+/** How the processes were placed on the CPUs: said before the run, and in the report. */
+function describePinning(placement: Placement): string {
+  if ('off' in placement.pinning) {
+    return `Placement: NOT PINNED (${placement.pinning.off}): the servers and the load generator share the CPUs as the kernel schedules them, as the bench did before pinning; CPU µs/op is not comparable with a pinned run's.`;
+  }
+  const { serverCpu, generatorCpu } = placement.pinning;
+  return (
+    `Placement: every server under test pinned to CPU ${serverCpu} (taskset --cpu-list ${serverCpu}), the load generator to CPU ${generatorCpu} (wrk, and the bench process, where autocannon runs); ` +
+    `PostgreSQL is a system service the bench does not start, so its backends are not pinned and run where the kernel puts them.`
+  );
+}
+
+/** Which load generator sends what: said before the run, and in the report. */
+function describeGenerators(placement: Placement): string {
+  const autocannon = `autocannon ${packageVersion('autocannon')}`;
+  if ('off' in placement.wrk) return `Load generator: ${placement.wrk.off}: ${autocannon}, in the bench process, sends every scenario, as before.`;
+  return `Load generators: wrk ${placement.wrk.version} (one thread) sends the single-request scenarios, ${autocannon} (in the bench process) the two-request sign-in flow.`;
+}
+
+/** The generator of each scenario measured, below the table. */
+function generatorsLine(generators: ReadonlyMap<ScenarioId, Generator>): string {
+  const by = (generator: Generator): string[] => SCENARIOS.filter((s) => generators.get(s.id) === generator).map((s) => s.label);
+  const parts = (['wrk', 'autocannon'] as const).filter((g) => by(g).length > 0).map((g) => `${g}: ${by(g).join(', ')}`);
+  return `Load generator by scenario: ${parts.join('; ')}.`;
+}
+
+function reportSection(rows: readonly Row[], logging: LoggingOverhead | undefined, generators: ReadonlyMap<ScenarioId, Generator>, machine: Machine, placement: Placement, options: Options, servers: readonly BenchServer[], postgres: string): string {
   const { met, judged } = targetsMet(rows, logging);
+  const pinned = 'serverCpu' in placement.pinning;
   return [
     BEGIN,
     '',
     `Gatehouse ${machine.revision}. Run of ${machine.date}: nproc ${machine.cpus}, CPU ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ` +
-      `oidc-provider ${packageVersion('oidc-provider')}, autocannon ${packageVersion('autocannon')}, PostgreSQL ${postgres}.`,
+      `oidc-provider ${packageVersion('oidc-provider')}, PostgreSQL ${postgres}.`,
+    `${describePinning(placement)} ${describeGenerators(placement)}`,
     `${CONNECTIONS} connections, no pipelining; per scenario and server a ${options.warmupSeconds} s warm-up, then ${options.rounds} alternating rounds of ` +
       `${options.seconds} s (token authorization_code: as many prepared codes as the previous run's rate × ${options.seconds} s); medians of the rounds; ` +
       `"vs oidc-provider" is the median of the per-round ratios (both servers of a round run back to back, so the machine's drift between rounds cancels out). ` +
       `"CPU µs/op" is the server process's CPU time (user + system, all its threads) per successful operation: what an operation costs, whatever the load generator can drive. ` +
-      `The "${CEILING}" line is a framework-less server answering a fixed 1.6 KB JSON: the most any server can do here with the load generator on the same CPUs. ` +
+      `The "${CEILING}" line is a framework-less server answering a fixed 1.6 KB JSON: the most any server can do here ${pinned ? 'on one CPU' : 'with the load generator on the same CPUs'}. ` +
       `The "${POSTGRES_CEILING}" line is a framework-less server making one prepared, autocommitted INSERT into this PostgreSQL per request (pool of 10): the most a server that stores each token in it can do here. ` +
       `Gatehouse logs as \`npm start\` does (LOG_LEVEL=${CONFIG_DEFAULTS.logLevel}, one JSON access line per request on stdout, here ${SERVER_LOG_PATH}); ` +
       `the "LOG_LEVEL=${QUIET_LOG_LEVEL}" line is the same server logging no requests, for the logging line.`,
     '',
     markdownTable(rows),
+    '',
+    generatorsLine(generators),
     '',
     `${loggingLine(logging, true)}`,
     '',
@@ -303,7 +340,13 @@ function packageVersion(name: string): string {
 async function main(): Promise<void> {
   const options = parseOptions();
   const startedAt = Date.now();
+  // Before pinning: once pinned, this process sees one CPU.
   const machine = describeMachine();
+  const placement = placeProcesses();
+  log(describePinning(placement));
+  log(describeGenerators(placement));
+  const serverCpu = 'serverCpu' in placement.pinning ? placement.pinning.serverCpu : undefined;
+  const generator: GeneratorPlacement = { wrk: 'version' in placement.wrk, cpu: 'generatorCpu' in placement.pinning ? placement.pinning.generatorCpu : undefined };
   const servers: BenchServer[] = [];
   const ceilings: Child<unknown>[] = [];
   let stopping: Promise<unknown> | undefined;
@@ -318,23 +361,23 @@ async function main(): Promise<void> {
 
     // Gatehouse as `npm start` runs it: the default log level, logs on stdout.
     const serverLog = openSync(SERVER_LOG_PATH, 'w');
-    const asStarted = { env: { LOG_LEVEL: CONFIG_DEFAULTS.logLevel }, stdout: serverLog };
+    const asStarted = { env: { LOG_LEVEL: CONFIG_DEFAULTS.logLevel }, stdout: serverLog, cpu: serverCpu };
     const gatehouseSqlite = await startServer('./gatehouse-server.ts', ['sqlite'], asStarted);
     servers.push(gatehouseSqlite);
     // Production mode, as deployed (its development-only behaviour off).
-    if (options.peer) servers.push(await startServer('./oidc-provider-server.ts', [], { env: { NODE_ENV: 'production' } }));
+    if (options.peer) servers.push(await startServer('./oidc-provider-server.ts', [], { env: { NODE_ENV: 'production' }, cpu: serverCpu }));
     if ('version' in probe) servers.push(await startServer('./gatehouse-server.ts', ['postgres', DATABASE_URL], asStarted));
     // The same Gatehouse logging no requests, for the logging line (discovery only).
     const measuresDiscovery = options.only === undefined || options.only.has('discovery');
-    const quiet = measuresDiscovery ? await startServer('./gatehouse-server.ts', ['sqlite'], { env: { LOG_LEVEL: QUIET_LOG_LEVEL }, stdout: serverLog }) : undefined;
+    const quiet = measuresDiscovery ? await startServer('./gatehouse-server.ts', ['sqlite'], { env: { LOG_LEVEL: QUIET_LOG_LEVEL }, stdout: serverLog, cpu: serverCpu }) : undefined;
     if (quiet !== undefined) servers.push(quiet);
     closeSync(serverLog);
 
-    const calibration = await startCeiling();
+    const calibration = await startCeiling('./ceiling-server.ts', [], { cpu: serverCpu });
     ceilings.push(calibration);
     const calibrations: Calibrations = { discovery: [ceilingParticipant(calibration.message.url, calibration.pid)] };
     if ('version' in probe) {
-      const postgresCalibration = await startCeiling('./ceiling-postgres-server.ts', [DATABASE_URL]);
+      const postgresCalibration = await startCeiling('./ceiling-postgres-server.ts', [DATABASE_URL], { cpu: serverCpu });
       ceilings.push(postgresCalibration);
       calibrations.client_credentials = [postgresCeilingParticipant(postgresCalibration.message.url, postgresCalibration.pid)];
     }
@@ -347,15 +390,15 @@ async function main(): Promise<void> {
       log(`${server.message.name} ready at ${server.message.issuer} (pid ${server.pid})`);
     }
 
-    const { rows, rounds } = await measureAll(targets, calibrations, 'version' in probe ? () => checkpointPostgres(DATABASE_URL) : async () => {}, options);
+    const { rows, rounds, generators } = await measureAll(targets, calibrations, 'version' in probe ? () => checkpointPostgres(DATABASE_URL) : async () => {}, options, generator);
     const discoveryRounds = rounds.get('discovery');
     const logging = quiet === undefined || discoveryRounds === undefined ? undefined : loggingOverheadOf(discoveryRounds, gatehouseSqlite.message.name, quiet.message.name);
-    process.stdout.write(`\n${textTable(rows)}\n\n`);
+    process.stdout.write(`\n${textTable(rows)}\n\n${generatorsLine(generators)}\n${describePinning(placement)}\n`);
     process.stdout.write(`${loggingLine(logging, measuresDiscovery)}\n`);
     const { met, judged } = targetsMet(rows, logging);
     process.stdout.write(`${met} of ${judged} targets met. Took ${Math.round((Date.now() - startedAt) / 1000)} s.\n`);
     if (options.write) {
-      writeReport(reportSection(rows, logging, machine, options, servers, postgres));
+      writeReport(reportSection(rows, logging, generators, machine, placement, options, servers, postgres));
       process.stdout.write(`Wrote ${REPORT_PATH}\n`);
     }
   } finally {

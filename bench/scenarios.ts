@@ -3,8 +3,8 @@
  * (authorization codes, refresh tokens) prepared over HTTP before each run, never during it.
  */
 import type { Request } from 'autocannon';
-import { authorizationUrl, basicAuthorization, codeFromLocation, codeRedemptionBody, redeemCode, refreshBody, signInThroughPages, type Endpoints } from './client.ts';
-import { CONNECTIONS, header, measure, pathOf, type Limit, type Operation } from './load.ts';
+import { authorizationUrl, basicAuthorization, codeFromLocation, codeRedemptionBody, redeemCode, signInThroughPages, type Endpoints } from './client.ts';
+import { CONNECTIONS, header, measure, pathOf, type Load } from './load.ts';
 import { SERVICE_SCOPE, type ServerReady } from './protocol.ts';
 
 /** A running server with what the scenarios need from it. */
@@ -34,7 +34,8 @@ export interface RunShape {
 export interface Scenario {
   readonly id: ScenarioId;
   readonly label: string;
-  plan(target: Target, run: RunShape): Promise<{ operation: Operation; limit: Limit }>;
+  /** What one run sends (for `seconds`; an `each` load until its bodies are answered). */
+  plan(target: Target, run: RunShape): Promise<Load>;
 }
 
 /** Signs in once and keeps the session, then redeems that first code for the access token used throughout. */
@@ -46,6 +47,7 @@ export async function prepareTarget(ready: ServerReady, endpoints: Endpoints): P
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+const OK = { status: 200 } as const;
 const ok200 = (status: number): boolean => status === 200;
 
 /** Codes for the code-redemption scenario: enough for about one round at the last rate seen, within bounds. */
@@ -57,17 +59,16 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'discovery',
     label: 'discovery',
-    async plan(target, run) {
-      return { operation: { steps: [{ method: 'GET', path: pathOf(target.endpoints.discovery) }], succeeded: ok200 }, limit: { seconds: run.seconds } };
+    async plan(target) {
+      return { kind: 'repeat', request: { method: 'GET', path: pathOf(target.endpoints.discovery) }, expected: OK };
     },
   },
   {
     id: 'client_credentials',
     label: 'token client_credentials',
-    async plan(target, run) {
+    async plan(target) {
       const body = new URLSearchParams({ grant_type: 'client_credentials', scope: SERVICE_SCOPE }).toString();
-      const step: Request = { method: 'POST', path: pathOf(target.endpoints.token), headers: { authorization: basicAuthorization(target.ready.serviceClient), 'content-type': FORM }, body };
-      return { operation: { steps: [step], succeeded: ok200 }, limit: { seconds: run.seconds } };
+      return { kind: 'repeat', request: { method: 'POST', path: pathOf(target.endpoints.token), headers: { authorization: basicAuthorization(target.ready.serviceClient), 'content-type': FORM }, body }, expected: OK };
     },
   },
   {
@@ -76,63 +77,62 @@ export const SCENARIOS: readonly Scenario[] = [
     async plan(target, run) {
       const wanted = run.warmup ? WARMUP_CODES : Math.round(Math.min(MAX_CODES, Math.max(MIN_CODES, (run.previousPerSecond ?? 0) * run.seconds)));
       const codes = await mintCodes(target, wanted);
-      const step: Request = {
-        method: 'POST',
-        path: pathOf(target.endpoints.token),
-        headers: { authorization: basicAuthorization(target.ready.webClient), 'content-type': FORM },
+      return {
+        kind: 'each',
+        request: { method: 'POST', path: pathOf(target.endpoints.token), headers: { authorization: basicAuthorization(target.ready.webClient), 'content-type': FORM } },
         // Each request redeems a code of its own: a replayed code would be an error (and revoke its tokens).
-        setupRequest: (request) => ({ ...request, body: codeRedemptionBody(codes.pop() ?? 'codes-exhausted') }),
+        bodies: codes.slice(0, wanted).map(codeRedemptionBody),
+        expected: OK,
       };
-      return { operation: { steps: [step], succeeded: ok200 }, limit: { amount: Math.min(wanted, codes.length) } };
     },
   },
   {
     id: 'refresh_token',
     label: 'token refresh_token',
-    async plan(target, run) {
+    async plan(target) {
       // Every request takes a current refresh token and puts back the one it rotated to; tokens in
       // flight when a run stops are lost, so the pool is topped up before each run.
       await topUpRefreshTokens(target, 2 * CONNECTIONS);
-      const pool = target.refreshTokens;
-      const step: Request = {
-        method: 'POST',
-        path: pathOf(target.endpoints.token),
-        headers: { authorization: basicAuthorization(target.ready.webClient), 'content-type': FORM },
-        setupRequest: (request) => ({ ...request, body: refreshBody(pool.shift() ?? 'pool-empty') }),
-        onResponse: (status, body) => {
-          if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
-        },
+      return {
+        kind: 'rotate',
+        request: { method: 'POST', path: pathOf(target.endpoints.token), headers: { authorization: basicAuthorization(target.ready.webClient), 'content-type': FORM } },
+        formPrefix: 'grant_type=refresh_token&',
+        field: 'refresh_token',
+        pool: target.refreshTokens,
+        expected: OK,
       };
-      return { operation: { steps: [step], succeeded: ok200 }, limit: { seconds: run.seconds } };
     },
   },
   {
     id: 'userinfo',
     label: 'userinfo',
-    async plan(target, run) {
-      const step: Request = { method: 'GET', path: pathOf(target.endpoints.userinfo), headers: { authorization: `Bearer ${target.accessToken}` } };
-      return { operation: { steps: [step], succeeded: ok200 }, limit: { seconds: run.seconds } };
+    async plan(target) {
+      return { kind: 'repeat', request: { method: 'GET', path: pathOf(target.endpoints.userinfo), headers: { authorization: `Bearer ${target.accessToken}` } }, expected: OK };
     },
   },
   {
     id: 'introspection',
     label: 'introspection',
-    async plan(target, run) {
-      const step: Request = {
-        method: 'POST',
-        path: pathOf(target.endpoints.introspection),
-        headers: { authorization: basicAuthorization(target.ready.webClient), 'content-type': FORM },
-        body: new URLSearchParams({ token: target.accessToken }).toString(),
+    async plan(target) {
+      return {
+        kind: 'repeat',
+        request: {
+          method: 'POST',
+          path: pathOf(target.endpoints.introspection),
+          headers: { authorization: basicAuthorization(target.ready.webClient), 'content-type': FORM },
+          body: new URLSearchParams({ token: target.accessToken }).toString(),
+        },
+        expected: { status: 200, bodyIncludes: '"active":true' },
       };
-      return { operation: { steps: [step], succeeded: (status, body) => status === 200 && body.includes('"active":true') }, limit: { seconds: run.seconds } };
     },
   },
   {
     id: 'flow',
     label: 'sign-in flow (SSO session)',
-    async plan(target, run) {
+    async plan(target) {
       // A relying party's whole sign-in for a browser that already has a session: the authorization
-      // request answered with a redirect carrying a code, then the code redeemed for tokens.
+      // request answered with a redirect carrying a code, then the code redeemed for tokens. Two
+      // requests per operation, the second built from the first's answer: autocannon sends it.
       const authorize: Request = {
         method: 'GET',
         path: pathOf(authorizationUrl(target.endpoints, target.ready.webClient)),
@@ -147,7 +147,7 @@ export const SCENARIOS: readonly Scenario[] = [
         headers: { authorization: basicAuthorization(target.ready.webClient), 'content-type': FORM },
         setupRequest: (request, context) => ({ ...request, body: codeRedemptionBody(typeof context.code === 'string' ? context.code : 'no-code') }),
       };
-      return { operation: { steps: [authorize, redeem], succeeded: ok200 }, limit: { seconds: run.seconds } };
+      return { kind: 'flow', operation: { steps: [authorize, redeem], succeeded: (status) => status === 200 } };
     },
   },
 ];

@@ -15,12 +15,17 @@ export interface Child<M> {
 
 export type BenchServer = Child<ServerReady>;
 
-/**
- * An OAuth server child (bench/gatehouse-server.ts, bench/oidc-provider-server.ts). `stdout`: a
- * file descriptor for the child's stdout (its logs), else it shares the orchestrator's.
- */
-export async function startServer(file: string, args: readonly string[], options: { readonly env?: Record<string, string>; readonly stdout?: number } = {}): Promise<BenchServer> {
-  const child = await startChild(file, args, options.env, options.stdout);
+export interface ChildOptions {
+  readonly env?: Record<string, string>;
+  /** A file descriptor for the child's stdout (its logs), else it shares the orchestrator's. */
+  readonly stdout?: number;
+  /** The CPU the child (every thread of it) is pinned to with `taskset -c`; unpinned when undefined. */
+  readonly cpu?: number;
+}
+
+/** An OAuth server child (bench/gatehouse-server.ts, bench/oidc-provider-server.ts). */
+export async function startServer(file: string, args: readonly string[], options: ChildOptions = {}): Promise<BenchServer> {
+  const child = await startChild(file, args, options);
   if (child.message.type !== 'ready') {
     await child.stop();
     throw new Error(`${file} did not report as an OAuth server`);
@@ -29,8 +34,8 @@ export async function startServer(file: string, args: readonly string[], options
 }
 
 /** A calibration child: bench/ceiling-server.ts, or bench/ceiling-postgres-server.ts with its connection string. */
-export async function startCeiling(file: './ceiling-server.ts' | './ceiling-postgres-server.ts' = './ceiling-server.ts', args: readonly string[] = []): Promise<Child<ServerListening>> {
-  const child = await startChild(file, args);
+export async function startCeiling(file: './ceiling-server.ts' | './ceiling-postgres-server.ts', args: readonly string[], options: ChildOptions = {}): Promise<Child<ServerListening>> {
+  const child = await startChild(file, args, options);
   if (child.message.type !== 'listening') {
     await child.stop();
     throw new Error(`${file} did not report its URL`);
@@ -42,16 +47,24 @@ export async function startCeiling(file: './ceiling-server.ts' | './ceiling-post
  * Starts `bench/<file>` in its own Node process (so the load generator never shares the server's
  * event loop) and waits for its first message.
  */
-function startChild(file: string, args: readonly string[], env: Record<string, string> = {}, stdout: number | 'inherit' = 'inherit'): Promise<Child<ServerReady | ServerListening>> {
+function startChild(file: string, args: readonly string[], options: ChildOptions): Promise<Child<ServerReady | ServerListening>> {
   const path = fileURLToPath(new URL(file, import.meta.url));
   const profileDir = process.env.BENCH_CPU_PROF;
   const profile = profileDir !== undefined && file.includes('gatehouse') ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const child = spawn(process.execPath, [...profile, path, ...args], { stdio: ['ignore', stdout, 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  const node = [process.execPath, ...profile, path, ...args];
+  // taskset execs node in its own process, so the child's pid (for /proc/<pid>/stat) and its IPC
+  // channel are node's.
+  const [command, ...commandArgs] = options.cpu === undefined ? node : ['taskset', '--cpu-list', String(options.cpu), ...node];
+  const child = spawn(command!, commandArgs, { stdio: ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...options.env } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${file} did not report ready within ${START_TIMEOUT_MS} ms`));
     }, START_TIMEOUT_MS);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} could not be started: ${error.message}`));
+    });
     // Once resolved, a later exit rejects nothing (a settled promise ignores it).
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
