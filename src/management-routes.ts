@@ -1,3 +1,4 @@
+import { AUDIT_ROUTES } from './audit/audit.routes.ts';
 import { CONSTITUENT_ROUTES } from './accounts/constituents.routes.ts';
 import { CLIENT_ROUTES } from './clients/clients.routes.ts';
 import type { ApiRoute } from './api/management-api.ts';
@@ -10,4 +11,4 @@ import { STAFF_ROUTES } from './staff/staff.routes.ts';
  * the OpenAPI document and the permission tests all read: a route cannot exist without a
  * permission, nor escape the tests that check it.
  */
-export const MANAGEMENT_ROUTES: readonly ApiRoute[] = [...ORG_ROUTES, ...SCOPE_ROUTES, ...STAFF_ROUTES, ...CONSTITUENT_ROUTES, ...CLIENT_ROUTES];
+export const MANAGEMENT_ROUTES: readonly ApiRoute[] = [...ORG_ROUTES, ...SCOPE_ROUTES, ...STAFF_ROUTES, ...CONSTITUENT_ROUTES, ...CLIENT_ROUTES, ...AUDIT_ROUTES];

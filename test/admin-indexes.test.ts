@@ -5,7 +5,7 @@ import { listClientsPage } from '../src/clients/clients.repository.ts';
 import type { Db } from '../src/db/database.ts';
 import * as adminIndexes from '../src/db/migrations/0007_admin_indexes.ts';
 import { expireCodesOfAccount } from '../src/oauth/tokens/tokens.repository.ts';
-import { listAuditEvents } from '../src/staff/audit.ts';
+import { listAuditEvents } from '../src/audit/audit.ts';
 import { revokeApiKeyRow, revokeEverythingOf } from '../src/staff/staff.repository.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 

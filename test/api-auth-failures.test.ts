@@ -3,7 +3,7 @@ import { API_RETRY_AFTER_SECONDS, API_THROTTLE_LIMITS } from '../src/staff/api-a
 import { systemClock } from '../src/lib/clock.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { parseApiKey } from '../src/staff/api-keys.ts';
-import { listAuditEvents } from '../src/staff/audit.ts';
+import { listAuditEvents } from '../src/audit/audit.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
@@ -137,9 +137,9 @@ describe.each(DIALECTS)('failed API authentication on %s', (dialect) => {
 
     const { events } = await auditOf(orgId);
     expect(events.map((e) => ({ actor: e.actor, ip: e.ip, details: e.details })).reverse()).toEqual([
-      { actor: { type: 'anonymous', id: null, user: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
-      { actor: { type: 'anonymous', id: null, user: null }, ip: '127.0.0.1', details: { reason: 'not an API key' } },
-      { actor: { type: 'anonymous', id: null, user: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
+      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
+      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'not an API key' } },
+      { actor: { type: 'anonymous', id: null }, ip: '127.0.0.1', details: { reason: 'wrong secret', key_prefix: prefix } },
     ]);
     expect(JSON.stringify(events)).not.toContain(secret);
     expect(JSON.stringify(events)).not.toContain(wrong.slice(-20));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization } from '../src/orgs/orgs.ts';
-import { recordAudit } from '../src/staff/audit.ts';
+import { recordAudit } from '../src/audit/audit.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';

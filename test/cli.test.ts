@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../src/db/migrations/index.ts';
 import { getOrganizationBySlug } from '../src/orgs/orgs.ts';
-import { listAuditEvents } from '../src/staff/audit.ts';
+import { listAuditEvents } from '../src/audit/audit.ts';
 import { BIN, gatehouse, onlyJson, storeLine, storeOf } from './helpers/cli.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 

@@ -12,7 +12,8 @@ import { checkAttributeName } from '../orgs/custom-scopes.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
 import { checkAttributes, createConstituent, setConstituentAttributes, type AttributeValue, type NewConstituent } from './constituents.ts';
 import * as repository from './constituents.repository.ts';
-import { checkDisplayName, checkEmail, checkLoginName, emailKey, loginNameKey, hasControlCharacters } from './identifiers.ts';
+import { checkLoginName, loginNameKey } from './identifiers.ts';
+import { checkDisplayName, checkEmail, emailKey, hasControlCharacters } from '../lib/text-rules.ts';
 import type { PreparedPassword } from './passwords.ts';
 
 /** A constituent as its administrators see it: the account plus when it was created. */

@@ -3,7 +3,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
 import { throwIfInvalid } from '../lib/errors.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import {
   constituentChangeErrors,
   disableConstituent,

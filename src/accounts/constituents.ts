@@ -7,7 +7,8 @@ import { checkAttributeName } from '../orgs/custom-scopes.ts';
 import { allocateAccountId } from '../orgs/orgs.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
 import * as repository from './constituents.repository.ts';
-import { checkDisplayName, checkEmail, checkLoginName, emailKey, loginNameKey } from './identifiers.ts';
+import { checkLoginName, loginNameKey } from './identifiers.ts';
+import { checkDisplayName, checkEmail, emailKey } from '../lib/text-rules.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 
 export interface NewConstituent {

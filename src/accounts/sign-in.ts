@@ -2,7 +2,8 @@ import type { Executor } from '../db/database.ts';
 import { findConstituentBySignInKey } from './constituents.repository.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
 import { credentialVersion, type DeviceCookies } from './device-cookies.ts';
-import { emailKey, loginNameKey } from './identifiers.ts';
+import { loginNameKey } from './identifiers.ts';
+import { emailKey } from '../lib/text-rules.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { checkThrottled, THROTTLED, type SignInThrottle } from './sign-in-throttle.ts';
 

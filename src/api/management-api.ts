@@ -8,7 +8,7 @@ import type { Clock } from '../lib/clock.ts';
 import { ConflictError, DomainError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { findOrganizationById, type Organization } from '../orgs/orgs.ts';
 import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
-import type { AuditEventInput } from '../staff/audit.ts';
+import type { AuditEventInput } from '../audit/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';

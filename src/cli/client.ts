@@ -1,7 +1,7 @@
 import { createClient } from '../clients/clients.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { InvalidInputError, InvalidInputsError } from '../lib/errors.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { cliAuditEvent, UsageError, optionalString, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
 
 export const clientCreate: Command = {

@@ -7,7 +7,7 @@ import { StorageError } from '../db/storage-error.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Organization } from '../orgs/orgs.ts';
 import { getOrganizationBySlug } from '../orgs/orgs.ts';
-import type { AuditEventInput } from '../staff/audit.ts';
+import type { AuditEventInput } from '../audit/audit.ts';
 
 export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 

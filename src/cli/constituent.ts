@@ -1,7 +1,7 @@
 import { registerConstituent } from '../accounts/constituent-admin.ts';
 import { preparePassword } from '../accounts/passwords.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { cliAuditEvent, optionalString, orgBySlug, requiredString, stringList, UsageError, withStorage, type Command } from './command.ts';
 
 export const constituentCreate: Command = {

@@ -10,7 +10,7 @@ import {
   type SigningAlg,
 } from '../keys/signing-keys.ts';
 import type { OrgSettings } from '../orgs/settings.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { cliAuditEvent, optionalString, orgBySlug, requiredString, UsageError, withStorage, type Command } from './command.ts';
 
 export const keysRotate: Command = {

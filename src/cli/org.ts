@@ -1,7 +1,7 @@
 import { issuerFor } from '../config/config.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { createOrganization } from '../orgs/orgs.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { cliAuditEvent, optionalString, withStorage, type Command } from './command.ts';
 
 export const orgCreate: Command = {

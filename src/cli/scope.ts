@@ -1,6 +1,6 @@
 import { setCustomScope } from '../orgs/custom-scopes.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { cliAuditEvent, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
 
 export const scopeSet: Command = {

@@ -1,7 +1,7 @@
 import { preparePassword } from '../accounts/passwords.ts';
 import { STAFF_ROLES } from '../staff/roles.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { createStaffUser } from '../staff/staff.ts';
 import { cliAuditEvent, optionalString, orgBySlug, requiredString, withStorage, type Command } from './command.ts';
 

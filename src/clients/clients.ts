@@ -1,4 +1,4 @@
-import { checkDisplayName } from '../accounts/identifiers.ts';
+import { checkDisplayName } from '../lib/text-rules.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';

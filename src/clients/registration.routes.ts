@@ -18,7 +18,7 @@ import { InvalidInputError, InvalidInputsError } from '../lib/errors.ts';
 import type { OrgContext } from '../oauth/context.ts';
 import { errorBody, InvalidRequest, InvalidToken, OAuthError } from '../oauth/errors.ts';
 import { param, type RawParams } from '../oauth/params.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import {
   asRegistrationError,
   clientInformationResponse,

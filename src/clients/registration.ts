@@ -1,4 +1,4 @@
-import { checkDisplayName, checkEmail } from '../accounts/identifiers.ts';
+import { checkDisplayName, checkEmail } from '../lib/text-rules.ts';
 import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';

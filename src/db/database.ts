@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { AuditEventsTable } from '../audit/audit.table.ts';
 import type { ConstituentsTable } from '../accounts/constituents.table.ts';
 import type { ClientsTable } from '../clients/clients.table.ts';
 import type { SigningKeysTable } from '../keys/signing-keys.table.ts';
@@ -12,7 +13,7 @@ import type {
   TokenFamiliesTable,
 } from '../oauth/oauth.table.ts';
 import type { OrganizationsTable } from '../orgs/orgs.table.ts';
-import type { ApiKeysTable, ApiSessionsTable, AuditEventsTable, StaffSessionsTable, StaffUsersTable } from '../staff/staff.table.ts';
+import type { ApiKeysTable, ApiSessionsTable, StaffSessionsTable, StaffUsersTable } from '../staff/staff.table.ts';
 import type { GatehouseMetaTable } from './meta.table.ts';
 
 /** The whole schema, composed from each capability's tables. */

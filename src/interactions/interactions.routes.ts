@@ -27,7 +27,7 @@ import { LogoutRequestError, needsConfirmation, planLogout, type LogoutPlan } fr
 import { param, type RawParams } from '../oauth/params.ts';
 import type { PendingSignIns } from '../oauth/sessions/pending-sign-ins.ts';
 import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { findStaffSession } from '../staff/staff-sessions.ts';
 import type { PageBranding } from '../http/html.ts';
 import { renderConsentPage } from './pages/consent.ts';

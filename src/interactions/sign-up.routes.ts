@@ -10,7 +10,7 @@ import { sendPage } from '../http/pages.ts';
 import { ConflictError, InvalidInputError } from '../lib/errors.ts';
 import type { Interaction } from '../oauth/authorize/authorize.ts';
 import { param } from '../oauth/params.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { brandingOf, expiredPage, interactionOf, setDeviceCookie, signInAndContinue, SIGN_UP_PATH } from './interactions.routes.ts';
 import { renderErrorPage } from '../http/error-page.ts';
 import { renderSignUpPage, type SignUpPageModel } from './pages/sign-up.ts';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import type { ApiRoute } from '../api/management-api.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { organizationChangeErrors, updateOrganization, type OrganizationChange as OrganizationChangeInput } from './org-settings.ts';
 import type { Organization } from './orgs.ts';
 import type { SelfRegistrationPolicy } from './settings.ts';

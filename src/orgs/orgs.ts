@@ -1,4 +1,4 @@
-import { checkDisplayName } from '../accounts/identifiers.ts';
+import { checkDisplayName } from '../lib/text-rules.ts';
 import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
 import type { Clock } from '../lib/clock.ts';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ApiRoute } from '../api/management-api.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { recordAudit } from '../staff/audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { customScopeErrors, deleteCustomScope, listCustomScopes, setCustomScope, type NamedCustomScope } from './custom-scopes.ts';
 
 const ScopeBody = Type.Object({ name: Type.String(), description: Type.String(), attributes: Type.Array(Type.String()) });

@@ -5,7 +5,7 @@ import { randomBase64url } from '../lib/random.ts';
 import { hashSecret, secretMatchesHash } from '../lib/secrets.ts';
 import { findOrganizationByIdOrSlug } from '../orgs/orgs.ts';
 import { parseApiKey } from './api-keys.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { ROLE_PERMISSIONS, type Permission } from './permissions.ts';
 import type { StaffRole } from './roles.ts';
 import * as repository from './staff.repository.ts';

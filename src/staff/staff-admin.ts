@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { checkDisplayName } from '../accounts/identifiers.ts';
+import { checkDisplayName } from '../lib/text-rules.ts';
 import type { PreparedPassword } from '../accounts/passwords.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
@@ -193,4 +193,24 @@ export async function revokeApiKey(db: Executor, clock: Clock, orgId: string, ke
   if (!(await repository.revokeApiKeyRow(db, orgId, keyId, clock()))) {
     if ((await repository.findApiKeyRow(db, orgId, keyId)) === undefined) throw new NotFoundError('API key', keyId);
   }
+}
+
+/** The staff user behind an audit event's actor: the user itself, or the owner of the API key it used. */
+export interface ActorUser {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string | null;
+}
+
+/**
+ * The staff users behind some audit actors, keyed `type:id` (`api_key:key_…`, `staff:stf_…`);
+ * other actors have none. Two indexed statements at most, whatever the number of actors.
+ */
+export async function usersBehindActors(db: Executor, orgId: string, actors: ReadonlyArray<{ readonly type: string; readonly id: string | null }>): Promise<ReadonlyMap<string, ActorUser>> {
+  const idsOf = (type: string) => [...new Set(actors.flatMap((a) => (a.type === type && a.id !== null ? [a.id] : [])))];
+  const apiKeyIds = idsOf('api_key');
+  const staffUserIds = idsOf('staff');
+  const { ofKeys, ofStaff } = await repository.findUsersBehindActors(db, orgId, { apiKeyIds, staffUserIds });
+  const user = (row: repository.ActorUserRow): ActorUser => ({ id: row.id, email: row.email, name: row.display_name });
+  return new Map([...ofKeys.map((row) => [`api_key:${row.actor_id}`, user(row)] as const), ...ofStaff.map((row) => [`staff:${row.actor_id}`, user(row)] as const)]);
 }

@@ -9,7 +9,7 @@ import { renderErrorPage } from '../http/error-page.ts';
 import { renderStaffHomePage, renderStaffSignInPage } from '../interactions/pages/staff-sign-in.ts';
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { param, type RawParams } from '../oauth/params.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { endStaffSession, findStaffSession, signInStaff, startStaffSession } from './staff-sessions.ts';
 
 export interface StaffPagesDeps {

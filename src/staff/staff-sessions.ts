@@ -1,4 +1,4 @@
-import { emailKey } from '../accounts/identifiers.ts';
+import { emailKey } from '../lib/text-rules.ts';
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts';
 import { credentialVersion, type DeviceCookies } from '../accounts/device-cookies.ts';
 import { checkThrottled, THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';

@@ -184,3 +184,37 @@ export async function revokeApiKeyRow(db: Executor, orgId: string, keyId: string
   await db.updateTable('api_sessions').set({ ended_at: now }).where('org_id', '=', orgId).where('api_key_id', '=', keyId).where('ended_at', 'is', null).execute();
   return result.numUpdatedRows > 0n;
 }
+
+/**
+ * The staff users behind audit actors, by actor id: the owners of API keys (used directly or
+ * through an API v1 session) and staff users themselves, as they are now (keys and staff users are
+ * never deleted, only revoked and disabled). At most one statement for each kind.
+ */
+export async function findUsersBehindActors(
+  db: Executor,
+  orgId: string,
+  actors: { readonly apiKeyIds: readonly string[]; readonly staffUserIds: readonly string[] },
+): Promise<{ ofKeys: ActorUserRow[]; ofStaff: ActorUserRow[] }> {
+  const viaKeys: ActorUserRow[] =
+    actors.apiKeyIds.length === 0
+      ? []
+      : await db
+          .selectFrom('api_keys as k')
+          .innerJoin('staff_users as u', (join) => join.onRef('u.id', '=', 'k.staff_user_id').onRef('u.org_id', '=', 'k.org_id'))
+          .select(['k.id as actor_id', 'u.id', 'u.email', 'u.display_name'])
+          .where('k.org_id', '=', orgId)
+          .where('k.id', 'in', actors.apiKeyIds)
+          .execute();
+  const direct: ActorUserRow[] =
+    actors.staffUserIds.length === 0
+      ? []
+      : await db.selectFrom('staff_users').select(['id as actor_id', 'id', 'email', 'display_name']).where('org_id', '=', orgId).where('id', 'in', actors.staffUserIds).execute();
+  return { ofKeys: viaKeys, ofStaff: direct };
+}
+
+export interface ActorUserRow {
+  actor_id: string;
+  id: string;
+  email: string;
+  display_name: string | null;
+}

@@ -4,7 +4,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
 import { ROLE_PERMISSIONS } from './permissions.ts';
-import { listAuditEvents, recordAudit } from './audit.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { STAFF_ROLES } from './roles.ts';
 import { passwordPolicyErrors, preparePassword } from '../accounts/passwords.ts';
 import { checkApiKeyLabel, createApiKey, disableStaffUser, enableStaffUser, getStaffUser, setStaffPassword, updateStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, staffUserChangeErrors, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
@@ -34,15 +34,6 @@ const ApiKeyBody = Type.Object({
 const Page = Type.Object(PAGE_QUERY, { additionalProperties: false });
 const UserParams = Type.Object({ user_id: Type.String({ maxLength: 64 }) });
 const KeyParams = Type.Object({ key_id: Type.String({ maxLength: 64 }) });
-
-/** An RFC 3339 time of the query (its format checked by the schema) in ms; refused if no such instant exists. */
-function timeParameter(query: Record<string, unknown>, name: string): number | undefined {
-  const value = query[name];
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
-  if (!Number.isSafeInteger(ms)) throw new InvalidInputError(name, 'must be an RFC 3339 date-time, such as 2026-01-31T09:00:00Z');
-  return ms;
-}
 
 function userBody(user: StaffUser) {
   return { id: user.id, email: user.email, name: user.name, role: user.role, status: user.status, has_password: user.hasPassword, created_at: iso(user.createdAt)!, updated_at: iso(user.updatedAt)! };
@@ -272,77 +263,6 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
         await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'api_key.revoked', target: { type: 'api_key', id: call.params.key_id! } }));
       });
       return { status: 204 };
-    },
-  },
-  {
-    method: 'GET',
-    url: '/audit',
-    permission: 'audit:read',
-    summary: 'The audit log, newest first; since and until (RFC 3339) bound the time, at or after since and before until',
-    tag: 'audit',
-    schema: {
-      querystring: Type.Object(
-        {
-          ...PAGE_QUERY,
-          action: Type.Optional(Type.String({ maxLength: 100 })),
-          actor_id: Type.Optional(Type.String({ maxLength: 100 })),
-          target_id: Type.Optional(Type.String({ maxLength: 100 })),
-          since: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'Events at or after this time (RFC 3339, as occurred_at).' })),
-          until: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'Events before this time (RFC 3339).' })),
-        },
-        { additionalProperties: false },
-      ),
-      response: {
-        200: Type.Object({
-          data: Type.Array(
-            Type.Object({
-              id: Type.String(),
-              occurred_at: Type.String({ format: 'date-time' }),
-              action: Type.String(),
-              actor: Type.Object({
-                type: Type.String(),
-                id: Type.Union([Type.String(), Type.Null()]),
-                /** The staff user behind the actor: the owner of the API key (directly or through an API v1 session), or the staff user; null for other actors. */
-                user_id: Type.Union([Type.String(), Type.Null()]),
-                user_email: Type.Union([Type.String(), Type.Null()]),
-                user_name: Type.Union([Type.String(), Type.Null()]),
-              }),
-              target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
-              ip: Type.Union([Type.String(), Type.Null()]),
-              details: Type.Record(Type.String(), Type.Unknown()),
-            }),
-          ),
-          next_cursor: Type.Union([Type.String(), Type.Null()]),
-        }),
-      },
-    },
-    async handler({ db, org, query }) {
-      const since = timeParameter(query, 'since');
-      const until = timeParameter(query, 'until');
-      if (since !== undefined && until !== undefined && until <= since) throw new InvalidInputError('until', 'must be later than since');
-      const result = await listAuditEvents(db, org.id, {
-        limit: pageLimit(query),
-        ...(since === undefined ? {} : { since }),
-        ...(until === undefined ? {} : { until }),
-        ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
-        ...(typeof query.action === 'string' ? { action: query.action } : {}),
-        ...(typeof query.actor_id === 'string' ? { actorId: query.actor_id } : {}),
-        ...(typeof query.target_id === 'string' ? { targetId: query.target_id } : {}),
-      });
-      return {
-        body: {
-          data: result.events.map((e) => ({
-            id: e.id,
-            occurred_at: iso(e.occurredAt)!,
-            action: e.action,
-            actor: { type: e.actor.type, id: e.actor.id, user_id: e.actor.user?.id ?? null, user_email: e.actor.user?.email ?? null, user_name: e.actor.user?.name ?? null },
-            target: e.target,
-            ip: e.ip,
-            details: e.details,
-          })),
-          next_cursor: result.nextCursor,
-        },
-      };
     },
   },
 ];

@@ -1,4 +1,4 @@
-import { checkDisplayName, checkEmail, emailKey } from '../accounts/identifiers.ts';
+import { checkDisplayName, checkEmail, emailKey } from '../lib/text-rules.ts';
 import { passwordPolicyErrors, type PreparedPassword } from '../accounts/passwords.ts';
 import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';

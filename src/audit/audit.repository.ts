@@ -1,0 +1,41 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { AuditEventsTable } from './audit.table.ts';
+
+export async function insertAuditEvent(db: Executor, row: AuditEventsTable): Promise<void> {
+  await db.insertInto('audit_events').values(row).execute();
+}
+
+export interface AuditRowFilter {
+  /** How many rows to read (the caller asks for one more than a page, to know whether another follows). */
+  readonly limit: number;
+  /** Rows strictly before this (occurred_at, id), newest first. */
+  readonly before?: readonly [number, string];
+  readonly action?: string;
+  readonly actorId?: string;
+  readonly targetId?: string;
+  /** At or after this time (ms). */
+  readonly since?: number;
+  /** Before this time (ms). */
+  readonly until?: number;
+}
+
+/** Newest first, one indexed range scan (`since` and `until` bound the range of each index's occurred_at). */
+export async function listAuditEventRows(db: Executor, orgId: string, filter: AuditRowFilter): Promise<Array<Selectable<AuditEventsTable>>> {
+  let select = db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId);
+  if (filter.before !== undefined) {
+    const [time, id] = filter.before;
+    select = select.where((eb) => eb.or([eb('occurred_at', '<', time), eb.and([eb('occurred_at', '=', time), eb('id', '<', id)])]));
+  }
+  if (filter.action !== undefined) select = select.where('action', '=', filter.action);
+  if (filter.actorId !== undefined) select = select.where('actor_id', '=', filter.actorId);
+  if (filter.targetId !== undefined) select = select.where('target_id', '=', filter.targetId);
+  const { since, until } = filter;
+  // Both bounds as one BETWEEN (times are whole ms, so until - 1 is the last one included): with two
+  // separate bounds SQLite, without statistics, walks the (org_id, occurred_at) index even when an
+  // action, actor or target filter has an index of its own.
+  if (since !== undefined && until !== undefined) select = select.where((eb) => eb.between('occurred_at', since, until - 1));
+  else if (since !== undefined) select = select.where('occurred_at', '>=', since);
+  else if (until !== undefined) select = select.where('occurred_at', '<', until);
+  return select.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}

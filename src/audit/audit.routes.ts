@@ -1,0 +1,96 @@
+import { Type } from '@sinclair/typebox';
+import { PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
+import { InvalidInputError } from '../lib/errors.ts';
+import { usersBehindActors, type ActorUser } from '../staff/staff-admin.ts';
+import { listAuditEvents } from './audit.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An RFC 3339 time of the query (its format checked by the schema) in ms; refused if no such instant exists. */
+function timeParameter(query: Record<string, unknown>, name: string): number | undefined {
+  const value = query[name];
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isSafeInteger(ms)) throw new InvalidInputError(name, 'must be an RFC 3339 date-time, such as 2026-01-31T09:00:00Z');
+  return ms;
+}
+
+function actorBody(actor: { readonly type: string; readonly id: string | null }, user: ActorUser | undefined) {
+  return { type: actor.type, id: actor.id, user_id: user?.id ?? null, user_email: user?.email ?? null, user_name: user?.name ?? null };
+}
+
+export const AUDIT_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'GET',
+    url: '/audit',
+    permission: 'audit:read',
+    summary: 'The audit log, newest first; since and until (RFC 3339) bound the time, at or after since and before until',
+    tag: 'audit',
+    schema: {
+      querystring: Type.Object(
+        {
+          ...PAGE_QUERY,
+          action: Type.Optional(Type.String({ maxLength: 100 })),
+          actor_id: Type.Optional(Type.String({ maxLength: 100 })),
+          target_id: Type.Optional(Type.String({ maxLength: 100 })),
+          since: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'Events at or after this time (RFC 3339, as occurred_at).' })),
+          until: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'Events before this time (RFC 3339).' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({
+          data: Type.Array(
+            Type.Object({
+              id: Type.String(),
+              occurred_at: Type.String({ format: 'date-time' }),
+              action: Type.String(),
+              actor: Type.Object({
+                type: Type.String(),
+                id: Type.Union([Type.String(), Type.Null()]),
+                /** The staff user behind the actor: the owner of the API key (directly or through an API v1 session), or the staff user; null for other actors. */
+                user_id: Type.Union([Type.String(), Type.Null()]),
+                user_email: Type.Union([Type.String(), Type.Null()]),
+                user_name: Type.Union([Type.String(), Type.Null()]),
+              }),
+              target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+              ip: Type.Union([Type.String(), Type.Null()]),
+              details: Type.Record(Type.String(), Type.Unknown()),
+            }),
+          ),
+          next_cursor: Type.Union([Type.String(), Type.Null()]),
+        }),
+      },
+    },
+    async handler({ db, org, query }) {
+      const since = timeParameter(query, 'since');
+      const until = timeParameter(query, 'until');
+      if (since !== undefined && until !== undefined && until <= since) throw new InvalidInputError('until', 'must be later than since');
+      const result = await listAuditEvents(db, org.id, {
+        limit: pageLimit(query),
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+        ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
+        ...(typeof query.action === 'string' ? { action: query.action } : {}),
+        ...(typeof query.actor_id === 'string' ? { actorId: query.actor_id } : {}),
+        ...(typeof query.target_id === 'string' ? { targetId: query.target_id } : {}),
+      });
+      // The staff user behind each actor, as they are now, for the whole page at once.
+      const users = await usersBehindActors(db, org.id, result.events.map((e) => e.actor));
+      return {
+        body: {
+          data: result.events.map((e) => ({
+            id: e.id,
+            occurred_at: iso(e.occurredAt),
+            action: e.action,
+            actor: actorBody(e.actor, users.get(`${e.actor.type}:${e.actor.id}`)),
+            target: e.target,
+            ip: e.ip,
+            details: e.details,
+          })),
+          next_cursor: result.nextCursor,
+        },
+      };
+    },
+  },
+];
