@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import { PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
+import { PAGE_QUERY, pageLimit, apiRoute, type ApiRoute } from '../api/management-api.ts';
 import { throwIfInvalid } from '../lib/errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import {
@@ -138,7 +138,7 @@ function one(c: ConstituentRecord, status = 200) {
 }
 
 export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
-  {
+  apiRoute({
     method: 'GET',
     url: '/constituents',
     permission: 'constituents:read',
@@ -146,21 +146,19 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     tag: 'constituents',
     schema: { querystring: Search, response: { 200: Type.Object({ data: Type.Array(ConstituentBody), next_cursor: nullable<string>('string') }) } },
     async handler({ db, org, query }) {
-      const text = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
-      const status = text('status');
       const result = await searchConstituents(db, org.id, {
         limit: pageLimit(query),
-        cursor: text('cursor'),
-        loginName: text('login_name'),
-        email: text('email'),
-        q: text('q'),
-        status: status === 'active' || status === 'disabled' ? status : undefined,
-        attribute: text('attribute'),
+        cursor: query.cursor,
+        loginName: query.login_name,
+        email: query.email,
+        q: query.q,
+        status: query.status,
+        attribute: query.attribute,
       });
       return { body: { data: result.constituents.map(constituentBody), next_cursor: result.nextCursor } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/constituents',
     permission: 'constituents:write',
@@ -187,8 +185,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
       });
       return one(created, 201);
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'GET',
     url: '/constituents/:account_id',
     permission: 'constituents:read',
@@ -198,8 +196,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     async handler({ db, org, params }) {
       return one(await getConstituent(db, org.id, params.account_id!));
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'PATCH',
     url: '/constituents/:account_id',
     permission: 'constituents:write',
@@ -221,8 +219,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
       });
       return one(updated);
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/constituents/:account_id/disable',
     permission: 'constituents:write',
@@ -242,8 +240,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
       });
       return one(result);
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/constituents/:account_id/enable',
     permission: 'constituents:write',
@@ -258,8 +256,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
       });
       return one(result);
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/constituents/:account_id/password',
     permission: 'constituents:write',
@@ -276,8 +274,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
       });
       return one(result);
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'GET',
     url: '/constituents/:account_id/grants',
     permission: 'constituents:read',
@@ -287,8 +285,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     async handler({ db, clock, org, params }) {
       return { body: { data: (await listConstituentGrants(db, clock, org.id, params.account_id!)).map(grantBody) } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'DELETE',
     url: '/constituents/:account_id/grants/:client_id',
     permission: 'constituents:write',
@@ -303,8 +301,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
       });
       return { status: 204 };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'GET',
     url: '/constituents/:account_id/sessions',
     permission: 'constituents:read',
@@ -314,8 +312,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     async handler({ db, clock, org, params }) {
       return { body: { data: (await listConstituentSessions(db, clock, org.id, params.account_id!)).map(sessionBody) } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'DELETE',
     url: '/constituents/:account_id/sessions',
     permission: 'constituents:write',
@@ -330,5 +328,5 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
       });
       return { status: 204 };
     },
-  },
+  }),
 ];

@@ -1,34 +1,55 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
-import { OptionalKind, Type, type TSchema } from '@sinclair/typebox';
+import { OptionalKind, Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
 import type { RateLimiter } from '../lib/rate-limiter.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ConflictError, DomainError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
-import { findOrganizationById, type Organization } from '../orgs/orgs.ts';
+import { ConflictError, DomainError, ForbiddenError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
+import { findOrganizationById } from '../orgs/orgs.ts';
+import type { Organization } from '../orgs/organization.ts';
 import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
 import type { AuditEventInput } from '../audit/audit.ts';
 import type { Permission } from '../staff/permissions.ts';
+import type { Actor, OperationContext } from '../staff/actor.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
 import { clientErrorText } from '../http/error-handler.ts';
 
+/** The schemas of a route: what Fastify validates, and what types its handler's input. */
+export interface RouteSchemas {
+  readonly params?: TSchema;
+  readonly querystring?: TSchema;
+  readonly body?: TSchema;
+  readonly response: Readonly<Record<number, TSchema>>;
+}
+
+/** The type of a validated input: Static of its schema, or `Absent` when the route declares none. */
+type Validated<T extends TSchema | undefined, Absent> = T extends TSchema ? Static<T> : Absent;
+type NoInput = Readonly<Record<string, never>>;
+
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
-export interface ApiCall {
+export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
   readonly principal: ApiPrincipal;
+  /** The caller as the staff operations take it: the API key, its user's permissions, the client's address. */
+  readonly actor: Actor;
   readonly org: Organization;
   readonly db: Db;
   readonly clock: Clock;
-  readonly params: Record<string, string>;
-  readonly query: Record<string, unknown>;
-  readonly body: unknown;
+  readonly params: Validated<S['params'], NoInput>;
+  readonly query: Validated<S['querystring'], NoInput>;
+  readonly body: Validated<S['body'], undefined>;
   /** The If-Match header, for updates that must not overwrite another admin's change. */
   readonly ifMatch: string | undefined;
   readonly ip: string;
   /** The audit event of this call, with the caller filled in. */
   auditEvent(event: Omit<AuditEventInput, 'actor' | 'ip'>): AuditEventInput;
+}
+
+/** The context of a staff operation called through the API (staff/actor.ts). */
+export function operationOf(call: ApiCall): OperationContext {
+  return { db: call.db, clock: call.clock, org: call.org, actor: call.actor };
 }
 
 export interface ApiResult {
@@ -38,19 +59,14 @@ export interface ApiResult {
   readonly etag?: string;
 }
 
-export interface ApiRoute {
+export interface ApiRoute<S extends RouteSchemas = RouteSchemas> {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Relative to /api/v2, with `:param` segments. */
   readonly url: string;
   readonly permission: Permission;
   readonly summary: string;
   readonly tag: string;
-  readonly schema: {
-    readonly params?: TSchema;
-    readonly querystring?: TSchema;
-    readonly body?: TSchema;
-    readonly response: Readonly<Record<number, TSchema>>;
-  };
+  readonly schema: S;
   /**
    * The route's domain rules that can judge body fields without the store, for a body its schema
    * refused: they run on the fields the schema passed (`refused` names the top-level fields it
@@ -58,10 +74,17 @@ export interface ApiRoute {
    * and the domain's, instead of the schema's first and the domain's on the next try. A valid
    * body is judged by the handler.
    */
-  checkBody?(fields: Readonly<Record<string, unknown>>, refused: ReadonlySet<string>, params: Readonly<Record<string, string>>): readonly InvalidInputError[];
-  handler(call: ApiCall): Promise<ApiResult>;
+  checkBody?(fields: Partial<Validated<S['body'], NoInput>>, refused: ReadonlySet<string>, params: Validated<S['params'], NoInput>): readonly InvalidInputError[];
+  handler(call: ApiCall<S>): Promise<ApiResult>;
 }
 
+/**
+ * A route whose handler gets its params, query and body typed from its schemas (`Static<>`), so
+ * no handler casts its input. The table keeps it as an ApiRoute of any schemas.
+ */
+export function apiRoute<const S extends RouteSchemas>(route: ApiRoute<S>): ApiRoute {
+  return route;
+}
 
 export interface ManagementApiDeps {
   readonly db: Db;
@@ -205,9 +228,10 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
           org,
           db: deps.db,
           clock: deps.clock,
-          params: (request.params ?? {}) as Record<string, string>,
-          query: (request.query ?? {}) as Record<string, unknown>,
+          params: request.params ?? {},
+          query: request.query ?? {},
           body: request.body,
+          actor: { type: 'api_key', id: principal.apiKeyId, ip: request.ip, permissions: principal.permissions },
           ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
           ip: request.ip,
           auditEvent: (event) => ({ ...event, actor: { type: 'api_key', id: principal.apiKeyId }, ip: request.ip }),
@@ -343,6 +367,8 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, error
   if (error instanceof NotFoundError) return sendError(reply, 404, 'not_found', `${error.what.charAt(0).toUpperCase()}${error.what.slice(1)} not found.`);
   // RFC 9110 §13.1.1: If-Match naming another version is 412 Precondition Failed.
   if (error instanceof StaleVersionError) return sendError(reply, 412, 'version_mismatch', error.message);
+  // A staff operation refusing its actor: the same answer as the route's own permission check.
+  if (error instanceof ForbiddenError) return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${error.permission} permission.`);
   if (error instanceof ConflictError) return sendError(reply, 409, 'conflict', error.message, [{ field: error.field, message: error.message }]);
   if (error instanceof DomainError) return sendError(reply, 400, error.code, error.message);
   const fastifyError = error as FastifyError;

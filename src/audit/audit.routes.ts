@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
+import { PAGE_QUERY, pageLimit, apiRoute, type ApiRoute } from '../api/management-api.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import { usersBehindActors, type ActorUser } from '../staff/staff-admin.ts';
 import { listAuditEvents } from './audit.ts';
@@ -20,7 +20,7 @@ function actorBody(actor: { readonly type: string; readonly id: string | null },
 }
 
 export const AUDIT_ROUTES: readonly ApiRoute[] = [
-  {
+  apiRoute({
     method: 'GET',
     url: '/audit',
     permission: 'audit:read',
@@ -92,5 +92,5 @@ export const AUDIT_ROUTES: readonly ApiRoute[] = [
         },
       };
     },
-  },
+  }),
 ];

@@ -1,8 +1,7 @@
-import { createClient } from '../clients/clients.ts';
-import { inTransaction } from '../db/transaction.ts';
+import { addClient } from '../clients/client-admin.ts';
 import { InvalidInputError, InvalidInputsError } from '../lib/errors.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { cliAuditEvent, UsageError, optionalString, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
+import { CLI_OPERATOR } from '../staff/actor.ts';
+import { UsageError, optionalString, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
 
 export const clientCreate: Command = {
   name: 'client create',
@@ -33,28 +32,24 @@ export const clientCreate: Command = {
     const clientType = values.public === true ? 'public' : 'confidential';
     const created = await withStorage(config, (storage) => asOptionErrors(async () => {
       const org = await orgBySlug(storage, slug);
-      return inTransaction(storage.db, async (trx) => {
-        const client = await createClient(trx, clock, org.id, {
+      return addClient({ db: storage.db, clock, org, actor: CLI_OPERATOR }, {
         name,
         clientType,
         redirectUris: stringList(values, 'redirect-uri'),
         postLogoutRedirectUris: stringList(values, 'post-logout-redirect-uri'),
         grantTypes: grants.length === 0 ? undefined : grants,
         scope: optionalString(values, 'scope'),
-        consentRequired: typeof values.consent === 'boolean' ? values.consent : org.settings.consentRequiredByDefault,
+        consentRequired: typeof values.consent === 'boolean' ? values.consent : undefined,
         codeTtlSeconds: codeTtl === undefined ? undefined : Number(codeTtl),
         idTokenSignedResponseAlg: optionalString(values, 'id-token-alg') as 'ES256' | 'RS256' | undefined,
         accessTokenFormat: optionalString(values, 'access-token-format') as 'opaque' | 'jwt' | undefined,
-        });
-        await recordAudit(trx, clock, org.id, cliAuditEvent({ action: 'client.created', target: { type: 'client', id: client.clientId }, details: { name, client_type: clientType } }));
-        return client;
       });
     }));
     const secretLine =
       created.clientSecret === null ? '  (public client: no secret; it must use PKCE)\n' : `  client_secret: ${created.clientSecret}\n  (shown once: store it now)\n`;
     return {
-      json: { client_id: created.clientId, client_secret: created.clientSecret },
-      text: `Created ${clientType} client '${name}' in ${slug}\n  client_id:     ${created.clientId}\n${secretLine}`,
+      json: { client_id: created.client.clientId, client_secret: created.clientSecret },
+      text: `Created ${clientType} client '${name}' in ${slug}\n  client_id:     ${created.client.clientId}\n${secretLine}`,
     };
   },
 };

@@ -5,7 +5,7 @@ import { hasGatehouseSchema, migrateToLatest } from '../db/migrate.ts';
 import { openStorage } from '../db/open.ts';
 import { StorageError } from '../db/storage-error.ts';
 import type { Clock } from '../lib/clock.ts';
-import type { Organization } from '../orgs/orgs.ts';
+import type { Organization } from '../orgs/organization.ts';
 import { getOrganizationBySlug } from '../orgs/orgs.ts';
 import type { AuditEventInput } from '../audit/audit.ts';
 

@@ -5,7 +5,8 @@ import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { hashSecret } from '../lib/secrets.ts';
-import { checkClientSettings, newClientSecret, type Client, type ClientStatus } from './clients.ts';
+import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
+import { checkClientSettings, createClient, newClientSecret, type Client, type ClientStatus, type NewClient } from './clients.ts';
 import * as repository from './clients.repository.ts';
 
 /**
@@ -44,6 +45,23 @@ export interface ClientChange {
   readonly codeTtlSeconds?: number | null;
   readonly idTokenSignedResponseAlg?: string;
   readonly accessTokenFormat?: string;
+}
+
+/** A client staff add: active at once; consent as the organization's default unless said. */
+export type ClientToAdd = Omit<NewClient, 'consentRequired' | 'registration'> & { readonly consentRequired?: boolean };
+
+/**
+ * Adds a client for staff (API, CLI, console): active at once, audited as `client.created`.
+ * A confidential client's secret is returned here once and stored only hashed.
+ */
+export async function addClient(ctx: OperationContext, input: ClientToAdd): Promise<{ client: Client; clientSecret: string | null }> {
+  requirePermission(ctx.actor, 'clients:write');
+  return inTransaction(ctx.db, async (trx) => {
+    const created = await createClient(trx, ctx.clock, ctx.org.id, { ...input, consentRequired: input.consentRequired ?? ctx.org.settings.consentRequiredByDefault });
+    const client = await getClient(trx, ctx.org.id, created.clientId);
+    await recordOperation(trx, ctx, { action: 'client.created', target: { type: 'client', id: client.clientId }, details: { name: client.name, client_type: client.clientType } });
+    return { client, clientSecret: created.clientSecret };
+  });
 }
 
 export interface ClientPage {

@@ -1,11 +1,11 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import { PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../api/management-api.ts';
+import { apiRoute, operationOf, PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../api/management-api.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
 import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy } from '../orgs/registration-policy.ts';
-import { changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
+import { addClient, changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
 import { clientSettingsErrors, createClient, findClient, GRANT_TYPES, newClientSettingsErrors, type Client, type ClientSettings, type ClientStatus } from './clients.ts';
 import type { ClientType } from './redirect-uris.ts';
 import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH } from './registration.ts';
@@ -137,7 +137,7 @@ function clientBody(client: Client) {
 
 /** A lifecycle route: one conditional status change and its audit event, in one transaction. */
 function lifecycleRoute(action: ClientAction, summary: string, options: { readonly reason: 'required' | 'optional' }): ApiRoute {
-  return {
+  return apiRoute({
     method: 'POST',
     url: `/clients/:client_id/${action}`,
     permission: 'clients:write',
@@ -149,9 +149,9 @@ function lifecycleRoute(action: ClientAction, summary: string, options: { readon
       response: { 200: ClientBody },
     },
     async handler(call) {
-      const reason = (call.body as { reason?: string } | undefined)?.reason;
+      const reason = call.body.reason;
       const result = await inTransaction(call.db, async (trx) => {
-        const changed = await changeClientStatus(trx, call.clock, call.org.id, call.params.client_id!, action, reason === undefined ? {} : { reason });
+        const changed = await changeClientStatus(trx, call.clock, call.org.id, call.params.client_id, action, reason === undefined ? {} : { reason });
         // Suspension is a kill switch: what the client already holds stops working too.
         if (action === 'suspend') await revokeEverythingIssuedTo(trx, call.clock, call.org.id, changed.client.clientId);
         // The audit event is the "event" approvals and rejections raise: whoever follows the
@@ -165,7 +165,7 @@ function lifecycleRoute(action: ClientAction, summary: string, options: { readon
       });
       return { body: clientBody(result), etag: etagOf(result.updatedAt) };
     },
-  };
+  });
 }
 
 const PAST: Readonly<Record<ClientAction, string>> = { approve: 'approved', reject: 'rejected', suspend: 'suspended', reactivate: 'reactivated' };
@@ -181,7 +181,7 @@ function orgPath(call: ApiCall): string {
 }
 
 export const CLIENT_ROUTES: readonly ApiRoute[] = [
-  {
+  apiRoute({
     method: 'GET',
     url: '/clients',
     permission: 'clients:read',
@@ -205,8 +205,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       });
       return { body: { data: page.clients.map(clientBody), next_cursor: page.nextCursor } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/clients',
     permission: 'clients:write',
@@ -218,39 +218,23 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       return newClientSettingsErrors(settingsOf(fields), clientType, new Set([...refused].flatMap((field) => (field in SETTING_OF_FIELD ? [SETTING_OF_FIELD[field as SettingField]] : []))));
     },
     async handler(call) {
-      const body = call.body as {
-        name: string;
-        client_type?: 'confidential' | 'public';
-        redirect_uris?: string[];
-        post_logout_redirect_uris?: string[];
-        grant_types?: string[];
-        scope?: string;
-        consent_required?: boolean;
-        code_ttl_seconds?: number;
-        id_token_signed_response_alg?: 'ES256' | 'RS256';
-        access_token_format?: 'opaque' | 'jwt';
-      };
-      const created = await inTransaction(call.db, async (trx) => {
-        const result = await createClient(trx, call.clock, call.org.id, {
-          name: body.name,
-          clientType: body.client_type ?? 'confidential',
-          redirectUris: body.redirect_uris ?? [],
-          postLogoutRedirectUris: body.post_logout_redirect_uris,
-          grantTypes: body.grant_types,
-          scope: body.scope,
-          consentRequired: body.consent_required ?? call.org.settings.consentRequiredByDefault,
-          codeTtlSeconds: body.code_ttl_seconds,
-          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
-          accessTokenFormat: body.access_token_format,
-        });
-        const client = (await findClient(trx, call.org.id, result.clientId))!;
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.created', target: { type: 'client', id: client.clientId }, details: { name: client.name, client_type: client.clientType } }));
-        return { client, clientSecret: result.clientSecret };
+      const { body } = call;
+      const created = await addClient(operationOf(call), {
+        name: body.name,
+        clientType: body.client_type ?? 'confidential',
+        redirectUris: body.redirect_uris ?? [],
+        postLogoutRedirectUris: body.post_logout_redirect_uris,
+        grantTypes: body.grant_types,
+        scope: body.scope,
+        consentRequired: body.consent_required,
+        codeTtlSeconds: body.code_ttl_seconds,
+        idTokenSignedResponseAlg: body.id_token_signed_response_alg,
+        accessTokenFormat: body.access_token_format,
       });
       return { status: 201, body: { client: clientBody(created.client), client_secret: created.clientSecret }, etag: etagOf(created.client.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'GET',
     url: '/clients/:client_id',
     permission: 'clients:read',
@@ -261,8 +245,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       const client = await getClient(db, org.id, params.client_id!);
       return { body: clientBody(client), etag: etagOf(client.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'PATCH',
     url: '/clients/:client_id',
     permission: 'clients:write',
@@ -299,8 +283,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       });
       return { body: clientBody(updated), etag: etagOf(updated.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/clients/:client_id/rotate-secret',
     permission: 'clients:write',
@@ -319,8 +303,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       });
       return { status: 201, body: { client: clientBody(rotated.client), client_secret: rotated.clientSecret }, etag: etagOf(rotated.client.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'DELETE',
     url: '/clients/:client_id',
     permission: 'clients:write',
@@ -334,12 +318,12 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       });
       return { status: 204 };
     },
-  },
+  }),
   lifecycleRoute('approve', 'Approve a pending registration request: the client can sign constituents in (records client.approved, with the optional reason)', { reason: 'optional' }),
   lifecycleRoute('reject', 'Reject a pending registration request, with a reason of at most 500 characters (records client.rejected with the reason)', { reason: 'required' }),
   lifecycleRoute('suspend', 'Suspend an active client: every token and code it holds is revoked, and it gets no authorization, token or refresh until reactivated (records client.suspended, with the optional reason)', { reason: 'optional' }),
   lifecycleRoute('reactivate', 'Reactivate a suspended client (records client.reactivated, with the optional reason)', { reason: 'optional' }),
-  {
+  apiRoute({
     method: 'GET',
     url: '/client-registration',
     permission: 'org:read',
@@ -349,8 +333,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     async handler(call) {
       return { body: policyBody(call, registrationPolicyOf(call.org)), etag: etagOf(call.org.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'PUT',
     url: '/client-registration',
     permission: 'org:write',
@@ -380,7 +364,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       });
       return { body: { ...policyBody(call, result.policy), initial_access_token: result.initialAccessToken } };
     },
-  },
+  }),
 ];
 
 function policyBody(call: ApiCall, policy: RegistrationPolicy) {

@@ -6,7 +6,7 @@ import { collectInvalid, InvalidInputError, InvalidInputsError, NotFoundError, t
 import { secretMatchesHash } from '../lib/secrets.ts';
 import { splitScope } from '../lib/scope.ts';
 import { OAuthError } from '../oauth/errors.ts';
-import type { Organization } from '../orgs/orgs.ts';
+import type { Organization } from '../orgs/organization.ts';
 import { createClient, DEFAULT_CLIENT_SCOPE, findClient, newClientErrors, type Client, type ClientStatus, type NewClient, type RegistrationSource } from './clients.ts';
 import type { ClientType } from './redirect-uris.ts';
 

@@ -3,7 +3,7 @@
  * its own shape in one place; domain code never knows about status codes or exit codes.
  */
 export abstract class DomainError extends Error {
-  abstract readonly code: 'not_found' | 'conflict' | 'invalid_input';
+  abstract readonly code: 'not_found' | 'conflict' | 'invalid_input' | 'forbidden';
 }
 
 /** A record does not exist, or belongs to another organization (the two are indistinguishable). */
@@ -13,6 +13,16 @@ export class NotFoundError extends DomainError {
   constructor(what: string, key: string) {
     super(`${what} '${key}' does not exist`);
     this.what = what;
+  }
+}
+
+/** The actor may not do this: its role lacks the permission the operation requires. */
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+  readonly permission: string;
+  constructor(permission: string) {
+    super(`the ${permission} permission is required`);
+    this.permission = permission;
   }
 }
 

@@ -2,7 +2,7 @@ import type { Db } from '../db/database.ts';
 import type { Jwks, OrgSigningKeys } from '../keys/signing-keys.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Client } from '../clients/clients.ts';
-import type { Organization } from '../orgs/orgs.ts';
+import type { Organization } from '../orgs/organization.ts';
 
 /** What every protocol operation of one organization works with. */
 export interface OrgContext {

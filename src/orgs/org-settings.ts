@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { collectInvalid, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { checkBranding } from './branding.ts';
-import type { Organization } from './orgs.ts';
+import type { Organization } from './organization.ts';
 import { findOrganizationById, updateOrganizationRow } from './orgs.repository.ts';
 import { SELF_REGISTRATION_POLICIES, serializeSettings, type OrgSettings, type SelfRegistrationPolicy } from './settings.ts';
 

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { OrganizationsTable } from './orgs.table.ts';
-import type { Organization } from './orgs.ts';
+import type { Organization } from './organization.ts';
 import { parseSettings } from './settings.ts';
 
 type Row = Selectable<OrganizationsTable>;

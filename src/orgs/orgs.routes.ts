@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import type { ApiRoute } from '../api/management-api.ts';
+import { apiRoute, type ApiRoute } from '../api/management-api.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { organizationChangeErrors, updateOrganization, type OrganizationChange as OrganizationChangeInput } from './org-settings.ts';
-import type { Organization } from './orgs.ts';
+import type { Organization } from './organization.ts';
 import type { SelfRegistrationPolicy } from './settings.ts';
 
 const OrganizationBody = Type.Object({
@@ -86,7 +86,7 @@ function toBody(org: Organization) {
 }
 
 export const ORG_ROUTES: readonly ApiRoute[] = [
-  {
+  apiRoute({
     method: 'GET',
     url: '/org',
     permission: 'org:read',
@@ -96,8 +96,8 @@ export const ORG_ROUTES: readonly ApiRoute[] = [
     async handler({ org }) {
       return { body: toBody(org), etag: etagOf(org.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'PATCH',
     url: '/org',
     permission: 'org:write',
@@ -115,5 +115,5 @@ export const ORG_ROUTES: readonly ApiRoute[] = [
       });
       return { body: toBody(updated), etag: etagOf(updated.updatedAt) };
     },
-  },
+  }),
 ];

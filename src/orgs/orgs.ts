@@ -5,16 +5,8 @@ import type { Clock } from '../lib/clock.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import * as repository from './orgs.repository.ts';
-import { DEFAULT_ORG_SETTINGS, serializeSettings, type OrgSettings } from './settings.ts';
-
-export interface Organization {
-  readonly id: string;
-  readonly slug: string;
-  readonly name: string;
-  readonly settings: OrgSettings;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
+import type { Organization } from './organization.ts';
+import { DEFAULT_ORG_SETTINGS, serializeSettings } from './settings.ts';
 
 /** Lowercase letters, digits and dashes, 1 to 63 characters, no dash at either end (a DNS label). */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../lib/errors.ts';
 import { randomBase64url } from '../lib/random.ts';
 import { hashSecret } from '../lib/secrets.ts';
 import { findOrganizationById, updateSettings } from './orgs.repository.ts';
-import type { Organization } from './orgs.ts';
+import type { Organization } from './organization.ts';
 import { serializeSettings, type ClientRegistrationMode } from './settings.ts';
 
 /** How an organization takes client registration requests (the clients capability acts on it). */

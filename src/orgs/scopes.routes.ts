@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { ApiRoute } from '../api/management-api.ts';
+import { apiRoute, type ApiRoute } from '../api/management-api.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { customScopeErrors, deleteCustomScope, listCustomScopes, setCustomScope, type NamedCustomScope } from './custom-scopes.ts';
@@ -13,7 +13,7 @@ function scopeBody(scope: NamedCustomScope) {
 
 /** The org's custom scopes: the same domain functions as `gatehouse scope set`. */
 export const SCOPE_ROUTES: readonly ApiRoute[] = [
-  {
+  apiRoute({
     method: 'GET',
     url: '/scopes',
     permission: 'org:read',
@@ -23,8 +23,8 @@ export const SCOPE_ROUTES: readonly ApiRoute[] = [
     async handler({ db, org }) {
       return { body: { data: (await listCustomScopes(db, org.id)).map(scopeBody) } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'PUT',
     url: '/scopes/:name',
     permission: 'org:write',
@@ -52,8 +52,8 @@ export const SCOPE_ROUTES: readonly ApiRoute[] = [
       });
       return { status: result.created ? 201 : 200, body: scopeBody(result.scope) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'DELETE',
     url: '/scopes/:name',
     permission: 'org:write',
@@ -68,5 +68,5 @@ export const SCOPE_ROUTES: readonly ApiRoute[] = [
       });
       return { status: 204 };
     },
-  },
+  }),
 ];

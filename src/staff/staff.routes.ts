@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
+import { PAGE_QUERY, pageLimit, apiRoute, type ApiRoute } from '../api/management-api.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
@@ -43,7 +43,7 @@ function keyBody(key: ApiKeyInfo) {
 }
 
 export const STAFF_ROUTES: readonly ApiRoute[] = [
-  {
+  apiRoute({
     method: 'GET',
     url: '/staff',
     permission: 'staff:read',
@@ -58,8 +58,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       const page = users.slice(0, limit);
       return { body: { data: page.map(userBody), next_cursor: users.length > limit ? page.at(-1)!.id : null } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/staff',
     permission: 'staff:write',
@@ -91,8 +91,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       });
       return { status: 201, body: { user: userBody(created.user), api_key: created.apiKey } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'GET',
     url: '/staff/:user_id',
     permission: 'staff:read',
@@ -103,8 +103,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       const user = await getStaffUser(db, org.id, params.user_id!);
       return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'PATCH',
     url: '/staff/:user_id',
     permission: 'staff:write',
@@ -135,8 +135,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       });
       return { body: userBody(result), etag: etagOf(result.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/staff/:user_id/disable',
     permission: 'staff:write',
@@ -151,8 +151,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       });
       return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/staff/:user_id/enable',
     permission: 'staff:write',
@@ -167,8 +167,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       });
       return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/staff/:user_id/password',
     permission: 'staff:write',
@@ -185,8 +185,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       });
       return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'GET',
     url: '/roles',
     permission: 'staff:read',
@@ -196,8 +196,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     async handler() {
       return { body: { data: STAFF_ROLES.map((role) => ({ role, permissions: [...ROLE_PERMISSIONS[role]] })) } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'GET',
     url: '/staff/:user_id/api-keys',
     permission: 'staff:read',
@@ -207,8 +207,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     async handler({ db, org, params }) {
       return { body: { data: (await listApiKeys(db, org.id, params.user_id!)).map(keyBody) } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/staff/:user_id/api-keys',
     permission: 'staff:write',
@@ -233,8 +233,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       });
       return { status: 201, body: { key: keyBody(created.key), api_key: created.apiKey } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'POST',
     url: '/api-keys/:key_id/rotate',
     permission: 'staff:write',
@@ -249,8 +249,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       });
       return { status: 201, body: { key: keyBody(rotated.key), api_key: rotated.apiKey, replaced: rotated.replaced } };
     },
-  },
-  {
+  }),
+  apiRoute({
     method: 'DELETE',
     url: '/api-keys/:key_id',
     permission: 'staff:write',
@@ -264,5 +264,5 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       });
       return { status: 204 };
     },
-  },
+  }),
 ];

@@ -2,7 +2,8 @@ import { createConstituent } from '../../src/accounts/constituents.ts';
 import { createClient, type NewClient } from '../../src/clients/clients.ts';
 import type { Db } from '../../src/db/database.ts';
 import { systemClock } from '../../src/lib/clock.ts';
-import { createOrganization, type Organization } from '../../src/orgs/orgs.ts';
+import { createOrganization } from '../../src/orgs/orgs.ts';
+import type { Organization } from '../../src/orgs/organization.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 

@@ -1,5 +1,5 @@
 import { DYNAMIC_REGISTRATION_PATH } from '../../clients/registration.ts';
-import type { Organization } from '../../orgs/orgs.ts';
+import type { Organization } from '../../orgs/organization.ts';
 import { OAUTH_PATHS } from '../endpoints.ts';
 
 const STANDARD_SCOPES = ['openid', 'profile', 'email'];
