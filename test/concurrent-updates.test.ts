@@ -4,6 +4,7 @@ import { preparePassword } from '../src/accounts/passwords.ts';
 import { getClient, rotateClientSecret, updateClient } from '../src/clients/client-admin.ts';
 import type { Executor } from '../src/db/database.ts';
 import { systemClock } from '../src/lib/clock.ts';
+import { CLI_OPERATOR } from '../src/staff/actor.ts';
 import { ConflictError, StaleVersionError } from '../src/lib/errors.ts';
 import { updateOrganization } from '../src/orgs/org-settings.ts';
 import { findOrganizationById } from '../src/orgs/orgs.ts';
@@ -92,13 +93,14 @@ describe.each(DIALECTS)('updates racing a concurrent change on %s', (dialect) =>
   const db = () => store.storage.db;
   const orgId = () => seeded.org.id;
   const accountId = () => seeded.constituent.accountId;
+  const operator = () => ({ db: db(), clock: systemClock, org: seeded.org, actor: CLI_OPERATOR });
   const versionOfOrg = async () => (await findOrganizationById(db(), orgId()))!.updatedAt;
 
   /** Each use case, run with an optional expected version (If-Match). */
   const cases: ReadonlyArray<{ name: string; run: (expectedVersion?: number) => Promise<unknown>; version?: () => Promise<number> }> = [
     { name: 'updateOrganization', version: versionOfOrg, run: (v) => updateOrganization(db(), systemClock, orgId(), { codeTtlSeconds: 45 }, { expectedVersion: v }) },
-    { name: 'updateClient', version: async () => (await getClient(db(), orgId(), clientId)).updatedAt, run: (v) => updateClient(db(), systemClock, orgId(), clientId, { name: 'Renamed' }, { expectedVersion: v }) },
-    { name: 'rotateClientSecret', run: () => rotateClientSecret(db(), systemClock, orgId(), clientId) },
+    { name: 'updateClient', version: async () => (await getClient(operator(), clientId)).updatedAt, run: (v) => updateClient(operator(), clientId, { name: 'Renamed' }, { expectedVersion: v }) },
+    { name: 'rotateClientSecret', run: () => rotateClientSecret(operator(), clientId) },
     { name: 'updateConstituent', version: async () => (await getConstituent(db(), orgId(), accountId())).updatedAt, run: (v) => updateConstituent(db(), systemClock, orgId(), accountId(), { name: 'Alice Renamed' }, { expectedVersion: v }) },
     { name: 'setConstituentPassword', run: async () => setConstituentPassword(db(), systemClock, orgId(), accountId(), await preparePassword('another long passphrase')) },
     { name: 'disableConstituent', run: () => disableConstituent(db(), systemClock, orgId(), accountId()) },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
 import { changeClientStatus } from '../src/clients/client-admin.ts';
+import { CLI_OPERATOR } from '../src/staff/actor.ts';
 import { CLIENT_CACHE_TTL_MS } from '../src/oauth/org-resolver.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
@@ -355,10 +356,10 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       async function clientThatIs(status: 'pending' | 'rejected' | 'suspended'): Promise<{ clientId: string; clientSecret: string | null }> {
         const db = server.store.storage.db;
         const client = await seedClient(db, seeded.org.id, REQUESTED);
-        if (status === 'rejected') await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'reject', { reason: 'Not ours.' });
+        if (status === 'rejected') await changeClientStatus({ db, clock: systemClock, org: seeded.org, actor: CLI_OPERATOR }, client.clientId, 'reject', { reason: 'Not ours.' });
         if (status === 'suspended') {
-          await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'approve');
-          await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'suspend');
+          await changeClientStatus({ db, clock: systemClock, org: seeded.org, actor: CLI_OPERATOR }, client.clientId, 'approve');
+          await changeClientStatus({ db, clock: systemClock, org: seeded.org, actor: CLI_OPERATOR }, client.clientId, 'suspend');
         }
         return client;
       }
@@ -393,9 +394,9 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       it('an id_token_hint whose audience was suspended since: signs the session out, without redirecting', async () => {
         const db = server.store.storage.db;
         const client = await seedClient(db, seeded.org.id, REQUESTED);
-        await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'approve');
+        await changeClientStatus({ db, clock: systemClock, org: seeded.org, actor: CLI_OPERATOR }, client.clientId, 'approve');
         const { browser, tokens } = await signedIn('openid profile', 'alice', client);
-        await changeClientStatus(db, systemClock, seeded.org.id, client.clientId, 'suspend');
+        await changeClientStatus({ db, clock: systemClock, org: seeded.org, actor: CLI_OPERATOR }, client.clientId, 'suspend');
         skew = CLIENT_CACHE_TTL_MS + 1000; // past this process's cached copy of the active client
         try {
           for (const query of [{ id_token_hint: tokens.id_token!, post_logout_redirect_uri: EVIL, state: 's' }, { id_token_hint: tokens.id_token!, targetUrl: EVIL }] as Array<Record<string, string>>) {

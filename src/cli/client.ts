@@ -41,8 +41,8 @@ export const clientCreate: Command = {
         scope: optionalString(values, 'scope'),
         consentRequired: typeof values.consent === 'boolean' ? values.consent : undefined,
         codeTtlSeconds: codeTtl === undefined ? undefined : Number(codeTtl),
-        idTokenSignedResponseAlg: optionalString(values, 'id-token-alg') as 'ES256' | 'RS256' | undefined,
-        accessTokenFormat: optionalString(values, 'access-token-format') as 'opaque' | 'jwt' | undefined,
+        idTokenSignedResponseAlg: optionalString(values, 'id-token-alg'),
+        accessTokenFormat: optionalString(values, 'access-token-format'),
       });
     }));
     const secretLine =

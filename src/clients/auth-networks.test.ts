@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AUTH_NETWORK_REFRESH_MS, AUTH_NETWORK_TTL_MS, authNetworkNeedsRecording, authNetworksText, isUsualAuthNetwork, MAX_AUTH_NETWORKS, parseAuthNetworks, withAuthNetwork } from './auth-networks.ts';
+import { AUTH_NETWORK_REFRESH_MS, AUTH_NETWORK_TTL_MS, authNetworkNeedsRecording, isUsualAuthNetwork, MAX_AUTH_NETWORKS, withAuthNetwork } from './auth-networks.ts';
+import { authNetworksText, parseAuthNetworks } from './clients.repository.ts';
 
 describe("a client's usual networks", () => {
   const stored = (entries: ReadonlyArray<readonly [string, number]>) => parseAuthNetworks(authNetworksText(new Map(entries)));

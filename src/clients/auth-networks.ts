@@ -1,3 +1,5 @@
+import type { ClientAuthNetworks } from './client.ts';
+
 /**
  * A client's usual places: the networks it authenticated from recently, kept on its row
  * (`clients.auth_networks`) so that every server process sees them and a restart keeps them.
@@ -8,14 +10,9 @@
  *
  * Written at a success from a network not in the list, or whose entry is older than
  * AUTH_NETWORK_REFRESH_MS: at most about one write per client and network a day, never otherwise
- * (the token endpoint is a hot path).
+ * (the token endpoint is a hot path). The repository reads and writes the list
+ * (clients.repository.ts); these are its rules.
  */
-export interface ClientAuthNetworks {
-  /** Network pseudonym → the time (ms) of the client's last success from it as written. */
-  readonly lastSeen: ReadonlyMap<string, number>;
-  /** The column as read: a change is written only over this very value (compare and set). */
-  readonly stored: string;
-}
 
 /** A network is the client's usual place this long after its last recorded success from there. */
 export const AUTH_NETWORK_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -23,29 +20,6 @@ export const AUTH_NETWORK_TTL_MS = 30 * 24 * 3600 * 1000;
 export const AUTH_NETWORK_REFRESH_MS = 24 * 3600 * 1000;
 /** Networks kept per client, the least recently seen dropped first. */
 export const MAX_AUTH_NETWORKS = 16;
-
-/** The networks of a stored `auth_networks` value; anything malformed in it is no network. */
-export function parseAuthNetworks(stored: string): ClientAuthNetworks {
-  const lastSeen = new Map<string, number>();
-  let entries: unknown;
-  try {
-    entries = JSON.parse(stored);
-  } catch {
-    entries = [];
-  }
-  if (Array.isArray(entries)) {
-    for (const entry of entries.slice(0, MAX_AUTH_NETWORKS)) {
-      const { network, last_seen_ms: time } = (entry ?? {}) as { network?: unknown; last_seen_ms?: unknown };
-      if (typeof network === 'string' && typeof time === 'number' && Number.isSafeInteger(time)) lastSeen.set(network, time);
-    }
-  }
-  return { lastSeen, stored };
-}
-
-/** The stored form of `lastSeen`: `[{"network": …, "last_seen_ms": …}, …]`. */
-export function authNetworksText(lastSeen: ReadonlyMap<string, number>): string {
-  return JSON.stringify([...lastSeen].map(([network, time]) => ({ network, last_seen_ms: time })));
-}
 
 /** True when the client succeeded from `network` within AUTH_NETWORK_TTL_MS. */
 export function isUsualAuthNetwork(networks: ClientAuthNetworks, network: string, now: number): boolean {

@@ -5,9 +5,17 @@ import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { ConflictError, InvalidInputError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
 import { hashSecret } from '../lib/secrets.ts';
+import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
+import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy, type RegistrationPolicyChange } from '../orgs/registration-policy.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
-import { checkClientSettings, createClient, newClientSecret, type Client, type ClientStatus, type NewClient } from './clients.ts';
+import type { Client, ClientStatus } from './client.ts';
+import { checkClientSettings, createClient, newClientSecret, type NewClient } from './clients.ts';
 import * as repository from './clients.repository.ts';
+
+/**
+ * The staff operations on clients (management API, CLI, console): each checks the actor's
+ * permission, owns its transaction and records its audit event in it.
+ */
 
 /**
  * How long the secret replaced by a rotation keeps working: 24 hours, one working day to roll
@@ -30,6 +38,8 @@ export const CLIENT_TRANSITIONS: Readonly<Record<ClientAction, { readonly from: 
   reactivate: { from: ['suspended'], to: 'active' },
 });
 
+const PAST: Readonly<Record<ClientAction, string>> = { approve: 'approved', reject: 'rejected', suspend: 'suspended', reactivate: 'reactivated' };
+
 /** Longest reason kept for a rejection (it goes to the audit log). */
 export const MAX_STATUS_REASON_LENGTH = 500;
 
@@ -47,6 +57,19 @@ export interface ClientChange {
   readonly accessTokenFormat?: string;
 }
 
+/** How the audit log names each field of a change (as the API names them), in this order. */
+const AUDITED_FIELDS: ReadonlyArray<readonly [keyof ClientChange, string]> = [
+  ['name', 'name'],
+  ['redirectUris', 'redirect_uris'],
+  ['postLogoutRedirectUris', 'post_logout_redirect_uris'],
+  ['grantTypes', 'grant_types'],
+  ['scope', 'scope'],
+  ['consentRequired', 'consent_required'],
+  ['codeTtlSeconds', 'code_ttl_seconds'],
+  ['idTokenSignedResponseAlg', 'id_token_signed_response_alg'],
+  ['accessTokenFormat', 'access_token_format'],
+];
+
 /** A client staff add: active at once; consent as the organization's default unless said. */
 export type ClientToAdd = Omit<NewClient, 'consentRequired' | 'registration'> & { readonly consentRequired?: boolean };
 
@@ -58,7 +81,7 @@ export async function addClient(ctx: OperationContext, input: ClientToAdd): Prom
   requirePermission(ctx.actor, 'clients:write');
   return inTransaction(ctx.db, async (trx) => {
     const created = await createClient(trx, ctx.clock, ctx.org.id, { ...input, consentRequired: input.consentRequired ?? ctx.org.settings.consentRequiredByDefault });
-    const client = await getClient(trx, ctx.org.id, created.clientId);
+    const client = await loadClient(trx, ctx.org.id, created.clientId);
     await recordOperation(trx, ctx, { action: 'client.created', target: { type: 'client', id: client.clientId }, details: { name: client.name, client_type: client.clientType } });
     return { client, clientSecret: created.clientSecret };
   });
@@ -70,17 +93,23 @@ export interface ClientPage {
   readonly nextCursor: string | null;
 }
 
-/** An org's clients, oldest first, optionally only those of one status (`pending`: the approval queue). */
-export async function listClients(db: Executor, orgId: string, query: { readonly limit: number; readonly cursor?: string; readonly status?: ClientStatus }): Promise<ClientPage> {
+/** The org's clients, oldest first, optionally only those of one status (`pending`: the approval queue). */
+export async function listClients(ctx: OperationContext, query: { readonly limit: number; readonly cursor?: string; readonly status?: ClientStatus }): Promise<ClientPage> {
+  requirePermission(ctx.actor, 'clients:read');
   const after = query.cursor === undefined ? undefined : (decodeCursor(query.cursor, ['integer', 'string']) as [number, string]);
-  const rows = await repository.listClientsPage(db, orgId, { limit: query.limit + 1, ...(after === undefined ? {} : { after }), ...(query.status === undefined ? {} : { status: query.status }) });
+  const rows = await repository.listClientsPage(ctx.db, ctx.org.id, { limit: query.limit + 1, ...(after === undefined ? {} : { after }), ...(query.status === undefined ? {} : { status: query.status }) });
   const clients = rows.slice(0, query.limit);
   const last = clients.at(-1);
   return { clients, nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor([last.createdAt, last.clientId]) : null };
 }
 
 /** The client, or NotFoundError (also for a client of another organization). */
-export async function getClient(db: Executor, orgId: string, clientId: string): Promise<Client> {
+export async function getClient(ctx: OperationContext, clientId: string): Promise<Client> {
+  requirePermission(ctx.actor, 'clients:read');
+  return loadClient(ctx.db, ctx.org.id, clientId);
+}
+
+async function loadClient(db: Executor, orgId: string, clientId: string): Promise<Client> {
   const client = clientId.length > 200 ? undefined : await repository.findClient(db, orgId, clientId);
   if (client === undefined) throw new NotFoundError('client', clientId);
   return client;
@@ -93,98 +122,98 @@ function nextVersion(clock: Clock, client: Client): number {
 
 /**
  * Changes a client's metadata; the result must pass the same rules as a new client's. With
- * `expectedVersion` (the `updatedAt` the caller read), a concurrent change makes this fail
- * with StaleVersionError instead of being overwritten; without, the change applies on the
- * current version (retryOnceOnLostRace).
+ * `expectedVersion` (the `updatedAt` the caller read, If-Match), a concurrent change makes this
+ * fail with StaleVersionError instead of being overwritten; without, the change applies on the
+ * current version (retryOnceOnLostRace). Audited as `client.updated`, naming the fields sent.
  */
-export async function updateClient(
-  db: Executor,
-  clock: Clock,
-  orgId: string,
-  clientId: string,
-  change: ClientChange,
-  options: { readonly expectedVersion?: number } = {},
-): Promise<Client> {
-  return inTransaction(db, (trx) => retryOnceOnLostRace('the client', options.expectedVersion, async () => {
-    const client = await getClient(trx, orgId, clientId);
-    if (options.expectedVersion !== undefined && options.expectedVersion !== client.updatedAt) {
-      throw new StaleVersionError(`the client changed since version ${options.expectedVersion}; read it again`);
-    }
-    // Nothing to change keeps the version: an empty PATCH must not make colleagues' ETags stale.
-    if (Object.values(change).every((value) => value === undefined)) return client;
-    const settings = checkClientSettings(
-      {
-        name: change.name ?? client.name,
-        redirectUris: change.redirectUris ?? client.redirectUris,
-        postLogoutRedirectUris: change.postLogoutRedirectUris ?? client.postLogoutRedirectUris,
-        grantTypes: change.grantTypes ?? client.grantTypes,
-        scope: change.scope ?? client.scope,
-        codeTtlSeconds: change.codeTtlSeconds === undefined ? client.codeTtlSeconds : change.codeTtlSeconds,
-        idTokenSignedResponseAlg: change.idTokenSignedResponseAlg ?? client.idTokenSignedResponseAlg,
-        accessTokenFormat: change.accessTokenFormat ?? client.accessTokenFormat,
-      },
-      client.clientType,
-      // The service-scope rule only for a change of grants or scope: a client made before the rule
-      // keeps its other settings changeable (its code flow may work; only its client_credentials
-      // requests fail).
-      { judgeServiceScope: change.grantTypes !== undefined || change.scope !== undefined },
-    );
-    const updated = await repository.updateClientRow(
-      trx,
-      orgId,
-      clientId,
-      {
-        name: settings.name,
-        redirect_uris: JSON.stringify(settings.redirectUris),
-        post_logout_redirect_uris: JSON.stringify(settings.postLogoutRedirectUris),
-        grant_types: JSON.stringify(settings.grantTypes),
-        scope: settings.scope,
-        consent_required: (change.consentRequired ?? client.consentRequired) ? 1 : 0,
-        code_ttl_seconds: settings.codeTtlSeconds,
-        id_token_signed_response_alg: settings.idTokenSignedResponseAlg,
-        access_token_format: settings.accessTokenFormat,
-      },
-      client.updatedAt,
-      nextVersion(clock, client),
-    );
-    if (!updated) throw new LostRaceError();
-    return getClient(trx, orgId, clientId);
-  }));
+export async function updateClient(ctx: OperationContext, clientId: string, change: ClientChange, options: { readonly expectedVersion?: number } = {}): Promise<Client> {
+  requirePermission(ctx.actor, 'clients:write');
+  return inTransaction(ctx.db, async (trx) => {
+    const client = await retryOnceOnLostRace('the client', options.expectedVersion, () => applyChange(trx, ctx.clock, ctx.org.id, clientId, change, options.expectedVersion));
+    const fields = AUDITED_FIELDS.flatMap(([key, field]) => (change[key] === undefined ? [] : [field]));
+    if (fields.length > 0) await recordOperation(trx, ctx, { action: 'client.updated', target: { type: 'client', id: client.clientId }, details: { fields: fields.join(',') } });
+    return client;
+  });
+}
+
+async function applyChange(trx: Executor, clock: Clock, orgId: string, clientId: string, change: ClientChange, expectedVersion: number | undefined): Promise<Client> {
+  const client = await loadClient(trx, orgId, clientId);
+  if (expectedVersion !== undefined && expectedVersion !== client.updatedAt) {
+    throw new StaleVersionError(`the client changed since version ${expectedVersion}; read it again`);
+  }
+  // Nothing to change keeps the version: an empty PATCH must not make colleagues' ETags stale.
+  if (Object.values(change).every((value) => value === undefined)) return client;
+  const settings = checkClientSettings(
+    {
+      name: change.name ?? client.name,
+      redirectUris: change.redirectUris ?? client.redirectUris,
+      postLogoutRedirectUris: change.postLogoutRedirectUris ?? client.postLogoutRedirectUris,
+      grantTypes: change.grantTypes ?? client.grantTypes,
+      scope: change.scope ?? client.scope,
+      codeTtlSeconds: change.codeTtlSeconds === undefined ? client.codeTtlSeconds : change.codeTtlSeconds,
+      idTokenSignedResponseAlg: change.idTokenSignedResponseAlg ?? client.idTokenSignedResponseAlg,
+      accessTokenFormat: change.accessTokenFormat ?? client.accessTokenFormat,
+    },
+    client.clientType,
+    // The service-scope rule only for a change of grants or scope: a client made before the rule
+    // keeps its other settings changeable (its code flow may work; only its client_credentials
+    // requests fail).
+    { judgeServiceScope: change.grantTypes !== undefined || change.scope !== undefined },
+  );
+  const updated = await repository.updateClientRow(
+    trx,
+    orgId,
+    clientId,
+    { ...settings, consentRequired: change.consentRequired ?? client.consentRequired },
+    client.updatedAt,
+    nextVersion(clock, client),
+  );
+  if (!updated) throw new LostRaceError();
+  return loadClient(trx, orgId, clientId);
 }
 
 /**
  * Gives a confidential client a new secret (returned once, stored hashed). The secret it
  * replaces keeps working for SECRET_ROTATION_GRACE_SECONDS; a secret older than that (from a
- * rotation before the last) stops at once. Tokens already issued are not affected.
+ * rotation before the last) stops at once. Tokens already issued are not affected. Audited as
+ * `client.secret_rotated`.
  */
-export async function rotateClientSecret(db: Executor, clock: Clock, orgId: string, clientId: string): Promise<{ client: Client; clientSecret: string }> {
-  return inTransaction(db, (trx) => retryOnceOnLostRace('the client', undefined, async () => {
-    const client = await getClient(trx, orgId, clientId);
-    if (client.clientType === 'public' || client.secretHash === null) throw new ConflictError('client_id', 'a public client has no secret to rotate');
-    const clientSecret = newClientSecret();
-    const now = nextVersion(clock, client);
-    const updated = await repository.updateClientRow(
-      trx,
-      orgId,
-      clientId,
-      { secret_hash: hashSecret(clientSecret), previous_secret_hash: client.secretHash, previous_secret_expires_at: now + SECRET_ROTATION_GRACE_SECONDS * 1000 },
-      client.updatedAt,
-      now,
-    );
-    if (!updated) throw new LostRaceError();
-    return { client: await getClient(trx, orgId, clientId), clientSecret };
-  }));
+export async function rotateClientSecret(ctx: OperationContext, clientId: string): Promise<{ client: Client; clientSecret: string }> {
+  requirePermission(ctx.actor, 'clients:write');
+  return inTransaction(ctx.db, async (trx) => {
+    const rotated = await retryOnceOnLostRace('the client', undefined, async () => {
+      const client = await loadClient(trx, ctx.org.id, clientId);
+      if (client.clientType === 'public' || client.secretHash === null) throw new ConflictError('client_id', 'a public client has no secret to rotate');
+      const clientSecret = newClientSecret();
+      const now = nextVersion(ctx.clock, client);
+      const change = { secretHash: hashSecret(clientSecret), previousSecretHash: client.secretHash, previousSecretExpiresAt: now + SECRET_ROTATION_GRACE_SECONDS * 1000 };
+      if (!(await repository.updateClientRow(trx, ctx.org.id, clientId, change, client.updatedAt, now))) throw new LostRaceError();
+      return { client: await loadClient(trx, ctx.org.id, clientId), clientSecret };
+    });
+    await recordOperation(trx, ctx, {
+      action: 'client.secret_rotated',
+      target: { type: 'client', id: rotated.client.clientId },
+      details: { previous_secret_expires_at: isoTime(rotated.client.previousSecretExpiresAt) },
+    });
+    return rotated;
+  });
+}
+
+function isoTime(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
 }
 
 /**
  * Deletes a client and, by ON DELETE CASCADE in the same statement, everything issued to it:
- * authorization codes, token families, access and refresh tokens, consent grants. Returns the
- * client as it was, for the audit log.
+ * authorization codes, token families, access and refresh tokens, consent grants. Audited as
+ * `client.deleted`. Returns the client as it was.
  */
-export async function deleteClient(db: Executor, orgId: string, clientId: string): Promise<Client> {
-  return inTransaction(db, async (trx) => {
-    const client = await getClient(trx, orgId, clientId);
-    if (!(await repository.deleteClientRow(trx, orgId, clientId))) throw new NotFoundError('client', clientId);
+export async function deleteClient(ctx: OperationContext, clientId: string): Promise<Client> {
+  requirePermission(ctx.actor, 'clients:write');
+  return inTransaction(ctx.db, async (trx) => {
+    const client = await loadClient(trx, ctx.org.id, clientId);
+    if (!(await repository.deleteClientRow(trx, ctx.org.id, clientId))) throw new NotFoundError('client', clientId);
+    await recordOperation(trx, ctx, { action: 'client.deleted', target: { type: 'client', id: client.clientId }, details: { name: client.name, status: client.status } });
     return client;
   });
 }
@@ -202,27 +231,58 @@ function checkReason(raw: string | undefined, required: boolean): string | null 
 /**
  * Applies a lifecycle decision (CLIENT_TRANSITIONS) by one conditional UPDATE on the status, so
  * two staff deciding at once cannot both win. A rejection needs a reason; other decisions may
- * carry one. Returns the client after the change and the reason as kept.
+ * carry one. Suspending revokes everything issued to the client in the same transaction.
+ * Audited as `client.approved`, `client.rejected`, … Returns the client after the change.
  */
-export async function changeClientStatus(
-  db: Executor,
-  clock: Clock,
-  orgId: string,
-  clientId: string,
-  action: ClientAction,
-  options: { readonly reason?: string } = {},
-): Promise<{ client: Client; previousStatus: ClientStatus; reason: string | null }> {
+export async function changeClientStatus(ctx: OperationContext, clientId: string, action: ClientAction, options: { readonly reason?: string } = {}): Promise<Client> {
+  requirePermission(ctx.actor, 'clients:write');
   const transition = CLIENT_TRANSITIONS[action];
   const reason = checkReason(options.reason, action === 'reject');
-  return inTransaction(db, async (trx) => {
-    const client = await getClient(trx, orgId, clientId);
-    const moved = transition.from.includes(client.status) && (await repository.transitionClientStatus(trx, orgId, clientId, transition.from, transition.to, nextVersion(clock, client)));
+  return inTransaction(ctx.db, async (trx) => {
+    const before = await loadClient(trx, ctx.org.id, clientId);
+    const moved = transition.from.includes(before.status) && (await repository.transitionClientStatus(trx, ctx.org.id, clientId, transition.from, transition.to, nextVersion(ctx.clock, before)));
     if (!moved) {
-      const current = (await repository.findClient(trx, orgId, clientId))?.status ?? client.status;
+      const current = (await repository.findClient(trx, ctx.org.id, clientId))?.status ?? before.status;
       throw new ConflictError('status', `cannot ${action} a client that is ${current}; only a ${transition.from.join(' or ')} client can be ${PAST[action]}`);
     }
-    return { client: await getClient(trx, orgId, clientId), previousStatus: client.status, reason };
+    const client = await loadClient(trx, ctx.org.id, clientId);
+    // Suspension is a kill switch: what the client already holds stops working too.
+    if (action === 'suspend') await revokeEverythingIssuedTo(trx, ctx.clock, ctx.org.id, client.clientId);
+    // The audit event is the "event" approvals and rejections raise: whoever follows the log
+    // (GET /audit?action=client.approved) learns of them; no webhooks yet.
+    await recordOperation(trx, ctx, {
+      action: `client.${PAST[action]}`,
+      target: { type: 'client', id: client.clientId },
+      details: { from: before.status, to: client.status, ...(reason === null ? {} : { reason }), ...requesterDetails(client) },
+    });
+    return client;
   });
 }
 
-const PAST: Readonly<Record<ClientAction, string>> = { approve: 'approved', reject: 'rejected', suspend: 'suspended', reactivate: 'reactivated' };
+/** Who asked for a registered client, so an approval or rejection event says whom to tell. */
+function requesterDetails(client: Client): Record<string, string> {
+  return client.registrationSource === 'staff' ? {} : { registration_source: client.registrationSource, ...(client.requesterEmail === null ? {} : { requester_email: client.requesterEmail }) };
+}
+
+/** Whether people outside the organization may ask for clients (orgs/registration-policy.ts). */
+export function getRegistrationPolicy(ctx: OperationContext): RegistrationPolicy {
+  requirePermission(ctx.actor, 'org:read');
+  return registrationPolicyOf(ctx.org);
+}
+
+/**
+ * Opens or closes registration requests and sets the initial access token dynamic registration
+ * requires (a `new` one is returned once). Audited as `client_registration.updated`.
+ */
+export async function changeRegistrationPolicy(ctx: OperationContext, change: RegistrationPolicyChange): Promise<{ policy: RegistrationPolicy; initialAccessToken: string | null }> {
+  requirePermission(ctx.actor, 'org:write');
+  return inTransaction(ctx.db, async (trx) => {
+    const changed = await setRegistrationPolicy(trx, ctx.clock, ctx.org.id, change);
+    await recordOperation(trx, ctx, {
+      action: 'client_registration.updated',
+      target: { type: 'organization', id: ctx.org.id },
+      details: { mode: changed.policy.mode, initial_access_token: change.initialAccessToken },
+    });
+    return changed;
+  });
+}

@@ -1,10 +1,32 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import { authNetworksText, parseAuthNetworks, type ClientAuthNetworks } from './auth-networks.ts';
-import type { Client, ClientStatus } from './clients.ts';
+import { MAX_AUTH_NETWORKS } from './auth-networks.ts';
+import type { Client, ClientAuthNetworks, ClientStatus } from './client.ts';
 import type { ClientsTable } from './clients.table.ts';
 
 type Row = Selectable<ClientsTable>;
+
+/** A client as first stored: it has authenticated from nowhere yet. */
+export type NewClientRecord = Omit<Client, 'authNetworks'>;
+
+/** What a versioned update may change of a client: its settings and its secrets. */
+export type ClientRecordChange = Partial<
+  Pick<
+    Client,
+    | 'name'
+    | 'redirectUris'
+    | 'postLogoutRedirectUris'
+    | 'grantTypes'
+    | 'scope'
+    | 'consentRequired'
+    | 'codeTtlSeconds'
+    | 'idTokenSignedResponseAlg'
+    | 'accessTokenFormat'
+    | 'secretHash'
+    | 'previousSecretHash'
+    | 'previousSecretExpiresAt'
+  >
+>;
 
 function toClient(row: Row): Client {
   return {
@@ -34,8 +56,53 @@ function toClient(row: Row): Client {
   };
 }
 
-export async function insertClient(db: Executor, row: ClientsTable): Promise<void> {
-  await db.insertInto('clients').values(row).execute();
+export async function insertClient(db: Executor, client: NewClientRecord): Promise<void> {
+  await db
+    .insertInto('clients')
+    .values({
+      id: client.clientId,
+      org_id: client.orgId,
+      name: client.name,
+      client_type: client.clientType,
+      secret_hash: client.secretHash,
+      previous_secret_hash: client.previousSecretHash,
+      previous_secret_expires_at: client.previousSecretExpiresAt,
+      redirect_uris: JSON.stringify(client.redirectUris),
+      post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
+      grant_types: JSON.stringify(client.grantTypes),
+      scope: client.scope,
+      consent_required: client.consentRequired ? 1 : 0,
+      code_ttl_seconds: client.codeTtlSeconds,
+      status: client.status,
+      id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+      access_token_format: client.accessTokenFormat,
+      registration_source: client.registrationSource,
+      requester_name: client.requesterName,
+      requester_email: client.requesterEmail,
+      request_reason: client.requestReason,
+      auth_networks: authNetworksText(new Map()),
+      created_at: client.createdAt,
+      updated_at: client.updatedAt,
+    })
+    .execute();
+}
+
+/** The columns of a change: only those it names (undefined leaves a column as it is). */
+function columnsOf(change: ClientRecordChange): Updateable<ClientsTable> {
+  return {
+    name: change.name,
+    redirect_uris: change.redirectUris === undefined ? undefined : JSON.stringify(change.redirectUris),
+    post_logout_redirect_uris: change.postLogoutRedirectUris === undefined ? undefined : JSON.stringify(change.postLogoutRedirectUris),
+    grant_types: change.grantTypes === undefined ? undefined : JSON.stringify(change.grantTypes),
+    scope: change.scope,
+    consent_required: change.consentRequired === undefined ? undefined : change.consentRequired ? 1 : 0,
+    code_ttl_seconds: change.codeTtlSeconds,
+    id_token_signed_response_alg: change.idTokenSignedResponseAlg,
+    access_token_format: change.accessTokenFormat,
+    secret_hash: change.secretHash,
+    previous_secret_hash: change.previousSecretHash,
+    previous_secret_expires_at: change.previousSecretExpiresAt,
+  };
 }
 
 /** The client with this client_id, only if it belongs to `orgId`: a client of another org is not found. */
@@ -89,20 +156,20 @@ export async function listClientsPage(
 }
 
 /**
- * Changes columns of a client only if it is still at `expectedUpdatedAt` (no lost update between
+ * Changes a client only if it is still at `expectedUpdatedAt` (no lost update between
  * two writers); false when it changed or does not exist.
  */
 export async function updateClientRow(
   db: Executor,
   orgId: string,
   clientId: string,
-  change: Omit<Updateable<ClientsTable>, 'id' | 'org_id' | 'created_at' | 'updated_at'>,
+  change: ClientRecordChange,
   expectedUpdatedAt: number,
   now: number,
 ): Promise<boolean> {
   const result = await db
     .updateTable('clients')
-    .set({ ...change, updated_at: now })
+    .set({ ...columnsOf(change), updated_at: now })
     .where('id', '=', clientId)
     .where('org_id', '=', orgId)
     .where('updated_at', '=', expectedUpdatedAt)
@@ -132,4 +199,27 @@ export async function transitionClientStatus(db: Executor, orgId: string, client
 export async function deleteClientRow(db: Executor, orgId: string, clientId: string): Promise<boolean> {
   const result = await db.deleteFrom('clients').where('id', '=', clientId).where('org_id', '=', orgId).executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/** The networks of a stored `auth_networks` value; anything malformed in it is no network. */
+export function parseAuthNetworks(stored: string): ClientAuthNetworks {
+  const lastSeen = new Map<string, number>();
+  let entries: unknown;
+  try {
+    entries = JSON.parse(stored);
+  } catch {
+    entries = [];
+  }
+  if (Array.isArray(entries)) {
+    for (const entry of entries.slice(0, MAX_AUTH_NETWORKS)) {
+      const { network, last_seen_ms: time } = (entry ?? {}) as { network?: unknown; last_seen_ms?: unknown };
+      if (typeof network === 'string' && typeof time === 'number' && Number.isSafeInteger(time)) lastSeen.set(network, time);
+    }
+  }
+  return { lastSeen, stored };
+}
+
+/** The stored form of `lastSeen`: `[{"network": …, "last_seen_ms": …}, …]`. */
+export function authNetworksText(lastSeen: ReadonlyMap<string, number>): string {
+  return JSON.stringify([...lastSeen].map(([network, time]) => ({ network, last_seen_ms: time })));
 }

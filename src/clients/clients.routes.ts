@@ -1,16 +1,25 @@
-import { Type, type TSchema } from '@sinclair/typebox';
-import { inTransaction } from '../db/transaction.ts';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { apiRoute, operationOf, PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../api/management-api.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
-import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy } from '../orgs/registration-policy.ts';
-import { addClient, changeClientStatus, deleteClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientAction } from './client-admin.ts';
-import { clientSettingsErrors, createClient, findClient, GRANT_TYPES, newClientSettingsErrors, type Client, type ClientSettings, type ClientStatus } from './clients.ts';
-import type { ClientType } from './redirect-uris.ts';
+import type { RegistrationPolicy } from '../orgs/registration-policy.ts';
+import {
+  addClient,
+  changeClientStatus,
+  changeRegistrationPolicy,
+  deleteClient,
+  getClient,
+  getRegistrationPolicy,
+  listClients,
+  rotateClientSecret,
+  SECRET_ROTATION_GRACE_SECONDS,
+  updateClient,
+  type ClientAction,
+} from './client-admin.ts';
+import { GRANT_TYPES, type Client, type ClientSettings, type ClientStatus } from './client.ts';
+import { clientSettingsErrors, newClientSettingsErrors } from './clients.ts';
 import { DYNAMIC_REGISTRATION_PATH, REGISTRATION_PAGE_PATH } from './registration.ts';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const iso = (ms: number): string => new Date(ms).toISOString();
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const STATUSES = ['active', 'pending', 'rejected', 'suspended'] as const satisfies readonly ClientStatus[];
@@ -104,11 +113,24 @@ const SETTING_OF_FIELD = {
   id_token_signed_response_alg: 'idTokenSignedResponseAlg',
   access_token_format: 'accessTokenFormat',
 } as const satisfies Record<string, keyof ClientSettings>;
-type SettingField = keyof typeof SETTING_OF_FIELD;
 
-/** The client settings among a body's fields (as the schema passed them), by their domain names. */
-function settingsOf(fields: Readonly<Record<string, unknown>>): Partial<ClientSettings> {
-  return Object.fromEntries(Object.entries(SETTING_OF_FIELD).flatMap(([field, setting]) => (fields[field] === undefined ? [] : [[setting, fields[field]]]))) as Partial<ClientSettings>;
+/** The settings of the fields a schema refused, by their domain names (other fields are not settings). */
+function refusedSettings(refused: ReadonlySet<string>): Set<keyof ClientSettings> {
+  return new Set(Object.entries(SETTING_OF_FIELD).flatMap(([field, setting]) => (refused.has(field) ? [setting] : [])));
+}
+
+/** The client settings among a body's fields (as the schema passed them), by their domain names; undefined where absent. */
+function settingsOf(fields: Partial<Static<typeof ClientChangeBody>>): Partial<ClientSettings> {
+  return {
+    name: fields.name,
+    redirectUris: fields.redirect_uris,
+    postLogoutRedirectUris: fields.post_logout_redirect_uris,
+    grantTypes: fields.grant_types,
+    scope: fields.scope,
+    codeTtlSeconds: fields.code_ttl_seconds,
+    idTokenSignedResponseAlg: fields.id_token_signed_response_alg,
+    accessTokenFormat: fields.access_token_format,
+  };
 }
 
 function clientBody(client: Client) {
@@ -129,13 +151,13 @@ function clientBody(client: Client) {
     requester_name: client.requesterName,
     requester_email: client.requesterEmail,
     request_reason: client.requestReason,
-    previous_secret_expires_at: iso(client.previousSecretExpiresAt),
-    created_at: iso(client.createdAt)!,
-    updated_at: iso(client.updatedAt)!,
+    previous_secret_expires_at: client.previousSecretExpiresAt === null ? null : iso(client.previousSecretExpiresAt),
+    created_at: iso(client.createdAt),
+    updated_at: iso(client.updatedAt),
   };
 }
 
-/** A lifecycle route: one conditional status change and its audit event, in one transaction. */
+/** A lifecycle route: the decision's use case (changeClientStatus), its reason from the body. */
 function lifecycleRoute(action: ClientAction, summary: string, options: { readonly reason: 'required' | 'optional' }): ApiRoute {
   return apiRoute({
     method: 'POST',
@@ -149,30 +171,10 @@ function lifecycleRoute(action: ClientAction, summary: string, options: { readon
       response: { 200: ClientBody },
     },
     async handler(call) {
-      const reason = call.body.reason;
-      const result = await inTransaction(call.db, async (trx) => {
-        const changed = await changeClientStatus(trx, call.clock, call.org.id, call.params.client_id, action, reason === undefined ? {} : { reason });
-        // Suspension is a kill switch: what the client already holds stops working too.
-        if (action === 'suspend') await revokeEverythingIssuedTo(trx, call.clock, call.org.id, changed.client.clientId);
-        // The audit event is the "event" approvals and rejections raise: whoever follows the
-        // log (GET /audit?action=client.approved) learns of them; no webhooks yet.
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({
-          action: `client.${PAST[action]}`,
-          target: { type: 'client', id: changed.client.clientId },
-          details: { from: changed.previousStatus, to: changed.client.status, ...(changed.reason === null ? {} : { reason: changed.reason }), ...requesterDetails(changed.client) },
-        }));
-        return changed.client;
-      });
-      return { body: clientBody(result), etag: etagOf(result.updatedAt) };
+      const client = await changeClientStatus(operationOf(call), call.params.client_id, action, { reason: call.body?.reason });
+      return { body: clientBody(client), etag: etagOf(client.updatedAt) };
     },
   });
-}
-
-const PAST: Readonly<Record<ClientAction, string>> = { approve: 'approved', reject: 'rejected', suspend: 'suspended', reactivate: 'reactivated' };
-
-/** Who asked for a registered client, so an approval or rejection event says whom to tell. */
-function requesterDetails(client: Client): Record<string, string> {
-  return client.registrationSource === 'staff' ? {} : { registration_source: client.registrationSource, ...(client.requesterEmail === null ? {} : { requester_email: client.requesterEmail }) };
 }
 
 /** The organization's issuer path under PUBLIC_URL (this API does not know PUBLIC_URL itself). */
@@ -197,12 +199,9 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       ),
       response: { 200: Type.Object({ data: Type.Array(ClientBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
     },
-    async handler({ db, org, query }) {
-      const page = await listClients(db, org.id, {
-        limit: pageLimit(query),
-        ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
-        ...(typeof query.status === 'string' ? { status: query.status as ClientStatus } : {}),
-      });
+    async handler(call) {
+      const { query } = call;
+      const page = await listClients(operationOf(call), { limit: pageLimit(query), cursor: query.cursor, status: query.status });
       return { body: { data: page.clients.map(clientBody), next_cursor: page.nextCursor } };
     },
   }),
@@ -214,8 +213,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     tag: 'clients',
     schema: { body: NewClientBody, response: { 201: Type.Object({ client: ClientBody, client_secret: Nullable(Type.String()) }) } },
     checkBody(fields, refused) {
-      const clientType = refused.has('client_type') ? undefined : ((fields.client_type as ClientType | undefined) ?? 'confidential');
-      return newClientSettingsErrors(settingsOf(fields), clientType, new Set([...refused].flatMap((field) => (field in SETTING_OF_FIELD ? [SETTING_OF_FIELD[field as SettingField]] : []))));
+      const clientType = refused.has('client_type') ? undefined : (fields.client_type ?? 'confidential');
+      return newClientSettingsErrors(settingsOf(fields), clientType, refusedSettings(refused));
     },
     async handler(call) {
       const { body } = call;
@@ -241,8 +240,8 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     summary: 'A client (never its secret); the ETag is the version an update\'s If-Match must name',
     tag: 'clients',
     schema: { params: ClientParams, response: { 200: ClientBody } },
-    async handler({ db, org, params }) {
-      const client = await getClient(db, org.id, params.client_id!);
+    async handler(call) {
+      const client = await getClient(operationOf(call), call.params.client_id);
       return { body: clientBody(client), etag: etagOf(client.updatedAt) };
     },
   }),
@@ -257,31 +256,24 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     // left out) are the handler's.
     checkBody: (fields) => clientSettingsErrors(settingsOf(fields), undefined),
     async handler(call) {
-      const body = call.body as Record<string, unknown>;
-      const updated = await inTransaction(call.db, async (trx) => {
-        const client = await updateClient(
-          trx,
-          call.clock,
-          call.org.id,
-          call.params.client_id!,
-          {
-            name: body.name as string | undefined,
-            redirectUris: body.redirect_uris as string[] | undefined,
-            postLogoutRedirectUris: body.post_logout_redirect_uris as string[] | undefined,
-            grantTypes: body.grant_types as string[] | undefined,
-            scope: body.scope as string | undefined,
-            consentRequired: body.consent_required as boolean | undefined,
-            codeTtlSeconds: body.code_ttl_seconds as number | null | undefined,
-            idTokenSignedResponseAlg: body.id_token_signed_response_alg as string | undefined,
-            accessTokenFormat: body.access_token_format as string | undefined,
-          },
-          { expectedVersion: versionFromIfMatch(call.ifMatch) },
-        );
-        const fields = Object.keys(body).filter((key) => body[key] !== undefined);
-        if (fields.length > 0) await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.updated', target: { type: 'client', id: client.clientId }, details: { fields: fields.join(',') } }));
-        return client;
-      });
-      return { body: clientBody(updated), etag: etagOf(updated.updatedAt) };
+      const { body } = call;
+      const client = await updateClient(
+        operationOf(call),
+        call.params.client_id,
+        {
+          name: body.name,
+          redirectUris: body.redirect_uris,
+          postLogoutRedirectUris: body.post_logout_redirect_uris,
+          grantTypes: body.grant_types,
+          scope: body.scope,
+          consentRequired: body.consent_required,
+          codeTtlSeconds: body.code_ttl_seconds,
+          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
+          accessTokenFormat: body.access_token_format,
+        },
+        { expectedVersion: versionFromIfMatch(call.ifMatch) },
+      );
+      return { body: clientBody(client), etag: etagOf(client.updatedAt) };
     },
   }),
   apiRoute({
@@ -292,15 +284,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     tag: 'clients',
     schema: { params: ClientParams, response: { 201: Type.Object({ client: ClientBody, client_secret: Type.String() }) } },
     async handler(call) {
-      const rotated = await inTransaction(call.db, async (trx) => {
-        const result = await rotateClientSecret(trx, call.clock, call.org.id, call.params.client_id!);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({
-          action: 'client.secret_rotated',
-          target: { type: 'client', id: result.client.clientId },
-          details: { previous_secret_expires_at: iso(result.client.previousSecretExpiresAt) },
-        }));
-        return result;
-      });
+      const rotated = await rotateClientSecret(operationOf(call), call.params.client_id);
       return { status: 201, body: { client: clientBody(rotated.client), client_secret: rotated.clientSecret }, etag: etagOf(rotated.client.updatedAt) };
     },
   }),
@@ -312,10 +296,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     tag: 'clients',
     schema: { params: ClientParams, response: { 204: Type.Null() } },
     async handler(call) {
-      await inTransaction(call.db, async (trx) => {
-        const deleted = await deleteClient(trx, call.org.id, call.params.client_id!);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'client.deleted', target: { type: 'client', id: deleted.clientId }, details: { name: deleted.name, status: deleted.status } }));
-      });
+      await deleteClient(operationOf(call), call.params.client_id);
       return { status: 204 };
     },
   }),
@@ -331,7 +312,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
     tag: 'clients',
     schema: { response: { 200: RegistrationPolicyBody } },
     async handler(call) {
-      return { body: policyBody(call, registrationPolicyOf(call.org)), etag: etagOf(call.org.updatedAt) };
+      return { body: policyBody(call, getRegistrationPolicy(operationOf(call))), etag: etagOf(call.org.updatedAt) };
     },
   }),
   apiRoute({
@@ -352,16 +333,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       response: { 200: Type.Object({ ...RegistrationPolicyBody.properties, initial_access_token: Nullable(Type.String()) }) },
     },
     async handler(call) {
-      const body = call.body as { mode: 'closed' | 'approval'; initial_access_token?: 'keep' | 'none' | 'new' };
-      const result = await inTransaction(call.db, async (trx) => {
-        const changed = await setRegistrationPolicy(trx, call.clock, call.org.id, { mode: body.mode, initialAccessToken: body.initial_access_token ?? 'keep' });
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({
-          action: 'client_registration.updated',
-          target: { type: 'organization', id: call.org.id },
-          details: { mode: changed.policy.mode, initial_access_token: body.initial_access_token ?? 'keep' },
-        }));
-        return changed;
-      });
+      const result = await changeRegistrationPolicy(operationOf(call), { mode: call.body.mode, initialAccessToken: call.body.initial_access_token ?? 'keep' });
       return { body: { ...policyBody(call, result.policy), initial_access_token: result.initialAccessToken } };
     },
   }),

@@ -5,59 +5,42 @@ import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors
 import { randomBase32, randomBase64url } from '../lib/random.ts';
 import { isValidScopeToken, serviceScopes, splitScope, USER_SCOPES } from '../lib/scope.ts';
 import { hashSecret } from '../lib/secrets.ts';
-import { authNetworkNeedsRecording, withAuthNetwork, type ClientAuthNetworks } from './auth-networks.ts';
+import { authNetworkNeedsRecording, withAuthNetwork } from './auth-networks.ts';
+import {
+  GRANT_TYPES,
+  type AccessTokenFormat,
+  type CheckedClientSettings,
+  type Client,
+  type ClientAuthNetworks,
+  type ClientSettings,
+  type ClientType,
+  type GrantType,
+  type IdTokenAlg,
+  type RegistrationRequest,
+} from './client.ts';
 import * as repository from './clients.repository.ts';
-import { checkRedirectUris, type ClientType } from './redirect-uris.ts';
+import { checkRedirectUris } from './redirect-uris.ts';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export type GrantType = (typeof GRANT_TYPES)[number];
+// The domain's types, for the modules that import them with the functions here.
+export { GRANT_TYPES } from './client.ts';
+export type {
+  AccessTokenFormat,
+  CheckedClientSettings,
+  Client,
+  ClientAuthNetworks,
+  ClientSettings,
+  ClientStatus,
+  ClientType,
+  GrantType,
+  IdTokenAlg,
+  RegistrationRequest,
+  RegistrationSource,
+} from './client.ts';
 
 export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
 export const DEFAULT_CLIENT_SCOPE = 'openid profile email';
 /** RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED." */
 export const MAX_CODE_TTL_SECONDS = 600;
-
-export type ClientStatus = 'active' | 'pending' | 'rejected' | 'suspended';
-/** Who registered a client: staff (CLI, management API), the public registration page, or RFC 7591 dynamic registration. */
-export type RegistrationSource = 'staff' | 'registration_page' | 'dynamic';
-export type IdTokenAlg = 'ES256' | 'RS256';
-export type AccessTokenFormat = 'opaque' | 'jwt';
-
-export interface Client {
-  readonly clientId: string;
-  readonly orgId: string;
-  readonly name: string;
-  readonly clientType: ClientType;
-  readonly secretHash: string | null;
-  /** The secret replaced by the last rotation, still accepted until `previousSecretExpiresAt`. */
-  readonly previousSecretHash: string | null;
-  readonly previousSecretExpiresAt: number | null;
-  readonly redirectUris: readonly string[];
-  readonly postLogoutRedirectUris: readonly string[];
-  readonly grantTypes: readonly GrantType[];
-  readonly scope: string;
-  readonly consentRequired: boolean;
-  readonly codeTtlSeconds: number | null;
-  readonly status: ClientStatus;
-  readonly idTokenSignedResponseAlg: IdTokenAlg;
-  readonly accessTokenFormat: AccessTokenFormat;
-  readonly registrationSource: RegistrationSource;
-  readonly requesterName: string | null;
-  readonly requesterEmail: string | null;
-  readonly requestReason: string | null;
-  /** The networks it authenticated from recently: its usual places (clients/auth-networks.ts). */
-  readonly authNetworks: ClientAuthNetworks;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
-
-/** Who asked for a client registered from outside the organization, and why. Such a client starts `pending`. */
-export interface RegistrationRequest {
-  readonly source: Exclude<RegistrationSource, 'staff'>;
-  readonly requesterName: string | null;
-  readonly requesterEmail: string | null;
-  readonly requestReason: string | null;
-}
 
 export interface NewClient {
   readonly name: string;
@@ -75,10 +58,10 @@ export interface NewClient {
   readonly consentRequired: boolean;
   /** Authorization code lifetime for this client (Jadu: 30 s); default the org's. */
   readonly codeTtlSeconds?: number;
-  /** Default ES256. */
-  readonly idTokenSignedResponseAlg?: 'ES256' | 'RS256';
-  /** Default `opaque`; `jwt` issues RFC 9068 JWT access tokens. */
-  readonly accessTokenFormat?: 'opaque' | 'jwt';
+  /** ES256 (default) or RS256; anything else is refused. */
+  readonly idTokenSignedResponseAlg?: string;
+  /** `opaque` (default), or `jwt` for RFC 9068 JWT access tokens; anything else is refused. */
+  readonly accessTokenFormat?: string;
   /**
    * Set for a client registered by someone outside the organization (Neos: "registration …
    * with manual approval"): it starts `pending` and works only once staff approve it. Without
@@ -91,25 +74,6 @@ export interface CreatedClient {
   readonly clientId: string;
   /** Shown once, stored as its SHA-256; null for public clients. */
   readonly clientSecret: string | null;
-}
-
-/** A client's changeable metadata, as creation and update both judge it. */
-export interface ClientSettings {
-  readonly name: string;
-  readonly redirectUris: readonly string[];
-  readonly postLogoutRedirectUris: readonly string[];
-  readonly grantTypes: readonly string[];
-  readonly scope: string;
-  readonly codeTtlSeconds: number | null;
-  readonly idTokenSignedResponseAlg: string;
-  readonly accessTokenFormat: string;
-}
-
-/** ClientSettings that passed every rule, normalized as stored. */
-export interface CheckedClientSettings extends ClientSettings {
-  readonly grantTypes: readonly GrantType[];
-  readonly idTokenSignedResponseAlg: IdTokenAlg;
-  readonly accessTokenFormat: AccessTokenFormat;
 }
 
 export function checkScope(raw: string, field = 'scope'): string {
@@ -316,29 +280,28 @@ export async function createClient(db: Executor, clock: Clock, orgId: string, in
   const registration = input.registration;
   const now = clock();
   await repository.insertClient(db, {
-    id: clientId,
-    org_id: orgId,
+    clientId,
+    orgId,
     name: settings.name,
-    client_type: input.clientType,
-    secret_hash: clientSecret === null ? null : hashSecret(clientSecret),
-    previous_secret_hash: null,
-    previous_secret_expires_at: null,
-    redirect_uris: JSON.stringify(settings.redirectUris),
-    post_logout_redirect_uris: JSON.stringify(settings.postLogoutRedirectUris),
-    grant_types: JSON.stringify(settings.grantTypes),
+    clientType: input.clientType,
+    secretHash: clientSecret === null ? null : hashSecret(clientSecret),
+    previousSecretHash: null,
+    previousSecretExpiresAt: null,
+    redirectUris: settings.redirectUris,
+    postLogoutRedirectUris: settings.postLogoutRedirectUris,
+    grantTypes: settings.grantTypes,
     scope: settings.scope,
-    consent_required: input.consentRequired ? 1 : 0,
-    code_ttl_seconds: settings.codeTtlSeconds,
+    consentRequired: input.consentRequired,
+    codeTtlSeconds: settings.codeTtlSeconds,
     status: registration === undefined ? 'active' : 'pending',
-    id_token_signed_response_alg: settings.idTokenSignedResponseAlg,
-    access_token_format: settings.accessTokenFormat,
-    registration_source: registration?.source ?? 'staff',
-    requester_name: registration?.requesterName ?? null,
-    requester_email: registration?.requesterEmail ?? null,
-    request_reason: registration?.requestReason ?? null,
-    auth_networks: '[]',
-    created_at: now,
-    updated_at: now,
+    idTokenSignedResponseAlg: settings.idTokenSignedResponseAlg,
+    accessTokenFormat: settings.accessTokenFormat,
+    registrationSource: registration?.source ?? 'staff',
+    requesterName: registration?.requesterName ?? null,
+    requesterEmail: registration?.requesterEmail ?? null,
+    requestReason: registration?.requestReason ?? null,
+    createdAt: now,
+    updatedAt: now,
   });
   return { clientId, clientSecret };
 }

@@ -1,6 +1,5 @@
 import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
-
-export type ClientType = 'confidential' | 'public';
+import type { ClientType } from './client.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 

@@ -8,7 +8,7 @@ import { splitScope } from '../lib/scope.ts';
 import { OAuthError } from '../oauth/errors.ts';
 import type { Organization } from '../orgs/organization.ts';
 import { createClient, DEFAULT_CLIENT_SCOPE, findClient, newClientErrors, type Client, type ClientStatus, type NewClient, type RegistrationSource } from './clients.ts';
-import type { ClientType } from './redirect-uris.ts';
+import type { ClientType } from './client.ts';
 
 /** The registration page of an organization, relative to its issuer. */
 export const REGISTRATION_PAGE_PATH = '/register';
