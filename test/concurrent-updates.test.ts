@@ -5,7 +5,7 @@ import { getClient, rotateClientSecret, updateClient } from '../src/clients/clie
 import type { Executor } from '../src/db/database.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { ConflictError, StaleVersionError } from '../src/lib/errors.ts';
-import { updateOrganization } from '../src/orgs/org-settings.ts';
+import { updateOrganization } from '../src/orgs/orgs.ts';
 import { findOrganizationById } from '../src/orgs/orgs.ts';
 import { getStaffUser, updateStaffUser } from '../src/staff/staff-admin.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
