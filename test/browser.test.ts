@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/lib/clock.ts';
-import { updateOrganization } from '../src/orgs/org-settings.ts';
+import { updateOrganization } from '../src/orgs/orgs.ts';
 import { setRegistrationPolicy } from '../src/orgs/registration-policy.ts';
 import { seedClient, seedOrg, PASSWORD } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';

@@ -6,7 +6,7 @@ import type { Executor } from '../src/db/database.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { CLI_OPERATOR } from '../src/staff/actor.ts';
 import { ConflictError, StaleVersionError } from '../src/lib/errors.ts';
-import { updateOrganization } from '../src/orgs/org-settings.ts';
+import { updateOrganization } from '../src/orgs/orgs.ts';
 import { findOrganizationById } from '../src/orgs/orgs.ts';
 import { getStaffUser, updateStaffUser } from '../src/staff/staff-admin.ts';
 import { createStaffUser } from '../src/staff/staff.ts';

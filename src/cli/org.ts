@@ -1,8 +1,7 @@
 import { issuerFor } from '../config/config.ts';
-import { inTransaction } from '../db/transaction.ts';
-import { createOrganization } from '../orgs/orgs.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { cliAuditEvent, optionalString, withStorage, type Command } from './command.ts';
+import { addOrganization } from '../orgs/org-admin.ts';
+import { CLI_OPERATOR } from '../staff/actor.ts';
+import { optionalString, withStorage, type Command } from './command.ts';
 
 export const orgCreate: Command = {
   name: 'org create',
@@ -12,13 +11,7 @@ export const orgCreate: Command = {
   options: { name: { type: 'string' } },
   async run({ values, positionals, config, clock }) {
     const slug = positionals[0]!;
-    const org = await withStorage(config, (storage) =>
-      inTransaction(storage.db, async (trx) => {
-        const created = await createOrganization(trx, clock, { slug, name: optionalString(values, 'name') });
-        await recordAudit(trx, clock, created.id, cliAuditEvent({ action: 'org.created', target: { type: 'organization', id: created.id }, details: { slug: created.slug } }));
-        return created;
-      }),
-    );
+    const org = await withStorage(config, (storage) => addOrganization({ db: storage.db, clock, actor: CLI_OPERATOR }, { slug, name: optionalString(values, 'name') }));
     const issuer = issuerFor(config, org.slug);
     return {
       json: { id: org.id, slug: org.slug, name: org.name, issuer },

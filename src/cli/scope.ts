@@ -1,7 +1,6 @@
-import { setCustomScope } from '../orgs/custom-scopes.ts';
-import { inTransaction } from '../db/transaction.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { cliAuditEvent, orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
+import { defineCustomScope } from '../orgs/scope-admin.ts';
+import { CLI_OPERATOR } from '../staff/actor.ts';
+import { orgBySlug, requiredString, stringList, withStorage, type Command } from './command.ts';
 
 export const scopeSet: Command = {
   name: 'scope set',
@@ -19,10 +18,7 @@ export const scopeSet: Command = {
     const scope = { description: requiredString(values, 'description'), attributes: stringList(values, 'attribute') };
     await withStorage(config, async (storage) => {
       const org = await orgBySlug(storage, slug);
-      await inTransaction(storage.db, async (trx) => {
-        const set = await setCustomScope(trx, clock, org.id, name, scope);
-        await recordAudit(trx, clock, org.id, cliAuditEvent({ action: set.created ? 'scope.created' : 'scope.updated', target: { type: 'scope', id: name }, details: { attributes: set.scope.attributes.join(',') } }));
-      });
+      await defineCustomScope({ db: storage.db, clock, org, actor: CLI_OPERATOR }, name, scope);
     });
     return {
       json: { scope: name, description: scope.description, attributes: scope.attributes },

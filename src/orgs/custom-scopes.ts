@@ -1,10 +1,9 @@
 import type { Executor } from '../db/database.ts';
-import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
+import { collectInvalid, InvalidInputError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
 import { isValidScopeToken } from '../lib/scope.ts';
-import { findOrganizationById, updateSettings } from './orgs.repository.ts';
-import { serializeSettings, type CustomScope } from './settings.ts';
+import { changeSettings } from './orgs.ts';
+import type { CustomScope } from './settings.ts';
 
 /** Scopes with a meaning fixed by OpenID Connect Core §5.4 and §11: an org cannot redefine them. */
 const RESERVED_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
@@ -66,19 +65,17 @@ function judgeCustomScope(name: string | undefined, scope: Partial<CustomScope>)
   return { errors, checked: { description, attributes } };
 }
 
-/** The org's custom scopes, by name. */
-export async function listCustomScopes(db: Executor, orgId: string): Promise<NamedCustomScope[]> {
-  const org = await findOrganizationById(db, orgId);
-  if (org === undefined) throw new NotFoundError('organization', orgId);
-  return Object.entries(org.settings.customScopes)
+/** An org's custom scopes, sorted by name. */
+export function namedCustomScopes(scopes: Readonly<Record<string, CustomScope>>): NamedCustomScope[] {
+  return Object.entries(scopes)
     .map(([name, scope]) => ({ name, description: scope.description, attributes: scope.attributes }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
  * Defines (or redefines) an org's custom scope and the constituent attributes it releases at
- * userinfo, e.g. Neos's `patreon` releasing `patreon_tier`. The one way to do it: the CLI
- * (`gatehouse scope set`) and the API (`PUT /api/v2/scopes/{name}`) both call this.
+ * userinfo, e.g. Neos's `patreon` releasing `patreon_tier`. Staff do it through defineCustomScope
+ * (scope-admin.ts), which checks their permission and records it.
  */
 export async function setCustomScope(db: Executor, clock: Clock, orgId: string, name: string, scope: CustomScope): Promise<{ readonly scope: NamedCustomScope; readonly created: boolean }> {
   const { errors, checked } = judgeCustomScope(name, scope);
@@ -105,20 +102,14 @@ export async function deleteCustomScope(db: Executor, clock: Clock, orgId: strin
   });
 }
 
-async function changeCustomScopes<T>(
+function changeCustomScopes<T>(
   db: Executor,
   clock: Clock,
   orgId: string,
   change: (scopes: Readonly<Record<string, CustomScope>>) => { scopes: Record<string, CustomScope>; result: T },
 ): Promise<T> {
-  return inTransaction(db, async (trx) => {
-    const org = await findOrganizationById(trx, orgId);
-    if (org === undefined) throw new NotFoundError('organization', orgId);
-    const { scopes, result } = change(org.settings.customScopes);
-    const now = Math.max(clock(), org.updatedAt + 1);
-    if (!(await updateSettings(trx, orgId, serializeSettings({ ...org.settings, customScopes: scopes }), org.updatedAt, now))) {
-      throw new ConflictError('settings', 'the organization was changed at the same time; retry');
-    }
-    return result;
+  return changeSettings(db, clock, orgId, (settings) => {
+    const { scopes, result } = change(settings.customScopes);
+    return { settings: { ...settings, customScopes: scopes }, result };
   });
 }

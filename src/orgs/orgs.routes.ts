@@ -1,10 +1,9 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import { apiRoute, type ApiRoute } from '../api/management-api.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { organizationChangeErrors, updateOrganization, type OrganizationChange as OrganizationChangeInput } from './org-settings.ts';
+import { apiRoute, operationOf, type ApiRoute } from '../api/management-api.ts';
+import { changeOrganization, getOrganization } from './org-admin.ts';
 import type { Organization } from './organization.ts';
-import type { SelfRegistrationPolicy } from './settings.ts';
+import { organizationChangeErrors, type OrganizationChange } from './orgs.ts';
 
 const OrganizationBody = Type.Object({
   id: Type.String(),
@@ -27,7 +26,7 @@ const OrganizationBody = Type.Object({
   updated_at: Type.String({ format: 'date-time' }),
 });
 
-const OrganizationChange = Type.Object(
+const OrganizationChangeBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     code_ttl_seconds: Type.Optional(Type.Integer()),
@@ -44,20 +43,20 @@ const OrganizationChange = Type.Object(
   { additionalProperties: false },
 );
 
-/** A PATCH body (as its schema passed it) as the change updateOrganization takes. */
-function changeOf(body: Readonly<Record<string, unknown>>): OrganizationChangeInput {
+/** A PATCH body (as its schema passed it) as the change the use case takes. */
+function changeOf(body: Partial<Static<typeof OrganizationChangeBody>>): OrganizationChange {
   return {
-    name: body.name as string | undefined,
-    codeTtlSeconds: body.code_ttl_seconds as number | undefined,
-    accessTokenTtlSeconds: body.access_token_ttl_seconds as number | undefined,
-    refreshTokenTtlSeconds: body.refresh_token_ttl_seconds as number | undefined,
-    idTokenTtlSeconds: body.id_token_ttl_seconds as number | undefined,
-    ssoSessionTtlSeconds: body.sso_session_ttl_seconds as number | undefined,
-    consentRequiredByDefault: body.consent_required_by_default as boolean | undefined,
-    logoUrl: body.logo_url as string | null | undefined,
-    primaryColor: body.primary_color as string | null | undefined,
-    accentColor: body.accent_color as string | null | undefined,
-    selfRegistration: body.self_registration as SelfRegistrationPolicy | undefined,
+    name: body.name,
+    codeTtlSeconds: body.code_ttl_seconds,
+    accessTokenTtlSeconds: body.access_token_ttl_seconds,
+    refreshTokenTtlSeconds: body.refresh_token_ttl_seconds,
+    idTokenTtlSeconds: body.id_token_ttl_seconds,
+    ssoSessionTtlSeconds: body.sso_session_ttl_seconds,
+    consentRequiredByDefault: body.consent_required_by_default,
+    logoUrl: body.logo_url,
+    primaryColor: body.primary_color,
+    accentColor: body.accent_color,
+    selfRegistration: body.self_registration,
   };
 }
 
@@ -93,7 +92,8 @@ export const ORG_ROUTES: readonly ApiRoute[] = [
     summary: 'The organization of the API key, with its settings',
     tag: 'organization',
     schema: { response: { 200: OrganizationBody } },
-    async handler({ org }) {
+    async handler(call) {
+      const org = getOrganization(operationOf(call));
       return { body: toBody(org), etag: etagOf(org.updatedAt) };
     },
   }),
@@ -103,16 +103,10 @@ export const ORG_ROUTES: readonly ApiRoute[] = [
     permission: 'org:write',
     summary: 'Change the display name, settings and branding (send If-Match with the ETag read, to not overwrite a concurrent change)',
     tag: 'organization',
-    schema: { body: OrganizationChange, response: { 200: OrganizationBody } },
+    schema: { body: OrganizationChangeBody, response: { 200: OrganizationBody } },
     checkBody: (fields) => organizationChangeErrors(changeOf(fields)),
     async handler(call) {
-      const body = call.body as Record<string, unknown>;
-      const updated = await call.db.transaction().execute(async (trx) => {
-        const org = await updateOrganization(trx, call.clock, call.org.id, changeOf(body), { expectedVersion: versionFromIfMatch(call.ifMatch) });
-        const fields = Object.keys(body).filter((key) => body[key] !== undefined);
-        if (fields.length > 0) await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'org.updated', target: { type: 'organization', id: call.org.id }, details: { fields: fields.join(',') } }));
-        return org;
-      });
+      const updated = await changeOrganization(operationOf(call), changeOf(call.body), { expectedVersion: versionFromIfMatch(call.ifMatch) });
       return { body: toBody(updated), etag: etagOf(updated.updatedAt) };
     },
   }),

@@ -1,12 +1,10 @@
 import type { Executor } from '../db/database.ts';
-import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { ConflictError, NotFoundError } from '../lib/errors.ts';
 import { randomBase64url } from '../lib/random.ts';
 import { hashSecret } from '../lib/secrets.ts';
-import { findOrganizationById, updateSettings } from './orgs.repository.ts';
 import type { Organization } from './organization.ts';
-import { serializeSettings, type ClientRegistrationMode } from './settings.ts';
+import { changeSettings } from './orgs.ts';
+import type { ClientRegistrationMode } from './settings.ts';
 
 /** How an organization takes client registration requests (the clients capability acts on it). */
 export interface RegistrationPolicy {
@@ -36,15 +34,9 @@ export async function setRegistrationPolicy(
   change: RegistrationPolicyChange,
 ): Promise<{ policy: RegistrationPolicy; initialAccessToken: string | null }> {
   const token = change.initialAccessToken === 'new' ? `giat_${randomBase64url(32)}` : null;
-  return inTransaction(db, async (trx) => {
-    const org = await findOrganizationById(trx, orgId);
-    if (org === undefined) throw new NotFoundError('organization', orgId);
-    const hash = change.initialAccessToken === 'keep' ? org.settings.registrationInitialAccessTokenHash : token === null ? null : hashSecret(token);
-    const settings = { ...org.settings, clientRegistration: change.mode, registrationInitialAccessTokenHash: hash };
-    const now = Math.max(clock(), org.updatedAt + 1);
-    if (!(await updateSettings(trx, orgId, serializeSettings(settings), org.updatedAt, now))) {
-      throw new ConflictError('settings', 'the organization was changed at the same time; retry');
-    }
-    return { policy: { mode: settings.clientRegistration, initialAccessTokenRequired: hash !== null }, initialAccessToken: token };
+  return changeSettings(db, clock, orgId, (current) => {
+    const hash = change.initialAccessToken === 'keep' ? current.registrationInitialAccessTokenHash : token === null ? null : hashSecret(token);
+    const settings = { ...current, clientRegistration: change.mode, registrationInitialAccessTokenHash: hash };
+    return { settings, result: { policy: { mode: settings.clientRegistration, initialAccessTokenRequired: hash !== null }, initialAccessToken: token } };
   });
 }

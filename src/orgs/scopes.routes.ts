@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { apiRoute, type ApiRoute } from '../api/management-api.ts';
-import { inTransaction } from '../db/transaction.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { customScopeErrors, deleteCustomScope, listCustomScopes, setCustomScope, type NamedCustomScope } from './custom-scopes.ts';
+import { apiRoute, operationOf, type ApiRoute } from '../api/management-api.ts';
+import { customScopeErrors, type NamedCustomScope } from './custom-scopes.ts';
+import { defineCustomScope, listCustomScopes, removeCustomScope } from './scope-admin.ts';
 
 const ScopeBody = Type.Object({ name: Type.String(), description: Type.String(), attributes: Type.Array(Type.String()) });
 const ScopeParams = Type.Object({ name: Type.String({ maxLength: 200 }) });
@@ -11,7 +10,7 @@ function scopeBody(scope: NamedCustomScope) {
   return { name: scope.name, description: scope.description, attributes: [...scope.attributes] };
 }
 
-/** The org's custom scopes: the same domain functions as `gatehouse scope set`. */
+/** The org's custom scopes: the same use cases as `gatehouse scope set`. */
 export const SCOPE_ROUTES: readonly ApiRoute[] = [
   apiRoute({
     method: 'GET',
@@ -20,8 +19,8 @@ export const SCOPE_ROUTES: readonly ApiRoute[] = [
     summary: "The organization's custom scopes and the constituent attributes each releases at userinfo",
     tag: 'organization',
     schema: { response: { 200: Type.Object({ data: Type.Array(ScopeBody) }) } },
-    async handler({ db, org }) {
-      return { body: { data: (await listCustomScopes(db, org.id)).map(scopeBody) } };
+    async handler(call) {
+      return { body: { data: listCustomScopes(operationOf(call)).map(scopeBody) } };
     },
   }),
   apiRoute({
@@ -41,15 +40,10 @@ export const SCOPE_ROUTES: readonly ApiRoute[] = [
       ),
       response: { 200: ScopeBody, 201: ScopeBody },
     },
-    checkBody: (fields, _refused, params) => customScopeErrors(params.name, fields as { description?: string; attributes?: string[] }),
+    checkBody: (fields, _refused, params) => customScopeErrors(params.name, fields),
     async handler(call) {
-      const body = call.body as { description: string; attributes?: string[] };
-      const name = call.params.name!;
-      const result = await inTransaction(call.db, async (trx) => {
-        const set = await setCustomScope(trx, call.clock, call.org.id, name, { description: body.description, attributes: body.attributes ?? [] });
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: set.created ? 'scope.created' : 'scope.updated', target: { type: 'scope', id: name }, details: { attributes: set.scope.attributes.join(',') } }));
-        return set;
-      });
+      const { body, params } = call;
+      const result = await defineCustomScope(operationOf(call), params.name, { description: body.description, attributes: body.attributes ?? [] });
       return { status: result.created ? 201 : 200, body: scopeBody(result.scope) };
     },
   }),
@@ -61,11 +55,7 @@ export const SCOPE_ROUTES: readonly ApiRoute[] = [
     tag: 'organization',
     schema: { params: ScopeParams, response: { 204: Type.Null() } },
     async handler(call) {
-      const name = call.params.name!;
-      await inTransaction(call.db, async (trx) => {
-        await deleteCustomScope(trx, call.clock, call.org.id, name);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'scope.deleted', target: { type: 'scope', id: name } }));
-      });
+      await removeCustomScope(operationOf(call), call.params.name);
       return { status: 204 };
     },
   }),

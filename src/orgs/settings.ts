@@ -1,5 +1,7 @@
-import { isHexColor, normalizeLogoUrl } from '../lib/branding-values.ts';
 import type { Branding } from './branding.ts';
+
+// The value of an organization's settings and their defaults: a leaf, imported by the domain, the
+// use cases and the repository (which alone maps it to and from its JSON column).
 
 /** Per-organization policy. Stored as snake_case JSON; unknown or missing keys fall back to defaults. */
 export interface OrgSettings extends Branding {
@@ -66,61 +68,3 @@ export const DEFAULT_ORG_SETTINGS: OrgSettings = Object.freeze({
   accentColor: null,
   selfRegistration: 'closed',
 });
-
-interface StoredSettings {
-  code_ttl_seconds?: number;
-  access_token_ttl_seconds?: number;
-  refresh_token_ttl_seconds?: number;
-  id_token_ttl_seconds?: number;
-  consent_required_by_default?: boolean;
-  sso_session_ttl_seconds?: number;
-  custom_scopes?: Record<string, CustomScope>;
-  client_registration?: ClientRegistrationMode;
-  registration_initial_access_token_hash?: string | null;
-  logo_url?: string | null;
-  primary_color?: string | null;
-  accent_color?: string | null;
-  self_registration?: SelfRegistrationPolicy;
-}
-
-export function serializeSettings(settings: OrgSettings): string {
-  const stored: Required<StoredSettings> = {
-    code_ttl_seconds: settings.codeTtlSeconds,
-    access_token_ttl_seconds: settings.accessTokenTtlSeconds,
-    refresh_token_ttl_seconds: settings.refreshTokenTtlSeconds,
-    id_token_ttl_seconds: settings.idTokenTtlSeconds,
-    consent_required_by_default: settings.consentRequiredByDefault,
-    sso_session_ttl_seconds: settings.ssoSessionTtlSeconds,
-    custom_scopes: settings.customScopes,
-    client_registration: settings.clientRegistration,
-    registration_initial_access_token_hash: settings.registrationInitialAccessTokenHash,
-    logo_url: settings.logoUrl,
-    primary_color: settings.primaryColor,
-    accent_color: settings.accentColor,
-    self_registration: settings.selfRegistration,
-  };
-  return JSON.stringify(stored);
-}
-
-export function parseSettings(json: string): OrgSettings {
-  const stored = JSON.parse(json) as StoredSettings;
-  const d = DEFAULT_ORG_SETTINGS;
-  return Object.freeze({
-    codeTtlSeconds: stored.code_ttl_seconds ?? d.codeTtlSeconds,
-    accessTokenTtlSeconds: stored.access_token_ttl_seconds ?? d.accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: stored.refresh_token_ttl_seconds ?? d.refreshTokenTtlSeconds,
-    idTokenTtlSeconds: stored.id_token_ttl_seconds ?? d.idTokenTtlSeconds,
-    consentRequiredByDefault: stored.consent_required_by_default ?? d.consentRequiredByDefault,
-    ssoSessionTtlSeconds: stored.sso_session_ttl_seconds ?? d.ssoSessionTtlSeconds,
-    customScopes: stored.custom_scopes ?? d.customScopes,
-    // Anything but a known mode reads as closed: registration opens only when asked for.
-    clientRegistration: stored.client_registration === 'approval' ? 'approval' : d.clientRegistration,
-    registrationInitialAccessTokenHash: stored.registration_initial_access_token_hash ?? d.registrationInitialAccessTokenHash,
-    // Branding reaches pages and their CSP: a stored value that breaks the rules reads as unset.
-    logoUrl: normalizeLogoUrl(stored.logo_url) ?? d.logoUrl,
-    primaryColor: isHexColor(stored.primary_color) ? stored.primary_color.toLowerCase() : d.primaryColor,
-    accentColor: isHexColor(stored.accent_color) ? stored.accent_color.toLowerCase() : d.accentColor,
-    // Anything but `open` reads as closed: sign-up opens only when asked for.
-    selfRegistration: stored.self_registration === 'open' ? 'open' : d.selfRegistration,
-  });
-}
