@@ -7,6 +7,7 @@ import { systemClock } from '../src/lib/clock.ts';
 import { ConflictError, StaleVersionError } from '../src/lib/errors.ts';
 import { updateOrganization } from '../src/orgs/org-settings.ts';
 import { findOrganizationById } from '../src/orgs/orgs.ts';
+import { CLI_OPERATOR } from '../src/staff/actor.ts';
 import { getStaffUser, updateStaffUser } from '../src/staff/staff-admin.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
@@ -92,6 +93,7 @@ describe.each(DIALECTS)('updates racing a concurrent change on %s', (dialect) =>
   const db = () => store.storage.db;
   const orgId = () => seeded.org.id;
   const accountId = () => seeded.constituent.accountId;
+  const operator = () => ({ db: db(), clock: systemClock, org: seeded.org, actor: CLI_OPERATOR });
   const versionOfOrg = async () => (await findOrganizationById(db(), orgId()))!.updatedAt;
 
   /** Each use case, run with an optional expected version (If-Match). */
@@ -102,7 +104,7 @@ describe.each(DIALECTS)('updates racing a concurrent change on %s', (dialect) =>
     { name: 'updateConstituent', version: async () => (await getConstituent(db(), orgId(), accountId())).updatedAt, run: (v) => updateConstituent(db(), systemClock, orgId(), accountId(), { name: 'Alice Renamed' }, { expectedVersion: v }) },
     { name: 'setConstituentPassword', run: async () => setConstituentPassword(db(), systemClock, orgId(), accountId(), await preparePassword('another long passphrase')) },
     { name: 'disableConstituent', run: () => disableConstituent(db(), systemClock, orgId(), accountId()) },
-    { name: 'updateStaffUser', version: async () => (await getStaffUser(db(), orgId(), staffUserId)).updatedAt, run: (v) => updateStaffUser(db(), systemClock, orgId(), staffUserId, { name: `Dev ${Date.now()}` }, { expectedVersion: v }) },
+    { name: 'updateStaffUser', version: async () => (await getStaffUser(operator(), staffUserId)).updatedAt, run: (v) => updateStaffUser(operator(), staffUserId, { name: `Dev ${Date.now()}` }, { expectedVersion: v }) },
   ];
 
   it.each(cases)('$name without a version applies on the version now current after losing one race', async ({ run }) => {
