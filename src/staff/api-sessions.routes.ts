@@ -49,22 +49,25 @@ export function registerApiSessionRoutes(scope: FastifyInstance, deps: ApiSessio
   });
 }
 
+/** The first of `names` given once and non-empty in the body (JSON or form), then in the query. */
 function field(request: FastifyRequest, ...names: string[]): string | undefined {
-  const sources = [request.body, request.query] as Array<unknown>;
-  for (const source of sources) {
-    if (source instanceof Map) {
-      for (const name of names) {
-        const values = (source as Map<string, string[]>).get(name);
-        if (values?.length === 1 && values[0] !== '') return values[0];
-      }
-    } else if (typeof source === 'object' && source !== null) {
-      for (const name of names) {
-        const value = (source as Record<string, unknown>)[name];
-        if (typeof value === 'string' && value !== '') return value;
-      }
+  for (const source of [request.body, request.query]) {
+    for (const name of names) {
+      const value = nonEmptyValue(source, name);
+      if (value !== undefined) return value;
     }
   }
   return undefined;
+}
+
+/** A form's field (a Map of repeated values: given once) or a JSON object's string member. */
+function nonEmptyValue(source: unknown, name: string): string | undefined {
+  const value: unknown = source instanceof Map ? onlyValue(source.get(name)) : typeof source === 'object' && source !== null ? Reflect.get(source, name) : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function onlyValue(values: unknown): unknown {
+  return Array.isArray(values) && values.length === 1 ? values[0] : undefined;
 }
 
 function unauthorized(reply: FastifyReply, status: number): FastifyReply {
