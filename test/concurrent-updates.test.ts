@@ -104,7 +104,7 @@ describe.each(DIALECTS)('updates racing a concurrent change on %s', (dialect) =>
     { name: 'updateConstituent', version: async () => (await getConstituent(db(), orgId(), accountId())).updatedAt, run: (v) => updateConstituent(db(), systemClock, orgId(), accountId(), { name: 'Alice Renamed' }, { expectedVersion: v }) },
     { name: 'setConstituentPassword', run: async () => setConstituentPassword(db(), systemClock, orgId(), accountId(), await preparePassword('another long passphrase')) },
     { name: 'disableConstituent', run: () => disableConstituent(db(), systemClock, orgId(), accountId()) },
-    { name: 'updateStaffUser', version: async () => (await getStaffUser(db(), orgId(), staffUserId)).updatedAt, run: (v) => updateStaffUser(db(), systemClock, orgId(), staffUserId, { name: `Dev ${Date.now()}` }, { expectedVersion: v }) },
+    { name: 'updateStaffUser', version: async () => (await getStaffUser(operator(), staffUserId)).updatedAt, run: (v) => updateStaffUser(operator(), staffUserId, { name: `Dev ${Date.now()}` }, { expectedVersion: v }) },
   ];
 
   it.each(cases)('$name without a version applies on the version now current after losing one race', async ({ run }) => {

@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/lib/clock.ts';
 import { ConflictError } from '../src/lib/errors.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
+import type { Organization } from '../src/orgs/organization.ts';
 import { ROLE_PERMISSIONS } from '../src/staff/permissions.ts';
 import { STAFF_ROLES } from '../src/staff/roles.ts';
+import { CLI_OPERATOR } from '../src/staff/actor.ts';
 import { disableStaffUser, updateStaffUser } from '../src/staff/staff-admin.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { TestBrowser } from './helpers/browser.ts';
@@ -24,11 +26,11 @@ describe.each(DIALECTS)('staff administration on %s', (dialect) => {
   });
 
   /** A fresh org with one owner, so each test starts from its own staff. */
-  async function freshOrg(): Promise<{ orgId: string; slug: string; ownerId: string; ownerKey: string }> {
+  async function freshOrg(): Promise<{ org: Organization; orgId: string; slug: string; ownerId: string; ownerKey: string }> {
     const db = server.store.storage.db;
     const org = await createOrganization(db, systemClock, { slug: `staff-${++seq}` });
     const owner = await createStaffUser(db, systemClock, org.id, { email: 'owner@example.org', role: 'owner', withApiKey: true });
-    return { orgId: org.id, slug: org.slug, ownerId: owner.userId, ownerKey: owner.apiKey! };
+    return { org, orgId: org.id, slug: org.slug, ownerId: owner.userId, ownerKey: owner.apiKey! };
   }
 
   async function api(orgId: string, key: string, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}) {
@@ -125,12 +127,12 @@ describe.each(DIALECTS)('staff administration on %s', (dialect) => {
   });
 
   it('refuses to demote or disable the last active owner with 409', async () => {
-    const { orgId, ownerId, ownerKey } = await freshOrg();
+    const { org, orgId, ownerId, ownerKey } = await freshOrg();
     const demote = await api(orgId, ownerKey, 'PATCH', `/staff/${ownerId}`, { body: { role: 'admin' } });
     expect(demote.status).toBe(409);
     expect(demote.json!.error.fields).toEqual([{ field: 'role', message: 'the last active owner cannot be demoted; make another staff user owner first' }]);
     // Through the domain function (the CLI's way), where no caller is the owner itself.
-    await expect(disableStaffUser(server.store.storage.db, systemClock, orgId, ownerId)).rejects.toThrowError(ConflictError);
+    await expect(disableStaffUser({ db: server.store.storage.db, clock: systemClock, org, actor: CLI_OPERATOR }, ownerId)).rejects.toThrowError(ConflictError);
 
     // A disabled owner does not count as an owner.
     const second = await api(orgId, ownerKey, 'POST', '/staff', { body: { email: 'second@example.org', role: 'owner' } });
@@ -160,21 +162,21 @@ describe.each(DIALECTS)('staff administration on %s', (dialect) => {
   // other commits, would see two. The owners' rows are locked first, so the second waits and sees one.
   it('settles two demotions of the last two owners in the database: the second waits and is refused', async () => {
     const db = server.store.storage.db;
-    const { orgId, ownerId } = await freshOrg();
+    const { org, orgId, ownerId } = await freshOrg();
     const secondId = (await createStaffUser(db, systemClock, orgId, { email: 'second@example.org', role: 'owner' })).userId;
     let release!: () => void;
     let demotedFirst!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const firstHasDemoted = new Promise<void>((resolve) => (demotedFirst = resolve));
     const first = db.transaction().execute(async (trx) => {
-      await updateStaffUser(trx, systemClock, orgId, ownerId, { role: 'admin' });
+      await updateStaffUser({ db: trx, clock: systemClock, org, actor: CLI_OPERATOR }, ownerId, { role: 'admin' });
       demotedFirst();
       await gate;
     });
     // The first transaction has demoted (not committed) before the second starts.
     await firstHasDemoted;
     // Settled into a value at once: its rejection must not go unhandled while the first commits.
-    const second = updateStaffUser(db, systemClock, orgId, secondId, { role: 'admin' }).then(() => 'demoted', (error: unknown) => error);
+    const second = updateStaffUser({ db, clock: systemClock, org, actor: CLI_OPERATOR }, secondId, { role: 'admin' }).then(() => 'demoted', (error: unknown) => error);
     if (dialect === 'postgres') {
       // Hold the first transaction open until the second is seen waiting for its lock (bounded).
       for (let i = 0; i < 200; i++) {

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { PAGE_QUERY, pageLimit, apiRoute, type ApiRoute } from '../api/management-api.ts';
 import { InvalidInputError } from '../lib/errors.ts';
-import { usersBehindActors, type ActorUser } from '../staff/staff-admin.ts';
+import { usersBehindActors } from '../staff/staff.ts';
+import type { ActorUser } from '../staff/staff-user.ts';
 import { listAuditEvents } from './audit.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,17 +1,9 @@
 import { loadRootKey, RootKeyError } from '../keys/root-key.ts';
 import { createSealer, UnsealError } from '../keys/sealing.ts';
-import {
-  createSigningKeyService,
-  DEFAULT_SIGNING_ALG,
-  DEFAULT_SIGNING_KEY_CACHE_TTL_MS,
-  isSigningAlg,
-  listSigningKeys,
-  SIGNING_ALGS,
-  type SigningAlg,
-} from '../keys/signing-keys.ts';
-import type { OrgSettings } from '../orgs/settings.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { cliAuditEvent, optionalString, orgBySlug, requiredString, UsageError, withStorage, type Command } from './command.ts';
+import { rotateSigningKey } from '../keys/key-admin.ts';
+import { createSigningKeyService, DEFAULT_SIGNING_ALG, isSigningAlg, listSigningKeys, SIGNING_ALGS, type SigningAlg } from '../keys/signing-keys.ts';
+import { CLI_OPERATOR } from '../staff/actor.ts';
+import { optionalString, orgBySlug, requiredString, UsageError, withStorage, type Command } from './command.ts';
 
 export const keysRotate: Command = {
   name: 'keys rotate',
@@ -21,18 +13,13 @@ export const keysRotate: Command = {
   async run({ values, config, clock }) {
     const slug = requiredString(values, 'org');
     const alg = parseAlg(optionalString(values, 'alg') ?? DEFAULT_SIGNING_ALG);
-    const { rotated, publishForSeconds } = await withStorage(config, async (storage) => {
+    const rotated = await withStorage(config, async (storage) => {
       // The server's root key, found, never generated: a new signing key sealed with a key the
       // server does not have could never be opened (and a wrong DATA_DIR gets no file).
       const sealer = createSealer(loadRootKey(config).key);
       const org = await orgBySlug(storage, slug);
-      const publishForSeconds = retiredKeyPublishSeconds(org.settings);
       try {
-        const rotated = await createSigningKeyService(storage.db, sealer, clock).rotate(org.id, { alg, publishForSeconds });
-        // After the rotation's own transaction (serializable and retried, it cannot be nested):
-        // a failure here leaves the key rotated and unrecorded, and the command reports it.
-        await recordAudit(storage.db, clock, org.id, cliAuditEvent({ action: 'signing_key.rotated', target: { type: 'signing_key', id: rotated.kid }, details: { alg, retired_kid: rotated.retiredKid } }));
-        return { rotated, publishForSeconds };
+        return await rotateSigningKey({ db: storage.db, clock, org, actor: CLI_OPERATOR }, createSigningKeyService(storage.db, sealer, clock), alg);
       } catch (error) {
         if (!(error instanceof UnsealError)) throw error;
         throw new RootKeyError(
@@ -41,7 +28,7 @@ export const keysRotate: Command = {
         );
       }
     });
-    const retired = rotated.retiredKid === null ? '' : `  retired kid: ${rotated.retiredKid} (published for another ${publishForSeconds} s)\n`;
+    const retired = rotated.retiredKid === null ? '' : `  retired kid: ${rotated.retiredKid} (published for another ${rotated.publishForSeconds} s)\n`;
     return {
       json: { kid: rotated.kid, retired_kid: rotated.retiredKid, alg },
       text: `Rotated the ${alg} signing key of ${slug}\n  new kid:     ${rotated.kid}\n${retired}`,
@@ -71,15 +58,6 @@ export const keysList: Command = {
     };
   },
 };
-
-/**
- * How long a retired key stays published: the longest lifetime of a token it may have signed, plus
- * the signing-key cache period, since a running server keeps signing with the old key until its
- * cache expires.
- */
-export function retiredKeyPublishSeconds(settings: Pick<OrgSettings, 'idTokenTtlSeconds' | 'accessTokenTtlSeconds'>): number {
-  return Math.max(settings.idTokenTtlSeconds, settings.accessTokenTtlSeconds) + Math.ceil(DEFAULT_SIGNING_KEY_CACHE_TTL_MS / 1000);
-}
 
 function parseAlg(value: string): SigningAlg {
   if (!isSigningAlg(value)) throw new UsageError(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);

@@ -1,9 +1,7 @@
-import { preparePassword } from '../accounts/passwords.ts';
+import { CLI_OPERATOR } from '../staff/actor.ts';
 import { STAFF_ROLES } from '../staff/roles.ts';
-import { inTransaction } from '../db/transaction.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { createStaffUser } from '../staff/staff.ts';
-import { cliAuditEvent, optionalString, orgBySlug, requiredString, withStorage, type Command } from './command.ts';
+import { addStaffUser } from '../staff/staff-admin.ts';
+import { optionalString, orgBySlug, requiredString, withStorage, type Command } from './command.ts';
 
 export const staffCreate: Command = {
   name: 'staff create',
@@ -19,27 +17,18 @@ export const staffCreate: Command = {
   },
   async run({ values, config, clock }) {
     const slug = requiredString(values, 'org');
-    const password = optionalString(values, 'password');
     const input = {
       email: requiredString(values, 'email'),
       name: optionalString(values, 'name'),
       role: optionalString(values, 'role'),
-      // Hashed before the transaction: argon2id would hold SQLite's write lock (and the server's writers) meanwhile.
-      password: password === undefined ? undefined : await preparePassword(password),
+      password: optionalString(values, 'password'),
       withApiKey: values['api-key'] === true,
     };
-    const created = await withStorage(config, async (storage) => {
-      const org = await orgBySlug(storage, slug);
-      return inTransaction(storage.db, async (trx) => {
-        const result = await createStaffUser(trx, clock, org.id, input);
-        await recordAudit(trx, clock, org.id, cliAuditEvent({ action: 'staff.created', target: { type: 'staff_user', id: result.userId }, details: { role: result.role, api_key: result.apiKey !== null } }));
-        return result;
-      });
-    });
+    const created = await withStorage(config, async (storage) => addStaffUser({ db: storage.db, clock, org: await orgBySlug(storage, slug), actor: CLI_OPERATOR }, input));
     const keyLine = created.apiKey === null ? '' : `  api key: ${created.apiKey}\n  (shown once: store it now)\n`;
     return {
-      json: { user_id: created.userId, api_key: created.apiKey },
-      text: `Created staff user ${input.email} (${created.role}) in ${slug}\n  user id: ${created.userId}\n${keyLine}`,
+      json: { user_id: created.user.id, api_key: created.apiKey },
+      text: `Created staff user ${input.email} (${created.user.role}) in ${slug}\n  user id: ${created.user.id}\n${keyLine}`,
     };
   },
 };

@@ -1,5 +1,6 @@
 import type { RateLimiter, ThrottleKey, ThrottleLimits } from '../lib/rate-limiter.ts';
 import type { Executor } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase64url } from '../lib/random.ts';
 import { hashSecret, secretMatchesHash } from '../lib/secrets.ts';
@@ -109,20 +110,19 @@ export async function authenticateWithApiKey(db: Executor, clock: Clock, orgRefe
   return principal(org.id, key.staffUserId, key.role, key.keyId);
 }
 
-/** NeonCRM API v1: `login` trades the org ID and an API key for a `userSessionId`. */
-export async function openApiSession(db: Executor, clock: Clock, caller: ApiPrincipal): Promise<{ userSessionId: string; expiresAt: number }> {
+/**
+ * NeonCRM API v1's `login`: trades the org ID (or slug) and an API key for a `userSessionId`,
+ * recording `api.session_opened` with the session in one transaction. Throws
+ * ApiAuthenticationError as authenticateWithApiKey does; counting the failure is the caller's.
+ */
+export async function logInWithApiKey(db: Executor, clock: Clock, login: { readonly orgReference: string; readonly apiKey: string; readonly ip: string }): Promise<{ userSessionId: string; expiresAt: number }> {
+  const caller = await authenticateWithApiKey(db, clock, login.orgReference, login.apiKey);
   const userSessionId = randomBase64url(32);
   const now = clock();
   const expiresAt = now + API_SESSION_MAX_MS;
-  await repository.insertApiSession(db, {
-    id_hash: hashSecret(userSessionId),
-    org_id: caller.orgId,
-    api_key_id: caller.apiKeyId,
-    staff_user_id: caller.staffUserId,
-    created_at: now,
-    last_used_at: now,
-    expires_at: expiresAt,
-    ended_at: null,
+  await inTransaction(db, async (trx) => {
+    await repository.insertApiSession(trx, { idHash: hashSecret(userSessionId), orgId: caller.orgId, apiKeyId: caller.apiKeyId, staffUserId: caller.staffUserId, createdAt: now, expiresAt });
+    await recordAudit(trx, clock, caller.orgId, { action: 'api.session_opened', actor: { type: 'api_key', id: caller.apiKeyId }, ip: login.ip });
   });
   return { userSessionId, expiresAt };
 }

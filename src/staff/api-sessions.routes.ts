@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimiter } from '../lib/rate-limiter.ts';
 import type { Db } from '../db/database.ts';
-import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
-import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, closeApiSession, openApiSession, recordApiAuthenticationFailure } from './api-auth.ts';
-import { recordAudit } from '../audit/audit.ts';
+import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, closeApiSession, logInWithApiKey, recordApiAuthenticationFailure } from './api-auth.ts';
 
 export interface ApiSessionDeps {
   readonly db: Db;
@@ -30,12 +28,7 @@ export function registerApiSessionRoutes(scope: FastifyInstance, deps: ApiSessio
     const apiKey = field(request, 'api_key', 'apiKey');
     try {
       if (orgReference === undefined || apiKey === undefined) throw new ApiAuthenticationError('missing org_id or api_key');
-      const principal = await authenticateWithApiKey(deps.db, deps.clock, orgReference, apiKey);
-      const session = await inTransaction(deps.db, async (trx) => {
-        const opened = await openApiSession(trx, deps.clock, principal);
-        await recordAudit(trx, deps.clock, principal.orgId, { action: 'api.session_opened', actor: { type: 'api_key', id: principal.apiKeyId }, ip: request.ip });
-        return opened;
-      });
+      const session = await logInWithApiKey(deps.db, deps.clock, { orgReference, apiKey, ip: request.ip });
       return reply.header('cache-control', 'no-store').send({ userSessionId: session.userSessionId, expires_at: new Date(session.expiresAt).toISOString() });
     } catch (error) {
       if (!(error instanceof ApiAuthenticationError)) throw error;
@@ -56,22 +49,25 @@ export function registerApiSessionRoutes(scope: FastifyInstance, deps: ApiSessio
   });
 }
 
+/** The first of `names` given once and non-empty in the body (JSON or form), then in the query. */
 function field(request: FastifyRequest, ...names: string[]): string | undefined {
-  const sources = [request.body, request.query] as Array<unknown>;
-  for (const source of sources) {
-    if (source instanceof Map) {
-      for (const name of names) {
-        const values = (source as Map<string, string[]>).get(name);
-        if (values?.length === 1 && values[0] !== '') return values[0];
-      }
-    } else if (typeof source === 'object' && source !== null) {
-      for (const name of names) {
-        const value = (source as Record<string, unknown>)[name];
-        if (typeof value === 'string' && value !== '') return value;
-      }
+  for (const source of [request.body, request.query]) {
+    for (const name of names) {
+      const value = nonEmptyValue(source, name);
+      if (value !== undefined) return value;
     }
   }
   return undefined;
+}
+
+/** A form's field (a Map of repeated values: given once) or a JSON object's string member. */
+function nonEmptyValue(source: unknown, name: string): string | undefined {
+  const value: unknown = source instanceof Map ? onlyValue(source.get(name)) : typeof source === 'object' && source !== null ? Reflect.get(source, name) : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function onlyValue(values: unknown): unknown {
+  return Array.isArray(values) && values.length === 1 ? values[0] : undefined;
 }
 
 function unauthorized(reply: FastifyReply, status: number): FastifyReply {

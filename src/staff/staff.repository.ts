@@ -1,21 +1,70 @@
-import type { Executor } from '../db/database.ts';
 import type { Selectable } from 'kysely';
-import type { ApiKeysTable, ApiSessionsTable, StaffSessionsTable, StaffUsersTable } from './staff.table.ts';
+import type { Executor } from '../db/database.ts';
+import type { ActorUser, ApiKeyInfo, StaffUser } from './staff-user.ts';
+import type { ApiKeysTable, StaffSessionsTable, StaffUsersTable } from './staff.table.ts';
 
-export async function insertStaffUser(db: Executor, row: StaffUsersTable): Promise<void> {
-  await db.insertInto('staff_users').values(row).execute();
+function toStaffUser(row: Selectable<StaffUsersTable>): StaffUser {
+  return { id: row.id, email: row.email, name: row.display_name, role: row.role, status: row.status, hasPassword: row.password_hash !== null, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
-export async function insertApiKey(db: Executor, row: ApiKeysTable): Promise<void> {
-  await db.insertInto('api_keys').values(row).execute();
+function toApiKeyInfo(row: Selectable<ApiKeysTable>): ApiKeyInfo {
+  return { id: row.id, staffUserId: row.staff_user_id, prefix: row.prefix, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at };
 }
 
+/** A new staff user as stored: active, its email's key for the unique lookup, its password's hash if any. */
+export interface StaffUserToStore {
+  readonly id: string;
+  readonly email: string;
+  readonly emailKey: string;
+  readonly displayName: string | null;
+  readonly role: string;
+  readonly passwordHash: string | null;
+  readonly createdAt: number;
+}
+
+export async function insertStaffUser(db: Executor, orgId: string, user: StaffUserToStore): Promise<void> {
+  await db
+    .insertInto('staff_users')
+    .values({
+      id: user.id,
+      org_id: orgId,
+      email: user.email,
+      email_key: user.emailKey,
+      display_name: user.displayName,
+      role: user.role,
+      password_hash: user.passwordHash,
+      status: 'active',
+      created_at: user.createdAt,
+      updated_at: user.createdAt,
+    })
+    .execute();
+}
+
+/** A new API key as stored: only the SHA-256 of its secret, never used, never revoked. */
+export interface ApiKeyToStore {
+  readonly id: string;
+  readonly staffUserId: string;
+  readonly prefix: string;
+  readonly secretHash: string;
+  readonly label: string | null;
+  readonly createdAt: number;
+}
+
+export async function insertApiKey(db: Executor, orgId: string, key: ApiKeyToStore): Promise<void> {
+  await db
+    .insertInto('api_keys')
+    .values({ id: key.id, org_id: orgId, staff_user_id: key.staffUserId, prefix: key.prefix, secret_hash: key.secretHash, label: key.label, created_at: key.createdAt, last_used_at: null, revoked_at: null })
+    .execute();
+}
+
+/** The row, password hash included, for signing in (staff-sessions.ts). */
 export async function findStaffUserByEmailKey(db: Executor, orgId: string, emailKey: string): Promise<Selectable<StaffUsersTable> | undefined> {
   return db.selectFrom('staff_users').selectAll().where('org_id', '=', orgId).where('email_key', '=', emailKey).executeTakeFirst();
 }
 
-export async function findStaffUserById(db: Executor, orgId: string, id: string): Promise<Selectable<StaffUsersTable> | undefined> {
-  return db.selectFrom('staff_users').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+export async function findStaffUser(db: Executor, orgId: string, id: string): Promise<StaffUser | undefined> {
+  const row = await db.selectFrom('staff_users').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toStaffUser(row);
 }
 
 export async function insertStaffSession(db: Executor, row: StaffSessionsTable): Promise<void> {
@@ -66,8 +115,30 @@ export async function touchApiKey(db: Executor, orgId: string, keyId: string, no
   await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', keyId).where('org_id', '=', orgId).execute();
 }
 
-export async function insertApiSession(db: Executor, row: ApiSessionsTable): Promise<void> {
-  await db.insertInto('api_sessions').values(row).execute();
+/** A new API v1 session as stored: the SHA-256 of its id, used first at its creation. */
+export interface ApiSessionToStore {
+  readonly idHash: string;
+  readonly orgId: string;
+  readonly apiKeyId: string;
+  readonly staffUserId: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export async function insertApiSession(db: Executor, session: ApiSessionToStore): Promise<void> {
+  await db
+    .insertInto('api_sessions')
+    .values({
+      id_hash: session.idHash,
+      org_id: session.orgId,
+      api_key_id: session.apiKeyId,
+      staff_user_id: session.staffUserId,
+      created_at: session.createdAt,
+      last_used_at: session.createdAt,
+      expires_at: session.expiresAt,
+      ended_at: null,
+    })
+    .execute();
 }
 
 export interface ApiSessionRow {
@@ -108,10 +179,11 @@ export async function endApiSession(db: Executor, idHash: string, now: number): 
   await db.updateTable('api_sessions').set({ ended_at: now }).where('id_hash', '=', idHash).where('ended_at', 'is', null).execute();
 }
 
-export async function listStaffUserRows(db: Executor, orgId: string, options: { readonly limit: number; readonly afterId?: string }): Promise<Array<Selectable<StaffUsersTable>>> {
+/** The org's staff users in id order, after `afterId` when given. */
+export async function listStaffUsers(db: Executor, orgId: string, options: { readonly limit: number; readonly afterId?: string }): Promise<StaffUser[]> {
   let query = db.selectFrom('staff_users').selectAll().where('org_id', '=', orgId);
   if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
-  return query.orderBy('id').limit(options.limit).execute();
+  return (await query.orderBy('id').limit(options.limit).execute()).map(toStaffUser);
 }
 
 /**
@@ -170,12 +242,13 @@ export async function revokeEverythingOf(db: Executor, orgId: string, staffUserI
   await db.updateTable('api_sessions').set({ ended_at: now }).where('org_id', '=', orgId).where('staff_user_id', '=', staffUserId).where('ended_at', 'is', null).execute();
 }
 
-export async function listApiKeyRows(db: Executor, orgId: string, staffUserId: string): Promise<Array<Selectable<ApiKeysTable>>> {
-  return db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('staff_user_id', '=', staffUserId).orderBy('created_at').execute();
+export async function listApiKeys(db: Executor, orgId: string, staffUserId: string): Promise<ApiKeyInfo[]> {
+  return (await db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('staff_user_id', '=', staffUserId).orderBy('created_at').execute()).map(toApiKeyInfo);
 }
 
-export async function findApiKeyRow(db: Executor, orgId: string, keyId: string): Promise<Selectable<ApiKeysTable> | undefined> {
-  return db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('id', '=', keyId).executeTakeFirst();
+export async function findApiKey(db: Executor, orgId: string, keyId: string): Promise<ApiKeyInfo | undefined> {
+  const row = await db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('id', '=', keyId).executeTakeFirst();
+  return row === undefined ? undefined : toApiKeyInfo(row);
 }
 
 /** Revokes one key and ends the API sessions opened with it. */
@@ -183,6 +256,12 @@ export async function revokeApiKeyRow(db: Executor, orgId: string, keyId: string
   const result = await db.updateTable('api_keys').set({ revoked_at: now }).where('org_id', '=', orgId).where('id', '=', keyId).where('revoked_at', 'is', null).executeTakeFirst();
   await db.updateTable('api_sessions').set({ ended_at: now }).where('org_id', '=', orgId).where('api_key_id', '=', keyId).where('ended_at', 'is', null).execute();
   return result.numUpdatedRows > 0n;
+}
+
+/** An audit actor's id and the staff user behind it. */
+export interface UserBehindActor {
+  readonly actorId: string;
+  readonly user: ActorUser;
 }
 
 /**
@@ -194,8 +273,8 @@ export async function findUsersBehindActors(
   db: Executor,
   orgId: string,
   actors: { readonly apiKeyIds: readonly string[]; readonly staffUserIds: readonly string[] },
-): Promise<{ ofKeys: ActorUserRow[]; ofStaff: ActorUserRow[] }> {
-  const viaKeys: ActorUserRow[] =
+): Promise<{ ofKeys: UserBehindActor[]; ofStaff: UserBehindActor[] }> {
+  const viaKeys =
     actors.apiKeyIds.length === 0
       ? []
       : await db
@@ -205,16 +284,10 @@ export async function findUsersBehindActors(
           .where('k.org_id', '=', orgId)
           .where('k.id', 'in', actors.apiKeyIds)
           .execute();
-  const direct: ActorUserRow[] =
+  const direct =
     actors.staffUserIds.length === 0
       ? []
       : await db.selectFrom('staff_users').select(['id as actor_id', 'id', 'email', 'display_name']).where('org_id', '=', orgId).where('id', 'in', actors.staffUserIds).execute();
-  return { ofKeys: viaKeys, ofStaff: direct };
-}
-
-export interface ActorUserRow {
-  actor_id: string;
-  id: string;
-  email: string;
-  display_name: string | null;
+  const behind = (row: { actor_id: string; id: string; email: string; display_name: string | null }): UserBehindActor => ({ actorId: row.actor_id, user: { id: row.id, email: row.email, name: row.display_name } });
+  return { ofKeys: viaKeys.map(behind), ofStaff: direct.map(behind) };
 }

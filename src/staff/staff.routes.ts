@@ -1,16 +1,16 @@
 import { Type } from '@sinclair/typebox';
-import { PAGE_QUERY, pageLimit, apiRoute, type ApiRoute } from '../api/management-api.ts';
-import { inTransaction } from '../db/transaction.ts';
+import { PAGE_QUERY, pageLimit, apiRoute, operationOf, type ApiRoute } from '../api/management-api.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
-import { ROLE_PERMISSIONS } from './permissions.ts';
-import { recordAudit } from '../audit/audit.ts';
+import { collectInvalid, InvalidInputError } from '../lib/errors.ts';
+import { passwordPolicyErrors } from '../accounts/passwords.ts';
+import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from './api-key-admin.ts';
 import { STAFF_ROLES } from './roles.ts';
-import { passwordPolicyErrors, preparePassword } from '../accounts/passwords.ts';
-import { checkApiKeyLabel, createApiKey, disableStaffUser, enableStaffUser, getStaffUser, setStaffPassword, updateStaffUser, listApiKeys, listStaffUsers, revokeApiKey, rotateApiKey, staffUserChangeErrors, type ApiKeyInfo, type StaffUser } from './staff-admin.ts';
-import { createStaffUser, newStaffUserErrors } from './staff.ts';
+import { addStaffUser, disableStaffUser, enableStaffUser, getStaffUser, listStaffRoles, listStaffUsers, setStaffPassword, updateStaffUser } from './staff-admin.ts';
+import { checkApiKeyLabel, newStaffUserErrors, staffUserChangeErrors } from './staff.ts';
+import type { ApiKeyInfo, StaffUser } from './staff-user.ts';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 const StaffUserBody = Type.Object({
   id: Type.String(),
@@ -36,10 +36,10 @@ const UserParams = Type.Object({ user_id: Type.String({ maxLength: 64 }) });
 const KeyParams = Type.Object({ key_id: Type.String({ maxLength: 64 }) });
 
 function userBody(user: StaffUser) {
-  return { id: user.id, email: user.email, name: user.name, role: user.role, status: user.status, has_password: user.hasPassword, created_at: iso(user.createdAt)!, updated_at: iso(user.updatedAt)! };
+  return { id: user.id, email: user.email, name: user.name, role: user.role, status: user.status, has_password: user.hasPassword, created_at: iso(user.createdAt), updated_at: iso(user.updatedAt) };
 }
 function keyBody(key: ApiKeyInfo) {
-  return { id: key.id, user_id: key.staffUserId, prefix: key.prefix, label: key.label, created_at: iso(key.createdAt)!, last_used_at: iso(key.lastUsedAt), revoked_at: iso(key.revokedAt) };
+  return { id: key.id, user_id: key.staffUserId, prefix: key.prefix, label: key.label, created_at: iso(key.createdAt), last_used_at: isoOrNull(key.lastUsedAt), revoked_at: isoOrNull(key.revokedAt) };
 }
 
 export const STAFF_ROUTES: readonly ApiRoute[] = [
@@ -50,13 +50,10 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     summary: 'List staff users',
     tag: 'staff',
     schema: { querystring: Page, response: { 200: Type.Object({ data: Type.Array(StaffUserBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }) } },
-    async handler({ db, org, query }) {
-      const limit = pageLimit(query);
-      const cursor = query.cursor as string | undefined;
-      if (cursor !== undefined && !/^stf_[a-z2-7]{20}$/.test(cursor)) throw new InvalidInputError('cursor', 'is not a cursor returned by this API');
-      const users = await listStaffUsers(db, org.id, { limit: limit + 1, ...(cursor === undefined ? {} : { afterId: cursor }) });
-      const page = users.slice(0, limit);
-      return { body: { data: page.map(userBody), next_cursor: users.length > limit ? page.at(-1)!.id : null } };
+    async handler(call) {
+      const { cursor } = call.query;
+      const page = await listStaffUsers(operationOf(call), { limit: pageLimit(call.query), ...(cursor === undefined ? {} : { cursor }) });
+      return { body: { data: page.users.map(userBody), next_cursor: page.nextCursor } };
     },
   }),
   apiRoute({
@@ -78,17 +75,10 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       ),
       response: { 201: Type.Object({ user: StaffUserBody, api_key: Type.Union([Type.String(), Type.Null()]) }) },
     },
-    checkBody: (fields) => newStaffUserErrors(fields as { email?: string; name?: string; role?: string; password?: string }),
+    checkBody: (fields) => newStaffUserErrors(fields),
     async handler(call) {
-      const body = call.body as { email: string; name?: string; role?: string; password?: string; api_key?: boolean };
-      // Every bad field at once: preparePassword below would name the password's alone.
-      throwIfInvalid(newStaffUserErrors(body));
-      const password = body.password === undefined ? undefined : await preparePassword(body.password);
-      const created = await inTransaction(call.db, async (trx) => {
-        const result = await createStaffUser(trx, call.clock, call.org.id, { email: body.email, name: body.name, role: body.role, password, withApiKey: body.api_key === true });
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.created', target: { type: 'staff_user', id: result.userId }, details: { role: result.role, api_key: result.apiKey !== null } }));
-        return { user: await getStaffUser(trx, call.org.id, result.userId), apiKey: result.apiKey };
-      });
+      const { body } = call;
+      const created = await addStaffUser(operationOf(call), { email: body.email, name: body.name, role: body.role, password: body.password, withApiKey: body.api_key === true });
       return { status: 201, body: { user: userBody(created.user), api_key: created.apiKey } };
     },
   }),
@@ -99,8 +89,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     summary: 'A staff user',
     tag: 'staff',
     schema: { params: UserParams, response: { 200: StaffUserBody } },
-    async handler({ db, org, params }) {
-      const user = await getStaffUser(db, org.id, params.user_id!);
+    async handler(call) {
+      const user = await getStaffUser(operationOf(call), call.params.user_id);
       return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
   }),
@@ -121,19 +111,11 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
       ),
       response: { 200: StaffUserBody },
     },
-    checkBody: (fields) => staffUserChangeErrors(fields as { name?: string | null; role?: string }),
+    checkBody: (fields) => staffUserChangeErrors(fields),
     async handler(call) {
-      const body = call.body as { name?: string | null; role?: string };
-      const userId = call.params.user_id!;
-      const result = await inTransaction(call.db, async (trx) => {
-        const updated = await updateStaffUser(trx, call.clock, call.org.id, userId, { name: body.name, role: body.role }, { expectedVersion: versionFromIfMatch(call.ifMatch) });
-        if (updated.changed.length > 0) {
-          const roleChange: Record<string, string> = updated.changed.includes('role') ? { role_from: updated.previous.role, role_to: updated.user.role } : {};
-          await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.updated', target: { type: 'staff_user', id: userId }, details: { fields: updated.changed.join(','), ...roleChange } }));
-        }
-        return updated.user;
-      });
-      return { body: userBody(result), etag: etagOf(result.updatedAt) };
+      const { body } = call;
+      const user = await updateStaffUser(operationOf(call), call.params.user_id, { name: body.name, role: body.role }, { expectedVersion: versionFromIfMatch(call.ifMatch) });
+      return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
   }),
   apiRoute({
@@ -144,11 +126,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     tag: 'staff',
     schema: { params: UserParams, response: { 200: StaffUserBody } },
     async handler(call) {
-      const user = await inTransaction(call.db, async (trx) => {
-        const disabled = await disableStaffUser(trx, call.clock, call.org.id, call.params.user_id!, { actingStaffUserId: call.principal.staffUserId });
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.disabled', target: { type: 'staff_user', id: disabled.id } }));
-        return disabled;
-      });
+      const user = await disableStaffUser(operationOf(call), call.params.user_id);
       return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
   }),
@@ -160,11 +138,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     tag: 'staff',
     schema: { params: UserParams, response: { 200: StaffUserBody } },
     async handler(call) {
-      const user = await inTransaction(call.db, async (trx) => {
-        const enabled = await enableStaffUser(trx, call.clock, call.org.id, call.params.user_id!);
-        if (enabled.changed) await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.enabled', target: { type: 'staff_user', id: enabled.user.id } }));
-        return enabled.user;
-      });
+      const user = await enableStaffUser(operationOf(call), call.params.user_id);
       return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
   }),
@@ -177,12 +151,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     schema: { params: UserParams, body: Type.Object({ password: Type.String({ maxLength: 4096 }) }, { additionalProperties: false }), response: { 200: StaffUserBody } },
     checkBody: (fields) => (typeof fields.password === 'string' ? passwordPolicyErrors(fields.password) : []),
     async handler(call) {
-      const password = await preparePassword((call.body as { password: string }).password);
-      const user = await inTransaction(call.db, async (trx) => {
-        const set = await setStaffPassword(trx, call.clock, call.org.id, call.params.user_id!, password);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'staff.password_set', target: { type: 'staff_user', id: set.id } }));
-        return set;
-      });
+      const user = await setStaffPassword(operationOf(call), call.params.user_id, call.body.password);
       return { body: userBody(user), etag: etagOf(user.updatedAt) };
     },
   }),
@@ -193,8 +162,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     summary: 'The staff roles and the permissions each bundles (an API key has exactly its user\'s)',
     tag: 'staff',
     schema: { response: { 200: Type.Object({ data: Type.Array(Type.Object({ role: Type.String(), permissions: Type.Array(Type.String()) })) }) } },
-    async handler() {
-      return { body: { data: STAFF_ROLES.map((role) => ({ role, permissions: [...ROLE_PERMISSIONS[role]] })) } };
+    async handler(call) {
+      return { body: { data: listStaffRoles(operationOf(call)) } };
     },
   }),
   apiRoute({
@@ -204,8 +173,8 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     summary: "A staff user's API keys (prefix, created, last used; never the secret)",
     tag: 'api keys',
     schema: { params: UserParams, response: { 200: Type.Object({ data: Type.Array(ApiKeyBody) }) } },
-    async handler({ db, org, params }) {
-      return { body: { data: (await listApiKeys(db, org.id, params.user_id!)).map(keyBody) } };
+    async handler(call) {
+      return { body: { data: (await listApiKeys(operationOf(call), call.params.user_id)).map(keyBody) } };
     },
   }),
   apiRoute({
@@ -221,16 +190,13 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     },
     checkBody(fields) {
       const errors: InvalidInputError[] = [];
-      if (typeof fields.label === 'string') collectInvalid(errors, () => checkApiKeyLabel(fields.label as string));
+      const { label } = fields;
+      if (typeof label === 'string') collectInvalid(errors, () => checkApiKeyLabel(label));
       return errors;
     },
     async handler(call) {
-      const label = (call.body as { label?: string } | undefined)?.label;
-      const created = await inTransaction(call.db, async (trx) => {
-        const result = await createApiKey(trx, call.clock, call.org.id, call.params.user_id!, label === undefined ? {} : { label });
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'api_key.created', target: { type: 'api_key', id: result.key.id }, details: { user_id: result.key.staffUserId, prefix: result.key.prefix } }));
-        return result;
-      });
+      const label = call.body?.label;
+      const created = await createApiKey(operationOf(call), call.params.user_id, label === undefined ? {} : { label });
       return { status: 201, body: { key: keyBody(created.key), api_key: created.apiKey } };
     },
   }),
@@ -242,11 +208,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     tag: 'api keys',
     schema: { params: KeyParams, response: { 201: Type.Object({ key: ApiKeyBody, api_key: Type.String(), replaced: Type.String() }) } },
     async handler(call) {
-      const rotated = await inTransaction(call.db, async (trx) => {
-        const result = await rotateApiKey(trx, call.clock, call.org.id, call.params.key_id!);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'api_key.rotated', target: { type: 'api_key', id: result.key.id }, details: { replaced: result.replaced } }));
-        return result;
-      });
+      const rotated = await rotateApiKey(operationOf(call), call.params.key_id);
       return { status: 201, body: { key: keyBody(rotated.key), api_key: rotated.apiKey, replaced: rotated.replaced } };
     },
   }),
@@ -258,10 +220,7 @@ export const STAFF_ROUTES: readonly ApiRoute[] = [
     tag: 'api keys',
     schema: { params: KeyParams, response: { 204: Type.Null() } },
     async handler(call) {
-      await inTransaction(call.db, async (trx) => {
-        await revokeApiKey(trx, call.clock, call.org.id, call.params.key_id!);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'api_key.revoked', target: { type: 'api_key', id: call.params.key_id! } }));
-      });
+      await revokeApiKey(operationOf(call), call.params.key_id);
       return { status: 204 };
     },
   }),
