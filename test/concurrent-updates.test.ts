@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { disableConstituent, getConstituent, setConstituentPassword, updateConstituent } from '../src/accounts/constituent-admin.ts';
-import { preparePassword } from '../src/accounts/passwords.ts';
 import { getClient, rotateClientSecret, updateClient } from '../src/clients/client-admin.ts';
 import type { Executor } from '../src/db/database.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { ConflictError, StaleVersionError } from '../src/lib/errors.ts';
 import { updateOrganization } from '../src/orgs/org-settings.ts';
 import { findOrganizationById } from '../src/orgs/orgs.ts';
+import { CLI_OPERATOR } from '../src/staff/actor.ts';
 import { getStaffUser, updateStaffUser } from '../src/staff/staff-admin.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
@@ -92,6 +92,8 @@ describe.each(DIALECTS)('updates racing a concurrent change on %s', (dialect) =>
   const db = () => store.storage.db;
   const orgId = () => seeded.org.id;
   const accountId = () => seeded.constituent.accountId;
+  /** The staff operations' context: the CLI's operator, who may do everything. */
+  const operation = () => ({ db: db(), clock: systemClock, org: seeded.org, actor: CLI_OPERATOR });
   const versionOfOrg = async () => (await findOrganizationById(db(), orgId()))!.updatedAt;
 
   /** Each use case, run with an optional expected version (If-Match). */
@@ -99,9 +101,9 @@ describe.each(DIALECTS)('updates racing a concurrent change on %s', (dialect) =>
     { name: 'updateOrganization', version: versionOfOrg, run: (v) => updateOrganization(db(), systemClock, orgId(), { codeTtlSeconds: 45 }, { expectedVersion: v }) },
     { name: 'updateClient', version: async () => (await getClient(db(), orgId(), clientId)).updatedAt, run: (v) => updateClient(db(), systemClock, orgId(), clientId, { name: 'Renamed' }, { expectedVersion: v }) },
     { name: 'rotateClientSecret', run: () => rotateClientSecret(db(), systemClock, orgId(), clientId) },
-    { name: 'updateConstituent', version: async () => (await getConstituent(db(), orgId(), accountId())).updatedAt, run: (v) => updateConstituent(db(), systemClock, orgId(), accountId(), { name: 'Alice Renamed' }, { expectedVersion: v }) },
-    { name: 'setConstituentPassword', run: async () => setConstituentPassword(db(), systemClock, orgId(), accountId(), await preparePassword('another long passphrase')) },
-    { name: 'disableConstituent', run: () => disableConstituent(db(), systemClock, orgId(), accountId()) },
+    { name: 'updateConstituent', version: async () => (await getConstituent(operation(), accountId())).updatedAt, run: (v) => updateConstituent(operation(), accountId(), { name: 'Alice Renamed' }, { expectedVersion: v }) },
+    { name: 'setConstituentPassword', run: () => setConstituentPassword(operation(), accountId(), 'another long passphrase') },
+    { name: 'disableConstituent', run: () => disableConstituent(operation(), accountId()) },
     { name: 'updateStaffUser', version: async () => (await getStaffUser(db(), orgId(), staffUserId)).updatedAt, run: (v) => updateStaffUser(db(), systemClock, orgId(), staffUserId, { name: `Dev ${Date.now()}` }, { expectedVersion: v }) },
   ];
 
