@@ -134,7 +134,7 @@ export async function updateAttributes(db: Executor, orgId: string, accountId: s
 }
 
 /** What a constituent search may filter on; every key already case-folded as the unique keys are. */
-export interface ConstituentRowFilter {
+export interface ConstituentFilter {
   readonly loginNameKey?: string;
   readonly emailKey?: string;
   /** A prefix of the login name key or of the email key. */
@@ -148,7 +148,7 @@ export interface ConstituentRowFilter {
 export async function searchConstituentsPage(
   db: Executor,
   orgId: string,
-  filter: ConstituentRowFilter,
+  filter: ConstituentFilter,
   page: { readonly limit: number; readonly after?: { readonly createdAt: number; readonly accountId: string } },
 ): Promise<ConstituentRecord[]> {
   let select = db.selectFrom('constituents').selectAll().where('org_id', '=', orgId);

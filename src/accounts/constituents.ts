@@ -54,11 +54,31 @@ function judgeNewConstituent(input: Partial<NewConstituent>) {
  * the transaction; the account number and the row are written in one, so a failure leaves nothing.
  */
 export async function createConstituent(db: Executor, clock: Clock, orgId: string, input: NewConstituent): Promise<CreatedConstituent> {
+  throwIfInvalid(judgeNewConstituent(input).errors);
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const created = await insertNewConstituent(db, clock, orgId, input, passwordHash);
+  return { accountId: created.accountId, username: created.loginName };
+}
+
+/**
+ * createConstituent with a password hashed beforehand (preparePassword), so that a caller's
+ * transaction (with its audit event) never waits on argon2id.
+ */
+export async function registerConstituent(
+  db: Executor,
+  clock: Clock,
+  orgId: string,
+  input: Omit<NewConstituent, 'password'>,
+  options: { readonly password?: PreparedPassword } = {},
+): Promise<ConstituentRecord> {
+  return insertNewConstituent(db, clock, orgId, input, options.password?.passwordHash ?? null);
+}
+
+async function insertNewConstituent(db: Executor, clock: Clock, orgId: string, input: Omit<NewConstituent, 'password'>, passwordHash: string | null): Promise<ConstituentRecord> {
   const { errors, checked } = judgeNewConstituent(input);
   throwIfInvalid(errors);
   const { email, displayName, attributes } = checked;
   const username = checked.username!;
-  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
   const keys = { loginNameKey: loginNameKey(username), emailKey: email === null ? null : emailKey(email) };
 
   try {
@@ -83,33 +103,13 @@ export async function createConstituent(db: Executor, clock: Clock, orgId: strin
         ...keys,
         passwordHash,
       });
-      return { accountId, username };
+      return requireConstituent(trx, orgId, accountId);
     });
   } catch (error) {
     // A concurrent creation won the race between our check and our insert.
     if (isUniqueViolation(error)) throw new ConflictError('username', 'the login name or email is already taken in this organization');
     throw error;
   }
-}
-
-/**
- * createConstituent with a password hashed beforehand (preparePassword), so that a caller's
- * transaction (with its audit event) never waits on argon2id.
- */
-export async function registerConstituent(
-  db: Executor,
-  clock: Clock,
-  orgId: string,
-  input: Omit<NewConstituent, 'password'>,
-  options: { readonly password?: PreparedPassword } = {},
-): Promise<ConstituentRecord> {
-  return inTransaction(db, async (trx) => {
-    const { accountId } = await createConstituent(trx, clock, orgId, input);
-    const created = await requireConstituent(trx, orgId, accountId);
-    if (options.password === undefined) return created;
-    await repository.updateConstituentRow(trx, orgId, accountId, { passwordHash: options.password.passwordHash }, created.updatedAt, created.updatedAt);
-    return requireConstituent(trx, orgId, accountId);
-  });
 }
 
 /** The constituent with this account ID in the org, or undefined. */
