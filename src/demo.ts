@@ -1,4 +1,4 @@
-import { registerConstituent } from './accounts/constituent-admin.ts';
+import { registerConstituent } from './accounts/constituents.ts';
 import { preparePassword } from './accounts/passwords.ts';
 import { createClient } from './clients/clients.ts';
 import { issuerFor, type Config } from './config/config.ts';

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type KyselyPlugin, type RootOperationNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchConstituentRows } from '../src/accounts/constituents.repository.ts';
+import { searchConstituentsPage } from '../src/accounts/constituents.repository.ts';
 import { listClientsPage } from '../src/clients/clients.repository.ts';
 import type { Db } from '../src/db/database.ts';
 import * as adminIndexes from '../src/db/migrations/0007_admin_indexes.ts';
@@ -92,9 +92,9 @@ describe.each(DIALECTS)('indexes of the management API on %s', (dialect) => {
   });
 
   it('constituent search pages in (created_at, account_id) order without sorting, with or without a status', async () => {
-    expectIndex(await planOn('constituents', (db) => searchConstituentRows(db, ORG, {}, { limit: 51 })), 'constituents_org_created_idx');
-    expectIndex(await planOn('constituents', (db) => searchConstituentRows(db, ORG, {}, { limit: 51, after: { createdAt: NOW, accountId: '1001' } })), 'constituents_org_created_idx');
-    expectIndex(await planOn('constituents', (db) => searchConstituentRows(db, ORG, { status: 'disabled' }, { limit: 51 })), 'constituents_org_status_idx');
+    expectIndex(await planOn('constituents', (db) => searchConstituentsPage(db, ORG, {}, { limit: 51 })), 'constituents_org_created_idx');
+    expectIndex(await planOn('constituents', (db) => searchConstituentsPage(db, ORG, {}, { limit: 51, after: { createdAt: NOW, accountId: '1001' } })), 'constituents_org_created_idx');
+    expectIndex(await planOn('constituents', (db) => searchConstituentsPage(db, ORG, { status: 'disabled' }, { limit: 51 })), 'constituents_org_status_idx');
   });
 
   it('client list pages (and the approval queue) in (created_at, id) order without sorting', async () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { disableConstituent, getConstituent, setConstituentPassword, updateConstituent } from '../src/accounts/constituent-admin.ts';
-import { preparePassword } from '../src/accounts/passwords.ts';
 import { getClient, rotateClientSecret, updateClient } from '../src/clients/client-admin.ts';
 import type { Executor } from '../src/db/database.ts';
 import { systemClock } from '../src/lib/clock.ts';
@@ -93,6 +92,7 @@ describe.each(DIALECTS)('updates racing a concurrent change on %s', (dialect) =>
   const db = () => store.storage.db;
   const orgId = () => seeded.org.id;
   const accountId = () => seeded.constituent.accountId;
+  /** The staff operations' context: the CLI's operator, who may do everything. */
   const operator = () => ({ db: db(), clock: systemClock, org: seeded.org, actor: CLI_OPERATOR });
   const versionOfOrg = async () => (await findOrganizationById(db(), orgId()))!.updatedAt;
 
@@ -101,9 +101,9 @@ describe.each(DIALECTS)('updates racing a concurrent change on %s', (dialect) =>
     { name: 'updateOrganization', version: versionOfOrg, run: (v) => updateOrganization(db(), systemClock, orgId(), { codeTtlSeconds: 45 }, { expectedVersion: v }) },
     { name: 'updateClient', version: async () => (await getClient(operator(), clientId)).updatedAt, run: (v) => updateClient(operator(), clientId, { name: 'Renamed' }, { expectedVersion: v }) },
     { name: 'rotateClientSecret', run: () => rotateClientSecret(operator(), clientId) },
-    { name: 'updateConstituent', version: async () => (await getConstituent(db(), orgId(), accountId())).updatedAt, run: (v) => updateConstituent(db(), systemClock, orgId(), accountId(), { name: 'Alice Renamed' }, { expectedVersion: v }) },
-    { name: 'setConstituentPassword', run: async () => setConstituentPassword(db(), systemClock, orgId(), accountId(), await preparePassword('another long passphrase')) },
-    { name: 'disableConstituent', run: () => disableConstituent(db(), systemClock, orgId(), accountId()) },
+    { name: 'updateConstituent', version: async () => (await getConstituent(operator(), accountId())).updatedAt, run: (v) => updateConstituent(operator(), accountId(), { name: 'Alice Renamed' }, { expectedVersion: v }) },
+    { name: 'setConstituentPassword', run: () => setConstituentPassword(operator(), accountId(), 'another long passphrase') },
+    { name: 'disableConstituent', run: () => disableConstituent(operator(), accountId()) },
     { name: 'updateStaffUser', version: async () => (await getStaffUser(operator(), staffUserId)).updatedAt, run: (v) => updateStaffUser(operator(), staffUserId, { name: `Dev ${Date.now()}` }, { expectedVersion: v }) },
   ];
 

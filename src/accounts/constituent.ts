@@ -1,4 +1,10 @@
-import type { ConstituentRow } from './constituents.repository.ts';
+// The constituent's value types: a leaf, so the repository and every domain file can name them
+// without importing each other.
+
+export type ConstituentStatus = 'active' | 'disabled';
+
+/** What an attribute may hold: JSON scalars, released to clients as claims of the same type. */
+export type AttributeValue = string | number | boolean | null;
 
 /** A constituent as the rest of the system sees it: no password hash. */
 export interface Constituent {
@@ -10,21 +16,11 @@ export interface Constituent {
   readonly displayName: string | null;
   readonly pictureUrl: string | null;
   readonly attributes: Readonly<Record<string, unknown>>;
-  readonly status: 'active' | 'disabled';
+  readonly status: ConstituentStatus;
   readonly updatedAt: number;
 }
 
-export function toConstituent(row: ConstituentRow): Constituent {
-  return {
-    orgId: row.org_id,
-    accountId: row.account_id,
-    loginName: row.login_name,
-    email: row.email,
-    emailVerified: row.email_verified === 1,
-    displayName: row.display_name,
-    pictureUrl: row.picture_url,
-    attributes: JSON.parse(row.attributes) as Record<string, unknown>,
-    status: row.status,
-    updatedAt: row.updated_at,
-  };
+/** A constituent as its administrators see it: the account plus when it was created. */
+export interface ConstituentRecord extends Constituent {
+  readonly createdAt: number;
 }

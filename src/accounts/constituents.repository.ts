@@ -1,18 +1,68 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import { PostgresAdapter, sql, SqliteAdapter, type Expression, type SqlBool } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { columnsOf, PrecompiledQuery } from '../db/precompiled.ts';
+import type { Constituent, ConstituentRecord, ConstituentStatus } from './constituent.ts';
 import type { ConstituentsTable } from './constituents.table.ts';
 
-export async function insertConstituent(db: Executor, row: ConstituentsTable): Promise<void> {
-  await db.insertInto('constituents').values(row).execute();
+type ConstituentRow = Selectable<ConstituentsTable>;
+
+/** The keys under which login names and emails are unique, case-folded by the domain's rules (identifiers.ts). */
+export interface IdentifierKeys {
+  readonly loginNameKey: string;
+  readonly emailKey: string | null;
+}
+
+/** A new constituent as stored: the record, its unique keys, and its password hash (null: no password yet). */
+export type ConstituentToInsert = ConstituentRecord & IdentifierKeys & { readonly passwordHash: string | null };
+
+/** A row as the constituent the rest of the system sees (no password hash, no keys). */
+export function toConstituent(row: ConstituentRow): Constituent {
+  return {
+    orgId: row.org_id,
+    accountId: row.account_id,
+    loginName: row.login_name,
+    email: row.email,
+    emailVerified: row.email_verified === 1,
+    displayName: row.display_name,
+    pictureUrl: row.picture_url,
+    attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+    status: row.status,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toRecord(row: ConstituentRow): ConstituentRecord {
+  return { ...toConstituent(row), createdAt: row.created_at };
+}
+
+export async function insertConstituent(db: Executor, constituent: ConstituentToInsert): Promise<void> {
+  await db
+    .insertInto('constituents')
+    .values({
+      org_id: constituent.orgId,
+      account_id: constituent.accountId,
+      login_name: constituent.loginName,
+      login_name_key: constituent.loginNameKey,
+      email: constituent.email,
+      email_key: constituent.emailKey,
+      email_verified: constituent.emailVerified ? 1 : 0,
+      display_name: constituent.displayName,
+      picture_url: constituent.pictureUrl,
+      password_hash: constituent.passwordHash,
+      attributes: JSON.stringify(constituent.attributes),
+      status: constituent.status,
+      created_at: constituent.createdAt,
+      updated_at: constituent.updatedAt,
+    })
+    .execute();
 }
 
 /** Which of the given unique keys an existing constituent of the org already holds. */
 export async function findTakenIdentifiers(
   db: Executor,
   orgId: string,
-  keys: { readonly loginNameKey: string; readonly emailKey: string | null },
+  keys: IdentifierKeys,
 ): Promise<{ loginName: boolean; email: boolean }> {
   const rows = await db
     .selectFrom('constituents')
@@ -31,9 +81,10 @@ export async function findTakenIdentifiers(
   };
 }
 
-export type ConstituentRow = Selectable<ConstituentsTable>;
-
-/** The constituent whose login name or, failing that, email matches the case-folded identifier. */
+/**
+ * The constituent whose login name or, failing that, email matches the case-folded identifier.
+ * Its row, password hash included: sign-in.ts verifies the password and maps it with toConstituent.
+ */
 export async function findConstituentBySignInKey(db: Executor, orgId: string, key: string): Promise<ConstituentRow | undefined> {
   const rows = await db
     .selectFrom('constituents')
@@ -67,14 +118,15 @@ const findByIdQuery = new PrecompiledQuery<{ readonly orgId: string; readonly ac
   db.selectFrom('constituents').select(CONSTITUENT_COLUMNS).where('org_id', '=', p.orgId).where('account_id', '=', p.accountId),
 );
 
-export async function findConstituentById(db: Executor, orgId: string, accountId: string): Promise<ConstituentRow | undefined> {
-  return findByIdQuery.first(db, { orgId, accountId });
+export async function findConstituentById(db: Executor, orgId: string, accountId: string): Promise<ConstituentRecord | undefined> {
+  const row = await findByIdQuery.first(db, { orgId, accountId });
+  return row && toRecord(row);
 }
 
-export async function updateAttributes(db: Executor, orgId: string, accountId: string, attributes: string, now: number): Promise<boolean> {
+export async function updateAttributes(db: Executor, orgId: string, accountId: string, attributes: Readonly<Record<string, unknown>>, now: number): Promise<boolean> {
   const result = await db
     .updateTable('constituents')
-    .set({ attributes, updated_at: now })
+    .set({ attributes: JSON.stringify(attributes), updated_at: now })
     .where('org_id', '=', orgId)
     .where('account_id', '=', accountId)
     .executeTakeFirst();
@@ -82,23 +134,23 @@ export async function updateAttributes(db: Executor, orgId: string, accountId: s
 }
 
 /** What a constituent search may filter on; every key already case-folded as the unique keys are. */
-export interface ConstituentRowFilter {
+export interface ConstituentFilter {
   readonly loginNameKey?: string;
   readonly emailKey?: string;
   /** A prefix of the login name key or of the email key. */
   readonly prefix?: { readonly loginNameKey: string; readonly emailKey: string };
-  readonly status?: ConstituentsTable['status'];
+  readonly status?: ConstituentStatus;
   /** A custom attribute whose JSON text (a string's content, `42`, `true`) equals `value`. */
   readonly attribute?: { readonly name: string; readonly value: string };
 }
 
 /** One page of an org's constituents in creation order (created_at, then account_id), after `after`. */
-export async function searchConstituentRows(
+export async function searchConstituentsPage(
   db: Executor,
   orgId: string,
-  filter: ConstituentRowFilter,
+  filter: ConstituentFilter,
   page: { readonly limit: number; readonly after?: { readonly createdAt: number; readonly accountId: string } },
-): Promise<ConstituentRow[]> {
+): Promise<ConstituentRecord[]> {
   let select = db.selectFrom('constituents').selectAll().where('org_id', '=', orgId);
   if (filter.loginNameKey !== undefined) select = select.where('login_name_key', '=', filter.loginNameKey);
   if (filter.emailKey !== undefined) select = select.where('email_key', '=', filter.emailKey);
@@ -120,7 +172,8 @@ export async function searchConstituentRows(
   if (after !== undefined) {
     select = select.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('account_id', '>', after.accountId)])]));
   }
-  return select.orderBy('created_at', 'asc').orderBy('account_id', 'asc').limit(page.limit).execute();
+  const rows = await select.orderBy('created_at', 'asc').orderBy('account_id', 'asc').limit(page.limit).execute();
+  return rows.map(toRecord);
 }
 
 /** A LIKE pattern matching values that start with `prefix` literally (`%`, `_` and `\` escaped). */
@@ -143,16 +196,38 @@ function attributeText(db: Executor, name: string): Expression<string | null> {
   throw new Error('attribute search supports SQLite and PostgreSQL only');
 }
 
-/** The columns an administrator's change may write. */
-export type ConstituentRowChange = Partial<
-  Pick<ConstituentsTable, 'login_name' | 'login_name_key' | 'email' | 'email_key' | 'email_verified' | 'display_name' | 'picture_url' | 'password_hash' | 'status'>
->;
+/** What an administrator's change may write; a field left out is kept. Keys change with what they are the keys of. */
+export interface ConstituentFieldsChange {
+  readonly loginName?: string;
+  readonly loginNameKey?: string;
+  readonly email?: string | null;
+  readonly emailKey?: string | null;
+  readonly emailVerified?: boolean;
+  readonly displayName?: string | null;
+  readonly pictureUrl?: string | null;
+  readonly passwordHash?: string;
+  readonly status?: ConstituentStatus;
+}
+
+function columnsChanged(change: ConstituentFieldsChange): Updateable<ConstituentsTable> {
+  const columns: Updateable<ConstituentsTable> = {};
+  if (change.loginName !== undefined) columns.login_name = change.loginName;
+  if (change.loginNameKey !== undefined) columns.login_name_key = change.loginNameKey;
+  if (change.email !== undefined) columns.email = change.email;
+  if (change.emailKey !== undefined) columns.email_key = change.emailKey;
+  if (change.emailVerified !== undefined) columns.email_verified = change.emailVerified ? 1 : 0;
+  if (change.displayName !== undefined) columns.display_name = change.displayName;
+  if (change.pictureUrl !== undefined) columns.picture_url = change.pictureUrl;
+  if (change.passwordHash !== undefined) columns.password_hash = change.passwordHash;
+  if (change.status !== undefined) columns.status = change.status;
+  return columns;
+}
 
 /** Writes `change`, only if the row is still at `expectedUpdatedAt` (no lost update between two writers). */
-export async function updateConstituentRow(db: Executor, orgId: string, accountId: string, change: ConstituentRowChange, expectedUpdatedAt: number, now: number): Promise<boolean> {
+export async function updateConstituentRow(db: Executor, orgId: string, accountId: string, change: ConstituentFieldsChange, expectedUpdatedAt: number, now: number): Promise<boolean> {
   const result = await db
     .updateTable('constituents')
-    .set({ ...change, updated_at: now })
+    .set({ ...columnsChanged(change), updated_at: now })
     .where('org_id', '=', orgId)
     .where('account_id', '=', accountId)
     .where('updated_at', '=', expectedUpdatedAt)

@@ -1,29 +1,24 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { inTransaction } from '../db/transaction.ts';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
-import { PAGE_QUERY, pageLimit, apiRoute, type ApiRoute } from '../api/management-api.ts';
-import { throwIfInvalid } from '../lib/errors.ts';
-import { recordAudit } from '../audit/audit.ts';
+import { PAGE_QUERY, pageLimit, apiRoute, operationOf, type ApiRoute } from '../api/management-api.ts';
+import type { AttributeValue, ConstituentRecord } from './constituent.ts';
+import type { ConstituentGrant, ConstituentSession } from './constituent-access.ts';
 import {
-  constituentChangeErrors,
+  addConstituent,
   disableConstituent,
   enableConstituent,
   endConstituentSessions,
   getConstituent,
   listConstituentGrants,
   listConstituentSessions,
-  registerConstituent,
   revokeConstituentGrant,
   searchConstituents,
   setConstituentPassword,
   updateConstituent,
-  type ConstituentChange,
-  type ConstituentGrant,
-  type ConstituentRecord,
-  type ConstituentSession,
 } from './constituent-admin.ts';
-import { newConstituentErrors, type AttributeValue, type NewConstituent } from './constituents.ts';
-import { passwordPolicyErrors, preparePassword } from './passwords.ts';
+import { constituentChangeErrors, type ConstituentChange } from './constituent-changes.ts';
+import { newConstituentErrors } from './constituents.ts';
+import { passwordPolicyErrors } from './passwords.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -100,9 +95,23 @@ const ConstituentChangeBody = Type.Object(
 );
 const PasswordBody = Type.Object({ password: Type.String({ maxLength: 4096 }) }, { additionalProperties: false });
 
-/** A PATCH body as the change updateConstituent takes. */
-function changeOf(body: Static<typeof ConstituentChangeBody>): ConstituentChange {
-  return { username: body.username, email: body.email, name: body.name, pictureUrl: body.picture_url, emailVerified: body.email_verified, attributes: body.attributes };
+type ChangeBody = Static<typeof ConstituentChangeBody>;
+
+/**
+ * A PATCH body as the change updateConstituent takes, its fields in the order sent: the audit
+ * event names them in that order, as it always has.
+ */
+function changeOf(body: Partial<ChangeBody>): ConstituentChange {
+  const changeOfField = {
+    username: { username: body.username },
+    email: { email: body.email },
+    name: { name: body.name },
+    picture_url: { pictureUrl: body.picture_url },
+    email_verified: { emailVerified: body.email_verified },
+    attributes: { attributes: body.attributes },
+  } satisfies Record<keyof ChangeBody, ConstituentChange>;
+  const isField = (key: string): key is keyof ChangeBody => Object.hasOwn(changeOfField, key);
+  return Object.keys(body).filter(isField).reduce<ConstituentChange>((change, key) => ({ ...change, ...changeOfField[key] }), {});
 }
 
 function constituentBody(c: ConstituentRecord) {
@@ -145,8 +154,9 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     summary: 'Search constituents (every filter given must match), oldest first, by pages',
     tag: 'constituents',
     schema: { querystring: Search, response: { 200: Type.Object({ data: Type.Array(ConstituentBody), next_cursor: nullable<string>('string') }) } },
-    async handler({ db, org, query }) {
-      const result = await searchConstituents(db, org.id, {
+    async handler(call) {
+      const { query } = call;
+      const page = await searchConstituents(operationOf(call), {
         limit: pageLimit(query),
         cursor: query.cursor,
         loginName: query.login_name,
@@ -155,7 +165,7 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
         status: query.status,
         attribute: query.attribute,
       });
-      return { body: { data: result.constituents.map(constituentBody), next_cursor: result.nextCursor } };
+      return { body: { data: page.constituents.map(constituentBody), next_cursor: page.nextCursor } };
     },
   }),
   apiRoute({
@@ -165,24 +175,10 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     summary: 'Create a constituent; without a password it cannot sign in until one is set',
     tag: 'constituents',
     schema: { body: NewConstituentBody, response: { 201: ConstituentBody } },
-    checkBody: (fields) => newConstituentErrors(fields as Partial<NewConstituent>),
+    checkBody: (fields) => newConstituentErrors(fields),
     async handler(call) {
-      const body = call.body as { username: string; password?: string; email?: string; name?: string; attributes?: Record<string, AttributeValue> };
-      // Every bad field at once: preparePassword below would name the password's alone.
-      throwIfInvalid(newConstituentErrors(body));
-      // argon2id before the transaction: it takes tens of milliseconds.
-      const password = body.password === undefined ? undefined : await preparePassword(body.password);
-      const created = await inTransaction(call.db, async (trx) => {
-        const constituent = await registerConstituent(
-          trx,
-          call.clock,
-          call.org.id,
-          { username: body.username, email: body.email, name: body.name, attributes: body.attributes },
-          password === undefined ? {} : { password },
-        );
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.created', target: { type: 'constituent', id: constituent.accountId }, details: { has_password: password !== undefined } }));
-        return constituent;
-      });
+      const { body } = call;
+      const created = await addConstituent(operationOf(call), { username: body.username, password: body.password, email: body.email, name: body.name, attributes: body.attributes });
       return one(created, 201);
     },
   }),
@@ -193,8 +189,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     summary: 'A constituent (the ETag names its version, for If-Match on PATCH)',
     tag: 'constituents',
     schema: { params: AccountParams, response: { 200: ConstituentBody } },
-    async handler({ db, org, params }) {
-      return one(await getConstituent(db, org.id, params.account_id!));
+    async handler(call) {
+      return one(await getConstituent(operationOf(call), call.params.account_id));
     },
   }),
   apiRoute({
@@ -204,19 +200,10 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     summary: 'Change the login name, email, name, picture, email verification or attributes (send If-Match with the ETag read)',
     tag: 'constituents',
     schema: { params: AccountParams, body: ConstituentChangeBody, response: { 200: ConstituentBody } },
-    checkBody: (fields) => constituentChangeErrors(changeOf(fields as Static<typeof ConstituentChangeBody>)),
+    checkBody: (fields) => constituentChangeErrors(changeOf(fields)),
     async handler(call) {
-      const body = call.body as Static<typeof ConstituentChangeBody>;
       const expectedVersion = versionFromIfMatch(call.ifMatch);
-      const updated = await inTransaction(call.db, async (trx) => {
-        const constituent = await updateConstituent(trx, call.clock, call.org.id, call.params.account_id!, changeOf(body), expectedVersion === undefined ? {} : { expectedVersion });
-        const fields = Object.keys(body).filter((key) => body[key as keyof typeof body] !== undefined);
-        if (fields.length > 0) {
-          // The names of what changed, never the values (an email is personal data).
-          await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.updated', target: { type: 'constituent', id: constituent.accountId }, details: { fields: fields.join(',') } }));
-        }
-        return constituent;
-      });
+      const updated = await updateConstituent(operationOf(call), call.params.account_id, changeOf(call.body), expectedVersion === undefined ? {} : { expectedVersion });
       return one(updated);
     },
   }),
@@ -228,17 +215,7 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     tag: 'constituents',
     schema: { params: AccountParams, response: { 200: ConstituentBody } },
     async handler(call) {
-      const result = await inTransaction(call.db, async (trx) => {
-        const disabled = await disableConstituent(trx, call.clock, call.org.id, call.params.account_id!);
-        await recordAudit(
-          trx,
-          call.clock,
-          call.org.id,
-          call.auditEvent({ action: 'constituent.disabled', target: { type: 'constituent', id: disabled.constituent.accountId }, details: { sessions_ended: disabled.sessionsEnded, families_revoked: disabled.familiesRevoked } }),
-        );
-        return disabled.constituent;
-      });
-      return one(result);
+      return one((await disableConstituent(operationOf(call), call.params.account_id)).constituent);
     },
   }),
   apiRoute({
@@ -249,12 +226,7 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     tag: 'constituents',
     schema: { params: AccountParams, response: { 200: ConstituentBody } },
     async handler(call) {
-      const result = await inTransaction(call.db, async (trx) => {
-        const enabled = await enableConstituent(trx, call.clock, call.org.id, call.params.account_id!);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.enabled', target: { type: 'constituent', id: enabled.accountId } }));
-        return enabled;
-      });
-      return one(result);
+      return one(await enableConstituent(operationOf(call), call.params.account_id));
     },
   }),
   apiRoute({
@@ -266,13 +238,7 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     schema: { params: AccountParams, body: PasswordBody, response: { 200: ConstituentBody } },
     checkBody: (fields) => (typeof fields.password === 'string' ? passwordPolicyErrors(fields.password) : []),
     async handler(call) {
-      const password = await preparePassword((call.body as { password: string }).password);
-      const result = await inTransaction(call.db, async (trx) => {
-        const set = await setConstituentPassword(trx, call.clock, call.org.id, call.params.account_id!, password);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.password_set', target: { type: 'constituent', id: set.constituent.accountId }, details: { sessions_ended: set.sessionsEnded } }));
-        return set.constituent;
-      });
-      return one(result);
+      return one((await setConstituentPassword(operationOf(call), call.params.account_id, call.body.password)).constituent);
     },
   }),
   apiRoute({
@@ -282,8 +248,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     summary: 'The clients a constituent uses: the scopes it allowed each, and the authorizations (token families) still live',
     tag: 'constituents',
     schema: { params: AccountParams, response: { 200: Type.Object({ data: Type.Array(GrantBody) }) } },
-    async handler({ db, clock, org, params }) {
-      return { body: { data: (await listConstituentGrants(db, clock, org.id, params.account_id!)).map(grantBody) } };
+    async handler(call) {
+      return { body: { data: (await listConstituentGrants(operationOf(call), call.params.account_id)).map(grantBody) } };
     },
   }),
   apiRoute({
@@ -294,11 +260,7 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     tag: 'constituents',
     schema: { params: GrantParams, response: { 204: Type.Null() } },
     async handler(call) {
-      const { account_id: accountId, client_id: clientId } = call.params as { account_id: string; client_id: string };
-      await inTransaction(call.db, async (trx) => {
-        const revoked = await revokeConstituentGrant(trx, call.clock, call.org.id, accountId, clientId);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'grant.revoked', target: { type: 'constituent', id: accountId }, details: { client_id: clientId, families_revoked: revoked.familiesRevoked } }));
-      });
+      await revokeConstituentGrant(operationOf(call), call.params.account_id, call.params.client_id);
       return { status: 204 };
     },
   }),
@@ -309,8 +271,8 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     summary: "A constituent's live single sign-on sessions, newest first",
     tag: 'constituents',
     schema: { params: AccountParams, response: { 200: Type.Object({ data: Type.Array(SessionBody) }) } },
-    async handler({ db, clock, org, params }) {
-      return { body: { data: (await listConstituentSessions(db, clock, org.id, params.account_id!)).map(sessionBody) } };
+    async handler(call) {
+      return { body: { data: (await listConstituentSessions(operationOf(call), call.params.account_id)).map(sessionBody) } };
     },
   }),
   apiRoute({
@@ -321,11 +283,7 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     tag: 'constituents',
     schema: { params: AccountParams, response: { 204: Type.Null() } },
     async handler(call) {
-      const accountId = call.params.account_id!;
-      await inTransaction(call.db, async (trx) => {
-        const ended = await endConstituentSessions(trx, call.clock, call.org.id, accountId);
-        await recordAudit(trx, call.clock, call.org.id, call.auditEvent({ action: 'constituent.sessions_ended', target: { type: 'constituent', id: accountId }, details: { sessions_ended: ended } }));
-      });
+      await endConstituentSessions(operationOf(call), call.params.account_id);
       return { status: 204 };
     },
   }),

@@ -5,11 +5,11 @@ import type { Clock } from '../lib/clock.ts';
 import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
 import { checkAttributeName } from '../orgs/custom-scopes.ts';
 import { allocateAccountId } from '../orgs/orgs.ts';
-import { toConstituent, type Constituent } from './constituent.ts';
+import type { AttributeValue, Constituent, ConstituentRecord } from './constituent.ts';
 import * as repository from './constituents.repository.ts';
 import { checkLoginName, loginNameKey } from './identifiers.ts';
 import { checkDisplayName, checkEmail, emailKey } from '../lib/text-rules.ts';
-import { checkPasswordPolicy, hashPassword } from './passwords.ts';
+import { checkPasswordPolicy, hashPassword, type PreparedPassword } from './passwords.ts';
 
 export interface NewConstituent {
   readonly username: string;
@@ -54,11 +54,31 @@ function judgeNewConstituent(input: Partial<NewConstituent>) {
  * the transaction; the account number and the row are written in one, so a failure leaves nothing.
  */
 export async function createConstituent(db: Executor, clock: Clock, orgId: string, input: NewConstituent): Promise<CreatedConstituent> {
+  throwIfInvalid(judgeNewConstituent(input).errors);
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const created = await insertNewConstituent(db, clock, orgId, input, passwordHash);
+  return { accountId: created.accountId, username: created.loginName };
+}
+
+/**
+ * createConstituent with a password hashed beforehand (preparePassword), so that a caller's
+ * transaction (with its audit event) never waits on argon2id.
+ */
+export async function registerConstituent(
+  db: Executor,
+  clock: Clock,
+  orgId: string,
+  input: Omit<NewConstituent, 'password'>,
+  options: { readonly password?: PreparedPassword } = {},
+): Promise<ConstituentRecord> {
+  return insertNewConstituent(db, clock, orgId, input, options.password?.passwordHash ?? null);
+}
+
+async function insertNewConstituent(db: Executor, clock: Clock, orgId: string, input: Omit<NewConstituent, 'password'>, passwordHash: string | null): Promise<ConstituentRecord> {
   const { errors, checked } = judgeNewConstituent(input);
   throwIfInvalid(errors);
   const { email, displayName, attributes } = checked;
   const username = checked.username!;
-  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
   const keys = { loginNameKey: loginNameKey(username), emailKey: email === null ? null : emailKey(email) };
 
   try {
@@ -69,22 +89,21 @@ export async function createConstituent(db: Executor, clock: Clock, orgId: strin
       const accountId = await allocateAccountId(trx, orgId);
       const now = clock();
       await repository.insertConstituent(trx, {
-        org_id: orgId,
-        account_id: accountId,
-        login_name: username,
-        login_name_key: keys.loginNameKey,
+        orgId,
+        accountId,
+        loginName: username,
         email,
-        email_key: keys.emailKey,
-        email_verified: 0,
-        display_name: displayName,
-        picture_url: null,
-        password_hash: passwordHash,
-        attributes: JSON.stringify(attributes),
+        emailVerified: false,
+        displayName,
+        pictureUrl: null,
+        attributes,
         status: 'active',
-        created_at: now,
-        updated_at: now,
+        createdAt: now,
+        updatedAt: now,
+        ...keys,
+        passwordHash,
       });
-      return { accountId, username };
+      return requireConstituent(trx, orgId, accountId);
     });
   } catch (error) {
     // A concurrent creation won the race between our check and our insert.
@@ -95,12 +114,15 @@ export async function createConstituent(db: Executor, clock: Clock, orgId: strin
 
 /** The constituent with this account ID in the org, or undefined. */
 export async function findConstituent(db: Executor, orgId: string, accountId: string): Promise<Constituent | undefined> {
-  const row = await repository.findConstituentById(db, orgId, accountId);
-  return row && toConstituent(row);
+  return repository.findConstituentById(db, orgId, accountId);
 }
 
-/** What an attribute may hold: JSON scalars, released to clients as claims of the same type. */
-export type AttributeValue = string | number | boolean | null;
+/** The constituent, or NotFoundError (also for an account of another org: the two look alike). */
+export async function requireConstituent(db: Executor, orgId: string, accountId: string): Promise<ConstituentRecord> {
+  const constituent = await repository.findConstituentById(db, orgId, accountId);
+  if (constituent === undefined) throw new NotFoundError('constituent', accountId);
+  return constituent;
+}
 
 const MAX_ATTRIBUTES_BYTES = 8 * 1024;
 
@@ -120,14 +142,13 @@ export function checkAttributes(attributes: Readonly<Record<string, AttributeVal
 export async function setConstituentAttributes(db: Executor, clock: Clock, orgId: string, accountId: string, changes: Readonly<Record<string, AttributeValue>>): Promise<Constituent> {
   const checked = checkAttributes(changes);
   return inTransaction(db, async (trx) => {
-    const current = await findConstituent(trx, orgId, accountId);
-    if (current === undefined) throw new NotFoundError('constituent', accountId);
+    const current = await requireConstituent(trx, orgId, accountId);
     const merged: Record<string, unknown> = { ...current.attributes };
     for (const [name, value] of Object.entries(checked)) {
       if (value === null) delete merged[name];
       else merged[name] = value;
     }
-    await repository.updateAttributes(trx, orgId, accountId, JSON.stringify(merged), clock());
-    return (await findConstituent(trx, orgId, accountId))!;
+    await repository.updateAttributes(trx, orgId, accountId, merged, clock());
+    return requireConstituent(trx, orgId, accountId);
   });
 }

@@ -2,7 +2,8 @@ import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { NotFoundError } from '../lib/errors.ts';
 import type { OrgSettings } from '../orgs/settings.ts';
-import { registerConstituent, type ConstituentRecord } from './constituent-admin.ts';
+import type { ConstituentRecord } from './constituent.ts';
+import { registerConstituent } from './constituents.ts';
 import type { PreparedPassword } from './passwords.ts';
 
 /** What a person types on the sign-up page. */

@@ -1,6 +1,6 @@
 import type { Executor } from '../db/database.ts';
-import { findConstituentBySignInKey } from './constituents.repository.ts';
-import { toConstituent, type Constituent } from './constituent.ts';
+import { findConstituentBySignInKey, toConstituent } from './constituents.repository.ts';
+import type { Constituent } from './constituent.ts';
 import { credentialVersion, type DeviceCookies } from './device-cookies.ts';
 import { loginNameKey } from './identifiers.ts';
 import { emailKey } from '../lib/text-rules.ts';

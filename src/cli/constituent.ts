@@ -1,8 +1,6 @@
-import { registerConstituent } from '../accounts/constituent-admin.ts';
-import { preparePassword } from '../accounts/passwords.ts';
-import { inTransaction } from '../db/transaction.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { cliAuditEvent, optionalString, orgBySlug, requiredString, stringList, UsageError, withStorage, type Command } from './command.ts';
+import { addConstituent } from '../accounts/constituent-admin.ts';
+import { CLI_OPERATOR } from '../staff/actor.ts';
+import { optionalString, orgBySlug, requiredString, stringList, UsageError, withStorage, type Command } from './command.ts';
 
 export const constituentCreate: Command = {
   name: 'constituent create',
@@ -20,19 +18,14 @@ export const constituentCreate: Command = {
     const slug = requiredString(values, 'org');
     const input = {
       username: requiredString(values, 'username'),
+      password: requiredString(values, 'password'),
       email: optionalString(values, 'email'),
       name: optionalString(values, 'name'),
       attributes: Object.fromEntries(stringList(values, 'attribute').map(parseAttribute)),
     };
-    // Hashed before the transaction: argon2id would hold SQLite's write lock (and the server's writers) meanwhile.
-    const password = await preparePassword(requiredString(values, 'password'));
     const created = await withStorage(config, async (storage) => {
       const org = await orgBySlug(storage, slug);
-      return inTransaction(storage.db, async (trx) => {
-        const result = await registerConstituent(trx, clock, org.id, input, { password });
-        await recordAudit(trx, clock, org.id, cliAuditEvent({ action: 'constituent.created', target: { type: 'constituent', id: result.accountId }, details: { has_password: true } }));
-        return result;
-      });
+      return addConstituent({ db: storage.db, clock, org, actor: CLI_OPERATOR }, input);
     });
     return {
       json: { account_id: created.accountId, username: created.loginName },
