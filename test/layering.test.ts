@@ -41,6 +41,9 @@ const show = (i: Import): string => `${i.file} → ${i.target}`;
 const folderOf = (path: string): string => (path.includes('/') ? path.slice(0, path.indexOf('/')) : '');
 
 describe('layering', () => {
+  // Below every capability; `keys/` holds the root key, sealing and signing keys (its `key-admin.ts` is a use case).
+  const FOUNDATIONS = ['lib', 'config', 'db', 'http', 'keys'];
+
   it('reads the imports it checks', () => {
     // Without this, a regular expression that matched nothing would let every rule below pass.
     const ofApp = IMPORTS.filter((i) => i.file === 'app.ts').map((i) => `${i.target}${i.typeOnly ? ' (type)' : ''}`);
@@ -100,6 +103,87 @@ describe('layering', () => {
     const offending = IMPORTS.filter((i) => DOMAIN_FOLDERS.includes(folderOf(i.file)) && !i.file.endsWith('.routes.ts'))
       .filter((i) => (i.ours ? EDGE.includes(folderOf(i.target)) : i.target === 'fastify' || i.target.startsWith('@fastify/')))
       .map(show);
+    expect(offending).toEqual([]);
+  });
+
+  // The protocol core knows no page: the hosted pages (interactions/, console/) call it, and its
+  // errors are rendered by each transport, never by oauth/ itself.
+  it('oauth/ imports no page', () => {
+    const PAGES = (target: string): boolean => ['interactions', 'console'].includes(folderOf(target)) || ['http/html.ts', 'http/pages.ts', 'http/error-page.ts'].includes(target);
+    const offending = IMPORTS.filter((i) => i.file.startsWith('oauth/') && i.ours && PAGES(i.target)).map(show);
+    expect(offending).toEqual([]);
+  });
+
+  // Repositories are a capability's storage: another capability calls its domain functions or
+  // use cases instead (docs/architecture.md, "A request flows").
+  it('a repository is imported only by its own capability', () => {
+    const offending = IMPORTS.filter((i) => i.ours && i.target.endsWith('.repository.ts') && !FOUNDATIONS.includes(folderOf(i.target)) && folderOf(i.file) !== folderOf(i.target)).map(show);
+    expect(offending).toEqual([]);
+  });
+
+  // Rows stay in storage: repositories map them to domain values and back, so a domain or use-case
+  // file never sees a column name (db/database.ts composes the row types into the schema).
+  it('only repositories and db/ import row types (*.table.ts)', () => {
+    const offending = IMPORTS.filter((i) => i.ours && i.target.endsWith('.table.ts'))
+      .filter((i) => !i.file.endsWith('.repository.ts') && !i.file.endsWith('.table.ts') && folderOf(i.file) !== 'db')
+      .map(show);
+    expect(offending).toEqual([]);
+  });
+
+  // Every staff operation is one use case (`*-admin.ts`) owning its transaction and audit event;
+  // the API's routes and the CLI translate and render only, so neither can write a use case twice.
+  it('management routes and CLI commands open no transaction and record no audit event themselves', () => {
+    const managementRoutes = new Set(IMPORTS.filter((i) => i.target === 'api/management-api.ts' && i.file.endsWith('.routes.ts')).map((i) => i.file));
+    expect(managementRoutes.size).toBeGreaterThan(4);
+    const offending = IMPORTS.filter((i) => managementRoutes.has(i.file) || i.file.startsWith('cli/'))
+      .filter((i) => i.target === 'db/transaction.ts' || i.target === 'audit/audit.ts')
+      .map(show);
+    expect(offending).toEqual([]);
+  });
+
+  // The layers of docs/architecture.md, by file: wiring, edge (transports, pages, *.routes.ts), use
+  // cases (*-admin.ts), domain (with its repositories), foundations. Folders are cut by layer, so a
+  // capability's routes calling another's use case while that one's domain calls the first's
+  // domain is no circle; a circle between two units is one: the knot issue 10 untied.
+  const unitOf = (file: string): string | undefined => {
+    const folder = folderOf(file);
+    if (folder === '' || folder === 'cli') return undefined;
+    if (['api', 'interactions', 'console'].includes(folder) || file.endsWith('.routes.ts')) return `${folder} (edge)`;
+    if (file.endsWith('-admin.ts')) return `${folder} (use cases)`;
+    return FOUNDATIONS.includes(folder) ? undefined : `${folder} (domain)`;
+  };
+  const isFoundation = (file: string): boolean => FOUNDATIONS.includes(folderOf(file)) && unitOf(file) === undefined;
+  it('no circle between units above the foundations (a folder cut by layer)', () => {
+    const arrows = new Map<string, Set<string>>();
+    for (const i of IMPORTS.filter((i) => i.ours)) {
+      const from = unitOf(i.file);
+      const to = unitOf(i.target);
+      if (from === undefined || to === undefined || from === to) continue;
+      arrows.set(from, (arrows.get(from) ?? new Set()).add(to));
+    }
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
+      [...(arrows.get(from) ?? [])].some((next) => next === to || (!seen.has(next) && (seen.add(next), reaches(next, to, seen))));
+    const circles = [...arrows].flatMap(([from, targets]) => [...targets].filter((to) => reaches(to, from)).map((to) => `${from} → ${to}`));
+    expect(circles).toEqual([]);
+  });
+
+  it('foundations import nothing above them (db/ composes the row types of every capability, as types)', () => {
+    const offending = IMPORTS.filter((i) => i.ours && isFoundation(i.file) && !isFoundation(i.target))
+      .filter((i) => !(folderOf(i.file) === 'db' && i.typeOnly && i.target.endsWith('.table.ts')))
+      .map(show);
+    expect(offending).toEqual([]);
+  });
+
+  // Handlers get their input typed from their route's schemas (apiRoute), so they never cast it.
+  it('management handlers cast no request input', () => {
+    const managementRoutes = [...new Set(IMPORTS.filter((i) => i.target === 'api/management-api.ts' && i.file.endsWith('.routes.ts')).map((i) => i.file))];
+    const CAST = /\b(?:body|params|query|fields)\b(?:\.\w+)*!?\)?\s+as\s|\b(?:params|query|body)\.\w+!/;
+    const offending = managementRoutes.flatMap((file) =>
+      readFileSync(join(SRC, file), 'utf8')
+        .split('\n')
+        // Code only: a comment may say "the body as the change".
+        .flatMap((line, n) => (CAST.test(line) && !/^\s*(?:\*|\/\/|\/\*)/.test(line) ? [`${file}:${n + 1}: ${line.trim()}`] : [])),
+    );
     expect(offending).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { ConflictError, DomainError, ForbiddenError, InvalidInputError, InvalidI
 import { findOrganizationById } from '../orgs/orgs.ts';
 import type { Organization } from '../orgs/organization.ts';
 import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
-import type { AuditEventInput } from '../audit/audit.ts';
+import type { AuditEventInput } from '../audit/audit-event.ts';
 import type { Permission } from '../staff/permissions.ts';
 import type { Actor, OperationContext } from '../staff/actor.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';

@@ -1,9 +1,36 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import type { AuditEvent, AuditEventInput } from './audit-event.ts';
 import type { AuditEventsTable } from './audit.table.ts';
 
-export async function insertAuditEvent(db: Executor, row: AuditEventsTable): Promise<void> {
-  await db.insertInto('audit_events').values(row).execute();
+export async function insertAuditEvent(db: Executor, orgId: string, event: AuditEventInput & { readonly id: string; readonly occurredAt: number }): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: event.id,
+      org_id: orgId,
+      occurred_at: event.occurredAt,
+      actor_type: event.actor.type,
+      actor_id: event.actor.id,
+      action: event.action,
+      target_type: event.target?.type ?? null,
+      target_id: event.target?.id ?? null,
+      ip: event.ip ?? null,
+      details: JSON.stringify(event.details ?? {}),
+    })
+    .execute();
+}
+
+function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
+  return {
+    id: row.id,
+    occurredAt: row.occurred_at,
+    action: row.action,
+    actor: { type: row.actor_type, id: row.actor_id },
+    target: row.target_type === null || row.target_id === null ? null : { type: row.target_type, id: row.target_id },
+    ip: row.ip,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
 }
 
 export interface AuditRowFilter {
@@ -21,7 +48,7 @@ export interface AuditRowFilter {
 }
 
 /** Newest first, one indexed range scan (`since` and `until` bound the range of each index's occurred_at). */
-export async function listAuditEventRows(db: Executor, orgId: string, filter: AuditRowFilter): Promise<Array<Selectable<AuditEventsTable>>> {
+export async function listAuditEvents(db: Executor, orgId: string, filter: AuditRowFilter): Promise<AuditEvent[]> {
   let select = db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId);
   if (filter.before !== undefined) {
     const [time, id] = filter.before;
@@ -37,5 +64,6 @@ export async function listAuditEventRows(db: Executor, orgId: string, filter: Au
   if (since !== undefined && until !== undefined) select = select.where((eb) => eb.between('occurred_at', since, until - 1));
   else if (since !== undefined) select = select.where('occurred_at', '>=', since);
   else if (until !== undefined) select = select.where('occurred_at', '<', until);
-  return select.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  const rows = await select.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  return rows.map(toAuditEvent);
 }

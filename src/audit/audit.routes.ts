@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { PAGE_QUERY, pageLimit, apiRoute, type ApiRoute } from '../api/management-api.ts';
+import { apiRoute, operationOf, PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
 import { InvalidInputError } from '../lib/errors.ts';
-import { usersBehindActors } from '../staff/staff.ts';
 import type { ActorUser } from '../staff/staff-user.ts';
-import { listAuditEvents } from './audit.ts';
+import { readAuditLog } from './audit-admin.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -16,7 +15,7 @@ function timeParameter(query: Record<string, unknown>, name: string): number | u
   return ms;
 }
 
-function actorBody(actor: { readonly type: string; readonly id: string | null }, user: ActorUser | undefined) {
+function actorBody(actor: { readonly type: string; readonly id: string | null }, user: ActorUser | null) {
   return { type: actor.type, id: actor.id, user_id: user?.id ?? null, user_email: user?.email ?? null, user_name: user?.name ?? null };
 }
 
@@ -63,28 +62,27 @@ export const AUDIT_ROUTES: readonly ApiRoute[] = [
         }),
       },
     },
-    async handler({ db, org, query }) {
+    async handler(call) {
+      const { query } = call;
       const since = timeParameter(query, 'since');
       const until = timeParameter(query, 'until');
       if (since !== undefined && until !== undefined && until <= since) throw new InvalidInputError('until', 'must be later than since');
-      const result = await listAuditEvents(db, org.id, {
+      const result = await readAuditLog(operationOf(call), {
         limit: pageLimit(query),
         ...(since === undefined ? {} : { since }),
         ...(until === undefined ? {} : { until }),
-        ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
-        ...(typeof query.action === 'string' ? { action: query.action } : {}),
-        ...(typeof query.actor_id === 'string' ? { actorId: query.actor_id } : {}),
-        ...(typeof query.target_id === 'string' ? { targetId: query.target_id } : {}),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+        ...(query.action === undefined ? {} : { action: query.action }),
+        ...(query.actor_id === undefined ? {} : { actorId: query.actor_id }),
+        ...(query.target_id === undefined ? {} : { targetId: query.target_id }),
       });
-      // The staff user behind each actor, as they are now, for the whole page at once.
-      const users = await usersBehindActors(db, org.id, result.events.map((e) => e.actor));
       return {
         body: {
-          data: result.events.map((e) => ({
+          data: result.entries.map((e) => ({
             id: e.id,
             occurred_at: iso(e.occurredAt),
             action: e.action,
-            actor: actorBody(e.actor, users.get(`${e.actor.type}:${e.actor.id}`)),
+            actor: actorBody(e.actor, e.actorUser),
             target: e.target,
             ip: e.ip,
             details: e.details,

@@ -1,10 +1,11 @@
+import type { ActorType } from './audit-event.ts';
+
 /** Append-only: rows are inserted, never updated or deleted (but with their organization). */
 export interface AuditEventsTable {
   id: string;
   org_id: string;
   occurred_at: number;
-  /** `cli`: an operator running the gatehouse command on the server (no further identity). */
-  actor_type: 'staff' | 'api_key' | 'constituent' | 'system' | 'anonymous' | 'cli';
+  actor_type: ActorType;
   actor_id: string | null;
   action: string;
   target_type: string | null;

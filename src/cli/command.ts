@@ -7,7 +7,7 @@ import { StorageError } from '../db/storage-error.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Organization } from '../orgs/organization.ts';
 import { getOrganizationBySlug } from '../orgs/orgs.ts';
-import type { AuditEventInput } from '../audit/audit.ts';
+import type { AuditEventInput } from '../audit/audit-event.ts';
 
 export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 

@@ -1,4 +1,5 @@
-import { recordAudit, type AuditEventInput } from '../audit/audit.ts';
+import type { AuditEventInput } from '../audit/audit-event.ts';
+import { recordAudit } from '../audit/audit.ts';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ForbiddenError } from '../lib/errors.ts';
