@@ -10,7 +10,7 @@ import {
   sessionsOfConstituent,
   type ConstituentGrant,
   type ConstituentSession,
-} from './constituent-access.ts';
+} from './constituent-access-admin.ts';
 import { changeConstituent, replaceConstituentPassword, setConstituentStatus, type ConstituentChange } from './constituent-changes.ts';
 import { findConstituentsPage, type ConstituentPage, type ConstituentSearch } from './constituent-search.ts';
 import { newConstituentErrors, registerConstituent, requireConstituent, type NewConstituent } from './constituents.ts';

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { PAGE_QUERY, pageLimit, apiRoute, operationOf, type ApiRoute } from '../api/management-api.ts';
 import type { AttributeValue, ConstituentRecord } from './constituent.ts';
-import type { ConstituentGrant, ConstituentSession } from './constituent-access.ts';
+import type { ConstituentGrant, ConstituentSession } from './constituent-access-admin.ts';
 import {
   addConstituent,
   disableConstituent,

@@ -8,6 +8,8 @@ import { requireConstituent } from './constituents.ts';
 
 // What a constituent holds on the protocol side (consents, token families, SSO sessions), as
 // its administrators see and end it: through oauth/'s functions for accounts, never its tables.
+// The steps of the staff operations in constituent-admin.ts, in their layer: the protocol reads
+// accounts (a sign-in, userinfo), so accounts' own domain never calls the protocol back.
 
 /** A client the constituent uses: what it allowed it (consent), and the authorizations still live. */
 export interface ConstituentGrant {
