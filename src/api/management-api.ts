@@ -9,7 +9,6 @@ import { ConflictError, DomainError, ForbiddenError, InvalidInputError, InvalidI
 import { findOrganizationById } from '../orgs/orgs.ts';
 import type { Organization } from '../orgs/organization.ts';
 import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
-import type { AuditEventInput } from '../audit/audit-event.ts';
 import type { Permission } from '../staff/permissions.ts';
 import type { Actor, OperationContext } from '../staff/actor.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';
@@ -31,7 +30,6 @@ type NoInput = Readonly<Record<string, never>>;
 
 /** Everything a management handler gets: typed input, the caller, the store. No Fastify. */
 export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
-  readonly principal: ApiPrincipal;
   /** The caller as the staff operations take it: the API key, its user's permissions, the client's address. */
   readonly actor: Actor;
   readonly org: Organization;
@@ -43,8 +41,6 @@ export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
   /** The If-Match header, for updates that must not overwrite another admin's change. */
   readonly ifMatch: string | undefined;
   readonly ip: string;
-  /** The audit event of this call, with the caller filled in. */
-  auditEvent(event: Omit<AuditEventInput, 'actor' | 'ip'>): AuditEventInput;
 }
 
 /** The context of a staff operation called through the API (staff/actor.ts). */
@@ -224,17 +220,15 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
         if (org === undefined) return sendError(reply, 401, 'unauthorized', 'Authentication failed.');
         const ifMatch = request.headers['if-match'];
         const result = await route.handler({
-          principal,
           org,
           db: deps.db,
           clock: deps.clock,
           params: request.params ?? {},
           query: request.query ?? {},
           body: request.body,
-          actor: { type: 'api_key', id: principal.apiKeyId, ip: request.ip, permissions: principal.permissions },
+          actor: { type: 'api_key', id: principal.apiKeyId, staffUserId: principal.staffUserId, ip: request.ip, permissions: principal.permissions },
           ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
           ip: request.ip,
-          auditEvent: (event) => ({ ...event, actor: { type: 'api_key', id: principal.apiKeyId }, ip: request.ip }),
         });
         if (route.method !== 'GET') deps.afterChange?.(org.id);
         reply.header('cache-control', 'no-store');

@@ -7,7 +7,6 @@ import { StorageError } from '../db/storage-error.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Organization } from '../orgs/organization.ts';
 import { getOrganizationBySlug } from '../orgs/orgs.ts';
-import type { AuditEventInput } from '../audit/audit-event.ts';
 
 export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -44,14 +43,6 @@ export interface Command {
   /** False for a command that opens no store (`try` only talks HTTP); it then names none. Default true. */
   readonly usesStore?: boolean;
   run(input: CommandInput): Promise<CommandOutput>;
-}
-
-/**
- * The audit event of a CLI change: the actor is the operator at the server (`cli`, no id, no
- * IP). Actions and details are those the management API records for the same change.
- */
-export function cliAuditEvent(event: Omit<AuditEventInput, 'actor' | 'ip'>): AuditEventInput {
-  return { ...event, actor: { type: 'cli', id: null }, ip: null };
 }
 
 /** Bad arguments: printed with the command's usage, exit status 2. */

@@ -15,13 +15,15 @@ export interface Actor {
   readonly type: 'staff' | 'api_key' | 'cli';
   /** The staff user's or the API key's id; null for the CLI's operator, who has no identity here. */
   readonly id: string | null;
+  /** The staff user acting, or whose API key acts; null for the CLI's operator. */
+  readonly staffUserId: string | null;
   /** The address the request came from, for the audit log; null for the CLI. */
   readonly ip: string | null;
   readonly permissions: ReadonlySet<Permission>;
 }
 
 /** The operator running the gatehouse command on the server: whoever can run it owns the store, so may do everything. */
-export const CLI_OPERATOR: Actor = Object.freeze({ type: 'cli', id: null, ip: null, permissions: new Set(PERMISSIONS) });
+export const CLI_OPERATOR: Actor = Object.freeze({ type: 'cli', id: null, staffUserId: null, ip: null, permissions: new Set(PERMISSIONS) });
 
 /** Refuses the operation (ForbiddenError) unless the actor's role grants `permission`. */
 export function requirePermission(actor: Actor, permission: Permission): void {

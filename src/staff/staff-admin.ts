@@ -112,7 +112,7 @@ export async function updateStaffUser(ctx: OperationContext, userId: string, cha
  */
 export async function disableStaffUser(ctx: OperationContext, userId: string): Promise<StaffUser> {
   requirePermission(ctx.actor, 'staff:write');
-  if ((await staffUserActing(ctx)) === userId) throw new InvalidInputError('user_id', 'you cannot disable yourself');
+  if (ctx.actor.staffUserId === userId) throw new InvalidInputError('user_id', 'you cannot disable yourself');
   return inTransaction(ctx.db, async (trx) => {
     const owners = await repository.lockActiveOwners(trx, ctx.org.id);
     if (owners.length === 1 && owners[0] === userId) throw new ConflictError('user_id', 'the last active owner cannot be disabled; make another staff user owner first');
@@ -123,13 +123,6 @@ export async function disableStaffUser(ctx: OperationContext, userId: string): P
     await recordOperation(trx, ctx, { action: 'staff.disabled', target: { type: 'staff_user', id: userId } });
     return loadStaffUser(trx, ctx.org.id, userId);
   });
-}
-
-/** The staff user the actor is or acts for (an API key's owner); null for the CLI's operator. */
-async function staffUserActing(ctx: OperationContext): Promise<string | null> {
-  if (ctx.actor.type === 'staff') return ctx.actor.id;
-  if (ctx.actor.type !== 'api_key' || ctx.actor.id === null) return null;
-  return (await repository.findApiKey(ctx.db, ctx.org.id, ctx.actor.id))?.staffUserId ?? null;
 }
 
 /**
