@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, migratorFor } from '../src/db/migrate.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { hashSecret } from '../src/lib/secrets.ts';
-import { credentialKey, mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { consumeCode, findAccessToken, insertGrantCredentials, rotateRefreshToken } from '../src/oauth/tokens/tokens.repository.ts';
+import { credentialKey, mintOpaqueCredential } from '../src/oauth/credentials/credentials.ts';
+import { consumeCode, findAccessToken, insertGrantCredentials, rotateRefreshToken } from '../src/oauth/credentials/credentials.repository.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 

@@ -4,8 +4,8 @@ import { createClient } from '../src/clients/clients.ts';
 import { executeTogether } from '../src/db/precompiled.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { timeOrderedId } from '../src/lib/ids.ts';
-import { mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { insertGrantCredentials, type GrantCredentialRows } from '../src/oauth/tokens/tokens.repository.ts';
+import { mintOpaqueCredential } from '../src/oauth/credentials/credentials.ts';
+import { insertGrantCredentials, type GrantCredentialRows } from '../src/oauth/credentials/credentials.repository.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 

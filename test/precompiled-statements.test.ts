@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../src/clients/clients.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import type { Clock } from '../src/lib/clock.ts';
-import { credentialKey, mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { findAccessToken, insertGrantCredentials } from '../src/oauth/tokens/tokens.repository.ts';
+import { credentialKey, mintOpaqueCredential } from '../src/oauth/credentials/credentials.ts';
+import { findAccessToken, insertGrantCredentials } from '../src/oauth/credentials/credentials.repository.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createTestStore, DIALECTS, TEST_DATABASE_URL, type TestStore } from './helpers/storage.ts';
 

@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { endEverySsoSessionOfAccount, forgetConsent, listConsentsOfAccount, listLiveSsoSessionsOf } from '../oauth/sessions/account-sessions.ts';
-import { listLiveTokenFamiliesOfAccount, revokeEverythingOfAccount } from '../oauth/tokens/account-tokens.ts';
+import { listLiveTokenFamiliesOfAccount, revokeEverythingOfAccount } from '../oauth/credentials/account-tokens.ts';
 import { checkAttributeName } from '../orgs/custom-scopes.ts';
 import { toConstituent, type Constituent } from './constituent.ts';
 import { checkAttributes, createConstituent, setConstituentAttributes, type AttributeValue, type NewConstituent } from './constituents.ts';

@@ -18,8 +18,8 @@ import {
   setInteractionAccount,
   upsertConsentGrant,
 } from '../sessions/sessions.repository.ts';
-import { mintOpaqueCredential } from '../tokens/credentials.ts';
-import { insertCode } from '../tokens/tokens.repository.ts';
+import { mintOpaqueCredential } from '../credentials/credentials.ts';
+import { insertCode } from '../credentials/credentials.repository.ts';
 import { validateAuthorizationRequest, type AuthorizationRequest, type ResponseTarget } from './request.ts';
 
 /** How long a constituent has to sign in and consent before the request must start again. */

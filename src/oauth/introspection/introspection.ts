@@ -1,7 +1,7 @@
 import type { Client } from '../../clients/clients.ts';
-import { credentialKey, type CredentialKey } from '../tokens/credentials.ts';
+import { credentialKey, type CredentialKey } from '../credentials/credentials.ts';
 import type { OrgContext } from '../context.ts';
-import { findAccessToken, findRefreshToken, type AccessTokenRow, type RefreshTokenRow } from '../tokens/tokens.repository.ts';
+import { findAccessToken, findRefreshToken, type AccessTokenRow, type RefreshTokenRow } from '../credentials/credentials.repository.ts';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 

@@ -1,10 +1,10 @@
 import type { Client } from '../../clients/clients.ts';
 import { retriedTransaction } from '../../db/transaction.ts';
-import { credentialKey } from '../tokens/credentials.ts';
+import { credentialKey } from '../credentials/credentials.ts';
 import type { OrgContext } from '../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { findAccessToken, findRefreshToken, revokeAccessToken, revokeEverythingOfClient, revokeFamily } from '../tokens/tokens.repository.ts';
+import { findAccessToken, findRefreshToken, revokeAccessToken, revokeEverythingOfClient, revokeFamily } from '../credentials/credentials.repository.ts';
 
 /**
  * RFC 7009. Revoking a refresh token revokes its whole family: every refresh and access token

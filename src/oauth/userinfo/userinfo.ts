@@ -1,15 +1,15 @@
 import { claimsForScopes } from '../../accounts/claims.ts';
 import { findConstituent } from '../../accounts/constituents.ts';
-import { credentialKey } from '../tokens/credentials.ts';
+import { credentialKey } from '../credentials/credentials.ts';
 import { splitScope } from '../../lib/scope.ts';
 import type { OrgContext } from '../context.ts';
 import { InsufficientScope, InvalidToken } from '../errors.ts';
-import { findAccessToken } from '../tokens/tokens.repository.ts';
+import { findAccessToken } from '../credentials/credentials.repository.ts';
 
 /**
  * OpenID Connect Core §5.3 UserInfo, which is also Neos's profile endpoint: the claims the
  * token's scopes release about its constituent, for tokens granted `openid`. Two indexed reads: the token by its key
- * (oauth/tokens/credentials.ts), the constituent by its account ID.
+ * (oauth/credentials/credentials.ts), the constituent by its account ID.
  */
 export async function userinfo(ctx: OrgContext, accessToken: string): Promise<Record<string, unknown>> {
   const token = await findAccessToken(ctx.db, ctx.org.id, credentialKey(accessToken));

@@ -5,9 +5,9 @@ import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidRequest, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
 import { checkPkce } from '../../../lib/pkce.ts';
-import { credentialKey } from '../../tokens/credentials.ts';
-import { accessTokenSigner, completeGrant, issueTokens, newFamily, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
-import { consumeCode, findCode, revokeFamily, type CodeRow } from '../../tokens/tokens.repository.ts';
+import { credentialKey } from '../../credentials/credentials.ts';
+import { accessTokenSigner, completeGrant, issueTokens, newFamily, type GrantOutcome, type TokenResponse } from '../../credentials/issue.ts';
+import { consumeCode, findCode, revokeFamily, type CodeRow } from '../../credentials/credentials.repository.ts';
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636. The code is consumed by one conditional UPDATE; every check

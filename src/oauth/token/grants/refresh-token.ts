@@ -5,9 +5,9 @@ import { isSubset, splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidScope, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
-import { credentialKey, type CredentialKey } from '../../tokens/credentials.ts';
-import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
-import { findRefreshToken, revokeFamily, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
+import { credentialKey, type CredentialKey } from '../../credentials/credentials.ts';
+import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../credentials/issue.ts';
+import { findRefreshToken, revokeFamily, rotateRefreshToken } from '../../credentials/credentials.repository.ts';
 
 const INVALID = 'The refresh token is invalid or was revoked.';
 

@@ -7,7 +7,7 @@ import type { OrgContext } from '../context.ts';
 import type { OAuthError } from '../errors.ts';
 import { jwtCredentialKey, mintOpaqueCredential, type MintedCredential } from './credentials.ts';
 import type { AccessTokensTable, RefreshTokensTable, TokenFamiliesTable } from '../oauth.table.ts';
-import { insertGrantCredentials } from './tokens.repository.ts';
+import { insertGrantCredentials } from './credentials.repository.ts';
 
 /** The token endpoint's success body (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3). */
 export interface TokenResponse {

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/database.ts';
-import { expireCodesOfAccount, listLiveFamiliesOfAccount, revokeFamiliesOfAccount } from './tokens.repository.ts';
+import { expireCodesOfAccount, listLiveFamiliesOfAccount, revokeFamiliesOfAccount } from './credentials.repository.ts';
 
 /** An authorization a constituent gave a client that still holds tokens. */
 export interface LiveTokenFamily {
