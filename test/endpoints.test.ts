@@ -120,7 +120,7 @@ describe.each(DIALECTS)('userinfo, introspection, revocation, logout, JWKS and w
       const db = server.store.storage.db;
       const client = await seedClient(db, seeded.org.id, { consentRequired: false });
       const token = mintOpaqueCredential(Date.now());
-      await insertGrantCredentials(db, { access: { id: token.id, token_hash: token.hash, org_id: seeded.org.id, client_id: client.clientId, family_id: null, account_id: seeded.constituent.accountId, scope: 'openid', created_at: Date.now(), expires_at: Date.now() + 3600_000, revoked_at: null } });
+      await insertGrantCredentials(db, { access: { id: token.id, hash: token.hash, orgId: seeded.org.id, clientId: client.clientId, familyId: null, accountId: seeded.constituent.accountId, scope: 'openid', createdAt: Date.now(), expiresAt: Date.now() + 3600_000 } });
       const bearer = { authorization: `Bearer ${token.value}` };
       expect((await fetch(`${issuer}/userinfo`, { headers: bearer })).status).toBe(200);
       await db.updateTable('clients').set({ status: 'suspended' }).where('id', '=', client.clientId).execute();

@@ -26,7 +26,7 @@ describe.each(DIALECTS)('precompiled statements on %s', (dialect) => {
     const org = await createOrganization(db, clock, { slug: 'acme', name: 'Acme' });
     const client = await createClient(db, clock, org.id, { name: 'Svc', clientType: 'confidential', redirectUris: [], grantTypes: ['client_credentials'], scope: 'api', consentRequired: false });
     const token = mintOpaqueCredential(NOW);
-    await insertGrantCredentials(db, { access: { id: token.id, token_hash: token.hash, org_id: org.id, client_id: client.clientId, family_id: null, account_id: null, scope: 'api', created_at: NOW, expires_at: NOW + 60_000, revoked_at: null } });
+    await insertGrantCredentials(db, { access: { id: token.id, hash: token.hash, orgId: org.id, clientId: client.clientId, familyId: null, accountId: null, scope: 'api', createdAt: NOW, expiresAt: NOW + 60_000 } });
     // Every connection of the pool prepares the statement before the schema changes.
     for (let i = 0; i < 10; i++) expect(await findAccessToken(db, org.id, credentialKey(token.value))).toMatchObject({ scope: 'api' });
     await sql`alter table access_tokens add column later_column text`.execute(db);
