@@ -43,8 +43,8 @@ describe.each(DIALECTS)('purging expired rows on %s', (dialect) => {
       refresh: { id: refresh.id, hash: refresh.hash, ...owned, familyId: family, accountId: '1001', scope: 'openid', authTime: NOW, createdAt: NOW, expiresAt },
     });
     await insertCode(db, { id: code.id, hash: code.hash, ...owned, accountId: '1001', familyId: family, redirectUri: 'https://app.example/cb', scope: 'openid', nonce: null, codeChallenge: null, codeChallengeMethod: null, authTime: NOW, sessionId: null, createdAt: NOW, expiresAt });
-    await insertSsoSession(db, { id_hash: session, org_id: orgId, account_id: '1001', auth_time: NOW, created_at: NOW, expires_at: expiresAt, ended_at: null });
-    await insertInteraction(db, { id: interaction, org_id: orgId, client_id: clientId, params: '{}', browser_binding_hash: 'x', csrf_token: 'y', client_network: 'n', account_id: null, auth_time: null, created_at: NOW, expires_at: expiresAt });
+    await insertSsoSession(db, { idHash: session, orgId, accountId: '1001', authTime: NOW, createdAt: NOW, expiresAt });
+    await insertInteraction(db, { id: interaction, orgId, clientId, request: {}, browserBindingHash: 'x', csrfToken: 'y', clientNetwork: 'n', accountId: null, authTime: null, createdAt: NOW, expiresAt });
     return { token_families: family, authorization_codes: code.id, access_tokens: access.id, refresh_tokens: refresh.id, sso_sessions: session, authorization_requests: interaction };
   }
 
