@@ -4,7 +4,7 @@ import { searchConstituentsPage } from '../src/accounts/constituents.repository.
 import { listClientsPage } from '../src/clients/clients.repository.ts';
 import type { Db } from '../src/db/database.ts';
 import * as adminIndexes from '../src/db/migrations/0007_admin_indexes.ts';
-import { expireCodesOfAccount } from '../src/oauth/tokens/tokens.repository.ts';
+import { expireCodesOfAccount } from '../src/oauth/credentials/credentials.repository.ts';
 import { listAuditEvents } from '../src/audit/audit.ts';
 import { revokeApiKeyRow, revokeEverythingOf } from '../src/staff/staff.repository.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';

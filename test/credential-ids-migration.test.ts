@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, migratorFor } from '../src/db/migrate.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { hashSecret } from '../src/lib/secrets.ts';
-import { credentialKey, mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { consumeCode, findAccessToken, insertGrantCredentials, rotateRefreshToken } from '../src/oauth/tokens/tokens.repository.ts';
+import { credentialKey, mintOpaqueCredential } from '../src/oauth/credentials/credentials.ts';
+import { consumeCode, findAccessToken, insertGrantCredentials, rotateRefreshToken } from '../src/oauth/credentials/credentials.repository.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
@@ -49,15 +49,15 @@ describe.each(DIALECTS)('migration 0006_credential_ids on %s', (dialect) => {
 
     expect((await migrateToLatest(store.storage)).applied).toContain('0006_credential_ids');
 
-    expect(await findAccessToken(db, org.id, credentialKey(legacy.access))).toMatchObject({ id: hashSecret(legacy.access), family_id: 'fam1', scope: 'openid' });
-    expect(await consumeCode(db, org.id, client.clientId, credentialKey(legacy.code), NOW)).toMatchObject({ family_id: 'fam2', consumed_at: NOW });
-    expect(await rotateRefreshToken(db, org.id, client.clientId, credentialKey(legacy.refresh), NOW)).toMatchObject({ family_id: 'fam1', rotated_at: NOW });
+    expect(await findAccessToken(db, org.id, credentialKey(legacy.access))).toMatchObject({ id: hashSecret(legacy.access), familyId: 'fam1', scope: 'openid' });
+    expect(await consumeCode(db, org.id, client.clientId, credentialKey(legacy.code), NOW)).toMatchObject({ familyId: 'fam2', consumedAt: NOW });
+    expect(await rotateRefreshToken(db, org.id, client.clientId, credentialKey(legacy.refresh), NOW)).toMatchObject({ familyId: 'fam1', rotatedAt: NOW });
     // Another organization finds none of them.
     const other = await createOrganization(db, clock, { slug: 'other', name: 'Other' });
     expect(await findAccessToken(db, other.id, credentialKey(legacy.access))).toBeUndefined();
 
     const fresh = mintOpaqueCredential(NOW);
-    await insertGrantCredentials(db, { access: { id: fresh.id, token_hash: fresh.hash, ...owned, family_id: null, account_id: null, scope: 'api', created_at: NOW, expires_at: NOW + HOUR, revoked_at: null } });
+    await insertGrantCredentials(db, { access: { id: fresh.id, hash: fresh.hash, orgId: org.id, clientId: client.clientId, familyId: null, accountId: null, scope: 'api', createdAt: NOW, expiresAt: NOW + HOUR } });
     expect(await findAccessToken(db, org.id, credentialKey(fresh.value))).toMatchObject({ id: fresh.id, scope: 'api' });
     // The id alone, with another secret, finds nothing.
     expect(await findAccessToken(db, org.id, { id: fresh.id, hash: hashSecret('guess') })).toBeUndefined();

@@ -4,8 +4,9 @@ import { createClient } from '../src/clients/clients.ts';
 import { executeTogether } from '../src/db/precompiled.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { timeOrderedId } from '../src/lib/ids.ts';
-import { mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { insertGrantCredentials, type GrantCredentialRows } from '../src/oauth/tokens/tokens.repository.ts';
+import { mintOpaqueCredential } from '../src/oauth/credentials/credentials.ts';
+import { insertGrantCredentials } from '../src/oauth/credentials/credentials.repository.ts';
+import type { NewGrantCredentials } from '../src/oauth/credentials/stored-credentials.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
@@ -28,33 +29,31 @@ describe.each(DIALECTS)('writing a grant’s credentials on %s', (dialect) => {
     await store?.dispose();
   });
 
-  function rows(options: { readonly failing?: 'family' | 'refresh' } = {}): GrantCredentialRows {
+  function rows(options: { readonly failing?: 'family' | 'refresh' } = {}): NewGrantCredentials {
     const family = timeOrderedId(NOW);
     const access = mintOpaqueCredential(NOW);
     const refresh = mintOpaqueCredential(NOW);
-    const owned = { org_id: orgId, client_id: clientId };
-    const unknownClient = { client_id: 'no-such-client' };
+    const owned = { orgId, clientId };
+    const unknownClient = { clientId: 'no-such-client' };
     return {
-      family: { id: family, ...owned, ...(options.failing === 'family' ? unknownClient : {}), account_id: '1001', scope: 'openid', auth_time: NOW, created_at: NOW, expires_at: NOW + HOUR, revoked_at: null },
-      access: { id: access.id, token_hash: access.hash, ...owned, family_id: family, account_id: '1001', scope: 'openid', created_at: NOW, expires_at: NOW + HOUR, revoked_at: null },
+      family: { id: family, ...owned, ...(options.failing === 'family' ? unknownClient : {}), accountId: '1001', scope: 'openid', authTime: NOW, createdAt: NOW, expiresAt: NOW + HOUR },
+      access: { id: access.id, hash: access.hash, ...owned, familyId: family, accountId: '1001', scope: 'openid', createdAt: NOW, expiresAt: NOW + HOUR },
       refresh: {
         id: refresh.id,
-        token_hash: refresh.hash,
+        hash: refresh.hash,
         ...owned,
         ...(options.failing === 'refresh' ? unknownClient : {}),
-        family_id: family,
-        account_id: '1001',
+        familyId: family,
+        accountId: '1001',
         scope: 'openid',
-        auth_time: NOW,
-        created_at: NOW,
-        expires_at: NOW + HOUR,
-        rotated_at: null,
-        revoked_at: null,
+        authTime: NOW,
+        createdAt: NOW,
+        expiresAt: NOW + HOUR,
       },
     };
   }
 
-  async function stored(written: GrantCredentialRows): Promise<{ families: number; access: number; refresh: number }> {
+  async function stored(written: NewGrantCredentials): Promise<{ families: number; access: number; refresh: number }> {
     const db = store.storage.db;
     const count = async (table: 'token_families' | 'access_tokens' | 'refresh_tokens', id: string): Promise<number> =>
       (await db.selectFrom(table).select('id').where('id', '=', id).execute()).length;

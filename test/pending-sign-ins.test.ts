@@ -361,7 +361,7 @@ describe.each(DIALECTS)('migration 0009_pending_sign_in_limits and its evictions
       transformResult: async ({ result }) => result,
     });
     const pending = createPendingSignIns({ perNetwork: 1, perOrg: 10 }, (ip) => `net:${ip}`);
-    const row = (id: string) => ({ id, org_id: org.id, client_id: client.clientId, params: '{}', browser_binding_hash: 'b', csrf_token: 'c', account_id: null, auth_time: null, created_at: NOW, expires_at: NOW + 60_000 });
+    const row = (id: string) => ({ id, orgId: org.id, clientId: client.clientId, request: {}, browserBindingHash: 'b', csrfToken: 'c', accountId: null, authTime: null, createdAt: NOW, expiresAt: NOW + 60_000 });
     // Under the limit, no eviction is sent; the next request is past it, and its eviction fails.
     await pending.store(db, row('first'), '192.0.2.1');
     await pending.store(db.withPlugin(failingDeletes('40P01')), row('kept'), '192.0.2.1');

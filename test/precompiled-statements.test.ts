@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../src/clients/clients.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import type { Clock } from '../src/lib/clock.ts';
-import { credentialKey, mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { findAccessToken, insertGrantCredentials } from '../src/oauth/tokens/tokens.repository.ts';
+import { credentialKey, mintOpaqueCredential } from '../src/oauth/credentials/credentials.ts';
+import { findAccessToken, insertGrantCredentials } from '../src/oauth/credentials/credentials.repository.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createTestStore, DIALECTS, TEST_DATABASE_URL, type TestStore } from './helpers/storage.ts';
 
@@ -26,7 +26,7 @@ describe.each(DIALECTS)('precompiled statements on %s', (dialect) => {
     const org = await createOrganization(db, clock, { slug: 'acme', name: 'Acme' });
     const client = await createClient(db, clock, org.id, { name: 'Svc', clientType: 'confidential', redirectUris: [], grantTypes: ['client_credentials'], scope: 'api', consentRequired: false });
     const token = mintOpaqueCredential(NOW);
-    await insertGrantCredentials(db, { access: { id: token.id, token_hash: token.hash, org_id: org.id, client_id: client.clientId, family_id: null, account_id: null, scope: 'api', created_at: NOW, expires_at: NOW + 60_000, revoked_at: null } });
+    await insertGrantCredentials(db, { access: { id: token.id, hash: token.hash, orgId: org.id, clientId: client.clientId, familyId: null, accountId: null, scope: 'api', createdAt: NOW, expiresAt: NOW + 60_000 } });
     // Every connection of the pool prepares the statement before the schema changes.
     for (let i = 0; i < 10; i++) expect(await findAccessToken(db, org.id, credentialKey(token.value))).toMatchObject({ scope: 'api' });
     await sql`alter table access_tokens add column later_column text`.execute(db);

@@ -4,8 +4,8 @@ import type { Clock } from '../src/lib/clock.ts';
 import { timeOrderedId } from '../src/lib/ids.ts';
 import { CODE_REPLAY_WINDOW_MS, purgeExpired, schedulePurge } from '../src/oauth/purge.ts';
 import { insertInteraction, insertSsoSession } from '../src/oauth/sessions/sessions.repository.ts';
-import { mintOpaqueCredential } from '../src/oauth/tokens/credentials.ts';
-import { insertCode, insertGrantCredentials } from '../src/oauth/tokens/tokens.repository.ts';
+import { mintOpaqueCredential } from '../src/oauth/credentials/credentials.ts';
+import { insertCode, insertGrantCredentials } from '../src/oauth/credentials/credentials.repository.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { gatehouse, onlyJson } from './helpers/cli.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
@@ -30,7 +30,7 @@ describe.each(DIALECTS)('purging expired rows on %s', (dialect) => {
   /** One row of each kind that expires at `expiresAt`; returns their ids by table. */
   async function seed(expiresAt: number): Promise<Record<string, string>> {
     const db = store.storage.db;
-    const owned = { org_id: orgId, client_id: clientId };
+    const owned = { orgId, clientId };
     const family = timeOrderedId(NOW);
     const code = mintOpaqueCredential(NOW);
     const access = mintOpaqueCredential(NOW);
@@ -38,13 +38,13 @@ describe.each(DIALECTS)('purging expired rows on %s', (dialect) => {
     const session = mintOpaqueCredential(NOW).hash;
     const interaction = timeOrderedId(NOW);
     await insertGrantCredentials(db, {
-      family: { id: family, ...owned, account_id: '1001', scope: 'openid', auth_time: NOW, created_at: NOW, expires_at: expiresAt, revoked_at: null },
-      access: { id: access.id, token_hash: access.hash, ...owned, family_id: family, account_id: '1001', scope: 'openid', created_at: NOW, expires_at: expiresAt, revoked_at: null },
-      refresh: { id: refresh.id, token_hash: refresh.hash, ...owned, family_id: family, account_id: '1001', scope: 'openid', auth_time: NOW, created_at: NOW, expires_at: expiresAt, rotated_at: null, revoked_at: null },
+      family: { id: family, ...owned, accountId: '1001', scope: 'openid', authTime: NOW, createdAt: NOW, expiresAt },
+      access: { id: access.id, hash: access.hash, ...owned, familyId: family, accountId: '1001', scope: 'openid', createdAt: NOW, expiresAt },
+      refresh: { id: refresh.id, hash: refresh.hash, ...owned, familyId: family, accountId: '1001', scope: 'openid', authTime: NOW, createdAt: NOW, expiresAt },
     });
-    await insertCode(db, { id: code.id, code_hash: code.hash, ...owned, account_id: '1001', family_id: family, redirect_uri: 'https://app.example/cb', scope: 'openid', nonce: null, code_challenge: null, code_challenge_method: null, auth_time: NOW, session_id: null, created_at: NOW, expires_at: expiresAt, consumed_at: null });
-    await insertSsoSession(db, { id_hash: session, org_id: orgId, account_id: '1001', auth_time: NOW, created_at: NOW, expires_at: expiresAt, ended_at: null });
-    await insertInteraction(db, { id: interaction, org_id: orgId, client_id: clientId, params: '{}', browser_binding_hash: 'x', csrf_token: 'y', client_network: 'n', account_id: null, auth_time: null, created_at: NOW, expires_at: expiresAt });
+    await insertCode(db, { id: code.id, hash: code.hash, ...owned, accountId: '1001', familyId: family, redirectUri: 'https://app.example/cb', scope: 'openid', nonce: null, codeChallenge: null, codeChallengeMethod: null, authTime: NOW, sessionId: null, createdAt: NOW, expiresAt });
+    await insertSsoSession(db, { idHash: session, orgId, accountId: '1001', authTime: NOW, createdAt: NOW, expiresAt });
+    await insertInteraction(db, { id: interaction, orgId, clientId, request: {}, browserBindingHash: 'x', csrfToken: 'y', clientNetwork: 'n', accountId: null, authTime: null, createdAt: NOW, expiresAt });
     return { token_families: family, authorization_codes: code.id, access_tokens: access.id, refresh_tokens: refresh.id, sso_sessions: session, authorization_requests: interaction };
   }
 
@@ -70,7 +70,7 @@ describe.each(DIALECTS)('purging expired rows on %s', (dialect) => {
   it('goes through more rows than one batch', async () => {
     for (let i = 0; i < 1100; i++) {
       const access = mintOpaqueCredential(NOW);
-      await insertGrantCredentials(store.storage.db, { access: { id: access.id, token_hash: access.hash, org_id: orgId, client_id: clientId, family_id: null, account_id: null, scope: 'api', created_at: NOW, expires_at: NOW - MINUTE, revoked_at: null } });
+      await insertGrantCredentials(store.storage.db, { access: { id: access.id, hash: access.hash, orgId, clientId, familyId: null, accountId: null, scope: 'api', createdAt: NOW, expiresAt: NOW - MINUTE } });
     }
     expect((await purgeExpired(store.storage.db, clock)).access_tokens).toBe(1100);
   });

@@ -3,7 +3,7 @@ import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { NotFoundError } from '../lib/errors.ts';
 import { endEverySsoSessionOfAccount, forgetConsent, listConsentsOfAccount, listLiveSsoSessionsOf } from '../oauth/sessions/account-sessions.ts';
-import { listLiveTokenFamiliesOfAccount, revokeEverythingOfAccount } from '../oauth/tokens/account-tokens.ts';
+import { listLiveTokenFamiliesOfAccount, revokeEverythingOfAccount } from '../oauth/credentials/account-tokens.ts';
 import { requireConstituent } from './constituents.ts';
 
 // What a constituent holds on the protocol side (consents, token families, SSO sessions), as

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { SigningKeysTable } from './signing-keys.table.ts';
-import type { SigningAlg, SigningKeyInfo, StoredSigningKey } from './signing-keys.ts';
+import type { SigningAlg, SigningKeyInfo, StoredSigningKey } from './signing-key.ts';
 
 type Row = Selectable<SigningKeysTable>;
 

@@ -7,11 +7,12 @@ import type { Clock } from '../lib/clock.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import { randomBase64url } from '../lib/random.ts';
 import type { Sealer } from './sealing.ts';
+import { isSigningAlg, SIGNING_ALGS, type SigningAlg, type SigningKeyInfo, type StoredSigningKey } from './signing-key.ts';
 import * as repository from './signing-keys.repository.ts';
 
-/** The JWS algorithms (RFC 7518 §3.1) an organization signs with. */
-export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
-export type SigningAlg = (typeof SIGNING_ALGS)[number];
+// The domain types live in the leaf signing-key.ts, which the repository imports too; they are
+// re-exported here, the module the rest of Gatehouse imports.
+export { isSigningAlg, SIGNING_ALGS, type SigningAlg, type SigningKeyInfo, type StoredSigningKey };
 
 /** ES256 unless a client asks otherwise (`id_token_signed_response_alg`); RS256 is created only when first asked for. */
 export const DEFAULT_SIGNING_ALG: SigningAlg = 'ES256';
@@ -30,30 +31,6 @@ const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
 
 /** A JWT that this organization did not sign, or that is not (or no longer) acceptable. The message is for logs only. */
 export class InvalidSignedTokenError extends Error {}
-
-/** A signing key as stored: the private JWK only sealed. */
-export interface StoredSigningKey {
-  readonly orgId: string;
-  readonly kid: string;
-  readonly alg: SigningAlg;
-  /** Public JWK as JSON. */
-  readonly publicJwk: string;
-  /** Private JWK as JSON, sealed with associated data `signing_key:<org_id>:<kid>`. */
-  readonly privateJwkSealed: string;
-  readonly createdAt: number;
-  readonly retiredAt: number | null;
-  readonly publishUntil: number | null;
-}
-
-/** What may be shown about a key: no key material. */
-export interface SigningKeyInfo {
-  readonly kid: string;
-  readonly alg: SigningAlg;
-  readonly status: 'active' | 'retired';
-  readonly createdAt: number;
-  readonly retiredAt: number | null;
-  readonly publishUntil: number | null;
-}
 
 export interface OrgSigningKeys {
   /**
@@ -102,10 +79,6 @@ export interface SigningKeyService {
 export interface SigningKeyServiceOptions {
   /** See DEFAULT_SIGNING_KEY_CACHE_TTL_MS (60_000). */
   readonly cacheTtlMs?: number;
-}
-
-export function isSigningAlg(value: unknown): value is SigningAlg {
-  return typeof value === 'string' && (SIGNING_ALGS as readonly string[]).includes(value);
 }
 
 /** Binds a sealed private key to its organization and kid: copied into another row, it fails to open. */

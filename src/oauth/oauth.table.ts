@@ -63,7 +63,7 @@ export interface TokenFamiliesTable {
 }
 
 export interface AuthorizationCodesTable {
-  /** The id the code carries (oauth/tokens/credentials.ts); for codes issued before ids, their hash. */
+  /** The id the code carries (oauth/credentials/credentials.ts); for codes issued before ids, their hash. */
   id: string;
   /** SHA-256 of the code. */
   code_hash: string;

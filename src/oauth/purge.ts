@@ -1,7 +1,7 @@
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { deleteExpiredInteractions, deleteExpiredSsoSessions } from './sessions/sessions.repository.ts';
-import { deleteExpired, type CredentialTable } from './tokens/tokens.repository.ts';
+import { deleteExpired, type CredentialTable } from './credentials/credentials.repository.ts';
 
 /**
  * How long a code is kept after it expired. A code presented again after it was used revokes

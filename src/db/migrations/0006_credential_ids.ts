@@ -3,7 +3,7 @@ import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
 // Codes, access tokens and refresh tokens were keyed by the SHA-256 of the credential: a random
 // key, so every insert landed on a random page of the table's B-tree and a group of inserts
 // dirtied (and wrote to the WAL) one page each. They are now keyed by a time-ordered id carried
-// in the credential (oauth/tokens/credentials.ts), and the hash becomes a plain column checked in
+// in the credential (oauth/credentials/credentials.ts), and the hash becomes a plain column checked in
 // the same statement. Rows of credentials issued before keep working: their id is their old key
 // (the hash), which is how such a credential is still looked up.
 //

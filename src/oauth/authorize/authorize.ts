@@ -18,8 +18,8 @@ import {
   setInteractionAccount,
   upsertConsentGrant,
 } from '../sessions/sessions.repository.ts';
-import { mintOpaqueCredential } from '../tokens/credentials.ts';
-import { insertCode } from '../tokens/tokens.repository.ts';
+import { mintOpaqueCredential } from '../credentials/credentials.ts';
+import { insertCode } from '../credentials/credentials.repository.ts';
 import { validateAuthorizationRequest, type AuthorizationRequest, type ResponseTarget } from './request.ts';
 
 /** How long a constituent has to sign in and consent before the request must start again. */
@@ -71,13 +71,14 @@ export async function startAuthorization(
 /** The interaction `id`, if it exists in this org, has not expired and belongs to this browser. */
 export async function loadInteraction(ctx: OrgContext, id: string, bindingCookie: string | undefined): Promise<Interaction | undefined> {
   if (bindingCookie === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
-  const row = await findInteraction(ctx.db, ctx.org.id, id);
-  if (row === undefined || row.expires_at <= ctx.clock() || row.browser_binding_hash !== hashSecret(bindingCookie)) return undefined;
-  const client = await ctx.findClient(row.client_id);
+  const stored = await findInteraction(ctx.db, ctx.org.id, id);
+  if (stored === undefined || stored.expiresAt <= ctx.clock() || stored.browserBindingHash !== hashSecret(bindingCookie)) return undefined;
+  const client = await ctx.findClient(stored.clientId);
   if (client === undefined || client.status !== 'active') return undefined;
-  // The client id is stored once, in its column (see interactionFor).
-  const request = { ...(JSON.parse(row.params) as Omit<AuthorizationRequest, 'clientId'>), clientId: row.client_id };
-  return { id: row.id, client, request, csrfToken: row.csrf_token, accountId: row.account_id };
+  // The client id is stored once, in its column (see interactionFor); the rest is what
+  // interactionFor stored, validated then.
+  const request = { ...(stored.request as Omit<AuthorizationRequest, 'clientId'>), clientId: stored.clientId };
+  return { id: stored.id, client, request, csrfToken: stored.csrfToken, accountId: stored.accountId };
 }
 
 /** After the constituent signed in on the interaction's page (and a session was started). */
@@ -105,14 +106,7 @@ export async function continueAfterConsent(
   const now = ctx.clock();
   const existing = await findConsentGrant(ctx.db, ctx.org.id, session.accountId, interaction.client.clientId);
   const scope = [...new Set([...splitScope(existing?.scope), ...interaction.request.scope])];
-  await upsertConsentGrant(ctx.db, {
-    org_id: ctx.org.id,
-    account_id: session.accountId,
-    client_id: interaction.client.clientId,
-    scope: scope.join(' '),
-    created_at: now,
-    updated_at: now,
-  });
+  await upsertConsentGrant(ctx.db, { orgId: ctx.org.id, accountId: session.accountId, clientId: interaction.client.clientId, scope: scope.join(' '), createdAt: now, updatedAt: now });
   return decide(ctx, interaction.client, interaction.request, { session, bindingHash: decision.bindingHash, interaction, consented: true });
 }
 
@@ -213,15 +207,15 @@ async function interactionFor(ctx: OrgContext, request: AuthorizationRequest, st
   const { clientId, ...stored } = request;
   await state.pending.pendingSignIns.store(ctx.db, {
     id,
-    org_id: ctx.org.id,
-    client_id: clientId,
-    params: JSON.stringify(stored),
-    browser_binding_hash: state.bindingHash,
-    csrf_token: randomBase64url(24),
-    account_id: session?.accountId ?? null,
-    auth_time: session?.authTime ?? null,
-    created_at: now,
-    expires_at: now + INTERACTION_TTL_MS,
+    orgId: ctx.org.id,
+    clientId,
+    request: stored,
+    browserBindingHash: state.bindingHash,
+    csrfToken: randomBase64url(24),
+    accountId: session?.accountId ?? null,
+    authTime: session?.authTime ?? null,
+    createdAt: now,
+    expiresAt: now + INTERACTION_TTL_MS,
   }, state.pending.ip);
   return id;
 }
@@ -233,22 +227,21 @@ async function issueCode(ctx: OrgContext, db: Parameters<typeof insertCode>[0], 
   const ttlSeconds = client.codeTtlSeconds ?? ctx.org.settings.codeTtlSeconds;
   await insertCode(db, {
     id: code.id,
-    code_hash: code.hash,
-    org_id: ctx.org.id,
-    client_id: client.clientId,
-    account_id: session.accountId,
+    hash: code.hash,
+    orgId: ctx.org.id,
+    clientId: client.clientId,
+    accountId: session.accountId,
     // Time-ordered like the tokens that will join it: their family index grows at its end.
-    family_id: timeOrderedId(now),
-    redirect_uri: request.redirectUri,
+    familyId: timeOrderedId(now),
+    redirectUri: request.redirectUri,
     scope: request.scope.join(' '),
     nonce: request.nonce,
-    code_challenge: request.codeChallenge,
-    code_challenge_method: request.codeChallenge === null ? null : 'S256',
-    auth_time: session.authTime,
-    session_id: session.id,
-    created_at: now,
-    expires_at: now + ttlSeconds * 1000,
-    consumed_at: null,
+    codeChallenge: request.codeChallenge,
+    codeChallengeMethod: request.codeChallenge === null ? null : 'S256',
+    authTime: session.authTime,
+    sessionId: session.id,
+    createdAt: now,
+    expiresAt: now + ttlSeconds * 1000,
   });
   return code.value;
 }

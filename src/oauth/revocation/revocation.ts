@@ -1,10 +1,10 @@
 import type { Client } from '../../clients/clients.ts';
 import { retriedTransaction } from '../../db/transaction.ts';
-import { credentialKey } from '../tokens/credentials.ts';
+import { credentialKey } from '../credentials/credentials.ts';
 import type { OrgContext } from '../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { findAccessToken, findRefreshToken, revokeAccessToken, revokeEverythingOfClient, revokeFamily } from '../tokens/tokens.repository.ts';
+import { findAccessToken, findRefreshToken, revokeAccessToken, revokeEverythingOfClient, revokeFamily } from '../credentials/credentials.repository.ts';
 
 /**
  * RFC 7009. Revoking a refresh token revokes its whole family: every refresh and access token
@@ -19,12 +19,12 @@ export async function revoke(ctx: OrgContext, client: Client, token: string): Pr
   await retriedTransaction(ctx.db, async (trx) => {
     const refresh = await findRefreshToken(trx, ctx.org.id, key);
     if (refresh !== undefined) {
-      if (refresh.client_id === client.clientId) await revokeFamily(trx, ctx.org.id, refresh.family_id, now);
+      if (refresh.clientId === client.clientId) await revokeFamily(trx, ctx.org.id, refresh.familyId, now);
       return;
     }
     const access = await findAccessToken(trx, ctx.org.id, key);
     // An access token goes alone; its refresh token stays (RFC 7009 §2.1 makes that optional).
-    if (access !== undefined && access.client_id === client.clientId) await revokeAccessToken(trx, ctx.org.id, access.id, now);
+    if (access !== undefined && access.clientId === client.clientId) await revokeAccessToken(trx, ctx.org.id, access.id, now);
   });
 }
 

@@ -18,10 +18,10 @@ export interface Consent {
 }
 
 export async function listLiveSsoSessionsOf(db: Executor, orgId: string, accountId: string, now: number): Promise<LiveSsoSession[]> {
-  const rows = await listLiveSsoSessionsOfAccount(db, orgId, accountId, now);
+  const sessions = await listLiveSsoSessionsOfAccount(db, orgId, accountId, now);
   // The stored id is SHA-256 of the cookie (also the OpenID `sid`): its first 16 characters
   // (96 bits) name a session stably and give nothing that could be presented as a cookie.
-  return rows.map((row) => ({ reference: row.id_hash.slice(0, 16), authTime: row.auth_time, createdAt: row.created_at, expiresAt: row.expires_at }));
+  return sessions.map((session) => ({ reference: session.idHash.slice(0, 16), authTime: session.authTime, createdAt: session.createdAt, expiresAt: session.expiresAt }));
 }
 
 /** Ends every live SSO session of the account (signs it out everywhere); returns how many. */
@@ -31,8 +31,8 @@ export async function endEverySsoSessionOfAccount(db: Executor, orgId: string, a
 
 /** The account's consents, in order of first consent. */
 export async function listConsentsOfAccount(db: Executor, orgId: string, accountId: string): Promise<Consent[]> {
-  const rows = await listConsentGrantsOfAccount(db, orgId, accountId);
-  return rows.map((row) => ({ clientId: row.client_id, scope: row.scope, createdAt: row.created_at, updatedAt: row.updated_at }));
+  const grants = await listConsentGrantsOfAccount(db, orgId, accountId);
+  return grants.map((grant) => ({ clientId: grant.clientId, scope: grant.scope, createdAt: grant.createdAt, updatedAt: grant.updatedAt }));
 }
 
 /** Forgets the account's consent to the client (the next authorization asks again); false when there was none. */

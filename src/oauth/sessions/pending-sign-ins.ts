@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.ts';
 import { isRetryableConflict } from '../../db/transaction.ts';
-import type { AuthorizationRequestsTable } from '../oauth.table.ts';
 import { evictInteractionsOfNetwork, evictInteractionsOfOrg, insertInteraction, networkHasInteractionsPast, orgHasInteractionsPast } from './sessions.repository.ts';
+import type { NewInteraction } from './stored-sessions.ts';
 
 /**
  * Pending sign-ins: authorization requests waiting for a person to sign in or consent, a row of
@@ -50,11 +50,11 @@ export interface PendingSignInLimits {
 }
 
 /** A new pending request; store() adds the client network. */
-export type NewPendingSignIn = Omit<AuthorizationRequestsTable, 'client_network'>;
+export type NewPendingSignIn = Omit<NewInteraction, 'clientNetwork'>;
 
 export interface PendingSignIns {
   /** Stores a pending request from the client address `ip`, then evicts what falls past the limits. */
-  store(db: Db, row: NewPendingSignIn, ip: string): Promise<void>;
+  store(db: Db, pending: NewPendingSignIn, ip: string): Promise<void>;
 }
 
 /** Rows one eviction deletes at most: what concurrent requests left over, or a lowered limit. */
@@ -71,16 +71,17 @@ export function createPendingSignIns(limits: PendingSignInLimits, networkOf: (ip
   const orgCheckEvery = Math.max(1, Math.ceil(limits.perOrg / ORG_CHECKS_PER_CEILING));
   const storedSinceOrgCheck = new Map<string, number>();
   return {
-    async store(db, row, ip) {
+    async store(db, pending, ip) {
       const network = networkOf(ip);
-      await insertInteraction(db, { ...row, client_network: network });
-      if (await networkHasInteractionsPast(db, row.org_id, network, limits.perNetwork)) {
-        await evictSkippingConflicts(() => evictInteractionsOfNetwork(db, row.org_id, network, limits.perNetwork, EVICTION_BATCH));
+      const { orgId } = pending;
+      await insertInteraction(db, { ...pending, clientNetwork: network });
+      if (await networkHasInteractionsPast(db, orgId, network, limits.perNetwork)) {
+        await evictSkippingConflicts(() => evictInteractionsOfNetwork(db, orgId, network, limits.perNetwork, EVICTION_BATCH));
       }
-      const stored = storedSinceOrgCheck.get(row.org_id) ?? 0;
-      storedSinceOrgCheck.set(row.org_id, (stored + 1) % orgCheckEvery);
-      if (stored === 0 && (await orgHasInteractionsPast(db, row.org_id, limits.perOrg))) {
-        await evictSkippingConflicts(() => evictInteractionsOfOrg(db, row.org_id, limits.perOrg, EVICTION_BATCH));
+      const stored = storedSinceOrgCheck.get(orgId) ?? 0;
+      storedSinceOrgCheck.set(orgId, (stored + 1) % orgCheckEvery);
+      if (stored === 0 && (await orgHasInteractionsPast(db, orgId, limits.perOrg))) {
+        await evictSkippingConflicts(() => evictInteractionsOfOrg(db, orgId, limits.perOrg, EVICTION_BATCH));
       }
     },
   };

@@ -2,17 +2,36 @@ import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.ts';
 import { columnsOf, PrecompiledQuery } from '../../db/precompiled.ts';
 import type { AuthorizationRequestsTable, ConsentGrantsTable, SsoSessionsTable } from '../oauth.table.ts';
+import type { ConsentGrant, NewInteraction, NewSsoSession, StoredInteraction, StoredSsoSession } from './stored-sessions.ts';
 
-export type SsoSessionRow = Selectable<SsoSessionsTable>;
-export type InteractionRow = Selectable<AuthorizationRequestsTable>;
+// Rows become domain values (stored-sessions.ts) here, one object literal each, and back.
 
-export async function insertSsoSession(db: Executor, row: SsoSessionsTable): Promise<void> {
-  await db.insertInto('sso_sessions').values(row).execute();
+function toStoredSsoSession(row: Selectable<SsoSessionsTable>): StoredSsoSession {
+  return { idHash: row.id_hash, orgId: row.org_id, accountId: row.account_id, authTime: row.auth_time, createdAt: row.created_at, expiresAt: row.expires_at, endedAt: row.ended_at };
+}
+
+function toConsentGrant(row: Selectable<ConsentGrantsTable>): ConsentGrant {
+  return { orgId: row.org_id, accountId: row.account_id, clientId: row.client_id, scope: row.scope, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+export async function insertSsoSession(db: Executor, session: NewSsoSession): Promise<void> {
+  await db
+    .insertInto('sso_sessions')
+    .values({
+      id_hash: session.idHash,
+      org_id: session.orgId,
+      account_id: session.accountId,
+      auth_time: session.authTime,
+      created_at: session.createdAt,
+      expires_at: session.expiresAt,
+      ended_at: null,
+    })
+    .execute();
 }
 
 // Every authorization of a signed-in browser reads its session and the remembered consent:
 // precompiled (db/precompiled.ts).
-const findSsoSessionQuery = new PrecompiledQuery<{ readonly orgId: string; readonly idHash: string }, SsoSessionRow>({ orgId: true, idHash: true }, (db, p) =>
+const findSsoSessionQuery = new PrecompiledQuery<{ readonly orgId: string; readonly idHash: string }, Selectable<SsoSessionsTable>>({ orgId: true, idHash: true }, (db, p) =>
   db
     .selectFrom('sso_sessions')
     .select(columnsOf<SsoSessionsTable>({ id_hash: true, org_id: true, account_id: true, auth_time: true, created_at: true, expires_at: true, ended_at: true }))
@@ -31,33 +50,64 @@ const findConsentGrantQuery = new PrecompiledQuery<{ readonly orgId: string; rea
       .where('client_id', '=', p.clientId),
 );
 
-export async function findSsoSession(db: Executor, orgId: string, idHash: string): Promise<SsoSessionRow | undefined> {
-  return findSsoSessionQuery.first(db, { orgId, idHash });
+export async function findSsoSession(db: Executor, orgId: string, idHash: string): Promise<StoredSsoSession | undefined> {
+  const row = await findSsoSessionQuery.first(db, { orgId, idHash });
+  return row === undefined ? undefined : toStoredSsoSession(row);
 }
 
 export async function endSsoSession(db: Executor, orgId: string, idHash: string, now: number): Promise<void> {
   await db.updateTable('sso_sessions').set({ ended_at: now }).where('id_hash', '=', idHash).where('org_id', '=', orgId).where('ended_at', 'is', null).execute();
 }
 
-export async function findConsentGrant(db: Executor, orgId: string, accountId: string, clientId: string): Promise<Selectable<ConsentGrantsTable> | undefined> {
-  return findConsentGrantQuery.first(db, { orgId, accountId, clientId });
+export async function findConsentGrant(db: Executor, orgId: string, accountId: string, clientId: string): Promise<ConsentGrant | undefined> {
+  const row = await findConsentGrantQuery.first(db, { orgId, accountId, clientId });
+  return row === undefined ? undefined : toConsentGrant(row);
 }
 
-/** Records the scopes allowed, merged with those allowed before. */
-export async function upsertConsentGrant(db: Executor, row: ConsentGrantsTable): Promise<void> {
+/** Records the scopes allowed (the caller merges them with those allowed before). */
+export async function upsertConsentGrant(db: Executor, grant: ConsentGrant): Promise<void> {
   await db
     .insertInto('consent_grants')
-    .values(row)
-    .onConflict((oc) => oc.columns(['org_id', 'account_id', 'client_id']).doUpdateSet({ scope: row.scope, updated_at: row.updated_at }))
+    .values({ org_id: grant.orgId, account_id: grant.accountId, client_id: grant.clientId, scope: grant.scope, created_at: grant.createdAt, updated_at: grant.updatedAt })
+    .onConflict((oc) => oc.columns(['org_id', 'account_id', 'client_id']).doUpdateSet({ scope: grant.scope, updated_at: grant.updatedAt }))
     .execute();
 }
 
-export async function insertInteraction(db: Executor, row: AuthorizationRequestsTable): Promise<void> {
-  await db.insertInto('authorization_requests').values(row).execute();
+export async function insertInteraction(db: Executor, interaction: NewInteraction): Promise<void> {
+  await db
+    .insertInto('authorization_requests')
+    .values({
+      id: interaction.id,
+      org_id: interaction.orgId,
+      client_id: interaction.clientId,
+      params: JSON.stringify(interaction.request),
+      browser_binding_hash: interaction.browserBindingHash,
+      csrf_token: interaction.csrfToken,
+      client_network: interaction.clientNetwork,
+      account_id: interaction.accountId,
+      auth_time: interaction.authTime,
+      created_at: interaction.createdAt,
+      expires_at: interaction.expiresAt,
+    } satisfies AuthorizationRequestsTable)
+    .execute();
 }
 
-export async function findInteraction(db: Executor, orgId: string, id: string): Promise<InteractionRow | undefined> {
-  return db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+export async function findInteraction(db: Executor, orgId: string, id: string): Promise<StoredInteraction | undefined> {
+  const row = await db.selectFrom('authorization_requests').selectAll().where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    clientId: row.client_id,
+    request: JSON.parse(row.params),
+    browserBindingHash: row.browser_binding_hash,
+    csrfToken: row.csrf_token,
+    clientNetwork: row.client_network,
+    accountId: row.account_id,
+    authTime: row.auth_time,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
 }
 
 export async function setInteractionAccount(db: Executor, orgId: string, id: string, accountId: string, authTime: number): Promise<void> {
@@ -125,8 +175,8 @@ export async function deleteInteraction(db: Executor, orgId: string, id: string)
 }
 
 /** The account's sessions neither ended nor expired, newest first (one indexed range on org and account). */
-export async function listLiveSsoSessionsOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<SsoSessionRow[]> {
-  return db
+export async function listLiveSsoSessionsOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<StoredSsoSession[]> {
+  const rows = await db
     .selectFrom('sso_sessions')
     .selectAll()
     .where('org_id', '=', orgId)
@@ -136,6 +186,7 @@ export async function listLiveSsoSessionsOfAccount(db: Executor, orgId: string, 
     .orderBy('created_at', 'desc')
     .orderBy('id_hash', 'asc')
     .execute();
+  return rows.map(toStoredSsoSession);
 }
 
 /** Ends every live session of the account; returns how many were live. */
@@ -151,8 +202,9 @@ export async function endSsoSessionsOfAccount(db: Executor, orgId: string, accou
   return Number(result.numUpdatedRows);
 }
 
-export async function listConsentGrantsOfAccount(db: Executor, orgId: string, accountId: string): Promise<Array<Selectable<ConsentGrantsTable>>> {
-  return db.selectFrom('consent_grants').selectAll().where('org_id', '=', orgId).where('account_id', '=', accountId).orderBy('created_at', 'asc').orderBy('client_id', 'asc').execute();
+export async function listConsentGrantsOfAccount(db: Executor, orgId: string, accountId: string): Promise<ConsentGrant[]> {
+  const rows = await db.selectFrom('consent_grants').selectAll().where('org_id', '=', orgId).where('account_id', '=', accountId).orderBy('created_at', 'asc').orderBy('client_id', 'asc').execute();
+  return rows.map(toConsentGrant);
 }
 
 /** Forgets what the account allowed the client; true when there was a grant. */

@@ -18,24 +18,16 @@ export async function startSsoSession(ctx: OrgContext, db: Executor, accountId: 
   const cookieValue = randomBase64url(32);
   const now = ctx.clock();
   const session = { id: hashSecret(cookieValue), accountId, authTime: now, expiresAt: now + ctx.org.settings.ssoSessionTtlSeconds * 1000 };
-  await insertSsoSession(db, {
-    id_hash: session.id,
-    org_id: ctx.org.id,
-    account_id: accountId,
-    auth_time: now,
-    created_at: now,
-    expires_at: session.expiresAt,
-    ended_at: null,
-  });
+  await insertSsoSession(db, { idHash: session.id, orgId: ctx.org.id, accountId, authTime: now, createdAt: now, expiresAt: session.expiresAt });
   return { cookieValue, session };
 }
 
 /** The live session a cookie names in this org, or undefined (unknown, ended, expired, another org's). */
 export async function findLiveSsoSession(ctx: OrgContext, cookieValue: string | undefined): Promise<SsoSession | undefined> {
   if (cookieValue === undefined || cookieValue.length > 128) return undefined;
-  const row = await findSsoSession(ctx.db, ctx.org.id, hashSecret(cookieValue));
-  if (row === undefined || row.ended_at !== null || row.expires_at <= ctx.clock()) return undefined;
-  return { id: row.id_hash, accountId: row.account_id, authTime: row.auth_time, expiresAt: row.expires_at };
+  const stored = await findSsoSession(ctx.db, ctx.org.id, hashSecret(cookieValue));
+  if (stored === undefined || stored.endedAt !== null || stored.expiresAt <= ctx.clock()) return undefined;
+  return { id: stored.idHash, accountId: stored.accountId, authTime: stored.authTime, expiresAt: stored.expiresAt };
 }
 
 export async function endSsoSessionByCookie(ctx: OrgContext, cookieValue: string): Promise<void> {

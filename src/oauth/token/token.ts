@@ -3,7 +3,7 @@ import { authenticateClient, type ClientCaller } from '../client-auth.ts';
 import type { OrgContext } from '../context.ts';
 import { UnauthorizedClient, UnsupportedGrantType } from '../errors.ts';
 import { requiredParam, type RawParams } from '../params.ts';
-import type { TokenResponse } from '../tokens/issue.ts';
+import type { TokenResponse } from '../credentials/issue.ts';
 import { redeemAuthorizationCode } from './grants/authorization-code.ts';
 import { grantClientCredentials } from './grants/client-credentials.ts';
 import { redeemRefreshToken } from './grants/refresh-token.ts';

@@ -5,9 +5,10 @@ import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidRequest, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
 import { checkPkce } from '../../../lib/pkce.ts';
-import { credentialKey } from '../../tokens/credentials.ts';
-import { accessTokenSigner, completeGrant, issueTokens, newFamily, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
-import { consumeCode, findCode, revokeFamily, type CodeRow } from '../../tokens/tokens.repository.ts';
+import { credentialKey } from '../../credentials/credentials.ts';
+import { accessTokenSigner, completeGrant, issueTokens, newFamily, type GrantOutcome, type TokenResponse } from '../../credentials/issue.ts';
+import { consumeCode, findCode, revokeFamily } from '../../credentials/credentials.repository.ts';
+import type { StoredCode } from '../../credentials/stored-credentials.ts';
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636. The code is consumed by one conditional UPDATE; every check
@@ -24,30 +25,30 @@ export async function redeemAuthorizationCode(ctx: OrgContext, client: Client, b
 
   const signer = await accessTokenSigner(ctx, client);
   const outcome: GrantOutcome = await retriedTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
-    const row = await consumeCode(trx, ctx.org.id, client.clientId, key, now);
-    if (row === undefined) {
+    const stored = await consumeCode(trx, ctx.org.id, client.clientId, key, now);
+    if (stored === undefined) {
       const existing = await findCode(trx, ctx.org.id, key);
-      if (existing?.consumed_at != null) {
-        await revokeFamily(trx, ctx.org.id, existing.family_id, now);
-        return { error: new InvalidGrant('The authorization code was already used.', `replay of code for family ${existing.family_id}: family revoked`) };
+      if (existing?.consumedAt != null) {
+        await revokeFamily(trx, ctx.org.id, existing.familyId, now);
+        return { error: new InvalidGrant('The authorization code was already used.', `replay of code for family ${existing.familyId}: family revoked`) };
       }
       return { error: new InvalidGrant('The authorization code is invalid, expired, or was issued to another client.', existing === undefined ? 'unknown code' : 'code of another client') };
     }
-    const problem = checkRedemption(row, { now, redirectUri, verifier });
+    const problem = checkRedemption(stored, { now, redirectUri, verifier });
     if (problem !== undefined) return { error: problem };
 
-    const scope = splitScope(row.scope);
-    const user = { accountId: row.account_id, authTime: row.auth_time };
-    const family = newFamily(ctx, { id: row.family_id, client, user, scope });
+    const scope = splitScope(stored.scope);
+    const user = { accountId: stored.accountId, authTime: stored.authTime };
+    const family = newFamily(ctx, { id: stored.familyId, client, user, scope });
     const tokens = await issueTokens(ctx, trx, {
       client,
       scope,
       user,
       familyId: family.id,
       newFamily: family,
-      refreshExpiresAt: client.grantTypes.includes('refresh_token') ? family.expires_at : null,
+      refreshExpiresAt: client.grantTypes.includes('refresh_token') ? family.expiresAt : null,
       signer,
-      idToken: { nonce: row.nonce, sessionId: row.session_id },
+      idToken: { nonce: stored.nonce, sessionId: stored.sessionId },
     });
     return { tokens };
   });
@@ -55,12 +56,12 @@ export async function redeemAuthorizationCode(ctx: OrgContext, client: Client, b
   return completeGrant(outcome);
 }
 
-function checkRedemption(row: CodeRow, presented: { now: number; redirectUri: string | undefined; verifier: string | undefined }): OAuthError | undefined {
-  if (row.expires_at <= presented.now) return new InvalidGrant('The authorization code is invalid, expired, or was issued to another client.', 'expired code');
+function checkRedemption(code: StoredCode, presented: { now: number; redirectUri: string | undefined; verifier: string | undefined }): OAuthError | undefined {
+  if (code.expiresAt <= presented.now) return new InvalidGrant('The authorization code is invalid, expired, or was issued to another client.', 'expired code');
   // RFC 6749 §4.1.3: redirect_uri is required when it was in the authorization request (we always require it there).
   if (presented.redirectUri === undefined) return new InvalidRequest('The redirect_uri parameter is required.');
-  if (presented.redirectUri !== row.redirect_uri) return new InvalidGrant('The redirect_uri does not match the authorization request.');
-  switch (checkPkce(presented.verifier, row.code_challenge)) {
+  if (presented.redirectUri !== code.redirectUri) return new InvalidGrant('The redirect_uri does not match the authorization request.');
+  switch (checkPkce(presented.verifier, code.codeChallenge)) {
     case 'ok':
       return undefined;
     case 'verifier_missing':

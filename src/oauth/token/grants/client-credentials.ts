@@ -3,7 +3,7 @@ import { isSubset, serviceScopes, splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidScope } from '../../errors.ts';
 import { param, type RawParams } from '../../params.ts';
-import { accessTokenSigner, completeGrant, issueTokens, type TokenResponse } from '../../tokens/issue.ts';
+import { accessTokenSigner, completeGrant, issueTokens, type TokenResponse } from '../../credentials/issue.ts';
 
 /**
  * RFC 6749 §4.4: a confidential client gets an access token for itself. No refresh token

@@ -5,9 +5,9 @@ import { isSubset, splitScope } from '../../../lib/scope.ts';
 import type { OrgContext } from '../../context.ts';
 import { InvalidGrant, InvalidScope, type OAuthError } from '../../errors.ts';
 import { param, requiredParam, type RawParams } from '../../params.ts';
-import { credentialKey, type CredentialKey } from '../../tokens/credentials.ts';
-import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../tokens/issue.ts';
-import { findRefreshToken, revokeFamily, rotateRefreshToken } from '../../tokens/tokens.repository.ts';
+import { credentialKey, type CredentialKey } from '../../credentials/credentials.ts';
+import { accessTokenSigner, completeGrant, issueTokens, type GrantOutcome, type TokenResponse } from '../../credentials/issue.ts';
+import { findRefreshToken, revokeFamily, rotateRefreshToken } from '../../credentials/credentials.repository.ts';
 
 const INVALID = 'The refresh token is invalid or was revoked.';
 
@@ -28,21 +28,21 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
   const outcome: GrantOutcome = await retriedTransaction(ctx.db, async (trx): Promise<GrantOutcome> => {
     // The conditional UPDATE settles concurrent requests with one token: exactly one rotates it.
     // When it finds nothing, a read says why (and revokes the family on reuse).
-    const row = await rotateRefreshToken(trx, ctx.org.id, client.clientId, key, now);
-    if (row === undefined) return refusalOf(trx, ctx.org.id, client, key, now);
-    const granted = splitScope(row.scope);
+    const rotated = await rotateRefreshToken(trx, ctx.org.id, client.clientId, key, now);
+    if (rotated === undefined) return refusalOf(trx, ctx.org.id, client, key, now);
+    const granted = splitScope(rotated.scope);
     const scope = requestedScope === undefined ? granted : splitScope(requestedScope);
     // RFC 6749 §6: the requested scope "MUST NOT include any scope not originally granted". The
     // rotation is rolled back with the transaction: the token stays as it was.
     if (!isSubset(scope, granted)) throw new RefusedBeforeIssuing(new InvalidScope('The requested scope exceeds the scope originally granted.'));
 
-    const user = { accountId: row.account_id, authTime: row.auth_time };
+    const user = { accountId: rotated.accountId, authTime: rotated.authTime };
     const tokens = await issueTokens(ctx, trx, {
       client,
       scope,
       user,
-      familyId: row.family_id,
-      refreshExpiresAt: row.expires_at,
+      familyId: rotated.familyId,
+      refreshExpiresAt: rotated.expiresAt,
       refreshScope: granted,
       signer,
       idToken: { nonce: null, sessionId: null },
@@ -74,14 +74,14 @@ class RefusedBeforeIssuing extends Error {
  * expired.
  */
 async function refusalOf(trx: Executor, orgId: string, client: Client, key: CredentialKey, now: number): Promise<{ readonly error: OAuthError }> {
-  const row = await findRefreshToken(trx, orgId, key);
-  if (row === undefined) return { error: new InvalidGrant(INVALID, 'unknown refresh token') };
-  if (row.client_id !== client.clientId) return { error: new InvalidGrant(INVALID, 'refresh token of another client') };
-  if (row.rotated_at !== null) {
-    await revokeFamily(trx, orgId, row.family_id, now);
-    return { error: new InvalidGrant(INVALID, `reuse of rotated refresh token: family ${row.family_id} revoked`) };
+  const token = await findRefreshToken(trx, orgId, key);
+  if (token === undefined) return { error: new InvalidGrant(INVALID, 'unknown refresh token') };
+  if (token.clientId !== client.clientId) return { error: new InvalidGrant(INVALID, 'refresh token of another client') };
+  if (token.rotatedAt !== null) {
+    await revokeFamily(trx, orgId, token.familyId, now);
+    return { error: new InvalidGrant(INVALID, `reuse of rotated refresh token: family ${token.familyId} revoked`) };
   }
-  if (row.revoked_at !== null) return { error: new InvalidGrant(INVALID, 'revoked refresh token') };
-  if (row.expires_at > now) return { error: new InvalidGrant(INVALID, 'refresh token of a revoked family') };
+  if (token.revokedAt !== null) return { error: new InvalidGrant(INVALID, 'revoked refresh token') };
+  if (token.expiresAt > now) return { error: new InvalidGrant(INVALID, 'refresh token of a revoked family') };
   return { error: new InvalidGrant('The refresh token has expired.') };
 }

@@ -1,19 +1,10 @@
 import type { Executor } from '../../db/database.ts';
-import { expireCodesOfAccount, listLiveFamiliesOfAccount, revokeFamiliesOfAccount } from './tokens.repository.ts';
-
-/** An authorization a constituent gave a client that still holds tokens. */
-export interface LiveTokenFamily {
-  readonly id: string;
-  readonly clientId: string;
-  readonly scope: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-}
+import { expireCodesOfAccount, listLiveFamiliesOfAccount, revokeFamiliesOfAccount } from './credentials.repository.ts';
+import type { LiveTokenFamily } from './stored-credentials.ts';
 
 /** The account's token families not revoked nor expired at `now`. */
 export async function listLiveTokenFamiliesOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<LiveTokenFamily[]> {
-  const rows = await listLiveFamiliesOfAccount(db, orgId, accountId, now);
-  return rows.map((row) => ({ id: row.id, clientId: row.client_id, scope: row.scope, createdAt: row.created_at, expiresAt: row.expires_at }));
+  return listLiveFamiliesOfAccount(db, orgId, accountId, now);
 }
 
 /**

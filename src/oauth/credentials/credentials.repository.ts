@@ -1,50 +1,195 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../../db/database.ts';
 import { columnsOf, executeTogether, PrecompiledQuery } from '../../db/precompiled.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { CredentialKey } from './credentials.ts';
+import type {
+  LiveTokenFamily,
+  NewAccessToken,
+  NewCode,
+  NewGrantCredentials,
+  NewRefreshToken,
+  NewTokenFamily,
+  StoredAccessToken,
+  StoredCode,
+  StoredRefreshToken,
+} from './stored-credentials.ts';
 import type { AccessTokensTable, AuthorizationCodesTable, RefreshTokensTable, TokenFamiliesTable } from '../oauth.table.ts';
 
-export type AccessTokenRow = Selectable<AccessTokensTable>;
-export type RefreshTokenRow = Selectable<RefreshTokensTable>;
-export type CodeRow = Selectable<AuthorizationCodesTable>;
-
 // The statements of the token endpoint, userinfo and introspection are precompiled (db/precompiled.ts):
-// they run on every request.
+// they run on every request. Rows become domain values (stored-credentials.ts) here, one object
+// literal each; values become rows in the statements themselves, whose parameters are the domain
+// values' fields: an insert copies nothing.
 
-const FAMILY_COLUMNS = { id: true, org_id: true, client_id: true, account_id: true, scope: true, auth_time: true, created_at: true, expires_at: true, revoked_at: true } as const;
 const ACCESS_TOKEN_COLUMNS = { id: true, token_hash: true, org_id: true, client_id: true, family_id: true, account_id: true, scope: true, created_at: true, expires_at: true, revoked_at: true } as const;
 const REFRESH_TOKEN_COLUMNS = { id: true, token_hash: true, org_id: true, client_id: true, family_id: true, account_id: true, scope: true, auth_time: true, created_at: true, expires_at: true, rotated_at: true, revoked_at: true } as const;
 const CODE_COLUMNS = { id: true, code_hash: true, org_id: true, client_id: true, account_id: true, family_id: true, redirect_uri: true, scope: true, nonce: true, code_challenge: true, code_challenge_method: true, auth_time: true, session_id: true, created_at: true, expires_at: true, consumed_at: true } as const;
 
-const insertFamilyQuery = new PrecompiledQuery<TokenFamiliesTable, never>(FAMILY_COLUMNS, (db, row) => db.insertInto('token_families').values(row));
-const insertAccessTokenQuery = new PrecompiledQuery<AccessTokensTable, never>(ACCESS_TOKEN_COLUMNS, (db, row) => db.insertInto('access_tokens').values(row));
-const insertRefreshTokenQuery = new PrecompiledQuery<RefreshTokensTable, never>(REFRESH_TOKEN_COLUMNS, (db, row) => db.insertInto('refresh_tokens').values(row));
-const insertCodeQuery = new PrecompiledQuery<AuthorizationCodesTable, never>(CODE_COLUMNS, (db, row) => db.insertInto('authorization_codes').values(row));
-
-/** What one grant writes: its access token, and a refresh token and a new family when it has them. */
-export interface GrantCredentialRows {
-  readonly family?: TokenFamiliesTable;
-  readonly access: AccessTokensTable;
-  readonly refresh?: RefreshTokensTable;
+function toStoredAccessToken(row: Selectable<AccessTokensTable>): StoredAccessToken {
+  return {
+    id: row.id,
+    hash: row.token_hash,
+    orgId: row.org_id,
+    clientId: row.client_id,
+    familyId: row.family_id,
+    accountId: row.account_id,
+    scope: row.scope,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
 }
+
+function toStoredRefreshToken(row: Selectable<RefreshTokensTable>): StoredRefreshToken {
+  return {
+    id: row.id,
+    hash: row.token_hash,
+    orgId: row.org_id,
+    clientId: row.client_id,
+    familyId: row.family_id,
+    accountId: row.account_id,
+    scope: row.scope,
+    authTime: row.auth_time,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    rotatedAt: row.rotated_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toStoredCode(row: Selectable<AuthorizationCodesTable>): StoredCode {
+  return {
+    id: row.id,
+    hash: row.code_hash,
+    orgId: row.org_id,
+    clientId: row.client_id,
+    accountId: row.account_id,
+    familyId: row.family_id,
+    redirectUri: row.redirect_uri,
+    scope: row.scope,
+    nonce: row.nonce,
+    codeChallenge: row.code_challenge,
+    codeChallengeMethod: row.code_challenge_method,
+    authTime: row.auth_time,
+    sessionId: row.session_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
+  };
+}
+
+/**
+ * Every column of a table: an insert's values satisfy it, so that a column added to the table type
+ * cannot be silently left out of an insert.
+ */
+type EveryColumn<T> = { readonly [K in keyof T]-?: unknown };
+/** A new credential is neither revoked, rotated nor consumed: NULL written into the statement, not bound. */
+const NOT_YET = sql<null>`null`;
+
+const insertFamilyQuery = new PrecompiledQuery<NewTokenFamily, never>(
+  { id: true, orgId: true, clientId: true, accountId: true, scope: true, authTime: true, createdAt: true, expiresAt: true },
+  (db, family) =>
+    db.insertInto('token_families').values({
+      id: family.id,
+      org_id: family.orgId,
+      client_id: family.clientId,
+      account_id: family.accountId,
+      scope: family.scope,
+      auth_time: family.authTime,
+      created_at: family.createdAt,
+      expires_at: family.expiresAt,
+      revoked_at: NOT_YET,
+    } satisfies EveryColumn<TokenFamiliesTable>),
+);
+const insertAccessTokenQuery = new PrecompiledQuery<NewAccessToken, never>(
+  { id: true, hash: true, orgId: true, clientId: true, familyId: true, accountId: true, scope: true, createdAt: true, expiresAt: true },
+  (db, token) =>
+    db.insertInto('access_tokens').values({
+      id: token.id,
+      token_hash: token.hash,
+      org_id: token.orgId,
+      client_id: token.clientId,
+      family_id: token.familyId,
+      account_id: token.accountId,
+      scope: token.scope,
+      created_at: token.createdAt,
+      expires_at: token.expiresAt,
+      revoked_at: NOT_YET,
+    } satisfies EveryColumn<AccessTokensTable>),
+);
+const insertRefreshTokenQuery = new PrecompiledQuery<NewRefreshToken, never>(
+  { id: true, hash: true, orgId: true, clientId: true, familyId: true, accountId: true, scope: true, authTime: true, createdAt: true, expiresAt: true },
+  (db, token) =>
+    db.insertInto('refresh_tokens').values({
+      id: token.id,
+      token_hash: token.hash,
+      org_id: token.orgId,
+      client_id: token.clientId,
+      family_id: token.familyId,
+      account_id: token.accountId,
+      scope: token.scope,
+      auth_time: token.authTime,
+      created_at: token.createdAt,
+      expires_at: token.expiresAt,
+      rotated_at: NOT_YET,
+      revoked_at: NOT_YET,
+    } satisfies EveryColumn<RefreshTokensTable>),
+);
+const insertCodeQuery = new PrecompiledQuery<NewCode, never>(
+  {
+    id: true,
+    hash: true,
+    orgId: true,
+    clientId: true,
+    accountId: true,
+    familyId: true,
+    redirectUri: true,
+    scope: true,
+    nonce: true,
+    codeChallenge: true,
+    codeChallengeMethod: true,
+    authTime: true,
+    sessionId: true,
+    createdAt: true,
+    expiresAt: true,
+  },
+  (db, code) =>
+    db.insertInto('authorization_codes').values({
+      id: code.id,
+      code_hash: code.hash,
+      org_id: code.orgId,
+      client_id: code.clientId,
+      account_id: code.accountId,
+      family_id: code.familyId,
+      redirect_uri: code.redirectUri,
+      scope: code.scope,
+      nonce: code.nonce,
+      code_challenge: code.codeChallenge,
+      code_challenge_method: code.codeChallengeMethod,
+      auth_time: code.authTime,
+      session_id: code.sessionId,
+      created_at: code.createdAt,
+      expires_at: code.expiresAt,
+      consumed_at: NOT_YET,
+    } satisfies EveryColumn<AuthorizationCodesTable>),
+);
 
 /**
  * Writes a grant's credentials atomically: in the caller's transaction when it holds one, or in
  * one of their own. On PostgreSQL the inserts go in one round trip (executeTogether).
  */
-export async function insertGrantCredentials(db: Executor, rows: GrantCredentialRows): Promise<void> {
+export async function insertGrantCredentials(db: Executor, credentials: NewGrantCredentials): Promise<void> {
   const queries = [
-    ...(rows.family === undefined ? [] : [insertFamilyQuery.bind(db, rows.family)]),
-    insertAccessTokenQuery.bind(db, rows.access),
-    ...(rows.refresh === undefined ? [] : [insertRefreshTokenQuery.bind(db, rows.refresh)]),
+    ...(credentials.family === undefined ? [] : [insertFamilyQuery.bind(db, credentials.family)]),
+    insertAccessTokenQuery.bind(db, credentials.access),
+    ...(credentials.refresh === undefined ? [] : [insertRefreshTokenQuery.bind(db, credentials.refresh)]),
   ];
   if (queries.length === 1) await db.executeQuery(queries[0]!);
   else await inTransaction(db, (trx) => executeTogether(trx, queries));
 }
 
-export async function insertCode(db: Executor, row: AuthorizationCodesTable): Promise<void> {
-  await insertCodeQuery.execute(db, row);
+export async function insertCode(db: Executor, code: NewCode): Promise<void> {
+  await insertCodeQuery.execute(db, code);
 }
 
 // Every lookup of a presented credential is by its key: the id (primary key) and the hash of the
@@ -57,26 +202,29 @@ interface KeyInOrg {
 }
 const KEY_IN_ORG = { orgId: true, id: true, hash: true } as const;
 
-const findAccessTokenQuery = new PrecompiledQuery<KeyInOrg, AccessTokenRow>(KEY_IN_ORG, (db, p) =>
+const findAccessTokenQuery = new PrecompiledQuery<KeyInOrg, Selectable<AccessTokensTable>>(KEY_IN_ORG, (db, p) =>
   db.selectFrom('access_tokens').select(columnsOf<AccessTokensTable>(ACCESS_TOKEN_COLUMNS)).where('id', '=', p.id).where('token_hash', '=', p.hash).where('org_id', '=', p.orgId),
 );
-const findRefreshTokenQuery = new PrecompiledQuery<KeyInOrg, RefreshTokenRow>(KEY_IN_ORG, (db, p) =>
+const findRefreshTokenQuery = new PrecompiledQuery<KeyInOrg, Selectable<RefreshTokensTable>>(KEY_IN_ORG, (db, p) =>
   db.selectFrom('refresh_tokens').select(columnsOf<RefreshTokensTable>(REFRESH_TOKEN_COLUMNS)).where('id', '=', p.id).where('token_hash', '=', p.hash).where('org_id', '=', p.orgId),
 );
-const findCodeQuery = new PrecompiledQuery<KeyInOrg, CodeRow>(KEY_IN_ORG, (db, p) =>
+const findCodeQuery = new PrecompiledQuery<KeyInOrg, Selectable<AuthorizationCodesTable>>(KEY_IN_ORG, (db, p) =>
   db.selectFrom('authorization_codes').select(columnsOf<AuthorizationCodesTable>(CODE_COLUMNS)).where('id', '=', p.id).where('code_hash', '=', p.hash).where('org_id', '=', p.orgId),
 );
 
-export async function findAccessToken(db: Executor, orgId: string, key: CredentialKey): Promise<AccessTokenRow | undefined> {
-  return findAccessTokenQuery.first(db, { orgId, id: key.id, hash: key.hash });
+export async function findAccessToken(db: Executor, orgId: string, key: CredentialKey): Promise<StoredAccessToken | undefined> {
+  const row = await findAccessTokenQuery.first(db, { orgId, id: key.id, hash: key.hash });
+  return row === undefined ? undefined : toStoredAccessToken(row);
 }
 
-export async function findRefreshToken(db: Executor, orgId: string, key: CredentialKey): Promise<RefreshTokenRow | undefined> {
-  return findRefreshTokenQuery.first(db, { orgId, id: key.id, hash: key.hash });
+export async function findRefreshToken(db: Executor, orgId: string, key: CredentialKey): Promise<StoredRefreshToken | undefined> {
+  const row = await findRefreshTokenQuery.first(db, { orgId, id: key.id, hash: key.hash });
+  return row === undefined ? undefined : toStoredRefreshToken(row);
 }
 
-export async function findCode(db: Executor, orgId: string, key: CredentialKey): Promise<CodeRow | undefined> {
-  return findCodeQuery.first(db, { orgId, id: key.id, hash: key.hash });
+export async function findCode(db: Executor, orgId: string, key: CredentialKey): Promise<StoredCode | undefined> {
+  const row = await findCodeQuery.first(db, { orgId, id: key.id, hash: key.hash });
+  return row === undefined ? undefined : toStoredCode(row);
 }
 
 interface ClientKeyInOrg extends KeyInOrg {
@@ -85,7 +233,7 @@ interface ClientKeyInOrg extends KeyInOrg {
 }
 const CLIENT_KEY_IN_ORG = { ...KEY_IN_ORG, clientId: true, now: true } as const;
 
-const consumeCodeQuery = new PrecompiledQuery<ClientKeyInOrg, CodeRow>(CLIENT_KEY_IN_ORG, (db, p) =>
+const consumeCodeQuery = new PrecompiledQuery<ClientKeyInOrg, Selectable<AuthorizationCodesTable>>(CLIENT_KEY_IN_ORG, (db, p) =>
   db
     .updateTable('authorization_codes')
     .set({ consumed_at: p.now })
@@ -102,7 +250,7 @@ interface LiveClientKeyInOrg extends ClientKeyInOrg {
 }
 const LIVE_CLIENT_KEY_IN_ORG = { ...CLIENT_KEY_IN_ORG, expiresAfter: true } as const;
 
-const rotateRefreshTokenQuery = new PrecompiledQuery<LiveClientKeyInOrg, RefreshTokenRow>(LIVE_CLIENT_KEY_IN_ORG, (db, p) =>
+const rotateRefreshTokenQuery = new PrecompiledQuery<LiveClientKeyInOrg, Selectable<RefreshTokensTable>>(LIVE_CLIENT_KEY_IN_ORG, (db, p) =>
   db
     .updateTable('refresh_tokens')
     .set({ rotated_at: p.now })
@@ -122,14 +270,14 @@ const rotateRefreshTokenQuery = new PrecompiledQuery<LiveClientKeyInOrg, Refresh
     .returning(columnsOf<RefreshTokensTable>(REFRESH_TOKEN_COLUMNS)),
 );
 
-
 /**
  * Marks a code used, only if it is unused and was issued to this client: one conditional UPDATE,
  * so of any number of concurrent redemptions exactly one gets the row (RFC 6749 §4.1.2: a code
  * is single use).
  */
-export async function consumeCode(db: Executor, orgId: string, clientId: string, key: CredentialKey, now: number): Promise<CodeRow | undefined> {
-  return consumeCodeQuery.first(db, { orgId, clientId, id: key.id, hash: key.hash, now });
+export async function consumeCode(db: Executor, orgId: string, clientId: string, key: CredentialKey, now: number): Promise<StoredCode | undefined> {
+  const row = await consumeCodeQuery.first(db, { orgId, clientId, id: key.id, hash: key.hash, now });
+  return row === undefined ? undefined : toStoredCode(row);
 }
 
 /**
@@ -137,8 +285,9 @@ export async function consumeCode(db: Executor, orgId: string, clientId: string,
  * was issued to this client. One conditional UPDATE: concurrent uses of one token yield one
  * winner. Call it only once the request is known to succeed: a rotated token is spent.
  */
-export async function rotateRefreshToken(db: Executor, orgId: string, clientId: string, key: CredentialKey, now: number): Promise<RefreshTokenRow | undefined> {
-  return rotateRefreshTokenQuery.first(db, { orgId, clientId, id: key.id, hash: key.hash, now, expiresAfter: now });
+export async function rotateRefreshToken(db: Executor, orgId: string, clientId: string, key: CredentialKey, now: number): Promise<StoredRefreshToken | undefined> {
+  const row = await rotateRefreshTokenQuery.first(db, { orgId, clientId, id: key.id, hash: key.hash, now, expiresAfter: now });
+  return row === undefined ? undefined : toStoredRefreshToken(row);
 }
 
 // Every revocation writes refresh tokens first, then access tokens, then families, the order in
@@ -158,13 +307,11 @@ export async function revokeAccessToken(db: Executor, orgId: string, id: string,
   await db.updateTable('access_tokens').set({ revoked_at: now }).where('id', '=', id).where('org_id', '=', orgId).where('revoked_at', 'is', null).execute();
 }
 
-export type FamilyRow = Selectable<TokenFamiliesTable>;
-
 /** The account's families neither revoked nor expired, oldest first. */
-export async function listLiveFamiliesOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<FamilyRow[]> {
-  return db
+export async function listLiveFamiliesOfAccount(db: Executor, orgId: string, accountId: string, now: number): Promise<LiveTokenFamily[]> {
+  const rows = await db
     .selectFrom('token_families')
-    .selectAll()
+    .select(['id', 'client_id', 'scope', 'created_at', 'expires_at'])
     .where('org_id', '=', orgId)
     .where('account_id', '=', accountId)
     .where('revoked_at', 'is', null)
@@ -172,6 +319,7 @@ export async function listLiveFamiliesOfAccount(db: Executor, orgId: string, acc
     .orderBy('created_at', 'asc')
     .orderBy('id', 'asc')
     .execute();
+  return rows.map((row) => ({ id: row.id, clientId: row.client_id, scope: row.scope, createdAt: row.created_at, expiresAt: row.expires_at }));
 }
 
 /**

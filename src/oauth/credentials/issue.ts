@@ -6,8 +6,8 @@ import type { OrgSigningKeys } from '../../keys/signing-keys.ts';
 import type { OrgContext } from '../context.ts';
 import type { OAuthError } from '../errors.ts';
 import { jwtCredentialKey, mintOpaqueCredential, type MintedCredential } from './credentials.ts';
-import type { AccessTokensTable, RefreshTokensTable, TokenFamiliesTable } from '../oauth.table.ts';
-import { insertGrantCredentials } from './tokens.repository.ts';
+import { insertGrantCredentials } from './credentials.repository.ts';
+import type { NewAccessToken, NewRefreshToken, NewTokenFamily } from './stored-credentials.ts';
 
 /** The token endpoint's success body (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3). */
 export interface TokenResponse {
@@ -95,18 +95,17 @@ async function newJwtAccessToken(
 export function newFamily(
   ctx: OrgContext,
   family: { readonly id: string; readonly client: Client; readonly user: UserGrant; readonly scope: readonly string[] },
-): TokenFamiliesTable {
+): NewTokenFamily {
   const now = ctx.clock();
   return {
     id: family.id,
-    org_id: ctx.org.id,
-    client_id: family.client.clientId,
-    account_id: family.user.accountId,
+    orgId: ctx.org.id,
+    clientId: family.client.clientId,
+    accountId: family.user.accountId,
     scope: family.scope.join(' '),
-    auth_time: family.user.authTime,
-    created_at: now,
-    expires_at: now + ctx.org.settings.refreshTokenTtlSeconds * 1000,
-    revoked_at: null,
+    authTime: family.user.authTime,
+    createdAt: now,
+    expiresAt: now + ctx.org.settings.refreshTokenTtlSeconds * 1000,
   };
 }
 
@@ -124,7 +123,7 @@ export async function issueTokens(
     readonly user: UserGrant | null;
     readonly familyId: string | null;
     /** The family this grant starts, written with its tokens. */
-    readonly newFamily?: TokenFamiliesTable;
+    readonly newFamily?: NewTokenFamily;
     /** When set, a refresh token is issued that expires then (the family's absolute end). */
     readonly refreshExpiresAt: number | null;
     /** The refresh token's scope when it differs from the access token's (a narrowed refresh keeps the grant's). */
@@ -142,42 +141,39 @@ export async function issueTokens(
   const access =
     grant.signer === null ? mintOpaqueCredential(now) : await newJwtAccessToken(ctx, grant.signer, { client: grant.client, user: grant.user, scope, issuedAt: now, expiresAt });
   const accessToken = access.value;
-  const accessRow: AccessTokensTable = {
+  const accessToStore: NewAccessToken = {
     id: access.id,
-    token_hash: access.hash,
-    org_id: ctx.org.id,
-    client_id: grant.client.clientId,
-    family_id: grant.familyId,
-    account_id: grant.user?.accountId ?? null,
+    hash: access.hash,
+    orgId: ctx.org.id,
+    clientId: grant.client.clientId,
+    familyId: grant.familyId,
+    accountId: grant.user?.accountId ?? null,
     scope,
-    created_at: now,
-    expires_at: expiresAt,
-    revoked_at: null,
+    createdAt: now,
+    expiresAt,
   };
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: settings.accessTokenTtlSeconds, scope };
-  let refreshRow: RefreshTokensTable | undefined;
+  let refreshToStore: NewRefreshToken | undefined;
   if (grant.refreshExpiresAt !== null && grant.user !== null && grant.familyId !== null) {
     const refresh = mintOpaqueCredential(now);
-    refreshRow = {
+    refreshToStore = {
       id: refresh.id,
-      token_hash: refresh.hash,
-      org_id: ctx.org.id,
-      client_id: grant.client.clientId,
-      family_id: grant.familyId,
-      account_id: grant.user.accountId,
+      hash: refresh.hash,
+      orgId: ctx.org.id,
+      clientId: grant.client.clientId,
+      familyId: grant.familyId,
+      accountId: grant.user.accountId,
       scope: (grant.refreshScope ?? grant.scope).join(' '),
-      auth_time: grant.user.authTime,
-      created_at: now,
-      expires_at: grant.refreshExpiresAt,
-      rotated_at: null,
-      revoked_at: null,
+      authTime: grant.user.authTime,
+      createdAt: now,
+      expiresAt: grant.refreshExpiresAt,
     };
     response.refresh_token = refresh.value;
   }
   await insertGrantCredentials(db, {
     ...(grant.newFamily === undefined ? {} : { family: grant.newFamily }),
-    access: accessRow,
-    ...(refreshRow === undefined ? {} : { refresh: refreshRow }),
+    access: accessToStore,
+    ...(refreshToStore === undefined ? {} : { refresh: refreshToStore }),
   });
   if (grant.user !== null) response.account_id = grant.user.accountId;
 
