@@ -28,8 +28,17 @@ export interface ParsedClientMetadata {
 function stringArray(metadata: Record<string, unknown>, name: string): string[] | undefined {
   const value = metadata[name];
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new InvalidClientMetadata(`${name} must be an array of strings.`);
-  return value as string[];
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw new InvalidClientMetadata(`${name} must be an array of strings.`);
+  return value;
+}
+
+/** A JSON object (RFC 7591 §3.1: the metadata is one), not an array, nor a form parsed into a Map. */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map);
+}
+
+function isAuthMethod(value: string): value is AuthMethod {
+  return AUTH_METHODS.some((method) => method === value);
 }
 
 function optionalString(metadata: Record<string, unknown>, name: string): string | undefined {
@@ -47,12 +56,10 @@ function optionalString(metadata: Record<string, unknown>, name: string): string
  * request by name. The first of `contacts` is kept as the requester's email.
  */
 export function parseClientMetadata(body: unknown): ParsedClientMetadata {
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || body instanceof Map) {
-    throw new InvalidClientMetadata(CLIENT_METADATA_AS_JSON);
-  }
-  const metadata = body as Record<string, unknown>;
+  if (!isJsonObject(body)) throw new InvalidClientMetadata(CLIENT_METADATA_AS_JSON);
+  const metadata = body;
   const method = optionalString(metadata, 'token_endpoint_auth_method') ?? 'client_secret_basic';
-  if (!(AUTH_METHODS as readonly string[]).includes(method)) throw new InvalidClientMetadata(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}.`);
+  if (!isAuthMethod(method)) throw new InvalidClientMetadata(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}.`);
   const clientType: ClientType = method === 'none' ? 'public' : 'confidential';
   // §2: "If omitted, the default behavior is that the client will use only the authorization_code Grant Type."
   const grantTypes = stringArray(metadata, 'grant_types') ?? ['authorization_code'];
@@ -73,7 +80,7 @@ export function parseClientMetadata(body: unknown): ParsedClientMetadata {
   const scope = optionalString(metadata, 'scope');
   const postLogoutRedirectUris = stringArray(metadata, 'post_logout_redirect_uris');
   return {
-    tokenEndpointAuthMethod: method as AuthMethod,
+    tokenEndpointAuthMethod: method,
     request: {
       source: 'dynamic',
       name,
