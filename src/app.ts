@@ -16,6 +16,8 @@ import { registerOrgScope } from './oauth/org-scope.routes.ts';
 import { requestIdFor } from './http/request-id.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerInteractionRoutes } from './interactions/interactions.routes.ts';
+import { answerPageError } from './interactions/page-errors.ts';
+import { registerRegistrationPageRoutes } from './interactions/registration-page.routes.ts';
 import { registerSignUpRoutes, SIGN_UP_THROTTLE_LIMITS } from './interactions/sign-up.routes.ts';
 import type { Sealer } from './keys/sealing.ts';
 import { createSigningKeyService, type SigningKeyService } from './keys/signing-keys.ts';
@@ -23,14 +25,15 @@ import { cachedNetworkNames } from './lib/client-network.ts';
 import type { Clock } from './lib/clock.ts';
 import { createRateLimiter } from './lib/rate-limiter.ts';
 import { createClientAuthThrottle } from './oauth/client-auth-throttle.ts';
-import { registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
+import { answerOAuthError, registerAuthorizationServerMetadata, registerOAuthRoutes } from './oauth/oauth.routes.ts';
+import { registerDynamicRegistrationRoutes } from './oauth/registration/registration.routes.ts';
 import { createPendingSignIns } from './oauth/sessions/pending-sign-ins.ts';
-import { registerStaffPages } from './staff/staff-pages.routes.ts';
+import { registerConsoleRoutes } from './console/console.routes.ts';
 import { API_THROTTLE_LIMITS } from './staff/api-auth.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
-import { REFUSED_REGISTRATION_THROTTLE_LIMITS, registerClientRegistrationRoutes, REGISTRATION_THROTTLE_LIMITS } from './clients/registration.routes.ts';
+import { REFUSED_REGISTRATION_THROTTLE_LIMITS, REGISTRATION_THROTTLE_LIMITS, type RegistrationThrottles } from './clients/registration-throttle.ts';
 
 export interface AppDeps {
   readonly storage: Storage;
@@ -89,19 +92,32 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       await registerFormParsers(orgScope);
       registerOrgScope(orgScope, resolveOrg);
       const clientAuthThrottle = createClientAuthThrottle(deps.clock, { networkOf: networkPseudonym });
-      await orgScope.register(async (protocol) => registerOAuthRoutes(protocol, { clientAuthThrottle }));
+      // Registration requests (the page and RFC 7591 together), with their own per-IP counters.
+      const registrationThrottles: RegistrationThrottles = {
+        throttle: createRateLimiter(deps.clock, { limits: REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits }),
+        refusedThrottle: createRateLimiter(deps.clock, { limits: REFUSED_REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits }),
+      };
+      // One error handler per transport, set on each scope here, never inherited from another's:
+      // the OAuth JSON endpoints, the hosted pages, the staff console.
+      await orgScope.register(async (protocol) => {
+        protocol.setErrorHandler(answerOAuthError);
+        registerOAuthRoutes(protocol, { clientAuthThrottle });
+      });
+      await orgScope.register(async (registration) => {
+        registration.setErrorHandler(answerOAuthError);
+        registerDynamicRegistrationRoutes(registration, registrationThrottles);
+      });
       await orgScope.register(async (pages) => {
+        pages.setErrorHandler(answerPageError);
         registerInteractionRoutes(pages, { publicUrl: config.publicUrl, throttle, devices, pendingSignIns });
-        registerStaffPages(pages, { publicUrl: config.publicUrl, throttle, devices });
         // Constituent sign-up, when the org allows it, with its own per-IP counter.
         registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createRateLimiter(deps.clock, { limits: SIGN_UP_THROTTLE_LIMITS, ipv6PrefixBits }), devices });
+        registerRegistrationPageRoutes(pages, { publicUrl: config.publicUrl, ...registrationThrottles });
       });
-      // Registration requests (page and RFC 7591), with their own per-IP counter.
-      const registrationThrottle = createRateLimiter(deps.clock, { limits: REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
-      const refusedRegistrationThrottle = createRateLimiter(deps.clock, { limits: REFUSED_REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits });
-      await orgScope.register(async (registration) =>
-        registerClientRegistrationRoutes(registration, { publicUrl: config.publicUrl, throttle: registrationThrottle, refusedThrottle: refusedRegistrationThrottle }),
-      );
+      await orgScope.register(async (staffConsole) => {
+        staffConsole.setErrorHandler(answerPageError);
+        registerConsoleRoutes(staffConsole, { publicUrl: config.publicUrl, throttle, devices });
+      });
     },
     { prefix: '/o/:slug' },
   );

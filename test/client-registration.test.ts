@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFUSED_REGISTRATION_THROTTLE_LIMITS, REGISTRATION_THROTTLE_LIMITS } from '../src/clients/registration.routes.ts';
+import { REFUSED_REGISTRATION_THROTTLE_LIMITS, REGISTRATION_THROTTLE_LIMITS } from '../src/clients/registration-throttle.ts';
 import { MAX_REQUESTED_REDIRECT_URIS, registrationRequestFromForm, requestClientRegistration } from '../src/clients/registration.ts';
 import { CLIENT_CACHE_TTL_MS } from '../src/oauth/org-resolver.ts';
 import { systemClock } from '../src/lib/clock.ts';

@@ -81,18 +81,9 @@ describe('layering', () => {
   // The wiring assembles the routes: app.ts registers them, management-routes.ts is the table of
   // the management API's routes. Nothing else imports a routes file.
   const WIRING = (file: string): boolean => file === 'app.ts' || file === 'main.ts' || file === 'management-routes.ts' || file.startsWith('cli/');
-  // Known exceptions, until the hosted pages move to their page folder (issue 10, step 4): the pages
-  // outside interactions/ share its helpers, still defined in interactions.routes.ts.
-  const ROUTES_IMPORT_EXCEPTIONS = [
-    'clients/registration.routes.ts → interactions/interactions.routes.ts',
-    'interactions/sign-up.routes.ts → interactions/interactions.routes.ts',
-    'staff/staff-pages.routes.ts → interactions/interactions.routes.ts',
-  ];
-  it('no file imports a *.routes.ts but the wiring (and the exceptions listed)', () => {
+  it('no file imports a *.routes.ts but the wiring', () => {
     const offending = IMPORTS.filter((i) => i.ours && i.target.endsWith('.routes.ts') && !WIRING(i.file)).map(show);
-    expect(offending.filter((line) => !ROUTES_IMPORT_EXCEPTIONS.includes(line))).toEqual([]);
-    // An exception that no longer exists leaves the list: it must not silently allow a new one.
-    expect(ROUTES_IMPORT_EXCEPTIONS.filter((line) => !offending.includes(line))).toEqual([]);
+    expect(offending).toEqual([]);
   });
 
   // Domain code is plain functions over typed values; the routes files (`*.routes.ts`) in the

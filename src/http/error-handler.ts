@@ -43,8 +43,9 @@ export function clientErrorText(error: FastifyError): string {
  * The last line of defence: errors no capability's own boundary handled. Client errors Fastify
  * raises while parsing (malformed JSON, unsupported content type, body too large) keep their
  * status, with a fixed text (clientErrorText); anything else is a `server_error` with a generic
- * text, and its cause goes to the log. Capabilities register their own, more specific handlers in
- * their plugin scope.
+ * text, and its cause goes to the log. Each transport's scope sets its own handler explicitly
+ * (app.ts: the OAuth JSON endpoints, the hosted pages, the console; api/ for the management API);
+ * this one answers only what no scope does (health, paths no route takes).
  */
 export function registerErrorBoundary(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -102,4 +103,15 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
     return sendPage(reply.code(status), renderErrorPage({ title: clientError ? 'Invalid request' : 'Something went wrong', message: text, requestId: request.id }));
   }
   return reply.code(status).send({ error: clientError ? 'invalid_request' : 'server_error', error_description: text });
+}
+
+/**
+ * A 404 for what a route's own lookup did not find (an organization no slug names), in the shape
+ * of the route's transport: an error page on a hosted page's route, else OAuth-style JSON
+ * (`not_found`). The texts are fixed by the caller, never the request's.
+ */
+export function answerNotFound(request: FastifyRequest, reply: FastifyReply, text: { readonly title: string; readonly message: string }): FastifyReply {
+  reply.code(404).header('cache-control', 'no-store');
+  if (request.routeOptions.config.answers === 'page') return sendPage(reply, renderErrorPage({ title: text.title, message: text.message, requestId: request.id }));
+  return reply.send({ error: 'not_found', error_description: text.message });
 }

@@ -1,41 +1,30 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findConstituent } from '../accounts/constituents.ts';
 import { selfRegistrationIsOpen } from '../accounts/self-registration.ts';
-import { DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceCookies } from '../accounts/device-cookies.ts';
+import type { DeviceCookies } from '../accounts/device-cookies.ts';
 import { signInConstituent } from '../accounts/sign-in.ts';
 import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { renderStaffSessionPage } from '../console/pages/staff-session.ts';
 import { BROWSER_COOKIE, cookieValues, csrfMatches, csrfTokenFor, DEVICE_COOKIE, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
-import { ContentTooLarge, HttpClientError } from '../http/errors.ts';
 import { readForm, readQuery } from '../http/forms.ts';
-import { sendPage } from '../http/pages.ts';
+import { brandingOf, sendPage } from '../http/pages.ts';
 import { hashSecret } from '../lib/secrets.ts';
-import {
-  continueAfterConsent,
-  continueAfterSignIn,
-  loadInteraction,
-  scopesToAskAbout,
-  startAuthorization,
-  type AuthorizeOutcome,
-  type Interaction,
-} from '../oauth/authorize/authorize.ts';
+import { continueAfterConsent, scopesToAskAbout, startAuthorization, type Interaction } from '../oauth/authorize/authorize.ts';
 import { RedirectedError, UntrustedRequestError } from '../oauth/authorize/request.ts';
-import { authorizationResponseParams, queryResponseLocation } from '../oauth/authorize/response.ts';
 import type { OrgContext } from '../oauth/context.ts';
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { OAuthError } from '../oauth/errors.ts';
 import { LogoutRequestError, needsConfirmation, planLogout, type LogoutPlan } from '../oauth/logout/logout.ts';
 import { param, type RawParams } from '../oauth/params.ts';
 import type { PendingSignIns } from '../oauth/sessions/pending-sign-ins.ts';
-import { endSsoSessionByCookie, findLiveSsoSession, startSsoSession } from '../oauth/sessions/sso-sessions.ts';
-import { recordAudit } from '../audit/audit.ts';
+import { endSsoSessionByCookie, findLiveSsoSession } from '../oauth/sessions/sso-sessions.ts';
 import { findStaffSession } from '../staff/staff-sessions.ts';
-import type { PageBranding } from '../http/html.ts';
+import { interactionOf, redirect, sendOutcome, setDeviceCookie, signInAndContinue, SIGN_UP_PATH } from './authorization-flow.ts';
+import { badRequestPage, expiredPage } from './page-errors.ts';
 import { renderConsentPage } from './pages/consent.ts';
-import { renderErrorPage } from '../http/error-page.ts';
-import { renderFormPostPage } from './pages/form-post.ts';
 import { renderLoggedOutPage, renderLogoutConfirmPage, renderStillSignedInPage } from './pages/logout.ts';
 import { renderSignInPage } from './pages/sign-in.ts';
-import { renderStaffSessionPage } from './pages/staff-session.ts';
 import { describeScopes } from './scopes.ts';
 import { widgetScript } from './widget.ts';
 
@@ -53,24 +42,13 @@ const PAGE = { config: { answers: 'page' as const } };
 /** Where "Stay signed in" on the logout confirmation leads: a page that ends nothing. */
 export const LOGOUT_CANCELLED_PATH = `${OAUTH_PATHS.endSession}/cancelled`;
 
-/** The hosted sign-up page, under the issuer; linked from the sign-in page only while the org's sign-up is open. */
-export const SIGN_UP_PATH = '/signup';
-
 /**
  * The browser-facing routes of one organization (under `/o/:slug`): the authorization endpoint,
  * the hosted sign-in and consent pages, logout, and the login widget. Every form is bound to the
  * browser that started it (a cookie) and carries a CSRF token; every successful POST answers 303.
+ * Errors are thrown, for the scope's page handler (answerPageError, which app.ts registers on it).
  */
 export function registerInteractionRoutes(scope: FastifyInstance, deps: InteractionDeps): void {
-  scope.setErrorHandler((error: FastifyError, request, reply) => {
-    // RFC 9110 §15.5.14: a body over the limit is 413, on a page as at the token endpoint.
-    if (error instanceof ContentTooLarge || error.statusCode === 413) return errorPage(request, reply.code(413), 'Request too large', 'The form sent was larger than any form of these pages.');
-    if (error instanceof OAuthError || error instanceof HttpClientError) return badRequestPage(request, reply, 'Invalid request', error.description);
-    if ((error.statusCode ?? 500) < 500) return badRequestPage(request, reply, 'Invalid request', 'The request could not be read.');
-    request.log.error({ err: error }, 'unexpected error on a hosted page');
-    return sendPage(reply.code(500), renderErrorPage({ title: 'Something went wrong', message: 'The server met an unexpected condition. Try again later.', requestId: request.id }));
-  });
-
   scope.get(OAUTH_PATHS.authorization, PAGE, async (request, reply) => authorize(request, reply, readQuery(request), deps));
   scope.post(OAUTH_PATHS.authorization, PAGE, async (request, reply) => authorize(request, reply, await readForm(request), deps));
 
@@ -245,66 +223,6 @@ async function signOut(request: FastifyRequest, reply: FastifyReply, plan: Logou
   return sendPage(reply, renderLoggedOutPage({ branding: brandingOf(ctx) }));
 }
 
-/**
- * Signs the constituent in (after the sign-in or the sign-up page) and continues the
- * authorization the interaction holds: a consent page, or the code back to the client.
- */
-export async function signInAndContinue(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, accountId: string, deps: { readonly publicUrl: string }): Promise<FastifyReply> {
-  const ctx = request.org;
-  // A new session (and cookie) at every sign-in: a session id planted before sign-in is worthless after.
-  const previous = request.cookies[SSO_COOKIE];
-  if (previous !== undefined) await endSsoSessionByCookie(ctx, previous);
-  const { cookieValue, session } = await startSsoSession(ctx, ctx.db, accountId);
-  reply.setCookie(SSO_COOKIE, cookieValue, orgCookieOptions(deps.publicUrl, ctx.org.slug));
-  request.log.info({ event: 'sign_in', org: ctx.org.slug, account: accountId }, 'constituent signed in');
-  await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'constituent.sign_in', actor: { type: 'constituent', id: accountId }, ip: request.ip, details: { client_id: interaction.client.clientId } });
-  return sendOutcome(reply, ctx, await continueAfterSignIn(ctx, interaction, session, hashSecret(request.cookies[BROWSER_COOKIE]!)));
-}
-
-/** Keeps the constituent device cookie of this org (accounts/device-cookies.ts) for its lifetime. */
-export function setDeviceCookie(reply: FastifyReply, publicUrl: string, slug: string, value: string): void {
-  reply.setCookie(DEVICE_COOKIE, value, orgCookieOptions(publicUrl, slug, DEVICE_COOKIE_LIFETIME_SECONDS));
-}
-
-/** Answers an authorization outcome: a redirect (or form post) to the client, or our next page. */
-function sendOutcome(reply: FastifyReply, ctx: OrgContext, outcome: AuthorizeOutcome): FastifyReply {
-  switch (outcome.kind) {
-    case 'login':
-      return redirect(reply, `${ctx.issuer}/login?interaction=${outcome.interactionId}`);
-    case 'consent':
-      return redirect(reply, `${ctx.issuer}/consent?interaction=${outcome.interactionId}`);
-    case 'code':
-    case 'error': {
-      const params = authorizationResponseParams(outcome.target, ctx.issuer, outcome.kind === 'code' ? { code: outcome.code } : { error: outcome.error });
-      if (outcome.target.responseMode === 'form_post') return sendPage(reply, renderFormPostPage({ redirectUri: outcome.target.redirectUri, params }));
-      return redirect(reply, queryResponseLocation(outcome.target.redirectUri, params));
-    }
-  }
-}
-
-/** 303 See Other: the browser follows with a GET, whatever the method was (RFC 9110 §15.4.4). */
-function redirect(reply: FastifyReply, location: string): FastifyReply {
-  return reply.code(303).header('location', location).header('cache-control', 'no-store').send();
-}
-
-/** The interaction a page's query or form names, if it is live and this browser's. */
-export async function interactionOf(request: FastifyRequest, params: RawParams): Promise<Interaction | undefined> {
-  let id: string | undefined;
-  try {
-    id = param(params, 'interaction');
-  } catch {
-    return undefined;
-  }
-  return id === undefined ? undefined : loadInteraction(request.org, id, request.cookies[BROWSER_COOKIE]);
-}
-
-
-/** The org's name, logo and colours, as set through `PATCH /api/v2/org`, for every page of the org. */
-export function brandingOf(ctx: OrgContext): PageBranding {
-  const { logoUrl, primaryColor, accentColor } = ctx.org.settings;
-  return { orgName: ctx.org.name, logoUrl, primaryColor, accentColor };
-}
-
 function signInPage(ctx: OrgContext, interaction: Interaction, state: { loginHint: string | null; error: 'invalid_credentials' | 'throttled' | null }) {
   return renderSignInPage({
     branding: brandingOf(ctx),
@@ -318,15 +236,3 @@ function signInPage(ctx: OrgContext, interaction: Interaction, state: { loginHin
   });
 }
 
-export function expiredPage(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return badRequestPage(request, reply, 'This page has expired', 'This sign-in page is no longer valid (it expired, was already used, or was opened in another browser). Go back to the application and sign in again.');
-}
-
-export function badRequestPage(request: FastifyRequest, reply: FastifyReply, title: string, message: string): FastifyReply {
-  return errorPage(request, reply.code(400), title, message);
-}
-
-function errorPage(request: FastifyRequest, reply: FastifyReply, title: string, message: string): FastifyReply {
-  const branding = request.org === null || request.org === undefined ? null : brandingOf(request.org);
-  return sendPage(reply, renderErrorPage({ branding, title, message, requestId: request.id }));
-}

@@ -6,13 +6,14 @@ import type { RateLimiter, ThrottleKey, ThrottleLimits } from '../lib/rate-limit
 import { inTransaction } from '../db/transaction.ts';
 import { cookieValues, csrfMatches, DEVICE_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
-import { sendPage } from '../http/pages.ts';
+import { brandingOf, sendPage } from '../http/pages.ts';
 import { ConflictError, InvalidInputError } from '../lib/errors.ts';
 import type { Interaction } from '../oauth/authorize/authorize.ts';
 import { param } from '../oauth/params.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { brandingOf, expiredPage, interactionOf, setDeviceCookie, signInAndContinue, SIGN_UP_PATH } from './interactions.routes.ts';
 import { renderErrorPage } from '../http/error-page.ts';
+import { interactionOf, setDeviceCookie, signInAndContinue, SIGN_UP_PATH } from './authorization-flow.ts';
+import { expiredPage } from './page-errors.ts';
 import { renderSignUpPage, type SignUpPageModel } from './pages/sign-up.ts';
 
 /**
@@ -36,7 +37,8 @@ const LABELS: Readonly<Record<string, string>> = { username: 'Login name', email
  * The hosted sign-up page (`/o/<slug>/signup?interaction=…`), only while the org's
  * self-registration is `open`. Like the sign-in page it belongs to an authorization in progress
  * (the interaction, bound to this browser, with its CSRF token); once the account exists the
- * person is signed in and the authorization continues where it was.
+ * person is signed in and the authorization continues where it was. Errors are thrown, for the
+ * scope's page handler (answerPageError, which app.ts registers on it).
  */
 export function registerSignUpRoutes(scope: FastifyInstance, deps: SignUpDeps): void {
   scope.get(SIGN_UP_PATH, PAGE, async (request, reply) => {

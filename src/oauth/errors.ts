@@ -149,6 +149,41 @@ export class RegistrationNotSupported extends OAuthError {
   readonly error = 'registration_not_supported';
 }
 
+/** RFC 7591 §3.2.2: a redirect URI (or post-logout redirect URI) of a registration request is invalid. */
+export class InvalidRedirectUri extends OAuthError {
+  readonly error = 'invalid_redirect_uri';
+}
+
+/** RFC 7591 §3.2.2: a metadata field of a registration request is invalid, or the server refuses it. */
+export class InvalidClientMetadata extends OAuthError {
+  readonly error = 'invalid_client_metadata';
+}
+
+/** A registration request's body over the size limit (RFC 9110 §15.5.14): invalid_client_metadata, answered 413. */
+export class ClientMetadataTooLarge extends InvalidClientMetadata {
+  override readonly status: number = 413;
+}
+
+/**
+ * RFC 7591 §3: the initial access token the organization requires is missing or wrong. Answered
+ * as RFC 6750 §3 says, with a challenge naming the error only.
+ */
+export class InvalidInitialAccessToken extends InvalidToken {}
+
+/**
+ * Too many registration requests from one network (clients/registration-throttle.ts): RFC 7591
+ * has no code for it, so invalid_request, answered 429 with Retry-After (RFC 6585 §4).
+ */
+export class RegistrationThrottled extends InvalidRequest {
+  override readonly status: number = 429;
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    super('Too many registration requests from this address; try again later.');
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** The JSON body of an error response (RFC 6749 §5.2). */
 export function errorBody(error: OAuthError): { error: string; error_description: string } {
   return { error: error.error, error_description: error.description };

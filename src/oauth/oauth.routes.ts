@@ -6,12 +6,38 @@ import type { ClientAuthThrottle } from './client-auth-throttle.ts';
 import type { OrgContext } from './context.ts';
 import { discoveryDocument } from './discovery/discovery.ts';
 import { OAUTH_PATHS } from './endpoints.ts';
-import { ClientAuthenticationThrottled, InsufficientScope, InvalidClient, InvalidRequest, InvalidToken, OAuthError, PayloadTooLarge, ServerError, errorBody } from './errors.ts';
+import {
+  ClientAuthenticationThrottled,
+  ClientMetadataTooLarge,
+  InsufficientScope,
+  InvalidClient,
+  InvalidClientMetadata,
+  InvalidInitialAccessToken,
+  InvalidRequest,
+  InvalidToken,
+  OAuthError,
+  PayloadTooLarge,
+  RegistrationThrottled,
+  ServerError,
+  errorBody,
+} from './errors.ts';
 import { introspect } from './introspection/introspection.ts';
 import { param, requiredParam, type RawParams } from './params.ts';
+import { CLIENT_METADATA_AS_JSON } from './registration/dynamic-registration.ts';
 import { revoke } from './revocation/revocation.ts';
 import { handleTokenRequest } from './token/token.ts';
 import { userinfo } from './userinfo/userinfo.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * RFC 7591's registration endpoint (oauth/registration/): a body it cannot read is
+     * invalid_client_metadata (§3.2.2) rather than invalid_request, its refusals are logged as
+     * such, and its errors carry no CORS header (it answers no other origin's script).
+     */
+    clientMetadata?: true;
+  }
+}
 
 export interface OAuthRoutesDeps {
   /** Counts failed client authentication at the token, introspection and revocation endpoints; one per app. */
@@ -21,11 +47,10 @@ export interface OAuthRoutesDeps {
 /**
  * The JSON protocol endpoints of one organization (registered under `/o/:slug`): discovery,
  * JWKS, token, userinfo, introspection, revocation. Each parses its input, calls one domain
- * function and renders; every error goes through `sendOAuthError`.
+ * function and renders; errors are thrown, for the scope's handler (answerOAuthError, which
+ * app.ts registers on it).
  */
 export function registerOAuthRoutes(scope: FastifyInstance, deps: OAuthRoutesDeps): void {
-  scope.setErrorHandler((error: FastifyError, request, reply) => sendOAuthError(request, reply, asOAuthError(error)));
-
   scope.get(OAUTH_PATHS.openidConfiguration, async (request, reply) => sendDiscovery(request.org, reply));
   scope.get(OAUTH_PATHS.jwks, async (request, reply) => {
     const jwks = await request.org.publishedJwks();
@@ -140,14 +165,27 @@ class MissingToken extends InvalidToken {}
 /** RFC 6750 §3.1 invalid_request at a resource: 400, with the Bearer challenge naming the error. */
 class InvalidBearerRequest extends InvalidRequest {}
 
-function asOAuthError(error: unknown): OAuthError | unknown {
+/**
+ * The error handler of every scope that answers OAuth JSON: the endpoints above and RFC 7591
+ * registration (oauth/registration/). Every error becomes an OAuthError (anything unknown a
+ * server_error, its cause logged) and is rendered once, by sendOAuthError.
+ */
+export function answerOAuthError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendOAuthError(request, reply, asOAuthError(error, request));
+}
+
+function asOAuthError(error: FastifyError, request: FastifyRequest): OAuthError | unknown {
   if (error instanceof OAuthError) return error;
+  // RFC 7591 §3.2.2: at the registration endpoint, what cannot be read as metadata is invalid metadata.
+  const clientMetadata = request.routeOptions.config.clientMetadata === true;
   // What the edge refused before the protocol read the request (http/errors.ts): invalid_request.
-  if (error instanceof ContentTooLarge) return new PayloadTooLarge(error.description, error.detail);
-  if (error instanceof HttpClientError) return new InvalidRequest(error.description, error.detail);
-  const status = (error as FastifyError).statusCode;
-  if (status === 413) return new PayloadTooLarge('The request body is too large.');
-  if (status !== undefined && status >= 400 && status < 500) return new InvalidRequest('The request is malformed or has an unsupported content type.', (error as Error).message);
+  if (error instanceof ContentTooLarge) return clientMetadata ? new ClientMetadataTooLarge('The request body is too large.', error.detail) : new PayloadTooLarge(error.description, error.detail);
+  if (error instanceof HttpClientError) return clientMetadata ? new InvalidClientMetadata(CLIENT_METADATA_AS_JSON, error.detail) : new InvalidRequest(error.description, error.detail);
+  const status = error.statusCode;
+  if (status === 413) return clientMetadata ? new ClientMetadataTooLarge('The request body is too large.') : new PayloadTooLarge('The request body is too large.');
+  if (status !== undefined && status >= 400 && status < 500) {
+    return clientMetadata ? new InvalidClientMetadata(CLIENT_METADATA_AS_JSON, error.message) : new InvalidRequest('The request is malformed or has an unsupported content type.', error.message);
+  }
   return error;
 }
 
@@ -158,22 +196,26 @@ function asOAuthError(error: unknown): OAuthError | unknown {
  * §3.1 says it SHOULD NOT carry an error code or other error information.
  */
 function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const clientMetadata = request.routeOptions.config.clientMetadata === true;
   let oauthError: OAuthError;
   if (error instanceof OAuthError) {
     oauthError = error;
     if (error.detail !== undefined) {
       // A lockout's refusals after its first are routine: at debug, so that a flood costs no log line each.
       const level = error instanceof ClientAuthenticationThrottled && error.quiet ? 'debug' : 'info';
-      request.log[level]({ error: error.error, detail: error.detail }, 'protocol error');
+      request.log[level]({ error: error.error, detail: error.detail }, clientMetadata ? 'registration refused' : 'protocol error');
     }
   } else {
     request.log.error({ err: error }, 'unexpected error at a protocol endpoint');
     oauthError = new ServerError('The server met an unexpected condition.');
   }
-  noStore(reply).code(oauthError.status).header('access-control-allow-origin', '*');
+  noStore(reply).code(oauthError.status);
+  if (!clientMetadata) reply.header('access-control-allow-origin', '*');
   const realm = request.org?.issuer ?? 'gatehouse';
   if (oauthError instanceof MissingToken) return reply.header('www-authenticate', `Bearer realm="${realm}"`).send();
-  if (oauthError instanceof InvalidToken || oauthError instanceof InvalidBearerRequest) reply.header('www-authenticate', bearerChallenge(realm, oauthError));
+  // RFC 7591 §3 answers a missing or wrong initial access token as RFC 6750 §3 does, naming the error only.
+  if (oauthError instanceof InvalidInitialAccessToken) reply.header('www-authenticate', `Bearer realm="${realm}", error="${oauthError.error}"`);
+  else if (oauthError instanceof InvalidToken || oauthError instanceof InvalidBearerRequest) reply.header('www-authenticate', bearerChallenge(realm, oauthError));
   else if (oauthError instanceof InsufficientScope) reply.header('www-authenticate', `${bearerChallenge(realm, oauthError)}, scope="${oauthError.scope}"`);
   // RFC 6585 §4: 429 and how long to wait, since no credentials were checked. RFC 6749 §5.2 asks a
   // failed Basic authentication for 401 with a challenge: a client that used Basic gets the
@@ -183,6 +225,7 @@ function sendOAuthError(request: FastifyRequest, reply: FastifyReply, error: unk
     if (/^Basic(?: |$)/i.test(request.headers.authorization ?? '')) reply.header('www-authenticate', `Basic realm="${realm}"`);
   }
   else if (oauthError instanceof InvalidClient) reply.header('www-authenticate', `Basic realm="${realm}"`);
+  else if (oauthError instanceof RegistrationThrottled) reply.header('retry-after', String(oauthError.retryAfterSeconds));
   return reply.send(errorBody(oauthError));
 }
 

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { renderErrorPage } from '../http/error-page.ts';
-import { sendPage } from '../http/pages.ts';
+import { answerNotFound } from '../http/error-handler.ts';
 import type { OrgContext } from './context.ts';
 import type { OrgResolver } from './org-resolver.ts';
 
@@ -19,13 +18,7 @@ export function registerOrgScope(scope: FastifyInstance, resolve: OrgResolver): 
   scope.decorateRequest('org', null as unknown as OrgContext);
   scope.addHook('preHandler', async (request: FastifyRequest<{ Params: { slug?: string } }>, reply: FastifyReply) => {
     const ctx = await resolve(request.params.slug ?? '');
-    if (ctx === undefined) {
-      reply.code(404).header('cache-control', 'no-store');
-      if (request.routeOptions.config.answers === 'page') {
-        return sendPage(reply, renderErrorPage({ title: 'Organization not found', message: 'There is no organization at this address.', requestId: request.id }));
-      }
-      return reply.send({ error: 'not_found', error_description: 'There is no organization at this address.' });
-    }
+    if (ctx === undefined) return answerNotFound(request, reply, { title: 'Organization not found', message: 'There is no organization at this address.' });
     request.org = ctx;
   });
 }

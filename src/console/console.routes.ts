@@ -1,18 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DEVICE_COOKIE_LIFETIME_SECONDS, type DeviceCookies } from '../accounts/device-cookies.ts';
 import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
-import { cookieValues, csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, STAFF_COOKIE, STAFF_DEVICE_COOKIE } from '../http/cookies.ts';
-import { readForm } from '../http/forms.ts';
-import { sendPage } from '../http/pages.ts';
-import { brandingOf } from '../interactions/interactions.routes.ts';
-import { renderErrorPage } from '../http/error-page.ts';
-import { renderStaffHomePage, renderStaffSignInPage } from '../interactions/pages/staff-sign-in.ts';
-import { OAUTH_PATHS } from '../oauth/endpoints.ts';
-import { param, type RawParams } from '../oauth/params.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { endStaffSession, findStaffSession, signInStaff, startStaffSession } from './staff-sessions.ts';
+import { cookieValues, csrfMatches, csrfTokenFor, ensureBrowserCookie, orgCookieOptions, STAFF_COOKIE, STAFF_DEVICE_COOKIE } from '../http/cookies.ts';
+import { renderErrorPage } from '../http/error-page.ts';
+import { readForm } from '../http/forms.ts';
+import { brandingOf, sendPage } from '../http/pages.ts';
+import { OAUTH_PATHS } from '../oauth/endpoints.ts';
+import { param } from '../oauth/params.ts';
+import { endStaffSession, findStaffSession, signInStaff, startStaffSession } from '../staff/staff-sessions.ts';
+import { renderStaffHomePage, renderStaffSignInPage } from './pages/staff-sign-in.ts';
 
-export interface StaffPagesDeps {
+export interface ConsoleDeps {
   readonly publicUrl: string;
   readonly throttle: SignInThrottle;
   /** Issues and recognises the staff device cookies (apart from the constituents'). */
@@ -22,10 +21,12 @@ export interface StaffPagesDeps {
 const PAGE = { config: { answers: 'page' as const } };
 
 /**
- * Staff sign-in and sign-out pages of one organization (under `/o/:slug/staff`). Staff have a
- * cookie of their own (`gh_staff`), never the constituents' SSO session.
+ * The staff console of one organization (under `/o/:slug/staff`), so far its sign-in, home and
+ * sign-out pages. Staff have a cookie of their own (`gh_staff`), never the constituents' SSO
+ * session. Errors are thrown, for the scope's page handler (answerPageError, which app.ts
+ * registers on it).
  */
-export function registerStaffPages(scope: FastifyInstance, deps: StaffPagesDeps): void {
+export function registerConsoleRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
   scope.get('/staff/login', PAGE, async (request, reply) => {
     const binding = ensureBrowserCookie(request, reply, deps.publicUrl, request.org.org.slug);
     return sendPage(reply, signInPage(request, binding, { email: null, error: null }));
@@ -88,5 +89,3 @@ function signInPage(request: FastifyRequest, binding: string, state: { email: st
   const ctx = request.org;
   return renderStaffSignInPage({ branding: brandingOf(ctx), action: `${ctx.issuer}/staff/login`, csrfToken: csrfTokenFor(binding, 'staff-login'), email: state.email, error: state.error });
 }
-
-
