@@ -82,10 +82,10 @@ export async function findTakenIdentifiers(
 }
 
 /**
- * The constituent whose login name or, failing that, email matches the case-folded identifier.
- * Its row, password hash included: sign-in.ts verifies the password and maps it with toConstituent.
+ * The constituent whose login name or, failing that, email matches the case-folded identifier,
+ * with its password hash (null: it has none), which only sign-in verifies.
  */
-export async function findConstituentBySignInKey(db: Executor, orgId: string, key: string): Promise<ConstituentRow | undefined> {
+export async function findConstituentBySignInKey(db: Executor, orgId: string, key: string): Promise<{ constituent: Constituent; passwordHash: string | null } | undefined> {
   const rows = await db
     .selectFrom('constituents')
     .selectAll()
@@ -94,7 +94,8 @@ export async function findConstituentBySignInKey(db: Executor, orgId: string, ke
     .limit(2)
     .execute();
   // A login name wins over another account's identical email.
-  return rows.find((r) => r.login_name_key === key) ?? rows[0];
+  const row = rows.find((r) => r.login_name_key === key) ?? rows[0];
+  return row === undefined ? undefined : { constituent: toConstituent(row), passwordHash: row.password_hash };
 }
 
 // Precompiled (db/precompiled.ts): userinfo and every authorization read a constituent by its key.

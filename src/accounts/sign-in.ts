@@ -1,5 +1,5 @@
 import type { Executor } from '../db/database.ts';
-import { findConstituentBySignInKey, toConstituent } from './constituents.repository.ts';
+import { findConstituentBySignInKey } from './constituents.repository.ts';
 import type { Constituent } from './constituent.ts';
 import { credentialVersion, type DeviceCookies } from './device-cookies.ts';
 import { loginNameKey } from './identifiers.ts';
@@ -38,21 +38,22 @@ export async function signInConstituent(
 ): Promise<{ readonly constituent: Constituent; readonly deviceCookie: string } | typeof THROTTLED | undefined> {
   const { orgId, identifier, password } = attempt;
   const key = identifier.includes('@') ? emailKey(identifier.trim()) : loginNameKey(identifier.normalize('NFC'));
-  const row = key === '' ? undefined : await findConstituentBySignInKey(db, orgId, key);
+  const found = key === '' ? undefined : await findConstituentBySignInKey(db, orgId, key);
+  const passwordHash = found?.passwordHash ?? null;
   // No password, no device token: nothing to vouch for (and no sign-in to issue one).
-  const subject = row?.password_hash == null ? undefined : { orgId, kind: 'constituent' as const, accountId: row.account_id, credential: credentialVersion(row.password_hash) };
+  const subject = found === undefined || passwordHash === null ? undefined : { orgId, kind: 'constituent' as const, accountId: found.constituent.accountId, credential: credentialVersion(passwordHash) };
   const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookies, subject);
   const counted = device === undefined ? `constituent-key:${key}` : `device:${device}`;
   // A recognised device is not subject to the network's limit either: one attacker's failures on a
   // campus /64 or a CGNAT address would lock out everyone there; its token's own limit bounds it.
   const constituent = await checkThrottled(throttle, device === undefined ? { orgId, identifier: counted, ip: attempt.ip } : { orgId, identifier: counted }, async () => {
-    if (row?.password_hash == null) {
+    if (found === undefined || passwordHash === null) {
       decoyHash ??= hashPassword('decoy password for unknown accounts');
       await verifyPassword(await decoyHash, password);
       return undefined;
     }
-    const matches = await verifyPassword(row.password_hash, password);
-    return matches && row.status === 'active' ? toConstituent(row) : undefined;
+    const matches = await verifyPassword(passwordHash, password);
+    return matches && found.constituent.status === 'active' ? found.constituent : undefined;
   });
   if (constituent === THROTTLED || constituent === undefined) return constituent;
   return { constituent, deviceCookie: devices.issue(attempt.deviceCookies, subject!) };

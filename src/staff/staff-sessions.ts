@@ -37,17 +37,19 @@ export async function signInStaff(
 ): Promise<{ readonly staffUserId: string; readonly email: string; readonly deviceCookie: string } | typeof THROTTLED | undefined> {
   const { orgId, password } = attempt;
   const key = emailKey(attempt.email.trim());
-  const user = await repository.findStaffUserByEmailKey(db, orgId, key);
-  const subject = user?.password_hash == null ? undefined : { orgId, kind: 'staff' as const, accountId: user.id, credential: credentialVersion(user.password_hash) };
+  const found = await repository.findStaffUserByEmailKey(db, orgId, key);
+  const user = found?.user;
+  const passwordHash = found?.passwordHash ?? null;
+  const subject = user === undefined || passwordHash === null ? undefined : { orgId, kind: 'staff' as const, accountId: user.id, credential: credentialVersion(passwordHash) };
   const device = subject === undefined ? undefined : devices.recognise(attempt.deviceCookies, subject);
   const counted = device !== undefined ? `device:${device}` : user === undefined ? `staff-key:${key}` : `staff:${user.id}`;
   const staff = await checkThrottled(throttle, device === undefined ? { orgId, identifier: counted, ip: attempt.ip } : { orgId, identifier: counted }, async () => {
-    if (user?.password_hash == null) {
+    if (user === undefined || passwordHash === null) {
       decoyHash ??= hashPassword('decoy password for unknown staff');
       await verifyPassword(await decoyHash, password);
       return undefined;
     }
-    const matches = await verifyPassword(user.password_hash, password);
+    const matches = await verifyPassword(passwordHash, password);
     return matches && user.status === 'active' ? { staffUserId: user.id, email: user.email } : undefined;
   });
   if (staff === THROTTLED || staff === undefined) return staff;
@@ -58,7 +60,7 @@ export async function signInStaff(
 export async function startStaffSession(db: Executor, clock: Clock, orgId: string, staffUserId: string): Promise<string> {
   const cookieValue = randomBase64url(32);
   const now = clock();
-  await repository.insertStaffSession(db, { id_hash: hashSecret(cookieValue), org_id: orgId, staff_user_id: staffUserId, created_at: now, expires_at: now + STAFF_SESSION_TTL_MS, ended_at: null });
+  await repository.insertStaffSession(db, orgId, { idHash: hashSecret(cookieValue), staffUserId, createdAt: now, expiresAt: now + STAFF_SESSION_TTL_MS });
   return cookieValue;
 }
 

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { ActorUser, ApiKeyInfo, StaffUser } from './staff-user.ts';
-import type { ApiKeysTable, StaffSessionsTable, StaffUsersTable } from './staff.table.ts';
+import type { ApiKeysTable, StaffUsersTable } from './staff.table.ts';
 
 function toStaffUser(row: Selectable<StaffUsersTable>): StaffUser {
   return { id: row.id, email: row.email, name: row.display_name, role: row.role, status: row.status, hasPassword: row.password_hash !== null, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -58,8 +58,10 @@ export async function insertApiKey(db: Executor, orgId: string, key: ApiKeyToSto
 }
 
 /** The row, password hash included, for signing in (staff-sessions.ts). */
-export async function findStaffUserByEmailKey(db: Executor, orgId: string, emailKey: string): Promise<Selectable<StaffUsersTable> | undefined> {
-  return db.selectFrom('staff_users').selectAll().where('org_id', '=', orgId).where('email_key', '=', emailKey).executeTakeFirst();
+/** The staff user with this email key, with its password hash (null: it has none), which only sign-in verifies. */
+export async function findStaffUserByEmailKey(db: Executor, orgId: string, emailKey: string): Promise<{ user: StaffUser; passwordHash: string | null } | undefined> {
+  const row = await db.selectFrom('staff_users').selectAll().where('org_id', '=', orgId).where('email_key', '=', emailKey).executeTakeFirst();
+  return row === undefined ? undefined : { user: toStaffUser(row), passwordHash: row.password_hash };
 }
 
 export async function findStaffUser(db: Executor, orgId: string, id: string): Promise<StaffUser | undefined> {
@@ -67,8 +69,11 @@ export async function findStaffUser(db: Executor, orgId: string, id: string): Pr
   return row === undefined ? undefined : toStaffUser(row);
 }
 
-export async function insertStaffSession(db: Executor, row: StaffSessionsTable): Promise<void> {
-  await db.insertInto('staff_sessions').values(row).execute();
+export async function insertStaffSession(db: Executor, orgId: string, session: { readonly idHash: string; readonly staffUserId: string; readonly createdAt: number; readonly expiresAt: number }): Promise<void> {
+  await db
+    .insertInto('staff_sessions')
+    .values({ id_hash: session.idHash, org_id: orgId, staff_user_id: session.staffUserId, created_at: session.createdAt, expires_at: session.expiresAt, ended_at: null })
+    .execute();
 }
 
 /** The live session a hash names, with its user, only while the user is active. One indexed join. */
