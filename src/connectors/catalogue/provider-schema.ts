@@ -42,7 +42,7 @@ export const CATEGORIES = [
  */
 export const CONFIG_FORMATS = ['subdomain', 'hostname', 'path_segment', 'url'] as const;
 
-const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((value) => Type.Literal(value)));
+const literals = <const T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
 
 const ConfigFieldSchema = Type.Object(
   {

@@ -45,8 +45,9 @@ export const CRM_AND_SUPPORT_PROVIDERS: readonly ProviderDefinition[] = [
     categories: ['crm', 'marketing'],
     docs_url: 'https://developers.hubspot.com/docs/api/oauth-quickstart-guide',
     authorization_url: 'https://app.hubspot.com/oauth/authorize',
-    // The v1 endpoint; HubSpot also documents a newer /oauth/v3/token whose differences were not confirmed.
-    token_url: 'https://api.hubapi.com/oauth/v1/token',
+    // The date-versioned endpoint that replaces /oauth/v1/token (sunset 16 February 2027): the
+    // client credentials go in the form body, never the query.
+    token_url: 'https://api.hubapi.com/oauth/2026-03/token',
     default_scopes: ['oauth'],
     client_authentication: 'client_secret_post',
     token_response: { refresh_token_on_refresh: 'same' },
