@@ -1,4 +1,4 @@
-import { UnsafeEndpointError } from './catalogue-errors.ts';
+import { AuthorizationRequestError, UnsafeEndpointError } from './catalogue-errors.ts';
 import type { ConnectionConfig, Provider } from './provider.ts';
 import { checkRenderedUrl, renderUrlTemplate, type ValueCheckOptions } from './templates.ts';
 
@@ -13,14 +13,6 @@ export interface AuthorizationRequest {
   readonly config: ConnectionConfig;
   /** For an entry with an issuer: the authorization_endpoint its discovery document gave. */
   readonly discoveredAuthorizationEndpoint?: string;
-}
-
-/** Thrown for a call the hub's own code got wrong (not the customer's input): a missing challenge, a non-OAuth entry. */
-export class AuthorizationRequestError extends Error {
-  constructor(provider: string, problem: string) {
-    super(`provider '${provider}': ${problem}`);
-    this.name = 'AuthorizationRequestError';
-  }
 }
 
 /**

@@ -51,3 +51,14 @@ export class UnsafeEndpointError extends Error {
     this.provider = provider;
   }
 }
+
+/**
+ * A call the hub's own code got wrong, not the customer's input: a missing PKCE challenge or
+ * discovered endpoint, an entry without the endpoint asked for.
+ */
+export class AuthorizationRequestError extends Error {
+  constructor(provider: string, problem: string) {
+    super(`provider '${provider}': ${problem}`);
+    this.name = 'AuthorizationRequestError';
+  }
+}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newCodeVerifier, s256CodeChallenge } from '../../lib/pkce.ts';
-import { AuthorizationRequestError, authorizationUrl } from './authorization-url.ts';
-import { CATALOGUE, findProvider } from './catalogue.ts';
-import { UnsafeEndpointError } from './catalogue-errors.ts';
+import { authorizationUrl } from './authorization-url.ts';
+import { CATALOGUE, findProvider, findProviderView, listProviderViews } from './catalogue.ts';
+import { AuthorizationRequestError, UnsafeEndpointError } from './catalogue-errors.ts';
 import { issuerUrl, refreshUrl, tokenUrl } from './endpoints.ts';
 import type { Provider } from './provider.ts';
 import { providerView, providerViews } from './public-view.ts';
@@ -153,8 +153,15 @@ describe('the public view', () => {
     expect(providerView(provider('zoho')).config_fields[0]).toMatchObject({ name: 'data_center', required: false, default: 'com', enum: expect.arrayContaining(['eu']) });
   });
 
+  it('finds one entry by id, and nothing for an unknown one', () => {
+    expect(findProviderView('slack')).toEqual(providerView(provider('slack')));
+    expect(findProviderView('nope')).toBeUndefined();
+    expect(findProviderView('__proto__')).toBeUndefined();
+  });
+
   it('lists every entry once, by id', () => {
-    const views = providerViews(CATALOGUE.values());
+    const views = listProviderViews();
+    expect(views).toEqual(providerViews(CATALOGUE.values()));
     expect(views.map((view) => view.id)).toEqual([...CATALOGUE.keys()].sort());
     expect(JSON.parse(JSON.stringify(views))).toEqual(views);
   });

@@ -1,5 +1,6 @@
 import { type Catalogue, loadCatalogue } from './load-catalogue.ts';
 import type { Provider } from './provider.ts';
+import { type ProviderView, providerView, providerViews } from './public-view.ts';
 import { CRM_AND_SUPPORT_PROVIDERS } from './providers/crm-and-support.ts';
 import { FINANCE_AND_COMMERCE_PROVIDERS } from './providers/finance-and-commerce.ts';
 import { GENERIC_PROVIDERS } from './providers/generic.ts';
@@ -24,4 +25,15 @@ export const CATALOGUE: Catalogue = loadCatalogue(PROVIDER_DEFINITIONS);
 
 export function findProvider(id: string): Provider | undefined {
   return CATALOGUE.get(id);
+}
+
+/** GET /api/v2/connector-providers: every entry's public view, by id. */
+export function listProviderViews(): ProviderView[] {
+  return providerViews(CATALOGUE.values());
+}
+
+/** GET /api/v2/connector-providers/{provider}: undefined for an unknown id (a 404). */
+export function findProviderView(id: string): ProviderView | undefined {
+  const provider = CATALOGUE.get(id);
+  return provider === undefined ? undefined : providerView(provider);
 }

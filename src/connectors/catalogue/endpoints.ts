@@ -1,4 +1,4 @@
-import { AuthorizationRequestError } from './authorization-url.ts';
+import { AuthorizationRequestError } from './catalogue-errors.ts';
 import type { ConnectionConfig, Provider } from './provider.ts';
 import { renderUrlTemplate, type ValueCheckOptions } from './templates.ts';
 

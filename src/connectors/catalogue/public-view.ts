@@ -9,6 +9,7 @@ export interface ConfigFieldView {
   readonly description: string;
   readonly required: boolean;
   readonly format: string;
+  /** Anchored, as the hub applies it (`^(?:…)$`). */
   readonly pattern?: string;
   readonly enum?: readonly string[];
   readonly default?: string;
