@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createVault,
@@ -10,9 +11,9 @@ import {
   type VaultOpenFailure,
 } from '../src/connectors/vault/vault.ts';
 import { resealColumn, type SealedColumn } from '../src/connectors/vault/reseal.ts';
-import type { Db, Storage } from '../src/db/database.ts';
+import type { Db } from '../src/db/database.ts';
+import { migrateToLatest, migratorFor } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
-import { openSqlite } from '../src/db/sqlite.ts';
 import { createSealer } from '../src/keys/sealing.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
@@ -63,9 +64,14 @@ async function failureOf(attempt: Promise<unknown>): Promise<VaultOpenFailure> {
   return error.failure;
 }
 
-/** A second process on the same store: its own connection (SQLite) or pool (PostgreSQL). */
-async function openSecondConnection(store: TestStore): Promise<Storage> {
-  if (store.storage.dialect === 'sqlite') return openSqlite({ dataDir: store.env.DATA_DIR!, create: false });
+/**
+ * What a second process's vault works through: on PostgreSQL a pool of its own; on SQLite the same
+ * connection (each vault keeps its own caches, as a process would). node:sqlite is synchronous, so
+ * a second connection in this thread waiting for the first one's write lock would block the very
+ * thread that must release it, until the busy timeout.
+ */
+async function secondProcessStore(store: TestStore): Promise<{ readonly db: Db; close(): Promise<void> }> {
+  if (store.storage.dialect === 'sqlite') return { db: store.storage.db, close: async () => {} };
   return openPostgres({ connectionString: TEST_DATABASE_URL, schema: store.storage.schema, maxConnections: 5 });
 }
 
@@ -261,7 +267,7 @@ describe.each(DIALECTS)('the vault on %s', (dialect) => {
   });
 
   it('end with one active data key when two processes seal for a fresh organization at once', async () => {
-    const second = await openSecondConnection(store);
+    const second = await secondProcessStore(store);
     try {
       for (let round = 0; round < 3; round++) {
         const orgId = await newOrg();
@@ -279,8 +285,31 @@ describe.each(DIALECTS)('the vault on %s', (dialect) => {
     }
   });
 
+  // The race above, pinned: the losing process read no key, then the other's insert landed first.
+  it('seal under the key another process inserted between this one reading none and inserting its own', async () => {
+    const orgId = await newOrg();
+    const first = createVault(db(), rootSealer, () => T0);
+    const sealedFirst = await first.seal(orgId, SECRET, 'aad');
+    let reads = 0;
+    const readTooEarly = new Proxy(db(), {
+      get(target, property) {
+        // Its first read of the keys sees the store as it was before the other process's insert: empty.
+        if (property === 'selectFrom' && reads++ === 0) return (table: 'vault_data_keys') => target.selectFrom(table).where(sql<boolean>`1 = 0`);
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const late = createVault(readTooEarly, rootSealer, () => T0);
+    const sealedLate = await late.seal(orgId, 'later', 'aad');
+    expect(reads).toBeGreaterThan(1);
+    expect(dataKeyIdOf(sealedLate)).toBe(dataKeyIdOf(sealedFirst));
+    expect(await keyRows(orgId)).toHaveLength(1);
+    expect(await first.open(orgId, sealedLate, 'aad')).toBe('later');
+    expect(await late.open(orgId, sealedFirst, 'aad')).toBe(SECRET);
+  });
+
   it('end with one active data key when two processes rotate at once, every value still opening', async () => {
-    const second = await openSecondConnection(store);
+    const second = await secondProcessStore(store);
     try {
       const orgId = await newOrg();
       const [one, two] = [createVault(db(), rootSealer, () => T0), createVault(second.db, rootSealer, () => T0)];
@@ -353,5 +382,27 @@ describe.each(DIALECTS)('the vault on %s', (dialect) => {
     expect(outcome.resealed.map((v) => dataKeyIdOf(v.ciphertext))).toEqual([keyId]);
     expect(outcome.resealed[0]).toMatchObject({ id: 'r1', previous: value });
     expect(await server.open(orgId, outcome.resealed[0]!.ciphertext, 'aad')).toBe(SECRET);
+  });
+});
+
+describe.each(DIALECTS)('migration 0011_vault_data_keys on %s', (dialect) => {
+  let store: TestStore | undefined;
+  afterAll(async () => {
+    await store?.dispose();
+  });
+
+  it('holds one active key per organization in the store, and goes down and up again', async () => {
+    store = await createTestStore(dialect);
+    const db = store.storage.db;
+    const orgId = (await createOrganization(db, () => T0, { slug: 'acme' })).id;
+    const row = (id: string, retiredAt: number | null) => ({ org_id: orgId, id, sealed_key: 'sealed', created_at: T0, retired_at: retiredAt });
+    await db.insertInto('vault_data_keys').values([row('dk_1', T0), row('dk_2', T0), row('dk_3', null)]).execute();
+    await expect(db.insertInto('vault_data_keys').values(row('dk_4', null)).execute()).rejects.toThrowError(/unique|duplicate/i);
+
+    const migrator = migratorFor(store.storage);
+    expect((await migrator.migrateTo('0010_client_auth_networks')).error).toBeUndefined();
+    await expect(db.selectFrom('vault_data_keys').selectAll().execute()).rejects.toThrowError(/vault_data_keys/);
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0011_vault_data_keys']);
+    expect(await db.selectFrom('vault_data_keys').selectAll().execute()).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 // The connector vault's per-organization data keys (src/connectors/vault/). Third-party tokens,
 // app client secrets and API keys are sealed under the org's active data key; each data key is
@@ -20,7 +20,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('retired_at', 'bigint')
     .addPrimaryKeyConstraint('vault_data_keys_pk', ['org_id', 'id'])
     .execute();
-  await db.schema.createIndex('vault_data_keys_one_active_idx').on('vault_data_keys').column('org_id').unique().where('retired_at', 'is', null).execute();
+  await db.schema.createIndex('vault_data_keys_one_active_idx').on('vault_data_keys').column('org_id').unique().where(sql.ref('retired_at'), 'is', null).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
