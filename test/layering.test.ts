@@ -88,7 +88,7 @@ describe('layering', () => {
 
   // Domain code is plain functions over typed values; the routes files (`*.routes.ts`) in the
   // same folders are the edge, and they alone speak HTTP.
-  const DOMAIN_FOLDERS = ['accounts', 'audit', 'clients', 'orgs', 'staff', 'oauth', 'keys'];
+  const DOMAIN_FOLDERS = ['accounts', 'audit', 'clients', 'connectors', 'orgs', 'staff', 'oauth', 'keys'];
   const EDGE = ['http', 'api', 'interactions', 'console'];
   it('domain folders import neither Fastify nor the edge, except in their *.routes.ts', () => {
     const offending = IMPORTS.filter((i) => DOMAIN_FOLDERS.includes(folderOf(i.file)) && !i.file.endsWith('.routes.ts'))
@@ -175,6 +175,14 @@ describe('layering', () => {
         // Code only: a comment may say "the body as the change".
         .flatMap((line, n) => (CAST.test(line) && !/^\s*(?:\*|\/\/|\/\*)/.test(line) ? [`${file}:${n + 1}: ${line.trim()}`] : [])),
     );
+    expect(offending).toEqual([]);
+  });
+
+  // The hub is an OAuth client; oauth/ is the server. They share only the pure pieces in lib/
+  // (PKCE, Basic credentials, form encoding): an upstream's error must never surface as our own
+  // protocol error, nor our server's rules shape an upstream call.
+  it('connectors/ and oauth/ import nothing of each other', () => {
+    const offending = IMPORTS.filter((i) => i.ours && ((folderOf(i.file) === 'connectors' && folderOf(i.target) === 'oauth') || (folderOf(i.file) === 'oauth' && folderOf(i.target) === 'connectors'))).map(show);
     expect(offending).toEqual([]);
   });
 });
