@@ -1,4 +1,4 @@
-import { createSecureContext, rootCertificates } from 'node:tls';
+import { createSecureContext, getCACertificates } from 'node:tls';
 import type { SecureContext } from 'node:tls';
 import type { ResolveHost } from './destination.ts';
 import { addressesToCall, parseDestination, systemResolveHost } from './destination.ts';
@@ -38,8 +38,8 @@ export interface OutboundClientOptions {
   /** How host names are resolved; default node:dns `lookup` with every address (the system resolver). */
   readonly resolveHost?: ResolveHost;
   /**
-   * PEM certificates trusted besides Node's own roots: a private CA, or a test's self-signed
-   * certificate. Default none (Node's roots, and NODE_EXTRA_CA_CERTS).
+   * PEM certificates trusted besides those Node trusts (its roots, NODE_EXTRA_CA_CERTS): a
+   * private CA, or a test's self-signed certificate. Default none.
    */
   readonly extraCaCertificates?: readonly string[];
 }
@@ -77,8 +77,9 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   const userAgent = options.userAgent ?? OUTBOUND_DEFAULTS.userAgent;
   const resolveHost = options.resolveHost ?? systemResolveHost;
   // Built once: parsing Node's ~150 roots again for every connection would cost milliseconds each.
+  // 'default' is what Node trusts without us (its roots, NODE_EXTRA_CA_CERTS, the system's under --use-system-ca).
   const extra = options.extraCaCertificates ?? [];
-  const secureContext: SecureContext | undefined = extra.length > 0 ? createSecureContext({ ca: [...rootCertificates, ...extra] }) : undefined;
+  const secureContext: SecureContext | undefined = extra.length > 0 ? createSecureContext({ ca: [...getCACertificates('default'), ...extra] }) : undefined;
 
   return {
     async request(request) {
