@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       rateLimitIpv6PrefixBits: 64,
       pendingSignInsPerNetwork: 50,
       pendingSignInsPerOrg: 10_000,
+      outboundAllowPrivateNetwork: false,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -46,6 +47,13 @@ describe('loadConfig', () => {
 
   it('reads the limits of pending sign-ins', () => {
     expect(load({ PENDING_SIGN_INS_PER_NETWORK: '200', PENDING_SIGN_INS_PER_ORG: '50000' })).toMatchObject({ pendingSignInsPerNetwork: 200, pendingSignInsPerOrg: 50_000 });
+  });
+
+  it('reads whether outbound calls may reach private networks, true or false in any case', () => {
+    expect(load({ OUTBOUND_ALLOW_PRIVATE_NETWORK: 'true' }).outboundAllowPrivateNetwork).toBe(true);
+    expect(load({ OUTBOUND_ALLOW_PRIVATE_NETWORK: 'TRUE' }).outboundAllowPrivateNetwork).toBe(true);
+    expect(load({ OUTBOUND_ALLOW_PRIVATE_NETWORK: 'False' }).outboundAllowPrivateNetwork).toBe(false);
+    expect(load({ OUTBOUND_ALLOW_PRIVATE_NETWORK: '' }).outboundAllowPrivateNetwork).toBe(false);
   });
 
   it('treats empty variables as unset', () => {
@@ -80,6 +88,8 @@ describe('loadConfig', () => {
     [{ PENDING_SIGN_INS_PER_NETWORK: '1e3' }, 'PENDING_SIGN_INS_PER_NETWORK'],
     [{ PENDING_SIGN_INS_PER_ORG: '-1' }, 'PENDING_SIGN_INS_PER_ORG'],
     [{ PENDING_SIGN_INS_PER_ORG: '20000000' }, 'PENDING_SIGN_INS_PER_ORG'],
+    [{ OUTBOUND_ALLOW_PRIVATE_NETWORK: 'yes' }, 'OUTBOUND_ALLOW_PRIVATE_NETWORK'],
+    [{ OUTBOUND_ALLOW_PRIVATE_NETWORK: '1' }, 'OUTBOUND_ALLOW_PRIVATE_NETWORK'],
     [{ GATEHOUSE_SECRET: 'typo' }, 'GATEHOUSE_SECRET'],
   ])('rejects %o naming %s', (env, variable) => {
     const error = errorOf(env);

@@ -44,6 +44,15 @@ export interface Config {
    * are dropped. `PENDING_SIGN_INS_PER_ORG`, default 10000 (5 MB of usual requests, 33 MB of the largest).
    */
   readonly pendingSignInsPerOrg: number;
+  /**
+   * Whether calls to third-party providers (token exchange, refresh, OpenID Connect discovery)
+   * may use `http:` and reach loopback, private, link-local and other non-public addresses.
+   * `OUTBOUND_ALLOW_PRIVATE_NETWORK`, `true` or `false`, default `false`: a provider URL that
+   * staff configure must not reach the deployment's own network (server-side request forgery).
+   * Gatehouse has no notion of a production environment: setting this variable is itself the
+   * explicit choice, and the server warns at start while it is on. For development and tests.
+   */
+  readonly outboundAllowPrivateNetwork: boolean;
 }
 
 export const CONFIG_DEFAULTS = Object.freeze({
@@ -54,6 +63,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   rateLimitIpv6PrefixBits: 64,
   pendingSignInsPerNetwork: 50,
   pendingSignInsPerOrg: 10_000,
+  outboundAllowPrivateNetwork: false,
 });
 
 /** The variables Gatehouse reads. Any other `GATEHOUSE_*` variable is a typo and stops the start. */
@@ -68,6 +78,7 @@ const KNOWN_VARIABLES = new Set([
   'RATE_LIMIT_IPV6_PREFIX',
   'PENDING_SIGN_INS_PER_NETWORK',
   'PENDING_SIGN_INS_PER_ORG',
+  'OUTBOUND_ALLOW_PRIVATE_NETWORK',
 ]);
 
 /** A configuration value that cannot be used. The message names the variable and what to do. */
@@ -102,7 +113,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const rateLimitIpv6PrefixBits = parseIpv6Prefix(value(env, 'RATE_LIMIT_IPV6_PREFIX'));
   const pendingSignInsPerNetwork = parseCount(env, 'PENDING_SIGN_INS_PER_NETWORK', CONFIG_DEFAULTS.pendingSignInsPerNetwork, { min: 10, max: 100_000 });
   const pendingSignInsPerOrg = parseCount(env, 'PENDING_SIGN_INS_PER_ORG', CONFIG_DEFAULTS.pendingSignInsPerOrg, { min: 10, max: 10_000_000 });
-  return Object.freeze({ port, host, publicUrl, dataDir, databaseUrl, secretKey, logLevel, rateLimitIpv6PrefixBits, pendingSignInsPerNetwork, pendingSignInsPerOrg });
+  const outboundAllowPrivateNetwork = parseBoolean(env, 'OUTBOUND_ALLOW_PRIVATE_NETWORK', CONFIG_DEFAULTS.outboundAllowPrivateNetwork);
+  return Object.freeze({ port, host, publicUrl, dataDir, databaseUrl, secretKey, logLevel, rateLimitIpv6PrefixBits, pendingSignInsPerNetwork, pendingSignInsPerOrg, outboundAllowPrivateNetwork });
 }
 
 /** An empty variable counts as unset, as shells and compose files often leave them empty. */
@@ -197,6 +209,19 @@ function parseCount(env: Env, name: string, fallback: number, range: { readonly 
     throw new ConfigError(name, `'${raw}' is not a whole number from ${range.min} to ${range.max}`);
   }
   return Number(raw);
+}
+
+/**
+ * `true` or `false`, in any case. Nothing else: a switch that loosens a safety rule must not turn
+ * on from a value someone meant otherwise (`no`, `0`, `off`, a typo).
+ */
+function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw new ConfigError(name, `'${raw}' is neither true nor false`);
 }
 
 /** The issuer identifier of an organization: `PUBLIC_URL/o/<slug>` (a public contract). */
