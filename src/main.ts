@@ -58,6 +58,12 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
         : 'GATEHOUSE_SECRET_KEY is not set: using the root key file in DATA_DIR. Production must set GATEHOUSE_SECRET_KEY and keep it apart from the data it protects.',
     );
   }
+  if (config.outboundAllowPrivateNetwork) {
+    logger.warn(
+      { variable: 'OUTBOUND_ALLOW_PRIVATE_NETWORK' },
+      'OUTBOUND_ALLOW_PRIVATE_NETWORK=true: connectors may call http: URLs and loopback, private and link-local addresses (cloud metadata services included). For development and tests only; unset it in production.',
+    );
+  }
   const storage = await openStorage(config, {
     create: true,
     sqlite: { checkpointInBackground: true, onCheckpointError: (message) => logger.warn({ reason: message }, 'SQLite background checkpoint failed; retrying') },
