@@ -260,17 +260,7 @@ export const CLIENT_ROUTES: readonly ApiRoute[] = [
       const client = await updateClient(
         operationOf(call),
         call.params.client_id,
-        {
-          name: body.name,
-          redirectUris: body.redirect_uris,
-          postLogoutRedirectUris: body.post_logout_redirect_uris,
-          grantTypes: body.grant_types,
-          scope: body.scope,
-          consentRequired: body.consent_required,
-          codeTtlSeconds: body.code_ttl_seconds,
-          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
-          accessTokenFormat: body.access_token_format,
-        },
+        { ...settingsOf(body), consentRequired: body.consent_required },
         { expectedVersion: versionFromIfMatch(call.ifMatch) },
       );
       return { body: clientBody(client), etag: etagOf(client.updatedAt) };
