@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseBasicCredentials } from '../../lib/basic-credentials.ts';
 import { loadCatalogue } from '../catalogue/load-catalogue.ts';
+import { findProvider } from '../catalogue/catalogue.ts';
 import type { Provider } from '../catalogue/provider.ts';
 import type { ProviderDefinition } from '../catalogue/provider-schema.ts';
 import { createOutboundClient } from '../outbound/outbound-client.ts';
@@ -189,6 +190,17 @@ describe('upstream client: the token request as the entry says', () => {
     const provider = entry({ id: 'needs-base' });
     await expect(upstream.exchangeCode({ provider, client: CLIENT, code: 'c', redirectUri: 'https://gh.example/cb', config: {} })).rejects.toMatchObject({ name: 'MissingTemplateValueError', field: 'config.base' });
     expect(seen).toEqual([]);
+  });
+});
+
+describe('upstream client: the generic entries of the catalogue', () => {
+  it('oauth2 (config.token_url) and oauth2-client-credentials reach the configured token endpoint', async () => {
+    behaviour = authenticated('basic', { access_token: 'at', token_type: 'Bearer', expires_in: 60, refresh_token: 'rt' });
+    const code = await upstream.exchangeCode({ provider: findProvider('oauth2')!, client: CLIENT, code: 'c', codeVerifier: 'v'.repeat(43), redirectUri: 'https://gh.example/cb', config: { authorization_url: `${base}/authorize`, token_url: `${base}/oauth/token` } });
+    expect(code).toMatchObject({ accessToken: 'at', refreshToken: 'rt', expiresAt: NOW + 60_000 });
+    const cc = await upstream.clientCredentials({ provider: findProvider('oauth2-client-credentials')!, client: CLIENT, config: { token_url: `${base}/oauth/token` } });
+    expect(cc.accessToken).toBe('at');
+    expect(seen.map((one) => [one.path, bodyFields(one)['grant_type']])).toEqual([['/oauth/token', 'authorization_code'], ['/oauth/token', 'client_credentials']]);
   });
 });
 
