@@ -30,7 +30,16 @@ export async function sendUpstream(call: UpstreamCall, request: OutboundRequest)
  * rejection (in a 200 too: GitHub and Slack answer errors so), a redirect, HTML or garbage
  * unavailable. What the body held is never quoted.
  */
-export function tokenEndpointAnswer(call: UpstreamCall, response: OutboundResponse, options: { readonly errorsWithHttp200: boolean; readonly tokenPath: string }): Record<string, unknown> {
+export function tokenEndpointAnswer(
+  call: UpstreamCall,
+  response: OutboundResponse,
+  options: {
+    readonly errorsWithHttp200: boolean;
+    readonly tokenPath: string;
+    /** What the request carried that is secret (the code, the refresh token, the client secret): some providers echo it in their error. */
+    readonly sent: readonly string[];
+  },
+): Record<string, unknown> {
   const { status } = response;
   const unavailable = (reason: 'server_error' | 'bad_response', detail: string): UpstreamUnavailable =>
     new UpstreamUnavailable(call.provider, call.operation, reason, detail, { retryAfterSeconds: reason === 'server_error' ? retryAfterSeconds(response.headers, call.clock) : null });
@@ -39,16 +48,25 @@ export function tokenEndpointAnswer(call: UpstreamCall, response: OutboundRespon
   const body = jsonObject(response);
   if (status >= 400) {
     if (body === null) throw unavailable('bad_response', `answered HTTP ${status} with a body that is not a JSON object`);
-    throw rejection(call, body, status);
+    throw rejection(call, body, status, options.sent);
   }
   if (body === null) throw unavailable('bad_response', `answered HTTP ${status} with a body that is not a JSON object`);
   const saysError = typeof body['error'] === 'string' || body['ok'] === false;
-  if (saysError && (options.errorsWithHttp200 || valueAt(body, options.tokenPath) === undefined)) throw rejection(call, body, status);
+  if (saysError && (options.errorsWithHttp200 || valueAt(body, options.tokenPath) === undefined)) throw rejection(call, body, status, options.sent);
   return body;
 }
 
-function rejection(call: UpstreamCall, body: Record<string, unknown>, status: number): UpstreamRejected {
-  return new UpstreamRejected(call.provider, call.operation, { error: errorCode(body['error']), description: printable(body['error_description']), status });
+function rejection(call: UpstreamCall, body: Record<string, unknown>, status: number, sent: readonly string[]): UpstreamRejected {
+  const secrets = sent.filter((value) => value.length >= 4);
+  const error = errorCode(body['error']);
+  // Redacted before it is made printable: a secret with a non-ASCII character would no longer match after.
+  const raw = body['error_description'];
+  const description = printable(typeof raw === 'string' ? secrets.reduce((text, secret) => text.replaceAll(secret, '[redacted]'), raw) : raw);
+  return new UpstreamRejected(call.provider, call.operation, {
+    error: error !== null && secrets.some((secret) => error.includes(secret)) ? null : error,
+    description,
+    status,
+  });
 }
 
 /** RFC 6749 §5.2's characters for an error code; anything else is not quoted. */

@@ -266,6 +266,13 @@ describe('upstream client: refresh', () => {
     expectNothingSecret(error, 'rt-old');
   });
 
+  it('a provider that echoes the refresh token or the secret in its error: redacted in the description', async () => {
+    behaviour = json(400, { error: 'invalid_grant', error_description: `unknown refresh token rt-old for client secret ${CLIENT.clientSecret}` });
+    const error = await failure(upstream.refresh({ provider: entry({ id: 'echoes' }), ...held, config: config() }));
+    expect(error).toMatchObject({ error: 'invalid_grant', description: 'unknown refresh token [redacted] for client secret [redacted]' });
+    expectNothingSecret(error, 'rt-old');
+  });
+
   it('an error in an HTTP 200, for an entry that says its provider does that', async () => {
     const provider = entry({ id: 'slack-like', token_response: { errors_with_http_200: true } });
     behaviour = json(200, { ok: false, error: 'invalid_refresh_token' });

@@ -103,7 +103,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const oauth = provider.oauth!;
     const { headers, body } = tokenRequest(oauth, request.client, request.params);
     const response = await sendUpstream(call, { method: 'POST', url: request.url, headers, body });
-    const answer = tokenEndpointAnswer(call, response, { errorsWithHttp200: oauth.tokenResponse.errorsWithHttp200, tokenPath: oauth.tokenResponse.accessTokenPath });
+    const sent = [request.client.clientSecret, ...['code', 'refresh_token', 'code_verifier'].flatMap((name) => request.params[name] ?? [])];
+    const answer = tokenEndpointAnswer(call, response, { errorsWithHttp200: oauth.tokenResponse.errorsWithHttp200, tokenPath: oauth.tokenResponse.accessTokenPath, sent });
     return readTokens(call, provider, answer, { held: request.held, metadata: request.metadata });
   };
 
