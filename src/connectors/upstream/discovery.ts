@@ -3,7 +3,7 @@ import { systemClock } from '../../lib/clock.ts';
 import { UnsafeEndpointError } from '../catalogue/catalogue-errors.ts';
 import { checkRenderedUrl } from '../catalogue/templates.ts';
 import type { OutboundClient } from '../outbound/outbound-client.ts';
-import { BoundedCache } from '../vault/bounded-cache.ts';
+import { BoundedCache } from '../../lib/bounded-cache.ts';
 import type { UpstreamCall } from './upstream-answer.ts';
 import { isObject, retryAfterSeconds, sendUpstream } from './upstream-answer.ts';
 import { UpstreamMisconfigured, UpstreamUnavailable } from './upstream-errors.ts';

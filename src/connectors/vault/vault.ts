@@ -4,7 +4,7 @@ import { retriedTransaction } from '../../db/transaction.ts';
 import { createSealer, UnsealError, type Sealer } from '../../keys/sealing.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { randomBase32 } from '../../lib/random.ts';
-import { BoundedCache } from './bounded-cache.ts';
+import { BoundedCache } from '../../lib/bounded-cache.ts';
 import type { DataKeyInfo, ResealedValue, SealedValue, StoredDataKey } from './data-key.ts';
 import { DataKeyUnavailableError, VaultOpenError, type VaultOpenFailure } from './vault-errors.ts';
 import * as repository from './vault.repository.ts';
