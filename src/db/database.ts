@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuditEventsTable } from '../audit/audit.table.ts';
 import type { ConstituentsTable } from '../accounts/constituents.table.ts';
 import type { ClientsTable } from '../clients/clients.table.ts';
+import type { VaultDataKeysTable } from '../connectors/vault/vault.table.ts';
 import type { SigningKeysTable } from '../keys/signing-keys.table.ts';
 import type {
   AccessTokensTable,
@@ -35,6 +36,7 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   access_tokens: AccessTokensTable;
   refresh_tokens: RefreshTokensTable;
+  vault_data_keys: VaultDataKeysTable;
 }
 
 export type Db = Kysely<Database>;

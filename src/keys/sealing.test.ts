@@ -11,6 +11,15 @@ describe('sealer', () => {
     expect(sealer.open(sealed, 'signing_key:org_1:k1').toString()).toBe('private key material');
   });
 
+  it('writes the key id it was given, and refuses one that would break the format', () => {
+    const key = randomBytes(32);
+    const sealed = createSealer(key, { keyId: 'dk_abc' }).seal('secret', 'ad');
+    expect(sealed.split('.')[1]).toBe('dk_abc');
+    expect(createSealer(key, { keyId: 'dk_abc' }).open(sealed, 'ad').toString()).toBe('secret');
+    expect(() => createSealer(key).open(sealed, 'ad')).toThrowError(UnsealError);
+    expect(() => createSealer(key, { keyId: 'a.b' })).toThrowError(/base64url/);
+  });
+
   it('uses a fresh IV each time', () => {
     expect(sealer.seal('x', 'ad')).not.toBe(sealer.seal('x', 'ad'));
   });

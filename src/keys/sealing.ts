@@ -35,9 +35,18 @@ export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update('gatehouse-root-key-id').update(key).digest('base64url').slice(0, 8);
 }
 
-export function createSealer(rootKey: Buffer): Sealer {
+export interface SealerOptions {
+  /**
+   * The key id written into every sealed value, instead of one derived from the key: for keys that
+   * are stored under an id of their own (the connector vault's per-organization data keys).
+   */
+  readonly keyId?: string;
+}
+
+export function createSealer(rootKey: Buffer, options: SealerOptions = {}): Sealer {
   if (rootKey.length !== 32) throw new Error('the root key must be 32 bytes');
-  const keyId = keyIdOf(rootKey);
+  const keyId = options.keyId ?? keyIdOf(rootKey);
+  if (!/^[\w-]+$/.test(keyId)) throw new Error('a key id is base64url characters only');
   const pseudonymKeys = new Map<string, Buffer>();
   // The root key is uniformly random, so HKDF needs no salt (RFC 5869 §3.1); the info names the purpose.
   const deriveKey = (purpose: string): Buffer => Buffer.from(hkdfSync('sha256', rootKey, Buffer.alloc(0), `gatehouse/v1/${purpose}`, 32));
