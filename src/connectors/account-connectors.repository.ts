@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { AccountConnector } from './connector.ts';
 import type { AccountConnectorsTable } from './connectors.table.ts';
-import { stringRecordFromJson } from './json-columns.ts';
+import { stringListFromJson, stringRecordFromJson } from './json-columns.ts';
 
 function toAccountConnector(row: Selectable<AccountConnectorsTable>): AccountConnector {
   return {
@@ -13,7 +13,8 @@ function toAccountConnector(row: Selectable<AccountConnectorsTable>): AccountCon
     name: row.name,
     status: row.status,
     properties: stringRecordFromJson('account_connectors.properties', row.properties),
-    sealedClientSecret: row.client_secret,
+    sealedSecretProperties: row.secret_properties,
+    secretPropertyNames: stringListFromJson('account_connectors.secret_property_names', row.secret_property_names),
     config: stringRecordFromJson('account_connectors.config', row.config),
     sealedCredentials: row.credentials,
     selfAuthenticate: row.self_authenticate === 1,
@@ -31,7 +32,8 @@ function stateColumns(connector: AccountConnector) {
     name: connector.name,
     status: connector.status,
     properties: JSON.stringify(connector.properties),
-    client_secret: connector.sealedClientSecret,
+    secret_properties: connector.sealedSecretProperties,
+    secret_property_names: JSON.stringify(connector.secretPropertyNames),
     config: JSON.stringify(connector.config),
     credentials: connector.sealedCredentials,
     self_authenticate: connector.selfAuthenticate ? 1 : 0,

@@ -43,10 +43,12 @@ export interface AccountConnector {
   readonly appConnectorId: string;
   readonly name: string;
   readonly status: AccountConnectorStatus;
-  /** The properties kept in clear (ClientId, …); ClientSecret is sealed apart. */
+  /** The properties kept in clear (ClientId, …); the SECRET_PROPERTIES are sealed apart. */
   readonly properties: Readonly<Record<string, string>>;
-  /** The vault value of the ClientSecret property (accountConnectorSecretAad), or null. */
-  readonly sealedClientSecret: string | null;
+  /** The vault value of the secret properties as a JSON object (accountConnectorSecretsAad), or null when none is set. */
+  readonly sealedSecretProperties: string | null;
+  /** The names of the secret properties set, so reads can say which are set without opening them. */
+  readonly secretPropertyNames: readonly string[];
   readonly config: Readonly<Record<string, string>>;
   /** The vault value of the Credentials (accountConnectorCredentialsAad), or null. */
   readonly sealedCredentials: string | null;
@@ -71,11 +73,11 @@ export interface Credentials {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-/** The property whose value is sealed apart and never returned. */
-export const CLIENT_SECRET_PROPERTY = 'ClientSecret';
+/** The properties whose values are sealed and never returned: per-connection app secrets and API credentials. */
+export const SECRET_PROPERTIES: readonly string[] = ['ClientSecret', 'ApiKey', 'Password'];
 
 // Associated data of each sealed column: the row's id and the field, so that a value copied into
 // another row or column does not open (the vault adds the organization).
 export const appConnectorSecretAad = (id: string): string => `app_connector:${id}:client_secret`;
-export const accountConnectorSecretAad = (id: string): string => `account_connector:${id}:client_secret`;
+export const accountConnectorSecretsAad = (id: string): string => `account_connector:${id}:secret_properties`;
 export const accountConnectorCredentialsAad = (id: string): string => `account_connector:${id}:credentials`;

@@ -46,10 +46,12 @@ export interface AccountConnectorsTable {
   app_connector_id: string;
   name: string;
   status: 'unauthenticated' | 'authenticated' | 'needs_reauth' | 'disabled';
-  /** JSON object of the non-secret properties (ClientId, …). */
+  /** JSON object of the properties kept in clear (ClientId, …). */
   properties: string;
-  /** The ClientSecret property: a vault value, associated data `account_connector:<id>:client_secret`. */
-  client_secret: string | null;
+  /** The secret properties (ClientSecret, ApiKey, Password) as one sealed JSON object, associated data `account_connector:<id>:secret_properties`; null when none. */
+  secret_properties: string | null;
+  /** JSON array of the names of the secret properties set, in clear: reads say which are set without opening them. */
+  secret_property_names: string;
   /** JSON object of config field values (over the app connector's). */
   config: string;
   /** The sealed JSON of the tokens and kept metadata, associated data `account_connector:<id>:credentials`. */
