@@ -11,6 +11,14 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'ERR_SQLITE_ERROR' && (errcode === 2067 || errcode === 1555);
 }
 
+/** True when a statement failed because a FOREIGN KEY constraint would be broken (a row still referenced, or a reference to none). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  // PostgreSQL SQLSTATE 23503 foreign_key_violation; SQLite SQLITE_CONSTRAINT_FOREIGNKEY (787).
+  return code === '23503' || (code === 'ERR_SQLITE_ERROR' && errcode === 787);
+}
+
 /**
  * A driver error that means the store itself is unusable (locked, read-only, full, gone), as a
  * StorageError with advice; undefined for anything else (a bug, or a constraint the caller maps).
