@@ -1,7 +1,7 @@
 import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { ConflictError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
+import { collectInvalid, ConflictError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { checkDisplayName } from '../lib/text-rules.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
@@ -16,9 +16,11 @@ import { pageByCreation, type Page, type PageQuery } from './paging.ts';
 /** Creates an account under the id the org chose (its own customer id) or a generated `act_…`; a taken id is a ConflictError. */
 export async function createAccount(ctx: OperationContext, input: { readonly id?: string; readonly name: string }): Promise<ConnectorAccount> {
   requirePermission(ctx.actor, 'connectors:write');
-  if (input.id !== undefined) throwIfInvalid(accountIdErrors(input.id));
+  const errors = input.id === undefined ? [] : accountIdErrors(input.id);
+  const name = collectInvalid(errors, () => checkDisplayName(input.name));
+  throwIfInvalid(errors);
   const now = ctx.clock();
-  const account: ConnectorAccount = { orgId: ctx.org.id, id: input.id ?? newId('connectorAccount'), name: checkDisplayName(input.name), createdAt: now, updatedAt: now };
+  const account: ConnectorAccount = { orgId: ctx.org.id, id: input.id ?? newId('connectorAccount'), name: name!, createdAt: now, updatedAt: now };
   return inTransaction(ctx.db, async (trx) => {
     try {
       await repository.insertAccount(trx, account);

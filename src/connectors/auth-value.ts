@@ -12,7 +12,18 @@ const FIELDS = ['AccessToken', 'RefreshToken', 'Expires', 'RefreshExpires', 'Tok
 const MAX_AUTH_VALUE_LENGTH = 16 * 1024;
 const MAX_TOKEN_LENGTH = 8 * 1024;
 // RFC 3339 date-time with its offset: a time without one would be read in the server's zone.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/i;
+
+/** The time a date-time names, or NaN; a day the month lacks (Date.parse rolls 02-31 into March) is NaN too. */
+function parseDateTime(text: string): number {
+  const match = DATE_TIME.exec(text);
+  if (match === null) return Number.NaN;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = match[9] === undefined || (Number(match[9]) <= 23 && Number(match[10]) <= 59);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59 || !offsetOk) return Number.NaN;
+  return Date.parse(text);
+}
 
 /**
  * Reads a serialized AuthValue, or throws InvalidInputError naming the field at fault
@@ -49,7 +60,7 @@ export function parseAuthValue(text: string, field = 'auth_value'): AuthValue {
   const date = (key: string): number | null => {
     const item = record[key];
     if (item === undefined || item === null) return null;
-    const time = typeof item === 'string' && DATE_TIME.test(item) ? Date.parse(item) : Number.NaN;
+    const time = typeof item === 'string' ? parseDateTime(item) : Number.NaN;
     if (Number.isNaN(time)) {
       errors.push(new InvalidInputError(`${field}.${key}`, 'must be a date-time with its offset, such as 2030-10-01T00:00:00Z'));
       return null;
