@@ -391,6 +391,24 @@ describe.each(DIALECTS)('connector hub in the management API on %s', (dialect) =
     });
   });
 
+  describe('the origins a connect flow may end at', () => {
+    it('are set on the org as exact origins, each bad one named by its index', async () => {
+      const ownerKey = (await createStaffUser(server.store.storage.db, systemClock, orgId, { email: 'owner@acme.example', role: 'owner', withApiKey: true })).apiKey!;
+      const set = await api('PATCH', '/org', { key: ownerKey, body: { connect_target_origins: ['https://app.example.com', 'https://app.example.com:8443', 'http://localhost:3000', 'https://app.example.com'] } });
+      expect(set.status, JSON.stringify(set.json)).toBe(200);
+      expect(set.json!.settings.connect_target_origins).toEqual(['https://app.example.com', 'https://app.example.com:8443', 'http://localhost:3000']);
+      expect((await api('GET', '/org', { key: ownerKey })).json!.settings.connect_target_origins).toEqual(['https://app.example.com', 'https://app.example.com:8443', 'http://localhost:3000']);
+
+      const bad = await api('PATCH', '/org', {
+        key: ownerKey,
+        body: { connect_target_origins: ['https://ok.example', 'http://app.example.com', 'https://app.example.com/', 'https://app.example.com/path', 'HTTPS://APP.example.com', 'https://app.example.com:443', 'https://u:p@app.example.com', '*'] },
+      });
+      expect(bad.status).toBe(400);
+      expect(fieldsOf(bad)).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `connect_target_origins[${i}]`));
+      expect((await api('PATCH', '/org', { key: ownerKey, body: { connect_target_origins: [] } })).json!.settings.connect_target_origins).toEqual([]);
+    });
+  });
+
   describe('permissions', () => {
     it('read_only reads but does not change', async () => {
       expect((await api('GET', '/accounts', { key: readOnlyKey })).status).toBe(200);
