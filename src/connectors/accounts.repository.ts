@@ -46,10 +46,12 @@ export async function deleteAccount(db: Executor, orgId: string, id: string): Pr
   return result.numDeletedRows > 0n;
 }
 
-export async function insertAccountUser(db: Executor, orgId: string, user: ConnectorAccountUser): Promise<void> {
+/** Inserts the user unless its account already has one of that username (a concurrent first use): then nothing. */
+export async function insertAccountUserIfAbsent(db: Executor, orgId: string, user: ConnectorAccountUser): Promise<void> {
   await db
     .insertInto('connector_account_users')
     .values({ org_id: orgId, account_id: user.accountId, id: user.id, username: user.username, created_at: user.createdAt })
+    .onConflict((oc) => oc.columns(['org_id', 'account_id', 'username']).doNothing())
     .execute();
 }
 
