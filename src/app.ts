@@ -33,6 +33,7 @@ import { API_THROTTLE_LIMITS } from './staff/api-auth.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
+import { createVault } from './connectors/vault/vault.ts';
 import { REFUSED_REGISTRATION_THROTTLE_LIMITS, REGISTRATION_THROTTLE_LIMITS, type RegistrationThrottles } from './clients/registration-throttle.ts';
 
 export interface AppDeps {
@@ -127,7 +128,14 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     // description may be read from anywhere).
     registerCrossSiteGuard(api, { publicUrl: config.publicUrl, readableFromOtherSites: new Set(['/api/v2/openapi.json']) });
     await registerFormParsers(api);
-    await registerManagementApi(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle, routes: MANAGEMENT_ROUTES, afterChange: (orgId) => resolveOrg.forgetOrganization(orgId) });
+    await registerManagementApi(api, {
+      db: deps.storage.db,
+      clock: deps.clock,
+      throttle: apiThrottle,
+      routes: MANAGEMENT_ROUTES,
+      afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
+      connectors: { vault: createVault(deps.storage.db, deps.sealer, deps.clock), publicUrl: config.publicUrl, allowHttpUrls: false },
+    });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
   }, { prefix: '/api' });
   return app;

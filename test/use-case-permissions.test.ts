@@ -15,6 +15,18 @@ import {
 import { listAuditEvents } from '../src/audit/audit.ts';
 import { readAuditLog } from '../src/audit/audit-admin.ts';
 import { addClient, changeClientStatus, changeRegistrationPolicy, deleteClient, getClient, getRegistrationPolicy, listClients, rotateClientSecret, updateClient } from '../src/clients/client-admin.ts';
+import { createAccount, deleteAccount, getAccount, listAccounts, listAccountUsers, renameAccount } from '../src/connectors/account-admin.ts';
+import {
+  addAccountConnector,
+  deauthenticateAccountConnector,
+  deleteAccountConnector,
+  getAccountConnector,
+  listAccountConnectors,
+  updateAccountConnector,
+} from '../src/connectors/account-connector-admin.ts';
+import { addAppConnector, deleteAppConnector, getAppConnector, listAppConnectors, updateAppConnector } from '../src/connectors/app-connector-admin.ts';
+import type { ConnectorOperationContext } from '../src/connectors/connector-context.ts';
+import { createVault } from '../src/connectors/vault/vault.ts';
 import { rotateSigningKey } from '../src/keys/key-admin.ts';
 import { createSigningKeyService } from '../src/keys/signing-keys.ts';
 import { createSealer } from '../src/keys/sealing.ts';
@@ -59,6 +71,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
 
   const operator = (actor: Actor): OperationContext => ({ db: store.storage.db, clock: systemClock, org: seeded.org, actor });
   const accountId = () => seeded.constituent.accountId;
+  const hub = (ctx: OperationContext): ConnectorOperationContext => ({ ...ctx, vault: createVault(store.storage.db, createSealer(Buffer.alloc(32, 7)), systemClock), allowHttpUrls: false });
 
   const cases: ReadonlyArray<readonly [string, Permission, (ctx: OperationContext) => unknown]> = [
     ['addClient', 'clients:write', (ctx) => addClient(ctx, { name: 'App', clientType: 'confidential', redirectUris: ['https://app.example.org/cb'] })],
@@ -100,6 +113,23 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['rotateApiKey', 'staff:write', (ctx) => rotateApiKey(ctx, keyId)],
     ['revokeApiKey', 'staff:write', (ctx) => revokeApiKey(ctx, keyId)],
     ['readAuditLog', 'audit:read', (ctx) => readAuditLog(ctx, { limit: 10 })],
+    ['createAccount', 'connectors:write', (ctx) => createAccount(ctx, { name: 'Customer' })],
+    ['listAccounts', 'connectors:read', (ctx) => listAccounts(ctx, { limit: 10 })],
+    ['getAccount', 'connectors:read', (ctx) => getAccount(ctx, 'cust')],
+    ['renameAccount', 'connectors:write', (ctx) => renameAccount(ctx, 'cust', { name: 'Renamed' })],
+    ['deleteAccount', 'connectors:write', (ctx) => deleteAccount(ctx, 'cust')],
+    ['listAccountUsers', 'connectors:read', (ctx) => listAccountUsers(ctx, 'cust', { limit: 10 })],
+    ['addAppConnector', 'connectors:write', (ctx) => addAppConnector(hub(ctx), { provider: 'zendesk', name: 'Zendesk', clientSecret: 's' })],
+    ['listAppConnectors', 'connectors:read', (ctx) => listAppConnectors(ctx, { limit: 10 })],
+    ['getAppConnector', 'connectors:read', (ctx) => getAppConnector(ctx, 'apc_x')],
+    ['updateAppConnector', 'connectors:write', (ctx) => updateAppConnector(hub(ctx), 'apc_x', { name: 'Renamed' })],
+    ['deleteAppConnector', 'connectors:write', (ctx) => deleteAppConnector(ctx, 'apc_x')],
+    ['addAccountConnector', 'connectors:write', (ctx) => addAccountConnector(hub(ctx), 'cust', { appConnectorId: 'apc_x' })],
+    ['listAccountConnectors', 'connectors:read', (ctx) => listAccountConnectors(ctx, 'cust', { limit: 10 })],
+    ['getAccountConnector', 'connectors:read', (ctx) => getAccountConnector(ctx, 'acn_x')],
+    ['updateAccountConnector', 'connectors:write', (ctx) => updateAccountConnector(hub(ctx), 'acn_x', { name: 'Renamed' })],
+    ['deauthenticateAccountConnector', 'connectors:write', (ctx) => deauthenticateAccountConnector(hub(ctx), 'acn_x')],
+    ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
   ];
 
   it.each(cases)('%s needs %s', async (_name, permission, run) => {

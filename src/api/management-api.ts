@@ -11,6 +11,7 @@ import type { Organization } from '../orgs/organization.ts';
 import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
 import type { Permission } from '../staff/permissions.ts';
 import type { Actor, OperationContext } from '../staff/actor.ts';
+import type { ConnectorOperationContext, ConnectorServices } from '../connectors/connector-context.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
@@ -41,11 +42,19 @@ export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
   /** The If-Match header, for updates that must not overwrite another admin's change. */
   readonly ifMatch: string | undefined;
   readonly ip: string;
+  /** The connector hub's vault and settings; undefined where the app was built without them. */
+  readonly connectors: ConnectorServices | undefined;
 }
 
 /** The context of a staff operation called through the API (staff/actor.ts). */
 export function operationOf(call: ApiCall): OperationContext {
   return { db: call.db, clock: call.clock, org: call.org, actor: call.actor };
+}
+
+/** The context of a connector hub operation called through the API: a staff operation's, with the vault. */
+export function connectorOperationOf(call: ApiCall): ConnectorOperationContext {
+  if (call.connectors === undefined) throw new Error('the management API was built without the connector hub (ManagementApiDeps.connectors)');
+  return { ...operationOf(call), vault: call.connectors.vault, allowHttpUrls: call.connectors.allowHttpUrls };
 }
 
 export interface ApiResult {
@@ -93,6 +102,8 @@ export interface ManagementApiDeps {
    * in this process (other processes within their cache time).
    */
   readonly afterChange?: (orgId: string) => void;
+  /** The connector hub's vault and settings, for its routes. */
+  readonly connectors?: ConnectorServices;
 }
 
 declare module 'fastify' {
@@ -229,6 +240,7 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
           actor: { type: 'api_key', id: principal.apiKeyId, staffUserId: principal.staffUserId, ip: request.ip, permissions: principal.permissions },
           ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
           ip: request.ip,
+          connectors: deps.connectors,
         });
         if (route.method !== 'GET') deps.afterChange?.(org.id);
         reply.header('cache-control', 'no-store');

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuditEventsTable } from '../audit/audit.table.ts';
 import type { ConstituentsTable } from '../accounts/constituents.table.ts';
 import type { ClientsTable } from '../clients/clients.table.ts';
+import type { AccountConnectorsTable, AppConnectorsTable, ConnectorAccountsTable, ConnectorAccountUsersTable } from '../connectors/connectors.table.ts';
 import type { VaultDataKeysTable } from '../connectors/vault/vault.table.ts';
 import type { SigningKeysTable } from '../keys/signing-keys.table.ts';
 import type {
@@ -37,6 +38,10 @@ export interface Database {
   access_tokens: AccessTokensTable;
   refresh_tokens: RefreshTokensTable;
   vault_data_keys: VaultDataKeysTable;
+  connector_accounts: ConnectorAccountsTable;
+  connector_account_users: ConnectorAccountUsersTable;
+  app_connectors: AppConnectorsTable;
+  account_connectors: AccountConnectorsTable;
 }
 
 export type Db = Kysely<Database>;

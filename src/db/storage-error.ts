@@ -11,6 +11,18 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'ERR_SQLITE_ERROR' && (errcode === 2067 || errcode === 1555);
 }
 
+/** True when a statement failed because a FOREIGN KEY constraint would be broken (a row still referenced, or a reference to none). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  // PostgreSQL SQLSTATE 23503 foreign_key_violation. SQLite: SQLITE_CONSTRAINT_FOREIGNKEY (787) for
+  // a reference to no row; an ON DELETE RESTRICT refusal comes as SQLITE_CONSTRAINT_TRIGGER (1811)
+  // with the same "FOREIGN KEY constraint failed" message, which alone tells it from a trigger's.
+  if (code === '23503') return true;
+  if (code !== 'ERR_SQLITE_ERROR') return false;
+  return errcode === 787 || (errcode === 1811 && error instanceof Error && error.message === 'FOREIGN KEY constraint failed');
+}
+
 /**
  * A driver error that means the store itself is unusable (locked, read-only, full, gone), as a
  * StorageError with advice; undefined for anything else (a bug, or a constraint the caller maps).

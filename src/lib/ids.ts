@@ -10,6 +10,10 @@ export const ID_PREFIXES = {
   staffUser: 'stf',
   apiKey: 'key',
   auditEvent: 'evt',
+  connectorAccount: 'act',
+  connectorAccountUser: 'acu',
+  appConnector: 'apc',
+  accountConnector: 'acn',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

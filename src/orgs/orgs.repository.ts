@@ -101,6 +101,7 @@ interface StoredSettings {
   primary_color?: string | null;
   accent_color?: string | null;
   self_registration?: SelfRegistrationPolicy;
+  connect_target_origins?: string[];
 }
 
 function settingsToJson(settings: OrgSettings): string {
@@ -118,6 +119,7 @@ function settingsToJson(settings: OrgSettings): string {
     primary_color: settings.primaryColor,
     accent_color: settings.accentColor,
     self_registration: settings.selfRegistration,
+    connect_target_origins: [...settings.connectTargetOrigins],
   };
   return JSON.stringify(stored);
 }
@@ -142,5 +144,6 @@ function settingsFromJson(json: string): OrgSettings {
     accentColor: isHexColor(stored.accent_color) ? stored.accent_color.toLowerCase() : d.accentColor,
     // Anything but `open` reads as closed: sign-up opens only when asked for.
     selfRegistration: stored.self_registration === 'open' ? 'open' : d.selfRegistration,
+    connectTargetOrigins: Array.isArray(stored.connect_target_origins) ? stored.connect_target_origins.filter((o) => typeof o === 'string') : d.connectTargetOrigins,
   });
 }

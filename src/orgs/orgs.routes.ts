@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { apiRoute, operationOf, type ApiRoute } from '../api/management-api.ts';
+import { MAX_CONNECT_TARGET_ORIGINS } from './connect-origins.ts';
 import { changeOrganization, getOrganization } from './org-admin.ts';
 import type { Organization } from './organization.ts';
 import { organizationChangeErrors, type OrganizationChange } from './orgs.ts';
@@ -21,6 +22,7 @@ const OrganizationBody = Type.Object({
     primary_color: Type.Union([Type.String(), Type.Null()]),
     accent_color: Type.Union([Type.String(), Type.Null()]),
     self_registration: Type.Union([Type.Literal('closed'), Type.Literal('open')]),
+    connect_target_origins: Type.Array(Type.String()),
   }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
@@ -39,6 +41,9 @@ const OrganizationChangeBody = Type.Object(
     primary_color: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100, description: '#rrggbb: buttons of the hosted pages.' })])),
     accent_color: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100, description: '#rrggbb: links and focus rings, when readable on white.' })])),
     self_registration: Type.Optional(Type.Union([Type.Literal('closed'), Type.Literal('open')], { description: 'open: the sign-in page links to a sign-up page where anyone may create a constituent account.' })),
+    connect_target_origins: Type.Optional(
+      Type.Array(Type.String({ maxLength: 300 }), { maxItems: MAX_CONNECT_TARGET_ORIGINS, description: 'The origins a connector connect flow may end at (https://host[:port]; http only for loopback hosts); replaces the list.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,6 +62,7 @@ function changeOf(body: Partial<Static<typeof OrganizationChangeBody>>): Organiz
     primaryColor: body.primary_color,
     accentColor: body.accent_color,
     selfRegistration: body.self_registration,
+    connectTargetOrigins: body.connect_target_origins,
   };
 }
 
@@ -78,6 +84,7 @@ function toBody(org: Organization) {
       primary_color: s.primaryColor,
       accent_color: s.accentColor,
       self_registration: s.selfRegistration,
+      connect_target_origins: [...s.connectTargetOrigins],
     },
     created_at: new Date(org.createdAt).toISOString(),
     updated_at: new Date(org.updatedAt).toISOString(),

@@ -9,6 +9,7 @@ import { checkDisplayName } from '../lib/text-rules.ts';
 import { checkBranding } from './branding.ts';
 import type { Organization } from './organization.ts';
 import * as repository from './orgs.repository.ts';
+import { checkConnectTargetOrigins } from './connect-origins.ts';
 import { DEFAULT_ORG_SETTINGS, SELF_REGISTRATION_POLICIES, type OrgSettings, type SelfRegistrationPolicy } from './settings.ts';
 
 /** Lowercase letters, digits and dashes, 1 to 63 characters, no dash at either end (a DNS label). */
@@ -106,6 +107,8 @@ export interface OrganizationChange {
   readonly accentColor?: string | null;
   /** Whether the hosted sign-up page is open. */
   readonly selfRegistration?: SelfRegistrationPolicy;
+  /** Replaces the list of origins a connect flow may end at. */
+  readonly connectTargetOrigins?: readonly string[];
 }
 
 /** Bounds per lifetime, in seconds: RFC 6749 §4.1.2 caps codes at 10 minutes. */
@@ -130,6 +133,7 @@ const FIELD_NAMES: Readonly<Record<keyof OrganizationChange, string>> = {
   primaryColor: 'primary_color',
   accentColor: 'accent_color',
   selfRegistration: 'self_registration',
+  connectTargetOrigins: 'connect_target_origins',
 };
 
 /** The fields a change sets (null too: it clears one), by their staff names, in the order of FIELD_NAMES. */
@@ -155,8 +159,10 @@ function judgeOrganizationChange(change: OrganizationChange): { errors: InvalidI
   if (change.selfRegistration !== undefined && !SELF_REGISTRATION_POLICIES.includes(change.selfRegistration)) {
     errors.push(new InvalidInputError('self_registration', `must be one of ${SELF_REGISTRATION_POLICIES.join(', ')}`));
   }
+  const origins = change.connectTargetOrigins === undefined ? undefined : checkConnectTargetOrigins(change.connectTargetOrigins);
+  errors.push(...(origins?.errors ?? []));
   const branding = checkBranding(change);
-  return { errors: [...errors, ...branding.errors], name, checked: { ...change, ...branding.values } };
+  return { errors: [...errors, ...branding.errors], name, checked: { ...change, ...branding.values, ...(origins === undefined ? {} : { connectTargetOrigins: origins.origins }) } };
 }
 
 /**

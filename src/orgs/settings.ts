@@ -38,6 +38,8 @@ export interface OrgSettings extends Branding {
    * to a sign-up page (`/o/<slug>/signup`) where anyone may create an account and continue.
    */
   readonly selfRegistration: SelfRegistrationPolicy;
+  /** The exact origins a connector hub connect flow may end at (redirect or postMessage). Default none. */
+  readonly connectTargetOrigins: readonly string[];
 }
 
 export type ClientRegistrationMode = 'closed' | 'approval';
@@ -67,4 +69,5 @@ export const DEFAULT_ORG_SETTINGS: OrgSettings = Object.freeze({
   primaryColor: null,
   accentColor: null,
   selfRegistration: 'closed',
+  connectTargetOrigins: [],
 });

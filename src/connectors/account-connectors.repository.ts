@@ -1,0 +1,100 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { AccountConnector } from './connector.ts';
+import type { AccountConnectorsTable } from './connectors.table.ts';
+import { stringListFromJson, stringRecordFromJson } from './json-columns.ts';
+
+function toAccountConnector(row: Selectable<AccountConnectorsTable>): AccountConnector {
+  return {
+    orgId: row.org_id,
+    id: row.id,
+    accountId: row.account_id,
+    appConnectorId: row.app_connector_id,
+    name: row.name,
+    status: row.status,
+    properties: stringRecordFromJson('account_connectors.properties', row.properties),
+    sealedSecretProperties: row.secret_properties,
+    secretPropertyNames: stringListFromJson('account_connectors.secret_property_names', row.secret_property_names),
+    config: stringRecordFromJson('account_connectors.config', row.config),
+    sealedCredentials: row.credentials,
+    selfAuthenticate: row.self_authenticate === 1,
+    accessExpiresAt: row.access_expires_at,
+    refreshExpiresAt: row.refresh_expires_at,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The columns a connector's state writes (everything but its keys and creation time). */
+function stateColumns(connector: AccountConnector) {
+  return {
+    name: connector.name,
+    status: connector.status,
+    properties: JSON.stringify(connector.properties),
+    secret_properties: connector.sealedSecretProperties,
+    secret_property_names: JSON.stringify(connector.secretPropertyNames),
+    config: JSON.stringify(connector.config),
+    credentials: connector.sealedCredentials,
+    self_authenticate: connector.selfAuthenticate ? 1 : 0,
+    access_expires_at: connector.accessExpiresAt,
+    refresh_expires_at: connector.refreshExpiresAt,
+    version: connector.version,
+    updated_at: connector.updatedAt,
+  };
+}
+
+export async function insertAccountConnector(db: Executor, connector: AccountConnector): Promise<void> {
+  await db
+    .insertInto('account_connectors')
+    .values({
+      org_id: connector.orgId,
+      id: connector.id,
+      account_id: connector.accountId,
+      app_connector_id: connector.appConnectorId,
+      created_at: connector.createdAt,
+      ...stateColumns(connector),
+    })
+    .execute();
+}
+
+export async function findAccountConnector(db: Executor, orgId: string, id: string): Promise<AccountConnector | undefined> {
+  const row = await db.selectFrom('account_connectors').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toAccountConnector(row);
+}
+
+export async function listAccountConnectorsPage(
+  db: Executor,
+  orgId: string,
+  accountId: string,
+  page: { readonly limit: number; readonly after?: readonly [number, string] },
+): Promise<AccountConnector[]> {
+  let query = db.selectFrom('account_connectors').selectAll().where('org_id', '=', orgId).where('account_id', '=', accountId);
+  if (page.after !== undefined) {
+    const [createdAt, id] = page.after;
+    query = query.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
+  }
+  const rows = await query.orderBy('created_at').orderBy('id').limit(page.limit).execute();
+  return rows.map(toAccountConnector);
+}
+
+/**
+ * Writes the connector's new state only if the stored row is still at `expectedVersion` (the
+ * version read before the change): false when another writer (a refresh, a reconnect) got there
+ * first. The new state carries its own, higher version.
+ */
+export async function updateAccountConnector(db: Executor, connector: AccountConnector, expectedVersion: number): Promise<boolean> {
+  const result = await db
+    .updateTable('account_connectors')
+    .set(stateColumns(connector))
+    .where('org_id', '=', connector.orgId)
+    .where('id', '=', connector.id)
+    .where('version', '=', expectedVersion)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteAccountConnector(db: Executor, orgId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('account_connectors').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,181 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { apiRoute, connectorOperationOf, operationOf, PAGE_QUERY, pageLimit, type ApiRoute } from '../api/management-api.ts';
+import { etagOf, versionFromIfMatch } from '../http/etag.ts';
+import {
+  accountConnectorErrors,
+  addAccountConnector,
+  deauthenticateAccountConnector,
+  deleteAccountConnector,
+  getAccountConnector,
+  listAccountConnectors,
+  updateAccountConnector,
+} from './account-connector-admin.ts';
+import { ACCOUNT_CONNECTOR_STATUSES, type AccountConnector } from './connector.ts';
+import { MAX_PROPERTIES } from './connector-rules.ts';
+
+// Account connectors: properties in clear are shown, secret ones (ClientSecret, ApiKey, Password)
+// only by name; credentials never (GET …/credentials, to come, is the one read that returns them).
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const AccountConnectorBody = Type.Object({
+  id: Type.String(),
+  account_id: Type.String(),
+  app_connector_id: Type.String(),
+  name: Type.String(),
+  status: Type.Union(ACCOUNT_CONNECTOR_STATUSES.map((s) => Type.Literal(s))),
+  properties: Type.Record(Type.String(), Type.String()),
+  /** The names of the secret properties set; their values are never shown. */
+  secret_properties: Type.Array(Type.String()),
+  config: Type.Record(Type.String(), Type.String()),
+  /** AuthValue "{}" was set: the hub obtains the token itself on the next credential request. */
+  self_authenticate: Type.Boolean(),
+  access_expires_at: Nullable(Type.String({ format: 'date-time' })),
+  refresh_expires_at: Nullable(Type.String({ format: 'date-time' })),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+const PropertyName = Type.String({ maxLength: 64 });
+const PropertyValue = Type.String({ maxLength: 4000 });
+const Fields = {
+  name: Type.String({ maxLength: 200 }),
+  config: Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 2000 }), { maxProperties: 50 }),
+  auth_value: Type.String({ maxLength: 16 * 1024 }),
+};
+const NewAccountConnectorBody = Type.Object(
+  {
+    app_connector_id: Type.String({ maxLength: 100 }),
+    name: Type.Optional(Fields.name),
+    properties: Type.Optional(Type.Record(PropertyName, PropertyValue, { maxProperties: MAX_PROPERTIES })),
+    config: Type.Optional(Fields.config),
+    auth_value: Type.Optional(Fields.auth_value),
+  },
+  { additionalProperties: false },
+);
+const AccountConnectorChangeBody = Type.Object(
+  {
+    name: Type.Optional(Fields.name),
+    properties: Type.Optional(Type.Record(PropertyName, Nullable(PropertyValue), { maxProperties: MAX_PROPERTIES })),
+    config: Type.Optional(Fields.config),
+    auth_value: Type.Optional(Fields.auth_value),
+  },
+  { additionalProperties: false },
+);
+const ConnectorParams = Type.Object({ account_connector_id: Type.String({ maxLength: 100 }) });
+const AccountParams = Type.Object({ account_id: Type.String({ maxLength: 200 }) });
+
+function accountConnectorBody(connector: AccountConnector) {
+  return {
+    id: connector.id,
+    account_id: connector.accountId,
+    app_connector_id: connector.appConnectorId,
+    name: connector.name,
+    status: connector.status,
+    properties: { ...connector.properties },
+    secret_properties: [...connector.secretPropertyNames],
+    config: { ...connector.config },
+    self_authenticate: connector.selfAuthenticate,
+    access_expires_at: connector.accessExpiresAt === null ? null : iso(connector.accessExpiresAt),
+    refresh_expires_at: connector.refreshExpiresAt === null ? null : iso(connector.refreshExpiresAt),
+    created_at: iso(connector.createdAt),
+    updated_at: iso(connector.updatedAt),
+  };
+}
+
+export const ACCOUNT_CONNECTOR_ROUTES: readonly ApiRoute[] = [
+  apiRoute({
+    method: 'POST',
+    url: '/accounts/:account_id/connectors',
+    permission: 'connectors:write',
+    summary:
+      'Connect an account to an app connector: properties (ClientId/ClientSecret for a per-customer app), config, and auth_value (the serialized {"AccessToken","RefreshToken","Expires","RefreshExpires"} imports tokens; "{}" lets the hub authenticate itself)',
+    tag: 'connectors',
+    schema: { params: AccountParams, body: NewAccountConnectorBody, response: { 201: AccountConnectorBody } },
+    // The config's rules are the provider's, which the stored app connector names: the handler's.
+    checkBody: (fields) => accountConnectorErrors({ name: fields.name, properties: fields.properties, authValue: fields.auth_value }),
+    async handler(call) {
+      const { body } = call;
+      const connector = await addAccountConnector(connectorOperationOf(call), call.params.account_id, {
+        appConnectorId: body.app_connector_id,
+        name: body.name,
+        properties: body.properties,
+        config: body.config,
+        authValue: body.auth_value,
+      });
+      return { status: 201, body: accountConnectorBody(connector), etag: etagOf(connector.version) };
+    },
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/accounts/:account_id/connectors',
+    permission: 'connectors:read',
+    summary: 'The account\'s connectors, oldest first',
+    tag: 'connectors',
+    schema: {
+      params: AccountParams,
+      querystring: Type.Object({ ...PAGE_QUERY }, { additionalProperties: false }),
+      response: { 200: Type.Object({ data: Type.Array(AccountConnectorBody), next_cursor: Nullable(Type.String()) }) },
+    },
+    async handler(call) {
+      const page = await listAccountConnectors(operationOf(call), call.params.account_id, { limit: pageLimit(call.query), cursor: call.query.cursor });
+      return { body: { data: page.items.map(accountConnectorBody), next_cursor: page.nextCursor } };
+    },
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/account-connectors/:account_connector_id',
+    permission: 'connectors:read',
+    summary: 'An account connector (never its secrets or tokens); the ETag is the version an update\'s If-Match must name',
+    tag: 'connectors',
+    schema: { params: ConnectorParams, response: { 200: AccountConnectorBody } },
+    async handler(call) {
+      const connector = await getAccountConnector(operationOf(call), call.params.account_connector_id);
+      return { body: accountConnectorBody(connector), etag: etagOf(connector.version) };
+    },
+  }),
+  apiRoute({
+    method: 'PATCH',
+    url: '/account-connectors/:account_connector_id',
+    permission: 'connectors:write',
+    summary: 'Change an account connector: properties merge by name (null removes one), config replaces the stored one, auth_value imports tokens or ("{}") asks the hub to authenticate itself',
+    tag: 'connectors',
+    schema: { params: ConnectorParams, body: AccountConnectorChangeBody, response: { 200: AccountConnectorBody } },
+    checkBody: (fields) => accountConnectorErrors({ name: fields.name, properties: fields.properties, authValue: fields.auth_value }),
+    async handler(call) {
+      const { body } = call;
+      const connector = await updateAccountConnector(
+        connectorOperationOf(call),
+        call.params.account_connector_id,
+        { name: body.name, properties: body.properties, config: body.config, authValue: body.auth_value },
+        { expectedVersion: versionFromIfMatch(call.ifMatch) },
+      );
+      return { body: accountConnectorBody(connector), etag: etagOf(connector.version) };
+    },
+  }),
+  apiRoute({
+    method: 'DELETE',
+    url: '/account-connectors/:account_connector_id',
+    permission: 'connectors:write',
+    summary: 'Delete an account connector and its credentials',
+    tag: 'connectors',
+    schema: { params: ConnectorParams, response: { 204: Type.Null() } },
+    async handler(call) {
+      await deleteAccountConnector(operationOf(call), call.params.account_connector_id);
+      return { status: 204 };
+    },
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/account-connectors/:account_connector_id/deauthenticate',
+    permission: 'connectors:write',
+    summary: 'Drop an account connector\'s credentials: it is unauthenticated until connected again',
+    tag: 'connectors',
+    schema: { params: ConnectorParams, response: { 200: AccountConnectorBody } },
+    async handler(call) {
+      const connector = await deauthenticateAccountConnector(connectorOperationOf(call), call.params.account_connector_id);
+      return { body: accountConnectorBody(connector), etag: etagOf(connector.version) };
+    },
+  }),
+];

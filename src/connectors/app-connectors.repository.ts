@@ -1,0 +1,82 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { AppConnector } from './connector.ts';
+import type { AppConnectorsTable } from './connectors.table.ts';
+import { stringListFromJson, stringRecordFromJson } from './json-columns.ts';
+
+function toAppConnector(row: Selectable<AppConnectorsTable>): AppConnector {
+  return {
+    orgId: row.org_id,
+    id: row.id,
+    provider: row.provider,
+    name: row.name,
+    clientId: row.client_id,
+    sealedClientSecret: row.client_secret,
+    scopes: stringListFromJson('app_connectors.scopes', row.scopes),
+    config: stringRecordFromJson('app_connectors.config', row.config),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function insertAppConnector(db: Executor, app: AppConnector): Promise<void> {
+  await db
+    .insertInto('app_connectors')
+    .values({
+      org_id: app.orgId,
+      id: app.id,
+      provider: app.provider,
+      name: app.name,
+      client_id: app.clientId,
+      client_secret: app.sealedClientSecret,
+      scopes: JSON.stringify(app.scopes),
+      config: JSON.stringify(app.config),
+      created_at: app.createdAt,
+      updated_at: app.updatedAt,
+    })
+    .execute();
+}
+
+export async function findAppConnector(db: Executor, orgId: string, id: string): Promise<AppConnector | undefined> {
+  const row = await db.selectFrom('app_connectors').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toAppConnector(row);
+}
+
+export async function listAppConnectorsPage(db: Executor, orgId: string, page: { readonly limit: number; readonly after?: readonly [number, string] }): Promise<AppConnector[]> {
+  let query = db.selectFrom('app_connectors').selectAll().where('org_id', '=', orgId);
+  if (page.after !== undefined) {
+    const [createdAt, id] = page.after;
+    query = query.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
+  }
+  const rows = await query.orderBy('created_at').orderBy('id').limit(page.limit).execute();
+  return rows.map(toAppConnector);
+}
+
+/** Writes the app connector's changeable fields as given (provider and id never change). */
+export async function updateAppConnector(db: Executor, app: AppConnector): Promise<boolean> {
+  const result = await db
+    .updateTable('app_connectors')
+    .set({
+      name: app.name,
+      client_id: app.clientId,
+      client_secret: app.sealedClientSecret,
+      scopes: JSON.stringify(app.scopes),
+      config: JSON.stringify(app.config),
+      updated_at: app.updatedAt,
+    })
+    .where('org_id', '=', app.orgId)
+    .where('id', '=', app.id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Whether some account connector uses the app connector (which then cannot be deleted). */
+export async function isAppConnectorInUse(db: Executor, orgId: string, id: string): Promise<boolean> {
+  const row = await db.selectFrom('account_connectors').select('id').where('org_id', '=', orgId).where('app_connector_id', '=', id).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function deleteAppConnector(db: Executor, orgId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('app_connectors').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,17 @@
+import type { OperationContext } from '../staff/actor.ts';
+import type { Vault } from './vault/vault.ts';
+
+/** What the hub's staff operations need beyond any other's: the vault that seals their secrets. */
+export interface ConnectorOperationContext extends OperationContext {
+  readonly vault: Vault;
+  /** http as well as https for URL config values: only with OUTBOUND_ALLOW_PRIVATE_NETWORK (development, tests). */
+  readonly allowHttpUrls: boolean;
+}
+
+/** What the app gives the hub's routes: one vault per process, and where the org's pages are. */
+export interface ConnectorServices {
+  readonly vault: Vault;
+  /** PUBLIC_URL: the redirect URI an app connector shows is under it. */
+  readonly publicUrl: string;
+  readonly allowHttpUrls: boolean;
+}

@@ -1,0 +1,68 @@
+// Row types of the connector hub's model (migration 0012). Only db/database.ts and the
+// connectors' repositories import them.
+
+export interface ConnectorAccountsTable {
+  org_id: string;
+  /** Chosen by the org (its own customer id) or generated (`act_…`). */
+  id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConnectorAccountUsersTable {
+  org_id: string;
+  account_id: string;
+  /** `acu_…`. */
+  id: string;
+  /** Unique within its account. */
+  username: string;
+  created_at: number;
+}
+
+export interface AppConnectorsTable {
+  org_id: string;
+  /** `apc_…`. */
+  id: string;
+  /** A catalogue entry's id. */
+  provider: string;
+  name: string;
+  client_id: string | null;
+  /** A vault value, associated data `app_connector:<id>:client_secret`; null when none was given. */
+  client_secret: string | null;
+  /** JSON array of scopes; empty for the provider's default scopes. */
+  scopes: string;
+  /** JSON object of config field values. */
+  config: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AccountConnectorsTable {
+  org_id: string;
+  /** `acn_…`. */
+  id: string;
+  account_id: string;
+  app_connector_id: string;
+  name: string;
+  status: 'unauthenticated' | 'authenticated' | 'needs_reauth' | 'disabled';
+  /** JSON object of the properties kept in clear (ClientId, …). */
+  properties: string;
+  /** The secret properties (ClientSecret, ApiKey, Password) as one sealed JSON object, associated data `account_connector:<id>:secret_properties`; null when none. */
+  secret_properties: string | null;
+  /** JSON array of the names of the secret properties set, in clear: reads say which are set without opening them. */
+  secret_property_names: string;
+  /** JSON object of config field values (over the app connector's). */
+  config: string;
+  /** The sealed JSON of the tokens and kept metadata, associated data `account_connector:<id>:credentials`. */
+  credentials: string | null;
+  /** 1 after AuthValue "{}": the hub obtains the token itself on the next credential request. */
+  self_authenticate: number;
+  /** In clear, for the refresh logic: when the access token (and the refresh token) expire; null for never or unknown. */
+  access_expires_at: number | null;
+  refresh_expires_at: number | null;
+  /** Incremented by every change, for conditional updates (a refresh racing a reconnect). */
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
