@@ -134,7 +134,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       throttle: apiThrottle,
       routes: MANAGEMENT_ROUTES,
       afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
-      connectors: { vault: createVault(deps.storage.db, deps.sealer, deps.clock), publicUrl: config.publicUrl, allowHttpUrls: false },
+      connectors: { vault: createVault(deps.storage.db, deps.sealer, deps.clock), publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork },
     });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
   }, { prefix: '/api' });
