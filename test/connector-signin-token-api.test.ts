@@ -18,6 +18,7 @@ describe.each(DIALECTS)('sign-in token endpoint on %s', (dialect) => {
   let now = Date.now();
   const clock = () => now;
   let orgId: string;
+  let ownerKey: string;
   let developerKey: string;
   let readOnlyKey: string;
   let otherOrgKey: string;
@@ -54,11 +55,11 @@ describe.each(DIALECTS)('sign-in token endpoint on %s', (dialect) => {
     const db = server.store.storage.db;
     orgId = (await seedOrg(db, 'acme')).org.id;
     const otherOrgId = (await seedOrg(db, 'other')).org.id;
-    const owner = (await createStaffUser(db, clock, orgId, { email: 'owner@acme.example', role: 'owner', withApiKey: true })).apiKey!;
+    ownerKey = (await createStaffUser(db, clock, orgId, { email: 'owner@acme.example', role: 'owner', withApiKey: true })).apiKey!;
     developerKey = (await createStaffUser(db, clock, orgId, { email: 'dev@acme.example', role: 'developer', withApiKey: true })).apiKey!;
     readOnlyKey = (await createStaffUser(db, clock, orgId, { email: 'ro@acme.example', role: 'read_only', withApiKey: true })).apiKey!;
     otherOrgKey = (await createStaffUser(db, clock, otherOrgId, { email: 'dev@other.example', role: 'developer', withApiKey: true })).apiKey!;
-    for (const [key, slug, id] of [[owner, 'acme', 'cust-1'], [otherOrgKey, 'other', 'theirs']] as const) {
+    for (const [key, slug, id] of [[ownerKey, 'acme', 'cust-1'], [otherOrgKey, 'other', 'theirs']] as const) {
       const response = await fetch(`${server.url}/api/v2/accounts`, { method: 'POST', headers: { authorization: basic(slug, key), 'content-type': 'application/json' }, body: JSON.stringify({ id, name: id }) });
       expect(response.status).toBe(201);
     }
@@ -143,6 +144,15 @@ describe.each(DIALECTS)('sign-in token endpoint on %s', (dialect) => {
     }
     // The other org's token works in its own org.
     expect((await signIn('theirs', { Username: 'u' }, bearer(otherOrgToken), 'other')).status).toBe(200);
+  });
+
+  it('refuses the token of a client suspended since', async () => {
+    const suspended = await seedClient(server.store.storage.db, orgId, { clientType: 'confidential', grantTypes: ['client_credentials'], redirectUris: [], postLogoutRedirectUris: [], scope: 'connectors' });
+    const token = await serviceToken('acme', suspended.clientId, suspended.clientSecret!);
+    expect((await signIn('cust-1', { Username: 'u' }, bearer(token))).status).toBe(200);
+    const suspension = await fetch(`${server.url}/api/v2/clients/${suspended.clientId}/suspend`, { method: 'POST', headers: { authorization: basic('acme', ownerKey), 'content-type': 'application/json' }, body: '{}' });
+    expect(suspension.status).toBe(200);
+    expect((await signIn('cust-1', { Username: 'u' }, bearer(token))).json.error.code).toBe('invalid_token');
   });
 
   it('refuses an access token without the connectors scope with 403 insufficient_scope', async () => {
