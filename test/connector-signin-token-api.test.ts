@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeSignInToken, SIGN_IN_TOKEN_TTL_MS } from '../src/connectors/signin-tokens.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { gatehouse, onlyJson } from './helpers/cli.ts';
-import { seedClient, seedOrg } from './helpers/fixtures.ts';
+import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
+import { CHALLENGE, PASSWORD, REDIRECT_URI, seedClient, seedOrg, VERIFIER } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -144,6 +145,23 @@ describe.each(DIALECTS)('sign-in token endpoint on %s', (dialect) => {
     }
     // The other org's token works in its own org.
     expect((await signIn('theirs', { Username: 'u' }, bearer(otherOrgToken), 'other')).status).toBe(200);
+  });
+
+  it('refuses a constituent\'s access token, even one granted the connectors scope: it acts for a person, not for the client', async () => {
+    const app = await seedClient(server.store.storage.db, orgId, { grantTypes: ['authorization_code'], scope: 'openid connectors', consentRequired: false });
+    const params = new URLSearchParams({ response_type: 'code', client_id: app.clientId, redirect_uri: REDIRECT_URI, scope: 'openid connectors', state: 's', code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+    const callback = await signInThroughPages(new TestBrowser(), `${server.url}/o/acme/authorize?${params}`, server.url, { username: 'alice', password: PASSWORD });
+    const code = new URL(callback).searchParams.get('code')!;
+    const exchange = await fetch(`${server.url}/o/acme/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(app.clientId, app.clientSecret!) },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: VERIFIER }).toString(),
+    });
+    const tokens = (await exchange.json()) as { access_token: string; scope: string };
+    expect(tokens.scope).toBe('openid connectors');
+    const answer = await signIn('cust-1', { Username: 'u' }, bearer(tokens.access_token));
+    expect(answer.status).toBe(401);
+    expect(answer.json.error.code).toBe('invalid_token');
   });
 
   it('refuses the token of a client suspended since', async () => {
