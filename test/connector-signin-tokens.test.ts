@@ -3,6 +3,7 @@ import { insertAccount } from '../src/connectors/accounts.repository.ts';
 import { purgeExpiredConnectorRows } from '../src/connectors/purge.ts';
 import { consumeSignInToken, issueSignInToken, SIGN_IN_TOKEN_TTL_MS } from '../src/connectors/signin-tokens.ts';
 import { migrateToLatest, migratorFor } from '../src/db/migrate.ts';
+import { schedulePurge } from '../src/oauth/purge.ts';
 import { hashSecret } from '../src/lib/secrets.ts';
 import { InvalidInputError, NotFoundError } from '../src/lib/errors.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
@@ -121,6 +122,17 @@ describe.each(DIALECTS)('connector sign-in tokens on %s', (dialect) => {
     expect(counts.connector_signin_tokens).toBeGreaterThan(5);
     expect(await store.storage.db.selectFrom('connector_signin_tokens').select('id').execute()).toEqual([{ id: live.tokenId }]);
     expect(await purgeExpiredConnectorRows(store.storage.db, clock)).toEqual({ connector_signin_tokens: 0 });
+  });
+
+  it('joins the server\'s periodic purge, its count in the report', async () => {
+    now = T0;
+    await issueSignInToken(store.storage.db, clock, orgId, 'cust-2', 'ivy');
+    now = T0 + 60 * 60 * 1000;
+    const runs: unknown[] = [];
+    const schedule = schedulePurge(store.storage.db, clock, { purged: (counts) => runs.push(counts), failed: (error) => runs.push(error) }, { intervalMs: 20, alsoPurge: purgeExpiredConnectorRows });
+    while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await schedule.stop();
+    expect(runs[0]).toMatchObject({ access_tokens: 0, connector_signin_tokens: 1 });
   });
 });
 

@@ -9,9 +9,8 @@ import { deleteExpiredSignInTokens } from './signin-tokens.repository.ts';
 /** Rows deleted per statement: short statements, so requests are served between them. */
 const BATCH_ROWS = 1000;
 
-export interface ConnectorPurgeCounts {
-  readonly connector_signin_tokens: number;
-}
+// A type, not an interface: it must pass as the Record<string, number> that schedulePurge's alsoPurge reports.
+export type ConnectorPurgeCounts = { readonly connector_signin_tokens: number };
 
 /**
  * Deletes expired sign-in tokens, used or not, in every organization. An expired token is refused
