@@ -34,6 +34,8 @@ import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
 import { createVault } from './connectors/vault/vault.ts';
+import { answerSignInTokenError, registerSignInTokenRoutes } from './connectors/signin-tokens.routes.ts';
+import { verifyServiceToken } from './oauth/introspection/service-token.ts';
 import { REFUSED_REGISTRATION_THROTTLE_LIMITS, REGISTRATION_THROTTLE_LIMITS, type RegistrationThrottles } from './clients/registration-throttle.ts';
 
 export interface AppDeps {
@@ -87,6 +89,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   // pseudonym, remembered per address by this process.
   const networkPseudonym = cachedNetworkNames(ipv6PrefixBits, (key) => deps.sealer.pseudonym(key, 'client-network'));
   const pendingSignIns = createPendingSignIns({ perNetwork: config.pendingSignInsPerNetwork, perOrg: config.pendingSignInsPerOrg }, networkPseudonym);
+  // API-key authentication failures, per client network: the management API's and the sign-in token endpoint's together.
+  const apiThrottle = createRateLimiter(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
   registerAuthorizationServerMetadata(app, resolveOrg);
   void app.register(
     async (orgScope) => {
@@ -99,7 +103,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
         refusedThrottle: createRateLimiter(deps.clock, { limits: REFUSED_REGISTRATION_THROTTLE_LIMITS, ipv6PrefixBits }),
       };
       // One error handler per transport, set on each scope here, never inherited from another's:
-      // the OAuth JSON endpoints, the hosted pages, the staff console.
+      // the OAuth JSON endpoints, the hosted pages, the connector hub's sign-in tokens, the staff console.
       await orgScope.register(async (protocol) => {
         protocol.setErrorHandler(answerOAuthError);
         registerOAuthRoutes(protocol, { clientAuthThrottle });
@@ -115,6 +119,17 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
         registerSignUpRoutes(pages, { publicUrl: config.publicUrl, throttle: createRateLimiter(deps.clock, { limits: SIGN_UP_THROTTLE_LIMITS, ipv6PrefixBits }), devices });
         registerRegistrationPageRoutes(pages, { publicUrl: config.publicUrl, ...registrationThrottles });
       });
+      await orgScope.register(async (connectorApi) => {
+        connectorApi.setErrorHandler(answerSignInTokenError);
+        registerSignInTokenRoutes(connectorApi, {
+          db: deps.storage.db,
+          clock: deps.clock,
+          publicUrl: config.publicUrl,
+          apiThrottle,
+          orgIdOf: (request) => request.org.org.id,
+          verifyServiceToken: (request, token) => verifyServiceToken(request.org, token),
+        });
+      });
       await orgScope.register(async (staffConsole) => {
         staffConsole.setErrorHandler(answerPageError);
         registerConsoleRoutes(staffConsole, { publicUrl: config.publicUrl, throttle, devices });
@@ -122,7 +137,6 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
     },
     { prefix: '/o/:slug' },
   );
-  const apiThrottle = createRateLimiter(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
   void app.register(async (api) => {
     // First of all: a request another site's page sent is refused unread (only the API's
     // description may be read from anywhere).

@@ -1,7 +1,7 @@
 // The audit log's values: a leaf that its table, repository and domain all read.
 
-/** `cli`: an operator running the gatehouse command on the server (no further identity). */
-export type ActorType = 'staff' | 'api_key' | 'constituent' | 'system' | 'anonymous' | 'cli';
+/** `cli`: an operator running the gatehouse command on the server (no further identity). `client`: an OAuth client acting for itself (client_credentials), its id the client_id. */
+export type ActorType = 'staff' | 'api_key' | 'constituent' | 'client' | 'system' | 'anonymous' | 'cli';
 
 /** Who did something: a staff user, an API key, the CLI's operator, a constituent, nobody known. */
 export interface AuditActor {

@@ -46,19 +46,22 @@ export async function purgeExpired(db: Executor, clock: Clock): Promise<PurgeCou
 }
 
 /**
- * Runs purgeExpired every `intervalMs` (never two at once) until stopped. Reports each run's
- * counts, or its error; a failed run is simply tried again at the next interval.
+ * Runs purgeExpired every `intervalMs` (never two at once) until stopped, then `alsoPurge` if
+ * given: another capability's purge (the connector hub's, which this folder may not import),
+ * whose counts join the report's. Reports each run's counts, or its error; a failed run is simply
+ * tried again at the next interval.
  */
 export function schedulePurge(
   db: Executor,
   clock: Clock,
   report: { readonly purged: (counts: PurgeCounts) => void; readonly failed: (error: unknown) => void },
-  options: { readonly intervalMs?: number } = {},
+  options: { readonly intervalMs?: number; readonly alsoPurge?: (db: Executor, clock: Clock) => Promise<Readonly<Record<string, number>>> } = {},
 ): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running !== undefined) return;
     running = purgeExpired(db, clock)
+      .then(async (counts) => ({ ...counts, ...(await options.alsoPurge?.(db, clock)) }))
       .then(report.purged, report.failed)
       .finally(() => {
         running = undefined;
