@@ -13,6 +13,7 @@ import { createSealer } from './keys/sealing.ts';
 import { systemClock } from './lib/clock.ts';
 import { findFreePort } from './lib/free-port.ts';
 import { schedulePurge } from './oauth/purge.ts';
+import { purgeExpiredConnectorRows } from './connectors/purge.ts';
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -81,7 +82,7 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
         if (Object.values(counts).some((n) => n > 0)) logger.info({ deleted: counts }, 'purged expired codes, tokens and sessions');
       },
       failed: (error) => logger.error({ err: error }, 'purging expired rows failed; retrying at the next interval'),
-    });
+    }, { alsoPurge: purgeExpiredConnectorRows });
     logger.info({ url: listeningUrl, publicUrl: config.publicUrl, store: storage.dialect, location: storage.location }, 'Gatehouse is listening');
     const running = app;
     return {
