@@ -43,8 +43,15 @@ export interface RefreshTarget {
 /** Retry-After for a failure the provider gave no time for: a few seconds, the time a brief outage or a slow refresh takes. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
-export function isFresh(connector: Pick<AccountConnector, 'accessExpiresAt'>, now: number, marginMs: number): boolean {
-  return connector.accessExpiresAt === null || connector.accessExpiresAt - now > marginMs;
+/**
+ * Whether the token may be handed out as it is: it expires later than the margin from now. A
+ * token that lives less than twice the margin (a provider with 5-second tokens) gets half its
+ * lifetime as margin, counted from when it was stored, or every read would refresh it again.
+ */
+export function isFresh(connector: Pick<AccountConnector, 'accessExpiresAt' | 'updatedAt'>, now: number, marginMs: number): boolean {
+  if (connector.accessExpiresAt === null) return true;
+  const margin = Math.min(marginMs, Math.max(0, (connector.accessExpiresAt - connector.updatedAt) / 2));
+  return connector.accessExpiresAt - now > margin;
 }
 
 export async function openCredentials(ctx: ConnectorOperationContext, connector: AccountConnector): Promise<Credentials> {
