@@ -6,12 +6,12 @@ import { findProvider } from './catalogue/catalogue.ts';
 import type { AccountConnector } from './connector.ts';
 import type { ConnectorOperationContext } from './connector-context.ts';
 import { ConnectorMisconfiguredError, ConnectorNeedsReauthError, ConnectorNotAuthenticatedError } from './credentials-errors.ts';
-import { isFresh, openCredentials, refreshUnderLease, type RefreshSettings } from './token-refresh.ts';
+import { isFresh, openCredentials, refreshUnderLease, type RefreshSettings } from './credentials-refresh-admin.ts';
 import type { UpstreamClient } from './upstream/upstream-client.ts';
 
 // GET /api/v2/account-connectors/{id}/credentials: the one read that hands out a connection's
 // secret. A token that stays valid beyond the margin is one indexed read and one vault open; one
-// that expires sooner is refreshed first (token-refresh.ts: once, whatever the concurrency).
+// that expires sooner is refreshed first (credentials-refresh-admin.ts: once, whatever the concurrency).
 
 export interface CredentialsOperationContext extends ConnectorOperationContext {
   readonly upstream: UpstreamClient;
