@@ -220,8 +220,24 @@ describe.each(DIALECTS)('account connector credentials on %s', (dialect) => {
     expect(first.status, JSON.stringify(first.json)).toBe(200);
     expect(first.json).toMatchObject({ auth_mode: 'oauth2_client_credentials', token_type: 'Bearer' });
     const second = await credentialsOf(created.json!.id);
-    expect(second.json!.access_token).toBe(first.json!.access_token);
+    expect(second.json).toEqual(first.json);
     expect(upstream.tokenCalls()).toBe(1);
+    expect((await api(server, 'GET', `/account-connectors/${created.json!.id}`)).json!.status).toBe('authenticated');
+  });
+
+  it('answers 409 connector_misconfigured when the provider refuses the app (a wrong client secret), changing no status', async () => {
+    const app = await api(server, 'POST', '/app-connectors', {
+      body: { provider: 'openid-connect', name: 'Wrong secret', client_id: upstream.clients.main.clientId, client_secret: 'not-the-secret', config: { issuer: upstream.issuer } },
+    });
+    const tokens = await upstream.obtainTokens(upstream.clients.main);
+    refreshTokens.push(tokens.refreshToken);
+    const created = await api(server, 'POST', `/accounts/${accountId}/connectors`, {
+      body: { app_connector_id: app.json!.id, auth_value: JSON.stringify({ AccessToken: tokens.accessToken, RefreshToken: tokens.refreshToken, Expires: new Date(Date.now() - 1000).toISOString() }) },
+    });
+    const read = await credentialsOf(created.json!.id);
+    expect(read.status).toBe(409);
+    expect(read.json!.error.code).toBe('connector_misconfigured');
+    expect(read.json!.error.message).toContain('invalid_client');
     expect((await api(server, 'GET', `/account-connectors/${created.json!.id}`)).json!.status).toBe('authenticated');
   });
 

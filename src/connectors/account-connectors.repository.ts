@@ -162,3 +162,18 @@ export async function storeRefreshOutcome(db: Executor, connector: AccountConnec
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** The connector and its app connector's provider id in one indexed read (the credentials endpoint's hot path). */
+export async function findAccountConnectorWithProvider(db: Executor, orgId: string, id: string): Promise<{ readonly connector: AccountConnector; readonly provider: string } | undefined> {
+  const row = await db
+    .selectFrom('account_connectors')
+    .innerJoin('app_connectors', (join) => join.onRef('app_connectors.org_id', '=', 'account_connectors.org_id').onRef('app_connectors.id', '=', 'account_connectors.app_connector_id'))
+    .selectAll('account_connectors')
+    .select('app_connectors.provider as app_provider')
+    .where('account_connectors.org_id', '=', orgId)
+    .where('account_connectors.id', '=', id)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const { app_provider: provider, ...connector } = row;
+  return { connector: toAccountConnector(connector), provider };
+}

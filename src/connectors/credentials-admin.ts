@@ -1,8 +1,10 @@
 import { NotFoundError } from '../lib/errors.ts';
 import { recordOperation, requirePermission } from '../staff/actor.ts';
-import { loadAccountConnector, openSecretProperties } from './account-connector-admin.ts';
+import { openSecretProperties } from './account-connector-admin.ts';
+import * as repository from './account-connectors.repository.ts';
 import * as appConnectors from './app-connectors.repository.ts';
 import { findProvider } from './catalogue/catalogue.ts';
+import { OUTBOUND_DEFAULTS } from './outbound/outbound-client.ts';
 import type { AccountConnector } from './connector.ts';
 import type { ConnectorOperationContext } from './connector-context.ts';
 import { ConnectorMisconfiguredError, ConnectorNeedsReauthError, ConnectorNotAuthenticatedError } from './credentials-errors.ts';
@@ -15,8 +17,6 @@ import type { UpstreamClient } from './upstream/upstream-client.ts';
 
 export interface CredentialsOperationContext extends ConnectorOperationContext {
   readonly upstream: UpstreamClient;
-  /** Tests shorten the lease and the wait; CREDENTIALS_DEFAULTS otherwise. */
-  readonly refreshSettings?: Partial<RefreshSettings>;
 }
 
 export type ConnectorCredentials =
@@ -29,8 +29,8 @@ export const CREDENTIALS_DEFAULTS: RefreshSettings = Object.freeze({
   refreshMarginMs: 60_000,
   /** Longer than the outbound call's 10 s, so a live holder keeps it; a dead holder's frees itself after this. */
   leaseMs: 30_000,
-  /** A request waiting for another's refresh gives up after the outbound timeout and a margin. */
-  waitMs: 15_000,
+  /** A request waiting for another's refresh gives up after the outbound call's timeout and a margin. */
+  waitMs: OUTBOUND_DEFAULTS.timeoutMs + 5_000,
 });
 
 /**
@@ -40,14 +40,22 @@ export const CREDENTIALS_DEFAULTS: RefreshSettings = Object.freeze({
  */
 export async function readCredentials(ctx: CredentialsOperationContext, id: string): Promise<ConnectorCredentials> {
   requirePermission(ctx.actor, 'connectors:write');
-  const settings: RefreshSettings = { ...CREDENTIALS_DEFAULTS, ...ctx.refreshSettings };
-  const connector = await loadAccountConnector(ctx.db, ctx.org.id, id);
+  const settings = CREDENTIALS_DEFAULTS;
+  const found = await repository.findAccountConnectorWithProvider(ctx.db, ctx.org.id, id);
+  if (found === undefined) throw new NotFoundError('account connector', id);
+  const { connector } = found;
+  const authMode = findProvider(found.provider)?.authMode;
   let credentials: ConnectorCredentials;
   let refreshed = false;
-  if (connector.status === 'authenticated' && connector.sealedCredentials !== null && isFresh(connector, ctx.clock(), settings.refreshMarginMs)) {
-    // The hot path: no app connector read, no provider call.
+  if (
+    (authMode === 'oauth2' || authMode === 'oauth2_client_credentials') &&
+    connector.status === 'authenticated' &&
+    connector.sealedCredentials !== null &&
+    isFresh(connector, ctx.clock(), settings.refreshMarginMs)
+  ) {
+    // The hot path: no provider call, no write but the audit event.
     const held = await openCredentials(ctx, connector);
-    credentials = { authMode: 'oauth2', accessToken: held.accessToken, tokenType: held.tokenType, expiresAt: held.accessExpiresAt, metadata: held.metadata };
+    credentials = { authMode, accessToken: held.accessToken, tokenType: held.tokenType, expiresAt: held.accessExpiresAt, metadata: held.metadata };
   } else {
     ({ credentials, refreshed } = await credentialsNeedingWork(ctx, connector, settings));
   }
