@@ -4,11 +4,11 @@ import { openSecretProperties } from './account-connector-admin.ts';
 import * as repository from './account-connectors.repository.ts';
 import * as appConnectors from './app-connectors.repository.ts';
 import { findProvider } from './catalogue/catalogue.ts';
-import { OUTBOUND_DEFAULTS } from './outbound/outbound-client.ts';
 import type { AccountConnector } from './connector.ts';
 import type { ConnectorOperationContext } from './connector-context.ts';
 import { ConnectorMisconfiguredError, ConnectorNeedsReauthError, ConnectorNotAuthenticatedError } from './credentials-errors.ts';
 import { isFresh, openCredentials, refreshUnderLease, type RefreshSettings } from './credentials-refresh-admin.ts';
+import { OUTBOUND_DEFAULTS } from './outbound/outbound-client.ts';
 import type { UpstreamClient } from './upstream/upstream-client.ts';
 
 // GET /api/v2/account-connectors/{id}/credentials: the one read that hands out a connection's

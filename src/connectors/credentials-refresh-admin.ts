@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MissingTemplateValueError, InvalidTemplateValueError, AuthorizationRequestError } from './catalogue/catalogue-errors.ts';
-import type { Provider } from './catalogue/provider.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { NotFoundError } from '../lib/errors.ts';
 import { randomBase32 } from '../lib/random.ts';
 import { recordOperation } from '../staff/actor.ts';
-import { inTransaction } from '../db/transaction.ts';
 import { openSecretProperties } from './account-connector-admin.ts';
 import * as repository from './account-connectors.repository.ts';
+import { AuthorizationRequestError, InvalidTemplateValueError, MissingTemplateValueError } from './catalogue/catalogue-errors.ts';
+import type { Provider } from './catalogue/provider.ts';
 import { accountConnectorCredentialsAad, appConnectorSecretAad, type AccountConnector, type AppConnector, type Credentials } from './connector.ts';
 import type { ConnectorOperationContext } from './connector-context.ts';
 import { credentialsFromJson, credentialsToJson } from './credentials-codec.ts';
