@@ -29,6 +29,7 @@ import { systemClock } from '../src/lib/clock.ts';
 import { findFreePort } from '../src/lib/free-port.ts';
 import { randomBase32 } from '../src/lib/random.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
+import { createStaffUser, type CreatedStaffUser } from '../src/staff/staff.ts';
 import { BENCH_USER, REDIRECT_URI, SERVICE_SCOPE, tellParent, USER_SCOPE } from './protocol.ts';
 
 const ORG_SLUG = 'bench';
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
     // The orchestrator died without killing us: do not outlive it.
     process.on('disconnect', () => void shutdown());
 
+    const connectorCredentials = await seedConnector(config.publicUrl, await createStaffUser(db, systemClock, org.id, { email: 'bench@example.org', role: 'developer', withApiKey: true }));
     tellParent({
       type: 'ready',
       // A server at another level than the default says so in its name.
@@ -131,11 +133,30 @@ async function main(): Promise<void> {
       webClient: { id: web.clientId, secret: web.clientSecret! },
       serviceClient: { id: service.clientId, secret: service.clientSecret! },
       store: store.description,
+      connectorCredentials,
     });
   } catch (error) {
     await store.dispose().catch(() => {});
     throw error;
   }
+}
+
+/** An account connector authenticated by an imported AuthValue (a token valid for a year), made through the management API. */
+async function seedConnector(publicUrl: string, staff: CreatedStaffUser): Promise<{ path: string; authorization: string }> {
+  const authorization = `Basic ${Buffer.from(`${ORG_SLUG}:${staff.apiKey!}`).toString('base64')}`;
+  const post = async (path: string, body: unknown): Promise<{ id: string }> => {
+    const response = await fetch(`${publicUrl}/api/v2${path}`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (response.status !== 201) throw new Error(`seeding ${path}: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as { id: string };
+  };
+  const app = await post('/app-connectors', { provider: 'hubspot', name: 'Bench HubSpot', client_id: 'bench-client', client_secret: randomBytes(24).toString('base64url') });
+  const account = await post('/accounts', { name: 'Bench customer' });
+  const expires = new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString();
+  const connector = await post(`/accounts/${account.id}/connectors`, {
+    app_connector_id: app.id,
+    auth_value: JSON.stringify({ AccessToken: randomBytes(32).toString('base64url'), RefreshToken: randomBytes(32).toString('base64url'), Expires: expires }),
+  });
+  return { path: `/api/v2/account-connectors/${connector.id}/credentials`, authorization };
 }
 
 main().catch((error: unknown) => {

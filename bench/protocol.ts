@@ -38,6 +38,8 @@ export interface ServerReady {
   readonly serviceClient: ClientCredentials;
   /** Where the server keeps its state, for the report (a file path, a PostgreSQL schema, memory). */
   readonly store: string;
+  /** Gatehouse only: an authenticated account connector's credentials path and the staff API key's Authorization header. */
+  readonly connectorCredentials?: { readonly path: string; readonly authorization: string };
 }
 
 /** The calibration server (bench/ceiling-server.ts): no OAuth, only a URL. */

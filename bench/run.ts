@@ -209,7 +209,7 @@ async function measureAll(targets: readonly Target[], calibrations: Calibrations
   const roundsByScenario = new Map<ScenarioId, ReadonlyMap<string, readonly RoundResult[]>>();
   const generators = new Map<ScenarioId, Generator>();
   for (const scenario of SCENARIOS.filter((s) => options.only === undefined || options.only.has(s.id))) {
-    const participants: Participant[] = targets.map((target) => ({ name: target.ready.name, origin: target.origin, pid: target.pid, plan: (run) => scenario.plan(target, run) }));
+    const participants: Participant[] = targets.filter((target) => scenario.runsOn?.(target) ?? true).map((target) => ({ name: target.ready.name, origin: target.origin, pid: target.pid, plan: (run) => scenario.plan(target, run) }));
     for (const extra of calibrations[scenario.id] ?? []) {
       // Next to the line it is compared with (back to back in every round where the rotation does
       // not wrap between them), so that the machine's drift cancels out.

@@ -22,7 +22,7 @@ export interface Target {
   readonly pid?: number;
 }
 
-export type ScenarioId = 'discovery' | 'client_credentials' | 'authorization_code' | 'refresh_token' | 'userinfo' | 'introspection' | 'flow';
+export type ScenarioId = 'discovery' | 'client_credentials' | 'authorization_code' | 'refresh_token' | 'userinfo' | 'introspection' | 'flow' | 'connector_credentials';
 
 export interface RunShape {
   readonly warmup: boolean;
@@ -34,6 +34,8 @@ export interface RunShape {
 export interface Scenario {
   readonly id: ScenarioId;
   readonly label: string;
+  /** Whether the server takes part; every server when absent (the connector hub is Gatehouse's alone). */
+  runsOn?(target: Target): boolean;
   /** What one run sends (for `seconds`; an `each` load until its bodies are answered). */
   plan(target: Target, run: RunShape): Promise<Load>;
 }
@@ -148,6 +150,17 @@ export const SCENARIOS: readonly Scenario[] = [
         setupRequest: (request, context) => ({ ...request, body: codeRedemptionBody(typeof context.code === 'string' ? context.code : 'no-code') }),
       };
       return { kind: 'flow', operation: { steps: [authorize, redeem], succeeded: (status) => status === 200 } };
+    },
+  },
+  {
+    id: 'connector_credentials',
+    label: 'connector credentials (no refresh)',
+    runsOn: (target) => target.ready.connectorCredentials !== undefined,
+    async plan(target) {
+      // A token valid for a year: one indexed read, one AES-GCM open and the audit event's insert per request.
+      const connector = target.ready.connectorCredentials;
+      if (connector === undefined) throw new Error(`${target.ready.name} has no connector hub`);
+      return { kind: 'repeat', request: { method: 'GET', path: connector.path, headers: { authorization: connector.authorization } }, expected: { status: 200, bodyIncludes: '"access_token"' } };
     },
   },
 ];

@@ -33,6 +33,8 @@ import { API_THROTTLE_LIMITS } from './staff/api-auth.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
+import { createOutboundClient } from './connectors/outbound/outbound-client.ts';
+import { createUpstreamClient } from './connectors/upstream/upstream-client.ts';
 import { createVault } from './connectors/vault/vault.ts';
 import { answerSignInTokenError, registerSignInTokenRoutes } from './connectors/signin-tokens.routes.ts';
 import { verifyServiceToken } from './oauth/introspection/service-token.ts';
@@ -148,7 +150,16 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       throttle: apiThrottle,
       routes: MANAGEMENT_ROUTES,
       afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
-      connectors: { vault: createVault(deps.storage.db, deps.sealer, deps.clock), publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork },
+      connectors: {
+        vault: createVault(deps.storage.db, deps.sealer, deps.clock),
+        publicUrl: config.publicUrl,
+        allowHttpUrls: config.outboundAllowPrivateNetwork,
+        upstream: createUpstreamClient({
+          outbound: createOutboundClient({ allowPrivateNetwork: config.outboundAllowPrivateNetwork }),
+          allowHttp: config.outboundAllowPrivateNetwork,
+          clock: deps.clock,
+        }),
+      },
     });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
   }, { prefix: '/api' });

@@ -3,6 +3,7 @@ import { CONSTITUENT_ROUTES } from './accounts/constituents.routes.ts';
 import { CLIENT_ROUTES } from './clients/clients.routes.ts';
 import type { ApiRoute } from './api/management-api.ts';
 import { ACCOUNT_CONNECTOR_ROUTES } from './connectors/account-connectors.routes.ts';
+import { CREDENTIALS_ROUTES } from './connectors/credentials.routes.ts';
 import { ACCOUNT_ROUTES } from './connectors/accounts.routes.ts';
 import { APP_CONNECTOR_ROUTES } from './connectors/app-connectors.routes.ts';
 import { PROVIDER_ROUTES } from './connectors/providers.routes.ts';
@@ -26,4 +27,5 @@ export const MANAGEMENT_ROUTES: readonly ApiRoute[] = [
   ...APP_CONNECTOR_ROUTES,
   ...ACCOUNT_ROUTES,
   ...ACCOUNT_CONNECTOR_ROUTES,
+  ...CREDENTIALS_ROUTES,
 ];

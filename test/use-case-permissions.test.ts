@@ -26,6 +26,9 @@ import {
 } from '../src/connectors/account-connector-admin.ts';
 import { addAppConnector, deleteAppConnector, getAppConnector, listAppConnectors, updateAppConnector } from '../src/connectors/app-connector-admin.ts';
 import type { ConnectorOperationContext } from '../src/connectors/connector-context.ts';
+import { readCredentials } from '../src/connectors/credentials-admin.ts';
+import { createOutboundClient } from '../src/connectors/outbound/outbound-client.ts';
+import { createUpstreamClient } from '../src/connectors/upstream/upstream-client.ts';
 import { createVault } from '../src/connectors/vault/vault.ts';
 import { rotateSigningKey } from '../src/keys/key-admin.ts';
 import { createSigningKeyService } from '../src/keys/signing-keys.ts';
@@ -130,6 +133,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['updateAccountConnector', 'connectors:write', (ctx) => updateAccountConnector(hub(ctx), 'acn_x', { name: 'Renamed' })],
     ['deauthenticateAccountConnector', 'connectors:write', (ctx) => deauthenticateAccountConnector(hub(ctx), 'acn_x')],
     ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
+    ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }) }, 'acn_x')],
   ];
 
   it.each(cases)('%s needs %s', async (_name, permission, run) => {

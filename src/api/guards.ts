@@ -12,10 +12,13 @@ import { jsonNestsDeeperThan } from '../lib/json-depth.ts';
 export class ApiRequestError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** Sent as Retry-After (a 503 or 429 the client may retry). */
+  readonly retryAfterSeconds: number | null;
+  constructor(status: number, code: string, message: string, options: { readonly retryAfterSeconds?: number } = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? null;
   }
 }
 

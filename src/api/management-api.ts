@@ -12,6 +12,7 @@ import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authen
 import type { Permission } from '../staff/permissions.ts';
 import type { Actor, OperationContext } from '../staff/actor.ts';
 import type { ConnectorOperationContext, ConnectorServices } from '../connectors/connector-context.ts';
+import type { UpstreamClient } from '../connectors/upstream/upstream-client.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
@@ -55,6 +56,12 @@ export function operationOf(call: ApiCall): OperationContext {
 export function connectorOperationOf(call: ApiCall): ConnectorOperationContext {
   if (call.connectors === undefined) throw new Error('the management API was built without the connector hub (ManagementApiDeps.connectors)');
   return { ...operationOf(call), vault: call.connectors.vault, allowHttpUrls: call.connectors.allowHttpUrls };
+}
+
+/** A connector operation that may call a provider (the credentials read): the one upstream client of the process besides. */
+export function upstreamOperationOf(call: ApiCall): ConnectorOperationContext & { readonly upstream: UpstreamClient } {
+  if (call.connectors === undefined) throw new Error('the management API was built without the connector hub (ManagementApiDeps.connectors)');
+  return { ...connectorOperationOf(call), upstream: call.connectors.upstream };
 }
 
 export interface ApiResult {
@@ -366,7 +373,10 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
 
 /** The one place management errors become HTTP: domain errors, schema violations, the rest. */
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof ApiRequestError) return sendError(reply, error.status, error.code, error.message);
+  if (error instanceof ApiRequestError) {
+    if (error.retryAfterSeconds !== null) reply.header('retry-after', String(error.retryAfterSeconds));
+    return sendError(reply, error.status, error.code, error.message);
+  }
   if (error instanceof InvalidInputsError) return sendError(reply, 400, 'validation_failed', 'The request has invalid fields.', error.errors.map((e) => ({ field: e.field, message: e.message.slice(e.field.length + 2) })));
   if (error instanceof InvalidInputError) return sendError(reply, 400, 'validation_failed', error.message, [{ field: error.field, message: error.message.slice(error.field.length + 2) }]);
   // What was not found, without the id or name the path gave (the caller's own text).

@@ -98,3 +98,82 @@ export async function deleteAccountConnector(db: Executor, orgId: string, id: st
   const result = await db.deleteFrom('account_connectors').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** The row's refresh lease and version, read apart from its state: what a request waiting for another's refresh polls. */
+export interface RefreshLeaseState {
+  readonly version: number;
+  readonly owner: string | null;
+  readonly expiresAt: number | null;
+}
+
+export async function findRefreshLease(db: Executor, orgId: string, id: string): Promise<RefreshLeaseState | undefined> {
+  const row = await db
+    .selectFrom('account_connectors')
+    .select(['version', 'refresh_lease_owner', 'refresh_lease_expires_at'])
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { version: row.version, owner: row.refresh_lease_owner, expiresAt: row.refresh_lease_expires_at };
+}
+
+/**
+ * Takes the refresh lease for `owner` until `expiresAt`, in one conditional UPDATE: only while
+ * the row is at `expectedVersion` (nobody stored new tokens since it was read) and the lease is
+ * free or expired at `now`. Of any number of racing requests, in any process, one gets true.
+ */
+export async function takeRefreshLease(
+  db: Executor,
+  key: { readonly orgId: string; readonly id: string; readonly expectedVersion: number },
+  lease: { readonly owner: string; readonly expiresAt: number; readonly now: number },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('account_connectors')
+    .set({ refresh_lease_owner: lease.owner, refresh_lease_expires_at: lease.expiresAt })
+    .where('org_id', '=', key.orgId)
+    .where('id', '=', key.id)
+    .where('version', '=', key.expectedVersion)
+    .where((eb) => eb.or([eb('refresh_lease_owner', 'is', null), eb('refresh_lease_expires_at', '<=', lease.now)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Frees the lease if `owner` still holds it (a refresh that failed without a change to store). */
+export async function releaseRefreshLease(db: Executor, orgId: string, id: string, owner: string): Promise<void> {
+  await db
+    .updateTable('account_connectors')
+    .set({ refresh_lease_owner: null, refresh_lease_expires_at: null })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('refresh_lease_owner', '=', owner)
+    .execute();
+}
+
+/**
+ * The refresh's outcome (new tokens, or needs_reauth) and the lease's release in one write,
+ * conditional on the version read before the lease was taken, like updateAccountConnector.
+ */
+export async function storeRefreshOutcome(db: Executor, connector: AccountConnector, expectedVersion: number): Promise<boolean> {
+  const result = await db
+    .updateTable('account_connectors')
+    .set({ ...stateColumns(connector), refresh_lease_owner: null, refresh_lease_expires_at: null })
+    .where('org_id', '=', connector.orgId)
+    .where('id', '=', connector.id)
+    .where('version', '=', expectedVersion)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** The connector and its app connector's provider id in one indexed read (the credentials endpoint's hot path). */
+export async function findAccountConnectorWithProvider(db: Executor, orgId: string, id: string): Promise<{ readonly connector: AccountConnector; readonly provider: string } | undefined> {
+  const row = await db
+    .selectFrom('account_connectors')
+    .innerJoin('app_connectors', (join) => join.onRef('app_connectors.org_id', '=', 'account_connectors.org_id').onRef('app_connectors.id', '=', 'account_connectors.app_connector_id'))
+    .selectAll('account_connectors')
+    .select('app_connectors.provider as app_provider')
+    .where('account_connectors.org_id', '=', orgId)
+    .where('account_connectors.id', '=', id)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const { app_provider: provider, ...connector } = row;
+  return { connector: toAccountConnector(connector), provider };
+}

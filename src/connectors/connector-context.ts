@@ -1,4 +1,5 @@
 import type { OperationContext } from '../staff/actor.ts';
+import type { UpstreamClient } from './upstream/upstream-client.ts';
 import type { Vault } from './vault/vault.ts';
 
 /** What the hub's staff operations need beyond any other's: the vault that seals their secrets. */
@@ -14,4 +15,6 @@ export interface ConnectorServices {
   /** PUBLIC_URL: the redirect URI an app connector shows is under it. */
   readonly publicUrl: string;
   readonly allowHttpUrls: boolean;
+  /** The process's OAuth client of the providers (refresh, client credentials), over its outbound client. */
+  readonly upstream: UpstreamClient;
 }

@@ -61,6 +61,10 @@ export interface AccountConnectorsTable {
   /** In clear, for the refresh logic: when the access token (and the refresh token) expire; null for never or unknown. */
   access_expires_at: number | null;
   refresh_expires_at: number | null;
+  /** Migration 0013: a random id of the request refreshing the token, while it holds the lease; null when free. */
+  refresh_lease_owner: string | null;
+  /** Epoch ms after which the lease is free even if held (its holder died). */
+  refresh_lease_expires_at: number | null;
   /** Incremented by every change, for conditional updates (a refresh racing a reconnect). */
   version: number;
   created_at: number;

@@ -1,0 +1,193 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inTransaction } from '../db/transaction.ts';
+import { NotFoundError } from '../lib/errors.ts';
+import { randomBase32 } from '../lib/random.ts';
+import { recordOperation } from '../staff/actor.ts';
+import { openSecretProperties } from './account-connector-admin.ts';
+import * as repository from './account-connectors.repository.ts';
+import { AuthorizationRequestError, InvalidTemplateValueError, MissingTemplateValueError } from './catalogue/catalogue-errors.ts';
+import type { Provider } from './catalogue/provider.ts';
+import { accountConnectorCredentialsAad, appConnectorSecretAad, type AccountConnector, type AppConnector, type Credentials } from './connector.ts';
+import type { ConnectorOperationContext } from './connector-context.ts';
+import { credentialsFromJson, credentialsToJson } from './credentials-codec.ts';
+import { ConnectorMisconfiguredError, ConnectorNeedsReauthError, ConnectorNotAuthenticatedError, CredentialsUnavailableError } from './credentials-errors.ts';
+import type { AppCredentials, UpstreamClient } from './upstream/upstream-client.ts';
+import { UpstreamMisconfigured, UpstreamRejected, UpstreamUnavailable } from './upstream/upstream-errors.ts';
+import type { UpstreamTokens } from './upstream/upstream-tokens.ts';
+
+// An expiring token renewed exactly once, whatever the number of requests and processes: the
+// race is settled in the database by a lease on the connector's row (migration 0013). The
+// request whose conditional UPDATE takes it calls the provider outside any transaction (a
+// transaction held over a network call would pin a connection and a lock for up to the outbound
+// timeout), then stores the new tokens with one write conditional on the version it read, which
+// also frees the lease. With rotating refresh tokens a second refresh would present a spent
+// token, which providers with reuse detection answer by revoking the grant: hence "once".
+// The others poll the version and hand out what the winner stored.
+
+export interface RefreshSettings {
+  readonly refreshMarginMs: number;
+  readonly leaseMs: number;
+  readonly waitMs: number;
+}
+
+export interface RefreshContext extends ConnectorOperationContext {
+  readonly upstream: UpstreamClient;
+}
+
+export interface RefreshTarget {
+  readonly connector: AccountConnector;
+  readonly app: AppConnector;
+  readonly provider: Provider;
+}
+
+/** Retry-After for a failure the provider gave no time for: a few seconds, the time a brief outage or a slow refresh takes. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Whether the token may be handed out as it is: it expires later than the margin from now. A
+ * token that lives less than twice the margin (a provider with 5-second tokens) gets half its
+ * lifetime as margin, counted from when it was stored, or every read would refresh it again.
+ */
+export function isFresh(connector: Pick<AccountConnector, 'accessExpiresAt' | 'updatedAt'>, now: number, marginMs: number): boolean {
+  if (connector.accessExpiresAt === null) return true;
+  const margin = Math.min(marginMs, Math.max(0, (connector.accessExpiresAt - connector.updatedAt) / 2));
+  return connector.accessExpiresAt - now > margin;
+}
+
+export async function openCredentials(ctx: ConnectorOperationContext, connector: AccountConnector): Promise<Credentials> {
+  if (connector.sealedCredentials === null) throw new ConnectorNotAuthenticatedError('the account connector holds no credentials');
+  return credentialsFromJson(await ctx.vault.open(ctx.org.id, connector.sealedCredentials, accountConnectorCredentialsAad(connector.id)));
+}
+
+/**
+ * Fresh credentials for a connector whose token expires within the margin (or that must obtain
+ * its own): refreshed here if this request takes the lease, else those another request stored.
+ */
+export async function refreshUnderLease(
+  ctx: RefreshContext,
+  target: RefreshTarget,
+  settings: RefreshSettings,
+): Promise<{ readonly credentials: Credentials; readonly refreshedHere: boolean }> {
+  const giveUpAt = Date.now() + settings.waitMs;
+  let current = target.connector;
+  for (;;) {
+    const owner = randomBase32(16);
+    const now = ctx.clock();
+    const taken = await repository.takeRefreshLease(ctx.db, { orgId: ctx.org.id, id: current.id, expectedVersion: current.version }, { owner, expiresAt: now + settings.leaseMs, now });
+    if (taken) return { credentials: await refreshHoldingLease(ctx, { ...target, connector: current }, owner), refreshedHere: true };
+    const seen = await waitForChange(ctx, current, giveUpAt);
+    if (seen.version === current.version) continue; // the lease came free (released or expired): try to take it
+    // Another request stored its outcome: hand out its token while it is valid, margin or not
+    // (a provider whose tokens live less than the margin would otherwise be refreshed by every waiter).
+    if (seen.status === 'needs_reauth') throw new ConnectorNeedsReauthError('the provider refused the connector\'s grant; connect it again (the connect flow or an AuthValue)');
+    if (seen.status !== 'authenticated' || seen.sealedCredentials === null) throw new ConnectorNotAuthenticatedError('the account connector was deauthenticated');
+    if (seen.accessExpiresAt === null || seen.accessExpiresAt > ctx.clock()) return { credentials: await openCredentials(ctx, seen), refreshedHere: false };
+    current = seen;
+  }
+}
+
+/** Polls the row with short, jittered sleeps until its version changes (the connector, reread) or the lease is free (the same connector). */
+async function waitForChange(ctx: RefreshContext, current: AccountConnector, giveUpAt: number): Promise<AccountConnector> {
+  for (let attempt = 0; ; attempt++) {
+    const lease = await repository.findRefreshLease(ctx.db, ctx.org.id, current.id);
+    if (lease === undefined) throw new NotFoundError('account connector', current.id);
+    if (lease.version !== current.version) {
+      const seen = await repository.findAccountConnector(ctx.db, ctx.org.id, current.id);
+      if (seen === undefined) throw new NotFoundError('account connector', current.id);
+      return seen;
+    }
+    if (lease.owner === null || (lease.expiresAt !== null && lease.expiresAt <= ctx.clock())) return current;
+    if (Date.now() >= giveUpAt) throw new CredentialsUnavailableError('another request is refreshing this connector\'s token and has not finished', 1);
+    await sleep(Math.min(200, 20 * 2 ** Math.min(attempt, 3)) + Math.random() * 30);
+  }
+}
+
+/** The provider call and the write of its outcome, by the lease's holder. */
+async function refreshHoldingLease(ctx: RefreshContext, target: RefreshTarget, owner: string): Promise<Credentials> {
+  const { connector } = target;
+  let tokens: UpstreamTokens;
+  try {
+    tokens = await obtainTokens(ctx, target);
+  } catch (error) {
+    if (error instanceof ConnectorNeedsReauthError || (error instanceof UpstreamRejected && error.needsReauth)) {
+      await markNeedsReauth(ctx, connector);
+      await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner); // when a staff change beat the mark
+      throw error instanceof ConnectorNeedsReauthError ? error : new ConnectorNeedsReauthError(`the provider '${target.provider.id}' refused the refresh (invalid_grant); connect the account connector again`, { cause: error });
+    }
+    await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner);
+    throw asCredentialsError(error, target.provider.id);
+  }
+  const credentials: Credentials = {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    tokenType: tokens.tokenType,
+    accessExpiresAt: tokens.expiresAt,
+    refreshExpiresAt: tokens.refreshExpiresAt,
+    metadata: tokens.metadata,
+  };
+  // Sealed first, then one write: the rotated refresh token is stored before anything else can fail.
+  const sealed = await ctx.vault.seal(ctx.org.id, credentialsToJson(credentials), accountConnectorCredentialsAad(connector.id));
+  let base = connector;
+  for (;;) {
+    const next: AccountConnector = {
+      ...base,
+      status: 'authenticated',
+      sealedCredentials: sealed,
+      accessExpiresAt: credentials.accessExpiresAt,
+      refreshExpiresAt: credentials.refreshExpiresAt,
+      version: base.version + 1,
+      updatedAt: Math.max(ctx.clock(), base.updatedAt + 1),
+    };
+    if (await repository.storeRefreshOutcome(ctx.db, next, base.version)) return credentials;
+    // A staff change landed during the call. If it left the tokens alone (a name, a property),
+    // ours go over it; if it replaced them (an import, a reconnect, a deauthentication), it wins.
+    const now = await repository.findAccountConnector(ctx.db, ctx.org.id, connector.id);
+    if (now === undefined) throw new NotFoundError('account connector', connector.id);
+    if (now.sealedCredentials !== connector.sealedCredentials || now.status !== connector.status) {
+      await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner);
+      if (now.status !== 'authenticated' || now.sealedCredentials === null) throw new ConnectorNotAuthenticatedError('the account connector was changed while its token was refreshed');
+      return openCredentials(ctx, now);
+    }
+    base = now;
+  }
+}
+
+async function obtainTokens(ctx: RefreshContext, target: RefreshTarget): Promise<UpstreamTokens> {
+  const { connector, app, provider } = target;
+  const client = await appCredentials(ctx, connector, app);
+  const config = { ...app.config, ...connector.config };
+  if (provider.authMode === 'oauth2_client_credentials') {
+    return ctx.upstream.clientCredentials({ provider, client, scopes: app.scopes.length > 0 ? app.scopes : undefined, config });
+  }
+  const held = await openCredentials(ctx, connector);
+  if (held.refreshToken === null) throw new ConnectorNeedsReauthError(`the access token expired and the provider '${provider.id}' gave no refresh token; connect the account connector again`);
+  return ctx.upstream.refresh({ provider, client, refreshToken: held.refreshToken, refreshExpiresAt: held.refreshExpiresAt, config, metadata: held.metadata });
+}
+
+/** The connection's own ClientId / ClientSecret when set (the seed's app per customer), else the app connector's. */
+async function appCredentials(ctx: ConnectorOperationContext, connector: AccountConnector, app: AppConnector): Promise<AppCredentials> {
+  const secrets = await openSecretProperties(ctx, connector);
+  const clientId = connector.properties['ClientId'] ?? app.clientId;
+  const clientSecret = secrets['ClientSecret'] ?? (app.sealedClientSecret === null ? null : await ctx.vault.open(ctx.org.id, app.sealedClientSecret, appConnectorSecretAad(app.id)));
+  if (clientId === null || clientSecret === null) throw new ConnectorMisconfiguredError('neither the account connector (ClientId, ClientSecret) nor its app connector (client_id, client_secret) holds the app\'s credentials');
+  return { clientId, clientSecret };
+}
+
+/** invalid_grant: the grant is gone at the provider, so the connector says so at once (and frees the lease in the same write). */
+async function markNeedsReauth(ctx: RefreshContext, connector: AccountConnector): Promise<void> {
+  const next: AccountConnector = { ...connector, status: 'needs_reauth', version: connector.version + 1, updatedAt: Math.max(ctx.clock(), connector.updatedAt + 1) };
+  await inTransaction(ctx.db, async (trx) => {
+    if (!(await repository.storeRefreshOutcome(trx, next, connector.version))) return; // changed meanwhile (reconnected): that state stands
+    await recordOperation(trx, ctx, { action: 'account_connector.needs_reauth', target: { type: 'account_connector', id: connector.id }, details: { previous_status: connector.status, status: 'needs_reauth' } });
+  });
+}
+
+function asCredentialsError(error: unknown, provider: string): unknown {
+  if (error instanceof UpstreamUnavailable) return new CredentialsUnavailableError(error.message, error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, { cause: error });
+  if (error instanceof UpstreamMisconfigured) return new ConnectorMisconfiguredError(error.message, { cause: error });
+  if (error instanceof UpstreamRejected) return new ConnectorMisconfiguredError(`${error.message}: check the app's client credentials and the connector's config`, { cause: error });
+  if (error instanceof MissingTemplateValueError || error instanceof InvalidTemplateValueError || error instanceof AuthorizationRequestError) {
+    return new ConnectorMisconfiguredError(`provider '${provider}': ${error.message}`, { cause: error });
+  }
+  return error;
+}
