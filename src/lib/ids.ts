@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   connectorAccountUser: 'acu',
   appConnector: 'apc',
   accountConnector: 'acn',
+  connectorAuthAttempt: 'cna',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
