@@ -1,0 +1,16 @@
+import type { PageBranding, RenderedPage } from '../../http/html.ts';
+import { renderConnectResultPage } from './connect-result-page.ts';
+import type { ConnectOutcome } from './finish-connect.ts';
+
+/** The redirect variant's destination: targetOrigin as given, with `error=<code>` added when the connection failed. */
+export function redirectTarget(outcome: ConnectOutcome): string {
+  if (outcome.error === null) return outcome.target;
+  const url = new URL(outcome.target);
+  url.searchParams.append('error', outcome.error);
+  return url.href;
+}
+
+/** The postMessage variant's page. */
+export function connectResultPage(branding: PageBranding, outcome: ConnectOutcome): RenderedPage {
+  return renderConnectResultPage({ branding, callbackMessage: outcome.callbackMessage ?? '', targetOrigin: outcome.targetOrigin, error: outcome.error });
+}
