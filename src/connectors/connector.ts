@@ -81,3 +81,15 @@ export const SECRET_PROPERTIES: readonly string[] = ['ClientSecret', 'ApiKey', '
 export const appConnectorSecretAad = (id: string): string => `app_connector:${id}:client_secret`;
 export const accountConnectorSecretsAad = (id: string): string => `account_connector:${id}:secret_properties`;
 export const accountConnectorCredentialsAad = (id: string): string => `account_connector:${id}:credentials`;
+
+/** A sign-in token as stored: its hash, never the token. */
+export interface ConnectorSignInToken {
+  readonly orgId: string;
+  readonly id: string;
+  readonly tokenHash: string;
+  readonly accountId: string;
+  readonly userId: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+}

@@ -66,3 +66,18 @@ export interface AccountConnectorsTable {
   created_at: number;
   updated_at: number;
 }
+
+/** Migration 0014: the seed's single-use sign-in tokens. */
+export interface ConnectorSigninTokensTable {
+  org_id: string;
+  /** `sit_…`: names the token in logs and audit events; never the token itself. */
+  id: string;
+  /** SHA-256 (base64url) of the token given out; the token is never stored. */
+  token_hash: string;
+  account_id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  /** When it was used; null until then. */
+  used_at: number | null;
+}

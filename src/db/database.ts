@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuditEventsTable } from '../audit/audit.table.ts';
 import type { ConstituentsTable } from '../accounts/constituents.table.ts';
 import type { ClientsTable } from '../clients/clients.table.ts';
-import type { AccountConnectorsTable, AppConnectorsTable, ConnectorAccountsTable, ConnectorAccountUsersTable } from '../connectors/connectors.table.ts';
+import type { AccountConnectorsTable, AppConnectorsTable, ConnectorAccountsTable, ConnectorAccountUsersTable, ConnectorSigninTokensTable } from '../connectors/connectors.table.ts';
 import type { ConnectorAuthAttemptsTable } from '../connectors/connect/connect-attempts.table.ts';
 import type { VaultDataKeysTable } from '../connectors/vault/vault.table.ts';
 import type { SigningKeysTable } from '../keys/signing-keys.table.ts';
@@ -43,6 +43,7 @@ export interface Database {
   connector_account_users: ConnectorAccountUsersTable;
   app_connectors: AppConnectorsTable;
   account_connectors: AccountConnectorsTable;
+  connector_signin_tokens: ConnectorSigninTokensTable;
   connector_auth_attempts: ConnectorAuthAttemptsTable;
 }
 

@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   connectorAccountUser: 'acu',
   appConnector: 'apc',
   accountConnector: 'acn',
+  connectorSignInToken: 'sit',
   connectorAuthAttempt: 'cna',
 } as const;
 

@@ -11,6 +11,7 @@ import * as m0009 from './0009_pending_sign_in_limits.ts';
 import * as m0010 from './0010_client_auth_networks.ts';
 import * as m0011 from './0011_vault_data_keys.ts';
 import * as m0012 from './0012_connectors.ts';
+import * as m0014 from './0014_connector_signin_tokens.ts';
 import * as m0015 from './0015_connector_auth_attempts.ts';
 
 /** Every migration, in order. Names sort in application order; never rename or edit a landed one. */
@@ -27,5 +28,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010_client_auth_networks': m0010,
   '0011_vault_data_keys': m0011,
   '0012_connectors': m0012,
+  '0014_connector_signin_tokens': m0014,
   '0015_connector_auth_attempts': m0015,
 };
