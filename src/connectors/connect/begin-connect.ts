@@ -7,7 +7,9 @@ import { AuthorizationRequestError, InvalidTemplateValueError, MissingTemplateVa
 import { UpstreamError } from '../upstream/upstream-errors.ts';
 import { CONNECT_ATTEMPT_LIFETIME_MS, connectAttemptVerifierAad, type ConnectAttempt } from './connect-attempt.ts';
 import * as attempts from './connect-attempts.repository.ts';
-import { connectRedirectUri, type ConnectDeps, type ConnectOrganization, type SignInTokenHolder } from './connect-deps.ts';
+import { findAccountConnector } from '../account-connectors.repository.ts';
+import { consumeSignInToken } from '../signin-tokens.ts';
+import { connectRedirectUri, type ConnectDeps, type ConnectOrganization } from './connect-deps.ts';
 import { ConnectRefused } from './connect-errors.ts';
 import { clientIdOf, loadConnectionSetup, type ConnectionSetup } from './connection-setup.ts';
 import { allowedTarget } from './target-origin.ts';
@@ -21,9 +23,6 @@ export interface ConnectStart {
   readonly browserBinding: string;
 }
 
-/** Consumes a sign-in token of the org: who it was issued to, or null when it is unknown, used or expired. */
-export type ConsumeSignInToken = (orgId: string, token: string) => Promise<SignInTokenHolder | null>;
-
 /**
  * The seed's updateaccountconnectoroauth: checks targetOrigin (before the token, so that a link
  * with a wrong origin does not burn its token), consumes the sign-in token and checks it is of
@@ -31,13 +30,17 @@ export type ConsumeSignInToken = (orgId: string, token: string) => Promise<SignI
  * entries) with a fresh state and, when the entry has PKCE, an S256 challenge, and stores the
  * pending attempt. Returns the URL to 303 to; throws ConnectRefused for anything that stops it.
  */
-export async function beginConnect(deps: ConnectDeps, org: ConnectOrganization, consumeToken: ConsumeSignInToken, start: ConnectStart): Promise<string> {
+export async function beginConnect(deps: ConnectDeps, org: ConnectOrganization, start: ConnectStart): Promise<string> {
   if (allowedTarget(start.targetOrigin, org.settings.connectTargetOrigins) === null) throw new ConnectRefused('origin_not_allowed');
-  const holder = await consumeToken(org.id, start.token);
-  if (holder === null) throw new ConnectRefused('token_refused');
+  // No connector, or another account's than the token's: the same page as a bad token, so that
+  // ids cannot be probed. A token of another account is left unused (consumeSignInToken's accountId).
+  const connector = await findAccountConnector(deps.db, org.id, start.connectorId);
+  if (connector === undefined) throw new ConnectRefused('token_refused');
+  const use = await consumeSignInToken(deps.db, deps.clock, org.id, start.token, { accountId: connector.accountId });
+  if (!use.accepted) throw new ConnectRefused('token_refused', { cause: use.refusal });
   const setup = await loadConnectionSetup(deps.db, org.id, start.connectorId);
-  // Another account's connector, or none: the token does not open it (the same page, so ids are not probed).
-  if (setup === undefined || setup.connector.accountId !== holder.accountId) throw new ConnectRefused('token_refused');
+  if (setup === undefined) throw new ConnectRefused('token_refused');
+  const holder = { accountId: use.accountId, userId: use.userId };
 
   const state = randomBase64url(32);
   const verifier = setup.provider.oauth!.pkce ? newCodeVerifier() : null;

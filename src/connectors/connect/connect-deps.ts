@@ -10,12 +10,6 @@ export interface ConnectOrganization {
   readonly settings: { readonly connectTargetOrigins: readonly string[] };
 }
 
-/** What a sign-in token, consumed, says about who is connecting. */
-export interface SignInTokenHolder {
-  readonly accountId: string;
-  readonly userId: string;
-}
-
 export interface ConnectDeps {
   readonly db: Db;
   readonly clock: Clock;

@@ -4,15 +4,11 @@ import { renderErrorPage } from '../../http/error-page.ts';
 import { readQuery } from '../../http/forms.ts';
 import { brandingOf, sendPage } from '../../http/pages.ts';
 import type { RawParams } from '../../lib/url-encoded.ts';
-import { beginConnect, type ConsumeSignInToken } from './begin-connect.ts';
+import { beginConnect } from './begin-connect.ts';
 import { CALLBACK_PATH, type ConnectDeps } from './connect-deps.ts';
 import { ConnectRefused } from './connect-errors.ts';
 import { connectResultPage, redirectTarget } from './connect-finish.ts';
 import { finishConnect } from './finish-connect.ts';
-
-export interface ConnectRouteDeps extends ConnectDeps {
-  readonly consumeSignInToken: ConsumeSignInToken;
-}
 
 const PAGE = { config: { answers: 'page' as const } };
 export const START_PATH = '/connectorauth/updateaccountconnectoroauth';
@@ -31,7 +27,7 @@ function single(params: RawParams, name: string): string | null | undefined {
  * redirect back, which ends with a 303 to the partner's targetOrigin or a page posting
  * callbackMessage to it. A refusal is an error page with its status, never a redirect or a message.
  */
-export function registerConnectRoutes(scope: FastifyInstance, deps: ConnectRouteDeps): void {
+export function registerConnectRoutes(scope: FastifyInstance, deps: ConnectDeps): void {
   scope.get(START_PATH, PAGE, async (request, reply) => {
     const org = request.org.org;
     const query = readQuery(request);
@@ -39,7 +35,7 @@ export function registerConnectRoutes(scope: FastifyInstance, deps: ConnectRoute
     try {
       if (!id || !token || !targetOrigin || callbackMessage === undefined) throw new ConnectRefused('bad_request');
       const browserBinding = ensureBrowserCookie(request, reply, deps.publicUrl, org.slug);
-      const url = await beginConnect(deps, org, deps.consumeSignInToken, { connectorId: id, token, targetOrigin, callbackMessage, browserBinding });
+      const url = await beginConnect(deps, org, { connectorId: id, token, targetOrigin, callbackMessage, browserBinding });
       return reply.code(303).header('cache-control', 'no-store').redirect(url, 303);
     } catch (error) {
       if (error instanceof ConnectRefused) return refusedPage(request, reply, error);
@@ -71,6 +67,6 @@ export function registerConnectRoutes(scope: FastifyInstance, deps: ConnectRoute
 }
 
 function refusedPage(request: FastifyRequest, reply: FastifyReply, refusal: ConnectRefused): FastifyReply {
-  request.log.info({ reason: refusal.reason }, 'connect flow refused');
+  request.log.info({ reason: refusal.reason, ...(typeof refusal.cause === 'string' ? { detail: refusal.cause } : {}) }, 'connect flow refused');
   return sendPage(reply.code(refusal.status), renderErrorPage({ branding: brandingOf(request.org), title: refusal.title, message: refusal.description, requestId: request.id }));
 }
