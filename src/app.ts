@@ -34,6 +34,9 @@ import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
 import { createVault } from './connectors/vault/vault.ts';
+import { registerConnectRoutes } from './connectors/connect/connect.routes.ts';
+import { createOutboundClient } from './connectors/outbound/outbound-client.ts';
+import { createUpstreamClient } from './connectors/upstream/upstream-client.ts';
 import { REFUSED_REGISTRATION_THROTTLE_LIMITS, REGISTRATION_THROTTLE_LIMITS, type RegistrationThrottles } from './clients/registration-throttle.ts';
 
 export interface AppDeps {
@@ -88,6 +91,10 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   const networkPseudonym = cachedNetworkNames(ipv6PrefixBits, (key) => deps.sealer.pseudonym(key, 'client-network'));
   const pendingSignIns = createPendingSignIns({ perNetwork: config.pendingSignInsPerNetwork, perOrg: config.pendingSignInsPerOrg }, networkPseudonym);
   registerAuthorizationServerMetadata(app, resolveOrg);
+  // The connector hub's: one vault and one client of the providers per process.
+  const vault = createVault(deps.storage.db, deps.sealer, deps.clock);
+  const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
+  const upstream = createUpstreamClient({ outbound: createOutboundClient({ allowPrivateNetwork }), allowHttp: allowPrivateNetwork, clock: deps.clock });
   void app.register(
     async (orgScope) => {
       await registerFormParsers(orgScope);
@@ -119,6 +126,11 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
         staffConsole.setErrorHandler(answerPageError);
         registerConsoleRoutes(staffConsole, { publicUrl: config.publicUrl, throttle, devices });
       });
+      // The connector hub's hosted connect flow (its refusals are pages it renders itself).
+      await orgScope.register(async (connect) => {
+        connect.setErrorHandler(answerPageError);
+        registerConnectRoutes(connect, { db: deps.storage.db, clock: deps.clock, vault, upstream, publicUrl: config.publicUrl, allowHttp: allowPrivateNetwork });
+      });
     },
     { prefix: '/o/:slug' },
   );
@@ -134,7 +146,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       throttle: apiThrottle,
       routes: MANAGEMENT_ROUTES,
       afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
-      connectors: { vault: createVault(deps.storage.db, deps.sealer, deps.clock), publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork },
+      connectors: { vault, publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork },
     });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
   }, { prefix: '/api' });

@@ -7,7 +7,8 @@ import type { RawParams } from '../../lib/url-encoded.ts';
 import { beginConnect } from './begin-connect.ts';
 import { CALLBACK_PATH, type ConnectDeps } from './connect-deps.ts';
 import { ConnectRefused } from './connect-errors.ts';
-import { connectResultPage, redirectTarget } from './connect-finish.ts';
+import { renderConnectResultPage } from '../../interactions/pages/connect-result.ts';
+import { redirectTarget } from './redirect-target.ts';
 import { finishConnect } from './finish-connect.ts';
 
 const PAGE = { config: { answers: 'page' as const } };
@@ -58,7 +59,9 @@ export function registerConnectRoutes(scope: FastifyInstance, deps: ConnectDeps)
         browserBinding: cookie === undefined || cookie === '' ? null : cookie,
       });
       if (outcome.finish === 'redirect') return reply.header('cache-control', 'no-store').redirect(redirectTarget(outcome), 303);
-      return sendPage(reply, connectResultPage(brandingOf(request.org), outcome));
+      // The postMessage variant: callbackMessage (or { message, error }) posted to exactly targetOrigin.
+      const page = renderConnectResultPage({ branding: brandingOf(request.org), callbackMessage: outcome.callbackMessage ?? '', targetOrigin: outcome.targetOrigin, error: outcome.error });
+      return sendPage(reply, page);
     } catch (error) {
       if (error instanceof ConnectRefused) return refusedPage(request, reply, error);
       throw error;

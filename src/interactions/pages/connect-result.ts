@@ -22,7 +22,7 @@ const POST_RESULT_SCRIPT = `(function () {
 })();`;
 
 /**
- * The page that ends a connect flow started with callbackMessage: it posts the result to the
+ * The page that ends the connector hub's connect flow (connectors/connect/) started with callbackMessage: it posts the result to the
  * partner's window (the popup's opener, or the frame's parent) and closes. Its CSP lets only the
  * target origin frame it (so the parent variant works there and nowhere else).
  */
