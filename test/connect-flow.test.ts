@@ -6,6 +6,7 @@ import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountConnectorCredentialsAad } from '../src/connectors/connector.ts';
 import { credentialsFromJson } from '../src/connectors/credentials-codec.ts';
+import { purgeExpiredConnectorRows } from '../src/connectors/purge.ts';
 import { issueSignInToken } from '../src/connectors/signin-tokens.ts';
 import { createVault, type Vault } from '../src/connectors/vault/vault.ts';
 import { createSealer } from '../src/keys/sealing.ts';
@@ -404,6 +405,32 @@ describe.each(DIALECTS)('the hosted connect flow on %s', (dialect) => {
         skewMs = 0;
       }
       expect((await connectorRow(id)).status).toBe('unauthenticated');
+    });
+
+    it('gatehouse purge deletes the attempts of browsers that never came back, and only those', async () => {
+      const id = await oidcConnector();
+      const browser = new Browser();
+      expect((await browser.get(startUrl({ id, token: await signInToken(), targetOrigin: PARTNER }))).status).toBe(303);
+      const db = server.store.storage.db;
+      const pending = () => db.selectFrom('connector_auth_attempts').select('id').where('account_connector_id', '=', id).execute();
+      expect(await pending()).toHaveLength(1);
+      await purgeExpiredConnectorRows(db, clock);
+      expect(await pending()).toHaveLength(1);
+      const counts = await purgeExpiredConnectorRows(db, () => clock() + 11 * 60_000);
+      expect(counts.connector_auth_attempts).toBeGreaterThanOrEqual(1);
+      expect(await pending()).toEqual([]);
+    });
+
+    it('a connector disabled mid-flow is not authenticated (error=connector_unavailable); a disabled one cannot start', async () => {
+      const id = await oidcConnector();
+      const browser = new Browser();
+      const callback = await toCallback(browser, { id, token: await signInToken(), targetOrigin: PARTNER });
+      const db = server.store.storage.db;
+      await db.updateTable('account_connectors').set({ status: 'disabled' }).where('id', '=', id).execute();
+      const end = await browser.get(callback);
+      expect(end.headers.get('location')).toBe(`${PARTNER}/?error=connector_unavailable`);
+      expect((await connectorRow(id)).status).toBe('disabled');
+      expectRefusedPage(await browser.get(startUrl({ id, token: await signInToken(), targetOrigin: PARTNER })), 400);
     });
 
     it('an origin removed from the allow-list since the start gets nothing', async () => {

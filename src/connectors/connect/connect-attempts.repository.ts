@@ -50,3 +50,10 @@ export async function consumeConnectAttempt(db: Executor, orgId: string, id: str
   const result = await db.deleteFrom('connector_auth_attempts').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** Deletes up to `limit` attempts that expired before `before` (browsers that never came back); returns how many. */
+export async function deleteExpiredConnectAttempts(db: Executor, before: number, limit: number): Promise<number> {
+  const expired = db.selectFrom('connector_auth_attempts').select('id').where('expires_at', '<', before).limit(limit);
+  const result = await db.deleteFrom('connector_auth_attempts').where('id', 'in', expired).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -9,7 +9,7 @@ export type ConnectRefusalReason =
   | 'token_refused'
   /** targetOrigin is not one of the org's connect target origins. */
   | 'origin_not_allowed'
-  /** The connector is not one that an authorization-code flow can connect, or lacks its app's client id. */
+  /** The connector is disabled, or not one that an authorization-code flow can connect, or lacks its app's client id. */
   | 'not_connectable'
   /** The provider's settings could not give an authorization URL (discovery failed, a config value is missing). */
   | 'provider_unavailable'
@@ -30,7 +30,7 @@ const TEXTS: Readonly<Record<ConnectRefusalReason, { readonly status: number; re
     title: 'Destination not allowed',
     message: 'The page to return to after connecting is not one this organization allows. Ask the application’s owner to add its origin to the organization’s connect target origins.',
   },
-  not_connectable: { status: 400, title: 'Cannot connect', message: 'This connection cannot be authorized in the browser: its provider does not use the authorization code flow, or its app has no client id.' },
+  not_connectable: { status: 400, title: 'Cannot connect', message: 'This connection cannot be authorized in the browser: it is disabled, its provider does not use the authorization code flow, or its app has no client id.' },
   provider_unavailable: { status: 502, title: 'Provider unavailable', message: 'The provider of this connection could not be reached or is not set up correctly. Try again later, or ask the application’s owner to check its settings.' },
   attempt_unknown: {
     status: 400,

@@ -18,10 +18,15 @@ export interface ConnectionSetup {
   readonly config: ConnectionConfig;
 }
 
-/** The connector, its app connector and entry; undefined when the connector is gone. NotConnectable when it is not an oauth2 one. */
+/**
+ * The connector, its app connector and entry; undefined when the connector is gone. Refused
+ * (not_connectable) when it is disabled or not an oauth2 one.
+ */
 export async function loadConnectionSetup(db: Executor, orgId: string, connectorId: string): Promise<ConnectionSetup | undefined> {
   const connector = await accountConnectors.findAccountConnector(db, orgId, connectorId);
   if (connector === undefined) return undefined;
+  // Staff switched it off: a customer's link must not switch it back on.
+  if (connector.status === 'disabled') throw new ConnectRefused('not_connectable');
   const app = await appConnectors.findAppConnector(db, orgId, connector.appConnectorId);
   if (app === undefined) return undefined;
   const provider = findProvider(app.provider);
