@@ -120,7 +120,7 @@ describe.each(DIALECTS)('connector sign-in tokens on %s', (dialect) => {
     const counts = await purgeExpiredConnectorRows(store.storage.db, clock);
     expect(counts.connector_signin_tokens).toBeGreaterThan(5);
     expect(await store.storage.db.selectFrom('connector_signin_tokens').select('id').execute()).toEqual([{ id: live.tokenId }]);
-    expect(await purgeExpiredConnectorRows(store.storage.db, clock)).toEqual({ connector_signin_tokens: 0 });
+    expect(await purgeExpiredConnectorRows(store.storage.db, clock)).toEqual({ connector_signin_tokens: 0, connector_auth_attempts: 0 });
   });
 });
 
