@@ -38,6 +38,7 @@ import { createUpstreamClient } from './connectors/upstream/upstream-client.ts';
 import { createVault } from './connectors/vault/vault.ts';
 import { answerSignInTokenError, registerSignInTokenRoutes } from './connectors/signin-tokens.routes.ts';
 import { verifyServiceToken } from './oauth/introspection/service-token.ts';
+import { registerConnectRoutes } from './connectors/connect/connect.routes.ts';
 import { REFUSED_REGISTRATION_THROTTLE_LIMITS, REGISTRATION_THROTTLE_LIMITS, type RegistrationThrottles } from './clients/registration-throttle.ts';
 
 export interface AppDeps {
@@ -94,6 +95,10 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   // API-key authentication failures, per client network: the management API's and the sign-in token endpoint's together.
   const apiThrottle = createRateLimiter(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
   registerAuthorizationServerMetadata(app, resolveOrg);
+  // The connector hub's: one vault and one client of the providers per process.
+  const vault = createVault(deps.storage.db, deps.sealer, deps.clock);
+  const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
+  const upstream = createUpstreamClient({ outbound: createOutboundClient({ allowPrivateNetwork }), allowHttp: allowPrivateNetwork, clock: deps.clock });
   void app.register(
     async (orgScope) => {
       await registerFormParsers(orgScope);
@@ -136,6 +141,11 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
         staffConsole.setErrorHandler(answerPageError);
         registerConsoleRoutes(staffConsole, { publicUrl: config.publicUrl, throttle, devices });
       });
+      // The connector hub's hosted connect flow (its refusals are pages it renders itself).
+      await orgScope.register(async (connect) => {
+        connect.setErrorHandler(answerPageError);
+        registerConnectRoutes(connect, { db: deps.storage.db, clock: deps.clock, vault, upstream, publicUrl: config.publicUrl, allowHttp: allowPrivateNetwork });
+      });
     },
     { prefix: '/o/:slug' },
   );
@@ -150,16 +160,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       throttle: apiThrottle,
       routes: MANAGEMENT_ROUTES,
       afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
-      connectors: {
-        vault: createVault(deps.storage.db, deps.sealer, deps.clock),
-        publicUrl: config.publicUrl,
-        allowHttpUrls: config.outboundAllowPrivateNetwork,
-        upstream: createUpstreamClient({
-          outbound: createOutboundClient({ allowPrivateNetwork: config.outboundAllowPrivateNetwork }),
-          allowHttp: config.outboundAllowPrivateNetwork,
-          clock: deps.clock,
-        }),
-      },
+      connectors: { vault, publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork, upstream },
     });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
   }, { prefix: '/api' });

@@ -121,7 +121,7 @@ describe.each(DIALECTS)('connector sign-in tokens on %s', (dialect) => {
     const counts = await purgeExpiredConnectorRows(store.storage.db, clock);
     expect(counts.connector_signin_tokens).toBeGreaterThan(5);
     expect(await store.storage.db.selectFrom('connector_signin_tokens').select('id').execute()).toEqual([{ id: live.tokenId }]);
-    expect(await purgeExpiredConnectorRows(store.storage.db, clock)).toEqual({ connector_signin_tokens: 0 });
+    expect(await purgeExpiredConnectorRows(store.storage.db, clock)).toEqual({ connector_signin_tokens: 0, connector_auth_attempts: 0 });
   });
 
   it('joins the server\'s periodic purge, its count in the report', async () => {
@@ -146,7 +146,7 @@ describe.each(DIALECTS)('migration 0014_connector_signin_tokens on %s', (dialect
     store = await createTestStore(dialect);
     expect((await migratorFor(store.storage).migrateTo('0012_connectors')).error).toBeUndefined();
     await expect(store.storage.db.selectFrom('connector_signin_tokens').selectAll().execute()).rejects.toThrowError(/connector_signin_tokens/);
-    expect((await migrateToLatest(store.storage)).applied).toEqual(['0014_connector_signin_tokens']);
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0014_connector_signin_tokens', '0015_connector_auth_attempts']);
     expect(await store.storage.db.selectFrom('connector_signin_tokens').selectAll().execute()).toEqual([]);
   });
 });

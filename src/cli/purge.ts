@@ -5,7 +5,7 @@ import { withStorage, type Command } from './command.ts';
 /** `gatehouse purge`: what the server does every 10 minutes, at once (after a long stop, or from cron). */
 export const purge: Command = {
   name: 'purge',
-  summary: 'Delete expired codes, tokens, families, SSO sessions, pending sign-ins and connector sign-in tokens (the server does it every 10 minutes)',
+  summary: 'Delete expired codes, tokens, families, SSO sessions, pending sign-ins, connector sign-in tokens and connect attempts (the server does it every 10 minutes)',
   synopsis: 'purge [--json]',
   options: {},
   async run({ config, clock }) {

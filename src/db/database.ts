@@ -3,6 +3,7 @@ import type { AuditEventsTable } from '../audit/audit.table.ts';
 import type { ConstituentsTable } from '../accounts/constituents.table.ts';
 import type { ClientsTable } from '../clients/clients.table.ts';
 import type { AccountConnectorsTable, AppConnectorsTable, ConnectorAccountsTable, ConnectorAccountUsersTable, ConnectorSigninTokensTable } from '../connectors/connectors.table.ts';
+import type { ConnectorAuthAttemptsTable } from '../connectors/connect/connect-attempts.table.ts';
 import type { VaultDataKeysTable } from '../connectors/vault/vault.table.ts';
 import type { SigningKeysTable } from '../keys/signing-keys.table.ts';
 import type {
@@ -43,6 +44,7 @@ export interface Database {
   app_connectors: AppConnectorsTable;
   account_connectors: AccountConnectorsTable;
   connector_signin_tokens: ConnectorSigninTokensTable;
+  connector_auth_attempts: ConnectorAuthAttemptsTable;
 }
 
 export type Db = Kysely<Database>;

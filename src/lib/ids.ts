@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   appConnector: 'apc',
   accountConnector: 'acn',
   connectorSignInToken: 'sit',
+  connectorAuthAttempt: 'cna',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
