@@ -144,7 +144,7 @@ describe.each(DIALECTS)('migration 0014_connector_signin_tokens on %s', (dialect
 
   it('goes down and up again', async () => {
     store = await createTestStore(dialect);
-    expect((await migratorFor(store.storage).migrateTo('0012_connectors')).error).toBeUndefined();
+    expect((await migratorFor(store.storage).migrateTo('0013_connector_refresh_lease')).error).toBeUndefined();
     await expect(store.storage.db.selectFrom('connector_signin_tokens').selectAll().execute()).rejects.toThrowError(/connector_signin_tokens/);
     expect((await migrateToLatest(store.storage)).applied).toEqual(['0014_connector_signin_tokens', '0015_connector_auth_attempts']);
     expect(await store.storage.db.selectFrom('connector_signin_tokens').selectAll().execute()).toEqual([]);
