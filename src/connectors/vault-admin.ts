@@ -86,8 +86,9 @@ export async function rotateVaultKey(ctx: ConnectorOperationContext, options: Va
   const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
   const columns = sealedColumns(ctx.db).map((column) => pacedColumn(column, pauseMs, sleep));
 
-  const rotatedAt = ctx.clock();
   const rotation = await ctx.vault.rotateDataKey(ctx.org.id);
+  // Taken once committed: a process may have read the old key just before, and keeps it this long after.
+  const rotatedAt = ctx.clock();
   const pass = async () => {
     const reports: ResealReport[] = [];
     for (const column of columns) reports.push(await resealColumn(ctx.vault, ctx.org.id, column, { batchSize: options.batchSize }));
