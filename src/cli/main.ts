@@ -17,8 +17,9 @@ import { staffCreate } from './staff.ts';
 import { start } from './start.ts';
 import { tryCommand } from './try.ts';
 import { TryFailure } from './try-flow.ts';
+import { vaultRotate } from './vault.ts';
 
-const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList, purge, tryCommand];
+const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList, vaultRotate, purge, tryCommand];
 
 /** Exit statuses: 0 done, 1 failed (the message says why), 2 bad arguments. */
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 });

@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import type { AccountConnector } from './connector.ts';
+import { accountConnectorCredentialsAad, accountConnectorSecretsAad, type AccountConnector } from './connector.ts';
 import type { AccountConnectorsTable } from './connectors.table.ts';
 import { stringListFromJson, stringRecordFromJson } from './json-columns.ts';
+import type { ResealedValue, SealedValue } from './vault/data-key.ts';
 
 function toAccountConnector(row: Selectable<AccountConnectorsTable>): AccountConnector {
   return {
@@ -176,4 +177,43 @@ export async function findAccountConnectorWithProvider(db: Executor, orgId: stri
   if (row === undefined) return undefined;
   const { app_provider: provider, ...connector } = row;
   return { connector: toAccountConnector(connector), provider };
+}
+
+/** The two vault columns of account connectors, with the associated data each was sealed with. */
+export type AccountConnectorSealedColumn = 'credentials' | 'secret_properties';
+
+const SEALED_COLUMN_AAD: Readonly<Record<AccountConnectorSealedColumn, (id: string) => string>> = {
+  credentials: accountConnectorCredentialsAad,
+  secret_properties: accountConnectorSecretsAad,
+};
+
+/** The organization's values of one vault column after `afterId`, in id order (a vault re-seal pass's read). */
+export async function listSealedAccountConnectorValues(
+  db: Executor,
+  column: AccountConnectorSealedColumn,
+  orgId: string,
+  afterId: string | null,
+  limit: number,
+): Promise<SealedValue[]> {
+  let query = db.selectFrom('account_connectors').select(['id', column]).where('org_id', '=', orgId).where(column, 'is not', null);
+  if (afterId !== null) query = query.where('id', '>', afterId);
+  const rows = await query.orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ id: row.id, ciphertext: row[column]!, aad: SEALED_COLUMN_AAD[column](row.id) }));
+}
+
+/**
+ * Stores a re-sealed value only if the row still holds the one read. Neither `version` nor
+ * `updated_at` nor the refresh lease moves: the plaintext is the same, and a refresh holding the
+ * lease stores its outcome conditional on the version it read; a bumped version would make it
+ * drop freshly rotated tokens. Its write replaces the re-sealed value with its own, which wins.
+ */
+export async function replaceSealedAccountConnectorValue(db: Executor, column: AccountConnectorSealedColumn, orgId: string, value: ResealedValue): Promise<boolean> {
+  const result = await db
+    .updateTable('account_connectors')
+    .set({ [column]: value.ciphertext })
+    .where('org_id', '=', orgId)
+    .where('id', '=', value.id)
+    .where(column, '=', value.previous)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import type { AppConnector } from './connector.ts';
+import { appConnectorSecretAad, type AppConnector } from './connector.ts';
 import type { AppConnectorsTable } from './connectors.table.ts';
 import { stringListFromJson, stringRecordFromJson } from './json-columns.ts';
+import type { ResealedValue, SealedValue } from './vault/data-key.ts';
 
 function toAppConnector(row: Selectable<AppConnectorsTable>): AppConnector {
   return {
@@ -79,4 +80,24 @@ export async function isAppConnectorInUse(db: Executor, orgId: string, id: strin
 export async function deleteAppConnector(db: Executor, orgId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('app_connectors').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/** The organization's sealed client secrets after `afterId`, in id order (a vault re-seal pass's read). */
+export async function listSealedClientSecrets(db: Executor, orgId: string, afterId: string | null, limit: number): Promise<SealedValue[]> {
+  let query = db.selectFrom('app_connectors').select(['id', 'client_secret']).where('org_id', '=', orgId).where('client_secret', 'is not', null);
+  if (afterId !== null) query = query.where('id', '>', afterId);
+  const rows = await query.orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ id: row.id, ciphertext: row.client_secret!, aad: appConnectorSecretAad(row.id) }));
+}
+
+/** Stores a re-sealed client secret only if the row still holds the one read; updated_at stays: nothing a person sees changed. */
+export async function replaceSealedClientSecret(db: Executor, orgId: string, value: ResealedValue): Promise<boolean> {
+  const result = await db
+    .updateTable('app_connectors')
+    .set({ client_secret: value.ciphertext })
+    .where('org_id', '=', orgId)
+    .where('id', '=', value.id)
+    .where('client_secret', '=', value.previous)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

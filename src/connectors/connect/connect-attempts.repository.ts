@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.ts';
-import type { ConnectAttempt } from './connect-attempt.ts';
+import { connectAttemptVerifierAad, type ConnectAttempt } from './connect-attempt.ts';
 import type { ConnectorAuthAttemptsTable } from './connect-attempts.table.ts';
+import type { ResealedValue, SealedValue } from '../vault/data-key.ts';
 
 function toAttempt(row: Selectable<ConnectorAuthAttemptsTable>): ConnectAttempt {
   return {
@@ -56,4 +57,24 @@ export async function deleteExpiredConnectAttempts(db: Executor, before: number,
   const expired = db.selectFrom('connector_auth_attempts').select('id').where('expires_at', '<', before).limit(limit);
   const result = await db.deleteFrom('connector_auth_attempts').where('id', 'in', expired).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** The organization's sealed PKCE code verifiers after `afterId`, in id order (a vault re-seal pass's read). */
+export async function listSealedCodeVerifiers(db: Executor, orgId: string, afterId: string | null, limit: number): Promise<SealedValue[]> {
+  let query = db.selectFrom('connector_auth_attempts').select(['id', 'code_verifier']).where('org_id', '=', orgId).where('code_verifier', 'is not', null);
+  if (afterId !== null) query = query.where('id', '>', afterId);
+  const rows = await query.orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ id: row.id, ciphertext: row.code_verifier!, aad: connectAttemptVerifierAad(row.id) }));
+}
+
+/** Stores a re-sealed code verifier only if the attempt still exists and holds the one read (a callback may have consumed it). */
+export async function replaceSealedCodeVerifier(db: Executor, orgId: string, value: ResealedValue): Promise<boolean> {
+  const result = await db
+    .updateTable('connector_auth_attempts')
+    .set({ code_verifier: value.ciphertext })
+    .where('org_id', '=', orgId)
+    .where('id', '=', value.id)
+    .where('code_verifier', '=', value.previous)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
