@@ -213,6 +213,21 @@ describe.each(DIALECTS)('the connect flow in a real browser on %s', (dialect) =>
     await page.close();
   });
 
+  it("a page at an origin not allowed that names the partner's origin as targetOrigin runs the flow but hears nothing: the browser delivers the message only to that origin", async () => {
+    const id = await newConnector();
+    const { page, popup } = await openInPopup(strangerOrigin, await connectUrl(id, partnerOrigin, 'completed'));
+    await popup.getByRole('button', { name: 'Sign in at the provider' }).click({ timeout: STEP_MS });
+    if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: STEP_MS });
+    // The result page posted before it closed; a marker the page posts to itself now arrives after
+    // anything that was on its way, so an empty list before the marker is a real "nothing".
+    await page.evaluate((origin) => (globalThis as unknown as { postMessage: (message: string, targetOrigin: string) => void }).postMessage('marker', origin), strangerOrigin);
+    await page.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length > 0, undefined, { timeout: STEP_MS });
+    expect(await received(page)).toEqual([{ origin: strangerOrigin, data: 'marker' }]);
+    // The flow did end on the result page (the token holder signed in): only the message went nowhere.
+    expect((await api('GET', `/account-connectors/${id}`)).json).toMatchObject({ id, status: 'authenticated' });
+    await page.close();
+  });
+
   it('the redirect variant (no callbackMessage) lands the browser on targetOrigin', async () => {
     const id = await newConnector();
     const page = await browser.newPage();
