@@ -34,7 +34,7 @@ const PARTNER_PAGE = `<!doctype html><html><head><title>Partner</title></head><b
   });
 </script></body></html>`;
 
-/** A node:http server on an ephemeral loopback port serving `handler`; its origin. */
+/** Starts `server` on an ephemeral loopback port; returns its origin. */
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
