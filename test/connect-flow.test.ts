@@ -357,6 +357,10 @@ describe.each(DIALECTS)('the hosted connect flow on %s', (dialect) => {
       const browser = new Browser();
       expectRefusedPage(await browser.get(startUrl({ id, targetOrigin: PARTNER })), 400);
       expectRefusedPage(await browser.get(`${startUrl({ id, token: 'a', targetOrigin: PARTNER })}&token=b`), 400);
+      // A callbackMessage longer than any token of completion: refused before the token is looked at.
+      const token = await signInToken();
+      expectRefusedPage(await browser.get(startUrl({ id, token, targetOrigin: PARTNER, callbackMessage: 'x'.repeat(1001) })), 400);
+      expect((await browser.get(startUrl({ id, token, targetOrigin: PARTNER, callbackMessage: 'x'.repeat(1000) }))).status).toBe(303);
 
       const app = await api('POST', '/app-connectors', { provider: 'api-key', name: 'Keys', config: {} });
       expect(app.status, JSON.stringify(app.json)).toBe(201);

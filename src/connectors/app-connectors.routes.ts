@@ -3,6 +3,7 @@ import { apiRoute, connectorOperationOf, operationOf, PAGE_QUERY, pageLimit, typ
 import { collectInvalid, type InvalidInputError } from '../lib/errors.ts';
 import { addAppConnector, appConnectorErrors, deleteAppConnector, getAppConnector, listAppConnectors, providerOrError, updateAppConnector } from './app-connector-admin.ts';
 import type { AppConnector } from './connector.ts';
+import { connectRedirectUri } from './connect/connect-deps.ts';
 import { MAX_SCOPES } from './connector-rules.ts';
 
 // App connectors: secrets are write-only (client_secret is taken, never shown: client_secret_set
@@ -11,8 +12,6 @@ import { MAX_SCOPES } from './connector-rules.ts';
 const iso = (ms: number): string => new Date(ms).toISOString();
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-/** Where a provider sends the browser back after a connect flow: to register at the provider. */
-export const CONNECTOR_CALLBACK_PATH = '/connectorauth/callback';
 
 const AppConnectorBody = Type.Object({
   id: Type.String(),
@@ -67,7 +66,7 @@ function appConnectorBody(call: ApiCall, app: AppConnector) {
     client_secret_set: app.sealedClientSecret !== null,
     scopes: [...app.scopes],
     config: { ...app.config },
-    redirect_uri: `${call.connectors?.publicUrl ?? ''}/o/${call.org.slug}${CONNECTOR_CALLBACK_PATH}`,
+    redirect_uri: connectRedirectUri(call.connectors?.publicUrl ?? '', call.org.slug),
     created_at: iso(app.createdAt),
     updated_at: iso(app.updatedAt),
   };

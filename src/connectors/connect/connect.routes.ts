@@ -15,6 +15,12 @@ const PAGE = { config: { answers: 'page' as const } };
 export const START_PATH = '/connectorauth/updateaccountconnectoroauth';
 
 /** One value of a query parameter; null when absent or empty, undefined when repeated or holding NUL (refused). */
+/**
+ * The longest callbackMessage taken: the partner's own token of completion, not a payload. It is
+ * stored with the attempt and written into the result page, so a URL's worth of text is refused.
+ */
+export const MAX_CALLBACK_MESSAGE_LENGTH = 1000;
+
 function single(params: RawParams, name: string): string | null | undefined {
   const values = params.get(name)?.filter((value) => value !== '') ?? [];
   if (values.length === 0) return null;
@@ -34,7 +40,9 @@ export function registerConnectRoutes(scope: FastifyInstance, deps: ConnectDeps)
     const query = readQuery(request);
     const [id, token, targetOrigin, callbackMessage] = ['id', 'token', 'targetOrigin', 'callbackMessage'].map((name) => single(query, name));
     try {
-      if (!id || !token || !targetOrigin || callbackMessage === undefined) throw new ConnectRefused('bad_request');
+      if (!id || !token || !targetOrigin || callbackMessage === undefined || (callbackMessage !== null && callbackMessage.length > MAX_CALLBACK_MESSAGE_LENGTH)) {
+        throw new ConnectRefused('bad_request');
+      }
       const browserBinding = ensureBrowserCookie(request, reply, deps.publicUrl, org.slug);
       const url = await beginConnect(deps, org, { connectorId: id, token, targetOrigin, callbackMessage, browserBinding });
       return reply.code(303).header('cache-control', 'no-store').redirect(url, 303);
