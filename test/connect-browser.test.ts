@@ -1,9 +1,10 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import Provider from 'oidc-provider';
+import { hubProviderConfiguration } from './helpers/oidc-upstream.ts';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSignInToken } from '../src/connectors/signin-tokens.ts';
@@ -85,25 +86,7 @@ describe.each(DIALECTS)('the connect flow in a real browser on %s', (dialect) =>
       socket.on('close', () => sockets.delete(socket));
     });
     issuer = await listen(upstream);
-    const provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: 'gatehouse-hub',
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${server.url}/o/acme/connectorauth/callback`],
-          response_types: ['code'],
-          grant_types: ['authorization_code', 'refresh_token'],
-          token_endpoint_auth_method: 'client_secret_basic',
-          id_token_signed_response_alg: 'ES256',
-        },
-      ],
-      cookies: { keys: [randomBytes(32).toString('base64url')] },
-      jwks: { keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'test' }] },
-      findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
-      features: { devInteractions: { enabled: false } },
-      pkce: { required: () => true },
-      issueRefreshToken: async () => true,
-    });
+    const provider = new Provider(issuer, hubProviderConfiguration(`${server.url}/o/acme/connectorauth/callback`, CLIENT_SECRET));
     const handle = provider.callback();
     upstream.on('request', (request: IncomingMessage, response: ServerResponse) => {
       if (request.url?.startsWith('/interaction/') === true) {

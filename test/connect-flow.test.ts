@@ -1,8 +1,9 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import Provider from 'oidc-provider';
+import { hubProviderConfiguration } from './helpers/oidc-upstream.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountConnectorCredentialsAad } from '../src/connectors/connector.ts';
 import { credentialsFromJson } from '../src/connectors/credentials-codec.ts';
@@ -87,25 +88,7 @@ describe.each(DIALECTS)('the hosted connect flow on %s', (dialect) => {
     const address = upstreamServer.address();
     if (address === null || typeof address === 'string') throw new Error('no port');
     issuer = `http://127.0.0.1:${address.port}`;
-    const provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: 'gatehouse-hub',
-          client_secret: CLIENT_SECRET,
-          redirect_uris: [`${server.url}/o/acme/connectorauth/callback`],
-          response_types: ['code'],
-          grant_types: ['authorization_code', 'refresh_token'],
-          token_endpoint_auth_method: 'client_secret_basic',
-          id_token_signed_response_alg: 'ES256',
-        },
-      ],
-      cookies: { keys: [randomBytes(32).toString('base64url')] },
-      jwks: { keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'test' }] },
-      findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
-      features: { devInteractions: { enabled: false } },
-      pkce: { required: () => true },
-      issueRefreshToken: async () => true,
-    });
+    const provider = new Provider(issuer, hubProviderConfiguration(`${server.url}/o/acme/connectorauth/callback`, CLIENT_SECRET));
     const handle = provider.callback();
     upstreamServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
       if (request.url?.startsWith('/interaction/') === true) {

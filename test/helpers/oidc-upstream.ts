@@ -156,3 +156,30 @@ async function browserTo(url: string): Promise<URL> {
   }
   throw new Error('too many redirects');
 }
+
+/**
+ * The configuration of an oidc-provider upstream whose one client is the connector hub
+ * (`gatehouse-hub`, client_secret_basic, PKCE required, refresh tokens issued), returning to
+ * `redirectUri`; its interactions are the caller's (no dev interactions).
+ */
+export function hubProviderConfiguration(redirectUri: string, clientSecret: string): ConstructorParameters<typeof Provider>[1] {
+  return {
+    clients: [
+      {
+        client_id: 'gatehouse-hub',
+        client_secret: clientSecret,
+        redirect_uris: [redirectUri],
+        response_types: ['code'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
+      },
+    ],
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    jwks: { keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'test' }] },
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    features: { devInteractions: { enabled: false } },
+    pkce: { required: () => true },
+    issueRefreshToken: async () => true,
+  };
+}
