@@ -33,7 +33,7 @@ import { API_THROTTLE_LIMITS } from './staff/api-auth.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
-import { createOutboundClient } from './connectors/outbound/outbound-client.ts';
+import { createOutboundClient } from './outbound/outbound-client.ts';
 import { createUpstreamClient } from './connectors/upstream/upstream-client.ts';
 import { createVault } from './connectors/vault/vault.ts';
 import { answerSignInTokenError, registerSignInTokenRoutes } from './connectors/signin-tokens.routes.ts';

@@ -27,7 +27,7 @@ import {
 import { addAppConnector, deleteAppConnector, getAppConnector, listAppConnectors, updateAppConnector } from '../src/connectors/app-connector-admin.ts';
 import type { ConnectorOperationContext } from '../src/connectors/connector-context.ts';
 import { readCredentials } from '../src/connectors/credentials-admin.ts';
-import { createOutboundClient } from '../src/connectors/outbound/outbound-client.ts';
+import { createOutboundClient } from '../src/outbound/outbound-client.ts';
 import { createUpstreamClient } from '../src/connectors/upstream/upstream-client.ts';
 import { createVault } from '../src/connectors/vault/vault.ts';
 import { rotateSigningKey } from '../src/keys/key-admin.ts';

@@ -8,7 +8,7 @@ import type { AccountConnector } from './connector.ts';
 import type { ConnectorOperationContext } from './connector-context.ts';
 import { ConnectorMisconfiguredError, ConnectorNeedsReauthError, ConnectorNotAuthenticatedError } from './credentials-errors.ts';
 import { isFresh, openCredentials, refreshUnderLease, type RefreshSettings } from './credentials-refresh-admin.ts';
-import { OUTBOUND_DEFAULTS } from './outbound/outbound-client.ts';
+import { OUTBOUND_DEFAULTS } from '../outbound/outbound-client.ts';
 import type { UpstreamClient } from './upstream/upstream-client.ts';
 
 // GET /api/v2/account-connectors/{id}/credentials: the one read that hands out a connection's

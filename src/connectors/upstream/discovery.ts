@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { UnsafeEndpointError } from '../catalogue/catalogue-errors.ts';
 import { checkRenderedUrl } from '../catalogue/templates.ts';
-import type { OutboundClient } from '../outbound/outbound-client.ts';
+import type { OutboundClient } from '../../outbound/outbound-client.ts';
 import { BoundedCache } from '../../lib/bounded-cache.ts';
 import type { UpstreamCall } from './upstream-answer.ts';
 import { isObject, retryAfterSeconds, sendUpstream } from './upstream-answer.ts';

@@ -1,6 +1,6 @@
 import type { Clock } from '../../lib/clock.ts';
-import type { OutboundClient, OutboundRequest, OutboundResponse } from '../outbound/outbound-client.ts';
-import { OutboundError } from '../outbound/outbound-errors.ts';
+import type { OutboundClient, OutboundRequest, OutboundResponse } from '../../outbound/outbound-client.ts';
+import { OutboundError } from '../../outbound/outbound-errors.ts';
 import type { UpstreamOperation } from './upstream-errors.ts';
 import { fromOutboundError, UpstreamRejected, UpstreamUnavailable } from './upstream-errors.ts';
 

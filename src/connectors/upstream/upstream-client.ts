@@ -4,7 +4,7 @@ import { systemClock } from '../../lib/clock.ts';
 import { AuthorizationRequestError } from '../catalogue/catalogue-errors.ts';
 import { issuerUrl, refreshUrl, tokenUrl } from '../catalogue/endpoints.ts';
 import type { ConnectionConfig, OAuthSettings, Provider } from '../catalogue/provider.ts';
-import type { OutboundClient } from '../outbound/outbound-client.ts';
+import type { OutboundClient } from '../../outbound/outbound-client.ts';
 import type { DiscoveredEndpoints, Discovery } from './discovery.ts';
 import { createDiscovery } from './discovery.ts';
 import type { HeldCredentials } from './read-tokens.ts';

@@ -1,5 +1,5 @@
-import type { OutboundError } from '../outbound/outbound-errors.ts';
-import { OutboundRefused } from '../outbound/outbound-errors.ts';
+import type { OutboundError } from '../../outbound/outbound-errors.ts';
+import { OutboundRefused } from '../../outbound/outbound-errors.ts';
 
 // What a call to a provider's OAuth endpoints can end in, in the words the connect flow and the
 // credentials endpoint act on. None of these is one of our own OAuth errors (oauth/): the

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newCodeVerifier, s256CodeChallenge } from '../../lib/pkce.ts';
 import { authorizationUrl } from '../catalogue/authorization-url.ts';
 import { findProvider } from '../catalogue/catalogue.ts';
-import { createOutboundClient } from '../outbound/outbound-client.ts';
+import { createOutboundClient } from '../../outbound/outbound-client.ts';
 import { createUpstreamClient } from './upstream-client.ts';
 import { UpstreamRejected } from './upstream-errors.ts';
 

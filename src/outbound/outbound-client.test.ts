@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../lib/free-port.ts';
+import { findFreePort } from '../lib/free-port.ts';
 import { createOutboundClient } from './outbound-client.ts';
 import type { OutboundClientOptions } from './outbound-client.ts';
 import { OutboundBadResponse, OutboundNetworkError, OutboundRefused, OutboundTimeout, OutboundTooLarge } from './outbound-errors.ts';
