@@ -225,7 +225,7 @@ describe.each(DIALECTS)('account connector credentials on %s', (dialect) => {
     expect((await api(server, 'GET', `/account-connectors/${created.json!.id}`)).json!.status).toBe('authenticated');
   });
 
-  it('answers 409 connector_misconfigured when the provider refuses the app (a wrong client secret), changing no status', async () => {
+  it('marks the connector needs_reauth when the provider refuses the app (invalid_client: a wrong client secret), keeping the provider\'s error (issue 12\'s taxonomy)', async () => {
     const app = await api(server, 'POST', '/app-connectors', {
       body: { provider: 'openid-connect', name: 'Wrong secret', client_id: upstream.clients.main.clientId, client_secret: 'not-the-secret', config: { issuer: upstream.issuer } },
     });
@@ -236,9 +236,11 @@ describe.each(DIALECTS)('account connector credentials on %s', (dialect) => {
     });
     const read = await credentialsOf(created.json!.id);
     expect(read.status).toBe(409);
-    expect(read.json!.error.code).toBe('connector_misconfigured');
+    expect(read.json!.error.code).toBe('connector_needs_reauth');
     expect(read.json!.error.message).toContain('invalid_client');
-    expect((await api(server, 'GET', `/account-connectors/${created.json!.id}`)).json!.status).toBe('authenticated');
+    const after = (await api(server, 'GET', `/account-connectors/${created.json!.id}`)).json!;
+    expect(after.status).toBe('needs_reauth');
+    expect(after.last_refresh_error).toMatchObject({ code: 'invalid_client' });
   });
 
   it('hands out an api_key connector\'s key and a basic connector\'s username and password', async () => {

@@ -11,9 +11,11 @@ import * as repository from './account-connectors.repository.ts';
 import * as appConnectors from './app-connectors.repository.ts';
 import { parseAuthValue, type AuthValue } from './auth-value.ts';
 import { findProvider } from './catalogue/catalogue.ts';
+import { nextRefreshAt } from './refresh/schedule.ts';
 import {
   accountConnectorCredentialsAad,
   accountConnectorSecretsAad,
+  NO_REFRESH_HISTORY,
   SECRET_PROPERTIES,
   type AccountConnector,
   type AppConnector,
@@ -72,19 +74,27 @@ function checkFields(app: AppConnector, fields: AccountConnectorChange, allowHtt
   };
 }
 
-/** The state an AuthValue gives a connector: imported tokens authenticate it; "{}" leaves it to authenticate itself. */
-async function applyAuthValue(ctx: ConnectorOperationContext, connector: AccountConnector, authValue: AuthValue): Promise<AccountConnector> {
+/**
+ * The state an AuthValue gives a connector: imported tokens authenticate it, scheduled for the
+ * background refresh by the app's provider (refresh/schedule.ts); "{}" leaves it to authenticate
+ * itself. Either starts a new refresh history.
+ */
+async function applyAuthValue(ctx: ConnectorOperationContext, connector: AccountConnector, app: AppConnector, authValue: AuthValue): Promise<AccountConnector> {
   if (authValue.kind === 'self_authenticate') {
-    return { ...connector, status: 'unauthenticated', sealedCredentials: null, selfAuthenticate: true, accessExpiresAt: null, refreshExpiresAt: null };
+    return { ...connector, ...NO_REFRESH_HISTORY, status: 'unauthenticated', sealedCredentials: null, selfAuthenticate: true, accessExpiresAt: null, refreshExpiresAt: null, nextRefreshAt: null };
   }
   const { credentials } = authValue;
+  const provider = findProvider(app.provider);
+  const renewable = credentials.refreshToken !== null || provider?.authMode === 'oauth2_client_credentials';
   return {
     ...connector,
+    ...NO_REFRESH_HISTORY,
     status: 'authenticated',
     sealedCredentials: await ctx.vault.seal(ctx.org.id, credentialsToJson(credentials), accountConnectorCredentialsAad(connector.id)),
     selfAuthenticate: false,
     accessExpiresAt: credentials.accessExpiresAt,
     refreshExpiresAt: credentials.refreshExpiresAt,
+    nextRefreshAt: provider === undefined ? null : nextRefreshAt(provider, { accessExpiresAt: credentials.accessExpiresAt, refreshExpiresAt: credentials.refreshExpiresAt, renewable }, ctx.clock()),
   };
 }
 
@@ -130,12 +140,15 @@ export async function addAccountConnector(ctx: ConnectorOperationContext, accoun
     selfAuthenticate: false,
     accessExpiresAt: null,
     refreshExpiresAt: null,
+    nextRefreshAt: null,
+    lastRefreshedAt: null,
+    ...NO_REFRESH_HISTORY,
     version: 1,
     createdAt: now,
     updatedAt: now,
   };
   const withProps = await withProperties(ctx, blank, input.properties ?? {});
-  const connector = checked.authValue === undefined ? withProps : await applyAuthValue(ctx, withProps, checked.authValue);
+  const connector = checked.authValue === undefined ? withProps : await applyAuthValue(ctx, withProps, app, checked.authValue);
   try {
     return await inTransaction(ctx.db, async (trx) => {
       await repository.insertAccountConnector(trx, connector);
@@ -210,7 +223,7 @@ export async function updateAccountConnector(ctx: ConnectorOperationContext, id:
       }
       next = await withProperties(ctx, next, merged);
     }
-    if (checked.authValue !== undefined) next = await applyAuthValue(ctx, next, checked.authValue);
+    if (checked.authValue !== undefined) next = await applyAuthValue(ctx, next, app, checked.authValue);
     return writeChange(ctx, current, next, { action: 'account_connector.updated', details: { fields: fields.join(',') } });
   });
 }
@@ -227,6 +240,8 @@ export async function deauthenticateAccountConnector(ctx: ConnectorOperationCont
       selfAuthenticate: false,
       accessExpiresAt: null,
       refreshExpiresAt: null,
+      nextRefreshAt: null,
+      ...NO_REFRESH_HISTORY,
       version: current.version + 1,
       updatedAt: Math.max(ctx.clock(), current.updatedAt + 1),
     };

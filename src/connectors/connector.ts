@@ -56,10 +56,26 @@ export interface AccountConnector {
   readonly selfAuthenticate: boolean;
   readonly accessExpiresAt: number | null;
   readonly refreshExpiresAt: number | null;
+  /** When the background refresh renews the token; null when not scheduled (connectors/refresh/schedule.ts). */
+  readonly nextRefreshAt: number | null;
+  readonly lastRefreshedAt: number | null;
+  /** The last refresh's failure, kept until a refresh succeeds; never a secret. */
+  readonly lastRefreshError: RefreshFailure | null;
+  /** Failed refreshes in a row. */
+  readonly refreshAttempts: number;
   readonly version: number;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
+
+/** Why a refresh failed: the provider's error code and description when it gave them, else ours. */
+export interface RefreshFailure {
+  readonly code: string;
+  readonly description: string | null;
+}
+
+/** A connector's refresh bookkeeping with no refresh behind it: what new credentials (a connect, an import) start from. */
+export const NO_REFRESH_HISTORY = Object.freeze({ lastRefreshError: null, refreshAttempts: 0 } as const);
 
 /** What the vault holds for a connection: its tokens and what the flow kept beside them. */
 export interface Credentials {

@@ -65,6 +65,16 @@ export interface AccountConnectorsTable {
   refresh_lease_owner: string | null;
   /** Epoch ms after which the lease is free even if held (its holder died). */
   refresh_lease_expires_at: number | null;
+  /** Migration 0017: when the background refresh should renew the token (epoch ms); null when it is not scheduled (not authenticated, or no expiry). */
+  next_refresh_at: number | null;
+  /** When a refresh last stored new tokens. */
+  last_refreshed_at: number | null;
+  /** The last refresh failure's code (the provider's, such as `invalid_grant`, or ours, such as `upstream_unavailable`); null after a success. */
+  last_refresh_error: string | null;
+  /** The provider's error_description or our reason, printable, never a secret; null when none. */
+  last_refresh_error_description: string | null;
+  /** Failed refreshes in a row; 0 after a success. */
+  refresh_attempts: number;
   /** Incremented by every change, for conditional updates (a refresh racing a reconnect). */
   version: number;
   created_at: number;

@@ -2,7 +2,7 @@
 // connector's state or the provider's refusal, never a token or a secret.
 
 export abstract class CredentialsError extends Error {
-  abstract readonly code: 'connector_not_authenticated' | 'connector_needs_reauth' | 'connector_misconfigured' | 'upstream_unavailable';
+  abstract readonly code: 'connector_not_authenticated' | 'connector_needs_reauth' | 'connector_misconfigured' | 'upstream_unavailable' | 'connector_credentials_unreadable' | 'vault_unavailable';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -32,4 +32,14 @@ export class CredentialsUnavailableError extends CredentialsError {
     super(message, options);
     this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+/** The stored credentials do not open (altered, or sealed for another row): they are lost; a new connect flow or AuthValue replaces them. */
+export class ConnectorCredentialsUnreadableError extends CredentialsError {
+  readonly code = 'connector_credentials_unreadable';
+}
+
+/** The server's root key does not open the organization's data key: its configuration (GATEHOUSE_SECRET_KEY) must be fixed; nothing about the connector is wrong. */
+export class VaultUnavailableError extends CredentialsError {
+  readonly code = 'vault_unavailable';
 }

@@ -7,13 +7,24 @@ import { openSecretProperties } from './account-connector-admin.ts';
 import * as repository from './account-connectors.repository.ts';
 import { AuthorizationRequestError, InvalidTemplateValueError, MissingTemplateValueError } from './catalogue/catalogue-errors.ts';
 import type { Provider } from './catalogue/provider.ts';
-import { accountConnectorCredentialsAad, appConnectorSecretAad, type AccountConnector, type AppConnector, type Credentials } from './connector.ts';
+import { accountConnectorCredentialsAad, appConnectorSecretAad, type AccountConnector, type AppConnector, type Credentials, type RefreshFailure } from './connector.ts';
 import type { ConnectorOperationContext } from './connector-context.ts';
 import { credentialsFromJson, credentialsToJson } from './credentials-codec.ts';
-import { ConnectorMisconfiguredError, ConnectorNeedsReauthError, ConnectorNotAuthenticatedError, CredentialsUnavailableError } from './credentials-errors.ts';
+import {
+  ConnectorCredentialsUnreadableError,
+  ConnectorMisconfiguredError,
+  ConnectorNeedsReauthError,
+  ConnectorNotAuthenticatedError,
+  CredentialsUnavailableError,
+  VaultUnavailableError,
+} from './credentials-errors.ts';
+import { retryDelayMs } from './refresh/backoff.ts';
+import { classifyRefreshFailure } from './refresh/failure.ts';
+import { nextRefreshAt, refreshTokenLapsesAt } from './refresh/schedule.ts';
 import type { AppCredentials, UpstreamClient } from './upstream/upstream-client.ts';
 import { UpstreamMisconfigured, UpstreamRejected, UpstreamUnavailable } from './upstream/upstream-errors.ts';
 import type { UpstreamTokens } from './upstream/upstream-tokens.ts';
+import { DataKeyUnavailableError, VaultOpenError } from './vault/vault.ts';
 
 // An expiring token renewed exactly once, whatever the number of requests and processes: the
 // race is settled in the database by a lease on the connector's row (migration 0013). The
@@ -22,7 +33,11 @@ import type { UpstreamTokens } from './upstream/upstream-tokens.ts';
 // timeout), then stores the new tokens with one write conditional on the version it read, which
 // also frees the lease. With rotating refresh tokens a second refresh would present a spent
 // token, which providers with reuse detection answer by revoking the grant: hence "once".
-// The others poll the version and hand out what the winner stored.
+// The others poll the version and hand out what the winner stored. The background refresh
+// (refresh/scheduler.ts) takes the same lease and stores its outcome with the same code: a
+// lease it cannot take is simply skipped. Each outcome is classified (refresh/failure.ts):
+// success (next refresh scheduled, failures in a row cleared), grant gone (needs_reauth at
+// once), or a failure to retry later (backoff, status unchanged: docs/decisions/0013).
 
 export interface RefreshSettings {
   readonly refreshMarginMs: number;
@@ -56,7 +71,16 @@ export function isFresh(connector: Pick<AccountConnector, 'accessExpiresAt' | 'u
 
 export async function openCredentials(ctx: ConnectorOperationContext, connector: AccountConnector): Promise<Credentials> {
   if (connector.sealedCredentials === null) throw new ConnectorNotAuthenticatedError('the account connector holds no credentials');
-  return credentialsFromJson(await ctx.vault.open(ctx.org.id, connector.sealedCredentials, accountConnectorCredentialsAad(connector.id)));
+  let text: string;
+  try {
+    text = await ctx.vault.open(ctx.org.id, connector.sealedCredentials, accountConnectorCredentialsAad(connector.id));
+  } catch (error) {
+    // Not a bare 500: say what is wrong and who can fix it (the messages name ids, never a secret).
+    if (error instanceof VaultOpenError) throw new ConnectorCredentialsUnreadableError(`the stored credentials do not open (${error.failure}); connect the account connector again`, { cause: error });
+    if (error instanceof DataKeyUnavailableError) throw new VaultUnavailableError(`${error.message}: the server runs with another root key than the one that sealed them`, { cause: error });
+    throw error;
+  }
+  return credentialsFromJson(text);
 }
 
 /**
@@ -74,7 +98,7 @@ export async function refreshUnderLease(
     const owner = randomBase32(16);
     const now = ctx.clock();
     const taken = await repository.takeRefreshLease(ctx.db, { orgId: ctx.org.id, id: current.id, expectedVersion: current.version }, { owner, expiresAt: now + settings.leaseMs, now });
-    if (taken) return { credentials: await refreshHoldingLease(ctx, { ...target, connector: current }, owner), refreshedHere: true };
+    if (taken) return { credentials: await credentialsOf(ctx, await refreshHoldingLease(ctx, { ...target, connector: current }, owner), target.provider.id), refreshedHere: true };
     const seen = await waitForChange(ctx, current, giveUpAt);
     if (seen.version === current.version) continue; // the lease came free (released or expired): try to take it
     // Another request stored its outcome: hand out its token while it is valid, margin or not
@@ -102,20 +126,59 @@ async function waitForChange(ctx: RefreshContext, current: AccountConnector, giv
   }
 }
 
-/** The provider call and the write of its outcome, by the lease's holder. */
-async function refreshHoldingLease(ctx: RefreshContext, target: RefreshTarget, owner: string): Promise<Credentials> {
-  const { connector } = target;
+/** How a refresh by the lease's holder ended; each already stored, and the lease freed. */
+export type RefreshOutcome =
+  | { readonly kind: 'refreshed'; readonly credentials: Credentials; readonly connector: AccountConnector }
+  /** A staff change replaced the tokens (an import, a reconnect, a deauthentication) during the call: it stands. */
+  | { readonly kind: 'superseded'; readonly connector: AccountConnector }
+  | { readonly kind: 'needs_reauth'; readonly failure: RefreshFailure; readonly error: unknown }
+  | { readonly kind: 'failed'; readonly failure: RefreshFailure; readonly error: unknown };
+
+/** The endpoint's view of an outcome: the credentials, or the error it answers with. */
+async function credentialsOf(ctx: RefreshContext, outcome: RefreshOutcome, provider: string): Promise<Credentials> {
+  switch (outcome.kind) {
+    case 'refreshed':
+      return outcome.credentials;
+    case 'superseded':
+      if (outcome.connector.status !== 'authenticated' || outcome.connector.sealedCredentials === null) throw new ConnectorNotAuthenticatedError('the account connector was changed while its token was refreshed');
+      return openCredentials(ctx, outcome.connector);
+    case 'needs_reauth':
+      throw outcome.error instanceof ConnectorNeedsReauthError
+        ? outcome.error
+        : new ConnectorNeedsReauthError(`the provider '${provider}' refused the refresh (${outcome.failure.code}); connect the account connector again`, { cause: outcome.error });
+    case 'failed':
+      throw asCredentialsError(outcome.error, provider);
+  }
+}
+
+/**
+ * The provider call and the write of its outcome, by the lease's holder (the credentials endpoint
+ * or the scheduler). Returns the outcome, stored; throws only what is no refresh failure (the
+ * store, a bug), after freeing the lease.
+ */
+export async function refreshHoldingLease(ctx: RefreshContext, target: RefreshTarget, owner: string): Promise<RefreshOutcome> {
+  const { connector, provider } = target;
   let tokens: UpstreamTokens;
   try {
     tokens = await obtainTokens(ctx, target);
   } catch (error) {
-    if (error instanceof ConnectorNeedsReauthError || (error instanceof UpstreamRejected && error.needsReauth)) {
-      await markNeedsReauth(ctx, connector);
-      await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner); // when a staff change beat the mark
-      throw error instanceof ConnectorNeedsReauthError ? error : new ConnectorNeedsReauthError(`the provider '${target.provider.id}' refused the refresh (invalid_grant); connect the account connector again`, { cause: error });
+    const classified = classifyRefreshFailure(error, provider);
+    if (classified === null) {
+      await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner);
+      throw error;
     }
-    await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner);
-    throw asCredentialsError(error, target.provider.id);
+    const now = ctx.clock();
+    const lapsesAt = provider.authMode === 'oauth2' ? refreshTokenLapsesAt(provider, { refreshExpiresAt: connector.refreshExpiresAt, storedAt: connector.lastRefreshedAt ?? connector.updatedAt }) : null;
+    if (classified.kind === 'grant_gone' || (lapsesAt !== null && lapsesAt <= now)) {
+      // The limit of retries: a refresh token past its lifetime is gone whatever the provider's outage says.
+      const failure = classified.kind === 'grant_gone' ? classified.failure : { code: 'refresh_token_expired', description: `the refresh token lapsed while refreshes failed (last: ${classified.failure.code})` };
+      await markNeedsReauth(ctx, connector, failure);
+      await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner); // when a staff change beat the mark
+      return { kind: 'needs_reauth', failure, error };
+    }
+    await recordFailure(ctx, connector, classified.failure, classified.retryAfterSeconds);
+    await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner); // when a change beat the record
+    return { kind: 'failed', failure: classified.failure, error };
   }
   const credentials: Credentials = {
     accessToken: tokens.accessToken,
@@ -127,28 +190,38 @@ async function refreshHoldingLease(ctx: RefreshContext, target: RefreshTarget, o
   };
   // Sealed first, then one write: the rotated refresh token is stored before anything else can fail.
   const sealed = await ctx.vault.seal(ctx.org.id, credentialsToJson(credentials), accountConnectorCredentialsAad(connector.id));
+  const renewable = credentials.refreshToken !== null || provider.authMode === 'oauth2_client_credentials';
   let base = connector;
   for (;;) {
+    const now = ctx.clock();
     const next: AccountConnector = {
       ...base,
       status: 'authenticated',
       sealedCredentials: sealed,
       accessExpiresAt: credentials.accessExpiresAt,
       refreshExpiresAt: credentials.refreshExpiresAt,
+      nextRefreshAt: nextRefreshAt(provider, { accessExpiresAt: credentials.accessExpiresAt, refreshExpiresAt: credentials.refreshExpiresAt, renewable }, now),
+      lastRefreshedAt: now,
+      lastRefreshError: null,
+      refreshAttempts: 0,
       version: base.version + 1,
-      updatedAt: Math.max(ctx.clock(), base.updatedAt + 1),
+      updatedAt: Math.max(now, base.updatedAt + 1),
     };
-    if (await repository.storeRefreshOutcome(ctx.db, next, base.version)) return credentials;
+    const stored = await inTransaction(ctx.db, async (trx) => {
+      if (!(await repository.storeRefreshOutcome(trx, next, base.version))) return false;
+      // TODO(webhooks): publishEvent(trx, connector.recovered) when base.refreshAttempts > 0.
+      return true;
+    });
+    if (stored) return { kind: 'refreshed', credentials, connector: next };
     // A staff change landed during the call. If it left the tokens alone (a name, a property),
     // ours go over it; if it replaced them (an import, a reconnect, a deauthentication), it wins.
-    const now = await repository.findAccountConnector(ctx.db, ctx.org.id, connector.id);
-    if (now === undefined) throw new NotFoundError('account connector', connector.id);
-    if (now.sealedCredentials !== connector.sealedCredentials || now.status !== connector.status) {
+    const seen = await repository.findAccountConnector(ctx.db, ctx.org.id, connector.id);
+    if (seen === undefined) throw new NotFoundError('account connector', connector.id);
+    if (seen.sealedCredentials !== connector.sealedCredentials || seen.status !== connector.status) {
       await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner);
-      if (now.status !== 'authenticated' || now.sealedCredentials === null) throw new ConnectorNotAuthenticatedError('the account connector was changed while its token was refreshed');
-      return openCredentials(ctx, now);
+      return { kind: 'superseded', connector: seen };
     }
-    base = now;
+    base = seen;
   }
 }
 
@@ -173,12 +246,46 @@ async function appCredentials(ctx: ConnectorOperationContext, connector: Account
   return { clientId, clientSecret };
 }
 
-/** invalid_grant: the grant is gone at the provider, so the connector says so at once (and frees the lease in the same write). */
-async function markNeedsReauth(ctx: RefreshContext, connector: AccountConnector): Promise<void> {
-  const next: AccountConnector = { ...connector, status: 'needs_reauth', version: connector.version + 1, updatedAt: Math.max(ctx.clock(), connector.updatedAt + 1) };
+/** The grant is gone (refresh/failure.ts): the connector says so at once, unscheduled, and frees the lease in the same write. */
+async function markNeedsReauth(ctx: RefreshContext, connector: AccountConnector, failure: RefreshFailure): Promise<void> {
+  const next: AccountConnector = {
+    ...connector,
+    status: 'needs_reauth',
+    nextRefreshAt: null,
+    lastRefreshError: failure,
+    refreshAttempts: connector.refreshAttempts + 1,
+    version: connector.version + 1,
+    updatedAt: Math.max(ctx.clock(), connector.updatedAt + 1),
+  };
   await inTransaction(ctx.db, async (trx) => {
     if (!(await repository.storeRefreshOutcome(trx, next, connector.version))) return; // changed meanwhile (reconnected): that state stands
-    await recordOperation(trx, ctx, { action: 'account_connector.needs_reauth', target: { type: 'account_connector', id: connector.id }, details: { previous_status: connector.status, status: 'needs_reauth' } });
+    await recordOperation(trx, ctx, {
+      action: 'account_connector.needs_reauth',
+      target: { type: 'account_connector', id: connector.id },
+      details: { previous_status: connector.status, status: 'needs_reauth', error: failure.code },
+    });
+    // TODO(webhooks): publishEvent(trx, connector.needs_reauth).
+  });
+}
+
+/**
+ * A failure a later attempt may not meet: counted, kept, and the next attempt put off by the
+ * backoff (refresh/backoff.ts), the status unchanged; the lease freed in the same write.
+ */
+async function recordFailure(ctx: RefreshContext, connector: AccountConnector, failure: RefreshFailure, retryAfterSeconds: number | null): Promise<void> {
+  const now = ctx.clock();
+  const attempts = connector.refreshAttempts + 1;
+  const next: AccountConnector = {
+    ...connector,
+    nextRefreshAt: connector.status === 'authenticated' ? now + retryDelayMs(attempts, { retryAfterSeconds }) : connector.nextRefreshAt,
+    lastRefreshError: failure,
+    refreshAttempts: attempts,
+    version: connector.version + 1,
+    updatedAt: Math.max(now, connector.updatedAt + 1),
+  };
+  await inTransaction(ctx.db, async (trx) => {
+    if (!(await repository.storeRefreshOutcome(trx, next, connector.version))) return; // changed meanwhile: that state stands
+    // TODO(webhooks): publishEvent(trx, connector.refresh_failed) when attempts === 1 (the first of a streak).
   });
 }
 

@@ -21,6 +21,7 @@ const OAUTH_SETTINGS = [
   'token_body_format',
   'pkce',
   'token_response',
+  'refresh',
 ] as const;
 
 /** Set by the hub for every request (RFC 6749 §4.1.1, RFC 7636 §4.3): an entry may not override them. */

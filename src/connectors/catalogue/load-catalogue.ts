@@ -7,6 +7,9 @@ import { renderUrlTemplate } from './templates.ts';
 
 export type Catalogue = ReadonlyMap<string, Provider>;
 
+/** A token is renewed 15 minutes before it expires unless its entry says otherwise (docs/decisions/0013). */
+export const DEFAULT_REFRESH_MARGIN_SECONDS = 900;
+
 /**
  * Checks every definition and returns the providers by id. The first mistake throws a
  * CatalogueEntryError naming the entry and the field (`catalogue entry 'zendesk': token_url:
@@ -104,6 +107,11 @@ function oauthSettings(definition: ProviderDefinition): OAuthSettings {
       refreshTokenExpiresInPath: response.refresh_token_expires_in_path ?? null,
       refreshTokenOnRefresh: response.refresh_token_on_refresh ?? 'rotated',
       errorsWithHttp200: response.errors_with_http_200 ?? false,
+    },
+    refresh: {
+      marginMs: (definition.refresh?.margin_seconds ?? DEFAULT_REFRESH_MARGIN_SECONDS) * 1000,
+      refreshTokenIdleMs: definition.refresh?.refresh_token_idle_seconds === undefined ? null : definition.refresh.refresh_token_idle_seconds * 1000,
+      reauthErrorCodes: Object.freeze([...(definition.refresh?.reauth_error_codes ?? [])]),
     },
   };
 }

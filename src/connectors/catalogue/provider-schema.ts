@@ -101,6 +101,19 @@ const TokenResponseSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** How the background refresh treats the entry's tokens (connectors/refresh/, docs/decisions/0013). */
+const RefreshSchema = Type.Object(
+  {
+    /** Renew this long before the access token expires. Default 900 (15 minutes); a token living less than twice this gets half its lifetime. */
+    margin_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    /** A refresh token that lapses when unused this long (the provider's documented idle lifetime): renewed before it does. */
+    refresh_token_idle_seconds: Type.Optional(Type.Integer({ minimum: 120 })),
+    /** Error codes of this provider meaning the grant is gone, besides invalid_grant and invalid_client (Slack's token_revoked). */
+    reauth_error_codes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+
 /** How an API key travels on calls to the provider's API (auth_mode `api_key` only). */
 const ApiKeyPlacementSchema = Type.Object(
   {
@@ -141,6 +154,7 @@ export const ProviderDefinitionSchema = Type.Object(
     /** Default false: on only where the provider is known to accept S256 (RFC 7636). */
     pkce: Type.Optional(Type.Boolean()),
     token_response: Type.Optional(TokenResponseSchema),
+    refresh: Type.Optional(RefreshSchema),
     kept_metadata: Type.Optional(Type.Array(KeptMetadataSchema)),
     api_key: Type.Optional(ApiKeyPlacementSchema),
     /** The base of calls made with the credentials; may name kept metadata as well as config fields. */

@@ -42,6 +42,16 @@ export interface TokenResponseRules {
   readonly errorsWithHttp200: boolean;
 }
 
+/** The background refresh's settings of an entry (connectors/refresh/schedule.ts). */
+export interface RefreshRules {
+  /** Renew this long before the access token expires (default 15 minutes), at most half the token's lifetime. */
+  readonly marginMs: number;
+  /** The refresh token lapses when unused this long; null when the provider documents no idle lifetime. */
+  readonly refreshTokenIdleMs: number | null;
+  /** Error codes meaning the grant is gone, besides invalid_grant and invalid_client. */
+  readonly reauthErrorCodes: readonly string[];
+}
+
 export interface OAuthSettings {
   readonly endpoints: OAuthEndpoints;
   readonly scopeSeparator: ' ' | ',';
@@ -53,6 +63,7 @@ export interface OAuthSettings {
   readonly tokenBodyFormat: 'form' | 'json';
   readonly pkce: boolean;
   readonly tokenResponse: TokenResponseRules;
+  readonly refresh: RefreshRules;
 }
 
 export interface ApiKeyPlacement {

@@ -5,8 +5,9 @@ import { constantTimeEqual, hashSecret } from '../../lib/secrets.ts';
 import * as accountConnectors from '../account-connectors.repository.ts';
 import { AuthorizationRequestError, InvalidTemplateValueError, MissingTemplateValueError, UnsafeEndpointError } from '../catalogue/catalogue-errors.ts';
 import type { Provider } from '../catalogue/provider.ts';
-import { accountConnectorCredentialsAad, type AccountConnector, type Credentials } from '../connector.ts';
+import { accountConnectorCredentialsAad, NO_REFRESH_HISTORY, type AccountConnector, type Credentials } from '../connector.ts';
 import { credentialsToJson } from '../credentials-codec.ts';
+import { nextRefreshAt } from '../refresh/schedule.ts';
 import { UpstreamError } from '../upstream/upstream-errors.ts';
 import type { UpstreamTokens } from '../upstream/upstream-tokens.ts';
 import { connectAttemptVerifierAad, type ConnectAttempt, type ConnectFinish } from './connect-attempt.ts';
@@ -112,7 +113,7 @@ async function connect(deps: ConnectDeps, org: ConnectOrganization, attempt: Con
     }
     throw error;
   }
-  return (await storeCredentials(deps, org, attempt, tokens)) ? null : 'connector_unavailable';
+  return (await storeCredentials(deps, org, attempt, setup.provider, tokens)) ? null : 'connector_unavailable';
 }
 
 /** The entry's metadata kept from the redirect back (QuickBooks' realmId), each a single short value. */
@@ -131,7 +132,7 @@ function callbackMetadata(provider: Provider, callback: ConnectCallback): Record
  * keeps the id). A conditional write on the version read, retried on a lost race (a refresh or a
  * staff change landed between); false when the connector was deleted meanwhile.
  */
-async function storeCredentials(deps: ConnectDeps, org: ConnectOrganization, attempt: ConnectAttempt, tokens: UpstreamTokens): Promise<boolean> {
+async function storeCredentials(deps: ConnectDeps, org: ConnectOrganization, attempt: ConnectAttempt, provider: Provider, tokens: UpstreamTokens): Promise<boolean> {
   const credentials: Credentials = {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
@@ -145,15 +146,19 @@ async function storeCredentials(deps: ConnectDeps, org: ConnectOrganization, att
   for (let tries = 0; tries < MAX_WRITE_ATTEMPTS; tries += 1) {
     const current = await accountConnectors.findAccountConnector(deps.db, org.id, attempt.accountConnectorId);
     if (current === undefined) return false;
+    const now = deps.clock();
     const next: AccountConnector = {
       ...current,
+      ...NO_REFRESH_HISTORY,
       status: 'authenticated',
       sealedCredentials: sealed,
       selfAuthenticate: false,
       accessExpiresAt: credentials.accessExpiresAt,
       refreshExpiresAt: credentials.refreshExpiresAt,
+      // The background refresh renews it before it expires (refresh/schedule.ts).
+      nextRefreshAt: nextRefreshAt(provider, { accessExpiresAt: credentials.accessExpiresAt, refreshExpiresAt: credentials.refreshExpiresAt, renewable: credentials.refreshToken !== null }, now),
       version: current.version + 1,
-      updatedAt: deps.clock(),
+      updatedAt: now,
     };
     const written = await inTransaction(deps.db, async (trx) => {
       if (!(await accountConnectors.updateAccountConnector(trx, next, current.version))) return false;

@@ -64,6 +64,8 @@ export const PRODUCTIVITY_PROVIDERS: readonly ProviderDefinition[] = [
       // The bot token is at the top; expires_in and a refresh token only when the app turned on token rotation.
       refresh_token_on_refresh: 'rotated',
     },
+    // A refresh token revoked by the workspace (the app uninstalled) or already spent.
+    refresh: { reauth_error_codes: ['token_revoked', 'invalid_refresh_token'] },
     kept_metadata: [
       { name: 'team_id', from: 'token_response', path: 'team.id', format: 'path_segment' },
       { name: 'bot_user_id', from: 'token_response', path: 'bot_user_id', format: 'path_segment' },
