@@ -14,6 +14,10 @@ import { systemClock } from './lib/clock.ts';
 import { findFreePort } from './lib/free-port.ts';
 import { schedulePurge } from './oauth/purge.ts';
 import { purgeExpiredConnectorRows } from './connectors/purge.ts';
+import { startRefreshScheduler } from './connectors/refresh/background-refresh-admin.ts';
+import { createUpstreamClient } from './connectors/upstream/upstream-client.ts';
+import { createVault } from './connectors/vault/vault.ts';
+import { createOutboundClient } from './outbound/outbound-client.ts';
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -73,7 +77,8 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
   try {
     const { applied } = await migrateToLatest(storage);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-    app = buildApp(config, { storage, logger, clock: systemClock, sealer: createSealer(rootKey.key) });
+    const sealer = createSealer(rootKey.key);
+    app = buildApp(config, { storage, logger, clock: systemClock, sealer });
     const listeningUrl = await app.listen({ port: config.port, host: config.host });
     // Only once listening: a start that fails before could not print the demo's one-time secrets.
     const demo = await createDemoOrganizationOnce(storage.db, systemClock, config);
@@ -83,6 +88,27 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
       },
       failed: (error) => logger.error({ err: error }, 'purging expired rows failed; retrying at the next interval'),
     }, { alsoPurge: purgeExpiredConnectorRows });
+    // Connectors refreshed before they expire, in every server process (the lease on each row
+    // makes sure one of them, or a credentials request, refreshes each once: docs/decisions/0013).
+    const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
+    const refresher = startRefreshScheduler(
+      {
+        db: storage.db,
+        clock: systemClock,
+        vault: createVault(storage.db, sealer, systemClock),
+        upstream: createUpstreamClient({ outbound: createOutboundClient({ allowPrivateNetwork }), allowHttp: allowPrivateNetwork, clock: systemClock }),
+        allowHttpUrls: allowPrivateNetwork,
+      },
+      {
+        pass: (report) => logger.info({ refreshed: report.refreshed, failed: report.failed, needs_reauth: report.needsReauth, errors: report.errors }, 'background refresh of connectors'),
+        connector: (report) =>
+          logger.warn(
+            { org_id: report.orgId, account_connector_id: report.accountConnectorId, outcome: report.outcome, error_code: report.failure?.code, error_description: report.failure?.description, err: report.error },
+            'background refresh of a connector did not succeed',
+          ),
+        failed: (error) => logger.error({ err: error }, 'background refresh pass failed; retrying at the next interval'),
+      },
+    );
     logger.info({ url: listeningUrl, publicUrl: config.publicUrl, store: storage.dialect, location: storage.location }, 'Gatehouse is listening');
     const running = app;
     return {
@@ -94,6 +120,7 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
       appliedMigrations: applied,
       async close() {
         await running.close();
+        await refresher.stop();
         await purge.stop();
         await storage.close();
         lock?.release();

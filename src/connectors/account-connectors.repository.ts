@@ -226,3 +226,22 @@ export async function replaceSealedAccountConnectorValue(db: Executor, column: A
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/**
+ * The background refresh's scan, across organizations: authenticated connectors due at `now`
+ * whose lease is free or expired, the most overdue first, through the partial index on
+ * next_refresh_at (migration 0017). A row another process holds is left out, so that process's
+ * batch does not fill this one's.
+ */
+export async function listDueForRefresh(db: Executor, now: number, limit: number): Promise<AccountConnector[]> {
+  const rows = await db
+    .selectFrom('account_connectors')
+    .selectAll()
+    .where('status', '=', 'authenticated')
+    .where('next_refresh_at', '<=', now)
+    .where((eb) => eb.or([eb('refresh_lease_owner', 'is', null), eb('refresh_lease_expires_at', '<=', now)]))
+    .orderBy('next_refresh_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toAccountConnector);
+}

@@ -33,6 +33,13 @@ const AccountConnectorBody = Type.Object({
   self_authenticate: Type.Boolean(),
   access_expires_at: Nullable(Type.String({ format: 'date-time' })),
   refresh_expires_at: Nullable(Type.String({ format: 'date-time' })),
+  /** When the background refresh renews the token; null when not scheduled (not authenticated, or a token that does not expire). */
+  next_refresh_at: Nullable(Type.String({ format: 'date-time' })),
+  last_refreshed_at: Nullable(Type.String({ format: 'date-time' })),
+  /** The last refresh's failure until one succeeds: the provider's error code and description (`invalid_grant`) or ours (`upstream_server_error`). */
+  last_refresh_error: Nullable(Type.Object({ code: Type.String(), description: Nullable(Type.String()) })),
+  /** Failed refreshes in a row. */
+  refresh_attempts: Type.Integer(),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });
@@ -79,6 +86,10 @@ function accountConnectorBody(connector: AccountConnector) {
     self_authenticate: connector.selfAuthenticate,
     access_expires_at: connector.accessExpiresAt === null ? null : iso(connector.accessExpiresAt),
     refresh_expires_at: connector.refreshExpiresAt === null ? null : iso(connector.refreshExpiresAt),
+    next_refresh_at: connector.nextRefreshAt === null ? null : iso(connector.nextRefreshAt),
+    last_refreshed_at: connector.lastRefreshedAt === null ? null : iso(connector.lastRefreshedAt),
+    last_refresh_error: connector.lastRefreshError === null ? null : { code: connector.lastRefreshError.code, description: connector.lastRefreshError.description },
+    refresh_attempts: connector.refreshAttempts,
     created_at: iso(connector.createdAt),
     updated_at: iso(connector.updatedAt),
   };

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { apiRoute, upstreamOperationOf, type ApiRoute } from '../api/management-api.ts';
 import { ApiRequestError } from '../api/guards.ts';
 import { readCredentials, type ConnectorCredentials } from './credentials-admin.ts';
-import { CredentialsError, CredentialsUnavailableError } from './credentials-errors.ts';
+import { CredentialsError, CredentialsUnavailableError, VaultUnavailableError } from './credentials-errors.ts';
 
 // GET /api/v2/account-connectors/{id}/credentials: what the org's backend calls the provider's API
 // with. The one read of the API that returns a secret; the refresh token never leaves the hub
@@ -45,6 +45,8 @@ function credentialsBody(credentials: ConnectorCredentials) {
  * with Retry-After when the provider is unreachable or failing (RFC 9110 §15.6.4).
  */
 function apiErrorOf(error: CredentialsError): ApiRequestError {
+  // The server's configuration, not the connector's state: a 500 that says so.
+  if (error instanceof VaultUnavailableError) return new ApiRequestError(500, error.code, `The connector vault cannot be opened: ${error.message}.`);
   if (error instanceof CredentialsUnavailableError) return new ApiRequestError(503, error.code, `The provider is unavailable: ${error.message}. Retry later.`, { retryAfterSeconds: error.retryAfterSeconds });
   return new ApiRequestError(409, error.code, `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`);
 }

@@ -7,12 +7,13 @@ import type { Organization } from '../orgs/organization.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 
 /**
- * Who performs a staff operation: a staff user (the console), an API key (the management API)
- * or the operator at the server (the CLI). The operation checks the actor's permission itself and
+ * Who performs a staff operation: a staff user (the console), an API key (the management API),
+ * the operator at the server (the CLI), or the server itself (`system`: the background refresh
+ * of connectors, with no permission: it calls no staff operation, only records what it did). The operation checks the actor's permission itself and
  * records the actor in its audit event, so every way in behaves alike.
  */
 export interface Actor {
-  readonly type: 'staff' | 'api_key' | 'cli';
+  readonly type: 'staff' | 'api_key' | 'cli' | 'system';
   /** The staff user's or the API key's id; null for the CLI's operator, who has no identity here. */
   readonly id: string | null;
   /** The staff user acting, or whose API key acts; null for the CLI's operator. */
