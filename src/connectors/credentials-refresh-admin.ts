@@ -172,13 +172,11 @@ export async function refreshHoldingLease(ctx: RefreshContext, target: RefreshTa
     if (classified.kind === 'grant_gone' || (lapsesAt !== null && lapsesAt <= now)) {
       // The limit of retries: a refresh token past its lifetime is gone whatever the provider's outage says.
       const failure = classified.kind === 'grant_gone' ? classified.failure : { code: 'refresh_token_expired', description: `the refresh token lapsed while refreshes failed (last: ${classified.failure.code})` };
-      await markNeedsReauth(ctx, connector, failure);
-      await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner); // when a staff change beat the mark
-      return { kind: 'needs_reauth', failure, error };
+      if (await markNeedsReauth(ctx, connector, failure)) return { kind: 'needs_reauth', failure, error };
+      return supersededBy(ctx, connector, owner);
     }
-    await recordFailure(ctx, connector, classified.failure, classified.retryAfterSeconds);
-    await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner); // when a change beat the record
-    return { kind: 'failed', failure: classified.failure, error };
+    if (await recordFailure(ctx, connector, classified.failure, classified.retryAfterSeconds)) return { kind: 'failed', failure: classified.failure, error };
+    return supersededBy(ctx, connector, owner);
   }
   const credentials: Credentials = {
     accessToken: tokens.accessToken,
@@ -217,10 +215,7 @@ export async function refreshHoldingLease(ctx: RefreshContext, target: RefreshTa
     // ours go over it; if it replaced them (an import, a reconnect, a deauthentication), it wins.
     const seen = await repository.findAccountConnector(ctx.db, ctx.org.id, connector.id);
     if (seen === undefined) throw new NotFoundError('account connector', connector.id);
-    if (seen.sealedCredentials !== connector.sealedCredentials || seen.status !== connector.status) {
-      await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner);
-      return { kind: 'superseded', connector: seen };
-    }
+    if (seen.sealedCredentials !== connector.sealedCredentials || seen.status !== connector.status) return supersededBy(ctx, connector, owner);
     base = seen;
   }
 }
@@ -246,8 +241,20 @@ async function appCredentials(ctx: ConnectorOperationContext, connector: Account
   return { clientId, clientSecret };
 }
 
-/** The grant is gone (refresh/failure.ts): the connector says so at once, unscheduled, and frees the lease in the same write. */
-async function markNeedsReauth(ctx: RefreshContext, connector: AccountConnector, failure: RefreshFailure): Promise<void> {
+/**
+ * The outcome when the connector changed while this holder called the provider: its lease
+ * expired and another refreshed (a hung call), or staff replaced the tokens. What is stored stands;
+ * the lease is freed if still this holder's.
+ */
+async function supersededBy(ctx: RefreshContext, connector: AccountConnector, owner: string): Promise<RefreshOutcome> {
+  await repository.releaseRefreshLease(ctx.db, ctx.org.id, connector.id, owner);
+  const seen = await repository.findAccountConnector(ctx.db, ctx.org.id, connector.id);
+  if (seen === undefined) throw new NotFoundError('account connector', connector.id);
+  return { kind: 'superseded', connector: seen };
+}
+
+/** The grant is gone (refresh/failure.ts): the connector says so at once, unscheduled, and frees the lease in the same write. False when it changed meanwhile. */
+async function markNeedsReauth(ctx: RefreshContext, connector: AccountConnector, failure: RefreshFailure): Promise<boolean> {
   const next: AccountConnector = {
     ...connector,
     status: 'needs_reauth',
@@ -257,14 +264,15 @@ async function markNeedsReauth(ctx: RefreshContext, connector: AccountConnector,
     version: connector.version + 1,
     updatedAt: Math.max(ctx.clock(), connector.updatedAt + 1),
   };
-  await inTransaction(ctx.db, async (trx) => {
-    if (!(await repository.storeRefreshOutcome(trx, next, connector.version))) return; // changed meanwhile (reconnected): that state stands
+  return inTransaction(ctx.db, async (trx) => {
+    if (!(await repository.storeRefreshOutcome(trx, next, connector.version))) return false; // changed meanwhile (reconnected): that state stands
     await recordOperation(trx, ctx, {
       action: 'account_connector.needs_reauth',
       target: { type: 'account_connector', id: connector.id },
       details: { previous_status: connector.status, status: 'needs_reauth', error: failure.code },
     });
     // TODO(webhooks): publishEvent(trx, connector.needs_reauth).
+    return true;
   });
 }
 
@@ -272,7 +280,7 @@ async function markNeedsReauth(ctx: RefreshContext, connector: AccountConnector,
  * A failure a later attempt may not meet: counted, kept, and the next attempt put off by the
  * backoff (refresh/backoff.ts), the status unchanged; the lease freed in the same write.
  */
-async function recordFailure(ctx: RefreshContext, connector: AccountConnector, failure: RefreshFailure, retryAfterSeconds: number | null): Promise<void> {
+async function recordFailure(ctx: RefreshContext, connector: AccountConnector, failure: RefreshFailure, retryAfterSeconds: number | null): Promise<boolean> {
   const now = ctx.clock();
   const attempts = connector.refreshAttempts + 1;
   const next: AccountConnector = {
@@ -283,9 +291,10 @@ async function recordFailure(ctx: RefreshContext, connector: AccountConnector, f
     version: connector.version + 1,
     updatedAt: Math.max(now, connector.updatedAt + 1),
   };
-  await inTransaction(ctx.db, async (trx) => {
-    if (!(await repository.storeRefreshOutcome(trx, next, connector.version))) return; // changed meanwhile: that state stands
+  return inTransaction(ctx.db, async (trx) => {
+    if (!(await repository.storeRefreshOutcome(trx, next, connector.version))) return false; // changed meanwhile: that state stands
     // TODO(webhooks): publishEvent(trx, connector.refresh_failed) when attempts === 1 (the first of a streak).
+    return true;
   });
 }
 

@@ -20,6 +20,14 @@ export interface OidcUpstream {
   resetTokenCalls(): void;
   /** While set, the token endpoint answers 503 with this Retry-After (seconds). */
   setUnavailable(retryAfterSeconds: number | null): void;
+  /** The next `count` token requests are answered 503 (with Retry-After when given), then the endpoint works again. */
+  failNextTokenCalls(count: number, retryAfterSeconds?: number): void;
+  /** While on, token requests hang: held unanswered and never seen by the provider (not counted in tokenCalls). */
+  holdTokenCalls(on: boolean): void;
+  /** Drops the held requests' connections, as a provider that never processed them. */
+  dropHeldTokenCalls(): void;
+  /** Token requests held since the last reset. */
+  heldTokenCalls(): number;
   /** Tokens of a fresh grant: the authorization-code flow with PKCE, the user signed in at once. */
   obtainTokens(client: UpstreamTestClient): Promise<{ accessToken: string; refreshToken: string; expiresAt: number }>;
   /** A refresh made directly (not through the hub), to spend a refresh token. */
@@ -69,11 +77,25 @@ export async function startOidcUpstream(options: { readonly accessTokenSeconds: 
   const handle = provider.callback();
   let tokenCalls = 0;
   let unavailable: number | null = null;
+  let failures: { count: number; retryAfter: number | undefined } = { count: 0, retryAfter: undefined };
+  let holding = false;
+  let heldCalls = 0;
+  const held = new Set<IncomingMessage>();
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.method === 'POST' && request.url === '/token') {
+      if (holding) {
+        heldCalls += 1;
+        held.add(request);
+        return;
+      }
       tokenCalls += 1;
       if (unavailable !== null) {
         response.writeHead(503, { 'retry-after': String(unavailable), 'content-type': 'text/plain' }).end('down for maintenance');
+        return;
+      }
+      if (failures.count > 0) {
+        failures.count -= 1;
+        response.writeHead(503, { ...(failures.retryAfter === undefined ? {} : { 'retry-after': String(failures.retryAfter) }), 'content-type': 'text/plain' }).end('down for maintenance');
         return;
       }
     }
@@ -99,7 +121,19 @@ export async function startOidcUpstream(options: { readonly accessTokenSeconds: 
     tokenCalls: () => tokenCalls,
     resetTokenCalls: () => {
       tokenCalls = 0;
+      heldCalls = 0;
     },
+    failNextTokenCalls: (count, retryAfterSeconds) => {
+      failures = { count, retryAfter: retryAfterSeconds };
+    },
+    holdTokenCalls: (on) => {
+      holding = on;
+    },
+    dropHeldTokenCalls: () => {
+      for (const request of held) request.socket.destroy();
+      held.clear();
+    },
+    heldTokenCalls: () => heldCalls,
     setUnavailable: (seconds) => {
       unavailable = seconds;
     },
@@ -122,6 +156,7 @@ export async function startOidcUpstream(options: { readonly accessTokenSeconds: 
       return (await tokenRequest(client, { grant_type: 'refresh_token', refresh_token: refreshToken })).status;
     },
     async close() {
+      for (const request of held) request.socket.destroy();
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     },
