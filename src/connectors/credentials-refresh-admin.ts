@@ -205,11 +205,15 @@ export async function refreshHoldingLease(ctx: RefreshContext, target: RefreshTa
       version: base.version + 1,
       updatedAt: Math.max(now, base.updatedAt + 1),
     };
-    const stored = await inTransaction(ctx.db, async (trx) => {
-      if (!(await repository.storeRefreshOutcome(trx, next, base.version))) return false;
-      // TODO(webhooks): publishEvent(trx, connector.recovered) when base.refreshAttempts > 0.
-      return true;
-    });
+    // One statement in the usual case; a recovery writes its announcement in the same transaction.
+    const stored =
+      base.refreshAttempts === 0
+        ? await repository.storeRefreshOutcome(ctx.db, next, base.version)
+        : await inTransaction(ctx.db, async (trx) => {
+            if (!(await repository.storeRefreshOutcome(trx, next, base.version))) return false;
+            // TODO(webhooks): publishEvent(trx, connector.recovered).
+            return true;
+          });
     if (stored) return { kind: 'refreshed', credentials, connector: next };
     // A staff change landed during the call. If it left the tokens alone (a name, a property),
     // ours go over it; if it replaced them (an import, a reconnect, a deauthentication), it wins.

@@ -40,7 +40,11 @@ export interface UpstreamTestClient {
   readonly clientSecret: string;
 }
 
-export async function startOidcUpstream(options: { readonly accessTokenSeconds: number }): Promise<OidcUpstream> {
+export async function startOidcUpstream(options: {
+  readonly accessTokenSeconds: number;
+  /** oidc-provider's storage; its default keeps 1,000 entries (an LRU), fewer than hundreds of grants need: tests of many connectors pass an unbounded one. */
+  readonly adapter?: ConstructorParameters<typeof Provider>[1] extends infer C ? (C extends { adapter?: infer A } ? A : never) : never;
+}): Promise<OidcUpstream> {
   const clients = {
     main: { clientId: 'gatehouse-hub', clientSecret: randomBytes(24).toString('base64url') },
     perCustomer: { clientId: 'customer-own-app', clientSecret: randomBytes(24).toString('base64url') },
@@ -72,6 +76,7 @@ export async function startOidcUpstream(options: { readonly accessTokenSeconds: 
     pkce: { required: () => true },
     issueRefreshToken: async () => true,
     rotateRefreshToken: () => true,
+    ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
     ttl: { AccessToken: options.accessTokenSeconds, ClientCredentials: 600, AuthorizationCode: 60, RefreshToken: 3600, Grant: 3600, Session: 3600, Interaction: 600, IdToken: 60 },
   });
   const handle = provider.callback();
