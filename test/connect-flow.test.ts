@@ -211,6 +211,10 @@ describe.each(DIALECTS)('the hosted connect flow on %s', (dialect) => {
     expect(credentials.refreshToken).not.toBeNull();
     expect(credentials.tokenType).toBe('Bearer');
     expect(await auditActions(id)).toEqual(['account_connector.created', 'account_connector.authenticated']);
+    // Done by the account user the sign-in token was issued to (not by "the system").
+    const user = await server.store.storage.db.selectFrom('connector_account_users').select('id').where('username', '=', 'alice@customer.example').where('account_id', '=', 'cust-1').executeTakeFirstOrThrow();
+    const authenticated = await server.store.storage.db.selectFrom('audit_events').select(['actor_type', 'actor_id']).where('target_id', '=', id).where('action', '=', 'account_connector.authenticated').executeTakeFirstOrThrow();
+    expect(authenticated).toEqual({ actor_type: 'account_user', actor_id: user.id });
     // Nothing of the attempt is left.
     expect(await server.store.storage.db.selectFrom('connector_auth_attempts').selectAll().where('account_connector_id', '=', id).execute()).toEqual([]);
     // The callback replayed: the attempt is gone.

@@ -44,8 +44,8 @@ export interface ConnectOutcome {
   readonly error: string | null;
 }
 
-// Nobody signed in to Gatehouse: an account user of one of the org's customers, named in the details.
-const ACTOR: AuditActor = { type: 'system', id: null };
+/** The account user whose sign-in token started the flow: nobody signed in to Gatehouse, a user of one of the org's customers. */
+const actorOf = (attempt: ConnectAttempt): AuditActor => ({ type: 'account_user', id: attempt.accountUserId });
 const PROVIDER_ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_METADATA_LENGTH = 512;
 const MAX_WRITE_ATTEMPTS = 3;
@@ -73,7 +73,7 @@ export async function finishConnect(deps: ConnectDeps, org: ConnectOrganization,
   if (error !== null) {
     await recordAudit(deps.db, deps.clock, org.id, {
       action: 'account_connector.connect_failed',
-      actor: ACTOR,
+      actor: actorOf(attempt),
       target: { type: 'account_connector', id: attempt.accountConnectorId },
       details: { account_user_id: attempt.accountUserId, error },
     });
@@ -159,7 +159,7 @@ async function storeCredentials(deps: ConnectDeps, org: ConnectOrganization, att
       if (!(await accountConnectors.updateAccountConnector(trx, next, current.version))) return false;
       await recordAudit(trx, deps.clock, org.id, {
         action: 'account_connector.authenticated',
-        actor: ACTOR,
+        actor: actorOf(attempt),
         target: { type: 'account_connector', id: current.id },
         details: { account_id: current.accountId, account_user_id: attempt.accountUserId, reconnected: current.sealedCredentials !== null },
       });
