@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePassword } from '../src/accounts/passwords.ts';
@@ -100,4 +101,16 @@ describe.each(DIALECTS)('docs/guides run against a live server on %s', (dialect)
     expect(run.stdout).toContain('ok: naming the field (auth_value.Expires)');
     expect(run.stdout).toMatch(/Connector flow complete: account connector \S+ authenticated\n$/);
   });
+});
+
+// The partner page's snippet is shown in connectors.md and served, as a file, by
+// test/connect-browser.test.ts to Chromium: the copy in the guide must be that file's.
+it('connectors.md shows connectors-partner-page.html as it is (the page the browser test runs)', () => {
+  const page = readFileSync(join(GUIDES, 'connectors-partner-page.html'), 'utf8').split('\n');
+  const from = page.findIndex((line) => line.includes('<button id="connect"'));
+  const to = page.findIndex((line) => line.includes('</script>'));
+  expect(from).toBeGreaterThan(0);
+  expect(to).toBeGreaterThan(from);
+  const snippet = page.slice(from, to + 1).map((line) => line.replace(/^ {2}/, '')).join('\n');
+  expect(readFileSync(join(GUIDES, 'connectors.md'), 'utf8')).toContain(`\`\`\`html\n${snippet}\n\`\`\``);
 });

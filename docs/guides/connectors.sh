@@ -48,6 +48,7 @@ APP_CONNECTOR_ID=$(jq -r .id <<<"$APP_CONNECTOR")
 expect "the app connector names the redirect URI registered at the provider" test "$(jq -r .redirect_uri <<<"$APP_CONNECTOR")" = "$CALLBACK"
 api -X POST "$PUBLIC_URL/api/v2/accounts" -d '{"id": "cust-42", "name": "Customer 42"}' >/dev/null
 CONNECTOR=$(api -X POST "$PUBLIC_URL/api/v2/accounts/cust-42/connectors" -d "$(jq -n --arg app "$APP_CONNECTOR_ID" '{app_connector_id: $app}')")
+echo "account connector: $CONNECTOR"
 CONNECTOR_ID=$(jq -r .id <<<"$CONNECTOR")
 expect "the account connector starts unauthenticated" test "$(jq -r .status <<<"$CONNECTOR")" = unauthenticated
 
@@ -114,6 +115,7 @@ HANDED_OUT=$(api "$PUBLIC_URL/api/v2/account-connectors/$IMPORTED_ID/credentials
 expect "its credentials are the imported access token" test "$HANDED_OUT" = "$(jq -r .access_token <<<"$TOKENS")"
 BAD=$(api -X PATCH -w '\n%{http_code}' "$PUBLIC_URL/api/v2/account-connectors/$IMPORTED_ID" \
   -d '{"auth_value": "{\"AccessToken\":\"XXXXXXXXXX\",\"Expires\":\"tomorrow\"}"}')
+echo "bad AuthValue: $(head -n 1 <<<"$BAD")"
 expect "a bad AuthValue is a 400" test "$(tail -n 1 <<<"$BAD")" = 400
 expect "naming the field (auth_value.Expires)" test "$(head -n 1 <<<"$BAD" | jq -r '[.error.fields[]?.field] | join(",")')" = auth_value.Expires
 echo "Connector flow complete: account connector $CONNECTOR_ID authenticated"
