@@ -62,8 +62,12 @@ describe.each(DIALECTS)('connecting to a second Gatehouse org through the gateho
     appConnectorId = app.json!['id'] as string;
   });
 
+  /** Every provider token the hub handed out or held: none may appear in a log line. */
+  const secrets: string[] = [];
+
   afterAll(async () => {
-    expect(JSON.stringify(server?.logs ?? [])).not.toContain(providerClient.clientSecret);
+    const logs = JSON.stringify(server?.logs ?? []);
+    for (const secret of [providerClient.clientSecret!, ...secrets]) expect(logs).not.toContain(secret);
     await server?.close();
   });
 
@@ -91,7 +95,9 @@ describe.each(DIALECTS)('connecting to a second Gatehouse org through the gateho
     const db = server.store.storage.db;
     const row = await db.selectFrom('account_connectors').select('credentials').where('id', '=', id).executeTakeFirstOrThrow();
     const vault = createVault(db, createSealer(rootKey), clock);
-    return credentialsFromJson(await vault.open(partnerOrgId, row.credentials!, accountConnectorCredentialsAad(id))).refreshToken!;
+    const held = credentialsFromJson(await vault.open(partnerOrgId, row.credentials!, accountConnectorCredentialsAad(id)));
+    secrets.push(held.accessToken, held.refreshToken!);
+    return held.refreshToken!;
   }
 
   /** A new account connector of cust-1, connected by alice signing in at the provider org (consent included). */
@@ -100,10 +106,18 @@ describe.each(DIALECTS)('connecting to a second Gatehouse org through the gateho
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     const id = created.json!['id'] as string;
     const { token } = await issueSignInToken(server.store.storage.db, clock, partnerOrgId, 'cust-1', 'alice@customer.example');
+    secrets.push(token);
     const start = `${server.url}/o/acme/connectorauth/updateaccountconnectoroauth?${new URLSearchParams({ id, token, targetOrigin: `${PARTNER}/done` }).toString()}`;
-    // All on one origin: the start, the provider org's sign-in and consent, and the callback; the
-    // browser leaves only for the partner's targetOrigin.
-    const landed = await signInThroughPages(new TestBrowser(), start, server.url, { username: 'alice', password: PASSWORD });
+    const browser = new TestBrowser();
+    // The entry's authorization request at the provider org: discovered endpoint, its default scopes, PKCE.
+    const authorization = new URL((await browser.request(start)).headers.get('location')!);
+    expect(authorization.origin + authorization.pathname).toBe(`${server.url}/o/idp/authorize`);
+    expect(authorization.searchParams.get('client_id')).toBe(providerClient.clientId);
+    expect(authorization.searchParams.get('scope')).toBe('openid offline_access');
+    expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
+    // All on one origin: the provider org's sign-in and consent, and the callback; the browser
+    // leaves only for the partner's targetOrigin.
+    const landed = await signInThroughPages(browser, authorization.href, server.url, { username: 'alice', password: PASSWORD });
     expect(landed).toBe(`${PARTNER}/done`);
     return id;
   }
