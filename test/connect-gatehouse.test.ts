@@ -105,6 +105,16 @@ describe.each(DIALECTS)('connecting to a second Gatehouse org through the gateho
     const created = await api('POST', '/accounts/cust-1/connectors', { app_connector_id: appConnectorId });
     expect(created.status, JSON.stringify(created.json)).toBe(201);
     const id = created.json!['id'] as string;
+    expect(await runFlow(id)).toBe(`${PARTNER}/done`);
+    return id;
+  }
+
+  /**
+   * The connect flow of connector `id` in a new browser, up to where the hub sends the browser: the
+   * start, the provider org's sign-in (and consent), then the provider's redirect back to the hub's
+   * callback, changed by `alter` first (a mix-up, a forgery). Returns the hub's 303 Location.
+   */
+  async function runFlow(id: string, alter: (callback: URL) => void = () => {}): Promise<string> {
     const { token } = await issueSignInToken(server.store.storage.db, clock, partnerOrgId, 'cust-1', 'alice@customer.example');
     secrets.push(token);
     const start = `${server.url}/o/acme/connectorauth/updateaccountconnectoroauth?${new URLSearchParams({ id, token, targetOrigin: `${PARTNER}/done` }).toString()}`;
@@ -115,11 +125,15 @@ describe.each(DIALECTS)('connecting to a second Gatehouse org through the gateho
     expect(authorization.searchParams.get('client_id')).toBe(providerClient.clientId);
     expect(authorization.searchParams.get('scope')).toBe('openid offline_access');
     expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
-    // All on one origin: the provider org's sign-in and consent, and the callback; the browser
-    // leaves only for the partner's targetOrigin.
-    const landed = await signInThroughPages(browser, authorization.href, server.url, { username: 'alice', password: PASSWORD });
-    expect(landed).toBe(`${PARTNER}/done`);
-    return id;
+    // Pages of the provider org until it sends the browser elsewhere: to the hub's callback.
+    const callback = new URL(await signInThroughPages(browser, authorization.href, `${server.url}/o/idp/`, { username: 'alice', password: PASSWORD }));
+    expect(callback.origin + callback.pathname).toBe(`${server.url}/o/acme/connectorauth/callback`);
+    // RFC 9207: the provider names itself in the response.
+    expect(callback.searchParams.get('iss')).toBe(`${server.url}/o/idp`);
+    alter(callback);
+    const end = await browser.request(callback.href);
+    expect(end.status).toBe(303);
+    return end.headers.get('location')!;
   }
 
   it('connects: the account connector is authenticated and its access token works at the provider org\'s userinfo', async () => {
@@ -181,6 +195,24 @@ describe.each(DIALECTS)('connecting to a second Gatehouse org through the gateho
     } finally {
       skewMs = 0;
     }
+  });
+
+  // RFC 9207 §2.4 (the mix-up defence of RFC 9700 §4.4): every provider of the org redirects to
+  // the one callback, so the hub takes a response only from the issuer it sent the browser to.
+  it('a redirect back naming another issuer, or none though the provider promises one, is refused (error=issuer_mismatch) and the code is not exchanged', async () => {
+    const created = await api('POST', '/accounts/cust-1/connectors', { app_connector_id: appConnectorId });
+    const id = created.json!['id'] as string;
+    let code = '';
+    const mixedUp = await runFlow(id, (callback) => {
+      code = callback.searchParams.get('code')!;
+      callback.searchParams.set('iss', `${server.url}/o/acme`);
+    });
+    expect(mixedUp).toBe(`${PARTNER}/done?error=issuer_mismatch`);
+    expect(await runFlow(id, (callback) => callback.searchParams.delete('iss'))).toBe(`${PARTNER}/done?error=issuer_mismatch`);
+    expect((await api('GET', `/account-connectors/${id}`)).json).toMatchObject({ id, status: 'unauthenticated' });
+    // The mixed-up response's code was never sent to a token endpoint: it is still unused at the provider.
+    const codeRow = await server.store.storage.db.selectFrom('authorization_codes').select('consumed_at').where('id', '=', credentialKey(code).id).executeTakeFirstOrThrow();
+    expect(codeRow.consumed_at).toBeNull();
   });
 
   /** How many refresh tokens the provider org issued in the family of `refreshToken` (the connect's, then one per refresh grant). */
