@@ -39,7 +39,7 @@ export interface ConnectOutcome {
    * Null when the connector is now authenticated. Otherwise the provider's own error code
    * (`access_denied`, …), or `upstream_rejected`, `upstream_unavailable`, `upstream_misconfigured`
    * (the code exchange failed), `connector_unavailable` (deleted or changed mid-flow),
-   * `invalid_callback` (neither code nor error).
+   * `invalid_callback` (neither code nor error), `issuer_mismatch` (a response of another issuer: RFC 9207).
    */
   readonly error: string | null;
 }
@@ -96,6 +96,7 @@ async function connect(deps: ConnectDeps, org: ConnectOrganization, attempt: Con
 
   let tokens: UpstreamTokens;
   try {
+    if (!(await fromAttemptIssuer(deps, setup, callback))) return 'issuer_mismatch';
     tokens = await deps.upstream.exchangeCode({
       provider: setup.provider,
       client: await appCredentialsOf(deps.vault, setup),
@@ -113,6 +114,20 @@ async function connect(deps: ConnectDeps, org: ConnectOrganization, attempt: Con
     throw error;
   }
   return (await storeCredentials(deps, org, attempt, tokens)) ? null : 'connector_unavailable';
+}
+
+/**
+ * RFC 9207 §2.4, the mix-up defence of RFC 9700 §4.4.2: every provider of the org sends the
+ * browser back to the one callback, so the response must be of the issuer the attempt went to, or
+ * its code would be sent to that issuer's token endpoint. An `iss` must be that issuer exactly;
+ * a provider that promises one (authorization_response_iss_parameter_supported) must send it. An
+ * entry with fixed endpoints has no issuer to compare with: its `state` alone binds the response.
+ */
+async function fromAttemptIssuer(deps: ConnectDeps, setup: ConnectionSetup, callback: ConnectCallback): Promise<boolean> {
+  if (setup.provider.oauth?.endpoints.kind !== 'discovered') return true;
+  const discovered = await deps.upstream.discover(setup.provider, setup.config);
+  const iss = callback.param('iss');
+  return iss === null ? !discovered.authorizationResponseIss : iss === discovered.issuer;
 }
 
 /** The entry's metadata kept from the redirect back (QuickBooks' realmId), each a single short value. */
