@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deauthenticateAccountConnector, getAccountConnector } from '../src/connectors/account-connector-admin.ts';
 import { refreshDue, SCHEDULER_DEFAULTS, type RefreshSchedulerSettings } from '../src/connectors/refresh/background-refresh-admin.ts';
 import { BACKOFF_BASE_MS } from '../src/connectors/refresh/backoff.ts';
+import { insertEndpoint } from '../src/webhooks/endpoints.repository.ts';
 import { createHubFixture, testClock, type HubFixture } from './helpers/connector-hub.ts';
 import { startOidcUpstream, type OidcUpstream } from './helpers/oidc-upstream.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
@@ -27,6 +28,20 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
     upstream = await startOidcUpstream({ accessTokenSeconds: ACCESS_TOKEN_SECONDS });
     store = await createTestStore(dialect);
     hub = await createHubFixture(store.storage.db, upstream, { rootKey, clock: time });
+    // An endpoint subscribed to every event, so that each announcement lands in the outbox.
+    await insertEndpoint(store.storage.db, {
+      orgId: hub.org.id,
+      id: 'whe_test',
+      url: 'https://receiver.example/hook',
+      description: 'test',
+      eventTypes: null,
+      enabled: true,
+      sealedSecret: 'not-used-here',
+      sealedPreviousSecret: null,
+      previousSecretExpiresAt: null,
+      createdAt: time.now(),
+      updatedAt: time.now(),
+    });
   });
   afterAll(async () => {
     await store?.dispose();
@@ -36,6 +51,11 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
   const read = (id: string) => getAccountConnector(hub.context(store.storage.db), id);
   const row = (id: string) => store.storage.db.selectFrom('account_connectors').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const auditOf = (id: string, action: string) => store.storage.db.selectFrom('audit_events').selectAll().where('target_id', '=', id).where('action', '=', action).execute();
+  /** The connector's events in the outbox, oldest first: type and data. */
+  const eventsOf = async (id: string) =>
+    (await store.storage.db.selectFrom('webhook_messages').select(['event_type', 'payload']).orderBy('id').execute())
+      .map((message) => ({ type: message.event_type, data: JSON.parse(message.payload).data as Record<string, unknown> }))
+      .filter((event) => event.data['account_connector_id'] === id);
   /** Moves every other connector's schedule out of the way, so a pass sees only the one under test. */
   const only = async (id: string) => {
     await store.storage.db.updateTable('account_connectors').set({ next_refresh_at: null }).where('id', '!=', id).execute();
@@ -62,6 +82,8 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
     time.advance(60_000);
     expect(await refreshDue(deps, SETTINGS)).toMatchObject({ refreshed: 1, failed: 0, needsReauth: 0 });
     expect(upstream.tokenCalls()).toBe(1);
+    // A routine refresh announces nothing.
+    expect(await eventsOf(id)).toEqual([]);
     const after = await read(id);
     expect(after).toMatchObject({ status: 'authenticated', lastRefreshedAt: time.now(), refreshAttempts: 0, lastRefreshError: null });
     expect(after.nextRefreshAt).toBe(time.now() + 60_000);
@@ -91,6 +113,15 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
     expect(events).toHaveLength(1);
     expect(events[0]!.actor_type).toBe('system');
     expect(JSON.parse(events[0]!.details)).toEqual({ previous_status: 'authenticated', status: 'needs_reauth', error: 'invalid_grant' });
+    // One connector.needs_reauth in the outbox, written with the status change, with the provider's error and no token.
+    const announced = await eventsOf(id);
+    expect(announced).toEqual([
+      {
+        type: 'connector.needs_reauth',
+        data: { account_connector_id: id, account_id: hub.accountId, app_connector_id: hub.appConnectorId, name: 'Upstream', status: 'needs_reauth', previous_status: 'authenticated', error: 'invalid_grant', error_description: after.lastRefreshError?.description },
+      },
+    ]);
+    expect(JSON.stringify(announced)).not.toContain(refreshToken);
     time.advance(3_600_000);
     expect((await refreshDue(deps, SETTINGS)).needsReauth).toBe(0);
     expect(upstream.tokenCalls()).toBe(1);
@@ -124,6 +155,11 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
     const recovered = await read(id);
     expect(recovered).toMatchObject({ status: 'authenticated', refreshAttempts: 0, lastRefreshError: null, lastRefreshedAt: time.now() });
     expect(await auditOf(id, 'account_connector.needs_reauth')).toHaveLength(0);
+    // Announced once at the streak's first failure, then its end: no needs_reauth.
+    const announced = await eventsOf(id);
+    expect(announced.map((event) => event.type)).toEqual(['connector.refresh_failed', 'connector.recovered']);
+    expect(announced[0]!.data).toMatchObject({ status: 'authenticated', error: 'upstream_server_error', attempts: 1 });
+    expect(announced[1]!.data).toMatchObject({ status: 'authenticated', failed_attempts: 5 });
   });
 
   it('takes over a refresh that hangs once its lease expires; the hung call, failing late, changes nothing', async () => {

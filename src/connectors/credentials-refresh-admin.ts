@@ -25,6 +25,7 @@ import type { AppCredentials, UpstreamClient } from './upstream/upstream-client.
 import { UpstreamMisconfigured, UpstreamRejected, UpstreamUnavailable } from './upstream/upstream-errors.ts';
 import type { UpstreamTokens } from './upstream/upstream-tokens.ts';
 import { DataKeyUnavailableError, VaultOpenError } from './vault/vault.ts';
+import { publishEvent } from '../webhooks/publish.ts';
 
 // An expiring token renewed exactly once, whatever the number of requests and processes: the
 // race is settled in the database by a lease on the connector's row (migration 0013). The
@@ -211,7 +212,7 @@ export async function refreshHoldingLease(ctx: RefreshContext, target: RefreshTa
         ? await repository.storeRefreshOutcome(ctx.db, next, base.version)
         : await inTransaction(ctx.db, async (trx) => {
             if (!(await repository.storeRefreshOutcome(trx, next, base.version))) return false;
-            // TODO(webhooks): publishEvent(trx, connector.recovered).
+            await publishEvent(trx, { orgId: ctx.org.id, type: 'connector.recovered', data: { ...aboutConnector(next), failed_attempts: base.refreshAttempts }, occurredAt: now });
             return true;
           });
     if (stored) return { kind: 'refreshed', credentials, connector: next };
@@ -275,7 +276,12 @@ async function markNeedsReauth(ctx: RefreshContext, connector: AccountConnector,
       target: { type: 'account_connector', id: connector.id },
       details: { previous_status: connector.status, status: 'needs_reauth', error: failure.code },
     });
-    // TODO(webhooks): publishEvent(trx, connector.needs_reauth).
+    await publishEvent(trx, {
+      orgId: ctx.org.id,
+      type: 'connector.needs_reauth',
+      data: { ...aboutConnector(next), previous_status: connector.status, error: failure.code, error_description: failure.description },
+      occurredAt: next.updatedAt,
+    });
     return true;
   });
 }
@@ -297,9 +303,23 @@ async function recordFailure(ctx: RefreshContext, connector: AccountConnector, f
   };
   return inTransaction(ctx.db, async (trx) => {
     if (!(await repository.storeRefreshOutcome(trx, next, connector.version))) return false; // changed meanwhile: that state stands
-    // TODO(webhooks): publishEvent(trx, connector.refresh_failed) when attempts === 1 (the first of a streak).
+    // Announced once per streak, at its first failure (docs/decisions/0013): connector.recovered
+    // or connector.needs_reauth ends it; the attempt count and next try are on the connector.
+    if (attempts === 1) {
+      await publishEvent(trx, {
+        orgId: ctx.org.id,
+        type: 'connector.refresh_failed',
+        data: { ...aboutConnector(next), error: failure.code, error_description: failure.description, attempts, next_refresh_at: next.nextRefreshAt === null ? null : new Date(next.nextRefreshAt).toISOString() },
+        occurredAt: now,
+      });
+    }
     return true;
   });
+}
+
+/** What every connector event says of its connector (as connector.connected does): ids and its name, nothing secret. */
+function aboutConnector(connector: AccountConnector): Record<string, unknown> {
+  return { account_connector_id: connector.id, account_id: connector.accountId, app_connector_id: connector.appConnectorId, name: connector.name, status: connector.status };
 }
 
 function asCredentialsError(error: unknown, provider: string): unknown {
