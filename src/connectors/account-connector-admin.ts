@@ -167,10 +167,17 @@ export async function addAccountConnector(ctx: ConnectorOperationContext, accoun
   }
 }
 
-export async function listAccountConnectors(ctx: OperationContext, accountId: string, query: PageQuery): Promise<Page<AccountConnector>> {
+/** An account's connectors, oldest first; of one status when `status` is given. */
+export async function listAccountConnectors(ctx: OperationContext, accountId: string, query: PageQuery & { readonly status?: AccountConnectorStatus }): Promise<Page<AccountConnector>> {
   requirePermission(ctx.actor, 'connectors:read');
   await loadAccount(ctx.db, ctx.org.id, accountId);
-  return pageByCreation(query, (page) => repository.listAccountConnectorsPage(ctx.db, ctx.org.id, accountId, page));
+  return pageByCreation(query, (page) => repository.listAccountConnectorsPage(ctx.db, ctx.org.id, { accountId, status: query.status }, page));
+}
+
+/** The org's connectors of every account, oldest first; of one status when `status` is given (those needing reauthentication, say). */
+export async function listOrgAccountConnectors(ctx: OperationContext, query: PageQuery & { readonly status?: AccountConnectorStatus }): Promise<Page<AccountConnector>> {
+  requirePermission(ctx.actor, 'connectors:read');
+  return pageByCreation(query, (page) => repository.listAccountConnectorsPage(ctx.db, ctx.org.id, { status: query.status }, page));
 }
 
 export async function getAccountConnector(ctx: OperationContext, id: string): Promise<AccountConnector> {

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { columnsOf, PrecompiledQuery } from '../db/precompiled.ts';
-import { accountConnectorCredentialsAad, accountConnectorSecretsAad, type AccountConnector } from './connector.ts';
+import { accountConnectorCredentialsAad, accountConnectorSecretsAad, type AccountConnector, type AccountConnectorStatus } from './connector.ts';
 import type { AccountConnectorsTable } from './connectors.table.ts';
 import { stringListFromJson, stringRecordFromJson } from './json-columns.ts';
 import type { ResealedValue, SealedValue } from './vault/data-key.ts';
@@ -74,18 +74,55 @@ export async function findAccountConnector(db: Executor, orgId: string, id: stri
   return row === undefined ? undefined : toAccountConnector(row);
 }
 
+/** A page of the org's connectors by creation, of one account or all, of one status or all. */
 export async function listAccountConnectorsPage(
   db: Executor,
   orgId: string,
-  accountId: string,
+  filter: { readonly accountId?: string; readonly status?: AccountConnectorStatus },
   page: { readonly limit: number; readonly after?: readonly [number, string] },
 ): Promise<AccountConnector[]> {
-  let query = db.selectFrom('account_connectors').selectAll().where('org_id', '=', orgId).where('account_id', '=', accountId);
+  let query = db.selectFrom('account_connectors').selectAll().where('org_id', '=', orgId);
+  if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (page.after !== undefined) {
     const [createdAt, id] = page.after;
     query = query.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
   }
   const rows = await query.orderBy('created_at').orderBy('id').limit(page.limit).execute();
+  return rows.map(toAccountConnector);
+}
+
+/** How many of the org's connectors are in each status (the statuses with none are absent). */
+export async function countAccountConnectorsByStatus(db: Executor, orgId: string): Promise<Partial<Record<AccountConnectorStatus, number>>> {
+  const rows = await db.selectFrom('account_connectors').select(['status', (eb) => eb.fn.countAll<number | string>().as('n')]).where('org_id', '=', orgId).groupBy('status').execute();
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+}
+
+/** The org's scheduled connectors, the soonest refresh first. */
+export async function listNextRefreshes(db: Executor, orgId: string, limit: number): Promise<AccountConnector[]> {
+  const rows = await db
+    .selectFrom('account_connectors')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'authenticated')
+    .where('next_refresh_at', 'is not', null)
+    .orderBy('next_refresh_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toAccountConnector);
+}
+
+/** The org's connectors whose last refresh failed (still retried, or needs_reauth), the latest change first. */
+export async function listFailingAccountConnectors(db: Executor, orgId: string, limit: number): Promise<AccountConnector[]> {
+  const rows = await db
+    .selectFrom('account_connectors')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where((eb) => eb.or([eb('status', '=', 'needs_reauth'), eb('refresh_attempts', '>', 0)]))
+    .orderBy('updated_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map(toAccountConnector);
 }
 

@@ -10,8 +10,10 @@ import {
   enableAccountConnector,
   getAccountConnector,
   listAccountConnectors,
+  listOrgAccountConnectors,
   updateAccountConnector,
 } from './account-connector-admin.ts';
+import { readConnectorStatus } from './refresh/connector-status-admin.ts';
 import { ACCOUNT_CONNECTOR_STATUSES, type AccountConnector } from './connector.ts';
 import { MAX_PROPERTIES } from './connector-rules.ts';
 
@@ -73,6 +75,8 @@ const AccountConnectorChangeBody = Type.Object(
   { additionalProperties: false },
 );
 const ConnectorParams = Type.Object({ account_connector_id: Type.String({ maxLength: 100 }) });
+const StatusFilter = Type.Optional(Type.Union(ACCOUNT_CONNECTOR_STATUSES.map((s) => Type.Literal(s))));
+const ConnectorPage = Type.Object({ data: Type.Array(AccountConnectorBody), next_cursor: Nullable(Type.String()) });
 const AccountParams = Type.Object({ account_id: Type.String({ maxLength: 200 }) });
 
 function accountConnectorBody(connector: AccountConnector) {
@@ -124,16 +128,52 @@ export const ACCOUNT_CONNECTOR_ROUTES: readonly ApiRoute[] = [
     method: 'GET',
     url: '/accounts/:account_id/connectors',
     permission: 'connectors:read',
-    summary: 'The account\'s connectors, oldest first',
+    summary: 'The account\'s connectors, oldest first; ?status= keeps those of one status',
     tag: 'connectors',
     schema: {
       params: AccountParams,
-      querystring: Type.Object({ ...PAGE_QUERY }, { additionalProperties: false }),
-      response: { 200: Type.Object({ data: Type.Array(AccountConnectorBody), next_cursor: Nullable(Type.String()) }) },
+      querystring: Type.Object({ ...PAGE_QUERY, status: StatusFilter }, { additionalProperties: false }),
+      response: { 200: ConnectorPage },
     },
     async handler(call) {
-      const page = await listAccountConnectors(operationOf(call), call.params.account_id, { limit: pageLimit(call.query), cursor: call.query.cursor });
+      const page = await listAccountConnectors(operationOf(call), call.params.account_id, { limit: pageLimit(call.query), cursor: call.query.cursor, status: call.query.status });
       return { body: { data: page.items.map(accountConnectorBody), next_cursor: page.nextCursor } };
+    },
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/account-connectors',
+    permission: 'connectors:read',
+    summary: 'The organization\'s account connectors of every account, oldest first; ?status=needs_reauth lists those to reconnect',
+    tag: 'connectors',
+    schema: {
+      querystring: Type.Object({ ...PAGE_QUERY, status: StatusFilter }, { additionalProperties: false }),
+      response: { 200: ConnectorPage },
+    },
+    async handler(call) {
+      const page = await listOrgAccountConnectors(operationOf(call), { limit: pageLimit(call.query), cursor: call.query.cursor, status: call.query.status });
+      return { body: { data: page.items.map(accountConnectorBody), next_cursor: page.nextCursor } };
+    },
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/connector-status',
+    permission: 'connectors:read',
+    summary: 'How the organization\'s connections are doing: account connectors counted by status, the next background refreshes, and those whose last refresh failed (`gatehouse connectors status`)',
+    tag: 'connectors',
+    schema: {
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          counts: Type.Object(Object.fromEntries(ACCOUNT_CONNECTOR_STATUSES.map((s) => [s, Type.Integer()]))),
+          next_refreshes: Type.Array(AccountConnectorBody),
+          failing: Type.Array(AccountConnectorBody),
+        }),
+      },
+    },
+    async handler(call) {
+      const report = await readConnectorStatus(operationOf(call), { limit: call.query.limit });
+      return { body: { counts: { ...report.counts }, next_refreshes: report.nextRefreshes.map(accountConnectorBody), failing: report.failing.map(accountConnectorBody) } };
     },
   }),
   apiRoute({
