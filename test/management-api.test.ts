@@ -115,6 +115,7 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
 
     it('is the table of routes with a query schema that is tested', () => {
       expect(withQuery.map((route) => `${route.method} ${route.url}`).sort()).toEqual([
+        'GET /account-connectors',
         'GET /accounts',
         'GET /accounts/:account_id/connectors',
         'GET /accounts/:account_id/users',

@@ -162,7 +162,6 @@ export const ACCOUNT_CONNECTOR_ROUTES: readonly ApiRoute[] = [
     summary: 'How the organization\'s connections are doing: account connectors counted by status, the next background refreshes, and those whose last refresh failed (`gatehouse connectors status`)',
     tag: 'connectors',
     schema: {
-      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) }, { additionalProperties: false }),
       response: {
         200: Type.Object({
           counts: Type.Object(Object.fromEntries(ACCOUNT_CONNECTOR_STATUSES.map((s) => [s, Type.Integer()]))),
@@ -172,7 +171,8 @@ export const ACCOUNT_CONNECTOR_ROUTES: readonly ApiRoute[] = [
       },
     },
     async handler(call) {
-      const report = await readConnectorStatus(operationOf(call), { limit: call.query.limit });
+      // 20 of each list: a glance, not a listing (GET /account-connectors?status= pages through all).
+      const report = await readConnectorStatus(operationOf(call));
       return { body: { counts: { ...report.counts }, next_refreshes: report.nextRefreshes.map(accountConnectorBody), failing: report.failing.map(accountConnectorBody) } };
     },
   }),
