@@ -18,6 +18,8 @@
  * more Gatehouse on SQLite, at LOG_LEVEL=warn, joins the discovery scenario: the logging line
  * compares its CPU per request with the default level's. With --write, the table and that line
  * also go into docs/performance.md. Servers are stopped at the end, also on errors and ^C.
+ * Last, `scheduler_refresh` (bench/scheduler-refresh.ts): the connectors' background refresh,
+ * 10,000 connectors due at once, refreshes per second and CPU µs per refresh on each store.
  */
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +31,7 @@ import { describeMachine, placeProcesses, type Machine, type Placement } from '.
 import { CONFIG_DEFAULTS } from '../src/config/config.ts';
 import { CEILING, describeLoggingOverhead, loggingOverheadOf, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type LoggingOverhead, type RoundResult, type Row } from './report.ts';
 import { prepareTarget, SCENARIOS, type RunShape, type ScenarioId, type Target } from './scenarios.ts';
+import { describeSchedulerRefresh, measureSchedulerRefresh, SCHEDULER_CONNECTORS } from './scheduler-refresh.ts';
 import { startCeiling, startServer, type BenchServer, type Child } from './servers.ts';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -85,7 +88,7 @@ function parseOptions(): Options {
 }
 
 function parseScenarioIds(list: string): ReadonlySet<ScenarioId> {
-  const known = new Set<string>(SCENARIOS.map((s) => s.id));
+  const known = new Set<string>([...SCENARIOS.map((s) => s.id), 'scheduler_refresh']);
   const ids = list.split(',').map((id) => id.trim());
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
@@ -284,7 +287,17 @@ function generatorsLine(generators: ReadonlyMap<ScenarioId, Generator>): string 
   return `Load generator by scenario: ${parts.join('; ')}.`;
 }
 
-function reportSection(rows: readonly Row[], logging: LoggingOverhead | undefined, generators: ReadonlyMap<ScenarioId, Generator>, machine: Machine, placement: Placement, options: Options, servers: readonly BenchServer[], postgres: string): string {
+function reportSection(
+  rows: readonly Row[],
+  logging: LoggingOverhead | undefined,
+  generators: ReadonlyMap<ScenarioId, Generator>,
+  machine: Machine,
+  placement: Placement,
+  options: Options,
+  servers: readonly BenchServer[],
+  postgres: string,
+  scheduler: readonly string[],
+): string {
   const { met, judged } = targetsMet(rows, logging);
   const pinned = 'serverCpu' in placement.pinning;
   return [
@@ -307,6 +320,10 @@ function reportSection(rows: readonly Row[], logging: LoggingOverhead | undefine
     generatorsLine(generators),
     '',
     `${loggingLine(logging, true)}`,
+    '',
+    `Background refresh of connectors (${SCHEDULER_CONNECTORS.toLocaleString('en')} due at once, one pass with the server's settings, against a local token endpoint with rotating refresh tokens; CPU is the refreshing process's):`,
+    '',
+    ...scheduler.map((line) => `- ${line}`),
     '',
     `${met} of ${judged} targets met.`,
     '',
@@ -395,10 +412,17 @@ async function main(): Promise<void> {
     const logging = quiet === undefined || discoveryRounds === undefined ? undefined : loggingOverheadOf(discoveryRounds, gatehouseSqlite.message.name, quiet.message.name);
     process.stdout.write(`\n${textTable(rows)}\n\n${generatorsLine(generators)}\n${describePinning(placement)}\n`);
     process.stdout.write(`${loggingLine(logging, measuresDiscovery)}\n`);
+    // The background refresh: no load generator, its own worker process (bench/scheduler-refresh.ts).
+    const scheduler: string[] = [];
+    if (options.only === undefined || options.only.has('scheduler_refresh')) {
+      if ('version' in probe) await checkpointPostgres(DATABASE_URL);
+      for (const result of await measureSchedulerRefresh({ postgresUrl: 'version' in probe ? DATABASE_URL : undefined, cpu: serverCpu })) scheduler.push(describeSchedulerRefresh(result));
+      process.stdout.write(`${scheduler.join('\n')}\n`);
+    }
     const { met, judged } = targetsMet(rows, logging);
     process.stdout.write(`${met} of ${judged} targets met. Took ${Math.round((Date.now() - startedAt) / 1000)} s.\n`);
     if (options.write) {
-      writeReport(reportSection(rows, logging, generators, machine, placement, options, servers, postgres));
+      writeReport(reportSection(rows, logging, generators, machine, placement, options, servers, postgres, scheduler));
       process.stdout.write(`Wrote ${REPORT_PATH}\n`);
     }
   } finally {

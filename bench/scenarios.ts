@@ -22,7 +22,8 @@ export interface Target {
   readonly pid?: number;
 }
 
-export type ScenarioId = 'discovery' | 'client_credentials' | 'authorization_code' | 'refresh_token' | 'userinfo' | 'introspection' | 'flow' | 'connector_credentials';
+/** `scheduler_refresh` is no HTTP load: bench/scheduler-refresh.ts measures it after the others. */
+export type ScenarioId = 'discovery' | 'client_credentials' | 'authorization_code' | 'refresh_token' | 'userinfo' | 'introspection' | 'flow' | 'connector_credentials' | 'scheduler_refresh';
 
 export interface RunShape {
   readonly warmup: boolean;
