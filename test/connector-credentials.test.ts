@@ -243,6 +243,28 @@ describe.each(DIALECTS)('account connector credentials on %s', (dialect) => {
     expect(after.last_refresh_error).toMatchObject({ code: 'invalid_client' });
   });
 
+  it('answers a clear 409 when the stored credentials do not open (altered in the store), not a bare 500, and never quotes them', async () => {
+    const { id } = await connectorWithUpstreamTokens({ expiresInMs: 3_600_000 });
+    const db = server.store.storage.db;
+    const { credentials } = await db.selectFrom('account_connectors').select('credentials').where('id', '=', id).executeTakeFirstOrThrow();
+    // Another row's value: a valid ciphertext, sealed for another connector (its associated data).
+    const other = await connectorWithUpstreamTokens({ expiresInMs: 3_600_000 });
+    const { credentials: foreign } = await db.selectFrom('account_connectors').select('credentials').where('id', '=', other.id).executeTakeFirstOrThrow();
+    await db.updateTable('account_connectors').set({ credentials: foreign }).where('id', '=', id).execute();
+    const read = await credentialsOf(id);
+    expect(read.status).toBe(409);
+    expect(read.json!.error.code).toBe('connector_credentials_unreadable');
+    expect(read.json!.error.message).toContain('connect the account connector again');
+    expect(JSON.stringify(read.json)).not.toContain(foreign!);
+    expect(JSON.stringify(read.json)).not.toContain(credentials!);
+    // When the token must be refreshed, the connector needs reauthentication: the grant's refresh token is lost.
+    await db.updateTable('account_connectors').set({ access_expires_at: Date.now() - 1 }).where('id', '=', id).execute();
+    const refreshing = await credentialsOf(id);
+    expect(refreshing.status).toBe(409);
+    expect(refreshing.json!.error.code).toBe('connector_needs_reauth');
+    expect((await api(server, 'GET', `/account-connectors/${id}`)).json).toMatchObject({ status: 'needs_reauth', last_refresh_error: { code: 'credentials_unreadable' } });
+  });
+
   it('hands out an api_key connector\'s key and a basic connector\'s username and password', async () => {
     const keyApp = await api(server, 'POST', '/app-connectors', { body: { provider: 'api-key', name: 'Keyed' } });
     expect(keyApp.status, JSON.stringify(keyApp.json)).toBe(201);
