@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deauthenticateAccountConnector, getAccountConnector } from '../src/connectors/account-connector-admin.ts';
-import { refreshDue, SCHEDULER_DEFAULTS, type RefreshSchedulerSettings } from '../src/connectors/refresh/background-refresh-admin.ts';
+import { refreshDue, SCHEDULER_DEFAULTS, startRefreshScheduler, type RefreshPassReport, type RefreshSchedulerSettings } from '../src/connectors/refresh/background-refresh-admin.ts';
 import { BACKOFF_BASE_MS } from '../src/connectors/refresh/backoff.ts';
 import { insertEndpoint } from '../src/webhooks/endpoints.repository.ts';
 import { createHubFixture, testClock, type HubFixture } from './helpers/connector-hub.ts';
@@ -160,6 +160,25 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
     expect(announced.map((event) => event.type)).toEqual(['connector.refresh_failed', 'connector.recovered']);
     expect(announced[0]!.data).toMatchObject({ status: 'authenticated', error: 'upstream_server_error', attempts: 1 });
     expect(announced[1]!.data).toMatchObject({ status: 'authenticated', failed_attempts: 5 });
+  });
+
+  it('runs passes on its own once started (as main.ts starts it), reporting each, until stopped', async () => {
+    const { id } = await hub.connect({ expiresInMs: ACCESS_TOKEN_SECONDS * 1000 });
+    await only(id);
+    time.advance(60_000);
+    const passes: RefreshPassReport[] = [];
+    const scheduler = startRefreshScheduler(hub.schedulerDeps(store.storage.db), { pass: (report) => passes.push(report) }, { ...SETTINGS, intervalMs: 20 });
+    try {
+      await until(() => passes.length > 0);
+    } finally {
+      await scheduler.stop();
+    }
+    expect(passes).toEqual([{ refreshed: 1, failed: 0, needsReauth: 0, skipped: 0, errors: 0 }]);
+    expect((await read(id)).lastRefreshedAt).toBe(time.now());
+    // Stopped: a connector due now stays due.
+    time.advance(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(passes).toHaveLength(1);
   });
 
   it('takes over a refresh that hangs once its lease expires; the hung call, failing late, changes nothing', async () => {
