@@ -9,7 +9,7 @@ import { createSealer } from '../src/keys/sealing.ts';
 import { createOrganization, findOrganizationById } from '../src/orgs/orgs.ts';
 import { createOutboundClient } from '../src/outbound/outbound-client.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
-import { claimDelivery } from '../src/webhooks/deliveries.repository.ts';
+import { claimDelivery, settleAttempt } from '../src/webhooks/deliveries.repository.ts';
 import { deliverDue, LEASE_MS, MAX_ATTEMPTS, type WebhookDeliveryDeps } from '../src/webhooks/delivery.ts';
 import { DELIVERY_RETENTION_MS, purgeFinishedWebhookDeliveries } from '../src/webhooks/purge.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -375,6 +375,11 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
       const rounds = await Promise.all([deliverDue(worker()), deliverDue(worker()), deliverDue(worker())]);
       expect(rounds.reduce((sum, round) => sum + round.delivered, 0)).toBe(1);
       expect(receiver.received).toHaveLength(1);
+      // The dead process, back from the dead, cannot settle a delivery it no longer holds.
+      const late = { id: 'late', attemptedAt: now, outcome: 'failed' as const, statusCode: 500, durationMs: 1, error: 'late' };
+      expect(await settleAttempt(server.store.storage.db, { orgId: row!.org_id, id: row!.id }, 'dead', { attempt: late, state: 'pending', nextAttemptAt: now })).toBe(false);
+      const [after] = await server.store.storage.db.selectFrom('webhook_deliveries').select(['state', 'attempts']).where('id', '=', row!.id).execute();
+      expect(after).toEqual({ state: 'delivered', attempts: 1 });
       await disable(id);
     });
 
@@ -451,6 +456,24 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
       expect(events.find((e) => e.type === 'client.rejected')!.data).toMatchObject({ from: 'pending', to: 'rejected', reason: 'not for us', requester_email: 'ann@example.org' });
       await disable(id);
     });
+  });
+
+  it('a deauthenticated connector is announced (connector.deauthenticated), without its tokens', async () => {
+    await quiet();
+    const { id } = await endpoint({ event_types: ['connector.deauthenticated'] });
+    const app = await api('POST', '/app-connectors', { body: { provider: 'zendesk', name: 'Zendesk', client_id: 'zd', client_secret: 'zd-secret-1', config: { subdomain: 'acme' } } });
+    expect((await api('POST', '/accounts', { body: { id: 'cust-hook', name: 'Customer' } })).status).toBe(201);
+    const connector = await api('POST', '/accounts/cust-hook/connectors', { body: { app_connector_id: app.json!.id, auth_value: JSON.stringify({ AccessToken: 'access-token-Hk2', RefreshToken: 'refresh-token-Hk2' }) } });
+    expect(connector.status, JSON.stringify(connector.json)).toBe(201);
+    expect((await api('POST', `/account-connectors/${connector.json!.id}/deauthenticate`)).status).toBe(200);
+    expect(await deliverDue(worker())).toEqual({ delivered: 1, retrying: 0, failed: 0 });
+    const body = receiver.received[0]!.body;
+    expect(JSON.parse(body)).toMatchObject({
+      type: 'connector.deauthenticated',
+      data: { account_connector_id: connector.json!.id, account_id: 'cust-hook', app_connector_id: app.json!.id, previous_status: 'authenticated', status: 'unauthenticated' },
+    });
+    for (const secret of ['access-token-Hk2', 'refresh-token-Hk2', 'zd-secret-1']) expect(body).not.toContain(secret);
+    await disable(id);
   });
 
   describe('destinations judged at delivery', () => {

@@ -250,7 +250,7 @@ async function writeChange(
     await recordOperation(trx, ctx, { action: event.action, target: { type: 'account_connector', id: current.id }, details });
     if (event.webhook !== undefined) {
       const data = { account_connector_id: current.id, account_id: current.accountId, app_connector_id: current.appConnectorId, name: next.name, ...details };
-      await publishEvent(trx, { orgId: ctx.org.id, type: event.webhook, data, occurredAt: next.updatedAt });
+      await publishEvent(trx, { orgId: ctx.org.id, type: event.webhook, data, occurredAt: ctx.clock() });
     }
     return next;
   });
