@@ -12,6 +12,8 @@ import { createStaffUser } from '../src/staff/staff.ts';
 import { claimDelivery, settleAttempt } from '../src/webhooks/deliveries.repository.ts';
 import { deliverDue, LEASE_MS, MAX_ATTEMPTS, type WebhookDeliveryDeps } from '../src/webhooks/delivery.ts';
 import { DELIVERY_RETENTION_MS, purgeFinishedWebhookDeliveries } from '../src/webhooks/purge.ts';
+import { insertEndpoint } from '../src/webhooks/endpoints.repository.ts';
+import { MAX_ENDPOINTS_PER_ORG } from '../src/webhooks/webhook-admin.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -223,6 +225,21 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
       const second = await api('GET', `/webhooks?limit=2&cursor=${first.json!.next_cursor}`, { org: 'paging', key });
       expect([...first.json!.data, ...second.json!.data].map((e: { id: string }) => e.id)).toEqual(ids);
       expect(second.json!.next_cursor).toBeNull();
+    });
+
+    it(`refuses an endpoint past ${MAX_ENDPOINTS_PER_ORG} in one organization (409)`, async () => {
+      const db = server.store.storage.db;
+      const org = await createOrganization(db, clock, { slug: 'crowded' });
+      const key = (await createStaffUser(db, clock, org.id, { email: 'dev@crowded.example', role: 'developer', withApiKey: true })).apiKey!;
+      for (let i = 0; i < MAX_ENDPOINTS_PER_ORG - 1; i++) {
+        await insertEndpoint(db, { orgId: org.id, id: `whk_crowd${i}`, url: 'https://hooks.example.com/in', description: '', eventTypes: null, enabled: false, sealedSecret: 'v1.x', sealedPreviousSecret: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now });
+      }
+      const last = await api('POST', '/webhooks', { org: 'crowded', key, body: { url: 'https://hooks.example.com/in' } });
+      expect(last.status).toBe(201);
+      secrets.push(last.json!.secret);
+      const refused = await api('POST', '/webhooks', { org: 'crowded', key, body: { url: 'https://hooks.example.com/in' } });
+      expect(refused.status).toBe(409);
+      expect(refused.json!.error.code).toBe('conflict');
     });
 
     it('needs webhooks:read to read and webhooks:write to change (read_only reads, support does neither)', async () => {
@@ -509,6 +526,19 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
       expect((await outcome(unreachable.id)).error).toContain('ECONNREFUSED');
       await disable(hanging.id);
       await disable(unreachable.id);
+    });
+
+    it('a secret that no longer opens (the root key changed) is an internal error in the log, reported, and the delivery follows the schedule', async () => {
+      const { id } = await endpoint({ event_types: ['client.approved'] });
+      const clientId = await registrationRequest('Rekeyed App');
+      expect((await api('POST', `/clients/${clientId}/approve`)).status).toBe(200);
+      const reported: unknown[] = [];
+      expect(await deliverDue(worker({ sealer: createSealer(randomBytes(32)), onError: (error) => reported.push(error) }))).toEqual({ delivered: 0, retrying: 1, failed: 0 });
+      expect(reported).toHaveLength(1);
+      const [delivery] = (await api('GET', `/webhooks/${id}/deliveries`)).json!.data;
+      expect(delivery).toMatchObject({ state: 'pending', attempts: 1, last_error: 'not sent: an internal error (the server log says which)' });
+      expect(receiver.received).toHaveLength(0);
+      await disable(id);
     });
 
     it('a delivery whose endpoint was disabled meanwhile is not sent', async () => {

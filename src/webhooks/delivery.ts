@@ -108,11 +108,7 @@ async function send(deps: WebhookDeliveryDeps, key: DeliveryKey, owner: string):
     return 'failed';
   }
   const startedAt = deps.clock();
-  // Sent as outbound/ serializes a JSON body: the same function of the same value, so the bytes signed are the bytes sent.
-  const json: unknown = JSON.parse(claimed.payload);
-  const body = JSON.stringify(json);
-  const headers = signatureHeaders(claimed.messageId, startedAt, body, signingSecrets(deps.sealer, endpoint, startedAt));
-  const result = await attempt(deps, endpoint.url, headers, json);
+  const result = await attempt(deps, endpoint, claimed, startedAt);
   const attemptedAt = deps.clock();
   const record: DeliveryAttempt = { id: timeOrderedId(attemptedAt), attemptedAt: startedAt, durationMs: Math.max(0, attemptedAt - startedAt), ...result };
   const attempts = claimed.attempts + 1;
@@ -136,11 +132,20 @@ function signingSecrets(sealer: Sealer, endpoint: WebhookEndpoint, now: number):
 
 type AttemptResult = Pick<DeliveryAttempt, 'outcome' | 'statusCode' | 'error'>;
 
-async function attempt(deps: WebhookDeliveryDeps, url: string, headers: Record<string, string>, json: unknown): Promise<AttemptResult> {
+/**
+ * Signs and sends the message once. Whatever goes wrong is an attempt in the log: the receiver's
+ * answer or failure as such, and anything else (a secret that no longer opens: the root key was
+ * changed) as an internal error, reported, so that the delivery follows the schedule to its end
+ * instead of being claimed again and again.
+ */
+async function attempt(deps: WebhookDeliveryDeps, endpoint: WebhookEndpoint, claimed: deliveries.ClaimedDelivery, startedAt: number): Promise<AttemptResult> {
   try {
+    // Sent as outbound/ serializes a JSON body: the same function of the same value, so the bytes signed are the bytes sent.
+    const json: unknown = JSON.parse(claimed.payload);
+    const headers = signatureHeaders(claimed.messageId, startedAt, JSON.stringify(json), signingSecrets(deps.sealer, endpoint, startedAt));
     const response = await deps.outbound.request({
       method: 'POST',
-      url,
+      url: endpoint.url,
       headers,
       body: { json },
       timeoutMs: deps.timeoutMs ?? DELIVERY_TIMEOUT_MS,
@@ -149,7 +154,10 @@ async function attempt(deps: WebhookDeliveryDeps, url: string, headers: Record<s
     const ok = response.status >= 200 && response.status < 300;
     return { outcome: ok ? 'delivered' : 'failed', statusCode: response.status, error: ok ? null : `the receiver answered HTTP ${response.status}` };
   } catch (error) {
-    if (!(error instanceof OutboundError)) throw error;
+    if (!(error instanceof OutboundError)) {
+      deps.onError?.(error);
+      return { outcome: 'failed', statusCode: null, error: 'not sent: an internal error (the server log says which)' };
+    }
     const outcome: AttemptOutcome = error instanceof OutboundRefused ? 'refused' : error instanceof OutboundTimeout ? 'timeout' : error instanceof OutboundNetworkError ? 'unreachable' : 'failed';
     // The message without the destination it starts with: the URL's path may itself be a secret (some receivers put a token there).
     return { outcome, statusCode: 'status' in error && typeof error.status === 'number' ? error.status : null, error: error.message.slice(error.destination.length + 2, error.destination.length + 2 + MAX_ERROR_LENGTH) };

@@ -32,6 +32,12 @@ export interface WebhookOperationContext extends OperationContext {
   readonly webhooks: WebhookServices;
 }
 
+/**
+ * Endpoints per organization: every event reads the org's endpoints and writes a delivery for each
+ * subscribed one, inside the transaction of the change that caused it, so their number is bounded.
+ */
+export const MAX_ENDPOINTS_PER_ORG = 50;
+
 /** How long a rotated-out secret still signs beside the new one: receivers update in the meantime. */
 export const SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
@@ -86,6 +92,9 @@ export async function addWebhookEndpoint(ctx: WebhookOperationContext, input: Ne
     updatedAt: now,
   };
   await inTransaction(ctx.db, async (trx) => {
+    if ((await endpoints.countEndpoints(trx, ctx.org.id)) >= MAX_ENDPOINTS_PER_ORG) {
+      throw new ConflictError('url', `the organization has ${MAX_ENDPOINTS_PER_ORG} webhook endpoints, the most it may have; delete one first`);
+    }
     await endpoints.insertEndpoint(trx, endpoint);
     await recordOperation(trx, ctx, { action: 'webhook_endpoint.created', target: { type: 'webhook_endpoint', id }, details: { events: eventsDetail(endpoint.eventTypes), enabled: endpoint.enabled } });
   });
