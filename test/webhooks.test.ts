@@ -28,8 +28,8 @@ interface Received {
   readonly body: string;
 }
 
-/** How the receiver answers the next requests, in order; then 200. `hang`: never answers. */
-type Answer = number | 'hang';
+/** How the receiver answers the next requests, in order; then 200. `hang`: never answers; `huge`: 200 with 1 MiB. */
+type Answer = number | 'hang' | 'huge';
 
 interface Receiver {
   readonly url: string;
@@ -48,6 +48,7 @@ async function startReceiver(): Promise<Receiver> {
       received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
       const answer = receiver.answers.shift() ?? 200;
       if (answer === 'hang') return;
+      if (answer === 'huge') return void response.end('x'.repeat(1024 * 1024));
       response.statusCode = answer;
       response.end(answer === 200 ? 'ok' : 'no');
     });
@@ -526,6 +527,17 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
       expect((await outcome(unreachable.id)).error).toContain('ECONNREFUSED');
       await disable(hanging.id);
       await disable(unreachable.id);
+    });
+
+    it('a receiver whose answer is over 64 KiB has its attempt cut short and retried (its body is never read)', async () => {
+      const { id } = await endpoint({ event_types: ['client.approved'] });
+      receiver.answers = ['huge'];
+      const clientId = await registrationRequest('Verbose App');
+      expect((await api('POST', `/clients/${clientId}/approve`)).status).toBe(200);
+      expect(await deliverDue(worker())).toEqual({ delivered: 0, retrying: 1, failed: 0 });
+      const [delivery] = (await api('GET', `/webhooks/${id}/deliveries`)).json!.data;
+      expect(delivery.attempt_log[0]).toMatchObject({ outcome: 'failed', status_code: null, error: 'the response is larger than the 65536 bytes allowed' });
+      await disable(id);
     });
 
     it('a secret that no longer opens (the root key changed) is an internal error in the log, reported, and the delivery follows the schedule', async () => {
