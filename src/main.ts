@@ -18,6 +18,8 @@ import { startRefreshScheduler } from './connectors/refresh/background-refresh-a
 import { createUpstreamClient } from './connectors/upstream/upstream-client.ts';
 import { createVault } from './connectors/vault/vault.ts';
 import { createOutboundClient } from './outbound/outbound-client.ts';
+import { startWebhookDelivery } from './webhooks/delivery.ts';
+import { purgeFinishedWebhookDeliveries } from './webhooks/purge.ts';
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -87,7 +89,15 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
         if (Object.values(counts).some((n) => n > 0)) logger.info({ deleted: counts }, 'purged expired codes, tokens and sessions');
       },
       failed: (error) => logger.error({ err: error }, 'purging expired rows failed; retrying at the next interval'),
-    }, { alsoPurge: purgeExpiredConnectorRows });
+    }, { alsoPurge: async (db, clock) => ({ ...(await purgeExpiredConnectorRows(db, clock)), ...(await purgeFinishedWebhookDeliveries(db, clock)) }) });
+    // Every process sends the outbox's due webhooks; the store's leases keep them from sending one twice at once.
+    const webhooks = startWebhookDelivery({
+      db: storage.db,
+      clock: systemClock,
+      sealer,
+      outbound: createOutboundClient({ allowPrivateNetwork: config.outboundAllowPrivateNetwork }),
+      onError: (error) => logger.error({ err: error }, 'sending a webhook failed unexpectedly; it is tried again when its lease expires'),
+    });
     // Connectors refreshed before they expire, in every server process (the lease on each row
     // makes sure one of them, or a credentials request, refreshes each once: docs/decisions/0013).
     const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
@@ -121,6 +131,7 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
       async close() {
         await running.close();
         await refresher.stop();
+        await webhooks.stop();
         await purge.stop();
         await storage.close();
         lock?.release();

@@ -12,6 +12,7 @@ import type { Permission } from '../staff/permissions.ts';
 import type { Actor, OperationContext } from '../staff/actor.ts';
 import type { ConnectorOperationContext, ConnectorServices } from '../connectors/connector-context.ts';
 import type { UpstreamClient } from '../connectors/upstream/upstream-client.ts';
+import type { WebhookServices } from '../webhooks/webhook-admin.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
@@ -44,6 +45,8 @@ export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
   readonly ip: string;
   /** The connector hub's vault and settings; undefined where the app was built without them. */
   readonly connectors: ConnectorServices | undefined;
+  /** The webhooks' sealer and outbound client; undefined where the app was built without them. */
+  readonly webhooks: WebhookServices | undefined;
 }
 
 /** The context of a staff operation called through the API (staff/actor.ts). */
@@ -110,6 +113,8 @@ export interface ManagementApiDeps {
   readonly afterChange?: (orgId: string) => void;
   /** The connector hub's vault and settings, for its routes. */
   readonly connectors?: ConnectorServices;
+  /** The webhooks' sealer and outbound client, for their routes. */
+  readonly webhooks?: WebhookServices;
 }
 
 declare module 'fastify' {
@@ -246,6 +251,7 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
           ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
           ip: request.ip,
           connectors: deps.connectors,
+          webhooks: deps.webhooks,
         });
         if (route.method !== 'GET') deps.afterChange?.(org.id);
         reply.header('cache-control', 'no-store');
