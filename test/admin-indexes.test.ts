@@ -2,6 +2,7 @@ import { CompiledQuery, sql, type KyselyPlugin, type RootOperationNode } from 'k
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchConstituentsPage } from '../src/accounts/constituents.repository.ts';
 import { listClientsPage } from '../src/clients/clients.repository.ts';
+import { listDueForRefresh } from '../src/connectors/account-connectors.repository.ts';
 import type { Db } from '../src/db/database.ts';
 import * as adminIndexes from '../src/db/migrations/0007_admin_indexes.ts';
 import { expireCodesOfAccount } from '../src/oauth/credentials/credentials.repository.ts';
@@ -121,6 +122,11 @@ describe.each(DIALECTS)('indexes of the management API on %s', (dialect) => {
   it('disabling a staff user and revoking a key end API sessions without reading them all', async () => {
     expectIndex(await planOn('api_sessions', (db) => revokeEverythingOf(db, ORG, 'stf_x', NOW)), 'api_sessions_staff_user_idx');
     expectIndex(await planOn('api_sessions', (db) => revokeApiKeyRow(db, ORG, 'key_x', NOW)), 'api_sessions_api_key_idx');
+  });
+
+  // Issue 12: every server process scans the due connectors of every organization every 15 s.
+  it('the background refresh finds the due connectors through the partial index on next_refresh_at, without sorting', async () => {
+    expectIndex(await planOn('account_connectors', (db) => listDueForRefresh(db, NOW, 50)), 'account_connectors_next_refresh_idx');
   });
 
   it('migrates down to the indexes before it, and up again', async () => {

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { columnsOf, PrecompiledQuery } from '../db/precompiled.ts';
 import { accountConnectorCredentialsAad, accountConnectorSecretsAad, type AccountConnector, type AccountConnectorStatus } from './connector.ts';
@@ -307,7 +307,9 @@ export async function listDueForRefresh(db: Executor, now: number, limit: number
   const rows = await db
     .selectFrom('account_connectors')
     .selectAll()
-    .where('status', '=', 'authenticated')
+    // A literal, not a parameter: the partial index's predicate is then in the statement itself,
+    // whatever plan it gets (a generic plan on PostgreSQL knows no parameter's value).
+    .where('status', '=', sql.lit('authenticated'))
     .where('next_refresh_at', '<=', now)
     .where((eb) => eb.or([eb('refresh_lease_owner', 'is', null), eb('refresh_lease_expires_at', '<=', now)]))
     .orderBy('next_refresh_at')
