@@ -17,6 +17,8 @@ import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
 import { clientErrorText } from '../http/error-handler.ts';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 
 /** The schemas of a route: what Fastify validates, and what types its handler's input. */
 export interface RouteSchemas {
@@ -45,7 +47,42 @@ export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
   readonly ip: string;
   /** The connector hub's vault and settings; undefined where the app was built without them. */
   readonly connectors: ConnectorServices | undefined;
+  /** The request as it came, for a pass-through route (ApiRoute.passThrough); undefined for the others. */
+  readonly passThrough: PassThroughRequest | undefined;
 }
+
+/**
+ * The request of a pass-through route as it came: its path and query as sent (not decoded, so
+ * the route can judge every escape of its own), its headers, and its body unread.
+ */
+export interface PassThroughRequest {
+  readonly method: string;
+  /** What the route's trailing `*` matched, as sent: percent-encoding kept, no leading slash. */
+  readonly rawPath: string;
+  /** The query string as sent, without `?` and without the API v1 session parameters (a Gatehouse credential); '' when none. */
+  readonly rawQuery: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The body, unread; undefined when the request has none (no Content-Length above 0, no Transfer-Encoding). */
+  readonly body: Readable | undefined;
+  /** The declared Content-Length, when there is one. */
+  readonly bodyLength: number | undefined;
+  /** Aborted when the caller goes away before the answer is complete. */
+  readonly signal: AbortSignal;
+}
+
+/** What a pass-through route answers: another server's status, headers and body, sent as they come. */
+export interface PassThroughResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly body: Readable;
+}
+
+/**
+ * The header every answer of a pass-through route carries when Gatehouse, not the other server,
+ * wrote it (an authentication failure, a refusal of the route's own), its value the error code:
+ * a proxied answer's status alone cannot tell a provider's 404 from ours.
+ */
+export const GATEHOUSE_ERROR_HEADER = 'gatehouse-proxy-error';
 
 /** The context of a staff operation called through the API (staff/actor.ts). */
 export function operationOf(call: ApiCall): OperationContext {
@@ -69,6 +106,8 @@ export interface ApiResult {
   readonly body?: unknown;
   /** Sent as ETag: the version a later If-Match must name. */
   readonly etag?: string;
+  /** A pass-through route's answer, sent instead of `body`. */
+  readonly passThrough?: PassThroughResponse;
 }
 
 export interface ApiRoute<S extends RouteSchemas = RouteSchemas> {
@@ -86,6 +125,12 @@ export interface ApiRoute<S extends RouteSchemas = RouteSchemas> {
    * and the domain's, instead of the schema's first and the domain's on the next try. A valid
    * body is judged by the handler.
    */
+  /**
+   * A route that forwards its request (the API proxy, `url` ending in `*`): its body of any media
+   * type is not parsed but handed over unread (ApiCall.passThrough), with no size limit but the
+   * route's own; its answer is ApiResult.passThrough; its own errors carry GATEHOUSE_ERROR_HEADER.
+   */
+  readonly passThrough?: true;
   checkBody?(fields: Partial<Validated<S['body'], NoInput>>, refused: ReadonlySet<string>, params: Validated<S['params'], NoInput>): readonly InvalidInputError[];
   handler(call: ApiCall<S>): Promise<ApiResult>;
 }
@@ -198,66 +243,138 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   // Fixed texts, never the path: it is the caller's own text (the request id finds it in the log).
   scope.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'No route matches this method and path; the routes are in /api/v2/openapi.json.'));
 
-  for (const route of deps.routes) {
-    // A body declared Optional may be left out: validate an absent body as an empty object.
-    const bodyIsOptional = route.schema.body !== undefined && OptionalKind in route.schema.body;
-    scope.route({
-      method: route.method,
-      url: `/v2${route.url}`,
-      schema: { ...route.schema, summary: route.summary, tags: [route.tag], description: `Requires the \`${route.permission}\` permission.` },
-      // With a domain check, a refused body reaches the handler, which adds that check's findings.
-      attachValidation: route.checkBody !== undefined,
-      // onRequest: the caller and its permission are settled before the body is even parsed, so
-      // a caller without the permission learns nothing from validation errors.
-      onRequest: async (request, reply) => {
-        requireJsonBody(request);
-        const principal = await authenticate(request, deps);
-        // Throttled: 429 with Retry-After, as POST /api/v1/login answers (RFC 6585 §4).
-        if (principal === 'throttled') {
-          return sendError(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429, 'too_many_attempts', 'Too many failed attempts; try again later.');
-        }
-        if (principal === undefined || principal === 'no_credentials') {
-          const message = principal === undefined ? 'Authentication failed.' : unusableCredentialsMessage(request.headers.authorization);
-          return sendError(reply.header('www-authenticate', CHALLENGES), 401, 'unauthorized', message);
-        }
-        if (!principal.permissions.has(route.permission)) {
-          return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${route.permission} permission.`);
-        }
-        request.principal = principal;
-        // The session parameter is a credential, not input: whatever the route's query schema,
-        // it is taken here and never validated, seen by a handler, or refused as unknown.
-        withoutSessionParameters(request);
-      },
-      preValidation: async (request) => {
-        if (bodyIsOptional && (request.body === undefined || request.body === null)) request.body = {};
-      },
-      handler: async (request, reply) => {
-        if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body, (request.params ?? {}) as Record<string, string>);
-        const principal = request.principal!;
-        const org = await findOrganizationById(deps.db, principal.orgId);
-        if (org === undefined) return sendError(reply, 401, 'unauthorized', 'Authentication failed.');
-        const ifMatch = request.headers['if-match'];
-        const result = await route.handler({
-          org,
-          db: deps.db,
-          clock: deps.clock,
-          params: request.params ?? {},
-          query: request.query ?? {},
-          body: request.body,
-          actor: { type: 'api_key', id: principal.apiKeyId, staffUserId: principal.staffUserId, ip: request.ip, permissions: principal.permissions },
-          ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
-          ip: request.ip,
-          connectors: deps.connectors,
-        });
-        if (route.method !== 'GET') deps.afterChange?.(org.id);
-        reply.header('cache-control', 'no-store');
-        if (result.etag !== undefined) reply.header('etag', result.etag);
-        return reply.code(result.status ?? 200).send(result.body);
-      },
+  for (const route of deps.routes) if (route.passThrough !== true) registerRoute(scope, route, deps);
+  // Pass-through routes in a scope of their own: its one content-type parser leaves every body
+  // unread, for the handler to stream, whatever its type and size (the API's 64 KB bodyLimit and
+  // JSON-only rule are for bodies Gatehouse reads).
+  await scope.register(async (streams) => {
+    streams.removeAllContentTypeParsers();
+    streams.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    streams.addHook('onSend', async (_request, reply, payload) => {
+      if (!forwardedAnswers.has(reply)) reply.header(GATEHOUSE_ERROR_HEADER, errorCodeOf(payload));
+      return payload;
     });
-  }
+    for (const route of deps.routes) if (route.passThrough === true) registerRoute(streams, route, deps);
+  });
 
   scope.get('/v2/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(scope.swagger()));
+}
+
+/** One route of the table on `scope`: authentication and permission, validation, the handler, the answer. */
+function registerRoute(scope: FastifyInstance, route: ApiRoute, deps: ManagementApiDeps): void {
+  // A body declared Optional may be left out: validate an absent body as an empty object.
+  const bodyIsOptional = route.schema.body !== undefined && OptionalKind in route.schema.body;
+  scope.route({
+    method: route.method,
+    url: `/v2${route.url}`,
+    schema: { ...route.schema, summary: route.summary, tags: [route.tag], description: `Requires the \`${route.permission}\` permission.` },
+    // With a domain check, a refused body reaches the handler, which adds that check's findings.
+    attachValidation: route.checkBody !== undefined,
+    // onRequest: the caller and its permission are settled before the body is even parsed, so
+    // a caller without the permission learns nothing from validation errors.
+    // A proxied GET is not a HEAD: the HEAD Fastify would derive from it would send the provider a GET.
+    ...(route.passThrough === true ? { exposeHeadRoute: false } : {}),
+    onRequest: async (request, reply) => {
+      if (route.passThrough !== true) requireJsonBody(request);
+      const principal = await authenticate(request, deps);
+      // Throttled: 429 with Retry-After, as POST /api/v1/login answers (RFC 6585 §4).
+      if (principal === 'throttled') {
+        return sendError(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429, 'too_many_attempts', 'Too many failed attempts; try again later.');
+      }
+      if (principal === undefined || principal === 'no_credentials') {
+        const message = principal === undefined ? 'Authentication failed.' : unusableCredentialsMessage(request.headers.authorization);
+        return sendError(reply.header('www-authenticate', CHALLENGES), 401, 'unauthorized', message);
+      }
+      if (!principal.permissions.has(route.permission)) {
+        return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${route.permission} permission.`);
+      }
+      request.principal = principal;
+      // The session parameter is a credential, not input: whatever the route's query schema,
+      // it is taken here and never validated, seen by a handler, or refused as unknown.
+      withoutSessionParameters(request);
+    },
+    preValidation: async (request) => {
+      if (bodyIsOptional && (request.body === undefined || request.body === null)) request.body = {};
+    },
+    handler: async (request, reply) => {
+      if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body, (request.params ?? {}) as Record<string, string>);
+      const principal = request.principal!;
+      const org = await findOrganizationById(deps.db, principal.orgId);
+      if (org === undefined) return sendError(reply, 401, 'unauthorized', 'Authentication failed.');
+      const ifMatch = request.headers['if-match'];
+      const result = await route.handler({
+        org,
+        db: deps.db,
+        clock: deps.clock,
+        params: request.params ?? {},
+        query: request.query ?? {},
+        body: request.body,
+        actor: { type: 'api_key', id: principal.apiKeyId, staffUserId: principal.staffUserId, ip: request.ip, permissions: principal.permissions },
+        ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
+        ip: request.ip,
+        connectors: deps.connectors,
+        passThrough: route.passThrough === true ? passThroughOf(request, reply) : undefined,
+      });
+      if (result.passThrough !== undefined) {
+        forwardedAnswers.add(reply);
+        reply.code(result.passThrough.status);
+        for (const [name, value] of Object.entries(result.passThrough.headers)) reply.header(name, typeof value === 'string' ? value : [...value]);
+        return reply.send(result.passThrough.body);
+      }
+      if (route.method !== 'GET') deps.afterChange?.(org.id);
+      reply.header('cache-control', 'no-store');
+      if (result.etag !== undefined) reply.header('etag', result.etag);
+      return reply.code(result.status ?? 200).send(result.body);
+    },
+  });
+}
+
+/** The replies that carry another server's answer (a pass-through route's), not one of Gatehouse's. */
+const forwardedAnswers = new WeakSet<FastifyReply>();
+
+/** The error code of one of the API's JSON error answers, for GATEHOUSE_ERROR_HEADER. */
+function errorCodeOf(payload: unknown): string {
+  if (typeof payload !== 'string') return 'error';
+  try {
+    const code: unknown = (JSON.parse(payload) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : 'error';
+  } catch {
+    return 'error';
+  }
+}
+
+/** The request of a pass-through route as it came (the route's url ends in `*`). */
+function passThroughOf(request: FastifyRequest, reply: FastifyReply): PassThroughRequest {
+  const url = request.raw.url ?? '';
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
+  // The segments before the `*` are the route's own: what follows them is the caller's path, as sent.
+  const fixedSegments = (request.routeOptions.url ?? '').split('/').indexOf('*');
+  const length = Number(request.headers['content-length']);
+  const hasBody = (Number.isFinite(length) && length > 0) || request.headers['transfer-encoding'] !== undefined;
+  const gone = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) gone.abort(new Error('the caller went away'));
+  });
+  return {
+    method: request.method,
+    rawPath: path.split('/').slice(fixedSegments).join('/'),
+    rawQuery: query.split('&').filter((pair) => pair !== '' && !isSessionParameter(pair)).join('&'),
+    headers: request.headers,
+    body: hasBody ? request.raw : undefined,
+    bodyLength: Number.isFinite(length) && request.headers['content-length'] !== undefined ? length : undefined,
+    signal: gone.signal,
+  };
+}
+
+function isSessionParameter(pair: string): boolean {
+  const name = pair.split('=', 1)[0]!;
+  try {
+    return (SESSION_PARAMETERS as readonly string[]).includes(decodeURIComponent(name.replace(/\+/g, ' ')));
+  } catch {
+    return false;
+  }
 }
 
 /** The failure detail of a request with no credentials of the schemes this API takes. */
