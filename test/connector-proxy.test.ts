@@ -58,6 +58,8 @@ async function startResourceServer(issuer: string): Promise<ResourceServer> {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://resource.test');
     const authorization = request.headers.authorization ?? '';
+    // A slow provider: its refusal comes after a quicker call's refresh was stored.
+    if (url.pathname.startsWith('/v1/oauth/slow/')) await new Promise((resolve) => setTimeout(resolve, 400));
     if (authorization.startsWith('Bearer ') && authorization !== `Bearer ${API_KEY}`) {
       const userinfo = await fetch(`${issuer}/me`, { headers: { authorization } });
       await userinfo.arrayBuffer();
@@ -323,6 +325,14 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
       expect(upstream.tokenCalls()).toBe(1);
     });
 
+    it('retries a call refused after another call\'s refresh was stored with that token: no second refresh', async () => {
+      const { id } = await oauthConnector({ accessToken: 'yet-another-token-the-provider-never-issued' });
+      const [slow, quick] = await Promise.all([proxy(id, 'oauth/slow/1'), proxy(id, 'oauth/quick/1')]);
+      expect([slow.status, quick.status]).toEqual([200, 200]);
+      expect(slow.json().headers.authorization).toBe(quick.json().headers.authorization);
+      expect(upstream.tokenCalls()).toBe(1);
+    });
+
     it('passes the 401 back for a streamed body over 64 KiB (it cannot be sent twice), having refreshed the token for the next call', async () => {
       const { id } = await oauthConnector({ accessToken: 'another-token-the-provider-never-issued' });
       const refused = await proxy(id, 'oauth/upload', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: randomBytes(100 * 1024) });
@@ -367,7 +377,7 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
       ['a%0D%0AX-Injected:%201', 'control_character'],
       ['a%zz', 'malformed_encoding', 'invalid_request'],
       ['a%C0%AE%C0%AE', 'malformed_encoding', 'invalid_request'],
-      ['%2525252e', 'malformed_encoding'],
+      ['%252525252e', 'malformed_encoding'],
       ['a"b', 'not_normalized'],
     ];
     it.each(escapes)('refuses %s (%s) with 400, marked as Gatehouse\'s, without calling the provider', async (path, rule, code = 'proxy_path_refused') => {
