@@ -90,6 +90,9 @@ export function streamExchange(call: StreamExchange): Promise<OutboundStreamResp
       const declared = Number(response.headers['content-length']);
       if (Number.isFinite(declared) && declared > maxResponseBytes) return fail(new OutboundTooLarge(described, maxResponseBytes));
       body = limitedBody(response, { described, maxResponseBytes, fail });
+      // Failing before its reader attached (while the caller still awaits something else) must
+      // not be an uncaught error: the reader finds it in `body.errored`, or gets the later ones.
+      body.on('error', () => {});
       body.on('end', finish);
       // The reader went away (its own error, or it destroyed the stream): the connection goes too.
       body.on('close', () => {

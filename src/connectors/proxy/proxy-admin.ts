@@ -115,6 +115,9 @@ export async function proxyRequest(ctx: ProxyOperationContext, id: string, reque
     throw translated;
   }
   await audit(ctx, connector.id, request, { status: answer.status, retried });
+  // Cut while the audit event was written (the time or size limit): nothing was sent yet, so the caller gets the reason.
+  if (answer.body.errored !== null) throw inProxyTerms(answer.body.errored);
+  if (answer.body.destroyed) throw new ProxyUpstreamUnavailableError('the provider\'s connection closed before its answer was passed on');
   return { status: answer.status, headers: returnedResponseHeaders(answer.headers), body: answer.body };
 }
 
