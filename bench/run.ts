@@ -27,7 +27,8 @@ import { discover } from './client.ts';
 import { CONNECTIONS, measureLoad, type Generator, type GeneratorPlacement, type Load } from './load.ts';
 import { describeMachine, placeProcesses, type Machine, type Placement } from './machine.ts';
 import { CONFIG_DEFAULTS } from '../src/config/config.ts';
-import { CEILING, describeLoggingOverhead, loggingOverheadOf, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type LoggingOverhead, type RoundResult, type Row } from './report.ts';
+import { CEILING, describeLoggingOverhead, describeProxyOverhead, DIRECT_RESOURCE, loggingOverheadOf, markdownTable, POSTGRES_CEILING, proxyOverheadOf, rowsFor, textTable, type LoggingOverhead, type ProxyOverhead, type RoundResult, type Row } from './report.ts';
+import { RESOURCE_URL_ENV } from './protocol.ts';
 import { prepareTarget, SCENARIOS, type RunShape, type ScenarioId, type Target } from './scenarios.ts';
 import { startCeiling, startServer, type BenchServer, type Child } from './servers.ts';
 
@@ -188,6 +189,19 @@ function postgresCeilingParticipant(url: string, pid: number): Participant {
   };
 }
 
+/**
+ * The proxy scenario's direct line: the same GET, sent straight to the resource server with a key
+ * of its own, so the proxied line's latency minus this one's is what the proxy adds.
+ */
+function directResourceParticipant(url: string, pid: number, path: string): Participant {
+  return {
+    name: DIRECT_RESOURCE,
+    origin: url,
+    pid,
+    plan: async () => ({ kind: 'repeat', request: { method: 'GET', path, headers: { authorization: 'Bearer direct-bench-key' } }, expected: { status: 200, bodyIncludes: '"data"' } }),
+  };
+}
+
 /** Lines measured in one scenario only (calibrations, the quieter Gatehouse), by the scenario they join. */
 type Calibrations = Partial<Record<ScenarioId, Participant[]>>;
 
@@ -284,7 +298,7 @@ function generatorsLine(generators: ReadonlyMap<ScenarioId, Generator>): string 
   return `Load generator by scenario: ${parts.join('; ')}.`;
 }
 
-function reportSection(rows: readonly Row[], logging: LoggingOverhead | undefined, generators: ReadonlyMap<ScenarioId, Generator>, machine: Machine, placement: Placement, options: Options, servers: readonly BenchServer[], postgres: string): string {
+function reportSection(rows: readonly Row[], logging: LoggingOverhead | undefined, proxy: readonly ProxyOverhead[], generators: ReadonlyMap<ScenarioId, Generator>, machine: Machine, placement: Placement, options: Options, servers: readonly BenchServer[], postgres: string): string {
   const { met, judged } = targetsMet(rows, logging);
   const pinned = 'serverCpu' in placement.pinning;
   return [
@@ -307,6 +321,8 @@ function reportSection(rows: readonly Row[], logging: LoggingOverhead | undefine
     generatorsLine(generators),
     '',
     `${loggingLine(logging, true)}`,
+    '',
+    describeProxyOverhead(proxy),
     '',
     `${met} of ${judged} targets met.`,
     '',
@@ -359,9 +375,15 @@ async function main(): Promise<void> {
     const postgres = 'version' in probe ? probe.version : `not measured: ${probe.unreachable}`;
     if ('unreachable' in probe) log(`PostgreSQL ${postgres}`);
 
+    // The proxy scenario's provider, before the Gatehouse servers that seed a connector to it.
+    // Not pinned: on the server's CPU it would compete with the proxy it is measured through.
+    const measuresProxy = options.only === undefined || options.only.has('connector_proxy');
+    const resource = measuresProxy ? await startCeiling('./resource-server.ts', []) : undefined;
+    if (resource !== undefined) ceilings.push(resource);
+
     // Gatehouse as `npm start` runs it: the default log level, logs on stdout.
     const serverLog = openSync(SERVER_LOG_PATH, 'w');
-    const asStarted = { env: { LOG_LEVEL: CONFIG_DEFAULTS.logLevel }, stdout: serverLog, cpu: serverCpu };
+    const asStarted = { env: { LOG_LEVEL: CONFIG_DEFAULTS.logLevel, ...(resource === undefined ? {} : { [RESOURCE_URL_ENV]: resource.message.url }) }, stdout: serverLog, cpu: serverCpu };
     const gatehouseSqlite = await startServer('./gatehouse-server.ts', ['sqlite'], asStarted);
     servers.push(gatehouseSqlite);
     // Production mode, as deployed (its development-only behaviour off).
@@ -382,6 +404,13 @@ async function main(): Promise<void> {
       calibrations.client_credentials = [postgresCeilingParticipant(postgresCalibration.message.url, postgresCalibration.pid)];
     }
 
+    if (resource !== undefined) {
+      // The path the proxy calls (the api_base_url `/v1`, then the scenario's path and query).
+      const proxied = gatehouseSqlite.message.connectorProxy?.path;
+      const path = proxied === undefined ? '/v1/items?limit=10' : `/v1/${proxied.split('/proxy/')[1]}`;
+      calibrations.connector_proxy = [directResourceParticipant(resource.message.url, resource.pid, path)];
+    }
+
     const targets: Target[] = [];
     for (const server of servers) {
       const target = { ...(await prepareTarget(server.message, await discover(server.message.issuer))), pid: server.pid };
@@ -395,10 +424,13 @@ async function main(): Promise<void> {
     const logging = quiet === undefined || discoveryRounds === undefined ? undefined : loggingOverheadOf(discoveryRounds, gatehouseSqlite.message.name, quiet.message.name);
     process.stdout.write(`\n${textTable(rows)}\n\n${generatorsLine(generators)}\n${describePinning(placement)}\n`);
     process.stdout.write(`${loggingLine(logging, measuresDiscovery)}\n`);
+    const proxyRounds = rounds.get('connector_proxy');
+    const proxy = proxyRounds === undefined ? [] : proxyOverheadOf(proxyRounds);
+    if (measuresProxy) process.stdout.write(`${describeProxyOverhead(proxy)}\n`);
     const { met, judged } = targetsMet(rows, logging);
     process.stdout.write(`${met} of ${judged} targets met. Took ${Math.round((Date.now() - startedAt) / 1000)} s.\n`);
     if (options.write) {
-      writeReport(reportSection(rows, logging, generators, machine, placement, options, servers, postgres));
+      writeReport(reportSection(rows, logging, proxy, generators, machine, placement, options, servers, postgres));
       process.stdout.write(`Wrote ${REPORT_PATH}\n`);
     }
   } finally {
