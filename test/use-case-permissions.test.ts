@@ -27,6 +27,7 @@ import {
 import { addAppConnector, deleteAppConnector, getAppConnector, listAppConnectors, updateAppConnector } from '../src/connectors/app-connector-admin.ts';
 import type { ConnectorOperationContext } from '../src/connectors/connector-context.ts';
 import { readCredentials } from '../src/connectors/credentials-admin.ts';
+import { proxyRequest } from '../src/connectors/proxy/proxy-admin.ts';
 import { createOutboundClient } from '../src/outbound/outbound-client.ts';
 import { createUpstreamClient } from '../src/connectors/upstream/upstream-client.ts';
 import { createVault } from '../src/connectors/vault/vault.ts';
@@ -134,6 +135,21 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['deauthenticateAccountConnector', 'connectors:write', (ctx) => deauthenticateAccountConnector(hub(ctx), 'acn_x')],
     ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
     ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }) }, 'acn_x')],
+    [
+      'proxyRequest',
+      'connectors:write',
+      (ctx) =>
+        proxyRequest({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), outbound: createOutboundClient() }, 'acn_x', {
+          method: 'GET',
+          rawPath: 'x',
+          rawQuery: '',
+          headers: {},
+          body: undefined,
+          bodyLength: undefined,
+          timeoutMs: undefined,
+          signal: new AbortController().signal,
+        }),
+    ],
   ];
 
   it.each(cases)('%s needs %s', async (_name, permission, run) => {
