@@ -95,6 +95,13 @@ async function startResourceServer(issuer: string): Promise<ResourceServer> {
         response.setHeader('x-provider', 'yes');
         response.end('hop');
         return;
+      case '/v1/no-content':
+        request.resume();
+        response.writeHead(204).end();
+        return;
+      case '/v1/moved':
+        response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+        return;
       case '/v1/missing':
         response.writeHead(404, { 'content-type': 'text/plain' }).end('the provider has no such thing');
         return;
@@ -256,6 +263,17 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
       expect(answer.json().method).toBe('DELETE');
       expect(answer.json().headers.authorization).toBe(`Basic ${Buffer.from('ada:pässword:1', 'utf8').toString('base64')}`);
     });
+  });
+
+  it('takes an API v1 session in the query and never forwards it: a Gatehouse credential is not the provider\'s', async () => {
+    const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });
+    const login = await send(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ org_id: 'acme', api_key: developerKey })) });
+    expect(login.status, login.body.toString()).toBe(200);
+    const session = String(login.json().userSessionId);
+    const answer = await send(`${server.url}/api/v2/account-connectors/${id}/proxy/echo?a=1&userSessionId=${encodeURIComponent(session)}&b=2`);
+    expect(answer.status, answer.body.toString()).toBe(200);
+    expect(answer.json().query).toBe('a=1&b=2');
+    expect(answer.body.toString()).not.toContain(session);
   });
 
   it('drops hop-by-hop headers both ways, never forwards the caller\'s Authorization, Cookie or Host, and passes back no Set-Cookie nor a provider\'s Gatehouse-* header', async () => {
@@ -467,6 +485,26 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
       expect(answer.status, answer.body.toString()).toBe(status);
       expect(answer.json().error.code).toBe(code);
       expect(answer.headers['gatehouse-proxy-error']).toBe(code === 'invalid_request' ? undefined : code);
+    });
+
+    it('passes back a 204 and a redirect as they are: the redirect is not followed', async () => {
+      const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });
+      const before = resource.reached();
+      const empty = await proxy(id, 'no-content', { method: 'PUT', body: Buffer.from('untyped body') });
+      expect(empty.status).toBe(204);
+      expect(empty.body.length).toBe(0);
+      const moved = await proxy(id, 'moved');
+      expect(moved.status).toBe(302);
+      expect(moved.headers.location).toBe('http://169.254.169.254/latest/meta-data/');
+      expect(resource.reached()).toBe(before + 2);
+    });
+
+    it('forwards a body sent without a Content-Type, unread and untyped', async () => {
+      const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });
+      const answer = await proxy(id, 'untyped', { method: 'PATCH', body: Buffer.from('no type at all') });
+      expect(answer.status, answer.body.toString()).toBe(200);
+      expect(answer.json()).toMatchObject({ method: 'PATCH', length: 14 });
+      expect(answer.json().headers['content-type']).toBeUndefined();
     });
 
     it('needs connectors:write (a read-only key gets 403) and credentials (401), both marked', async () => {
