@@ -17,8 +17,7 @@ import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
 import { clientErrorText } from '../http/error-handler.ts';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { passThroughOf, registerPassThroughScope, sendForwarded, type PassThroughRequest, type PassThroughResponse } from './pass-through.ts';
 
 /** The schemas of a route: what Fastify validates, and what types its handler's input. */
 export interface RouteSchemas {
@@ -50,39 +49,6 @@ export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
   /** The request as it came, for a pass-through route (ApiRoute.passThrough); undefined for the others. */
   readonly passThrough: PassThroughRequest | undefined;
 }
-
-/**
- * The request of a pass-through route as it came: its path and query as sent (not decoded, so
- * the route can judge every escape of its own), its headers, and its body unread.
- */
-export interface PassThroughRequest {
-  readonly method: string;
-  /** What the route's trailing `*` matched, as sent: percent-encoding kept, no leading slash. */
-  readonly rawPath: string;
-  /** The query string as sent, without `?` and without the API v1 session parameters (a Gatehouse credential); '' when none. */
-  readonly rawQuery: string;
-  readonly headers: IncomingHttpHeaders;
-  /** The body, unread; undefined when the request has none (no Content-Length above 0, no Transfer-Encoding). */
-  readonly body: Readable | undefined;
-  /** The declared Content-Length, when there is one. */
-  readonly bodyLength: number | undefined;
-  /** Aborted when the caller goes away before the answer is complete. */
-  readonly signal: AbortSignal;
-}
-
-/** What a pass-through route answers: another server's status, headers and body, sent as they come. */
-export interface PassThroughResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  readonly body: Readable;
-}
-
-/**
- * The header every answer of a pass-through route carries when Gatehouse, not the other server,
- * wrote it (an authentication failure, a refusal of the route's own), its value the error code:
- * a proxied answer's status alone cannot tell a provider's 404 from ours.
- */
-export const GATEHOUSE_ERROR_HEADER = 'gatehouse-proxy-error';
 
 /** The context of a staff operation called through the API (staff/actor.ts). */
 export function operationOf(call: ApiCall): OperationContext {
@@ -119,18 +85,19 @@ export interface ApiRoute<S extends RouteSchemas = RouteSchemas> {
   readonly tag: string;
   readonly schema: S;
   /**
+   * A route that forwards its request (the API proxy, `url` ending in `*`): its body of any media
+   * type is not parsed but handed over unread (ApiCall.passThrough), with no size limit but the
+   * route's own; its answer is ApiResult.passThrough; its own answers carry
+   * Gatehouse-Proxy-Error (pass-through.ts).
+   */
+  readonly passThrough?: true;
+  /**
    * The route's domain rules that can judge body fields without the store, for a body its schema
    * refused: they run on the fields the schema passed (`refused` names the top-level fields it
    * did not; `params`, the path's, passed theirs), so one 400 names every bad field, the schema's
    * and the domain's, instead of the schema's first and the domain's on the next try. A valid
    * body is judged by the handler.
    */
-  /**
-   * A route that forwards its request (the API proxy, `url` ending in `*`): its body of any media
-   * type is not parsed but handed over unread (ApiCall.passThrough), with no size limit but the
-   * route's own; its answer is ApiResult.passThrough; its own errors carry GATEHOUSE_ERROR_HEADER.
-   */
-  readonly passThrough?: true;
   checkBody?(fields: Partial<Validated<S['body'], NoInput>>, refused: ReadonlySet<string>, params: Validated<S['params'], NoInput>): readonly InvalidInputError[];
   handler(call: ApiCall<S>): Promise<ApiResult>;
 }
@@ -244,16 +211,8 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   scope.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'No route matches this method and path; the routes are in /api/v2/openapi.json.'));
 
   for (const route of deps.routes) if (route.passThrough !== true) registerRoute(scope, route, deps);
-  // Pass-through routes in a scope of their own: its one content-type parser leaves every body
-  // unread, for the handler to stream, whatever its type and size (the API's 64 KB bodyLimit and
-  // JSON-only rule are for bodies Gatehouse reads).
-  await scope.register(async (streams) => {
-    streams.removeAllContentTypeParsers();
-    streams.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    streams.addHook('onSend', async (_request, reply, payload) => {
-      if (!forwardedAnswers.has(reply)) reply.header(GATEHOUSE_ERROR_HEADER, errorCodeOf(payload));
-      return payload;
-    });
+  // Pass-through routes in a scope of their own (pass-through.ts), where bodies are left unread.
+  await registerPassThroughScope(scope, (streams) => {
     for (const route of deps.routes) if (route.passThrough === true) registerRoute(streams, route, deps);
   });
 
@@ -313,68 +272,15 @@ function registerRoute(scope: FastifyInstance, route: ApiRoute, deps: Management
         ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
         ip: request.ip,
         connectors: deps.connectors,
-        passThrough: route.passThrough === true ? passThroughOf(request, reply) : undefined,
+        passThrough: route.passThrough === true ? passThroughOf(request, reply, SESSION_PARAMETERS) : undefined,
       });
-      if (result.passThrough !== undefined) {
-        forwardedAnswers.add(reply);
-        reply.code(result.passThrough.status);
-        for (const [name, value] of Object.entries(result.passThrough.headers)) reply.header(name, typeof value === 'string' ? value : [...value]);
-        return reply.send(result.passThrough.body);
-      }
+      if (result.passThrough !== undefined) return sendForwarded(reply, result.passThrough);
       if (route.method !== 'GET') deps.afterChange?.(org.id);
       reply.header('cache-control', 'no-store');
       if (result.etag !== undefined) reply.header('etag', result.etag);
       return reply.code(result.status ?? 200).send(result.body);
     },
   });
-}
-
-/** The replies that carry another server's answer (a pass-through route's), not one of Gatehouse's. */
-const forwardedAnswers = new WeakSet<FastifyReply>();
-
-/** The error code of one of the API's JSON error answers, for GATEHOUSE_ERROR_HEADER. */
-function errorCodeOf(payload: unknown): string {
-  if (typeof payload !== 'string') return 'error';
-  try {
-    const code: unknown = (JSON.parse(payload) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : 'error';
-  } catch {
-    return 'error';
-  }
-}
-
-/** The request of a pass-through route as it came (the route's url ends in `*`). */
-function passThroughOf(request: FastifyRequest, reply: FastifyReply): PassThroughRequest {
-  const url = request.raw.url ?? '';
-  const queryAt = url.indexOf('?');
-  const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
-  // The segments before the `*` are the route's own: what follows them is the caller's path, as sent.
-  const fixedSegments = (request.routeOptions.url ?? '').split('/').indexOf('*');
-  const length = Number(request.headers['content-length']);
-  const hasBody = (Number.isFinite(length) && length > 0) || request.headers['transfer-encoding'] !== undefined;
-  const gone = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) gone.abort(new Error('the caller went away'));
-  });
-  return {
-    method: request.method,
-    rawPath: path.split('/').slice(fixedSegments).join('/'),
-    rawQuery: query.split('&').filter((pair) => pair !== '' && !isSessionParameter(pair)).join('&'),
-    headers: request.headers,
-    body: hasBody ? request.raw : undefined,
-    bodyLength: Number.isFinite(length) && request.headers['content-length'] !== undefined ? length : undefined,
-    signal: gone.signal,
-  };
-}
-
-function isSessionParameter(pair: string): boolean {
-  const name = pair.split('=', 1)[0]!;
-  try {
-    return (SESSION_PARAMETERS as readonly string[]).includes(decodeURIComponent(name.replace(/\+/g, ' ')));
-  } catch {
-    return false;
-  }
 }
 
 /** The failure detail of a request with no credentials of the schemes this API takes. */
