@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 import Provider from 'oidc-provider';
 import { hubProviderConfiguration } from './helpers/oidc-upstream.ts';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -24,16 +25,27 @@ const CLIENT_SECRET = randomBytes(32).toString('base64url');
 /** How long a step of the flow may take before the test says what it was waiting for. */
 const STEP_MS = 15_000;
 
-/** A partner's page: a button that opens `?connect=` in a popup; every message it hears is kept with its origin. */
-const PARTNER_PAGE = `<!doctype html><html><head><title>Partner</title></head><body>
-<button id="connect">Connect your account</button>
-<script>
+/** The partner's page of the guide (docs/guides/connectors-partner-page.html), served by this test so the snippet cannot rot. */
+const PARTNER_PAGE = readFileSync(join(import.meta.dirname, '..', 'docs', 'guides', 'connectors-partner-page.html'), 'utf8');
+const CONNECT_URL_ATTRIBUTE = /data-connect-url="[^"]*"/;
+const GATEHOUSE_ORIGIN_LINE = /var GATEHOUSE_ORIGIN = '[^']*';/;
+
+/**
+ * The guide's page as a partner's server fills it in: the connect URL (`?connect=`) and
+ * Gatehouse's origin. A recorder added after it keeps every message the window hears, with its
+ * origin, whatever the snippet does with it: what the assertions read.
+ */
+function partnerPage(connectUrl: string, gatehouseOrigin: string): string {
+  if (!CONNECT_URL_ATTRIBUTE.test(PARTNER_PAGE) || !GATEHOUSE_ORIGIN_LINE.test(PARTNER_PAGE)) throw new Error('connectors-partner-page.html lost its data-connect-url or GATEHOUSE_ORIGIN');
+  const attribute = connectUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const recorder = `<script>
   window.received = [];
   window.addEventListener('message', function (event) { window.received.push({ origin: event.origin, data: event.data }); });
-  document.getElementById('connect').addEventListener('click', function () {
-    window.open(new URLSearchParams(location.search).get('connect'), 'connect', 'width=600,height=700');
-  });
-</script></body></html>`;
+</script>`;
+  return PARTNER_PAGE.replace(CONNECT_URL_ATTRIBUTE, () => `data-connect-url="${attribute}"`)
+    .replace(GATEHOUSE_ORIGIN_LINE, () => `var GATEHOUSE_ORIGIN = ${JSON.stringify(gatehouseOrigin)};`)
+    .replace('</body>', () => `${recorder}\n</body>`);
+}
 
 /** Starts `server` on an ephemeral loopback port; returns its origin. */
 async function listen(server: Server): Promise<string> {
@@ -43,10 +55,11 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${address.port}`;
 }
 
-function partnerServer(): Server {
+function partnerServer(gatehouseOrigin: string): Server {
   return createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://partner').pathname;
-    if (path === '/') response.writeHead(200, { 'content-type': 'text/html' }).end(PARTNER_PAGE);
+    const url = new URL(request.url ?? '/', 'http://partner');
+    const path = url.pathname;
+    if (path === '/') response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(partnerPage(url.searchParams.get('connect') ?? '', gatehouseOrigin));
     else if (path === '/connected') response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Connected</title><p id="landed">back at the partner</p>');
     else response.writeHead(404).end();
   });
@@ -75,9 +88,9 @@ describe.each(DIALECTS)('the connect flow in a real browser on %s', (dialect) =>
     orgId = (await createOrganization(db, Date.now, { slug: 'acme' })).id;
     apiKey = (await createStaffUser(db, Date.now, orgId, { email: 'owner@acme.example', role: 'owner', withApiKey: true })).apiKey!;
 
-    partner = partnerServer();
+    partner = partnerServer(new URL(server.url).origin);
     partnerOrigin = await listen(partner);
-    stranger = partnerServer();
+    stranger = partnerServer(new URL(server.url).origin);
     strangerOrigin = await listen(stranger);
 
     upstream = createServer();
@@ -178,6 +191,8 @@ describe.each(DIALECTS)('the connect flow in a real browser on %s', (dialect) =>
     // The result page posts and closes itself; the message is what the partner waits for.
     await page.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length > 0, undefined, { timeout: STEP_MS });
     expect(await received(page)).toEqual([{ origin: new URL(server.url).origin, data: 'completed' }]);
+    // The guide's snippet heard it too, from Gatehouse's origin.
+    expect(await page.locator('#status').textContent()).toBe('Connected.');
     // It may have closed before the message was read here.
     if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: STEP_MS });
     expect((await api('GET', `/account-connectors/${id}`)).json).toMatchObject({ id, status: 'authenticated' });
@@ -192,6 +207,7 @@ describe.each(DIALECTS)('the connect flow in a real browser on %s', (dialect) =>
     // The error page has no script (CSP and body): once it has loaded, nothing is on its way.
     await popup.waitForLoadState('load');
     expect(await received(page)).toEqual([]);
+    expect(await page.locator('#status').textContent()).toBe('Waiting for the provider…');
     expect((await api('GET', `/account-connectors/${id}`)).json).toMatchObject({ id, status: 'unauthenticated' });
     await page.close();
   });
@@ -202,10 +218,12 @@ describe.each(DIALECTS)('the connect flow in a real browser on %s', (dialect) =>
     await popup.getByRole('button', { name: 'Sign in at the provider' }).click({ timeout: STEP_MS });
     if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: STEP_MS });
     // The result page posted before it closed; a marker the page posts to itself now arrives after
-    // anything that was on its way, so an empty list before the marker is a real "nothing".
-    await page.evaluate((origin) => (globalThis as unknown as { postMessage: (message: string, targetOrigin: string) => void }).postMessage('marker', origin), strangerOrigin);
+    // anything that was on its way, so an empty list before the marker is a real "nothing". The
+    // marker is a forged `completed`, which the guide's snippet must ignore: not Gatehouse's origin.
+    await page.evaluate((origin) => (globalThis as unknown as { postMessage: (message: string, targetOrigin: string) => void }).postMessage('completed', origin), strangerOrigin);
     await page.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length > 0, undefined, { timeout: STEP_MS });
-    expect(await received(page)).toEqual([{ origin: strangerOrigin, data: 'marker' }]);
+    expect(await received(page)).toEqual([{ origin: strangerOrigin, data: 'completed' }]);
+    expect(await page.locator('#status').textContent()).toBe('Waiting for the provider…');
     // The flow did end on the result page (the token holder signed in): only the message went nowhere.
     expect((await api('GET', `/account-connectors/${id}`)).json).toMatchObject({ id, status: 'authenticated' });
     await page.close();

@@ -211,6 +211,10 @@ describe.each(DIALECTS)('the hosted connect flow on %s', (dialect) => {
     expect(credentials.refreshToken).not.toBeNull();
     expect(credentials.tokenType).toBe('Bearer');
     expect(await auditActions(id)).toEqual(['account_connector.created', 'account_connector.authenticated']);
+    // Done by the account user the sign-in token was issued to (not by "the system").
+    const user = await server.store.storage.db.selectFrom('connector_account_users').select('id').where('username', '=', 'alice@customer.example').where('account_id', '=', 'cust-1').executeTakeFirstOrThrow();
+    const authenticated = await server.store.storage.db.selectFrom('audit_events').select(['actor_type', 'actor_id']).where('target_id', '=', id).where('action', '=', 'account_connector.authenticated').executeTakeFirstOrThrow();
+    expect(authenticated).toEqual({ actor_type: 'account_user', actor_id: user.id });
     // Nothing of the attempt is left.
     expect(await server.store.storage.db.selectFrom('connector_auth_attempts').selectAll().where('account_connector_id', '=', id).execute()).toEqual([]);
     // The callback replayed: the attempt is gone.
@@ -333,6 +337,26 @@ describe.each(DIALECTS)('the hosted connect flow on %s', (dialect) => {
         expect(await refused.text()).toContain('Destination not allowed');
       }
       expect((await browser.get(startUrl({ id, token, targetOrigin: `${PARTNER}/some/page` }))).status).toBe(303);
+    });
+
+    it('a provider that cannot be reached is a 502 page that leaves the token unused: the same link works once the provider is back', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as { port: number }).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const app = await api('POST', '/app-connectors', { provider: 'openid-connect', name: 'IdP down', client_id: 'gatehouse-hub', client_secret: CLIENT_SECRET, scopes: ['openid'], config: { issuer: `http://127.0.0.1:${port}` } });
+      expect(app.status, JSON.stringify(app.json)).toBe(201);
+      const created = await api('POST', '/accounts/cust-1/connectors', { app_connector_id: app.json!.id });
+      const id = created.json!.id as string;
+      const token = await signInToken();
+      const browser = new Browser();
+      const down = await browser.get(startUrl({ id, token, targetOrigin: PARTNER }));
+      expectRefusedPage(down, 502);
+      expect(await down.text()).toContain('Provider unavailable');
+      expect((await api('PATCH', `/app-connectors/${app.json!.id}`, { config: { issuer } })).status).toBe(200);
+      const retried = await browser.get(startUrl({ id, token, targetOrigin: PARTNER }));
+      expect(retried.status, await retried.clone().text()).toBe(303);
+      expectRefusedPage(await browser.get(startUrl({ id, token, targetOrigin: PARTNER })), 403);
     });
 
     it('missing or repeated parameters are 400; a connector of an api_key provider cannot be connected in the browser', async () => {

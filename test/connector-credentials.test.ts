@@ -257,6 +257,19 @@ describe.each(DIALECTS)('account connector credentials on %s', (dialect) => {
     expect(refused.json!.error.code).toBe('connector_not_authenticated');
   });
 
+  it('refuses a disabled connector with 409, without calling the provider; enabled again, it hands out its token', async () => {
+    const { id, tokens } = await connectorWithUpstreamTokens({ expiresInMs: 3_600_000 });
+    expect((await api(server, 'POST', `/account-connectors/${id}/disable`)).json).toMatchObject({ status: 'disabled' });
+    const refused = await credentialsOf(id);
+    expect(refused.status).toBe(409);
+    expect(refused.json!.error.code).toBe('connector_not_authenticated');
+    expect(upstream.tokenCalls()).toBe(0);
+    expect((await api(server, 'POST', `/account-connectors/${id}/enable`)).json).toMatchObject({ status: 'authenticated' });
+    const read = await credentialsOf(id);
+    expect(read.status, JSON.stringify(read.json)).toBe(200);
+    expect(read.json!.access_token).toBe(tokens.accessToken);
+  });
+
   it('refuses an unauthenticated connector with 409 and another id with 404', async () => {
     const created = await api(server, 'POST', `/accounts/${accountId}/connectors`, { body: { app_connector_id: appConnectorId } });
     const read = await credentialsOf(created.json!.id);

@@ -308,6 +308,30 @@ describe.each(DIALECTS)('connector hub in the management API on %s', (dialect) =
       expect(after.credentials).toBeNull();
     });
 
+    it('disable keeps the credentials; enable makes it authenticated again (unauthenticated without credentials); both audited', async () => {
+      const app = await appConnector();
+      await account('cust-disable');
+      const created = await api('POST', '/accounts/cust-disable/connectors', { body: { app_connector_id: app.id, auth_value: authValue({ AccessToken: ACCESS_TOKEN }) } });
+      const id = created.json!.id as string;
+      const disabled = await api('POST', `/account-connectors/${id}/disable`);
+      expect(disabled.status).toBe(200);
+      expect(disabled.json).toMatchObject({ status: 'disabled' });
+      expect((await api('POST', `/account-connectors/${id}/disable`)).json).toMatchObject({ status: 'disabled' });
+      // (The credentials endpoint's answers for a disabled and a re-enabled connector: connector-credentials.test.ts.)
+      expect((await server.store.storage.db.selectFrom('account_connectors').select('credentials').where('id', '=', id).executeTakeFirstOrThrow()).credentials).not.toBeNull();
+      const enabled = await api('POST', `/account-connectors/${id}/enable`);
+      expect(enabled.json).toMatchObject({ status: 'authenticated' });
+
+      const bare = (await api('POST', '/accounts/cust-disable/connectors', { body: { app_connector_id: app.id } })).json!.id as string;
+      await api('POST', `/account-connectors/${bare}/disable`);
+      expect((await api('POST', `/account-connectors/${bare}/enable`)).json).toMatchObject({ status: 'unauthenticated' });
+      const actions = await server.store.storage.db.selectFrom('audit_events').select(['action', 'details']).where('target_id', '=', id).where('action', 'in', ['account_connector.disabled', 'account_connector.enabled']).orderBy('occurred_at').execute();
+      expect(actions.map((a) => [a.action, JSON.parse(a.details)])).toEqual([
+        ['account_connector.disabled', { previous_status: 'authenticated', status: 'disabled' }],
+        ['account_connector.enabled', { previous_status: 'disabled', status: 'authenticated' }],
+      ]);
+    });
+
     it('names an unknown app connector as a field; an unknown account is 404; deleting the account deletes its connectors', async () => {
       const app = await appConnector();
       await account('cust-gone');
@@ -357,6 +381,8 @@ describe.each(DIALECTS)('connector hub in the management API on %s', (dialect) =
         ['GET', `/account-connectors/${connector.id}`],
         ['PATCH', `/account-connectors/${connector.id}`, { name: 'Mine' }],
         ['POST', `/account-connectors/${connector.id}/deauthenticate`],
+        ['POST', `/account-connectors/${connector.id}/disable`],
+        ['POST', `/account-connectors/${connector.id}/enable`],
         ['DELETE', `/account-connectors/${connector.id}`],
       ];
       for (const [method, path, body] of attempts) {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePassword } from '../src/accounts/passwords.ts';
@@ -26,7 +27,8 @@ describe.each(DIALECTS)('docs/guides run against a live server on %s', (dialect)
   let base: Record<string, string>;
 
   beforeAll(async () => {
-    server = await startTestServer(dialect);
+    // connectors.sh's provider is an org of this server, reached over loopback http.
+    server = await startTestServer(dialect, { env: { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'true' } });
     const { org } = await seedOrg(server.store.storage.db, 'charity');
     await createStaffUser(server.store.storage.db, systemClock, org.id, { email: 'staff@charity.example', role: 'support', password: await preparePassword(STAFF_PASSWORD) });
     base = { ISSUER: `${server.url}/o/charity`, USERNAME: 'alice', PASSWORD, REDIRECT_URI: 'https://app.example.org/callback' };
@@ -78,4 +80,37 @@ describe.each(DIALECTS)('docs/guides run against a live server on %s', (dialect)
     expect(run.stdout).toContain('ok: the profile has the Patreon tier (patreon scope)');
     expect(run.stdout).toContain('Neos flow complete');
   });
+
+  // Issue 11: the seed's three steps and the AuthValue import, against a provider that is a second
+  // organization of this server (the catalogue's gatehouse entry, over loopback http).
+  it('connectors.sh: sign-in token with a client_credentials Bearer, the connect URL through the provider org, 303 to targetOrigin, credentials, callbackMessage page, AuthValue', async () => {
+    const run = await runGuide('connectors.sh', {
+      ...server.store.env,
+      GATEHOUSE: `${process.execPath} ${BIN}`,
+      PUBLIC_URL: server.url,
+      PARTNER_ORG: 'partner',
+      PROVIDER_ORG: 'identity',
+      TARGET_ORIGIN: 'https://partner.example',
+      PASSWORD: 'a long passphrase',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('ok: the hub ends with a 303 to targetOrigin');
+    expect(run.stdout).toContain('ok: the sign-in token was single use (the same URL again: 403)');
+    expect(run.stdout).toContain("ok: its script posts to that origin, never '*'");
+    expect(run.stdout).toContain('ok: naming the field (auth_value.Expires)');
+    expect(run.stdout).toMatch(/Connector flow complete: account connector \S+ authenticated\n$/);
+  });
+});
+
+// The partner page's snippet is shown in connectors.md and served, as a file, by
+// test/connect-browser.test.ts to Chromium: the copy in the guide must be that file's.
+it('connectors.md shows connectors-partner-page.html as it is (the page the browser test runs)', () => {
+  const page = readFileSync(join(GUIDES, 'connectors-partner-page.html'), 'utf8').split('\n');
+  const from = page.findIndex((line) => line.includes('<button id="connect"'));
+  const to = page.findIndex((line) => line.includes('</script>'));
+  expect(from).toBeGreaterThan(0);
+  expect(to).toBeGreaterThan(from);
+  const snippet = page.slice(from, to + 1).map((line) => line.replace(/^ {2}/, '')).join('\n');
+  expect(readFileSync(join(GUIDES, 'connectors.md'), 'utf8')).toContain(`\`\`\`html\n${snippet}\n\`\`\``);
 });

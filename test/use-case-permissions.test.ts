@@ -19,6 +19,8 @@ import { createAccount, deleteAccount, getAccount, listAccounts, listAccountUser
 import {
   addAccountConnector,
   deauthenticateAccountConnector,
+  disableAccountConnector,
+  enableAccountConnector,
   deleteAccountConnector,
   getAccountConnector,
   listAccountConnectors,
@@ -133,6 +135,8 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['getAccountConnector', 'connectors:read', (ctx) => getAccountConnector(ctx, 'acn_x')],
     ['updateAccountConnector', 'connectors:write', (ctx) => updateAccountConnector(hub(ctx), 'acn_x', { name: 'Renamed' })],
     ['deauthenticateAccountConnector', 'connectors:write', (ctx) => deauthenticateAccountConnector(hub(ctx), 'acn_x')],
+    ['disableAccountConnector', 'connectors:write', (ctx) => disableAccountConnector(hub(ctx), 'acn_x')],
+    ['enableAccountConnector', 'connectors:write', (ctx) => enableAccountConnector(hub(ctx), 'acn_x')],
     ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
     ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }) }, 'acn_x')],
     [

@@ -6,7 +6,6 @@ import type { RateLimiter } from '../lib/rate-limiter.ts';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { ConflictError, DomainError, ForbiddenError, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError } from '../lib/errors.ts';
-import { findOrganizationById } from '../orgs/orgs.ts';
 import type { Organization } from '../orgs/organization.ts';
 import { API_RETRY_AFTER_SECONDS, ApiAuthenticationError, apiThrottleKey, authenticateWithApiKey, authenticateWithSession, recordApiAuthenticationFailure, type ApiPrincipal } from '../staff/api-auth.ts';
 import type { Permission } from '../staff/permissions.ts';
@@ -258,8 +257,7 @@ function registerRoute(scope: FastifyInstance, route: ApiRoute, deps: Management
     handler: async (request, reply) => {
       if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body, (request.params ?? {}) as Record<string, string>);
       const principal = request.principal!;
-      const org = await findOrganizationById(deps.db, principal.orgId);
-      if (org === undefined) return sendError(reply, 401, 'unauthorized', 'Authentication failed.');
+      const org = principal.org;
       const ifMatch = request.headers['if-match'];
       const result = await route.handler({
         org,

@@ -1,9 +1,9 @@
 // The audit log's values: a leaf that its table, repository and domain all read.
 
 /** `cli`: an operator running the gatehouse command on the server (no further identity). `client`: an OAuth client acting for itself (client_credentials), its id the client_id. */
-export type ActorType = 'staff' | 'api_key' | 'constituent' | 'client' | 'system' | 'anonymous' | 'cli';
+export type ActorType = 'staff' | 'api_key' | 'constituent' | 'client' | 'account_user' | 'system' | 'anonymous' | 'cli';
 
-/** Who did something: a staff user, an API key, the CLI's operator, a constituent, nobody known. */
+/** Who did something: a staff user, an API key, the CLI's operator, a constituent, a user of one of the org's customer accounts (the connector hub), nobody known. */
 export interface AuditActor {
   readonly type: ActorType;
   readonly id: string | null;

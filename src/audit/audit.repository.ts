@@ -1,24 +1,30 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { PrecompiledQuery } from '../db/precompiled.ts';
 import type { AuditEvent, AuditEventInput } from './audit-event.ts';
 import type { AuditEventsTable } from './audit.table.ts';
 
+type AuditEventRow = Selectable<AuditEventsTable>;
+
+// Precompiled (db/precompiled.ts): every audited operation writes one, the credentials endpoint on every read.
+const insertQuery = new PrecompiledQuery<AuditEventRow, never>(
+  { id: true, org_id: true, occurred_at: true, actor_type: true, actor_id: true, action: true, target_type: true, target_id: true, ip: true, details: true },
+  (db, row) => db.insertInto('audit_events').values(row),
+);
+
 export async function insertAuditEvent(db: Executor, orgId: string, event: AuditEventInput & { readonly id: string; readonly occurredAt: number }): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: event.id,
-      org_id: orgId,
-      occurred_at: event.occurredAt,
-      actor_type: event.actor.type,
-      actor_id: event.actor.id,
-      action: event.action,
-      target_type: event.target?.type ?? null,
-      target_id: event.target?.id ?? null,
-      ip: event.ip ?? null,
-      details: JSON.stringify(event.details ?? {}),
-    })
-    .execute();
+  await insertQuery.execute(db, {
+    id: event.id,
+    org_id: orgId,
+    occurred_at: event.occurredAt,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id,
+    action: event.action,
+    target_type: event.target?.type ?? null,
+    target_id: event.target?.id ?? null,
+    ip: event.ip ?? null,
+    details: JSON.stringify(event.details ?? {}),
+  });
 }
 
 function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {

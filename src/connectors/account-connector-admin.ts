@@ -16,6 +16,7 @@ import {
   accountConnectorSecretsAad,
   SECRET_PROPERTIES,
   type AccountConnector,
+  type AccountConnectorStatus,
   type AppConnector,
 } from './connector.ts';
 import type { ConnectorOperationContext } from './connector-context.ts';
@@ -231,6 +232,32 @@ export async function deauthenticateAccountConnector(ctx: ConnectorOperationCont
       updatedAt: Math.max(ctx.clock(), current.updatedAt + 1),
     };
     return writeChange(ctx, current, next, { action: 'account_connector.deauthenticated', details: { previous_status: current.status } });
+  });
+}
+
+/**
+ * Stops the connector's use without dropping its credentials: no credentials are handed out, no
+ * connect flow starts, nothing refreshes it, until it is enabled again.
+ */
+export async function disableAccountConnector(ctx: ConnectorOperationContext, id: string): Promise<AccountConnector> {
+  return changeStatus(ctx, id, 'account_connector.disabled', () => 'disabled');
+}
+
+/** Ends a disabling: authenticated again when it holds credentials (a refresh tells whether the grant lives), else unauthenticated. */
+export async function enableAccountConnector(ctx: ConnectorOperationContext, id: string): Promise<AccountConnector> {
+  return changeStatus(ctx, id, 'account_connector.enabled', (current) =>
+    current.status !== 'disabled' ? current.status : current.sealedCredentials !== null || current.selfAuthenticate ? 'authenticated' : 'unauthenticated',
+  );
+}
+
+async function changeStatus(ctx: ConnectorOperationContext, id: string, action: string, statusOf: (current: AccountConnector) => AccountConnectorStatus): Promise<AccountConnector> {
+  requirePermission(ctx.actor, 'connectors:write');
+  return retryOnceOnLostRace('the account connector', undefined, async () => {
+    const current = await loadAccountConnector(ctx.db, ctx.org.id, id);
+    const status = statusOf(current);
+    if (status === current.status) return current;
+    const next: AccountConnector = { ...current, status, version: current.version + 1, updatedAt: Math.max(ctx.clock(), current.updatedAt + 1) };
+    return writeChange(ctx, current, next, { action, details: { previous_status: current.status } });
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { columnsOf, PrecompiledQuery } from '../db/precompiled.ts';
 import { accountConnectorCredentialsAad, accountConnectorSecretsAad, type AccountConnector } from './connector.ts';
 import type { AccountConnectorsTable } from './connectors.table.ts';
 import { stringListFromJson, stringRecordFromJson } from './json-columns.ts';
@@ -164,16 +165,43 @@ export async function storeRefreshOutcome(db: Executor, connector: AccountConnec
   return result.numUpdatedRows > 0n;
 }
 
-/** The connector and its app connector's provider id in one indexed read (the credentials endpoint's hot path). */
-export async function findAccountConnectorWithProvider(db: Executor, orgId: string, id: string): Promise<{ readonly connector: AccountConnector; readonly provider: string } | undefined> {
-  const row = await db
+/** Every column a connector is read with: named, so a statement prepared before a migration adds one keeps working. */
+const ACCOUNT_CONNECTOR_COLUMNS = columnsOf<AccountConnectorsTable>({
+  org_id: true,
+  id: true,
+  account_id: true,
+  app_connector_id: true,
+  name: true,
+  status: true,
+  properties: true,
+  secret_properties: true,
+  secret_property_names: true,
+  config: true,
+  credentials: true,
+  self_authenticate: true,
+  access_expires_at: true,
+  refresh_expires_at: true,
+  refresh_lease_owner: true,
+  refresh_lease_expires_at: true,
+  version: true,
+  created_at: true,
+  updated_at: true,
+}).map((column) => `account_connectors.${column}` as const);
+
+// Precompiled (db/precompiled.ts): the credentials endpoint runs it on every read.
+const findWithProviderQuery = new PrecompiledQuery<{ readonly orgId: string; readonly id: string }, Selectable<AccountConnectorsTable> & { readonly app_provider: string }>({ orgId: true, id: true }, (db, p) =>
+  db
     .selectFrom('account_connectors')
     .innerJoin('app_connectors', (join) => join.onRef('app_connectors.org_id', '=', 'account_connectors.org_id').onRef('app_connectors.id', '=', 'account_connectors.app_connector_id'))
-    .selectAll('account_connectors')
+    .select(ACCOUNT_CONNECTOR_COLUMNS)
     .select('app_connectors.provider as app_provider')
-    .where('account_connectors.org_id', '=', orgId)
-    .where('account_connectors.id', '=', id)
-    .executeTakeFirst();
+    .where('account_connectors.org_id', '=', p.orgId)
+    .where('account_connectors.id', '=', p.id),
+);
+
+/** The connector and its app connector's provider id in one indexed read (the credentials endpoint's hot path). */
+export async function findAccountConnectorWithProvider(db: Executor, orgId: string, id: string): Promise<{ readonly connector: AccountConnector; readonly provider: string } | undefined> {
+  const row = await findWithProviderQuery.first(db, { orgId, id });
   if (row === undefined) return undefined;
   const { app_provider: provider, ...connector } = row;
   return { connector: toAccountConnector(connector), provider };

@@ -6,6 +6,8 @@ import {
   addAccountConnector,
   deauthenticateAccountConnector,
   deleteAccountConnector,
+  disableAccountConnector,
+  enableAccountConnector,
   getAccountConnector,
   listAccountConnectors,
   updateAccountConnector,
@@ -175,6 +177,30 @@ export const ACCOUNT_CONNECTOR_ROUTES: readonly ApiRoute[] = [
     schema: { params: ConnectorParams, response: { 200: AccountConnectorBody } },
     async handler(call) {
       const connector = await deauthenticateAccountConnector(connectorOperationOf(call), call.params.account_connector_id);
+      return { body: accountConnectorBody(connector), etag: etagOf(connector.version) };
+    },
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/account-connectors/:account_connector_id/disable',
+    permission: 'connectors:write',
+    summary: 'Disable an account connector: its credentials are kept, but not handed out or refreshed, and it cannot be connected, until enabled',
+    tag: 'connectors',
+    schema: { params: ConnectorParams, response: { 200: AccountConnectorBody } },
+    async handler(call) {
+      const connector = await disableAccountConnector(connectorOperationOf(call), call.params.account_connector_id);
+      return { body: accountConnectorBody(connector), etag: etagOf(connector.version) };
+    },
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/account-connectors/:account_connector_id/enable',
+    permission: 'connectors:write',
+    summary: 'Enable a disabled account connector: authenticated again if it holds credentials, else unauthenticated',
+    tag: 'connectors',
+    schema: { params: ConnectorParams, response: { 200: AccountConnectorBody } },
+    async handler(call) {
+      const connector = await enableAccountConnector(connectorOperationOf(call), call.params.account_connector_id);
       return { body: accountConnectorBody(connector), etag: etagOf(connector.version) };
     },
   }),

@@ -88,6 +88,19 @@ export async function consumeSignInToken(db: Executor, clock: Clock, orgId: stri
   return { accepted: false, refusal: refusalOf(stored, now, options.accountId) };
 }
 
+/**
+ * Judges the token as consumeSignInToken would, without using it (undefined: it would be
+ * accepted). The connect flow checks it before a provider call that may fail, and uses it only
+ * once that call has succeeded, so that a provider down for a moment does not burn the link.
+ */
+export async function checkSignInToken(db: Executor, clock: Clock, orgId: string, token: string, options: { readonly accountId?: string } = {}): Promise<SignInTokenRefusal | undefined> {
+  if (token.length === 0 || token.length > MAX_PRESENTED_LENGTH) return 'unknown';
+  const stored = await repository.findSignInTokenByHash(db, orgId, hashSecret(token));
+  const now = clock();
+  if (stored !== undefined && stored.usedAt === null && stored.expiresAt > now && (options.accountId === undefined || stored.accountId === options.accountId)) return undefined;
+  return refusalOf(stored, now, options.accountId);
+}
+
 function refusalOf(stored: ConnectorSignInToken | undefined, now: number, accountId: string | undefined): SignInTokenRefusal {
   if (stored === undefined) return 'unknown';
   if (stored.usedAt !== null) return 'used';

@@ -17,6 +17,7 @@ import type {
 } from '../oauth/oauth.table.ts';
 import type { OrganizationsTable } from '../orgs/orgs.table.ts';
 import type { ApiKeysTable, ApiSessionsTable, StaffSessionsTable, StaffUsersTable } from '../staff/staff.table.ts';
+import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable, WebhookMessagesTable } from '../webhooks/webhooks.table.ts';
 import type { GatehouseMetaTable } from './meta.table.ts';
 
 /** The whole schema, composed from each capability's tables. */
@@ -45,6 +46,10 @@ export interface Database {
   account_connectors: AccountConnectorsTable;
   connector_signin_tokens: ConnectorSigninTokensTable;
   connector_auth_attempts: ConnectorAuthAttemptsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   accountConnector: 'acn',
   connectorSignInToken: 'sit',
   connectorAuthAttempt: 'cna',
+  webhookEndpoint: 'whk',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

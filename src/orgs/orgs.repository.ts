@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { columnsOf, PrecompiledQuery } from '../db/precompiled.ts';
 import { isHexColor, normalizeLogoUrl } from '../lib/branding-values.ts';
 import type { Organization } from './organization.ts';
 import type { OrganizationsTable } from './orgs.table.ts';
@@ -34,13 +35,19 @@ export async function insertOrganization(db: Executor, org: Organization, firstA
     .execute();
 }
 
+const ORGANIZATION_COLUMNS = columnsOf<OrganizationsTable>({ id: true, slug: true, display_name: true, settings: true, next_account_number: true, created_at: true, updated_at: true });
+
+// Precompiled (db/precompiled.ts): every management API request finds its organization by one of them.
+const findBySlugQuery = new PrecompiledQuery<{ readonly slug: string }, Row>({ slug: true }, (db, p) => db.selectFrom('organizations').select(ORGANIZATION_COLUMNS).where('slug', '=', p.slug));
+const findByIdQuery = new PrecompiledQuery<{ readonly id: string }, Row>({ id: true }, (db, p) => db.selectFrom('organizations').select(ORGANIZATION_COLUMNS).where('id', '=', p.id));
+
 export async function findOrganizationBySlug(db: Executor, slug: string): Promise<Organization | undefined> {
-  const row = await db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
+  const row = await findBySlugQuery.first(db, { slug });
   return row && toOrganization(row);
 }
 
 export async function findOrganizationById(db: Executor, id: string): Promise<Organization | undefined> {
-  const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findByIdQuery.first(db, { id });
   return row && toOrganization(row);
 }
 

@@ -4,7 +4,8 @@ import { inTransaction } from '../db/transaction.ts';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase64url } from '../lib/random.ts';
 import { hashSecret, secretMatchesHash } from '../lib/secrets.ts';
-import { findOrganizationByIdOrSlug } from '../orgs/orgs.ts';
+import { findOrganizationById, findOrganizationByIdOrSlug } from '../orgs/orgs.ts';
+import type { Organization } from '../orgs/organization.ts';
 import { parseApiKey } from './api-keys.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { ROLE_PERMISSIONS, type Permission } from './permissions.ts';
@@ -14,6 +15,8 @@ import * as repository from './staff.repository.ts';
 /** Who is calling the management API: a staff user, through one of its API keys. */
 export interface ApiPrincipal {
   readonly orgId: string;
+  /** The organization as authentication read it: the request's handler needs no second read. */
+  readonly org: Organization;
   readonly staffUserId: string;
   readonly role: StaffRole;
   readonly apiKeyId: string;
@@ -107,7 +110,7 @@ export async function authenticateWithApiKey(db: Executor, clock: Clock, orgRefe
   }
   const now = clock();
   if (key.lastUsedAt === null || now - key.lastUsedAt > TOUCH_INTERVAL_MS) await repository.touchApiKey(db, org.id, key.keyId, now);
-  return principal(org.id, key.staffUserId, key.role, key.keyId);
+  return principal(org, key.staffUserId, key.role, key.keyId);
 }
 
 /**
@@ -135,15 +138,17 @@ export async function authenticateWithSession(db: Executor, clock: Clock, userSe
   const now = clock();
   if (session === undefined) throw new ApiAuthenticationError('unknown, ended or revoked session');
   if (now >= session.expiresAt || now - session.lastUsedAt > API_SESSION_IDLE_MS) throw new ApiAuthenticationError('expired session', { orgId: session.orgId });
+  const org = await findOrganizationById(db, session.orgId);
+  if (org === undefined) throw new ApiAuthenticationError('the session\'s organization is gone');
   if (now - session.lastUsedAt > TOUCH_INTERVAL_MS) await repository.touchApiSession(db, idHash, now);
-  return principal(session.orgId, session.staffUserId, session.role, session.keyId);
+  return principal(org, session.staffUserId, session.role, session.keyId);
 }
 
 export async function closeApiSession(db: Executor, clock: Clock, userSessionId: string): Promise<void> {
   await repository.endApiSession(db, hashSecret(userSessionId), clock());
 }
 
-function principal(orgId: string, staffUserId: string, role: string, apiKeyId: string): ApiPrincipal {
+function principal(org: Organization, staffUserId: string, role: string, apiKeyId: string): ApiPrincipal {
   const known = (ROLE_PERMISSIONS as Record<string, readonly Permission[] | undefined>)[role];
-  return { orgId, staffUserId, role: role as StaffRole, apiKeyId, permissions: new Set(known ?? []) };
+  return { orgId: org.id, org, staffUserId, role: role as StaffRole, apiKeyId, permissions: new Set(known ?? []) };
 }

@@ -1,5 +1,6 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { PrecompiledQuery } from '../db/precompiled.ts';
 import type { ActorUser, ApiKeyInfo, StaffUser } from './staff-user.ts';
 import type { ApiKeysTable, StaffUsersTable } from './staff.table.ts';
 
@@ -104,16 +105,21 @@ export interface KeyCredentialRow {
 }
 
 /** An unrevoked key of an active staff user of the org, by its public prefix. One indexed join. */
-export async function findUsableApiKey(db: Executor, orgId: string, prefix: string): Promise<KeyCredentialRow | undefined> {
-  return db
+// Precompiled (db/precompiled.ts): every management API request authenticated by a key runs it.
+const findUsableApiKeyQuery = new PrecompiledQuery<{ readonly orgId: string; readonly prefix: string }, KeyCredentialRow>({ orgId: true, prefix: true }, (db, p) =>
+  db
     .selectFrom('api_keys')
     .innerJoin('staff_users', (join) => join.onRef('staff_users.id', '=', 'api_keys.staff_user_id').onRef('staff_users.org_id', '=', 'api_keys.org_id'))
     .select(['api_keys.id as keyId', 'api_keys.secret_hash as secretHash', 'staff_users.id as staffUserId', 'staff_users.role as role', 'api_keys.last_used_at as lastUsedAt'])
-    .where('api_keys.prefix', '=', prefix)
-    .where('api_keys.org_id', '=', orgId)
+    .where('api_keys.prefix', '=', p.prefix)
+    .where('api_keys.org_id', '=', p.orgId)
     .where('api_keys.revoked_at', 'is', null)
-    .where('staff_users.status', '=', 'active')
-    .executeTakeFirst();
+    .where('staff_users.status', '=', sql.lit('active')),
+);
+
+/** An unrevoked key of an active staff user of the org, by its public prefix. One indexed join. */
+export async function findUsableApiKey(db: Executor, orgId: string, prefix: string): Promise<KeyCredentialRow | undefined> {
+  return findUsableApiKeyQuery.first(db, { orgId, prefix });
 }
 
 export async function touchApiKey(db: Executor, orgId: string, keyId: string, now: number): Promise<void> {

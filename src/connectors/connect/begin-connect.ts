@@ -8,7 +8,7 @@ import { UpstreamError } from '../upstream/upstream-errors.ts';
 import { CONNECT_ATTEMPT_LIFETIME_MS, connectAttemptVerifierAad, type ConnectAttempt } from './connect-attempt.ts';
 import * as attempts from './connect-attempts.repository.ts';
 import { findAccountConnector } from '../account-connectors.repository.ts';
-import { consumeSignInToken } from '../signin-tokens.ts';
+import { checkSignInToken, consumeSignInToken } from '../signin-tokens.ts';
 import { connectRedirectUri, type ConnectDeps, type ConnectOrganization } from './connect-deps.ts';
 import { ConnectRefused } from './connect-errors.ts';
 import { clientIdOf, loadConnectionSetup, type ConnectionSetup } from './connection-setup.ts';
@@ -25,10 +25,11 @@ export interface ConnectStart {
 
 /**
  * The seed's updateaccountconnectoroauth: checks targetOrigin (before the token, so that a link
- * with a wrong origin does not burn its token), consumes the sign-in token and checks it is of
- * the connector's account, builds the provider's authorization URL (discovered for issuer
- * entries) with a fresh state and, when the entry has PKCE, an S256 challenge, and stores the
- * pending attempt. Returns the URL to 303 to; throws ConnectRefused for anything that stops it.
+ * with a wrong origin does not burn its token) and that the sign-in token is usable and of the
+ * connector's account, builds the provider's authorization URL (discovered for issuer entries)
+ * with a fresh state and, when the entry has PKCE, an S256 challenge, then uses the token (so
+ * that a provider that cannot be reached leaves it usable) and stores the pending attempt.
+ * Returns the URL to 303 to; throws ConnectRefused for anything that stops it.
  */
 export async function beginConnect(deps: ConnectDeps, org: ConnectOrganization, start: ConnectStart): Promise<string> {
   if (allowedTarget(start.targetOrigin, org.settings.connectTargetOrigins) === null) throw new ConnectRefused('origin_not_allowed');
@@ -36,15 +37,18 @@ export async function beginConnect(deps: ConnectDeps, org: ConnectOrganization, 
   // ids cannot be probed. A token of another account is left unused (consumeSignInToken's accountId).
   const connector = await findAccountConnector(deps.db, org.id, start.connectorId);
   if (connector === undefined) throw new ConnectRefused('token_refused');
-  const use = await consumeSignInToken(deps.db, deps.clock, org.id, start.token, { accountId: connector.accountId });
-  if (!use.accepted) throw new ConnectRefused('token_refused', { cause: use.refusal });
+  const refusal = await checkSignInToken(deps.db, deps.clock, org.id, start.token, { accountId: connector.accountId });
+  if (refusal !== undefined) throw new ConnectRefused('token_refused', { cause: refusal });
   const setup = await loadConnectionSetup(deps.db, org.id, start.connectorId);
   if (setup === undefined) throw new ConnectRefused('token_refused');
-  const holder = { accountId: use.accountId, userId: use.userId };
 
   const state = randomBase64url(32);
   const verifier = setup.provider.oauth!.pkce ? newCodeVerifier() : null;
+  // Before the token is used: a provider that cannot be reached (discovery) leaves it usable for a retry.
   const url = await providerAuthorizationUrl(deps, org, setup, state, verifier);
+  const use = await consumeSignInToken(deps.db, deps.clock, org.id, start.token, { accountId: connector.accountId });
+  if (!use.accepted) throw new ConnectRefused('token_refused', { cause: use.refusal });
+  const holder = { accountId: use.accountId, userId: use.userId };
   const id = newId('connectorAuthAttempt');
   const now = deps.clock();
   const attempt: ConnectAttempt = {

@@ -39,13 +39,13 @@ export interface ConnectOutcome {
    * Null when the connector is now authenticated. Otherwise the provider's own error code
    * (`access_denied`, …), or `upstream_rejected`, `upstream_unavailable`, `upstream_misconfigured`
    * (the code exchange failed), `connector_unavailable` (deleted or changed mid-flow),
-   * `invalid_callback` (neither code nor error).
+   * `invalid_callback` (neither code nor error), `issuer_mismatch` (a response of another issuer: RFC 9207).
    */
   readonly error: string | null;
 }
 
-// Nobody signed in to Gatehouse: an account user of one of the org's customers, named in the details.
-const ACTOR: AuditActor = { type: 'system', id: null };
+/** The account user whose sign-in token started the flow: nobody signed in to Gatehouse, a user of one of the org's customers. */
+const actorOf = (attempt: ConnectAttempt): AuditActor => ({ type: 'account_user', id: attempt.accountUserId });
 const PROVIDER_ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_METADATA_LENGTH = 512;
 const MAX_WRITE_ATTEMPTS = 3;
@@ -73,7 +73,7 @@ export async function finishConnect(deps: ConnectDeps, org: ConnectOrganization,
   if (error !== null) {
     await recordAudit(deps.db, deps.clock, org.id, {
       action: 'account_connector.connect_failed',
-      actor: ACTOR,
+      actor: actorOf(attempt),
       target: { type: 'account_connector', id: attempt.accountConnectorId },
       details: { account_user_id: attempt.accountUserId, error },
     });
@@ -96,6 +96,7 @@ async function connect(deps: ConnectDeps, org: ConnectOrganization, attempt: Con
 
   let tokens: UpstreamTokens;
   try {
+    if (!(await fromAttemptIssuer(deps, setup, callback))) return 'issuer_mismatch';
     tokens = await deps.upstream.exchangeCode({
       provider: setup.provider,
       client: await appCredentialsOf(deps.vault, setup),
@@ -113,6 +114,20 @@ async function connect(deps: ConnectDeps, org: ConnectOrganization, attempt: Con
     throw error;
   }
   return (await storeCredentials(deps, org, attempt, tokens)) ? null : 'connector_unavailable';
+}
+
+/**
+ * RFC 9207 §2.4, the mix-up defence of RFC 9700 §4.4.2: every provider of the org sends the
+ * browser back to the one callback, so the response must be of the issuer the attempt went to, or
+ * its code would be sent to that issuer's token endpoint. An `iss` must be that issuer exactly;
+ * a provider that promises one (authorization_response_iss_parameter_supported) must send it. An
+ * entry with fixed endpoints has no issuer to compare with: its `state` alone binds the response.
+ */
+async function fromAttemptIssuer(deps: ConnectDeps, setup: ConnectionSetup, callback: ConnectCallback): Promise<boolean> {
+  if (setup.provider.oauth?.endpoints.kind !== 'discovered') return true;
+  const discovered = await deps.upstream.discover(setup.provider, setup.config);
+  const iss = callback.param('iss');
+  return iss === null ? !discovered.authorizationResponseIss : iss === discovered.issuer;
 }
 
 /** The entry's metadata kept from the redirect back (QuickBooks' realmId), each a single short value. */
@@ -159,7 +174,7 @@ async function storeCredentials(deps: ConnectDeps, org: ConnectOrganization, att
       if (!(await accountConnectors.updateAccountConnector(trx, next, current.version))) return false;
       await recordAudit(trx, deps.clock, org.id, {
         action: 'account_connector.authenticated',
-        actor: ACTOR,
+        actor: actorOf(attempt),
         target: { type: 'account_connector', id: current.id },
         details: { account_id: current.accountId, account_user_id: attempt.accountUserId, reconnected: current.sealedCredentials !== null },
       });

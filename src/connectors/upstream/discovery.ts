@@ -20,6 +20,8 @@ export interface DiscoveredEndpoints {
   /** `code_challenge_methods_supported`, or null when the document does not say. */
   readonly codeChallengeMethods: readonly string[] | null;
   readonly tokenEndpointAuthMethods: readonly string[] | null;
+  /** `authorization_response_iss_parameter_supported` (RFC 9207 §3): every authorization response then names the issuer in `iss`. */
+  readonly authorizationResponseIss: boolean;
 }
 
 export interface DiscoveryOptions {
@@ -113,6 +115,7 @@ async function fetchDocument(call: UpstreamCall, issuer: string, allowHttp: bool
     jwksUri: endpoint('jwks_uri', false),
     codeChallengeMethods: stringList(document['code_challenge_methods_supported']),
     tokenEndpointAuthMethods: stringList(document['token_endpoint_auth_methods_supported']),
+    authorizationResponseIss: document['authorization_response_iss_parameter_supported'] === true,
   };
 }
 

@@ -357,6 +357,7 @@ describe('discovery', () => {
       jwksUri: `${base}/jwks`,
       codeChallengeMethods: ['S256'],
       tokenEndpointAuthMethods: null,
+      authorizationResponseIss: false,
     });
     expect(second).toBe(first);
     expect(seen.map((one) => one.path)).toEqual(['/.well-known/openid-configuration']);

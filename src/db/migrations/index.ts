@@ -14,6 +14,7 @@ import * as m0012 from './0012_connectors.ts';
 import * as m0013 from './0013_connector_refresh_lease.ts';
 import * as m0014 from './0014_connector_signin_tokens.ts';
 import * as m0015 from './0015_connector_auth_attempts.ts';
+import * as m0016 from './0016_webhooks.ts';
 
 /** Every migration, in order. Names sort in application order; never rename or edit a landed one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -32,4 +33,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0013_connector_refresh_lease': m0013,
   '0014_connector_signin_tokens': m0014,
   '0015_connector_auth_attempts': m0015,
+  '0016_webhooks': m0016,
 };
