@@ -412,6 +412,24 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
     });
   });
 
+  it('stops the provider\'s call when the caller goes away mid-upload: audited as caller_gone, no server error logged', async () => {
+    const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });
+    const errorsBefore = server.logs.filter((line) => Number(line.level) >= 50).length;
+    const { hostname, port } = new URL(server.url);
+    const request = httpRequest({ hostname, port, path: `/api/v2/account-connectors/${id}/proxy/upload`, method: 'POST', agent: false, headers: { authorization: basicOf(developerKey), 'content-type': 'application/octet-stream' } });
+    request.on('error', () => {});
+    request.write(randomBytes(200 * 1024)); // past the 64 KiB kept for a retry: the upload is streaming
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    request.destroy();
+    let audited: Json[] = [];
+    for (let i = 0; i < 40 && audited.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      audited = (await proxyAudits(id)).map((a) => JSON.parse(a.details) as Json);
+    }
+    expect(audited).toEqual([{ method: 'POST', path: '/upload', status: null, error: 'caller_gone', retried: false }]);
+    expect(server.logs.filter((line) => Number(line.level) >= 50).length).toBe(errorsBefore);
+  });
+
   describe('limits', () => {
     it('cuts a provider that does not answer in time: 504 before the headers, a broken connection after them', async () => {
       const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });

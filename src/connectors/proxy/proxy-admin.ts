@@ -111,7 +111,9 @@ export async function proxyRequest(ctx: ProxyOperationContext, id: string, reque
     }
   } catch (error) {
     const translated = inProxyTerms(error);
-    await audit(ctx, connector.id, request, { status: null, error: translated instanceof ProxyError ? translated.code : 'failed', retried });
+    // A caller that went away stopped the call itself: not the provider's failure.
+    const code = request.signal.aborted ? 'caller_gone' : translated instanceof ProxyError ? translated.code : 'failed';
+    await audit(ctx, connector.id, request, { status: null, error: code, retried });
     throw translated;
   }
   await audit(ctx, connector.id, request, { status: answer.status, retried });

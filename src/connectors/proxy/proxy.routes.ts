@@ -38,6 +38,8 @@ function proxyRoute(method: (typeof METHODS)[number]): ApiRoute {
       try {
         return await forward(call, call.params.account_connector_id);
       } catch (error) {
+        // Nobody is left to read the answer; said so rather than logged as the server's failure.
+        if (call.passThrough?.signal.aborted === true) throw new ApiRequestError(400, 'request_aborted', 'The caller closed the request before it was answered.');
         throw apiErrorOf(error);
       }
     },
