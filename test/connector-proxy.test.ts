@@ -399,7 +399,8 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
       ['a"b', 'not_normalized'],
     ];
     const cases = escapes.map(([path, rule, code]) => [path, rule, code ?? 'proxy_path_refused'] as const);
-    it.each(cases)('refuses %s (%s) with 400, marked as Gatehouse\'s, without calling the provider', async (path, rule, code) => {
+    // The rule is the case's name here; proxy-target.test.ts checks each by name.
+    it.each(cases)('refuses %s (%s) with 400, marked as Gatehouse\'s, without calling the provider', async (path, _rule, code) => {
       const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });
       const before = resource.reached();
       const answer = await proxy(id, path);
@@ -408,7 +409,6 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
       expect(answer.headers['gatehouse-proxy-error']).toBe(code === 'invalid_request' ? undefined : code);
       expect(answer.json().error.message).not.toContain('evil');
       expect(resource.reached()).toBe(before);
-      expect(rule).toBeTruthy(); // the rule each case exercises; the unit tests of proxy-target.ts check it by name
     });
   });
 

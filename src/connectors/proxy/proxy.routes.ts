@@ -31,7 +31,10 @@ function proxyRoute(method: (typeof METHODS)[number]): ApiRoute {
     tag: 'connectors',
     passThrough: true,
     schema: {
-      params: Type.Object({ account_connector_id: Type.String({ maxLength: 100 }), '*': Type.String() }),
+      params: Type.Object({
+        account_connector_id: Type.String({ maxLength: 100 }),
+        '*': Type.String({ description: 'The path under the provider\'s API base, percent-encoded as the provider expects it; `..`, `.`, `%2F`, `%5C`, `//` and absolute URLs are refused.' }),
+      }),
       response: {},
     },
     async handler(call) {
