@@ -556,6 +556,8 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
       const again = await proxy(id, 'oauth/x');
       expect(again.status).toBe(409);
       expect(upstream.tokenCalls()).toBe(1);
+      // The first call reached the provider (401) before the refresh failed; the second, refused by the connector's state, did not.
+      expect((await proxyAudits(id)).map((a) => JSON.parse(a.details))).toEqual([{ method: 'GET', path: '/oauth/x', status: 401, error: 'connector_needs_reauth', retried: false }]);
     });
   });
 

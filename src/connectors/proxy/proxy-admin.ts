@@ -12,7 +12,7 @@ import { apiBaseUrl } from '../catalogue/endpoints.ts';
 import type { Provider } from '../catalogue/provider.ts';
 import type { AccountConnector, AppConnector } from '../connector.ts';
 import { CREDENTIALS_DEFAULTS, credentialsForUse, type ConnectorCredentials, type CredentialsOperationContext } from '../credentials-admin.ts';
-import { ConnectorMisconfiguredError, ConnectorNeedsReauthError, ConnectorNotAuthenticatedError } from '../credentials-errors.ts';
+import { ConnectorMisconfiguredError, ConnectorNeedsReauthError, ConnectorNotAuthenticatedError, CredentialsError } from '../credentials-errors.ts';
 import { openCredentials, refreshUnderLease } from '../credentials-refresh-admin.ts';
 import { credentialInjection, withInjectedQuery } from './credential-injection.ts';
 import { forwardedRequestHeaders, returnedResponseHeaders } from './proxy-headers.ts';
@@ -96,7 +96,7 @@ export async function proxyRequest(ctx: ProxyOperationContext, id: string, reque
     request,
     body: await outgoingBody(request.body, request.bodyLength, { maxBytes: PROXY_DEFAULTS.maxRequestBytes, replayableBytes: PROXY_DEFAULTS.replayableBytes }),
   };
-  let answer: OutboundStreamResponse;
+  let answer: OutboundStreamResponse | undefined;
   let retried = false;
   try {
     answer = await send(ctx, forwarding, credentials);
@@ -110,13 +110,20 @@ export async function proxyRequest(ctx: ProxyOperationContext, id: string, reque
       }
     }
   } catch (error) {
+    // An answer that will not be passed on (its renewal failed) frees its connection now, not at the timeout.
+    answer?.body.destroy();
     const translated = inProxyTerms(error);
     // A caller that went away stopped the call itself: not the provider's failure.
-    const code = request.signal.aborted ? 'caller_gone' : translated instanceof ProxyError ? translated.code : 'failed';
-    await audit(ctx, connector.id, request, { status: null, error: code, retried });
+    const code = request.signal.aborted ? 'caller_gone' : translated instanceof ProxyError || translated instanceof CredentialsError ? translated.code : 'failed';
+    await audit(ctx, connector.id, request, { status: answer?.status ?? null, error: code, retried });
     throw translated;
   }
-  await audit(ctx, connector.id, request, { status: answer.status, retried });
+  try {
+    await audit(ctx, connector.id, request, { status: answer.status, retried });
+  } catch (error) {
+    answer.body.destroy();
+    throw error;
+  }
   // Cut while the audit event was written (the time or size limit): nothing was sent yet, so the caller gets the reason.
   if (answer.body.errored !== null) throw inProxyTerms(answer.body.errored);
   if (answer.body.destroyed) throw new ProxyUpstreamUnavailableError('the provider\'s connection closed before its answer was passed on');
