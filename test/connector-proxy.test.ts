@@ -93,6 +93,10 @@ async function startResourceServer(issuer: string): Promise<ResourceServer> {
         response.setHeader('set-cookie', ['provider_session=secret; HttpOnly']);
         response.setHeader('gatehouse-proxy-error', 'forged');
         response.setHeader('x-provider', 'yes');
+        response.setHeader('content-security-policy', "script-src 'unsafe-inline'");
+        response.setHeader('access-control-allow-origin', '*');
+        response.setHeader('clear-site-data', '"cookies"');
+        response.setHeader('content-type', 'text/html');
         response.end('hop');
         return;
       case '/v1/no-content':
@@ -276,7 +280,7 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
     expect(answer.body.toString()).not.toContain(session);
   });
 
-  it('drops hop-by-hop headers both ways, never forwards the caller\'s Authorization, Cookie or Host, and passes back no Set-Cookie nor a provider\'s Gatehouse-* header', async () => {
+  it('drops hop-by-hop headers both ways, never forwards the caller\'s Authorization, Cookie or Host, and passes back no Set-Cookie, origin policy or Gatehouse-* header of the provider\'s', async () => {
     const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });
     const answer = await proxy(id, 'echo', {
       headers: {
@@ -302,7 +306,10 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
     expect(back.status).toBe(200);
     expect(back.body.toString()).toBe('hop');
     expect(back.headers['x-provider']).toBe('yes');
-    for (const name of ['set-cookie', 'x-custom-hop', 'proxy-authenticate', 'gatehouse-proxy-error']) expect(back.headers[name], name).toBeUndefined();
+    for (const name of ['set-cookie', 'x-custom-hop', 'proxy-authenticate', 'gatehouse-proxy-error', 'access-control-allow-origin', 'clear-site-data']) expect(back.headers[name], name).toBeUndefined();
+    // Whatever the provider sends, a browser opening the proxy's URL renders it sandboxed, away from Gatehouse's origin.
+    expect(back.headers['content-type']).toBe('text/html');
+    expect(back.headers['content-security-policy']).toBe("sandbox; default-src 'none'; frame-ancestors 'none'");
   });
 
   it('streams bodies larger than the API\'s 64 KB both ways: 3 MiB sent chunked, 5 MiB received', async () => {

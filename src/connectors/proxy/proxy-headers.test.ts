@@ -26,7 +26,7 @@ describe('proxy headers', () => {
     ).toEqual({ accept: 'application/json', 'x-custom': ['a', 'b'] });
   });
 
-  it('passes back the provider\'s headers but hop-by-hop ones, Set-Cookie and any gatehouse-* header', () => {
+  it('passes back the provider\'s headers but hop-by-hop ones, those speaking for the serving origin and any gatehouse-* header, with a sandbox policy', () => {
     expect(
       returnedResponseHeaders({
         connection: 'x-hop',
@@ -35,10 +35,17 @@ describe('proxy headers', () => {
         'proxy-authenticate': 'Basic',
         'set-cookie': ['a=b'],
         'gatehouse-proxy-error': 'forged',
-        'content-type': 'application/json',
+        'content-security-policy': "script-src 'unsafe-inline'",
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'clear-site-data': '"cookies"',
+        'access-control-allow-origin': '*',
+        'access-control-allow-credentials': 'true',
+        'cross-origin-resource-policy': 'cross-origin',
+        'alt-svc': 'h3=":443"',
+        'content-type': 'text/html',
         'content-length': '2',
         'x-ratelimit-remaining': '10',
       }),
-    ).toEqual({ 'content-type': 'application/json', 'content-length': '2', 'x-ratelimit-remaining': '10' });
+    ).toEqual({ 'content-type': 'text/html', 'content-length': '2', 'x-ratelimit-remaining': '10', 'content-security-policy': "sandbox; default-src 'none'; frame-ancestors 'none'" });
   });
 });
