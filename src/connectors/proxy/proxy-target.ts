@@ -65,11 +65,11 @@ export function proxyTargetUrl(base: string, rawPath: string, rawQuery: string):
   if (target.origin !== baseUrl.origin || !(target.pathname === basePath || target.pathname.startsWith(`${basePath}/`))) {
     throw refused('outside_base', 'the path leads outside the provider\'s API base');
   }
-  // What the parser changed (characters it had to encode, a dot segment it removed) means the
-  // text did not say what the provider would read: the caller must send it percent-encoded.
-  if (target.pathname !== expectedPath || target.search !== (rawQuery === '' ? '' : `?${rawQuery}`)) {
-    throw refused('not_normalized', 'the path or query holds characters that must be percent-encoded');
-  }
+  // What the parser changed in the path (characters it had to encode, a dot segment it removed)
+  // means the text did not say what the provider would read: the caller must send it
+  // percent-encoded. The query cannot move the call elsewhere, and what the parser encodes there
+  // (`'` in OData's `$filter=name eq 'x'`, `"`, `<`) reads the same once decoded: it goes encoded.
+  if (target.pathname !== expectedPath) throw refused('not_normalized', 'the path holds characters that must be percent-encoded');
   return target;
 }
 
