@@ -454,6 +454,17 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
       expect(audits).toContainEqual({ method: 'GET', path: '/hang', status: null, error: 'upstream_timeout', retried: false });
     });
 
+    it('answers 408 to a caller whose body does not arrive in time, without calling the provider', async () => {
+      const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });
+      const before = resource.reached();
+      const trickle = new Readable({ read() {} });
+      trickle.push(Buffer.from('{"partial":'));
+      const answer = await proxy(id, 'upload', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '100', 'gatehouse-proxy-timeout-ms': '300' }, body: trickle });
+      expect(answer.status, answer.body.toString()).toBe(408);
+      expect(answer.json().error.code).toBe('proxy_request_timeout');
+      expect(resource.reached()).toBe(before);
+    });
+
     it('refuses a timeout header that is not a number of milliseconds up to 30 s', async () => {
       const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });
       for (const value of ['0', '-1', 'soon', '30001', '1e3']) {

@@ -94,7 +94,7 @@ export async function proxyRequest(ctx: ProxyOperationContext, id: string, reque
     provider,
     base,
     request,
-    body: await outgoingBody(request.body, request.bodyLength, { maxBytes: PROXY_DEFAULTS.maxRequestBytes, replayableBytes: PROXY_DEFAULTS.replayableBytes }),
+    body: await outgoingBody(request.body, request.bodyLength, { maxBytes: PROXY_DEFAULTS.maxRequestBytes, replayableBytes: PROXY_DEFAULTS.replayableBytes, timeoutMs: timeoutOf(request) }),
   };
   let answer: OutboundStreamResponse | undefined;
   let retried = false;
@@ -130,6 +130,10 @@ export async function proxyRequest(ctx: ProxyOperationContext, id: string, reque
   return { status: answer.status, headers: returnedResponseHeaders(answer.headers), body: answer.body };
 }
 
+function timeoutOf(request: ProxiedRequest): number {
+  return Math.min(request.timeoutMs ?? PROXY_DEFAULTS.timeoutMs, PROXY_DEFAULTS.timeoutMs);
+}
+
 /** The API base for this connection: the entry's api_base_url, rendered from the connection's config over the app connector's and what the flow kept. */
 function apiBase(ctx: ProxyOperationContext, provider: Provider, app: AppConnector, connector: AccountConnector, credentials: ConnectorCredentials): string {
   if (provider.apiBaseUrl === null) {
@@ -162,7 +166,7 @@ async function send(ctx: ProxyOperationContext, forwarding: Forwarding, credenti
     // The injected credential replaces any header of its name the caller sent.
     headers: { ...forwardedRequestHeaders(request.headers), ...injection.headers },
     ...(body.kind === 'bytes' ? { body: body.bytes } : body.kind === 'stream' ? { body: body.stream, bodyLength: body.length } : {}),
-    timeoutMs: Math.min(request.timeoutMs ?? PROXY_DEFAULTS.timeoutMs, PROXY_DEFAULTS.timeoutMs),
+    timeoutMs: timeoutOf(request),
     maxResponseBytes: PROXY_DEFAULTS.maxResponseBytes,
     signal: request.signal,
   });

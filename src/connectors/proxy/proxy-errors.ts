@@ -7,6 +7,7 @@ export abstract class ProxyError extends Error {
     | 'proxy_path_refused'
     | 'proxy_no_api_base_url'
     | 'proxy_request_too_large'
+    | 'proxy_request_timeout'
     | 'destination_refused'
     | 'upstream_unavailable'
     | 'upstream_timeout'
@@ -43,6 +44,11 @@ export class ProxyRequestTooLargeError extends ProxyError {
     super(`the request body is larger than the ${limitBytes} bytes the proxy forwards`);
     this.limitBytes = limitBytes;
   }
+}
+
+/** The caller's body did not arrive within the call's time (a caller trickling its upload holds a connection no longer). */
+export class ProxyRequestTimeoutError extends ProxyError {
+  readonly code = 'proxy_request_timeout';
 }
 
 /** The API base is not a destination Gatehouse calls (not https, or not a public address): staff must fix the connector's config. */

@@ -76,14 +76,16 @@ function requestedTimeout(value: string | string[] | undefined): number | undefi
  * The proxy's refusals as the management API says them: 400 for a path that would leave the API
  * base, 413 for a body too large, 409 for a connector whose state or config stands in the way
  * (not authenticated, needs_reauth, no API base, a destination Gatehouse does not call), 502 for
- * a provider that cannot be reached (or whose answer is too large), 504 when it does not answer in time.
+ * a provider that cannot be reached (or whose answer is too large), 504 when it does not answer in
+ * time, 408 when the caller's own body does not arrive in time.
  */
 function apiErrorOf(error: unknown): unknown {
   const sentence = (message: string): string => `${message.charAt(0).toUpperCase()}${message.slice(1).replace(/\.$/, '')}.`;
   if (error instanceof ProxyPathRefusedError) return new ApiRequestError(400, error.code, error.message);
   if (error instanceof ProxyRequestTooLargeError) return new ApiRequestError(413, error.code, sentence(error.message));
   if (error instanceof ProxyError) {
-    const status = error.code === 'upstream_timeout' ? 504 : error.code === 'upstream_unavailable' || error.code === 'upstream_response_too_large' ? 502 : 409;
+    const status =
+      error.code === 'upstream_timeout' ? 504 : error.code === 'proxy_request_timeout' ? 408 : error.code === 'upstream_unavailable' || error.code === 'upstream_response_too_large' ? 502 : 409;
     return new ApiRequestError(status, error.code, sentence(error.message));
   }
   // The token endpoint unreachable during a refresh: the provider is, for the caller, unreachable.

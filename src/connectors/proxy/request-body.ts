@@ -1,5 +1,5 @@
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { ProxyRequestTooLargeError } from './proxy-errors.ts';
+import { ProxyRequestTimeoutError, ProxyRequestTooLargeError } from './proxy-errors.ts';
 
 // The caller's body on its way to the provider. It is read once, as it arrives; a body that has
 // been streamed cannot be sent a second time, so only a small one is kept whole for the retry
@@ -17,6 +17,8 @@ export interface BodyLimits {
   readonly maxBytes: number;
   /** The largest body kept whole, so that it can be sent again. */
   readonly replayableBytes: number;
+  /** How long the first `replayableBytes` (or the whole of a smaller body) may take to arrive; a larger body's rest is under the call's own time. */
+  readonly timeoutMs: number;
 }
 
 /** Refuses at once a body whose declared length is past the limit; otherwise reads up to `replayableBytes` to decide. */
@@ -24,7 +26,7 @@ export async function outgoingBody(body: Readable | undefined, declaredLength: n
   if (body === undefined) return { kind: 'none' };
   if (declaredLength !== undefined && declaredLength > limits.maxBytes) throw new ProxyRequestTooLargeError(limits.maxBytes);
   const counted = limited(body, limits.maxBytes);
-  const prefix = await readPrefix(counted, limits.replayableBytes);
+  const prefix = await readPrefix(counted, limits.replayableBytes, limits.timeoutMs);
   if (prefix.complete) return { kind: 'bytes', bytes: prefix.bytes };
   return { kind: 'stream', stream: prefix.rest, length: declaredLength };
 }
@@ -51,11 +53,17 @@ function limited(body: Readable, maxBytes: number): Readable {
 type Prefix = { readonly complete: true; readonly bytes: Buffer } | { readonly complete: false; readonly rest: Readable };
 
 /** The whole body when it ends within `limit` bytes; else a stream of everything, the bytes read so far first. */
-function readPrefix(body: Readable, limit: number): Promise<Prefix> {
+function readPrefix(body: Readable, limit: number, timeoutMs: number): Promise<Prefix> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      stop();
+      body.destroy();
+      reject(new ProxyRequestTimeoutError(`the request body did not arrive within ${timeoutMs} ms`));
+    }, timeoutMs);
     const stop = (): void => {
+      clearTimeout(timer);
       body.off('data', onData);
       body.off('end', onEnd);
       body.off('error', onError);
