@@ -40,15 +40,19 @@ interface ResourceServer {
   readonly url: string;
   /** Requests that reached it. */
   reached(): number;
+  /** The method of the last request that reached it. */
+  lastMethod(): string | undefined;
   close(): Promise<void>;
 }
 
 /** The provider's API: /v1/... only; a Bearer token must be valid at the upstream (userinfo). */
 async function startResourceServer(issuer: string): Promise<ResourceServer> {
   let reached = 0;
+  let lastMethod: string | undefined;
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
     reached += 1;
+    lastMethod = request.method;
     handle(request, response).catch(() => response.destroy());
   });
   server.on('connection', (socket: Socket) => {
@@ -123,6 +127,7 @@ async function startResourceServer(issuer: string): Promise<ResourceServer> {
   return {
     url: `http://127.0.0.1:${address.port}`,
     reached: () => reached,
+    lastMethod: () => lastMethod,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
@@ -533,6 +538,20 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
       expect(moved.status).toBe(302);
       expect(moved.headers.location).toBe('http://169.254.169.254/latest/meta-data/');
       expect(resource.reached()).toBe(before + 2);
+    });
+
+    it('forwards HEAD as HEAD (not as a GET) and OPTIONS as OPTIONS', async () => {
+      const id = await connector('apiKey', { properties: { ApiKey: API_KEY } });
+      const head = await proxy(id, 'echo', { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(resource.lastMethod()).toBe('HEAD');
+      expect(head.body.length).toBe(0);
+      expect(head.headers['content-type']).toBe('application/json');
+      const options = await proxy(id, 'echo', { method: 'OPTIONS' });
+      expect(options.status).toBe(200);
+      expect(options.json().method).toBe('OPTIONS');
+      const audits = (await proxyAudits(id)).map((a) => JSON.parse(a.details).method);
+      expect(audits.sort()).toEqual(['HEAD', 'OPTIONS']);
     });
 
     it('forwards a body sent without a Content-Type, unread and untyped', async () => {

@@ -76,7 +76,8 @@ export interface ApiResult {
 }
 
 export interface ApiRoute<S extends RouteSchemas = RouteSchemas> {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** HEAD and OPTIONS only for a pass-through route (the proxy forwards them). */
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
   /** Relative to /api/v2, with `:param` segments. */
   readonly url: string;
   readonly permission: Permission;
@@ -230,8 +231,9 @@ function registerRoute(scope: FastifyInstance, route: ApiRoute, deps: Management
     attachValidation: route.checkBody !== undefined,
     // onRequest: the caller and its permission are settled before the body is even parsed, so
     // a caller without the permission learns nothing from validation errors.
-    // A proxied GET is not a HEAD: the HEAD Fastify would derive from it would send the provider a GET.
-    ...(route.passThrough === true ? { exposeHeadRoute: false } : {}),
+    // A proxied GET is not a HEAD: the HEAD Fastify would derive from it would send the provider a
+    // GET. A pass-through route's own HEAD is documented like any route (swagger leaves HEADs out).
+    ...(route.passThrough === true ? { exposeHeadRoute: false, config: { swagger: { exposeHeadRoute: true } } } : {}),
     onRequest: async (request, reply) => {
       if (route.passThrough !== true) requireJsonBody(request);
       const principal = await authenticate(request, deps);

@@ -6,11 +6,12 @@ import { CredentialsError, CredentialsUnavailableError } from '../credentials-er
 import { PROXY_DEFAULTS, proxyRequest } from './proxy-admin.ts';
 import { ProxyError, ProxyPathRefusedError, ProxyRequestTooLargeError } from './proxy-errors.ts';
 
-// ANY /api/v2/account-connectors/{id}/proxy/{path}: one route per method, all alike. The
+// ANY /api/v2/account-connectors/{id}/proxy/{path}: one route per method, all alike (HEAD one of
+// its own: the one Fastify derives from GET would send the provider a GET). The
 // provider's answers pass through as they are; Gatehouse's own refusals are the management API's
 // JSON errors, each marked with the Gatehouse-Proxy-Error header (management-api.ts).
 
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
 /** A caller's shorter time for one call, in milliseconds (never longer than the proxy's 30 s). */
 const TIMEOUT_HEADER = 'gatehouse-proxy-timeout-ms';
