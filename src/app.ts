@@ -162,6 +162,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       routes: MANAGEMENT_ROUTES,
       afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
       connectors: { vault, publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork, upstream, outbound },
+      webhooks: { sealer: deps.sealer, outbound: createOutboundClient({ allowPrivateNetwork }), allowPrivateNetwork },
     });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
   }, { prefix: '/api' });

@@ -14,6 +14,9 @@ import { systemClock } from './lib/clock.ts';
 import { findFreePort } from './lib/free-port.ts';
 import { schedulePurge } from './oauth/purge.ts';
 import { purgeExpiredConnectorRows } from './connectors/purge.ts';
+import { createOutboundClient } from './outbound/outbound-client.ts';
+import { startWebhookDelivery } from './webhooks/delivery.ts';
+import { purgeFinishedWebhookDeliveries } from './webhooks/purge.ts';
 
 /** How long in-flight requests get to finish after SIGTERM/SIGINT before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -73,7 +76,8 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
   try {
     const { applied } = await migrateToLatest(storage);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
-    app = buildApp(config, { storage, logger, clock: systemClock, sealer: createSealer(rootKey.key) });
+    const sealer = createSealer(rootKey.key);
+    app = buildApp(config, { storage, logger, clock: systemClock, sealer });
     const listeningUrl = await app.listen({ port: config.port, host: config.host });
     // Only once listening: a start that fails before could not print the demo's one-time secrets.
     const demo = await createDemoOrganizationOnce(storage.db, systemClock, config);
@@ -82,7 +86,15 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
         if (Object.values(counts).some((n) => n > 0)) logger.info({ deleted: counts }, 'purged expired codes, tokens and sessions');
       },
       failed: (error) => logger.error({ err: error }, 'purging expired rows failed; retrying at the next interval'),
-    }, { alsoPurge: purgeExpiredConnectorRows });
+    }, { alsoPurge: async (db, clock) => ({ ...(await purgeExpiredConnectorRows(db, clock)), ...(await purgeFinishedWebhookDeliveries(db, clock)) }) });
+    // Every process sends the outbox's due webhooks; the store's leases keep them from sending one twice at once.
+    const webhooks = startWebhookDelivery({
+      db: storage.db,
+      clock: systemClock,
+      sealer,
+      outbound: createOutboundClient({ allowPrivateNetwork: config.outboundAllowPrivateNetwork }),
+      onError: (error) => logger.error({ err: error }, 'sending a webhook failed unexpectedly; it is tried again when its lease expires'),
+    });
     logger.info({ url: listeningUrl, publicUrl: config.publicUrl, store: storage.dialect, location: storage.location }, 'Gatehouse is listening');
     const running = app;
     return {
@@ -94,6 +106,7 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
       appliedMigrations: applied,
       async close() {
         await running.close();
+        await webhooks.stop();
         await purge.stop();
         await storage.close();
         lock?.release();

@@ -11,6 +11,7 @@ import { PROXY_ROUTES } from './connectors/proxy/proxy.routes.ts';
 import { ORG_ROUTES } from './orgs/orgs.routes.ts';
 import { SCOPE_ROUTES } from './orgs/scopes.routes.ts';
 import { STAFF_ROUTES } from './staff/staff.routes.ts';
+import { WEBHOOK_ROUTES } from './webhooks/webhooks.routes.ts';
 
 /**
  * Every route of the management API, from every capability. The one table that registration,
@@ -29,5 +30,6 @@ export const MANAGEMENT_ROUTES: readonly ApiRoute[] = [
   ...ACCOUNT_ROUTES,
   ...ACCOUNT_CONNECTOR_ROUTES,
   ...CREDENTIALS_ROUTES,
+  ...WEBHOOK_ROUTES,
   ...PROXY_ROUTES,
 ];

@@ -261,6 +261,35 @@ describe.each(DIALECTS)('the hosted connect flow on %s', (dialect) => {
     expect((await api('GET', `/account-connectors/${id}`)).json).toMatchObject({ id, status: 'authenticated' });
   });
 
+  it('announces connector.connected to the org\'s webhook endpoints, in the transaction that authenticates the connector, without any token (issue 12)', async () => {
+    const endpoint = await api('POST', '/webhooks', { url: 'https://hooks.example.com/in', event_types: ['connector.connected'] });
+    expect(endpoint.status).toBe(201);
+    const outbox = async (connectorId: string) =>
+      (await server.store.storage.db.selectFrom('webhook_messages').select('payload').where('event_type', '=', 'connector.connected').execute())
+        .map((row) => JSON.parse(row.payload) as { data: Record<string, unknown> })
+        .filter((message) => message.data.account_connector_id === connectorId);
+    const id = await oidcConnector('cust-2');
+    providerAnswer = 'deny';
+    try {
+      const browser = new Browser();
+      expect((await browser.get(await toCallback(browser, { id, token: await signInToken('cust-2'), targetOrigin: PARTNER }))).status).toBe(303);
+    } finally {
+      providerAnswer = 'sign_in';
+    }
+    // A refused connection announces nothing.
+    expect(await outbox(id)).toEqual([]);
+
+    const browser = new Browser();
+    expect((await browser.get(await toCallback(browser, { id, token: await signInToken('cust-2'), targetOrigin: PARTNER }))).status).toBe(303);
+    const messages = await outbox(id);
+    expect(messages.map((message) => message.data)).toEqual([{ account_connector_id: id, account_id: 'cust-2', app_connector_id: appConnectorId, name: 'Test IdP', account_user_id: expect.stringMatching(/^acu_/), reconnected: false }]);
+    const row = await connectorRow(id);
+    const { accessToken, refreshToken } = credentialsFromJson(await vault.open(orgId, row.credentials!, accountConnectorCredentialsAad(id)));
+    expect(JSON.stringify(messages)).not.toContain(accessToken);
+    expect(JSON.stringify(messages)).not.toContain(refreshToken);
+    expect((await api('DELETE', `/webhooks/${endpoint.json!.id}`)).status).toBe(204);
+  });
+
   it('the provider refusing (access_denied) ends with ?error= or a message object, the connector unchanged', async () => {
     const id = await oidcConnector();
     const before = await connectorRow(id);

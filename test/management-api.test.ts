@@ -123,6 +123,8 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
         'GET /clients',
         'GET /constituents',
         'GET /staff',
+        'GET /webhooks',
+        'GET /webhooks/:webhook_id/deliveries',
       ]);
     });
 
@@ -130,7 +132,9 @@ describe.each(DIALECTS)('management API on %s', (dialect) => {
       const [id, other] = [await session(), await session()];
       // Routes under an account list that account's items: it must exist (a 409 on the next route is that).
       await api('POST', '/v2/accounts', { auth: basic(orgId, owner().key), body: { id: 'query-account', name: 'Query' } });
-      const url = route.url.replace(':account_id', 'query-account');
+      // And the delivery log, that of an endpoint of the org.
+      const webhook = route.url.includes(':webhook_id') ? await api('POST', '/v2/webhooks', { auth: basic(orgId, owner().key), body: { url: 'https://hooks.example.com/in' } }) : undefined;
+      const url = route.url.replace(':account_id', 'query-account').replace(':webhook_id', String(webhook?.json?.id));
       for (const query of [`userSessionId=${id}`, `limit=1&userSessionId=${id}`, `user_session_id=${other}`, `userSessionId=${other}&user_session_id=${other}`]) {
         const response = await api(route.method, `/v2${url}?${query}`);
         expect(response.status, query).toBe(200);

@@ -88,10 +88,10 @@ describe.each(DIALECTS)('purging expired rows on %s', (dialect) => {
     // The CLI runs on the real clock, later than this file's: everything seeded here has expired.
     const first = await gatehouse(['purge', '--json'], store.env);
     expect(first.code).toBe(0);
-    const counted = { deleted: { authorization_codes: expect.any(Number), access_tokens: expect.any(Number), refresh_tokens: expect.any(Number), token_families: expect.any(Number), sso_sessions: expect.any(Number), authorization_requests: expect.any(Number), connector_signin_tokens: expect.any(Number), connector_auth_attempts: expect.any(Number) } };
+    const counted = { deleted: { authorization_codes: expect.any(Number), access_tokens: expect.any(Number), refresh_tokens: expect.any(Number), token_families: expect.any(Number), sso_sessions: expect.any(Number), authorization_requests: expect.any(Number), connector_signin_tokens: expect.any(Number), connector_auth_attempts: expect.any(Number), webhook_deliveries: expect.any(Number) } };
     expect(onlyJson(first)).toEqual(counted);
     expect((onlyJson(first).deleted as Record<string, number>).access_tokens).toBeGreaterThan(0);
     const second = await gatehouse(['purge', '--json'], store.env);
-    expect(onlyJson(second)).toEqual({ deleted: { authorization_codes: 0, access_tokens: 0, refresh_tokens: 0, token_families: 0, sso_sessions: 0, authorization_requests: 0, connector_signin_tokens: 0, connector_auth_attempts: 0 } });
+    expect(onlyJson(second)).toEqual({ deleted: { authorization_codes: 0, access_tokens: 0, refresh_tokens: 0, token_families: 0, sso_sessions: 0, authorization_requests: 0, connector_signin_tokens: 0, connector_auth_attempts: 0, webhook_deliveries: 0 } });
   });
 });

@@ -44,6 +44,17 @@ import { CLI_OPERATOR, type Actor, type OperationContext } from '../src/staff/ac
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../src/staff/api-key-admin.ts';
 import { PERMISSIONS, type Permission } from '../src/staff/permissions.ts';
 import { addStaffUser, disableStaffUser, enableStaffUser, getStaffUser, listStaffRoles, listStaffUsers, setStaffPassword, updateStaffUser } from '../src/staff/staff-admin.ts';
+import {
+  addWebhookEndpoint,
+  deleteWebhookEndpoint,
+  getWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+  rotateWebhookSecret,
+  sendTestMessage,
+  updateWebhookEndpoint,
+  type WebhookOperationContext,
+} from '../src/webhooks/webhook-admin.ts';
 import { seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
@@ -78,6 +89,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
   const operator = (actor: Actor): OperationContext => ({ db: store.storage.db, clock: systemClock, org: seeded.org, actor });
   const accountId = () => seeded.constituent.accountId;
   const hub = (ctx: OperationContext): ConnectorOperationContext => ({ ...ctx, vault: createVault(store.storage.db, createSealer(Buffer.alloc(32, 7)), systemClock), allowHttpUrls: false });
+  const webhooks = (ctx: OperationContext): WebhookOperationContext => ({ ...ctx, webhooks: { sealer: createSealer(Buffer.alloc(32, 7)), outbound: createOutboundClient(), allowPrivateNetwork: false } });
 
   const cases: ReadonlyArray<readonly [string, Permission, (ctx: OperationContext) => unknown]> = [
     ['addClient', 'clients:write', (ctx) => addClient(ctx, { name: 'App', clientType: 'confidential', redirectUris: ['https://app.example.org/cb'] })],
@@ -139,6 +151,14 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['enableAccountConnector', 'connectors:write', (ctx) => enableAccountConnector(hub(ctx), 'acn_x')],
     ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
     ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }) }, 'acn_x')],
+    ['addWebhookEndpoint', 'webhooks:write', (ctx) => addWebhookEndpoint(webhooks(ctx), { url: 'https://hooks.example.com/in' })],
+    ['listWebhookEndpoints', 'webhooks:read', (ctx) => listWebhookEndpoints(ctx, { limit: 10 })],
+    ['getWebhookEndpoint', 'webhooks:read', (ctx) => getWebhookEndpoint(ctx, 'whk_x')],
+    ['updateWebhookEndpoint', 'webhooks:write', (ctx) => updateWebhookEndpoint(webhooks(ctx), 'whk_x', { description: 'Renamed' })],
+    ['deleteWebhookEndpoint', 'webhooks:write', (ctx) => deleteWebhookEndpoint(ctx, 'whk_x')],
+    ['rotateWebhookSecret', 'webhooks:write', (ctx) => rotateWebhookSecret(webhooks(ctx), 'whk_x')],
+    ['sendTestMessage', 'webhooks:write', (ctx) => sendTestMessage(webhooks(ctx), 'whk_x')],
+    ['listWebhookDeliveries', 'webhooks:read', (ctx) => listWebhookDeliveries(ctx, 'whk_x', { limit: 10 })],
     [
       'proxyRequest',
       'connectors:write',

@@ -12,6 +12,7 @@ import type { Permission } from '../staff/permissions.ts';
 import type { Actor, OperationContext } from '../staff/actor.ts';
 import type { ConnectorOperationContext, ConnectorServices } from '../connectors/connector-context.ts';
 import type { UpstreamClient } from '../connectors/upstream/upstream-client.ts';
+import type { WebhookServices } from '../webhooks/webhook-admin.ts';
 import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
@@ -45,6 +46,8 @@ export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
   readonly ip: string;
   /** The connector hub's vault and settings; undefined where the app was built without them. */
   readonly connectors: ConnectorServices | undefined;
+  /** The webhooks' sealer and outbound client; undefined where the app was built without them. */
+  readonly webhooks: WebhookServices | undefined;
   /** The request as it came, for a pass-through route (ApiRoute.passThrough); undefined for the others. */
   readonly passThrough: PassThroughRequest | undefined;
 }
@@ -123,6 +126,8 @@ export interface ManagementApiDeps {
   readonly afterChange?: (orgId: string) => void;
   /** The connector hub's vault and settings, for its routes. */
   readonly connectors?: ConnectorServices;
+  /** The webhooks' sealer and outbound client, for their routes. */
+  readonly webhooks?: WebhookServices;
 }
 
 declare module 'fastify' {
@@ -272,6 +277,7 @@ function registerRoute(scope: FastifyInstance, route: ApiRoute, deps: Management
         ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
         ip: request.ip,
         connectors: deps.connectors,
+        webhooks: deps.webhooks,
         passThrough: route.passThrough === true ? passThroughOf(request, reply, SESSION_PARAMETERS) : undefined,
       });
       if (result.passThrough !== undefined) return sendForwarded(reply, result.passThrough);

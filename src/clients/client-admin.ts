@@ -8,6 +8,7 @@ import { hashSecret } from '../lib/secrets.ts';
 import { revokeEverythingIssuedTo } from '../oauth/revocation/revocation.ts';
 import { registrationPolicyOf, setRegistrationPolicy, type RegistrationPolicy, type RegistrationPolicyChange } from '../orgs/registration-policy.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
+import { publishEvent } from '../webhooks/publish.ts';
 import type { Client, ClientStatus } from './client.ts';
 import { checkClientSettings, createClient, newClientSecret, type NewClient } from './clients.ts';
 import * as repository from './clients.repository.ts';
@@ -38,7 +39,7 @@ export const CLIENT_TRANSITIONS: Readonly<Record<ClientAction, { readonly from: 
   reactivate: { from: ['suspended'], to: 'active' },
 });
 
-const PAST: Readonly<Record<ClientAction, string>> = { approve: 'approved', reject: 'rejected', suspend: 'suspended', reactivate: 'reactivated' };
+const PAST = { approve: 'approved', reject: 'rejected', suspend: 'suspended', reactivate: 'reactivated' } as const satisfies Readonly<Record<ClientAction, string>>;
 
 /** Longest reason kept for a rejection (it goes to the audit log). */
 export const MAX_STATUS_REASON_LENGTH = 500;
@@ -248,13 +249,11 @@ export async function changeClientStatus(ctx: OperationContext, clientId: string
     const client = await loadClient(trx, ctx.org.id, clientId);
     // Suspension is a kill switch: what the client already holds stops working too.
     if (action === 'suspend') await revokeEverythingIssuedTo(trx, ctx.clock, ctx.org.id, client.clientId);
-    // The audit event is the "event" approvals and rejections raise: whoever follows the log
-    // (GET /audit?action=client.approved) learns of them; no webhooks yet.
-    await recordOperation(trx, ctx, {
-      action: `client.${PAST[action]}`,
-      target: { type: 'client', id: client.clientId },
-      details: { from: before.status, to: client.status, ...(reason === null ? {} : { reason }), ...requesterDetails(client) },
-    });
+    // The audit event, and the webhook the org's endpoints receive (the "event" of an approval
+    // flow: whom to tell is in it), both written with the change or not at all.
+    const details = { from: before.status, to: client.status, ...(reason === null ? {} : { reason }), ...requesterDetails(client) };
+    await recordOperation(trx, ctx, { action: `client.${PAST[action]}`, target: { type: 'client', id: client.clientId }, details });
+    await publishEvent(trx, { orgId: ctx.org.id, type: `client.${PAST[action]}`, data: { client_id: client.clientId, name: client.name, ...details }, occurredAt: ctx.clock() });
     return client;
   });
 }

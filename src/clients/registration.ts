@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.ts';
 import { collectInvalid, InvalidInputError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
 import { splitScope } from '../lib/scope.ts';
 import type { Organization } from '../orgs/organization.ts';
+import { publishEvent } from '../webhooks/publish.ts';
 import { createClient, DEFAULT_CLIENT_SCOPE, findClient, newClientErrors, type Client, type NewClient, type RegistrationSource } from './clients.ts';
 import type { ClientType } from './client.ts';
 
@@ -104,6 +105,12 @@ export async function submitRegistrationRequest(db: Executor, clock: Clock, org:
       target: { type: 'client', id: client.clientId },
       ip: origin.ip,
       details: { name: client.name, registration_source: client.registrationSource, requester_email: client.requesterEmail },
+    });
+    await publishEvent(trx, {
+      orgId: org.id,
+      type: 'client.registration_requested',
+      data: { client_id: client.clientId, name: client.name, status: client.status, registration_source: client.registrationSource, requester_email: client.requesterEmail },
+      occurredAt: clock(),
     });
     return registered;
   });

@@ -6,6 +6,7 @@ import { collectInvalid, InvalidInputError, InvalidInputsError, NotFoundError, S
 import { newId } from '../lib/ids.ts';
 import { checkDisplayName } from '../lib/text-rules.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
+import { publishEvent, type WebhookEventType } from '../webhooks/publish.ts';
 import { loadAccount } from './account-admin.ts';
 import * as repository from './account-connectors.repository.ts';
 import * as appConnectors from './app-connectors.repository.ts';
@@ -231,7 +232,7 @@ export async function deauthenticateAccountConnector(ctx: ConnectorOperationCont
       version: current.version + 1,
       updatedAt: Math.max(ctx.clock(), current.updatedAt + 1),
     };
-    return writeChange(ctx, current, next, { action: 'account_connector.deauthenticated', details: { previous_status: current.status } });
+    return writeChange(ctx, current, next, { action: 'account_connector.deauthenticated', details: { previous_status: current.status }, webhook: 'connector.deauthenticated' });
   });
 }
 
@@ -265,14 +266,19 @@ async function writeChange(
   ctx: OperationContext,
   current: AccountConnector,
   next: AccountConnector,
-  event: { readonly action: string; readonly details: Readonly<Record<string, string>> },
+  event: { readonly action: string; readonly details: Readonly<Record<string, string>>; readonly webhook?: WebhookEventType },
 ): Promise<AccountConnector> {
   return inTransaction(ctx.db, async (trx) => {
     if (!(await repository.updateAccountConnector(trx, next, current.version))) {
       if ((await repository.findAccountConnector(trx, ctx.org.id, current.id)) === undefined) throw new NotFoundError('account connector', current.id);
       throw new LostRaceError();
     }
-    await recordOperation(trx, ctx, { action: event.action, target: { type: 'account_connector', id: current.id }, details: { ...event.details, status: next.status } });
+    const details = { ...event.details, status: next.status };
+    await recordOperation(trx, ctx, { action: event.action, target: { type: 'account_connector', id: current.id }, details });
+    if (event.webhook !== undefined) {
+      const data = { account_connector_id: current.id, account_id: current.accountId, app_connector_id: current.appConnectorId, name: next.name, ...details };
+      await publishEvent(trx, { orgId: ctx.org.id, type: event.webhook, data, occurredAt: ctx.clock() });
+    }
     return next;
   });
 }

@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   'connectors:read',
   'connectors:write',
   'audit:read',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -26,14 +28,14 @@ const READ_ALL: readonly Permission[] = PERMISSIONS.filter((p) => p.endsWith(':r
  * Roles as bundles of permissions, most to least powerful:
  * - owner: everything, including managing other staff and their keys;
  * - admin: everything but staff and keys (an admin cannot mint themselves more power);
- * - developer: registers and manages clients and connectors, reads the rest;
+ * - developer: registers and manages clients, connectors and webhooks, reads the rest;
  * - support: helps constituents (accounts, passwords, grants), reads clients and the audit log;
  * - read_only: reads everything but staff and the audit log.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<StaffRole, readonly Permission[]>> = Object.freeze({
   owner: PERMISSIONS,
   admin: PERMISSIONS.filter((p) => p !== 'staff:write'),
-  developer: [...READ_ALL.filter((p) => p !== 'staff:read'), 'clients:write', 'connectors:write'],
+  developer: [...READ_ALL.filter((p) => p !== 'staff:read'), 'clients:write', 'connectors:write', 'webhooks:write'],
   support: ['org:read', 'constituents:read', 'constituents:write', 'clients:read', 'audit:read'],
   read_only: READ_ALL.filter((p) => p !== 'staff:read' && p !== 'audit:read'),
 });

@@ -47,6 +47,11 @@ export async function insertEndpoint(db: Executor, endpoint: WebhookEndpoint): P
     .execute();
 }
 
+export async function countEndpoints(db: Executor, orgId: string): Promise<number> {
+  const row = await db.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll<number | string>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function findEndpoint(db: Executor, orgId: string, id: string): Promise<WebhookEndpoint | undefined> {
   const row = await db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return row === undefined ? undefined : toEndpoint(row);

@@ -2,6 +2,7 @@ import { recordAudit } from '../../audit/audit.ts';
 import type { AuditActor } from '../../audit/audit-event.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { constantTimeEqual, hashSecret } from '../../lib/secrets.ts';
+import { publishEvent } from '../../webhooks/publish.ts';
 import * as accountConnectors from '../account-connectors.repository.ts';
 import { AuthorizationRequestError, InvalidTemplateValueError, MissingTemplateValueError, UnsafeEndpointError } from '../catalogue/catalogue-errors.ts';
 import type { Provider } from '../catalogue/provider.ts';
@@ -177,6 +178,12 @@ async function storeCredentials(deps: ConnectDeps, org: ConnectOrganization, att
         actor: actorOf(attempt),
         target: { type: 'account_connector', id: current.id },
         details: { account_id: current.accountId, account_user_id: attempt.accountUserId, reconnected: current.sealedCredentials !== null },
+      });
+      await publishEvent(trx, {
+        orgId: org.id,
+        type: 'connector.connected',
+        data: { account_connector_id: current.id, account_id: current.accountId, app_connector_id: current.appConnectorId, name: current.name, account_user_id: attempt.accountUserId, reconnected: current.sealedCredentials !== null },
+        occurredAt: next.updatedAt,
       });
       return true;
     });
