@@ -430,8 +430,11 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
     const { hostname, port } = new URL(server.url);
     const request = httpRequest({ hostname, port, path: `/api/v2/account-connectors/${id}/proxy/upload`, method: 'POST', agent: false, headers: { authorization: basicOf(developerKey), 'content-type': 'application/octet-stream' } });
     request.on('error', () => {});
+    const before = resource.reached();
     request.write(randomBytes(200 * 1024)); // past the 64 KiB kept for a retry: the upload is streaming
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Gone once the provider's call is under way.
+    for (let i = 0; i < 100 && resource.reached() === before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(resource.reached()).toBe(before + 1);
     request.destroy();
     let audited: Json[] = [];
     for (let i = 0; i < 40 && audited.length === 0; i++) {
