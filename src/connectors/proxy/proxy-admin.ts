@@ -112,6 +112,9 @@ export async function proxyRequest(ctx: ProxyOperationContext, id: string, reque
   } catch (error) {
     // An answer that will not be passed on (its renewal failed) frees its connection now, not at the timeout.
     answer?.body.destroy();
+    // What is left of the caller's body is read and dropped, so that its connection can carry the answer and the next request.
+    request.body?.unpipe();
+    request.body?.resume();
     const translated = inProxyTerms(error);
     // A caller that went away stopped the call itself: not the provider's failure.
     const code = request.signal.aborted ? 'caller_gone' : translated instanceof ProxyError || translated instanceof CredentialsError ? translated.code : 'failed';
