@@ -30,7 +30,7 @@ import { findFreePort } from '../src/lib/free-port.ts';
 import { randomBase32 } from '../src/lib/random.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import { createStaffUser, type CreatedStaffUser } from '../src/staff/staff.ts';
-import { BENCH_USER, REDIRECT_URI, SERVICE_SCOPE, tellParent, USER_SCOPE } from './protocol.ts';
+import { BENCH_USER, REDIRECT_URI, RESOURCE_URL_ENV, SERVICE_SCOPE, tellParent, USER_SCOPE } from './protocol.ts';
 
 const ORG_SLUG = 'bench';
 
@@ -106,7 +106,15 @@ async function main(): Promise<void> {
     // The issuer must name the real port, so the port is chosen before the app is built.
     const port = await findFreePort('127.0.0.1');
     const logLevel = process.env.LOG_LEVEL;
-    const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, ...(logLevel === undefined ? {} : { LOG_LEVEL: logLevel }) });
+    // The proxy scenario's resource server is on loopback over http: allowed only when there is one.
+    const resourceUrl = process.env[RESOURCE_URL_ENV];
+    const config = loadConfig({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...(logLevel === undefined ? {} : { LOG_LEVEL: logLevel }),
+      ...(resourceUrl === undefined ? {} : { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'true' }),
+    });
     // The logger of `gatehouse start` (src/cli/start.ts): the configured level, stdout.
     const logger = createLogger({ level: config.logLevel, destination: createServerLogDestination(1) });
     const app = buildApp(config, { storage: store.storage, logger, clock: systemClock, sealer: createSealer(randomBytes(32)) });
@@ -124,7 +132,9 @@ async function main(): Promise<void> {
     // The orchestrator died without killing us: do not outlive it.
     process.on('disconnect', () => void shutdown());
 
-    const connectorCredentials = await seedConnector(config.publicUrl, await createStaffUser(db, systemClock, org.id, { email: 'bench@example.org', role: 'developer', withApiKey: true }));
+    const benchStaff = await createStaffUser(db, systemClock, org.id, { email: 'bench@example.org', role: 'developer', withApiKey: true });
+    const connectorCredentials = await seedConnector(config.publicUrl, benchStaff);
+    const connectorProxy = resourceUrl === undefined ? undefined : await seedProxyConnector(config.publicUrl, benchStaff, resourceUrl);
     tellParent({
       type: 'ready',
       // A server at another level than the default says so in its name.
@@ -134,6 +144,7 @@ async function main(): Promise<void> {
       serviceClient: { id: service.clientId, secret: service.clientSecret! },
       store: store.description,
       connectorCredentials,
+      ...(connectorProxy === undefined ? {} : { connectorProxy }),
     });
   } catch (error) {
     await store.dispose().catch(() => {});
@@ -141,14 +152,19 @@ async function main(): Promise<void> {
   }
 }
 
-/** An account connector authenticated by an imported AuthValue (a token valid for a year), made through the management API. */
-async function seedConnector(publicUrl: string, staff: CreatedStaffUser): Promise<{ path: string; authorization: string }> {
-  const authorization = `Basic ${Buffer.from(`${ORG_SLUG}:${staff.apiKey!}`).toString('base64')}`;
-  const post = async (path: string, body: unknown): Promise<{ id: string }> => {
+/** POST through the management API as the bench's staff user, for seeding. */
+function poster(publicUrl: string, authorization: string): (path: string, body: unknown) => Promise<{ id: string }> {
+  return async (path, body) => {
     const response = await fetch(`${publicUrl}/api/v2${path}`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (response.status !== 201) throw new Error(`seeding ${path}: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as { id: string };
   };
+}
+
+/** An account connector authenticated by an imported AuthValue (a token valid for a year), made through the management API. */
+async function seedConnector(publicUrl: string, staff: CreatedStaffUser): Promise<{ path: string; authorization: string }> {
+  const authorization = `Basic ${Buffer.from(`${ORG_SLUG}:${staff.apiKey!}`).toString('base64')}`;
+  const post = poster(publicUrl, authorization);
   const app = await post('/app-connectors', { provider: 'hubspot', name: 'Bench HubSpot', client_id: 'bench-client', client_secret: randomBytes(24).toString('base64url') });
   const account = await post('/accounts', { name: 'Bench customer' });
   const expires = new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString();
@@ -157,6 +173,16 @@ async function seedConnector(publicUrl: string, staff: CreatedStaffUser): Promis
     auth_value: JSON.stringify({ AccessToken: randomBytes(32).toString('base64url'), RefreshToken: randomBytes(32).toString('base64url'), Expires: expires }),
   });
   return { path: `/api/v2/account-connectors/${connector.id}/credentials`, authorization };
+}
+
+/** A generic api-key connector whose API base is the resource server: the proxy scenario's GET goes through it. */
+async function seedProxyConnector(publicUrl: string, staff: CreatedStaffUser, resourceUrl: string): Promise<{ path: string; authorization: string }> {
+  const authorization = `Basic ${Buffer.from(`${ORG_SLUG}:${staff.apiKey!}`).toString('base64')}`;
+  const post = poster(publicUrl, authorization);
+  const app = await post('/app-connectors', { provider: 'api-key', name: 'Bench API', config: { api_base_url: `${resourceUrl}/v1` } });
+  const account = await post('/accounts', { name: 'Bench proxy customer' });
+  const connector = await post(`/accounts/${account.id}/connectors`, { app_connector_id: app.id, properties: { ApiKey: randomBytes(24).toString('base64url') } });
+  return { path: `/api/v2/account-connectors/${connector.id}/proxy/items?limit=10`, authorization };
 }
 
 main().catch((error: unknown) => {

@@ -40,7 +40,12 @@ export interface ServerReady {
   readonly store: string;
   /** Gatehouse only: an authenticated account connector's credentials path and the staff API key's Authorization header. */
   readonly connectorCredentials?: { readonly path: string; readonly authorization: string };
+  /** Gatehouse only, when started with BENCH_RESOURCE_URL: the proxy path of an api-key connector to that server, and the same Authorization. */
+  readonly connectorProxy?: { readonly path: string; readonly authorization: string };
 }
+
+/** The environment variable that gives a Gatehouse bench server the resource server's URL (bench/resource-server.ts). */
+export const RESOURCE_URL_ENV = 'BENCH_RESOURCE_URL';
 
 /** The calibration server (bench/ceiling-server.ts): no OAuth, only a URL. */
 export interface ServerListening {

@@ -2,7 +2,7 @@
  * Medians, ratios against oidc-provider, the issue's targets, and the table in two forms: aligned
  * text for the terminal and markdown for docs/performance.md.
  */
-import type { Measurement } from './load.ts';
+import { CONNECTIONS, type Measurement } from './load.ts';
 import type { ScenarioId } from './scenarios.ts';
 
 export const BASELINE = 'oidc-provider';
@@ -24,6 +24,8 @@ export interface Goal {
 export function goalFor(server: string, scenario: ScenarioId): Goal | undefined {
   // Issue 11 measures the connector hub's credential reads without a target (and oidc-provider has none to compare).
   if (scenario === 'connector_credentials') return undefined;
+  // Issue 12 asks for the proxy's added latency (proxyOverheadOf), not a rate.
+  if (scenario === 'connector_proxy') return undefined;
   if (server === 'gatehouse-sqlite') {
     const ratios: Partial<Record<ScenarioId, number>> = { discovery: 4, client_credentials: 2.5, userinfo: 4, introspection: 4, flow: 2 };
     return { minRatio: ratios[scenario], maxP99Ms: 10 };
@@ -87,6 +89,37 @@ export function rowsFor(scenario: ScenarioId, label: string, rounds: ReadonlyMap
     const goal = goalFor(s.server, scenario);
     return { scenario, label, ...s, goal, verdict: verdictOf(goal, s.ratio, s.p99Ms, s.failed) };
   });
+}
+
+/** The proxy scenario's line of direct calls to the resource server (bench/resource-server.ts). */
+export const DIRECT_RESOURCE = 'direct: resource server';
+
+/** What the proxy adds to a GET: per round, a proxied line's p50 and p99 minus the direct line's, then the medians. */
+export interface ProxyOverhead {
+  readonly server: string;
+  readonly addedP50Ms: number;
+  readonly addedP99Ms: number;
+  readonly rounds: number;
+}
+
+export function proxyOverheadOf(rounds: ReadonlyMap<string, readonly RoundResult[]>): ProxyOverhead[] {
+  const direct = rounds.get(DIRECT_RESOURCE);
+  if (direct === undefined) return [];
+  return [...rounds]
+    .filter(([server, runs]) => server !== DIRECT_RESOURCE && runs.length === direct.length && runs.length > 0)
+    .map(([server, runs]) => ({
+      server,
+      addedP50Ms: median(runs.map((run, round) => run.p50Ms - direct[round]!.p50Ms)),
+      addedP99Ms: median(runs.map((run, round) => run.p99Ms - direct[round]!.p99Ms)),
+      rounds: runs.length,
+    }));
+}
+
+/** The proxy line, for the terminal and for docs/performance.md. */
+export function describeProxyOverhead(overheads: readonly ProxyOverhead[]): string {
+  if (overheads.length === 0) return 'Proxy overhead: not measured.';
+  const parts = overheads.map((o) => `${o.server} +${o.addedP50Ms.toFixed(2)} ms p50, +${o.addedP99Ms.toFixed(2)} ms p99`);
+  return `Proxy overhead (connector proxy GET against the same GET sent directly to the resource server, at ${CONNECTIONS} connections; median of per-round differences): ${parts.join('; ')}.`;
 }
 
 /** The issue's logging target: logging at the default level adds at most this much to a discovery request's CPU. */

@@ -29,7 +29,8 @@ import { discover } from './client.ts';
 import { CONNECTIONS, measureLoad, type Generator, type GeneratorPlacement, type Load } from './load.ts';
 import { describeMachine, placeProcesses, type Machine, type Placement } from './machine.ts';
 import { CONFIG_DEFAULTS } from '../src/config/config.ts';
-import { CEILING, describeLoggingOverhead, loggingOverheadOf, markdownTable, POSTGRES_CEILING, rowsFor, textTable, type LoggingOverhead, type RoundResult, type Row } from './report.ts';
+import { CEILING, describeLoggingOverhead, describeProxyOverhead, DIRECT_RESOURCE, loggingOverheadOf, markdownTable, POSTGRES_CEILING, proxyOverheadOf, rowsFor, textTable, type LoggingOverhead, type ProxyOverhead, type RoundResult, type Row } from './report.ts';
+import { RESOURCE_URL_ENV } from './protocol.ts';
 import { prepareTarget, SCENARIOS, type RunShape, type ScenarioId, type Target } from './scenarios.ts';
 import { describeSchedulerRefresh, measureSchedulerRefresh, SCHEDULER_CONNECTORS } from './scheduler-refresh.ts';
 import { startCeiling, startServer, type BenchServer, type Child } from './servers.ts';
@@ -191,6 +192,19 @@ function postgresCeilingParticipant(url: string, pid: number): Participant {
   };
 }
 
+/**
+ * The proxy scenario's direct line: the same GET, sent straight to the resource server with a key
+ * of its own, so the proxied line's latency minus this one's is what the proxy adds.
+ */
+function directResourceParticipant(url: string, pid: number, path: string): Participant {
+  return {
+    name: DIRECT_RESOURCE,
+    origin: url,
+    pid,
+    plan: async () => ({ kind: 'repeat', request: { method: 'GET', path, headers: { authorization: 'Bearer direct-bench-key' } }, expected: { status: 200, bodyIncludes: '"data"' } }),
+  };
+}
+
 /** Lines measured in one scenario only (calibrations, the quieter Gatehouse), by the scenario they join. */
 type Calibrations = Partial<Record<ScenarioId, Participant[]>>;
 
@@ -290,6 +304,7 @@ function generatorsLine(generators: ReadonlyMap<ScenarioId, Generator>): string 
 function reportSection(
   rows: readonly Row[],
   logging: LoggingOverhead | undefined,
+  proxy: readonly ProxyOverhead[],
   generators: ReadonlyMap<ScenarioId, Generator>,
   machine: Machine,
   placement: Placement,
@@ -320,6 +335,8 @@ function reportSection(
     generatorsLine(generators),
     '',
     `${loggingLine(logging, true)}`,
+    '',
+    describeProxyOverhead(proxy),
     '',
     `Background refresh of connectors (${SCHEDULER_CONNECTORS.toLocaleString('en')} due at once, one pass with the server's settings, against a local token endpoint with rotating refresh tokens; CPU is the refreshing process's):`,
     '',
@@ -376,9 +393,15 @@ async function main(): Promise<void> {
     const postgres = 'version' in probe ? probe.version : `not measured: ${probe.unreachable}`;
     if ('unreachable' in probe) log(`PostgreSQL ${postgres}`);
 
+    // The proxy scenario's provider, before the Gatehouse servers that seed a connector to it.
+    // Not pinned: on the server's CPU it would compete with the proxy it is measured through.
+    const measuresProxy = options.only === undefined || options.only.has('connector_proxy');
+    const resource = measuresProxy ? await startCeiling('./resource-server.ts', []) : undefined;
+    if (resource !== undefined) ceilings.push(resource);
+
     // Gatehouse as `npm start` runs it: the default log level, logs on stdout.
     const serverLog = openSync(SERVER_LOG_PATH, 'w');
-    const asStarted = { env: { LOG_LEVEL: CONFIG_DEFAULTS.logLevel }, stdout: serverLog, cpu: serverCpu };
+    const asStarted = { env: { LOG_LEVEL: CONFIG_DEFAULTS.logLevel, ...(resource === undefined ? {} : { [RESOURCE_URL_ENV]: resource.message.url }) }, stdout: serverLog, cpu: serverCpu };
     const gatehouseSqlite = await startServer('./gatehouse-server.ts', ['sqlite'], asStarted);
     servers.push(gatehouseSqlite);
     // Production mode, as deployed (its development-only behaviour off).
@@ -399,6 +422,13 @@ async function main(): Promise<void> {
       calibrations.client_credentials = [postgresCeilingParticipant(postgresCalibration.message.url, postgresCalibration.pid)];
     }
 
+    if (resource !== undefined) {
+      // The path the proxy calls (the api_base_url `/v1`, then the scenario's path and query).
+      const proxied = gatehouseSqlite.message.connectorProxy?.path;
+      const path = proxied === undefined ? '/v1/items?limit=10' : `/v1/${proxied.split('/proxy/')[1]}`;
+      calibrations.connector_proxy = [directResourceParticipant(resource.message.url, resource.pid, path)];
+    }
+
     const targets: Target[] = [];
     for (const server of servers) {
       const target = { ...(await prepareTarget(server.message, await discover(server.message.issuer))), pid: server.pid };
@@ -412,6 +442,9 @@ async function main(): Promise<void> {
     const logging = quiet === undefined || discoveryRounds === undefined ? undefined : loggingOverheadOf(discoveryRounds, gatehouseSqlite.message.name, quiet.message.name);
     process.stdout.write(`\n${textTable(rows)}\n\n${generatorsLine(generators)}\n${describePinning(placement)}\n`);
     process.stdout.write(`${loggingLine(logging, measuresDiscovery)}\n`);
+    const proxyRounds = rounds.get('connector_proxy');
+    const proxy = proxyRounds === undefined ? [] : proxyOverheadOf(proxyRounds);
+    if (measuresProxy) process.stdout.write(`${describeProxyOverhead(proxy)}\n`);
     // The background refresh: no load generator, its own worker process (bench/scheduler-refresh.ts).
     const scheduler: string[] = [];
     if (options.only === undefined || options.only.has('scheduler_refresh')) {
@@ -422,7 +455,7 @@ async function main(): Promise<void> {
     const { met, judged } = targetsMet(rows, logging);
     process.stdout.write(`${met} of ${judged} targets met. Took ${Math.round((Date.now() - startedAt) / 1000)} s.\n`);
     if (options.write) {
-      writeReport(reportSection(rows, logging, generators, machine, placement, options, servers, postgres, scheduler));
+      writeReport(reportSection(rows, logging, proxy, generators, machine, placement, options, servers, postgres, scheduler));
       process.stdout.write(`Wrote ${REPORT_PATH}\n`);
     }
   } finally {

@@ -23,7 +23,7 @@ export interface Target {
 }
 
 /** `scheduler_refresh` is no HTTP load: bench/scheduler-refresh.ts measures it after the others. */
-export type ScenarioId = 'discovery' | 'client_credentials' | 'authorization_code' | 'refresh_token' | 'userinfo' | 'introspection' | 'flow' | 'connector_credentials' | 'scheduler_refresh';
+export type ScenarioId = 'discovery' | 'client_credentials' | 'authorization_code' | 'refresh_token' | 'userinfo' | 'introspection' | 'flow' | 'connector_credentials' | 'connector_proxy' | 'scheduler_refresh';
 
 export interface RunShape {
   readonly warmup: boolean;
@@ -162,6 +162,19 @@ export const SCENARIOS: readonly Scenario[] = [
       const connector = target.ready.connectorCredentials;
       if (connector === undefined) throw new Error(`${target.ready.name} has no connector hub`);
       return { kind: 'repeat', request: { method: 'GET', path: connector.path, headers: { authorization: connector.authorization } }, expected: { status: 200, bodyIncludes: '"access_token"' } };
+    },
+  },
+  {
+    id: 'connector_proxy',
+    label: 'connector proxy GET',
+    runsOn: (target) => target.ready.connectorProxy !== undefined,
+    async plan(target) {
+      // Per request: the connector read, one vault open, the call to the resource server (a new
+      // connection each time, pinned to its checked address), the audit event's insert, the answer streamed back.
+      // The same GET sent directly to the resource server is the "direct" line it is compared with (run.ts).
+      const connector = target.ready.connectorProxy;
+      if (connector === undefined) throw new Error(`${target.ready.name} has no proxy connector`);
+      return { kind: 'repeat', request: { method: 'GET', path: connector.path, headers: { authorization: connector.authorization } }, expected: { status: 200, bodyIncludes: '"data"' } };
     },
   },
 ];

@@ -33,8 +33,8 @@ export async function startServer(file: string, args: readonly string[], options
   return { ...child, message: child.message };
 }
 
-/** A calibration child: bench/ceiling-server.ts, or bench/ceiling-postgres-server.ts with its connection string. */
-export async function startCeiling(file: './ceiling-server.ts' | './ceiling-postgres-server.ts', args: readonly string[], options: ChildOptions = {}): Promise<Child<ServerListening>> {
+/** A calibration child: bench/ceiling-server.ts, bench/ceiling-postgres-server.ts with its connection string, or the proxy scenario's bench/resource-server.ts. */
+export async function startCeiling(file: './ceiling-server.ts' | './ceiling-postgres-server.ts' | './resource-server.ts', args: readonly string[], options: ChildOptions = {}): Promise<Child<ServerListening>> {
   const child = await startChild(file, args, options);
   if (child.message.type !== 'listening') {
     await child.stop();

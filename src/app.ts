@@ -98,7 +98,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   // The connector hub's: one vault and one client of the providers per process.
   const vault = createVault(deps.storage.db, deps.sealer, deps.clock);
   const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
-  const upstream = createUpstreamClient({ outbound: createOutboundClient({ allowPrivateNetwork }), allowHttp: allowPrivateNetwork, clock: deps.clock });
+  const outbound = createOutboundClient({ allowPrivateNetwork });
+  const upstream = createUpstreamClient({ outbound, allowHttp: allowPrivateNetwork, clock: deps.clock });
   void app.register(
     async (orgScope) => {
       await registerFormParsers(orgScope);
@@ -160,7 +161,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       throttle: apiThrottle,
       routes: MANAGEMENT_ROUTES,
       afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
-      connectors: { vault, publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork, upstream },
+      connectors: { vault, publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork, upstream, outbound },
       webhooks: { sealer: deps.sealer, outbound: createOutboundClient({ allowPrivateNetwork }), allowPrivateNetwork },
     });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });

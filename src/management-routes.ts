@@ -7,6 +7,7 @@ import { CREDENTIALS_ROUTES } from './connectors/credentials.routes.ts';
 import { ACCOUNT_ROUTES } from './connectors/accounts.routes.ts';
 import { APP_CONNECTOR_ROUTES } from './connectors/app-connectors.routes.ts';
 import { PROVIDER_ROUTES } from './connectors/providers.routes.ts';
+import { PROXY_ROUTES } from './connectors/proxy/proxy.routes.ts';
 import { ORG_ROUTES } from './orgs/orgs.routes.ts';
 import { SCOPE_ROUTES } from './orgs/scopes.routes.ts';
 import { STAFF_ROUTES } from './staff/staff.routes.ts';
@@ -30,4 +31,5 @@ export const MANAGEMENT_ROUTES: readonly ApiRoute[] = [
   ...ACCOUNT_CONNECTOR_ROUTES,
   ...CREDENTIALS_ROUTES,
   ...WEBHOOK_ROUTES,
+  ...PROXY_ROUTES,
 ];

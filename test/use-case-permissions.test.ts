@@ -29,6 +29,7 @@ import {
 import { addAppConnector, deleteAppConnector, getAppConnector, listAppConnectors, updateAppConnector } from '../src/connectors/app-connector-admin.ts';
 import type { ConnectorOperationContext } from '../src/connectors/connector-context.ts';
 import { readCredentials } from '../src/connectors/credentials-admin.ts';
+import { proxyRequest } from '../src/connectors/proxy/proxy-admin.ts';
 import { createOutboundClient } from '../src/outbound/outbound-client.ts';
 import { createUpstreamClient } from '../src/connectors/upstream/upstream-client.ts';
 import { createVault } from '../src/connectors/vault/vault.ts';
@@ -158,6 +159,21 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['rotateWebhookSecret', 'webhooks:write', (ctx) => rotateWebhookSecret(webhooks(ctx), 'whk_x')],
     ['sendTestMessage', 'webhooks:write', (ctx) => sendTestMessage(webhooks(ctx), 'whk_x')],
     ['listWebhookDeliveries', 'webhooks:read', (ctx) => listWebhookDeliveries(ctx, 'whk_x', { limit: 10 })],
+    [
+      'proxyRequest',
+      'connectors:write',
+      (ctx) =>
+        proxyRequest({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), outbound: createOutboundClient() }, 'acn_x', {
+          method: 'GET',
+          rawPath: 'x',
+          rawQuery: '',
+          headers: {},
+          body: undefined,
+          bodyLength: undefined,
+          timeoutMs: undefined,
+          signal: new AbortController().signal,
+        }),
+    ],
   ];
 
   it.each(cases)('%s needs %s', async (_name, permission, run) => {

@@ -17,6 +17,7 @@ import { parseBasicCredentials } from '../lib/basic-credentials.ts';
 import { AJV_CUSTOM_OPTIONS } from '../http/ajv-options.ts';
 import { ApiRequestError, registerDepthLimitedJsonParser, requireJsonBody } from './guards.ts';
 import { clientErrorText } from '../http/error-handler.ts';
+import { passThroughOf, registerPassThroughScope, sendForwarded, type PassThroughRequest, type PassThroughResponse } from './pass-through.ts';
 
 /** The schemas of a route: what Fastify validates, and what types its handler's input. */
 export interface RouteSchemas {
@@ -47,6 +48,8 @@ export interface ApiCall<S extends RouteSchemas = RouteSchemas> {
   readonly connectors: ConnectorServices | undefined;
   /** The webhooks' sealer and outbound client; undefined where the app was built without them. */
   readonly webhooks: WebhookServices | undefined;
+  /** The request as it came, for a pass-through route (ApiRoute.passThrough); undefined for the others. */
+  readonly passThrough: PassThroughRequest | undefined;
 }
 
 /** The context of a staff operation called through the API (staff/actor.ts). */
@@ -71,16 +74,26 @@ export interface ApiResult {
   readonly body?: unknown;
   /** Sent as ETag: the version a later If-Match must name. */
   readonly etag?: string;
+  /** A pass-through route's answer, sent instead of `body`. */
+  readonly passThrough?: PassThroughResponse;
 }
 
 export interface ApiRoute<S extends RouteSchemas = RouteSchemas> {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** HEAD and OPTIONS only for a pass-through route (the proxy forwards them). */
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
   /** Relative to /api/v2, with `:param` segments. */
   readonly url: string;
   readonly permission: Permission;
   readonly summary: string;
   readonly tag: string;
   readonly schema: S;
+  /**
+   * A route that forwards its request (the API proxy, `url` ending in `*`): its body of any media
+   * type is not parsed but handed over unread (ApiCall.passThrough), with no size limit but the
+   * route's own; its answer is ApiResult.passThrough; its own answers carry
+   * Gatehouse-Proxy-Error (pass-through.ts).
+   */
+  readonly passThrough?: true;
   /**
    * The route's domain rules that can judge body fields without the store, for a body its schema
    * refused: they run on the fields the schema passed (`refused` names the top-level fields it
@@ -202,66 +215,78 @@ export async function registerManagementApi(scope: FastifyInstance, deps: Manage
   // Fixed texts, never the path: it is the caller's own text (the request id finds it in the log).
   scope.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'No route matches this method and path; the routes are in /api/v2/openapi.json.'));
 
-  for (const route of deps.routes) {
-    // A body declared Optional may be left out: validate an absent body as an empty object.
-    const bodyIsOptional = route.schema.body !== undefined && OptionalKind in route.schema.body;
-    scope.route({
-      method: route.method,
-      url: `/v2${route.url}`,
-      schema: { ...route.schema, summary: route.summary, tags: [route.tag], description: `Requires the \`${route.permission}\` permission.` },
-      // With a domain check, a refused body reaches the handler, which adds that check's findings.
-      attachValidation: route.checkBody !== undefined,
-      // onRequest: the caller and its permission are settled before the body is even parsed, so
-      // a caller without the permission learns nothing from validation errors.
-      onRequest: async (request, reply) => {
-        requireJsonBody(request);
-        const principal = await authenticate(request, deps);
-        // Throttled: 429 with Retry-After, as POST /api/v1/login answers (RFC 6585 §4).
-        if (principal === 'throttled') {
-          return sendError(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429, 'too_many_attempts', 'Too many failed attempts; try again later.');
-        }
-        if (principal === undefined || principal === 'no_credentials') {
-          const message = principal === undefined ? 'Authentication failed.' : unusableCredentialsMessage(request.headers.authorization);
-          return sendError(reply.header('www-authenticate', CHALLENGES), 401, 'unauthorized', message);
-        }
-        if (!principal.permissions.has(route.permission)) {
-          return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${route.permission} permission.`);
-        }
-        request.principal = principal;
-        // The session parameter is a credential, not input: whatever the route's query schema,
-        // it is taken here and never validated, seen by a handler, or refused as unknown.
-        withoutSessionParameters(request);
-      },
-      preValidation: async (request) => {
-        if (bodyIsOptional && (request.body === undefined || request.body === null)) request.body = {};
-      },
-      handler: async (request, reply) => {
-        if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body, (request.params ?? {}) as Record<string, string>);
-        const principal = request.principal!;
-        const org = principal.org;
-        const ifMatch = request.headers['if-match'];
-        const result = await route.handler({
-          org,
-          db: deps.db,
-          clock: deps.clock,
-          params: request.params ?? {},
-          query: request.query ?? {},
-          body: request.body,
-          actor: { type: 'api_key', id: principal.apiKeyId, staffUserId: principal.staffUserId, ip: request.ip, permissions: principal.permissions },
-          ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
-          ip: request.ip,
-          connectors: deps.connectors,
-          webhooks: deps.webhooks,
-        });
-        if (route.method !== 'GET') deps.afterChange?.(org.id);
-        reply.header('cache-control', 'no-store');
-        if (result.etag !== undefined) reply.header('etag', result.etag);
-        return reply.code(result.status ?? 200).send(result.body);
-      },
-    });
-  }
+  for (const route of deps.routes) if (route.passThrough !== true) registerRoute(scope, route, deps);
+  // Pass-through routes in a scope of their own (pass-through.ts), where bodies are left unread.
+  await registerPassThroughScope(scope, (streams) => {
+    for (const route of deps.routes) if (route.passThrough === true) registerRoute(streams, route, deps);
+  });
 
   scope.get('/v2/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(scope.swagger()));
+}
+
+/** One route of the table on `scope`: authentication and permission, validation, the handler, the answer. */
+function registerRoute(scope: FastifyInstance, route: ApiRoute, deps: ManagementApiDeps): void {
+  // A body declared Optional may be left out: validate an absent body as an empty object.
+  const bodyIsOptional = route.schema.body !== undefined && OptionalKind in route.schema.body;
+  scope.route({
+    method: route.method,
+    url: `/v2${route.url}`,
+    schema: { ...route.schema, summary: route.summary, tags: [route.tag], description: `Requires the \`${route.permission}\` permission.` },
+    // With a domain check, a refused body reaches the handler, which adds that check's findings.
+    attachValidation: route.checkBody !== undefined,
+    // onRequest: the caller and its permission are settled before the body is even parsed, so
+    // a caller without the permission learns nothing from validation errors.
+    // A proxied GET is not a HEAD: the HEAD Fastify would derive from it would send the provider a
+    // GET. A pass-through route's own HEAD is documented like any route (swagger leaves HEADs out).
+    ...(route.passThrough === true ? { exposeHeadRoute: false, config: { swagger: { exposeHeadRoute: true } } } : {}),
+    onRequest: async (request, reply) => {
+      if (route.passThrough !== true) requireJsonBody(request);
+      const principal = await authenticate(request, deps);
+      // Throttled: 429 with Retry-After, as POST /api/v1/login answers (RFC 6585 §4).
+      if (principal === 'throttled') {
+        return sendError(reply.header('retry-after', String(API_RETRY_AFTER_SECONDS)), 429, 'too_many_attempts', 'Too many failed attempts; try again later.');
+      }
+      if (principal === undefined || principal === 'no_credentials') {
+        const message = principal === undefined ? 'Authentication failed.' : unusableCredentialsMessage(request.headers.authorization);
+        return sendError(reply.header('www-authenticate', CHALLENGES), 401, 'unauthorized', message);
+      }
+      if (!principal.permissions.has(route.permission)) {
+        return sendError(reply, 403, 'forbidden', `This API key's user lacks the ${route.permission} permission.`);
+      }
+      request.principal = principal;
+      // The session parameter is a credential, not input: whatever the route's query schema,
+      // it is taken here and never validated, seen by a handler, or refused as unknown.
+      withoutSessionParameters(request);
+    },
+    preValidation: async (request) => {
+      if (bodyIsOptional && (request.body === undefined || request.body === null)) request.body = {};
+    },
+    handler: async (request, reply) => {
+      if (request.validationError !== undefined) throw withBodyCheck(request.validationError, route, request.body, (request.params ?? {}) as Record<string, string>);
+      const principal = request.principal!;
+      const org = principal.org;
+      const ifMatch = request.headers['if-match'];
+      const result = await route.handler({
+        org,
+        db: deps.db,
+        clock: deps.clock,
+        params: request.params ?? {},
+        query: request.query ?? {},
+        body: request.body,
+        actor: { type: 'api_key', id: principal.apiKeyId, staffUserId: principal.staffUserId, ip: request.ip, permissions: principal.permissions },
+        ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
+        ip: request.ip,
+        connectors: deps.connectors,
+        webhooks: deps.webhooks,
+        passThrough: route.passThrough === true ? passThroughOf(request, reply, SESSION_PARAMETERS) : undefined,
+      });
+      if (result.passThrough !== undefined) return sendForwarded(reply, result.passThrough);
+      if (route.method !== 'GET') deps.afterChange?.(org.id);
+      reply.header('cache-control', 'no-store');
+      if (result.etag !== undefined) reply.header('etag', result.etag);
+      return reply.code(result.status ?? 200).send(result.body);
+    },
+  });
 }
 
 /** The failure detail of a request with no credentials of the schemes this API takes. */

@@ -1,4 +1,5 @@
 import type { OperationContext } from '../staff/actor.ts';
+import type { OutboundClient } from '../outbound/outbound-client.ts';
 import type { UpstreamClient } from './upstream/upstream-client.ts';
 import type { Vault } from './vault/vault.ts';
 
@@ -17,4 +18,6 @@ export interface ConnectorServices {
   readonly allowHttpUrls: boolean;
   /** The process's OAuth client of the providers (refresh, client credentials), over its outbound client. */
   readonly upstream: UpstreamClient;
+  /** The process's outbound client, which the upstream client calls through too: the API proxy's calls. */
+  readonly outbound: OutboundClient;
 }

@@ -40,31 +40,45 @@ export const CREDENTIALS_DEFAULTS: RefreshSettings = Object.freeze({
  */
 export async function readCredentials(ctx: CredentialsOperationContext, id: string): Promise<ConnectorCredentials> {
   requirePermission(ctx.actor, 'connectors:write');
-  const settings = CREDENTIALS_DEFAULTS;
-  const found = await repository.findAccountConnectorWithProvider(ctx.db, ctx.org.id, id);
-  if (found === undefined) throw new NotFoundError('account connector', id);
-  const { connector } = found;
-  const authMode = findProvider(found.provider)?.authMode;
-  let credentials: ConnectorCredentials;
-  let refreshed = false;
-  if (
-    (authMode === 'oauth2' || authMode === 'oauth2_client_credentials') &&
-    connector.status === 'authenticated' &&
-    connector.sealedCredentials !== null &&
-    isFresh(connector, ctx.clock(), settings.refreshMarginMs)
-  ) {
-    // The hot path: no provider call, no write but the audit event.
-    const held = await openCredentials(ctx, connector);
-    credentials = { authMode, accessToken: held.accessToken, tokenType: held.tokenType, expiresAt: held.accessExpiresAt, metadata: held.metadata };
-  } else {
-    ({ credentials, refreshed } = await credentialsNeedingWork(ctx, connector, settings));
-  }
+  const { connector, credentials, refreshed } = await credentialsForUse(ctx, id);
   await recordOperation(ctx.db, ctx, {
     action: 'account_connector.credentials_read',
     target: { type: 'account_connector', id: connector.id },
     details: { auth_mode: credentials.authMode, refreshed },
   });
   return credentials;
+}
+
+/** A connector's credentials ready to be used, with the connector as read before any refresh. */
+export interface CredentialsInUse {
+  readonly connector: AccountConnector;
+  readonly credentials: ConnectorCredentials;
+  /** Whether this call refreshed the token (false when another request's refresh was handed over). */
+  readonly refreshed: boolean;
+}
+
+/**
+ * The connector's credentials exactly as the credentials read gets them (refreshed under the
+ * shared lease when expiring), without its permission check or audit event: for a use case that
+ * checks and records its own (the API proxy). The caller must have checked connectors:write.
+ */
+export async function credentialsForUse(ctx: CredentialsOperationContext, id: string): Promise<CredentialsInUse> {
+  const settings = CREDENTIALS_DEFAULTS;
+  const found = await repository.findAccountConnectorWithProvider(ctx.db, ctx.org.id, id);
+  if (found === undefined) throw new NotFoundError('account connector', id);
+  const { connector } = found;
+  const authMode = findProvider(found.provider)?.authMode;
+  if (
+    (authMode === 'oauth2' || authMode === 'oauth2_client_credentials') &&
+    connector.status === 'authenticated' &&
+    connector.sealedCredentials !== null &&
+    isFresh(connector, ctx.clock(), settings.refreshMarginMs)
+  ) {
+    // The hot path: no provider call, no write (but the caller's audit event).
+    const held = await openCredentials(ctx, connector);
+    return { connector, credentials: { authMode, accessToken: held.accessToken, tokenType: held.tokenType, expiresAt: held.accessExpiresAt, metadata: held.metadata }, refreshed: false };
+  }
+  return { connector, ...(await credentialsNeedingWork(ctx, connector, settings)) };
 }
 
 async function credentialsNeedingWork(

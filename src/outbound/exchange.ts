@@ -140,7 +140,7 @@ function responseOf(response: IncomingMessage, body: Buffer, described: string):
 }
 
 /** Node's failure as one of ours, by its code; the original stays as the cause (it holds no request data). */
-function networkError(error: Error, described: string): OutboundError {
+export function networkError(error: Error, described: string): OutboundError {
   const reason = 'code' in error && typeof error.code === 'string' ? error.code : 'UNKNOWN';
   return new OutboundNetworkError(described, reason, explain(reason), { cause: error });
 }

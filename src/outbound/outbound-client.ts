@@ -6,9 +6,13 @@ import type { OutboundResponse } from './exchange.ts';
 import { exchange } from './exchange.ts';
 import { OutboundTimeout } from './outbound-errors.ts';
 import type { OutboundBody } from './request-parts.ts';
-import { encodeBody, requestHeaders } from './request-parts.ts';
+import { encodeBody, requestHeaders, streamRequestHeaders } from './request-parts.ts';
+import type { OutboundStreamResponse } from './stream-exchange.ts';
+import { streamExchange } from './stream-exchange.ts';
+import type { Readable } from 'node:stream';
 
 export type { OutboundResponse } from './exchange.ts';
+export type { OutboundStreamResponse } from './stream-exchange.ts';
 export type { FormFields, OutboundBody } from './request-parts.ts';
 
 export const OUTBOUND_DEFAULTS = Object.freeze({
@@ -58,6 +62,25 @@ export interface OutboundRequest {
   readonly maxResponseBytes?: number;
 }
 
+export interface OutboundStreamRequest {
+  /** Any method token (the API proxy forwards the caller's). */
+  readonly method: string;
+  /** Absolute; https: only (http: too when private networks are allowed). */
+  readonly url: string | URL;
+  /** Sent as given (repeated ones as arrays), but Host, Content-Length and the connection's own headers (refused). */
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  /** Bytes, or a stream piped as it arrives (sent chunked unless `bodyLength` is given); none when absent. */
+  readonly body?: Buffer | Readable;
+  /** The stream's length when the caller knows it (sent as Content-Length). */
+  readonly bodyLength?: number;
+  /** The whole call, until the response body's last byte, instead of the client's timeout. */
+  readonly timeoutMs?: number;
+  /** This call's response limit, instead of the client's. */
+  readonly maxResponseBytes?: number;
+  /** The caller giving up (its own client went away): the call stops, failing with this signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Every call Gatehouse makes to a provider: token exchange, refresh, discovery, later the API
  * proxy. Each call checks its destination when it is made (https:, every address public),
@@ -67,6 +90,12 @@ export interface OutboundRequest {
  */
 export interface OutboundClient {
   request(request: OutboundRequest): Promise<OutboundResponse>;
+  /**
+   * The same checks and bounds, the response handed over as soon as its headers arrive, its body
+   * a stream (the API proxy's calls). The time limit runs until the body's last byte: past it, or
+   * past the size limit, the body stream fails with OutboundTimeout or OutboundTooLarge.
+   */
+  stream(request: OutboundStreamRequest): Promise<OutboundStreamResponse>;
 }
 
 export function createOutboundClient(options: OutboundClientOptions = {}): OutboundClient {
@@ -105,6 +134,41 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
         });
       } finally {
         clearTimeout(timer);
+      }
+    },
+
+    async stream(request) {
+      const destination = parseDestination(request.url, { allowPrivateNetwork });
+      const { described } = destination;
+      const bodyLength = Buffer.isBuffer(request.body) ? request.body.length : request.bodyLength;
+      const headers = streamRequestHeaders(request.headers ?? {}, { userAgent, described, contentLength: request.body === undefined ? undefined : bodyLength });
+      const callTimeoutMs = request.timeoutMs ?? timeoutMs;
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new OutboundTimeout(described, 'response', callTimeoutMs)), callTimeoutMs);
+      const callerGone = (): void => abort.abort(request.signal?.reason);
+      request.signal?.addEventListener('abort', callerGone, { once: true });
+      if (request.signal?.aborted === true) callerGone();
+      const settled = (): void => {
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', callerGone);
+      };
+      try {
+        const addresses = await whileNotAborted(addressesToCall(destination, { allowPrivateNetwork, resolveHost }), abort.signal);
+        return await streamExchange({
+          destination,
+          addresses,
+          method: request.method,
+          headers,
+          body: request.body,
+          connectTimeoutMs: Math.min(connectTimeoutMs, callTimeoutMs),
+          maxResponseBytes: request.maxResponseBytes ?? maxResponseBytes,
+          signal: abort.signal,
+          onSettled: settled,
+          secureContext,
+        });
+      } catch (error) {
+        settled();
+        throw error;
       }
     },
   };

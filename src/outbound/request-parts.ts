@@ -71,3 +71,29 @@ export function requestHeaders(
   if (body !== undefined || METHODS_WITH_BODY.has(options.method)) headers['content-length'] = String(body?.bytes.length ?? 0);
   return headers;
 }
+
+/**
+ * The headers of a streamed call (the API proxy's): the caller's as given, repeated ones kept, but
+ * the client's own (Host, framing, the connection's), which are refused as in requestHeaders; a
+ * User-Agent when the caller sends none; Content-Length when the body's length is known (else the
+ * body goes chunked). No Accept is added: what the caller accepts is its own business.
+ */
+export function streamRequestHeaders(
+  callers: Readonly<Record<string, string | readonly string[]>>,
+  options: { readonly userAgent: string; readonly described: string; readonly contentLength: number | undefined },
+): Record<string, string | readonly string[]> {
+  const headers: Record<string, string | readonly string[]> = { 'user-agent': options.userAgent };
+  for (const [name, value] of Object.entries(callers)) {
+    const lower = name.toLowerCase();
+    if (SET_BY_THE_CLIENT.has(lower)) throw new OutboundRefused(options.described, 'header', `the ${lower} header is set by the client, not by its caller`);
+    try {
+      validateHeaderName(lower);
+      for (const one of typeof value === 'string' ? [value] : value) validateHeaderValue(lower, one);
+    } catch {
+      throw new OutboundRefused(options.described, 'header', `the ${/^[\w-]+$/.test(name) ? lower : 'named'} header cannot be sent: invalid characters in its name or value`);
+    }
+    headers[lower] = value;
+  }
+  if (options.contentLength !== undefined) headers['content-length'] = String(options.contentLength);
+  return headers;
+}

@@ -120,9 +120,10 @@ describe('the catalogue', () => {
 
 describe('the generic entries (a public contract)', () => {
   it.each([
-    ['openid-connect', 'oauth2', [['issuer', true, 'url']]],
-    ['oauth2', 'oauth2', [['authorization_url', true, 'url'], ['token_url', true, 'url']]],
-    ['oauth2-client-credentials', 'oauth2_client_credentials', [['token_url', true, 'url']]],
+    // api_base_url (optional, added for the API proxy, issue 12): where the proxy forwards to.
+    ['openid-connect', 'oauth2', [['issuer', true, 'url'], ['api_base_url', false, 'url']]],
+    ['oauth2', 'oauth2', [['authorization_url', true, 'url'], ['token_url', true, 'url'], ['api_base_url', false, 'url']]],
+    ['oauth2-client-credentials', 'oauth2_client_credentials', [['token_url', true, 'url'], ['api_base_url', false, 'url']]],
     ['api-key', 'api_key', [['api_base_url', false, 'url']]],
     ['basic', 'basic', [['api_base_url', false, 'url']]],
   ] as const)('%s: auth_mode %s with its config fields', (id, authMode, fields) => {

@@ -19,12 +19,14 @@ export const GENERIC_PROVIDERS: readonly ProviderDefinition[] = [
         required: true,
         format: 'url',
       },
+      { name: 'api_base_url', description: 'The base URL of the provider\'s API, for the API proxy (https)', required: false, format: 'url' },
     ],
     issuer: '{issuer}',
+    api_base_url: '{api_base_url}',
     default_scopes: ['openid'],
     // Sent always: a server without PKCE ignores the parameters (RFC 6749 §3.1), and one with it is protected (RFC 9700 §2.1.1).
     pkce: true,
-    example_config: { issuer: 'https://login.example.com' },
+    example_config: { issuer: 'https://login.example.com', api_base_url: 'https://api.example.com/v1' },
   },
   {
     id: 'oauth2',
@@ -35,11 +37,13 @@ export const GENERIC_PROVIDERS: readonly ProviderDefinition[] = [
     config_fields: [
       { name: 'authorization_url', description: 'The authorization endpoint (https)', required: true, format: 'url' },
       { name: 'token_url', description: 'The token endpoint (https)', required: true, format: 'url' },
+      { name: 'api_base_url', description: 'The base URL of the provider\'s API, for the API proxy (https)', required: false, format: 'url' },
     ],
     authorization_url: '{authorization_url}',
     token_url: '{token_url}',
+    api_base_url: '{api_base_url}',
     pkce: true,
-    example_config: { authorization_url: 'https://auth.example.com/oauth/authorize', token_url: 'https://auth.example.com/oauth/token' },
+    example_config: { authorization_url: 'https://auth.example.com/oauth/authorize', token_url: 'https://auth.example.com/oauth/token', api_base_url: 'https://api.example.com/v1' },
   },
   {
     id: 'oauth2-client-credentials',
@@ -47,9 +51,13 @@ export const GENERIC_PROVIDERS: readonly ProviderDefinition[] = [
     auth_mode: 'oauth2_client_credentials',
     categories: ['generic'],
     docs_url: 'https://www.rfc-editor.org/rfc/rfc6749#section-4.4',
-    config_fields: [{ name: 'token_url', description: 'The token endpoint (https)', required: true, format: 'url' }],
+    config_fields: [
+      { name: 'token_url', description: 'The token endpoint (https)', required: true, format: 'url' },
+      { name: 'api_base_url', description: 'The base URL of the provider\'s API, for the API proxy (https)', required: false, format: 'url' },
+    ],
     token_url: '{token_url}',
-    example_config: { token_url: 'https://auth.example.com/oauth/token' },
+    api_base_url: '{api_base_url}',
+    example_config: { token_url: 'https://auth.example.com/oauth/token', api_base_url: 'https://api.example.com/v1' },
   },
   {
     id: 'api-key',
