@@ -134,7 +134,7 @@ const RETURN_PATH = /^(?:[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*)?$/;
  * can never send anyone elsewhere (no open redirect).
  */
 export function safeReturnPath(raw: string | undefined | null): string | null {
-  if (raw === undefined || raw === null || raw.length > 200 || !RETURN_PATH.test(raw)) return null;
+  if (raw === undefined || raw === null || raw === '' || raw.length > 200 || !RETURN_PATH.test(raw)) return null;
   return raw;
 }
 

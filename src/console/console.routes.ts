@@ -11,9 +11,9 @@ import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { param } from '../oauth/params.ts';
 import { endStaffSession, signInStaff, startStaffSession } from '../staff/staff-sessions.ts';
 import { registerConsoleAssets } from './assets.ts';
-import { registerClientPages } from './clients.routes.ts';
+import { registerClientPages } from './client-pages.ts';
 import { consoleHandler, safeReturnPath, SIGN_OUT_PURPOSE, type ConsoleDeps } from './console-context.ts';
-import { registerOverviewPage } from './overview.routes.ts';
+import { registerOverviewPage } from './overview-page.ts';
 import { renderStaffSignInPage } from './pages/staff-sign-in.ts';
 
 export type { ConsoleDeps } from './console-context.ts';
