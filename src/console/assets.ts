@@ -33,6 +33,7 @@ nav.sections a[aria-current=page]{color:var(--text);border-bottom-color:var(--ac
 main{max-width:64rem;margin:0 auto;padding:1.5rem 1rem 3rem}
 h1{font-size:1.5rem;line-height:1.25;margin:0 0 1rem;overflow-wrap:anywhere}
 h2{font-size:1.125rem;margin:2rem 0 .75rem}
+.panel>h2:first-child{margin-top:0}
 p{margin:0 0 1rem}
 .muted{color:var(--muted);font-size:.875rem}
 .panel{background:var(--surface);border:1px solid var(--line);border-radius:.5rem;padding:1rem 1.25rem;margin:0 0 1.5rem}
