@@ -150,6 +150,8 @@ describe.each(DIALECTS)('the staff console on %s', (dialect) => {
     for (let i = 0; i < 2; i++) await recordAudit(db(), yesterday, orgId, { action: 'constituent.sign_in_failed', actor: { type: 'anonymous', id: null } });
     // Out of the chart: another action, another org's, and 20 days ago.
     await recordAudit(db(), systemClock, orgId, { action: 'staff.sign_in', actor: { type: 'staff', id: 's' } });
+    const other = await seedOrg(db(), 'other');
+    await recordAudit(db(), systemClock, other.org.id, { action: 'constituent.sign_in', actor: { type: 'constituent', id: 'c' } });
     await recordAudit(db(), () => Date.now() - 20 * DAY_MS, orgId, { action: 'constituent.sign_in', actor: { type: 'constituent', id: 'c' } });
     const { browser } = await as('read_only');
     const { status, html } = await page(browser, '');
