@@ -154,6 +154,17 @@ describe('the staff console in a real browser (SQLite)', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshots(page, 'client');
 
+    // The login widget: its snippet to copy, and its button, live, pointing at this client's sign-in.
+    const button = page.getByRole('link', { name: 'Sign in with Riverside Food Bank' });
+    await button.waitFor();
+    const href = new URL((await button.getAttribute('href'))!);
+    expect(href.origin + href.pathname).toBe(`${server.url}/o/riverside/authorize`);
+    expect(href.searchParams.get('client_id')).toBe(clientId);
+    expect(href.searchParams.get('redirect_uri')).toBe('https://parcels.riverside.example/callback');
+    await page.getByRole('button', { name: 'Copy widget code' }).click();
+    await expect.poll(() => page.locator('#widget-snippet-status').textContent()).toBe('Copied');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(`<script src="${server.url}/o/riverside/widget.js"\n        data-client-id="${clientId}"\n        data-redirect-uri="https://parcels.riverside.example/callback"\n        data-scope="openid profile"></script>`);
+
     await page.goto(`${consoleUrl}/clients/cl_unknown`);
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(cspViolations).toEqual([]);

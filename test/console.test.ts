@@ -198,6 +198,20 @@ describe.each(DIALECTS)('the staff console on %s', (dialect) => {
     expect((await page(browser, `clients/${clientId}`)).html).not.toContain(secret);
   });
 
+  it('gives the login widget snippet of a client to copy, and its live preview allowed by the page\'s CSP', async () => {
+    const { clientId } = await seedClient(db(), seeded.org.id, { name: 'Widget app' });
+    const { browser } = await as('read_only');
+    const { html, response } = await page(browser, `clients/${clientId}`);
+    expect(html).toContain(`&lt;script src=&quot;${issuer}/widget.js&quot;\n        data-client-id=&quot;${clientId}&quot;\n        data-redirect-uri=&quot;https://app.example.org/callback&quot;`);
+    expect(html).toContain(`<script src="${issuer}/widget.js" data-client-id="${clientId}" data-redirect-uri="https://app.example.org/callback" data-scope="openid profile"></script>`);
+    expect(response.headers.get('content-security-policy')).toContain(`script-src ${consoleUrl}/assets/${CONSOLE_SCRIPT.name} ${issuer}/widget.js;`);
+    // A client that cannot start a browser sign-in has no widget, and its page allows no other script.
+    const { clientId: service } = await seedClient(db(), seeded.org.id, { name: 'Service', grantTypes: ['client_credentials'], redirectUris: [], postLogoutRedirectUris: [], scope: 'reports' });
+    const serviceView = await page(browser, `clients/${service}`);
+    expect(serviceView.html).not.toContain('widget.js');
+    expect(serviceView.response.headers.get('content-security-policy')).toContain(`script-src ${consoleUrl}/assets/${CONSOLE_SCRIPT.name};`);
+  });
+
   it('refuses a form without the CSRF token of its purpose and browser, changing nothing', async () => {
     const { browser } = await as('owner');
     const form = await page(browser, 'clients/new');

@@ -78,6 +78,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .swatch{display:inline-block;width:.875rem;height:.875rem;margin-right:.375rem;vertical-align:-.125rem;border-radius:.125rem}
 .swatch.a{background:var(--bar-a)}
 .swatch.b{background:var(--bar-b)}
+.widget-preview{margin:.25rem 0 0;padding:1rem;border:1px dashed var(--field);border-radius:.375rem;background:#fff}
+h3.hint{font-weight:600;margin:1rem 0 .25rem}
 .badge{display:inline-block;padding:0 .5rem;border:1px solid var(--field);border-radius:1rem;font-size:.8125rem}
 @media (forced-colors:active){button,a.button{border:2px solid ButtonText}.chart .bar-a,.chart .bar-b,.swatch{forced-color-adjust:none}}
 `;

@@ -8,7 +8,7 @@ import { param } from '../oauth/params.ts';
 import { consoleHandler, expiredForm, type ConsoleCall, type ConsoleDeps } from './console-context.ts';
 import { flashKeyOf } from './flash.ts';
 import { attemptForm, lines, MISSING_VERSION, type FormProblems } from './forms.ts';
-import { CLIENT_FIELDS, formValuesOf, renderClientForm, renderClientList, renderClientView, renderSecretPage, type ClientFormValues } from './pages/clients.ts';
+import { CLIENT_FIELDS, formValuesOf, hasWidget, renderClientForm, renderClientList, renderClientView, renderSecretPage, type ClientFormValues } from './pages/clients.ts';
 
 const PAGE = { config: { answers: 'page' as const } };
 /** Clients per page of the list: the list is one statement whatever the org holds. */
@@ -156,8 +156,10 @@ function newClientPage(call: ConsoleCall, values: ClientFormValues, problems: Fo
 
 function clientPage(call: ConsoleCall, client: Client, state: { values: ClientFormValues; problems: FormProblems | null; version?: number; flash?: ReturnType<typeof flashKeyOf> }): FastifyReply {
   const canWrite = call.frame.permissions.has('clients:write');
+  const widgetUrl = `${call.request.org.issuer}/widget.js`;
   const body = renderClientView({
     consoleUrl: call.frame.consoleUrl,
+    widgetUrl,
     client,
     now: call.op.clock(),
     graceHours: SECRET_ROTATION_GRACE_SECONDS / 3600,
@@ -176,7 +178,7 @@ function clientPage(call: ConsoleCall, client: Client, state: { values: ClientFo
         }
       : null,
   });
-  return call.render({ title: client.name, section: 'clients', body, flash: state.flash ?? null }, state.problems?.status ?? 200);
+  return call.render({ title: client.name, section: 'clients', body, flash: state.flash ?? null, extraScripts: hasWidget(client) ? [widgetUrl] : [] }, state.problems?.status ?? 200);
 }
 
 function secretPage(call: ConsoleCall, client: Client, clientSecret: string, options: { readonly rotated: boolean }): FastifyReply {

@@ -41,6 +41,11 @@ export interface ConsolePageOptions {
   readonly body: SafeHtml;
   /** A message of a finished action (Post/Redirect/Get), by its fixed key. */
   readonly flash?: FlashKey | null;
+  /**
+   * Scripts of this origin the page's body loads itself (the login widget's live preview), by
+   * exact URL, added to the CSP's script-src. Never a URL built from request data.
+   */
+  readonly extraScripts?: readonly string[];
 }
 
 /** The URL of a console page, `path` relative to the console (no leading slash). */
@@ -100,7 +105,7 @@ ${options.body}
   const csp = [
     "default-src 'none'",
     `style-src ${css}`,
-    `script-src ${js}`,
+    `script-src ${[js, ...(options.extraScripts ?? [])].join(' ')}`,
     // The clipboard needs nothing more; forms post to this origin only, and so do their redirects.
     `form-action ${origin}`,
     "base-uri 'none'",

@@ -1,6 +1,6 @@
 import type { Client } from '../../clients/client.ts';
 import { MAX_CODE_TTL_SECONDS } from '../../clients/clients.ts';
-import { html, type SafeHtml } from '../../http/html.ts';
+import { escapeHtml, html, type SafeHtml } from '../../http/html.ts';
 import { checkbox, copyable, field, formState, problemSummary, type FormProblems } from '../forms.ts';
 
 /** The client form's fields, by their names in the form (the use case's field names), with their labels. */
@@ -110,6 +110,8 @@ ${checkbox({ name: 'consent_required', label: 'Ask constituents to consent befor
 
 export interface ClientViewModel {
   readonly consoleUrl: string;
+  /** The login widget's URL (`<issuer>/widget.js`), for the snippet and its preview. */
+  readonly widgetUrl: string;
   readonly client: Client;
   readonly now: number;
   /** Null for a role that may not change clients: it sees the settings, and no control. */
@@ -141,9 +143,34 @@ ${formState(model.rotateToken)}
     : null
 }
 </section>
+${widgetSection(model.widgetUrl, client)}
 <section class="panel" aria-labelledby="settings-heading">
 <h2 id="settings-heading">Settings</h2>
 ${model.edit === null ? settingsList(client) : renderClientForm(model.edit)}
+</section>`;
+}
+
+/** Whether the client signs people in through the browser, so the login widget can start its flow. */
+export function hasWidget(client: Client): boolean {
+  return client.status === 'active' && client.grantTypes.includes('authorization_code') && client.redirectUris.length > 0;
+}
+
+/**
+ * Neon's "copy the JavaScript widget code" for this client: the tag to paste in a page's body,
+ * with its first redirect URI, and the button it renders, live (the widget itself, from this
+ * server, as a site would load it).
+ */
+function widgetSection(widgetUrl: string, client: Client): SafeHtml | null {
+  if (!hasWidget(client)) return null;
+  // The tag as text to paste: its attribute values escaped for HTML, as the person's page needs them.
+  const attr = (value: string): string => escapeHtml(value);
+  const snippet = `<script src="${attr(widgetUrl)}"\n        data-client-id="${attr(client.clientId)}"\n        data-redirect-uri="${attr(client.redirectUris[0]!)}"\n        data-scope="openid profile"></script>`;
+  return html`<section class="panel" aria-labelledby="widget-heading">
+<h2 id="widget-heading">Login widget</h2>
+<p>Paste this inside the <code>&lt;body&gt;</code> of a page, where the button should appear. It sends people to sign in and back to the redirect URI with a code; change <code>data-redirect-uri</code> to another registered URI if needed, and add <code>data-state</code> for your CSRF state.</p>
+${copyable('widget-snippet', 'widget code', snippet)}
+<h3 class="hint" id="widget-preview-label">Preview</h3>
+<div class="widget-preview" role="group" aria-labelledby="widget-preview-label"><script src="${widgetUrl}" data-client-id="${client.clientId}" data-redirect-uri="${client.redirectUris[0]!}" data-scope="openid profile"></script></div>
 </section>`;
 }
 
