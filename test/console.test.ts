@@ -251,6 +251,9 @@ describe.each(DIALECTS)('the staff console on %s', (dialect) => {
     expect(refused.html).toContain('>http://insecure.example/callback</textarea>');
     expect(refused.html).toContain('value="Bad &lt;b&gt;app&lt;/b&gt;"');
     expect(refused.html).toContain('name="code_ttl_seconds" value="9999"');
+    // A body that is no form at all: a 400 page, never a 500.
+    const json = await fetch(`${consoleUrl}/clients`, { method: 'POST', headers: { cookie: `gh_staff=${browser.cookie('gh_staff')!}; gh_browser=${browser.cookie('gh_browser')!}`, 'content-type': 'application/json' }, body: '{"name":"x"}', redirect: 'manual' });
+    expect(json.status).toBe(400);
     expect((await db().selectFrom('clients').select('id').execute()).length).toBe(before);
   });
 

@@ -68,23 +68,22 @@ export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): 
     }),
   );
 
-  scope.get<{ Params: { clientId: string } }>(
+  scope.get(
     '/console/clients/:clientId',
     PAGE,
     consoleHandler(deps, async (call) => {
-      const client = await getClient(call.op, (call.request.params as { clientId: string }).clientId);
+      const client = await getClient(call.op, call.params.clientId ?? '');
       return clientPage(call, client, { values: formValuesOf(client), problems: null, flash: flashKeyOf(param(readQuery(call.request), 'flash')) });
     }),
   );
 
-  scope.post<{ Params: { clientId: string } }>(
+  scope.post(
     '/console/clients/:clientId',
     PAGE,
     consoleHandler(deps, async (call) => {
-      const clientId = (call.request.params as { clientId: string }).clientId;
-      const form = await readForm(call.request);
+            const form = await readForm(call.request);
       // Read first: an unknown client is a 404 page, whatever the form holds.
-      const current = await getClient(call.op, clientId);
+      const current = await getClient(call.op, call.params.clientId ?? '');
       if (!call.csrfMatches(form, `client-update:${current.clientId}`)) return expiredForm(call, `clients/${encodeURIComponent(current.clientId)}`);
       const values = valuesFrom(form, { isNew: false, clientType: current.clientType });
       const version = param(form, 'version');
@@ -111,13 +110,12 @@ export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): 
     }),
   );
 
-  scope.post<{ Params: { clientId: string } }>(
+  scope.post(
     '/console/clients/:clientId/rotate-secret',
     PAGE,
     consoleHandler(deps, async (call) => {
-      const clientId = (call.request.params as { clientId: string }).clientId;
-      const form = await readForm(call.request);
-      const current = await getClient(call.op, clientId);
+            const form = await readForm(call.request);
+      const current = await getClient(call.op, call.params.clientId ?? '');
       if (!call.csrfMatches(form, `client-rotate:${current.clientId}`)) return expiredForm(call, `clients/${encodeURIComponent(current.clientId)}`);
       const outcome = await attemptForm([], () => rotateClientSecret(call.op, current.clientId));
       if (!outcome.ok) return clientPage(call, current, { values: formValuesOf(current), problems: outcome.problems });

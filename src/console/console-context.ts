@@ -34,6 +34,8 @@ export interface ConsoleCall {
   /** As the use cases take it: the signed-in staff user as actor, with their role's permissions. */
   readonly op: OperationContext;
   readonly frame: ConsoleFrame;
+  /** The route's path parameters (`:clientId`), as strings. */
+  readonly params: Readonly<Record<string, string | undefined>>;
   /** The CSRF token of a form of `purpose` in this browser. */
   csrf(purpose: string): string;
   /** True when the form carries the token of `purpose` (constant-time). */
@@ -81,6 +83,8 @@ export function consoleHandler(deps: ConsoleDeps, handle: (call: ConsoleCall) =>
       reply,
       op,
       frame,
+      // Fastify gives every `:name` of the path as a string.
+      params: request.params as Readonly<Record<string, string | undefined>>,
       csrf: (purpose) => csrfTokenFor(binding, consolePurpose(purpose)),
       csrfMatches: (form, purpose) => csrfMatches(form, csrfTokenFor(binding, consolePurpose(purpose))),
       render: (options, status = 200) => sendPage(reply.code(status), renderConsolePage(frame, options)),
