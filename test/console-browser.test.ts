@@ -11,6 +11,7 @@ import { createStaffUser } from '../src/staff/staff.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import type { Organization } from '../src/orgs/organization.ts';
 import { seedClient } from './helpers/fixtures.ts';
+import { staffBrowser } from './console-helpers.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 // The console in Debian's chromium (playwright-core): a staff admin signs in, creates a client and
@@ -169,6 +170,17 @@ describe('the staff console in a real browser (SQLite)', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(cspViolations).toEqual([]);
     await page.close();
+  });
+
+  it('the console\'s 403 page passes axe-core too', async () => {
+    const { browser: signedIn } = await staffBrowser(server.store.storage.db, org.id, 'riverside', 'read_only');
+    const readOnly = await browser.newContext();
+    await readOnly.addCookies([{ name: 'gh_staff', value: signedIn.cookie('gh_staff')!, url: `${server.url}/o/riverside/console/` }]);
+    const page = watch(await readOnly.newPage());
+    const response = await page.goto(`${consoleUrl}/clients/new`);
+    expect(response?.status()).toBe(403);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await readOnly.close();
   });
 
   it('keyboard: the skip link is the first stop and moves to main; the focus is visible', async () => {

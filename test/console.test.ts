@@ -196,6 +196,12 @@ describe.each(DIALECTS)('the staff console on %s', (dialect) => {
     expect(event).toMatchObject({ actor_type: 'staff', actor_id: staffUserId });
     expect(JSON.stringify(server.logs)).not.toContain(secret);
     expect((await page(browser, `clients/${clientId}`)).html).not.toContain(secret);
+    // A public client has no secret to show: the answer is a redirect to its page, with a fixed message.
+    const publicForm = await page(browser, 'clients/new');
+    const spa = await post(browser, 'clients', { ...formFields(publicForm.html, `${consoleUrl}/clients`), name: 'Parcel SPA', client_type: 'public', redirect_uris: 'https://spa.example.org/cb', scope: 'openid' });
+    expect(spa.status).toBe(303);
+    expect(spa.location).toMatch(new RegExp(`^${consoleUrl}/clients/[a-z0-9]+\\?flash=client_created$`));
+    expect((await page(browser, spa.location!.slice(consoleUrl.length + 1))).html).toContain('It is a public client, so it has no secret');
   });
 
   it('gives the login widget snippet of a client to copy, and its live preview allowed by the page\'s CSP', async () => {

@@ -5,12 +5,11 @@ import { readForm, readQuery } from '../http/forms.ts';
 import { ForbiddenError } from '../lib/errors.ts';
 import type { RawParams } from '../lib/url-encoded.ts';
 import { param } from '../oauth/params.ts';
-import { consoleHandler, expiredForm, type ConsoleCall, type ConsoleDeps } from './console-context.ts';
+import { CONSOLE_PAGE, consoleHandler, expiredForm, type ConsoleCall, type ConsoleDeps } from './console-context.ts';
 import { flashKeyOf } from './flash.ts';
 import { attemptForm, lines, MISSING_VERSION, type FormProblems } from './forms.ts';
 import { CLIENT_FIELDS, formValuesOf, hasWidget, renderClientForm, renderClientList, renderClientView, renderSecretPage, type ClientFormValues } from './pages/clients.ts';
 
-const PAGE = { config: { answers: 'page' as const } };
 /** Clients per page of the list: the list is one statement whatever the org holds. */
 export const CLIENTS_PER_PAGE = 50;
 
@@ -22,7 +21,7 @@ export const CLIENTS_PER_PAGE = 50;
 export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): void {
   scope.get(
     '/console/clients',
-    PAGE,
+    CONSOLE_PAGE,
     consoleHandler(deps, async (call) => {
       const cursor = param(readQuery(call.request), 'cursor');
       const page = await listClients(call.op, { limit: CLIENTS_PER_PAGE, ...(cursor === undefined ? {} : { cursor }) });
@@ -33,7 +32,7 @@ export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): 
 
   scope.get(
     '/console/clients/new',
-    PAGE,
+    CONSOLE_PAGE,
     consoleHandler(deps, async (call) => {
       // Only hides the form from a role that could not use it: addClient refuses such a role anyway.
       if (!call.frame.permissions.has('clients:write')) throw new ForbiddenError('clients:write');
@@ -44,7 +43,7 @@ export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): 
 
   scope.post(
     '/console/clients',
-    PAGE,
+    CONSOLE_PAGE,
     consoleHandler(deps, async (call) => {
       const form = await readForm(call.request);
       if (!call.csrfMatches(form, 'client-create')) return expiredForm(call, 'clients/new');
@@ -70,7 +69,7 @@ export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): 
 
   scope.get(
     '/console/clients/:clientId',
-    PAGE,
+    CONSOLE_PAGE,
     consoleHandler(deps, async (call) => {
       const client = await getClient(call.op, call.params.clientId ?? '');
       return clientPage(call, client, { values: formValuesOf(client), problems: null, flash: flashKeyOf(param(readQuery(call.request), 'flash')) });
@@ -79,7 +78,7 @@ export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): 
 
   scope.post(
     '/console/clients/:clientId',
-    PAGE,
+    CONSOLE_PAGE,
     consoleHandler(deps, async (call) => {
             const form = await readForm(call.request);
       // Read first: an unknown client is a 404 page, whatever the form holds.
@@ -112,7 +111,7 @@ export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): 
 
   scope.post(
     '/console/clients/:clientId/rotate-secret',
-    PAGE,
+    CONSOLE_PAGE,
     consoleHandler(deps, async (call) => {
             const form = await readForm(call.request);
       const current = await getClient(call.op, call.params.clientId ?? '');

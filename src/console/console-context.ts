@@ -24,6 +24,9 @@ export interface ConsoleDeps {
   readonly afterChange?: (orgId: string) => void;
 }
 
+/** The route options of every console page: its errors answer as pages (http/error-handler.ts). */
+export const CONSOLE_PAGE = { config: { answers: 'page' as const } };
+
 /** The CSRF purpose of the sign-out form (the console's header, and the staff-session page of the hosted pages). */
 export const SIGN_OUT_PURPOSE = 'staff-logout';
 

@@ -12,13 +12,12 @@ import { param } from '../oauth/params.ts';
 import { endStaffSession, signInStaff, startStaffSession } from '../staff/staff-sessions.ts';
 import { registerConsoleAssets } from './assets.ts';
 import { registerClientPages } from './client-pages.ts';
-import { consoleHandler, safeReturnPath, SIGN_OUT_PURPOSE, type ConsoleDeps } from './console-context.ts';
+import { CONSOLE_PAGE, consoleHandler, safeReturnPath, SIGN_OUT_PURPOSE, type ConsoleDeps } from './console-context.ts';
 import { registerOverviewPage } from './overview-page.ts';
 import { renderStaffSignInPage } from './pages/staff-sign-in.ts';
 
 export type { ConsoleDeps } from './console-context.ts';
 
-const PAGE = { config: { answers: 'page' as const } };
 
 /**
  * The staff console of one organization, under `/o/:slug/console/`: its sign-in and sign-out,
@@ -33,8 +32,8 @@ export function registerConsoleRoutes(scope: FastifyInstance, deps: ConsoleDeps)
     const returnTo = safeReturnPath(param(readQuery(request), 'return_to'));
     return sendPage(reply, signInPage(request, binding, { email: null, error: null, returnTo }));
   };
-  scope.get('/console/login', PAGE, showSignIn);
-  scope.get('/staff/login', PAGE, showSignIn);
+  scope.get('/console/login', CONSOLE_PAGE, showSignIn);
+  scope.get('/staff/login', CONSOLE_PAGE, showSignIn);
 
   const signIn = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const ctx = request.org;
@@ -61,11 +60,11 @@ export function registerConsoleRoutes(scope: FastifyInstance, deps: ConsoleDeps)
     await recordAudit(ctx.db, ctx.clock, ctx.org.id, { action: 'staff.sign_in', actor: { type: 'staff', id: staff.staffUserId }, ip: request.ip });
     return reply.code(303).header('location', `${ctx.issuer}/console/${returnTo ?? ''}`).send();
   };
-  scope.post('/console/login', PAGE, signIn);
-  scope.post('/staff/login', PAGE, signIn);
+  scope.post('/console/login', CONSOLE_PAGE, signIn);
+  scope.post('/staff/login', CONSOLE_PAGE, signIn);
 
-  scope.get('/staff', PAGE, async (request, reply) => reply.code(303).header('location', `${request.org.issuer}/console/`).send());
-  scope.get('/console', PAGE, async (request, reply) => reply.code(308).header('location', `${request.org.issuer}/console/`).send());
+  scope.get('/staff', CONSOLE_PAGE, async (request, reply) => reply.code(303).header('location', `${request.org.issuer}/console/`).send());
+  scope.get('/console', CONSOLE_PAGE, async (request, reply) => reply.code(308).header('location', `${request.org.issuer}/console/`).send());
 
   const signOut = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const ctx = request.org;
@@ -85,14 +84,14 @@ export function registerConsoleRoutes(scope: FastifyInstance, deps: ConsoleDeps)
     const location = resumable ? ctx.issuer + returnTo : `${ctx.issuer}/console/login`;
     return reply.code(303).header('location', location).send();
   };
-  scope.post('/console/logout', PAGE, signOut);
-  scope.post('/staff/logout', PAGE, signOut);
+  scope.post('/console/logout', CONSOLE_PAGE, signOut);
+  scope.post('/staff/logout', CONSOLE_PAGE, signOut);
 
   registerConsoleAssets(scope);
   registerOverviewPage(scope, deps);
   registerClientPages(scope, deps);
   // Any other address under the console: the console's own 404 page (after the sign-in, as every page).
-  scope.get('/console/*', PAGE, consoleHandler(deps, async (call) => call.render({ title: 'Not found', section: null, body: notFoundBody(call.frame.consoleUrl) }, 404)));
+  scope.get('/console/*', CONSOLE_PAGE, consoleHandler(deps, async (call) => call.render({ title: 'Not found', section: null, body: notFoundBody(call.frame.consoleUrl) }, 404)));
 }
 
 function notFoundBody(consoleUrl: string): SafeHtml {

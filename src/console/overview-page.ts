@@ -7,11 +7,10 @@ import { param } from '../oauth/params.ts';
 import { getOrganization } from '../orgs/org-admin.ts';
 import type { Organization } from '../orgs/organization.ts';
 import { renderBarChart } from './chart.ts';
-import { consoleHandler, type ConsoleDeps } from './console-context.ts';
+import { CONSOLE_PAGE, consoleHandler, type ConsoleDeps } from './console-context.ts';
 import { flashKeyOf } from './flash.ts';
 import { copyable } from './forms.ts';
 
-const PAGE = { config: { answers: 'page' as const } };
 
 /** Days the sign-in chart covers, today included. */
 export const ACTIVITY_DAYS = 14;
@@ -23,7 +22,7 @@ export const ACTIVITY_DAYS = 14;
 export function registerOverviewPage(scope: FastifyInstance, deps: ConsoleDeps): void {
   scope.get(
     '/console/',
-    PAGE,
+    CONSOLE_PAGE,
     consoleHandler(deps, async (call) => {
       const org = await getOrganization(call.op);
       const activity = await signInActivity(call.op, { days: ACTIVITY_DAYS });
