@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Client } from '../clients/client.ts';
+import { DEFAULT_CLIENT_SCOPE } from '../clients/clients.ts';
 import { addClient, getClient, listClients, rotateClientSecret, SECRET_ROTATION_GRACE_SECONDS, updateClient, type ClientChange } from '../clients/client-admin.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { ForbiddenError } from '../lib/errors.ts';
@@ -36,7 +37,7 @@ export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): 
     consoleHandler(deps, async (call) => {
       // Only hides the form from a role that could not use it: addClient refuses such a role anyway.
       if (!call.frame.permissions.has('clients:write')) throw new ForbiddenError('clients:write');
-      const values: ClientFormValues = { name: '', clientType: 'confidential', redirectUris: '', postLogoutRedirectUris: '', scope: 'openid profile email', consentRequired: call.op.org.settings.consentRequiredByDefault, codeTtlSeconds: '' };
+      const values: ClientFormValues = { name: '', clientType: 'confidential', redirectUris: '', postLogoutRedirectUris: '', scope: DEFAULT_CLIENT_SCOPE, consentRequired: call.op.org.settings.consentRequiredByDefault, codeTtlSeconds: '' };
       return newClientPage(call, values, null);
     }),
   );
