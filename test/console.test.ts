@@ -141,6 +141,11 @@ describe.each(DIALECTS)('the staff console on %s', (dialect) => {
     expect(html).toContain(`<a href="${consoleUrl}/clients" aria-current="page">OAuth clients</a>`);
     expect(html).toContain(`<a href="${consoleUrl}/">Overview</a>`);
     expect(html).toContain('<main id="main" tabindex="-1">');
+    // The header's sign-out: a form with its own CSRF token; the session ends.
+    const out = await browser.request(`${consoleUrl}/logout`, { form: formFields(html, `${consoleUrl}/logout`) });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe(`${consoleUrl}/login`);
+    expect((await page(browser, 'clients')).status).toBe(303);
   });
 
   it('shows the organization\'s identifiers to copy, and its sign-ins per day as a chart with the numbers beside it', async () => {
