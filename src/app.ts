@@ -140,7 +140,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       });
       await orgScope.register(async (staffConsole) => {
         staffConsole.setErrorHandler(answerPageError);
-        registerConsoleRoutes(staffConsole, { publicUrl: config.publicUrl, throttle, devices });
+        registerConsoleRoutes(staffConsole, { publicUrl: config.publicUrl, throttle, devices, afterChange: (orgId) => resolveOrg.forgetOrganization(orgId) });
       });
       // The connector hub's hosted connect flow (its refusals are pages it renders itself).
       await orgScope.register(async (connect) => {

@@ -236,9 +236,9 @@ describe.each(DIALECTS)('staff administration on %s', (dialect) => {
     const browser = new TestBrowser();
     const issuer = `${server.url}/o/${slug}`;
     const signedIn = await browser.submit(await (await browser.request(`${issuer}/staff/login`)).text(), server.url, { email: 'ops@example.org', password: 'a long staff passphrase' });
-    expect(signedIn.url).toBe(`${issuer}/staff`);
+    expect(signedIn.url).toBe(`${issuer}/console/`);
     await api(orgId, ownerKey, 'POST', `/staff/${userId}/password`, { body: { password: 'another long passphrase' } });
-    expect((await browser.request(`${issuer}/staff`)).headers.get('location')).toBe(`${issuer}/staff/login`);
+    expect((await browser.request(`${issuer}/console/`)).headers.get('location')).toBe(`${issuer}/console/login`);
     expect((await api(orgId, created.json!.api_key as string, 'GET', '/org')).status).toBe(200);
     const audit = await api(orgId, ownerKey, 'GET', `/audit?action=staff.password_set&target_id=${userId}`);
     expect(audit.json!.data).toHaveLength(2);

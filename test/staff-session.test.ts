@@ -40,7 +40,7 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
   it('signs staff in with a cookie of their own, apart from the constituents\' SSO session', async () => {
     const browser = new TestBrowser();
     const result = await staffSignIn(browser);
-    expect(result.url).toBe(`${issuer}/staff`);
+    expect(result.url).toBe(`${issuer}/console/`);
     expect(await result.response.text()).toContain('ops@acme.example');
     expect(browser.cookie('gh_staff')).toBeDefined();
     expect(browser.cookie('gh_session')).toBeUndefined();
@@ -67,7 +67,7 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
     const out = await browser.submit(html, server.url, {});
     expect(out.url).toContain('/o/acme/login?interaction=');
     expect(browser.cookie('gh_staff')).toBeUndefined();
-    expect((await browser.request(`${issuer}/staff`)).headers.get('location')).toBe(`${issuer}/staff/login`);
+    expect((await browser.request(`${issuer}/console/`)).headers.get('location')).toBe(`${issuer}/console/login`);
   });
 
   it('answers prompt=none with login_required to the client, never a page (OIDC Core §3.1.2.1)', async () => {
@@ -100,9 +100,9 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
   it('ignores a return_to that leaves the authorization endpoint', async () => {
     const browser = new TestBrowser();
     await staffSignIn(browser);
-    const home = await (await browser.request(`${issuer}/staff`)).text();
+    const home = await (await browser.request(`${issuer}/console/`)).text();
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(home)![1]!;
     const out = await browser.request(`${issuer}/staff/logout`, { form: { csrf_token: csrf, return_to: '//evil.example/authorize?x' } });
-    expect(out.headers.get('location')).toBe(`${issuer}/staff/login`);
+    expect(out.headers.get('location')).toBe(`${issuer}/console/login`);
   });
 });

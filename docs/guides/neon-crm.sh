@@ -63,15 +63,15 @@ AFTER=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -o /dev/null -w '%{redirect_u
 expect "logout with the session's id_token_hint redirects to targetUrl at once" test "$AFTER" = "$TARGET_URL"
 
 # 6. "Logged in as system user not supported" (optional: needs STAFF_EMAIL and STAFF_PASSWORD, a
-# staff user of the organization with a password). Staff sign in at $ISSUER/staff/login; that
+# staff user of the organization with a password). Staff sign in at $ISSUER/console/login; that
 # browser cannot start a constituent sign-in.
 if [[ -n ${STAFF_EMAIL:-} ]]; then
-  PAGE=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" "$ISSUER/staff/login")
+  PAGE=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" "$ISSUER/console/login")
   SIGNED_IN=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -o /dev/null -w '%{redirect_url}' \
     --data-urlencode "csrf_token=$(field csrf_token <<<"$PAGE")" \
     --data-urlencode "email=$STAFF_EMAIL" --data-urlencode "password=${STAFF_PASSWORD:?}" \
-    "$ISSUER/staff/login")
-  expect "staff sign in at $ISSUER/staff/login" test "$SIGNED_IN" = "$ISSUER/staff"
+    "$ISSUER/console/login")
+  expect "staff sign in at $ISSUER/console/login" test "$SIGNED_IN" = "$ISSUER/console/"
   PAGE=$(curl -sS -b "$COOKIE_JAR" -c "$COOKIE_JAR" -w '\n%{http_code}' "$LOGIN_URL")
   expect "a staff browser gets a page (403) instead of a constituent sign-in" test "$(tail -n 1 <<<"$PAGE")" = 403
   expect "the page offers to sign out of the staff session" grep -q 'Sign out of the staff session' <<<"$PAGE"

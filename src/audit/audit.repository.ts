@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { PrecompiledQuery } from '../db/precompiled.ts';
 import type { AuditEvent, AuditEventInput } from './audit-event.ts';
@@ -72,4 +72,29 @@ export async function listAuditEvents(db: Executor, orgId: string, filter: Audit
   else if (until !== undefined) select = select.where('occurred_at', '<', until);
   const rows = await select.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
   return rows.map(toAuditEvent);
+}
+
+/** Milliseconds in a UTC day: events are counted by the day of their occurred_at. */
+export const DAY_MS = 86_400_000;
+
+/**
+ * How many events of each of `actions` happened on each UTC day of [since, until), as rows of
+ * (day number since the epoch, action, count): one grouped statement over the (org_id, action,
+ * occurred_at) index, whatever the number of days or events. Integer division is the same on
+ * both stores (occurred_at is a whole, positive number of ms).
+ */
+export async function countActionsPerDay(db: Executor, orgId: string, query: { readonly actions: readonly string[]; readonly since: number; readonly until: number }): Promise<Array<{ day: number; action: string; count: number }>> {
+  if (query.actions.length === 0) return [];
+  const day = sql<number | string>`occurred_at / ${sql.lit(DAY_MS)}`;
+  const rows = await db
+    .selectFrom('audit_events')
+    .select([day.as('day'), 'action', (eb) => eb.fn.countAll<number | string>().as('count')])
+    .where('org_id', '=', orgId)
+    .where('action', 'in', query.actions)
+    .where('occurred_at', '>=', query.since)
+    .where('occurred_at', '<', query.until)
+    .groupBy([day, 'action'])
+    .execute();
+  // PostgreSQL answers bigint and count(*) as strings.
+  return rows.map((row) => ({ day: Number(row.day), action: row.action, count: Number(row.count) }));
 }

@@ -7,6 +7,8 @@ export interface StaffSignInPageModel {
   readonly csrfToken: string;
   readonly email?: string | null;
   readonly error?: 'invalid_credentials' | 'throttled' | null;
+  /** The console page to come back to after signing in (console-context.ts safeReturnPath). */
+  readonly returnTo?: string | null;
 }
 
 const ERROR_MESSAGES = {
@@ -23,7 +25,7 @@ export function renderStaffSignInPage(model: StaffSignInPageModel): RenderedPage
   const body = html`<p class="lead">Staff of <strong>${branding.orgName}</strong></p>
 ${model.error ? html`<p role="alert" class="alert">${ERROR_MESSAGES[model.error]}</p>` : null}
 <form method="post" action="${model.action}">
-${hiddenInputs({ csrf_token: model.csrfToken })}
+${hiddenInputs(model.returnTo ? { csrf_token: model.csrfToken, return_to: model.returnTo } : { csrf_token: model.csrfToken })}
 <label for="username">Email</label>
 <input type="email" id="username" name="email" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${model.email ?? ''}">
 <label for="password">Password</label>
@@ -31,21 +33,4 @@ ${hiddenInputs({ csrf_token: model.csrfToken })}
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>`;
   return pageShell({ title: `Staff sign-in to ${branding.orgName}`, branding, body });
-}
-
-export interface StaffHomePageModel {
-  readonly branding: PageBranding;
-  readonly email: string;
-  readonly signOutAction: string;
-  readonly csrfToken: string;
-}
-
-/** Where a staff sign-in lands until the console exists: who you are, and a way out. */
-export function renderStaffHomePage(model: StaffHomePageModel): RenderedPage {
-  const body = html`<p>Signed in as <strong>${model.email}</strong>.</p>
-<form method="post" action="${model.signOutAction}">
-${hiddenInputs({ csrf_token: model.csrfToken })}
-<div class="actions"><button type="submit">Sign out</button></div>
-</form>`;
-  return pageShell({ title: `${model.branding.orgName} staff`, branding: model.branding, body });
 }

@@ -7,7 +7,7 @@ import { renderLoggedOutPage, renderLogoutConfirmPage, renderStillSignedInPage }
 import { renderSignInPage } from './sign-in.ts';
 import { renderSignUpPage } from './sign-up.ts';
 import { renderStaffSessionPage } from '../../console/pages/staff-session.ts';
-import { renderStaffHomePage, renderStaffSignInPage } from '../../console/pages/staff-sign-in.ts';
+import { renderStaffSignInPage } from '../../console/pages/staff-sign-in.ts';
 
 const branding = { orgName: 'Riverside Food Bank' };
 
@@ -22,7 +22,6 @@ const PAGES: Readonly<Record<string, () => RenderedPage>> = {
   'client registration': () => renderClientRegistrationPage({ branding, action: '/register', csrfToken: 'c' }),
   'registration received': () => renderClientRegistrationReceivedPage({ branding, appName: 'App', clientId: 'cli_1', clientSecret: 'gsec_x' }),
   'staff sign-in': () => renderStaffSignInPage({ branding, action: '/staff/login', csrfToken: 'c' }),
-  'staff home': () => renderStaffHomePage({ branding, email: 'a@example.org', signOutAction: '/staff/logout', csrfToken: 'c' }),
   'staff session': () => renderStaffSessionPage({ branding, signOutAction: '/staff/logout', csrfToken: 'c' }),
   error: () => renderErrorPage({ branding, title: 'Oops', message: 'm' }),
 };

@@ -1,0 +1,16 @@
+/**
+ * Messages shown once after a change (Post/Redirect/Get): the redirect names one of these fixed
+ * keys in `?flash=`, never a text, so nothing typed by anyone travels in the URL or can be made to
+ * appear on the page by a link. An unknown key shows nothing.
+ */
+export const FLASH_MESSAGES = {
+  client_updated: 'The client was saved.',
+  client_created: 'The client was created. It is a public client, so it has no secret: it uses PKCE.',
+} as const;
+
+export type FlashKey = keyof typeof FLASH_MESSAGES;
+
+/** The flash key a query names, or null for none or an unknown one. */
+export function flashKeyOf(raw: string | undefined): FlashKey | null {
+  return raw !== undefined && Object.hasOwn(FLASH_MESSAGES, raw) ? (raw as FlashKey) : null;
+}

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import { signInActivity, type SignInDay } from '../audit/audit-admin.ts';
+import { readQuery } from '../http/forms.ts';
+import { html, type SafeHtml } from '../http/html.ts';
+import { OAUTH_PATHS } from '../oauth/endpoints.ts';
+import { param } from '../oauth/params.ts';
+import { getOrganization } from '../orgs/org-admin.ts';
+import type { Organization } from '../orgs/organization.ts';
+import { renderBarChart } from './chart.ts';
+import { CONSOLE_PAGE, consoleHandler, type ConsoleDeps } from './console-context.ts';
+import { flashKeyOf } from './flash.ts';
+import { copyable } from './forms.ts';
+
+
+/** Days the sign-in chart covers, today included. */
+export const ACTIVITY_DAYS = 14;
+
+/**
+ * `GET /console/`: the organization's identifiers, each to copy (Neon: "Settings cog >
+ * Organization Profile", the Org ID), and its constituents' sign-ins per day as a chart.
+ */
+export function registerOverviewPage(scope: FastifyInstance, deps: ConsoleDeps): void {
+  scope.get(
+    '/console/',
+    CONSOLE_PAGE,
+    consoleHandler(deps, async (call) => {
+      const org = await getOrganization(call.op);
+      const activity = await signInActivity(call.op, { days: ACTIVITY_DAYS });
+      const body = html`${identifiers(org, call.request.org.issuer)}
+<section class="panel" aria-labelledby="activity-heading">
+<h2 id="activity-heading">Sign-ins, last ${ACTIVITY_DAYS} days</h2>
+${activityChart(activity)}
+</section>`;
+      return call.render({ title: 'Overview', section: 'overview', body, flash: flashKeyOf(param(readQuery(call.request), 'flash')) });
+    }),
+  );
+}
+
+function identifiers(org: Organization, issuer: string): SafeHtml {
+  return html`<section class="panel" aria-labelledby="org-heading">
+<h2 id="org-heading">Organization</h2>
+<p class="muted">What applications and integrations need to know about this organization.</p>
+<dl class="facts">
+<dt>Name</dt><dd>${org.name}</dd>
+<dt id="org-id-label">Organization ID</dt><dd>${copyable('org-id', 'Organization ID', org.id)}</dd>
+<dt>Slug</dt><dd>${copyable('org-slug', 'slug', org.slug)}</dd>
+<dt>Issuer</dt><dd>${copyable('issuer', 'issuer URL', issuer)}</dd>
+<dt>Discovery</dt><dd>${copyable('discovery', 'discovery URL', issuer + OAUTH_PATHS.openidConfiguration)}</dd>
+</dl>
+</section>`;
+}
+
+function activityChart(days: readonly SignInDay[]): SafeHtml {
+  const total = (pick: (day: SignInDay) => number): number => days.reduce((sum, day) => sum + pick(day), 0);
+  const signIns = total((d) => d.signIns);
+  const failed = total((d) => d.failedSignIns);
+  const busiest = days.reduce<SignInDay | null>((best, day) => (best === null || day.signIns > best.signIns ? day : best), null);
+  const description =
+    `${signIns} sign-ins and ${failed} failed sign-ins from ${days[0]?.date ?? ''} to ${days.at(-1)?.date ?? ''} (UTC)` +
+    (busiest !== null && busiest.signIns > 0 ? `; most sign-ins on ${busiest.date} (${busiest.signIns}).` : '.');
+  return renderBarChart({
+    id: 'sign-in-chart',
+    title: 'Constituent sign-ins per day',
+    description,
+    categories: days.map((d) => d.date),
+    categoryHeading: 'Day (UTC)',
+    axisLabel: (date) => date.slice(5),
+    series: [
+      { label: 'Sign-ins', values: days.map((d) => d.signIns) },
+      { label: 'Failed sign-ins', values: days.map((d) => d.failedSignIns) },
+    ],
+  });
+}
