@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -23,6 +23,9 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'a long staff passphrase';
 const SHOTS = join(import.meta.dirname, '..', 'docs', 'console');
+// Written only when asked (`SCREENSHOTS=1 npx vitest run test/console-browser.test.ts`): their
+// pixels change with every run's ids and dates, and a plain `npm test` must leave the tree clean.
+const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DAY_MS = 86_400_000;
 
@@ -89,14 +92,16 @@ describe('the staff console in a real browser (SQLite)', () => {
     return problems;
   }
 
-  /** Light and dark, desktop and 375 px wide, into docs/console/<name>-<scheme>-<width>.png; the page never scrolls sideways at 375 px. */
+  /** Light and dark, desktop and 375 px wide (into docs/console/<name>-<scheme>-<width>.png with SCREENSHOTS=1); the page never scrolls sideways at 375 px. */
   async function screenshots(page: Page, name: string): Promise<void> {
     for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }], ['375', { width: 375, height: 812 }]] as const) {
       await page.setViewportSize(viewport);
       if (label === '375') expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} overflows at 375 px`).toBeLessThanOrEqual(375);
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
-        await page.screenshot({ path: join(SHOTS, `${name}-${colorScheme}-${label}.png`), fullPage: true });
+        // Rendered either way (a page that fails to render fails here), kept only when asked.
+        const shot = await page.screenshot({ fullPage: true });
+        if (WRITE_SCREENSHOTS) writeFileSync(join(SHOTS, `${name}-${colorScheme}-${label}.png`), shot);
       }
     }
     await page.setViewportSize({ width: 1280, height: 860 });
