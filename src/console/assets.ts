@@ -82,6 +82,11 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 h3.hint{font-weight:600;margin:1rem 0 .25rem}
 .badge{display:inline-block;padding:0 .5rem;border:1px solid var(--field);border-radius:1rem;font-size:.8125rem}
 @media (forced-colors:active){button,a.button{border:2px solid ButtonText}.chart .bar-a,.chart .bar-b,.swatch{forced-color-adjust:none}}
+/* Settings and branding (settings-pages.ts): the form beside the sign-in preview on wide screens, under it on narrow ones. */
+.settings-layout{display:grid;grid-template-columns:minmax(0,1fr);gap:0 1.5rem}
+@media (min-width:60rem){.settings-layout{grid-template-columns:minmax(0,1fr) minmax(0,1fr);align-items:start}.settings-layout .panel{padding:1.5rem}}
+.settings-layout fieldset+fieldset,.settings-layout fieldset+label{margin-top:1.5rem}
+iframe.sign-in-preview{display:block;width:100%;height:36rem;border:1px solid var(--field);border-radius:.375rem;background:#f3f4f6}
 `;
 
 /**
@@ -110,6 +115,20 @@ const SCRIPT = `(function () {
         window.getSelection().selectAllChildren(value);
         status.textContent = 'Not copied: it is selected, press Ctrl+C (Cmd+C on a Mac)';
       });
+    });
+  });
+})();
+// Settings and branding (settings-pages.ts): the sign-in preview follows the form as the person
+// types, by the form's own Preview button (it posts into the preview's frame); nothing is saved.
+(function () {
+  'use strict';
+  document.querySelectorAll('form[data-live-preview]').forEach(function (form) {
+    var preview = form.querySelector('button[formtarget]');
+    if (!preview || typeof form.requestSubmit !== 'function') return;
+    var timer;
+    form.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { form.requestSubmit(preview); }, 400);
     });
   });
 })();

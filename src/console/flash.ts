@@ -6,6 +6,8 @@
 export const FLASH_MESSAGES = {
   client_updated: 'The client was saved.',
   client_created: 'The client was created. It is a public client, so it has no secret: it uses PKCE.',
+  // Settings and branding (settings-pages.ts).
+  settings_saved: 'The settings were saved. The hosted pages use them from now on.',
 } as const;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;

@@ -5,7 +5,7 @@ import { FLASH_MESSAGES, type FlashKey } from './flash.ts';
 
 /** A section of the console: an entry of the nav, shown to the roles that may read it. */
 export interface Section {
-  readonly id: 'overview' | 'clients';
+  readonly id: 'overview' | 'clients' | 'settings';
   readonly label: string;
   /** Relative to the console's URL. */
   readonly path: string;
@@ -20,6 +20,7 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
   { id: 'overview', label: 'Overview', path: '', permission: 'org:read' },
   { id: 'clients', label: 'OAuth clients', path: 'clients', permission: 'clients:read' },
+  { id: 'settings', label: 'Settings', path: 'settings', permission: 'org:read' },
 ];
 
 /** What every console page shows around its content: who is signed in where, and what they may see. */
@@ -46,6 +47,11 @@ export interface ConsolePageOptions {
    * exact URL, added to the CSP's script-src. Never a URL built from request data.
    */
   readonly extraScripts?: readonly string[];
+  /**
+   * Pages of this origin the page frames (the settings' sign-in preview), by exact URL: the CSP's
+   * frame-src, absent otherwise (default-src 'none' then forbids every frame). Never request data.
+   */
+  readonly extraFrames?: readonly string[];
 }
 
 /** The URL of a console page, `path` relative to the console (no leading slash). */
@@ -106,6 +112,7 @@ ${options.body}
     "default-src 'none'",
     `style-src ${css}`,
     `script-src ${[js, ...(options.extraScripts ?? [])].join(' ')}`,
+    ...(options.extraFrames !== undefined && options.extraFrames.length > 0 ? [`frame-src ${options.extraFrames.join(' ')}`] : []),
     // The clipboard needs nothing more; forms post to this origin only, and so do their redirects.
     `form-action ${origin}`,
     "base-uri 'none'",

@@ -5,7 +5,7 @@ import type { DeviceCookies } from '../accounts/device-cookies.ts';
 import { signInConstituent } from '../accounts/sign-in.ts';
 import { THROTTLED, type SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { renderStaffSessionPage } from '../console/pages/staff-session.ts';
+import { renderStaffSessionPage } from './pages/staff-session.ts';
 import { BROWSER_COOKIE, cookieValues, csrfMatches, csrfTokenFor, DEVICE_COOKIE, ensureBrowserCookie, orgCookieOptions, SSO_COOKIE, STAFF_COOKIE } from '../http/cookies.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { brandingOf, sendPage } from '../http/pages.ts';

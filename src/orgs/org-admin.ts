@@ -2,7 +2,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { ForbiddenError } from '../lib/errors.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
 import type { Organization } from './organization.ts';
-import { createOrganization, fieldsOfOrganizationChange, updateOrganization, type NewOrganization, type OrganizationChange } from './orgs.ts';
+import { createOrganization, fieldsOfOrganizationChange, getOrganizationById, updateOrganization, type NewOrganization, type OrganizationChange } from './orgs.ts';
 
 /**
  * The context of an operation on the installation rather than in one organization: creating an
@@ -27,6 +27,15 @@ export async function addOrganization(ctx: InstallationContext, input: NewOrgani
 export function getOrganization(ctx: OperationContext): Organization {
   requirePermission(ctx.actor, 'org:read');
   return ctx.org;
+}
+
+/**
+ * The organization as stored now, with its settings: unlike getOrganization's copy (read when the
+ * request began), it shows a colleague's change made meanwhile (the console's stale form).
+ */
+export async function readOrganization(ctx: OperationContext): Promise<Organization> {
+  requirePermission(ctx.actor, 'org:read');
+  return getOrganizationById(ctx.db, ctx.org.id);
 }
 
 /**

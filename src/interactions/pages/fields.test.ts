@@ -6,7 +6,7 @@ import { renderErrorPage } from '../../http/error-page.ts';
 import { renderLoggedOutPage, renderLogoutConfirmPage, renderStillSignedInPage } from './logout.ts';
 import { renderSignInPage } from './sign-in.ts';
 import { renderSignUpPage } from './sign-up.ts';
-import { renderStaffSessionPage } from '../../console/pages/staff-session.ts';
+import { renderStaffSessionPage } from './staff-session.ts';
 import { renderStaffSignInPage } from '../../console/pages/staff-sign-in.ts';
 
 const branding = { orgName: 'Riverside Food Bank' };
