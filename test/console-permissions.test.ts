@@ -65,6 +65,18 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       perform: (b, id) => post(b, `clients/${id}/rotate-secret`, { csrf_token: consoleCsrf(b, `client-rotate:${id}`) }),
       control: { page: (id) => `clients/${id}`, marker: (id) => `action="${consoleUrl}/clients/${id}/rotate-secret"` },
     },
+    // Settings and branding (settings-pages.ts).
+    { name: 'see the settings', api: 'GET /org', perform: (b) => get(b, 'settings') },
+    {
+      name: 'change the settings',
+      api: 'PATCH /org',
+      perform: async (b) => {
+        const version = (await server.store.storage.db.selectFrom('organizations').select('updated_at').where('id', '=', seeded.org.id).executeTakeFirstOrThrow()).updated_at;
+        const lifetimes = { code_ttl_seconds: '600', access_token_ttl_seconds: '3600', id_token_ttl_seconds: '3600', refresh_token_ttl_seconds: '2592000', sso_session_ttl_seconds: '28800' };
+        return post(b, 'settings', { csrf_token: consoleCsrf(b, 'settings-update'), version: String(version), name: 'acme Org', self_registration: 'closed', consent_required_by_default: 'yes', ...lifetimes });
+      },
+      control: { page: () => 'settings', marker: () => `<form method="post" action="${consoleUrl}/settings" novalidate` },
+    },
   ];
 
   function permissionOf(api: string) {
@@ -97,6 +109,7 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       const { browser } = await staffBrowser(server.store.storage.db, seeded.org.id, 'acme', role);
       const html = await (await browser.request(`${consoleUrl}/`)).text();
       expect(html.includes(`<a href="${consoleUrl}/clients"`), role).toBe(ROLE_PERMISSIONS[role].includes('clients:read'));
+      expect(html.includes(`<a href="${consoleUrl}/settings"`), role).toBe(ROLE_PERMISSIONS[role].includes('org:read'));
     }
   });
 });
