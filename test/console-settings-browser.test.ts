@@ -143,7 +143,7 @@ describe('settings and branding in a real browser (SQLite)', () => {
     await page.getByLabel('Button colour').fill('#7c2d12');
     await page.getByRole('button', { name: 'Preview' }).click();
     // The frame's document runs no script here either: read what it drew through the DevTools protocol.
-    await expect.poll(async () => (await page.frame({ name: 'sign-in-preview' })!.locator('button[type=submit]').evaluate((b) => getComputedStyle(b).backgroundColor)), { timeout: 5000 }).toBe('rgb(124, 45, 18)');
+    await expect.poll(async () => (await page.frame({ name: 'sign-in-preview' })!.evaluate(`getComputedStyle(document.querySelector('button[type=submit]')).backgroundColor`)), { timeout: 5000 }).toBe('rgb(124, 45, 18)');
     expect(page.url()).toBe(`${consoleUrl}/settings`);
     expect((await getOrganizationById(server.store.storage.db, org.id)).updatedAt).toBe(before.updatedAt);
     expect(cspViolations).toEqual([]);

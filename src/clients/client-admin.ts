@@ -285,3 +285,17 @@ export async function changeRegistrationPolicy(ctx: OperationContext, change: Re
     return changed;
   });
 }
+
+/** The statuses in the overview's order: what awaits staff first. */
+export const CLIENT_STATUS_ORDER: readonly ClientStatus[] = ['pending', 'active', 'suspended', 'rejected'];
+
+/**
+ * How many of the organization's clients are in each status, every status present (the overview's
+ * pending registrations): one grouped statement. Counts only, never which client: `org:read`,
+ * which every role has, as the overview's other counts (audit/audit-admin.ts signInActivity).
+ */
+export async function clientStatusCounts(ctx: OperationContext): Promise<Readonly<Record<ClientStatus, number>>> {
+  requirePermission(ctx.actor, 'org:read');
+  const counted = await repository.countClientsByStatus(ctx.db, ctx.org.id);
+  return Object.fromEntries(CLIENT_STATUS_ORDER.map((status) => [status, counted[status] ?? 0])) as Record<ClientStatus, number>;
+}

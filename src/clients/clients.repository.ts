@@ -223,3 +223,10 @@ export function parseAuthNetworks(stored: string): ClientAuthNetworks {
 export function authNetworksText(lastSeen: ReadonlyMap<string, number>): string {
   return JSON.stringify([...lastSeen].map(([network, time]) => ({ network, last_seen_ms: time })));
 }
+
+/** How many of the org's clients are in each status (those with none are absent): one grouped statement over (org_id, status). */
+export async function countClientsByStatus(db: Executor, orgId: string): Promise<Partial<Record<ClientStatus, number>>> {
+  const rows = await db.selectFrom('clients').select(['status', (eb) => eb.fn.countAll<number | string>().as('n')]).where('org_id', '=', orgId).groupBy('status').execute();
+  // PostgreSQL answers count(*) as a string.
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+}

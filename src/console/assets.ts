@@ -82,6 +82,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 h3.hint{font-weight:600;margin:1rem 0 .25rem}
 .badge{display:inline-block;padding:0 .5rem;border:1px solid var(--field);border-radius:1rem;font-size:.8125rem}
 @media (forced-colors:active){button,a.button{border:2px solid ButtonText}.chart .bar-a,.chart .bar-b,.swatch{forced-color-adjust:none}}
+/* Overview charts (overview-page.ts): a count stated above its chart. */
+.stat{margin:0 0 .5rem}.stat strong{font-size:1.5rem;font-variant-numeric:tabular-nums}
 /* Settings and branding (settings-pages.ts): the form beside the sign-in preview on wide screens, under it on narrow ones. */
 .settings-layout{display:grid;grid-template-columns:minmax(0,1fr);gap:0 1.5rem}
 @media (min-width:60rem){.settings-layout{grid-template-columns:minmax(0,1fr) minmax(0,1fr);align-items:start}.settings-layout .panel{padding:1.5rem}}

@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { signInActivity, type SignInDay } from '../audit/audit-admin.ts';
+import { clientStatusCounts } from '../clients/client-admin.ts';
+import type { ClientStatus } from '../clients/client.ts';
+import type { AccountConnectorStatus } from '../connectors/connector.ts';
+import { connectorStatusCounts } from '../connectors/refresh/connector-status-admin.ts';
 import { readQuery } from '../http/forms.ts';
 import { html, type SafeHtml } from '../http/html.ts';
+import { liveSsoSessions, type LiveSessions } from '../oauth/activity-admin.ts';
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { param } from '../oauth/params.ts';
 import { getOrganization } from '../orgs/org-admin.ts';
@@ -26,11 +31,18 @@ export function registerOverviewPage(scope: FastifyInstance, deps: ConsoleDeps):
     consoleHandler(deps, async (call) => {
       const org = await getOrganization(call.op);
       const activity = await signInActivity(call.op, { days: ACTIVITY_DAYS });
+      // One grouped statement each, whatever the org holds (console.test.ts counts them).
+      const sessions = await liveSsoSessions(call.op, { days: ACTIVITY_DAYS });
+      const clients = await clientStatusCounts(call.op);
+      const connectors = await connectorStatusCounts(call.op);
       const body = html`${identifiers(org, call.request.org.issuer)}
 <section class="panel" aria-labelledby="activity-heading">
 <h2 id="activity-heading">Sign-ins, last ${ACTIVITY_DAYS} days</h2>
 ${activityChart(activity)}
-</section>`;
+</section>
+${sessionsPanel(sessions)}
+${clientsPanel(clients)}
+${connectorsPanel(connectors)}`;
       return call.render({ title: 'Overview', section: 'overview', body, flash: flashKeyOf(param(readQuery(call.request), 'flash')) });
     }),
   );
@@ -70,4 +82,58 @@ function activityChart(days: readonly SignInDay[]): SafeHtml {
       { label: 'Failed sign-ins', values: days.map((d) => d.failedSignIns) },
     ],
   });
+}
+
+function sessionsPanel(sessions: LiveSessions): SafeHtml {
+  const description =
+    `${sessions.total} single sign-on ${sessions.total === 1 ? 'session is' : 'sessions are'} active now` +
+    (sessions.earlier > 0 ? `, ${sessions.earlier} of them begun before ${sessions.perDay[0]?.date ?? ''}.` : '.');
+  return html`<section class="panel" aria-labelledby="sessions-heading">
+<h2 id="sessions-heading">Active single sign-on sessions</h2>
+<p class="stat"><strong>${sessions.total}</strong> active now${sessions.earlier > 0 ? html` (${sessions.earlier} begun before the days shown)` : null}</p>
+${renderBarChart({
+  id: 'sessions-chart',
+  title: 'Active single sign-on sessions by the day they began',
+  description,
+  categories: sessions.perDay.map((d) => d.date),
+  categoryHeading: 'Day begun (UTC)',
+  axisLabel: (date) => date.slice(5),
+  series: [{ label: 'Active sessions', values: sessions.perDay.map((d) => d.sessions) }],
+})}
+</section>`;
+}
+
+const CLIENT_STATUS_LABELS: Readonly<Record<ClientStatus, string>> = { pending: 'Pending approval', active: 'Active', suspended: 'Suspended', rejected: 'Rejected' };
+
+function clientsPanel(counts: Readonly<Record<ClientStatus, number>>): SafeHtml {
+  const statuses = Object.keys(counts) as ClientStatus[];
+  return html`<section class="panel" aria-labelledby="clients-heading">
+<h2 id="clients-heading">Client registrations</h2>
+<p class="stat"><strong>${counts.pending}</strong> pending approval</p>
+${renderBarChart({
+  id: 'clients-chart',
+  title: 'OAuth clients by status',
+  description: `${counts.pending} pending approval, ${statuses.filter((s) => s !== 'pending').map((s) => `${counts[s]} ${CLIENT_STATUS_LABELS[s].toLowerCase()}`).join(', ')}.`,
+  categories: statuses.map((s) => CLIENT_STATUS_LABELS[s]),
+  categoryHeading: 'Status',
+  series: [{ label: 'Clients', values: statuses.map((s) => counts[s]) }],
+})}
+</section>`;
+}
+
+const CONNECTOR_STATUS_LABELS: Readonly<Record<AccountConnectorStatus, string>> = { unauthenticated: 'Not connected', authenticated: 'Connected', needs_reauth: 'Needs reconnecting', disabled: 'Disabled' };
+
+function connectorsPanel(counts: Readonly<Record<AccountConnectorStatus, number>>): SafeHtml {
+  const statuses = Object.keys(counts) as AccountConnectorStatus[];
+  return html`<section class="panel" aria-labelledby="connectors-heading">
+<h2 id="connectors-heading">Account connectors</h2>
+${renderBarChart({
+  id: 'connectors-chart',
+  title: 'Account connectors by status',
+  description: `${statuses.map((s) => `${counts[s]} ${CONNECTOR_STATUS_LABELS[s].toLowerCase()}`).join(', ')}.`,
+  categories: statuses.map((s) => CONNECTOR_STATUS_LABELS[s]),
+  categoryHeading: 'Status',
+  series: [{ label: 'Connectors', values: statuses.map((s) => counts[s]) }],
+})}
+</section>`;
 }

@@ -26,3 +26,15 @@ export async function readConnectorStatus(ctx: OperationContext, options: { read
   const counts = Object.fromEntries(ACCOUNT_CONNECTOR_STATUSES.map((status) => [status, counted[status] ?? 0])) as Record<AccountConnectorStatus, number>;
   return { counts, nextRefreshes, failing };
 }
+
+/**
+ * How many of the org's account connectors are in each status, every status present (the
+ * overview's chart): one grouped statement. Counts only, never which account: `org:read`, which
+ * every role has, as the overview's other counts; readConnectorStatus, which names connectors,
+ * needs `connectors:read`.
+ */
+export async function connectorStatusCounts(ctx: OperationContext): Promise<Readonly<Record<AccountConnectorStatus, number>>> {
+  requirePermission(ctx.actor, 'org:read');
+  const counted = await repository.countAccountConnectorsByStatus(ctx.db, ctx.org.id);
+  return Object.fromEntries(ACCOUNT_CONNECTOR_STATUSES.map((status) => [status, counted[status] ?? 0])) as Record<AccountConnectorStatus, number>;
+}

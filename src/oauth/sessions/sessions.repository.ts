@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../../db/database.ts';
 import { columnsOf, PrecompiledQuery } from '../../db/precompiled.ts';
 import type { AuthorizationRequestsTable, ConsentGrantsTable, SsoSessionsTable } from '../oauth.table.ts';
@@ -225,4 +225,22 @@ export async function deleteExpiredInteractions(db: Executor, before: number, li
   const expired = db.selectFrom('authorization_requests').select('id').where('expires_at', '<', before).limit(limit);
   const result = await db.deleteFrom('authorization_requests').where('id', 'in', expired).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * The org's live SSO sessions (not ended, not expired at `now`) per UTC day they began, as (day
+ * number since the epoch, count): one grouped statement, integer division the same on both stores.
+ */
+export async function countLiveSsoSessionsPerDay(db: Executor, orgId: string, now: number, dayMs: number): Promise<Array<{ day: number; count: number }>> {
+  const day = sql<number | string>`created_at / ${sql.lit(dayMs)}`;
+  const rows = await db
+    .selectFrom('sso_sessions')
+    .select([day.as('day'), (eb) => eb.fn.countAll<number | string>().as('count')])
+    .where('org_id', '=', orgId)
+    .where('ended_at', 'is', null)
+    .where('expires_at', '>', now)
+    .groupBy(day)
+    .execute();
+  // PostgreSQL answers bigint and count(*) as strings.
+  return rows.map((row) => ({ day: Number(row.day), count: Number(row.count) }));
 }
