@@ -128,6 +128,26 @@ describe.each(DIALECTS)('the console\'s settings and branding on %s', (dialect) 
     expect((await getOrganizationById(db(), seeded.org.id)).updatedAt).toBe(before.updatedAt);
   });
 
+  it('never answers a 500, whatever the form holds', async () => {
+    const { browser } = await as('admin');
+    const form = await settingsForm(browser, {});
+    const hostile: Array<Record<string, string>> = [
+      { csrf_token: form.csrf_token!, version: form.version! },
+      { ...form, code_ttl_seconds: '1e999', access_token_ttl_seconds: '-0', id_token_ttl_seconds: '0x10', sso_session_ttl_seconds: '3600.5' },
+      { ...form, name: 'x'.repeat(5000), logo_url: `https://${'a'.repeat(3000)}.example/l.png`, primary_color: '\u0000', connect_target_origins: 'https://a.example\n'.repeat(60) },
+      { ...form, version: '99999999999999999999' },
+    ];
+    for (const [i, fields] of hostile.entries()) expect([400, 409], `form ${i}`).toContain((await post(browser, 'settings', fields)).status);
+    // Markup as a name and an unknown policy: saved as text (the policy as closed), shown escaped.
+    const odd = { ...form, self_registration: 'sideways', name: '<script>alert(1)</script>' };
+    expect((await post(browser, 'settings', odd)).status).toBe(303);
+    const shown = await page(browser, 'settings');
+    expect(shown.html).toContain('value="&lt;script&gt;alert(1)&lt;/script&gt;"');
+    expect(shown.html).not.toContain('<script>alert(1)</script>');
+    // The preview draws whatever it gets (the page kit drops a bad colour or logo); a body over the forms' limits is a 400 page.
+    for (const [i, fields] of [...hostile, odd].entries()) expect([200, 400], `preview ${i}`).toContain((await post(browser, 'settings/preview', fields)).status);
+  });
+
   it('refuses a save over another admin\'s change with the stale message and the current values; a form without a version too', async () => {
     const { browser } = await as('admin');
     const form = await settingsForm(browser, { name: 'Mine' });
