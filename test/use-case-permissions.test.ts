@@ -14,7 +14,7 @@ import {
 } from '../src/accounts/constituent-admin.ts';
 import { listAuditEvents } from '../src/audit/audit.ts';
 import { readAuditLog } from '../src/audit/audit-admin.ts';
-import { addClient, changeClientStatus, changeRegistrationPolicy, deleteClient, getClient, getRegistrationPolicy, listClients, rotateClientSecret, updateClient } from '../src/clients/client-admin.ts';
+import { addClient, changeClientStatus, changeRegistrationPolicy, clientStatusCounts, deleteClient, getClient, getRegistrationPolicy, listClients, rotateClientSecret, updateClient } from '../src/clients/client-admin.ts';
 import { createAccount, deleteAccount, getAccount, listAccounts, listAccountUsers, renameAccount } from '../src/connectors/account-admin.ts';
 import {
   addAccountConnector,
@@ -38,7 +38,9 @@ import { createSigningKeyService } from '../src/keys/signing-keys.ts';
 import { createSealer } from '../src/keys/sealing.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { ForbiddenError } from '../src/lib/errors.ts';
-import { changeOrganization, getOrganization } from '../src/orgs/org-admin.ts';
+import { changeOrganization, getOrganization, readOrganization } from '../src/orgs/org-admin.ts';
+import { liveSsoSessions } from '../src/oauth/activity-admin.ts';
+import { connectorStatusCounts } from '../src/connectors/refresh/connector-status-admin.ts';
 import { defineCustomScope, listCustomScopes, removeCustomScope } from '../src/orgs/scope-admin.ts';
 import { CLI_OPERATOR, type Actor, type OperationContext } from '../src/staff/actor.ts';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../src/staff/api-key-admin.ts';
@@ -113,6 +115,11 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['listConstituentSessions', 'constituents:read', (ctx) => listConstituentSessions(ctx, accountId())],
     ['endConstituentSessions', 'constituents:write', (ctx) => endConstituentSessions(ctx, accountId())],
     ['getOrganization', 'org:read', (ctx) => getOrganization(ctx)],
+    // The console's settings and overview (helper E): counts only, so org:read.
+    ['readOrganization', 'org:read', (ctx) => readOrganization(ctx)],
+    ['liveSsoSessions', 'org:read', (ctx) => liveSsoSessions(ctx, { days: 14 })],
+    ['clientStatusCounts', 'org:read', (ctx) => clientStatusCounts(ctx)],
+    ['connectorStatusCounts', 'org:read', (ctx) => connectorStatusCounts(ctx)],
     ['changeOrganization', 'org:write', (ctx) => changeOrganization(ctx, { name: 'Renamed' })],
     ['listCustomScopes', 'org:read', (ctx) => listCustomScopes(ctx)],
     ['defineCustomScope', 'org:write', (ctx) => defineCustomScope(ctx, 'membership', { description: 'Membership', attributes: [] })],
