@@ -108,6 +108,7 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
         vault: createVault(storage.db, sealer, systemClock),
         upstream: createUpstreamClient({ outbound: createOutboundClient({ allowPrivateNetwork }), allowHttp: allowPrivateNetwork, clock: systemClock }),
         allowHttpUrls: allowPrivateNetwork,
+        publicUrl: config.publicUrl,
       },
       {
         pass: (report) => logger.info({ refreshed: report.refreshed, failed: report.failed, needs_reauth: report.needsReauth, errors: report.errors }, 'background refresh of connectors'),

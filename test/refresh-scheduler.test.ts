@@ -118,7 +118,21 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
     expect(announced).toEqual([
       {
         type: 'connector.needs_reauth',
-        data: { account_connector_id: id, account_id: hub.accountId, app_connector_id: hub.appConnectorId, name: 'Upstream', status: 'needs_reauth', previous_status: 'authenticated', error: 'invalid_grant', error_description: after.lastRefreshError?.description },
+        data: {
+          account_connector_id: id,
+          account_id: hub.accountId,
+          app_connector_id: hub.appConnectorId,
+          name: 'Upstream',
+          status: 'needs_reauth',
+          previous_status: 'authenticated',
+          error: 'invalid_grant',
+          error_description: after.lastRefreshError?.description,
+          // Where the org's backend reconnects it: the seed's steps 1 and 2.
+          reconnect: {
+            signintoken_url: `https://gatehouse.example/o/acme/v1.0/accounts/${hub.accountId}/signintoken`,
+            connect_url_template: `https://gatehouse.example/o/acme/connectorauth/updateaccountconnectoroauth?id=${id}&token={Token}&targetOrigin={targetOrigin}`,
+          },
+        },
       },
     ]);
     expect(JSON.stringify(announced)).not.toContain(refreshToken);

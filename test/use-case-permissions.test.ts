@@ -150,7 +150,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['disableAccountConnector', 'connectors:write', (ctx) => disableAccountConnector(hub(ctx), 'acn_x')],
     ['enableAccountConnector', 'connectors:write', (ctx) => enableAccountConnector(hub(ctx), 'acn_x')],
     ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
-    ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }) }, 'acn_x')],
+    ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), publicUrl: 'https://gatehouse.example' }, 'acn_x')],
     ['addWebhookEndpoint', 'webhooks:write', (ctx) => addWebhookEndpoint(webhooks(ctx), { url: 'https://hooks.example.com/in' })],
     ['listWebhookEndpoints', 'webhooks:read', (ctx) => listWebhookEndpoints(ctx, { limit: 10 })],
     ['getWebhookEndpoint', 'webhooks:read', (ctx) => getWebhookEndpoint(ctx, 'whk_x')],
@@ -163,7 +163,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
       'proxyRequest',
       'connectors:write',
       (ctx) =>
-        proxyRequest({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), outbound: createOutboundClient() }, 'acn_x', {
+        proxyRequest({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), outbound: createOutboundClient(), publicUrl: 'https://gatehouse.example' }, 'acn_x', {
           method: 'GET',
           rawPath: 'x',
           rawQuery: '',
