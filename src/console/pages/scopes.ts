@@ -41,7 +41,7 @@ function scopeHref(consoleUrl: string, name: string): string {
 
 /** The scopes applications may ask for: the standard ones, the organization's own, and a form to add one. */
 export function renderScopes(model: ScopesModel): SafeHtml {
-  return html`<p>A client asks for scopes; the consent page shows each in the words below, and userinfo releases the claims they cover. A custom scope releases constituent attributes of your choosing (a membership tier, a volunteer role).</p>
+  return html`<p>A client asks for scopes; the consent page names each to the person signing in, and userinfo releases the claims they cover. A custom scope releases constituent attributes of your choosing (a membership tier, a volunteer role).</p>
 <section class="panel" aria-labelledby="custom-heading">
 <h2 id="custom-heading">Custom scopes</h2>
 ${
