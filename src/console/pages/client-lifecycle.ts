@@ -9,7 +9,7 @@ const WORDS: Readonly<Record<LifecycleStep, { readonly title: string; readonly b
   suspend: {
     title: 'Suspend',
     button: 'Suspend the client',
-    effect: 'Every token and code it holds is revoked at once, and it gets no sign-in, token or refresh until it is reactivated. People signed in to the application through it are signed out of it.',
+    effect: 'Every token and code it holds is revoked at once, and it gets no sign-in, token or refresh until it is reactivated.',
   },
   reactivate: {
     title: 'Reactivate',
