@@ -82,6 +82,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 h3.hint{font-weight:600;margin:1rem 0 .25rem}
 .badge{display:inline-block;padding:0 .5rem;border:1px solid var(--field);border-radius:1rem;font-size:.8125rem}
 @media (forced-colors:active){button,a.button{border:2px solid ButtonText}.chart .bar-a,.chart .bar-b,.swatch{forced-color-adjust:none}}
+/* Registrations, client lifecycle, custom scopes: the button of a step that revokes or deletes (AA on white text in light, dark text in dark). */
+button.danger{background:var(--danger);border-color:var(--danger);color:var(--surface)}
 `;
 
 /**
