@@ -82,6 +82,11 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 h3.hint{font-weight:600;margin:1rem 0 .25rem}
 .badge{display:inline-block;padding:0 .5rem;border:1px solid var(--field);border-radius:1rem;font-size:.8125rem}
 @media (forced-colors:active){button,a.button{border:2px solid ButtonText}.chart .bar-a,.chart .bar-b,.swatch{forced-color-adjust:none}}
+/* Constituents and audit log (constituent-pages.ts, audit-pages.ts): the filters side by side on a wide screen, compact details. */
+.filters{display:grid;grid-template-columns:minmax(0,1fr);gap:0 1.5rem}
+@media (min-width:48rem){.filters{grid-template-columns:repeat(2,minmax(0,1fr))}}
+ul.details{list-style:none;margin:0;padding:0;font-size:.875rem}
+td form{margin:0}
 `;
 
 /**
