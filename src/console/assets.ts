@@ -87,6 +87,9 @@ h3.hint{font-weight:600;margin:1rem 0 .25rem}
 @media (min-width:48rem){.filters{grid-template-columns:repeat(2,minmax(0,1fr))}}
 ul.details{list-style:none;margin:0;padding:0;font-size:.875rem}
 td form{margin:0}
+input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--surface);border:1px solid var(--field);border-radius:.375rem}
+/* A visually hidden text in a table (the buttons' names) is absolutely positioned: the table's scroller must contain it, or it widens the page at 375 px. */
+.table-wrap{position:relative}
 `;
 
 /**
