@@ -45,11 +45,11 @@ ${
 }
 <form method="get" action="${base}" class="panel" role="search" aria-label="Audit log">
 <div class="filters">
-${field({ name: 'action', label: 'Action', value: values.action, error: errors.action, hint: 'Exact, such as constituent.password_set.', attributes: 'maxlength="100" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'action' })}
-${field({ name: 'actor', label: 'Actor ID', value: values.actor, error: errors.actor, hint: 'A staff user, API key, client or constituent ID.', attributes: 'maxlength="100" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'actor' })}
-${field({ name: 'target', label: 'Target ID', value: values.target, error: errors.target, hint: 'What was acted on: an account ID, a client ID…', attributes: 'maxlength="100" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'target' })}
-${field({ name: 'from', label: 'From (UTC)', value: values.from, error: errors.from, hint: 'Such as 2026-01-31 or 2026-01-31T09:30.', attributes: 'maxlength="25" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'from' })}
-${field({ name: 'to', label: 'To (UTC)', value: values.to, error: errors.to, hint: 'Before this time; a date alone includes that whole day.', attributes: 'maxlength="25" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'to' })}
+<div>${field({ name: 'action', label: 'Action', value: values.action, error: errors.action, hint: 'Exact, such as constituent.password_set.', attributes: 'maxlength="100" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'action' })}</div>
+<div>${field({ name: 'actor', label: 'Actor ID', value: values.actor, error: errors.actor, hint: 'A staff user, API key, client or constituent ID.', attributes: 'maxlength="100" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'actor' })}</div>
+<div>${field({ name: 'target', label: 'Target ID', value: values.target, error: errors.target, hint: 'What was acted on: an account ID, a client ID…', attributes: 'maxlength="100" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'target' })}</div>
+<div>${field({ name: 'from', label: 'From (UTC)', value: values.from, error: errors.from, hint: 'Such as 2026-01-31 or 2026-01-31T09:30.', attributes: 'maxlength="25" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'from' })}</div>
+<div>${field({ name: 'to', label: 'To (UTC)', value: values.to, error: errors.to, hint: 'Before this time; a date alone includes that whole day.', attributes: 'maxlength="25" autocomplete="off" spellcheck="false"', autofocus: invalid[0] === 'to' })}</div>
 </div>
 <div class="actions"><button type="submit">Filter</button><a class="button secondary" href="${base}">Clear filters</a></div>
 </form>
