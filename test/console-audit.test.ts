@@ -100,7 +100,7 @@ describe.each(DIALECTS)('the console\'s audit log on %s', (dialect) => {
     const backwards = await page(support, 'audit?from=2026-03-03&to=2026-03-02');
     expect(backwards.status).toBe(400);
     expect(backwards.html).toContain('<p class="field-error" id="to-error">must be later than From</p>');
-    for (const path of ['audit?cursor=garbage', 'audit?from=9999-99-99T99:99', 'audit?action=a&action=b', 'audit?to=2026-03-01T24:00', 'audit/export.csv?cursor=x&from=nope']) {
+    for (const path of ['audit?cursor=garbage', 'audit?action=%00', 'audit?target=%ZZ', 'audit/export.csv?actor=%00', 'audit?from=9999-99-99T99:99', 'audit?action=a&action=b', 'audit?to=2026-03-01T24:00', 'audit/export.csv?cursor=x&from=nope']) {
       const answer = await page(support, path);
       expect([200, 303, 400], path).toContain(answer.status);
     }

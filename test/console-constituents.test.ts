@@ -297,6 +297,15 @@ describe.each(DIALECTS)('the console\'s constituent pages on %s', (dialect) => {
       expect(missing.html).not.toContain('<script>');
     }
     expect((await post(browser, 'constituents/999999/disable', { csrf_token: 'x' })).status).toBe(404);
+    // Bad values in the address or a form: a page, never a 500.
+    for (const path of ['constituents?q=%00', 'constituents?q=a&q=b', 'constituents?q=%ZZ', `constituents?q=${'x'.repeat(2000)}`, 'constituents?status=weird', 'constituents?cursor=%00']) {
+      expect([200, 400], path).toContain((await page(browser, path)).status);
+    }
+    const alice = seeded.constituent.accountId;
+    const nul = await browser.request(`${consoleUrl}/constituents/${alice}/password`, { form: { csrf_token: consoleCsrf(browser, `constituent-password:${alice}`), password: 'with a \u0000 nul inside' } });
+    expect(nul.status).toBe(400);
+    const repeated = await fetch(`${consoleUrl}/constituents/${alice}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `gh_staff=${browser.cookie('gh_staff')}; gh_browser=${browser.cookie('gh_browser')}` }, body: `csrf_token=${encodeURIComponent(consoleCsrf(browser, `constituent-update:${alice}`))}&username=a&username=b`, redirect: 'manual' });
+    expect(repeated.status).toBe(400);
     const noGrant = await post(browser, `constituents/${seeded.constituent.accountId}/grants/cl_nothing/revoke`, { csrf_token: consoleCsrf(browser, `constituent-grant-revoke:${seeded.constituent.accountId}`) });
     expect(noGrant.status).toBe(404);
   });
