@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConstituent } from '../src/accounts/constituents.ts';
 import { systemClock } from '../src/lib/clock.ts';
+import { hashSecret } from '../src/lib/secrets.ts';
 import { MANAGEMENT_ROUTES } from '../src/management-routes.ts';
 import { setCustomScope } from '../src/orgs/custom-scopes.ts';
 import { findOrganizationById } from '../src/orgs/orgs.ts';
@@ -30,6 +32,7 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
   let server: TestServer;
   let seeded: SeededOrg;
   let consoleUrl: string;
+  let shown: { accountId: string; clientId: string; session: string };
 
   beforeAll(async () => {
     server = await startTestServer(dialect);
@@ -37,6 +40,9 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
     // Before any request, so the process's cached org already holds it.
     await setCustomScope(server.store.storage.db, systemClock, seeded.org.id, 'matrix', { description: 'Matrix', attributes: [] });
     consoleUrl = `${server.url}/o/acme/console`;
+    const { clientId } = await seedClient(server.store.storage.db, seeded.org.id, { name: 'Matrix grant' });
+    const fresh = await freshConstituent({ grantTo: clientId, session: true });
+    shown = { accountId: fresh.accountId, clientId, session: fresh.session! };
   });
   afterAll(async () => {
     await server?.close();
@@ -159,6 +165,88 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
     await owner.request(`${consoleUrl}/scopes`);
     expect(await post(owner, 'scopes', { csrf_token: consoleCsrf(owner, 'scope-create'), name, description: 'To remove', attributes: '' })).toBe(303);
     return name;
+    // Constituents and audit log (constituent-pages.ts, audit-pages.ts): each write acts on a constituent of its own;
+    // its control is looked for on the page of `shown`, an active constituent with a live session and a grant.
+    { name: 'search constituents', api: 'GET /constituents', perform: (b) => get(b, 'constituents?q=a') },
+    { name: 'view a constituent', api: 'GET /constituents/:account_id', perform: (b) => get(b, `constituents/${shown.accountId}`) },
+    {
+      name: 'create a constituent',
+      api: 'POST /constituents',
+      perform: (b) => post(b, 'constituents', { csrf_token: consoleCsrf(b, 'constituent-create'), username: `matrix-${Math.random().toString(36).slice(2)}` }),
+      control: { page: () => 'constituents', marker: () => '/constituents/new"' },
+    },
+    {
+      name: 'edit a constituent',
+      api: 'PATCH /constituents/:account_id',
+      perform: async (b) => {
+        const { accountId, version } = await freshConstituent();
+        return post(b, `constituents/${accountId}`, { csrf_token: consoleCsrf(b, `constituent-update:${accountId}`), version: String(version), username: `edited-${accountId}` });
+      },
+      control: { page: () => `constituents/${shown.accountId}`, marker: () => `<form method="post" action="${consoleUrl}/constituents/${shown.accountId}" novalidate>` },
+    },
+    ...constituentAction('disable a constituent', 'POST /constituents/:account_id/disable', 'disable', 'constituent-status'),
+    ...constituentAction('enable a constituent', 'POST /constituents/:account_id/enable', 'enable', 'constituent-status', { control: false }),
+    {
+      name: "set a constituent's password",
+      api: 'POST /constituents/:account_id/password',
+      perform: async (b) => {
+        const { accountId } = await freshConstituent();
+        return post(b, `constituents/${accountId}/password`, { csrf_token: consoleCsrf(b, `constituent-password:${accountId}`), password: 'matrix passphrase' });
+      },
+      control: { page: () => `constituents/${shown.accountId}`, marker: () => `action="${consoleUrl}/constituents/${shown.accountId}/password"` },
+    },
+    {
+      name: "revoke a constituent's grant",
+      api: 'DELETE /constituents/:account_id/grants/:client_id',
+      perform: async (b, clientId) => {
+        const { accountId } = await freshConstituent({ grantTo: clientId });
+        return post(b, `constituents/${accountId}/grants/${clientId}/revoke`, { csrf_token: consoleCsrf(b, `constituent-grant-revoke:${accountId}`) });
+      },
+      control: { page: () => `constituents/${shown.accountId}`, marker: () => `action="${consoleUrl}/constituents/${shown.accountId}/grants/${shown.clientId}/revoke"` },
+    },
+    {
+      name: "end a constituent's session",
+      api: 'DELETE /constituents/:account_id/sessions/:session_id',
+      perform: async (b) => {
+        const { accountId, session } = await freshConstituent({ session: true });
+        return post(b, `constituents/${accountId}/sessions/${session}/end`, { csrf_token: consoleCsrf(b, `constituent-session-end:${accountId}`) });
+      },
+      control: { page: () => `constituents/${shown.accountId}`, marker: () => `action="${consoleUrl}/constituents/${shown.accountId}/sessions/${shown.session}/end"` },
+    },
+    ...constituentAction("end every session of a constituent", 'DELETE /constituents/:account_id/sessions', 'sessions/end-all', 'constituent-session-end'),
+    { name: 'read the audit log', api: 'GET /audit', perform: (b) => get(b, 'audit') },
+    { name: 'export the audit log', api: 'GET /audit', perform: (b) => get(b, 'audit/export.csv') },
+  ];
+
+  /** A constituent for one write of the matrix: its version, and on request a consent to `grantTo` or a live session (its reference). */
+  async function freshConstituent(options: { grantTo?: string; session?: boolean } = {}): Promise<{ accountId: string; version: number; session: string | null }> {
+    const db = server.store.storage.db;
+    const { accountId } = await createConstituent(db, systemClock, seeded.org.id, { username: `m-${Math.random().toString(36).slice(2)}` });
+    const now = Date.now();
+    if (options.grantTo !== undefined) await db.insertInto('consent_grants').values({ org_id: seeded.org.id, account_id: accountId, client_id: options.grantTo, scope: 'openid', created_at: now, updated_at: now }).execute();
+    let session: string | null = null;
+    if (options.session === true) {
+      const idHash = hashSecret(`matrix-session-${accountId}-${now}`);
+      await db.insertInto('sso_sessions').values({ id_hash: idHash, org_id: seeded.org.id, account_id: accountId, auth_time: now, created_at: now, expires_at: now + 3_600_000, ended_at: null }).execute();
+      session = idHash.slice(0, 16);
+    }
+    const { updated_at: version } = await db.selectFrom('constituents').select('updated_at').where('org_id', '=', seeded.org.id).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+    return { accountId, version, session };
+  }
+
+  /** A constituent action of one button: a fresh constituent, the form's token, the control on `shown`'s page. */
+  function constituentAction(name: string, api: string, path: string, purpose: string, options: { control?: boolean } = {}): ConsoleAction[] {
+    return [
+      {
+        name,
+        api,
+        perform: async (b) => {
+          const { accountId } = await freshConstituent();
+          return post(b, `constituents/${accountId}/${path}`, { csrf_token: consoleCsrf(b, `${purpose}:${accountId}`) });
+        },
+        ...(options.control === false ? {} : { control: { page: () => `constituents/${shown.accountId}`, marker: () => `action="${consoleUrl}/constituents/${shown.accountId}/${path}"` } }),
+      },
+    ];
   }
 
   function permissionOf(api: string) {
@@ -192,6 +280,8 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       const html = await (await browser.request(`${consoleUrl}/`)).text();
       expect(html.includes(`<a href="${consoleUrl}/clients"`), role).toBe(ROLE_PERMISSIONS[role].includes('clients:read'));
       expect(html.includes(`<a href="${consoleUrl}/registrations"`), role).toBe(ROLE_PERMISSIONS[role].includes('clients:read'));
+      expect(html.includes(`<a href="${consoleUrl}/constituents"`), role).toBe(ROLE_PERMISSIONS[role].includes('constituents:read'));
+      expect(html.includes(`<a href="${consoleUrl}/audit"`), role).toBe(ROLE_PERMISSIONS[role].includes('audit:read'));
     }
   });
 });

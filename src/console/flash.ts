@@ -16,6 +16,15 @@ export const FLASH_MESSAGES = {
   scope_created: 'The custom scope was added.',
   scope_updated: 'The custom scope was saved.',
   scope_deleted: 'The custom scope was removed: its attributes are no longer released.',
+  // Constituents (constituent-pages.ts).
+  constituent_created: 'The constituent was created.',
+  constituent_updated: 'The profile was saved.',
+  constituent_disabled: 'The constituent was disabled: signed out everywhere, every token revoked.',
+  constituent_enabled: 'The constituent was enabled: it can sign in again.',
+  constituent_password_set: 'The password was set, and the constituent signed out everywhere.',
+  constituent_grant_revoked: "The application's access was revoked.",
+  constituent_session_ended: 'The session was ended.',
+  constituent_sessions_ended: 'Every session was ended: the constituent is signed out everywhere.',
 } as const;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;
