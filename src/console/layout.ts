@@ -5,7 +5,7 @@ import { FLASH_MESSAGES, type FlashKey } from './flash.ts';
 
 /** A section of the console: an entry of the nav, shown to the roles that may read it. */
 export interface Section {
-  readonly id: 'overview' | 'clients' | 'settings';
+  readonly id: 'overview' | 'clients' | 'registrations' | 'constituents' | 'audit' | 'settings';
   readonly label: string;
   /** Relative to the console's URL. */
   readonly path: string;
@@ -20,6 +20,9 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
   { id: 'overview', label: 'Overview', path: '', permission: 'org:read' },
   { id: 'clients', label: 'OAuth clients', path: 'clients', permission: 'clients:read' },
+  { id: 'registrations', label: 'Registrations', path: 'registrations', permission: 'clients:read' },
+  { id: 'constituents', label: 'Constituents', path: 'constituents', permission: 'constituents:read' },
+  { id: 'audit', label: 'Audit log', path: 'audit', permission: 'audit:read' },
   { id: 'settings', label: 'Settings', path: 'settings', permission: 'org:read' },
 ];
 
