@@ -146,7 +146,7 @@ describe.each(DIALECTS)('migration 0014_connector_signin_tokens on %s', (dialect
     store = await createTestStore(dialect);
     expect((await migratorFor(store.storage).migrateTo('0013_connector_refresh_lease')).error).toBeUndefined();
     await expect(store.storage.db.selectFrom('connector_signin_tokens').selectAll().execute()).rejects.toThrowError(/connector_signin_tokens/);
-    expect((await migrateToLatest(store.storage)).applied).toEqual(['0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule']);
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule', '0018_token_issuance_days']);
     expect(await store.storage.db.selectFrom('connector_signin_tokens').selectAll().execute()).toEqual([]);
   });
 });

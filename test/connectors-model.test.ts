@@ -137,7 +137,7 @@ describe.each(DIALECTS)('migration 0012_connectors on %s', (dialect) => {
     const migrator = migratorFor(store.storage);
     expect((await migrator.migrateTo('0011_vault_data_keys')).error).toBeUndefined();
     await expect(store.storage.db.selectFrom('account_connectors').selectAll().execute()).rejects.toThrowError(/account_connectors/);
-    expect((await migrateToLatest(store.storage)).applied).toEqual(['0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule']);
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule', '0018_token_issuance_days']);
     expect(await store.storage.db.selectFrom('account_connectors').selectAll().execute()).toEqual([]);
   });
 });

@@ -173,7 +173,7 @@ describe.each(DIALECTS)('the staff console on %s', (dialect) => {
     expect(html).toContain(`<tr><th scope="row">${today}</th><td class="num">3</td><td class="num">0</td></tr>`);
     expect(html).toContain(`<tr><th scope="row">${dayBefore}</th><td class="num">0</td><td class="num">2</td></tr>`);
     // The sign-in chart's own table (the overview's other charts follow it).
-    expect(html.slice(html.indexOf('id="sign-in-chart"'), html.indexOf('id="sessions-heading"')).match(/<tr><th scope="row">/g)).toHaveLength(14);
+    expect(html.slice(html.indexOf('id="sign-in-chart"'), html.indexOf('id="tokens-heading"')).match(/<tr><th scope="row">/g)).toHaveLength(14);
   });
 
   it('creates a client from the form and shows its secret once, on the answer to the POST', async () => {
@@ -382,8 +382,8 @@ describe.each(DIALECTS)('the staff console on %s', (dialect) => {
     for (let i = 0; i < 30; i++) await recordAudit(db(), () => Date.now() - (i % 10) * DAY_MS, seeded.org.id, { action: 'constituent.sign_in', actor: { type: 'constituent', id: 'c' } });
     const many = { overview: await measure(''), clients: await measure('clients'), client: await measure(`clients/${clientId}`), new: await measure('clients/new') };
     expect(many).toEqual(few);
-    // The session, then the page's own reads: one grouped count per chart (sign-ins, live sessions,
-    // clients by status, connectors by status), one page of clients, one client.
-    expect(few).toEqual({ overview: 5, clients: 2, client: 2, new: 1 });
+    // The session, then the page's own reads: one grouped count per chart (sign-ins, tokens issued,
+    // live sessions, clients by status, connectors by status), one page of clients, one client.
+    expect(few).toEqual({ overview: 6, clients: 2, client: 2, new: 1 });
   });
 });

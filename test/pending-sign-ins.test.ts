@@ -345,7 +345,7 @@ describe.each(DIALECTS)('migration 0009_pending_sign_in_limits and its evictions
     const down = await raw.selectFrom('authorization_requests').selectAll().orderBy('id').execute();
     expect(down.map((r) => r.id)).toEqual(['after', 'before']);
     expect(down[0]).not.toHaveProperty('client_network');
-    expect((await migrateToLatest(store.storage)).applied).toEqual(['0009_pending_sign_in_limits', '0010_client_auth_networks', '0011_vault_data_keys', '0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule']);
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0009_pending_sign_in_limits', '0010_client_auth_networks', '0011_vault_data_keys', '0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule', '0018_token_issuance_days']);
   });
 
   it('skips an eviction that PostgreSQL aborts in a deadlock, keeping the request; any other failure is one', async () => {

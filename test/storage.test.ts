@@ -247,7 +247,7 @@ describe.each(DIALECTS)("migration 0010_client_auth_networks (clients' usual net
     const row = { org_id: org.id, name: 'App', client_type: 'confidential', secret_hash: 'h', redirect_uris: '[]', post_logout_redirect_uris: '[]', grant_types: '["client_credentials"]', scope: 'api', consent_required: 0, code_ttl_seconds: null, status: 'active', id_token_signed_response_alg: 'ES256', access_token_format: 'opaque', created_at: clock(), updated_at: clock() };
     await raw.insertInto('clients').values({ id: 'before', ...row }).execute();
 
-    expect((await migrateToLatest(store.storage)).applied).toEqual(['0010_client_auth_networks', '0011_vault_data_keys', '0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule']);
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0010_client_auth_networks', '0011_vault_data_keys', '0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule', '0018_token_issuance_days']);
     const before = (await findClient(db, org.id, 'before'))!;
     expect(before.authNetworks.lastSeen.size).toBe(0);
     await recordClientAuthNetwork(db, before, 'net', clock());
@@ -260,7 +260,7 @@ describe.each(DIALECTS)("migration 0010_client_auth_networks (clients' usual net
     const down = await raw.selectFrom('clients').selectAll().execute();
     expect(down.map((r) => r.id)).toEqual(['before']);
     expect(down[0]).not.toHaveProperty('auth_networks');
-    expect((await migrateToLatest(store.storage)).applied).toEqual(['0010_client_auth_networks', '0011_vault_data_keys', '0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule']);
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0010_client_auth_networks', '0011_vault_data_keys', '0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule', '0018_token_issuance_days']);
     expect((await findClient(db, org.id, 'before'))!.authNetworks.lastSeen.size).toBe(0);
   });
 });

@@ -40,7 +40,7 @@ import { createSealer } from '../src/keys/sealing.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { ForbiddenError } from '../src/lib/errors.ts';
 import { changeOrganization, getOrganization, readOrganization } from '../src/orgs/org-admin.ts';
-import { liveSsoSessions } from '../src/oauth/activity-admin.ts';
+import { liveSsoSessions, tokensIssuedPerDay } from '../src/oauth/activity-admin.ts';
 import { connectorStatusCounts } from '../src/connectors/refresh/connector-status-admin.ts';
 import { defineCustomScope, listCustomScopes, removeCustomScope } from '../src/orgs/scope-admin.ts';
 import { CLI_OPERATOR, type Actor, type OperationContext } from '../src/staff/actor.ts';
@@ -120,6 +120,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     // The console's settings and overview (helper E): counts only, so org:read.
     ['readOrganization', 'org:read', (ctx) => readOrganization(ctx)],
     ['liveSsoSessions', 'org:read', (ctx) => liveSsoSessions(ctx, { days: 14 })],
+    ['tokensIssuedPerDay', 'org:read', (ctx) => tokensIssuedPerDay(ctx, { days: 14 })],
     ['clientStatusCounts', 'org:read', (ctx) => clientStatusCounts(ctx)],
     ['connectorStatusCounts', 'org:read', (ctx) => connectorStatusCounts(ctx)],
     ['changeOrganization', 'org:write', (ctx) => changeOrganization(ctx, { name: 'Renamed' })],

@@ -402,7 +402,7 @@ describe.each(DIALECTS)('migration 0011_vault_data_keys on %s', (dialect) => {
     const migrator = migratorFor(store.storage);
     expect((await migrator.migrateTo('0010_client_auth_networks')).error).toBeUndefined();
     await expect(db.selectFrom('vault_data_keys').selectAll().execute()).rejects.toThrowError(/vault_data_keys/);
-    expect((await migrateToLatest(store.storage)).applied).toEqual(['0011_vault_data_keys', '0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule']);
+    expect((await migrateToLatest(store.storage)).applied).toEqual(['0011_vault_data_keys', '0012_connectors', '0013_connector_refresh_lease', '0014_connector_signin_tokens', '0015_connector_auth_attempts', '0016_webhooks', '0017_connector_refresh_schedule', '0018_token_issuance_days']);
     expect(await db.selectFrom('vault_data_keys').selectAll().execute()).toEqual([]);
   });
 });

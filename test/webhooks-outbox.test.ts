@@ -89,7 +89,7 @@ describe.each(DIALECTS)('publishEvent on %s', (dialect) => {
     const fresh = await createTestStore(dialect, { migrate: false });
     try {
       await migratorFor(fresh.storage).migrateTo('0015_connector_auth_attempts');
-      expect((await migrateToLatest(fresh.storage)).applied).toEqual(['0016_webhooks', '0017_connector_refresh_schedule']);
+      expect((await migrateToLatest(fresh.storage)).applied).toEqual(['0016_webhooks', '0017_connector_refresh_schedule', '0018_token_issuance_days']);
       const { error } = await migratorFor(fresh.storage).migrateTo('0015_connector_auth_attempts');
       expect(error).toBeUndefined();
     } finally {

@@ -94,8 +94,13 @@ td form{margin:0}
 input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--surface);border:1px solid var(--field);border-radius:.375rem}
 /* A visually hidden text in a table (the buttons' names) is absolutely positioned: the table's scroller must contain it, or it widens the page at 375 px. */
 .table-wrap{position:relative}
-/* Overview charts (overview-page.ts): a count stated above its chart. */
+/* Overview charts (overview-page.ts): a count stated above its chart; a third series (3:1 on the surface in both schemes). */
 .stat{margin:0 0 .5rem}.stat strong{font-size:1.5rem;font-variant-numeric:tabular-nums}
+:root{--bar-c:#047857}
+@media (prefers-color-scheme:dark){:root{--bar-c:#6ee7b7}}
+.chart .bar-c{fill:var(--bar-c)}
+.swatch.c{background:var(--bar-c)}
+@media (forced-colors:active){.chart .bar-c{forced-color-adjust:none}}
 /* Settings and branding (settings-pages.ts): the form beside the sign-in preview on wide screens, under it on narrow ones. */
 .settings-layout{display:grid;grid-template-columns:minmax(0,1fr);gap:0 1.5rem}
 @media (min-width:60rem){.settings-layout{grid-template-columns:minmax(0,1fr) minmax(0,1fr);align-items:start}.settings-layout .panel{padding:1.5rem}}

@@ -15,12 +15,13 @@ export interface BarChartModel {
   readonly categories: readonly string[];
   /** The table's heading of the categories' column (`Day`). */
   readonly categoryHeading: string;
-  /** At most two, drawn side by side in each category: `bar-a` then `bar-b` (the stylesheet's colours). */
-  readonly series: readonly [ChartSeries] | readonly [ChartSeries, ChartSeries];
+  /** At most three, drawn side by side in each category: `bar-a`, `bar-b`, `bar-c` (the stylesheet's colours). */
+  readonly series: readonly [ChartSeries] | readonly [ChartSeries, ChartSeries] | readonly [ChartSeries, ChartSeries, ChartSeries];
   /** Category labels shorter than the table's, for the axis (`12-07` for `2026-12-07`). */
   readonly axisLabel?: (category: string) => string;
 }
 
+const SERIES_CLASSES = ['bar-a', 'bar-b', 'bar-c'] as const;
 const WIDTH = 640;
 const HEIGHT = 240;
 const LEFT = 40;
@@ -56,7 +57,7 @@ export function renderBarChart(model: BarChartModel): SafeHtml {
   const bars = model.series.map((series, s) =>
     series.values.map((value, i) => {
       const height = (value / max) * plotHeight;
-      return html`<rect class="${s === 0 ? 'bar-a' : 'bar-b'}" x="${round(LEFT + i * group + group * 0.1 + s * bar)}" y="${round(y(value))}" width="${round(Math.max(bar - 1, 1))}" height="${round(height)}"></rect>`;
+      return html`<rect class="${SERIES_CLASSES[s]!}" x="${round(LEFT + i * group + group * 0.1 + s * bar)}" y="${round(y(value))}" width="${round(Math.max(bar - 1, 1))}" height="${round(height)}"></rect>`;
     }),
   );
   const ticks = [0, max / 2, max].filter((tick) => Number.isInteger(tick));
@@ -71,7 +72,7 @@ ${ticks.map((tick) => html`<text x="${LEFT - 6}" y="${round(y(tick) + 4)}" text-
 ${bars}
 ${model.categories.map((category, i) => (i % labelEvery === 0 ? html`<text x="${round(LEFT + i * group + group / 2)}" y="${HEIGHT - 8}" text-anchor="middle">${axisLabel(category)}</text>` : null))}
 </svg>
-<figcaption><ul class="legend">${model.series.map((series, s) => html`<li><span class="swatch ${s === 0 ? 'a' : 'b'}" aria-hidden="true"></span>${series.label}</li>`)}</ul></figcaption>
+<figcaption><ul class="legend">${model.series.map((series, s) => html`<li><span class="swatch ${['a', 'b', 'c'][s]!}" aria-hidden="true"></span>${series.label}</li>`)}</ul></figcaption>
 </figure>
 <div class="table-wrap">
 <table>

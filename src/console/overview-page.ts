@@ -6,7 +6,7 @@ import type { AccountConnectorStatus } from '../connectors/connector.ts';
 import { connectorStatusCounts } from '../connectors/refresh/connector-status-admin.ts';
 import { readQuery } from '../http/forms.ts';
 import { html, type SafeHtml } from '../http/html.ts';
-import { liveSsoSessions, type LiveSessions } from '../oauth/activity-admin.ts';
+import { liveSsoSessions, tokensIssuedPerDay, type LiveSessions, type TokenDay } from '../oauth/activity-admin.ts';
 import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { param } from '../oauth/params.ts';
 import { getOrganization } from '../orgs/org-admin.ts';
@@ -32,6 +32,7 @@ export function registerOverviewPage(scope: FastifyInstance, deps: ConsoleDeps):
       const org = await getOrganization(call.op);
       const activity = await signInActivity(call.op, { days: ACTIVITY_DAYS });
       // One grouped statement each, whatever the org holds (console.test.ts counts them).
+      const tokens = await tokensIssuedPerDay(call.op, { days: ACTIVITY_DAYS });
       const sessions = await liveSsoSessions(call.op, { days: ACTIVITY_DAYS });
       const clients = await clientStatusCounts(call.op);
       const connectors = await connectorStatusCounts(call.op);
@@ -40,6 +41,7 @@ export function registerOverviewPage(scope: FastifyInstance, deps: ConsoleDeps):
 <h2 id="activity-heading">Sign-ins, last ${ACTIVITY_DAYS} days</h2>
 ${activityChart(activity)}
 </section>
+${tokensPanel(tokens)}
 ${sessionsPanel(sessions)}
 ${clientsPanel(clients)}
 ${connectorsPanel(connectors)}`;
@@ -134,6 +136,29 @@ ${renderBarChart({
   categories: statuses.map((s) => CONNECTOR_STATUS_LABELS[s]),
   categoryHeading: 'Status',
   series: [{ label: 'Connectors', values: statuses.map((s) => counts[s]) }],
+})}
+</section>`;
+}
+
+function tokensPanel(days: readonly TokenDay[]): SafeHtml {
+  const total = (grant: keyof TokenDay['issued']): number => days.reduce((sum, day) => sum + day.issued[grant], 0);
+  const description =
+    `${total('authorization_code')} access tokens issued for authorization codes, ${total('refresh_token')} for refresh tokens and ` +
+    `${total('client_credentials')} for client credentials from ${days[0]?.date ?? ''} to ${days.at(-1)?.date ?? ''} (UTC).`;
+  return html`<section class="panel" aria-labelledby="tokens-heading">
+<h2 id="tokens-heading">Tokens issued, last ${ACTIVITY_DAYS} days</h2>
+${renderBarChart({
+  id: 'tokens-chart',
+  title: 'Access tokens issued per day, by grant',
+  description,
+  categories: days.map((d) => d.date),
+  categoryHeading: 'Day (UTC)',
+  axisLabel: (date) => date.slice(5),
+  series: [
+    { label: 'Authorization code', values: days.map((d) => d.issued.authorization_code) },
+    { label: 'Refresh token', values: days.map((d) => d.issued.refresh_token) },
+    { label: 'Client credentials', values: days.map((d) => d.issued.client_credentials) },
+  ],
 })}
 </section>`;
 }

@@ -12,6 +12,7 @@ import type {
   AuthorizationRequestsTable,
   ConsentGrantsTable,
   RefreshTokensTable,
+  TokenIssuanceDaysTable,
   SsoSessionsTable,
   TokenFamiliesTable,
 } from '../oauth/oauth.table.ts';
@@ -39,6 +40,7 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   access_tokens: AccessTokensTable;
   refresh_tokens: RefreshTokensTable;
+  token_issuance_days: TokenIssuanceDaysTable;
   vault_data_keys: VaultDataKeysTable;
   connector_accounts: ConnectorAccountsTable;
   connector_account_users: ConnectorAccountUsersTable;

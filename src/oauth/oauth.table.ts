@@ -100,6 +100,17 @@ export interface AccessTokensTable {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** Migration 0018: the grant that issued it (counted per day when the purge deletes it); null for tokens issued before. */
+  grant_type: string | null;
+}
+
+/** Migration 0018: access tokens issued per organization, UTC day and grant, added up as the purge deletes them. */
+export interface TokenIssuanceDaysTable {
+  org_id: string;
+  /** Days since the epoch (UTC). */
+  day: number;
+  grant_type: string;
+  count: number;
 }
 
 export interface RefreshTokensTable {

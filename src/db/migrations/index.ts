@@ -16,6 +16,7 @@ import * as m0014 from './0014_connector_signin_tokens.ts';
 import * as m0015 from './0015_connector_auth_attempts.ts';
 import * as m0016 from './0016_webhooks.ts';
 import * as m0017 from './0017_connector_refresh_schedule.ts';
+import * as m0018 from './0018_token_issuance_days.ts';
 
 /** Every migration, in order. Names sort in application order; never rename or edit a landed one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -36,4 +37,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0015_connector_auth_attempts': m0015,
   '0016_webhooks': m0016,
   '0017_connector_refresh_schedule': m0017,
+  '0018_token_issuance_days': m0018,
 };

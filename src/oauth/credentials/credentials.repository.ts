@@ -21,7 +21,7 @@ import type { AccessTokensTable, AuthorizationCodesTable, RefreshTokensTable, To
 // literal each; values become rows in the statements themselves, whose parameters are the domain
 // values' fields: an insert copies nothing.
 
-const ACCESS_TOKEN_COLUMNS = { id: true, token_hash: true, org_id: true, client_id: true, family_id: true, account_id: true, scope: true, created_at: true, expires_at: true, revoked_at: true } as const;
+const ACCESS_TOKEN_COLUMNS = { id: true, token_hash: true, org_id: true, client_id: true, family_id: true, account_id: true, scope: true, created_at: true, expires_at: true, revoked_at: true, grant_type: true } as const;
 const REFRESH_TOKEN_COLUMNS = { id: true, token_hash: true, org_id: true, client_id: true, family_id: true, account_id: true, scope: true, auth_time: true, created_at: true, expires_at: true, rotated_at: true, revoked_at: true } as const;
 const CODE_COLUMNS = { id: true, code_hash: true, org_id: true, client_id: true, account_id: true, family_id: true, redirect_uri: true, scope: true, nonce: true, code_challenge: true, code_challenge_method: true, auth_time: true, session_id: true, created_at: true, expires_at: true, consumed_at: true } as const;
 
@@ -102,7 +102,7 @@ const insertFamilyQuery = new PrecompiledQuery<NewTokenFamily, never>(
     } satisfies EveryColumn<TokenFamiliesTable>),
 );
 const insertAccessTokenQuery = new PrecompiledQuery<NewAccessToken, never>(
-  { id: true, hash: true, orgId: true, clientId: true, familyId: true, accountId: true, scope: true, createdAt: true, expiresAt: true },
+  { id: true, hash: true, orgId: true, clientId: true, familyId: true, accountId: true, scope: true, createdAt: true, expiresAt: true, grantType: true },
   (db, token) =>
     db.insertInto('access_tokens').values({
       id: token.id,
@@ -115,6 +115,7 @@ const insertAccessTokenQuery = new PrecompiledQuery<NewAccessToken, never>(
       created_at: token.createdAt,
       expires_at: token.expiresAt,
       revoked_at: NOT_YET,
+      grant_type: token.grantType,
     } satisfies EveryColumn<AccessTokensTable>),
 );
 const insertRefreshTokenQuery = new PrecompiledQuery<NewRefreshToken, never>(
@@ -181,7 +182,8 @@ const insertCodeQuery = new PrecompiledQuery<NewCode, never>(
 export async function insertGrantCredentials(db: Executor, credentials: NewGrantCredentials): Promise<void> {
   const queries = [
     ...(credentials.family === undefined ? [] : [insertFamilyQuery.bind(db, credentials.family)]),
-    insertAccessTokenQuery.bind(db, credentials.access),
+    // A precompiled statement binds every parameter: an absent grant is a null one.
+    insertAccessTokenQuery.bind(db, { ...credentials.access, grantType: credentials.access.grantType ?? null }),
     ...(credentials.refresh === undefined ? [] : [insertRefreshTokenQuery.bind(db, credentials.refresh)]),
   ];
   if (queries.length === 1) await db.executeQuery(queries[0]!);
@@ -373,4 +375,55 @@ export async function deleteExpired(db: Executor, table: CredentialTable, before
   const expired = db.selectFrom(table).select('id').where('expires_at', '<', before).limit(limit);
   const result = await db.deleteFrom(table).where('id', 'in', expired).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes up to `limit` access tokens expired before `before`, and adds them to the tokens issued
+ * per org, UTC day and grant (token_issuance_days), in one transaction: the DELETE … RETURNING
+ * names exactly the rows it removed, so two processes purging at once count each token once.
+ * Tokens without a grant (issued before migration 0018) are deleted uncounted.
+ */
+export async function deleteExpiredAccessTokens(db: Executor, before: number, limit: number): Promise<number> {
+  return inTransaction(db, async (trx) => {
+    const expired = trx.selectFrom('access_tokens').select('id').where('expires_at', '<', before).limit(limit);
+    const deleted = await trx.deleteFrom('access_tokens').where('id', 'in', expired).returning(['org_id', 'created_at', 'grant_type']).execute();
+    const counts = new Map<string, { org_id: string; day: number; grant_type: string; count: number }>();
+    for (const row of deleted) {
+      if (row.grant_type === null) continue;
+      const day = Math.floor(Number(row.created_at) / DAY_MS);
+      const key = `${row.org_id} ${day} ${row.grant_type}`;
+      const entry = counts.get(key) ?? { org_id: row.org_id, day, grant_type: row.grant_type, count: 0 };
+      entry.count++;
+      counts.set(key, entry);
+    }
+    for (const entry of counts.values()) {
+      await trx
+        .insertInto('token_issuance_days')
+        .values(entry)
+        .onConflict((conflict) => conflict.columns(['org_id', 'day', 'grant_type']).doUpdateSet((eb) => ({ count: eb('token_issuance_days.count', '+', eb.ref('excluded.count')) })))
+        .execute();
+    }
+    return deleted.length;
+  });
+}
+
+/**
+ * Access tokens issued per UTC day and grant by `orgId` since `sinceDay`: those the purge counted
+ * and deleted, plus those still stored (each token is in exactly one of the two), in one grouped
+ * statement. The stored ones are found through the expires_at index (a token issued since then
+ * expires after it): access_tokens has no index by organization, its inserts being the hot path.
+ */
+export async function countAccessTokensIssuedPerDay(db: Executor, orgId: string, sinceDay: number): Promise<Array<{ day: number; grantType: string; count: number }>> {
+  const since = sinceDay * DAY_MS;
+  const result = await sql<{ day: number | string; grant_type: string; n: number | string }>`
+    select day, grant_type, sum(n) as n from (
+      select day, grant_type, count as n from token_issuance_days where org_id = ${orgId} and day >= ${sinceDay}
+      union all
+      select created_at / ${sql.lit(DAY_MS)} as day, grant_type, 1 as n from access_tokens
+        where org_id = ${orgId} and expires_at >= ${since} and created_at >= ${since} and grant_type is not null
+    ) issued group by day, grant_type`.execute(db);
+  // PostgreSQL answers bigint and sum() as strings.
+  return result.rows.map((row) => ({ day: Number(row.day), grantType: row.grant_type, count: Number(row.n) }));
 }

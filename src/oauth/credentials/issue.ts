@@ -7,7 +7,7 @@ import type { OrgContext } from '../context.ts';
 import type { OAuthError } from '../errors.ts';
 import { jwtCredentialKey, mintOpaqueCredential, type MintedCredential } from './credentials.ts';
 import { insertGrantCredentials } from './credentials.repository.ts';
-import type { NewAccessToken, NewRefreshToken, NewTokenFamily } from './stored-credentials.ts';
+import type { IssuingGrant, NewAccessToken, NewRefreshToken, NewTokenFamily } from './stored-credentials.ts';
 
 /** The token endpoint's success body (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3). */
 export interface TokenResponse {
@@ -118,6 +118,8 @@ export async function issueTokens(
   ctx: OrgContext,
   db: Executor,
   grant: {
+    /** The grant type of the token request, stored with the access token to count it (console overview). */
+    readonly grantType: IssuingGrant;
     readonly client: Client;
     readonly scope: readonly string[];
     readonly user: UserGrant | null;
@@ -151,6 +153,7 @@ export async function issueTokens(
     scope,
     createdAt: now,
     expiresAt,
+    grantType: grant.grantType,
   };
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: settings.accessTokenTtlSeconds, scope };
   let refreshToStore: NewRefreshToken | undefined;

@@ -53,6 +53,10 @@ export interface LiveTokenFamily {
   readonly expiresAt: number;
 }
 
+/** The grant an access token was issued by: counted per day for the console's overview (migration 0018). */
+export type IssuingGrant = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export const ISSUING_GRANTS: readonly IssuingGrant[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+
 export interface NewAccessToken {
   readonly id: string;
   readonly hash: string;
@@ -65,9 +69,12 @@ export interface NewAccessToken {
   readonly scope: string;
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** Absent or null: not counted (tokens written by hand, in tests). */
+  readonly grantType?: IssuingGrant | null;
 }
 
-export interface StoredAccessToken extends NewAccessToken {
+// A token is read back for what it allows, never for the grant that issued it (only counted).
+export interface StoredAccessToken extends Omit<NewAccessToken, 'grantType'> {
   readonly revokedAt: number | null;
 }
 

@@ -41,6 +41,7 @@ export async function redeemAuthorizationCode(ctx: OrgContext, client: Client, b
     const user = { accountId: stored.accountId, authTime: stored.authTime };
     const family = newFamily(ctx, { id: stored.familyId, client, user, scope });
     const tokens = await issueTokens(ctx, trx, {
+      grantType: 'authorization_code',
       client,
       scope,
       user,

@@ -19,6 +19,6 @@ export async function grantClientCredentials(ctx: OrgContext, client: Client, bo
   // RFC 6749 §3.3: a token for nothing is no answer (`scope=%20`, or a client registered with user scopes only).
   if (scope.length === 0) throw new InvalidScope('The request grants no scope: ask for one of the client\'s registered scopes.');
   const signer = await accessTokenSigner(ctx, client);
-  const tokens = await issueTokens(ctx, ctx.db, { client, scope, user: null, familyId: null, refreshExpiresAt: null, idToken: null, signer });
+  const tokens = await issueTokens(ctx, ctx.db, { grantType: 'client_credentials', client, scope, user: null, familyId: null, refreshExpiresAt: null, idToken: null, signer });
   return completeGrant({ tokens });
 }

@@ -38,6 +38,7 @@ export async function redeemRefreshToken(ctx: OrgContext, client: Client, body: 
 
     const user = { accountId: rotated.accountId, authTime: rotated.authTime };
     const tokens = await issueTokens(ctx, trx, {
+      grantType: 'refresh_token',
       client,
       scope,
       user,
