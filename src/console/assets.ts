@@ -100,6 +100,8 @@ input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem
 @media (prefers-color-scheme:dark){:root{--bar-c:#6ee7b7}}
 .chart .bar-c{fill:var(--bar-c)}
 .swatch.c{background:var(--bar-c)}
+details.chart-numbers{margin:0 0 .5rem}
+details.chart-numbers>summary{padding:.5rem 0;cursor:pointer;font-weight:600;color:var(--accent)}
 @media (forced-colors:active){.chart .bar-c{forced-color-adjust:none}}
 /* Settings and branding (settings-pages.ts): the form beside the sign-in preview on wide screens, under it on narrow ones. */
 .settings-layout{display:grid;grid-template-columns:minmax(0,1fr);gap:0 1.5rem}

@@ -41,7 +41,8 @@ export function niceMax(max: number): number {
  * A grouped bar chart as inline SVG, drawn on the server (no library, no script): an image with
  * its title and description (`role="img"`, `aria-labelledby`), colours from the stylesheet (so
  * dark mode and forced colours apply), a legend in text, and the same numbers as a table beside
- * it (WCAG 1.1.1: the table is the text alternative that carries every value).
+ * it (WCAG 1.1.1: the table is the text alternative that carries every value), folded in a
+ * `<details>` so that a page of several charts stays short (opened by a click, Enter or Space).
  */
 export function renderBarChart(model: BarChartModel): SafeHtml {
   const n = model.categories.length;
@@ -74,11 +75,14 @@ ${model.categories.map((category, i) => (i % labelEvery === 0 ? html`<text x="${
 </svg>
 <figcaption><ul class="legend">${model.series.map((series, s) => html`<li><span class="swatch ${['a', 'b', 'c'][s]!}" aria-hidden="true"></span>${series.label}</li>`)}</ul></figcaption>
 </figure>
+<details class="chart-numbers">
+<summary>${model.title}: the numbers</summary>
 <div class="table-wrap">
 <table>
-<caption>${model.title}: the numbers</caption>
+<caption class="visually-hidden">${model.title}: the numbers</caption>
 <thead><tr><th scope="col">${model.categoryHeading}</th>${model.series.map((series) => html`<th scope="col" class="num">${series.label}</th>`)}</tr></thead>
 <tbody>${model.categories.map((category, i) => html`<tr><th scope="row">${category}</th>${model.series.map((series) => html`<td class="num">${series.values[i] ?? 0}</td>`)}</tr>`)}</tbody>
 </table>
-</div>`;
+</div>
+</details>`;
 }
