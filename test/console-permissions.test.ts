@@ -150,21 +150,6 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       },
       control: { page: () => 'scopes/matrix', marker: () => `href="${consoleUrl}/scopes/matrix/remove"` },
     },
-  ];
-
-  /** A registration request waiting for a decision. */
-  async function pendingClient(): Promise<string> {
-    const registration = { source: 'registration_page' as const, requesterName: null, requesterEmail: 'ann@example.org', requestReason: 'Matrix' };
-    return (await seedClient(server.store.storage.db, seeded.org.id, { name: 'Matrix request', registration })).clientId;
-  }
-  const orgVersion = async (): Promise<number> => (await findOrganizationById(server.store.storage.db, seeded.org.id))!.updatedAt;
-  /** A custom scope made through the console by an owner (which drops the process's cached org, as a direct write would not). */
-  async function scopeToRemove(): Promise<string> {
-    const name = `gone_${Math.random().toString(36).slice(2)}`;
-    const { browser: owner } = await staffBrowser(server.store.storage.db, seeded.org.id, 'acme', 'owner');
-    await owner.request(`${consoleUrl}/scopes`);
-    expect(await post(owner, 'scopes', { csrf_token: consoleCsrf(owner, 'scope-create'), name, description: 'To remove', attributes: '' })).toBe(303);
-    return name;
     // Constituents and audit log (constituent-pages.ts, audit-pages.ts): each write acts on a constituent of its own;
     // its control is looked for on the page of `shown`, an active constituent with a live session and a grant.
     { name: 'search constituents', api: 'GET /constituents', perform: (b) => get(b, 'constituents?q=a') },
@@ -218,6 +203,21 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
     { name: 'export the audit log', api: 'GET /audit', perform: (b) => get(b, 'audit/export.csv') },
   ];
 
+  /** A registration request waiting for a decision. */
+  async function pendingClient(): Promise<string> {
+    const registration = { source: 'registration_page' as const, requesterName: null, requesterEmail: 'ann@example.org', requestReason: 'Matrix' };
+    return (await seedClient(server.store.storage.db, seeded.org.id, { name: 'Matrix request', registration })).clientId;
+  }
+  const orgVersion = async (): Promise<number> => (await findOrganizationById(server.store.storage.db, seeded.org.id))!.updatedAt;
+  /** A custom scope made through the console by an owner (which drops the process's cached org, as a direct write would not). */
+  async function scopeToRemove(): Promise<string> {
+    const name = `gone_${Math.random().toString(36).slice(2)}`;
+    const { browser: owner } = await staffBrowser(server.store.storage.db, seeded.org.id, 'acme', 'owner');
+    await owner.request(`${consoleUrl}/scopes`);
+    expect(await post(owner, 'scopes', { csrf_token: consoleCsrf(owner, 'scope-create'), name, description: 'To remove', attributes: '' })).toBe(303);
+    return name;
+  }
+
   /** A constituent for one write of the matrix: its version, and on request a consent to `grantTo` or a live session (its reference). */
   async function freshConstituent(options: { grantTo?: string; session?: boolean } = {}): Promise<{ accountId: string; version: number; session: string | null }> {
     const db = server.store.storage.db;
@@ -248,6 +248,7 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       },
     ];
   }
+
 
   function permissionOf(api: string) {
     const [method, url] = api.split(' ');
