@@ -82,6 +82,11 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 h3.hint{font-weight:600;margin:1rem 0 .25rem}
 .badge{display:inline-block;padding:0 .5rem;border:1px solid var(--field);border-radius:1rem;font-size:.8125rem}
 @media (forced-colors:active){button,a.button{border:2px solid ButtonText}.chart .bar-a,.chart .bar-b,.swatch{forced-color-adjust:none}}
+/* Staff and API access: the password field as the others, a table's row of small forms, the permission table's marks. */
+input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--surface);border:1px solid var(--field);border-radius:.375rem}
+.row-actions{display:flex;flex-wrap:wrap;gap:.5rem}
+.row-actions form{margin:0}
+.permission-table td.allowed{text-align:center}
 `;
 
 /**

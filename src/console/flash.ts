@@ -6,6 +6,12 @@
 export const FLASH_MESSAGES = {
   client_updated: 'The client was saved.',
   client_created: 'The client was created. It is a public client, so it has no secret: it uses PKCE.',
+  // Staff and API access (staff-pages.ts).
+  staff_created: 'The staff user was created.',
+  staff_updated: 'The staff user was saved.',
+  staff_disabled: 'The staff user was disabled: it was signed out and its API keys were revoked.',
+  staff_enabled: 'The staff user was enabled. It can sign in again; its old API keys stay revoked.',
+  api_key_revoked: 'The API key was revoked: it no longer works.',
 } as const;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;

@@ -59,13 +59,17 @@ export async function rotateApiKey(ctx: OperationContext, keyId: string): Promis
   });
 }
 
-/** Revokes a key and ends the API sessions opened with it, audited as `api_key.revoked` (revoking a revoked key too). */
-export async function revokeApiKey(ctx: OperationContext, keyId: string): Promise<void> {
+/**
+ * Revokes a key and ends the API sessions opened with it, audited as `api_key.revoked` (revoking a
+ * revoked key too). Returns the key as it now is (the console goes back to its user's page).
+ */
+export async function revokeApiKey(ctx: OperationContext, keyId: string): Promise<ApiKeyInfo> {
   requirePermission(ctx.actor, 'staff:write');
-  await inTransaction(ctx.db, async (trx) => {
-    if (!(await repository.revokeApiKeyRow(trx, ctx.org.id, keyId, ctx.clock())) && (await repository.findApiKey(trx, ctx.org.id, keyId)) === undefined) {
-      throw new NotFoundError('API key', keyId);
-    }
+  return inTransaction(ctx.db, async (trx) => {
+    await repository.revokeApiKeyRow(trx, ctx.org.id, keyId, ctx.clock());
+    const key = await repository.findApiKey(trx, ctx.org.id, keyId);
+    if (key === undefined) throw new NotFoundError('API key', keyId);
     await recordOperation(trx, ctx, { action: 'api_key.revoked', target: { type: 'api_key', id: keyId } });
+    return key;
   });
 }
