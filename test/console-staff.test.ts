@@ -81,7 +81,7 @@ describe.each(DIALECTS)('the console\'s staff and API access on %s', (dialect) =
     expect(JSON.stringify(await db().selectFrom('audit_events').selectAll().execute())).not.toContain(parseApiKey(key)!.secret);
     const view = await page(browser, `staff/${user.id}`);
     expect(view.html).not.toContain(key);
-    expect(view.html).toContain(`<code>gkey_${stored.prefix}_…</code>`);
+    expect(view.html).toContain(`<code class="key-name">gkey_${stored.prefix}_…</code>`);
     expect((await page(browser, 'staff')).html).toMatch(/sync@acme\.example<\/a><br><span class="muted">CRM sync<\/span><\/td><td>developer<\/td><td><span class="badge">active<\/span><\/td><td>never<\/td><td>1 key, last used \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/td>/);
     // Without API access: Post/Redirect/Get to the user's page, with a fixed message.
     const plain = await post(browser, 'staff', { ...formFields(form.html, `${consoleUrl}/staff`), email: 'pat@acme.example', role: 'support', password: PASSWORD });
@@ -214,7 +214,7 @@ describe.each(DIALECTS)('the console\'s staff and API access on %s', (dialect) =
     expect(await callApi(first)).toBe(200);
     const keyRow = await db().selectFrom('api_keys').selectAll().where('staff_user_id', '=', target.userId).executeTakeFirstOrThrow();
     const withKey = await page(browser, `staff/${target.userId}`);
-    expect(withKey.html).toMatch(new RegExp(`<code>gkey_${keyRow.prefix}_…</code></td><td>Reporting</td><td>[^<]+</td><td>\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC</td><td><span class="badge">active</span></td>`));
+    expect(withKey.html).toMatch(new RegExp(`<code class="key-name">gkey_${keyRow.prefix}_…</code></td><td>Reporting</td><td>[^<]+</td><td>\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC</td><td><span class="badge">active</span></td>`));
     expect(withKey.html).not.toContain(first);
     // Rotate: a new key, shown once; the old one stops at once.
     const rotated = await post(browser, `api-keys/${keyRow.id}/rotate`, formFields(withKey.html, `${consoleUrl}/api-keys/${keyRow.id}/rotate`));

@@ -87,6 +87,11 @@ input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem
 .row-actions{display:flex;flex-wrap:wrap;gap:.5rem}
 .row-actions form{margin:0}
 .permission-table td.allowed{text-align:center}
+.status-form{margin-top:1rem}
+.staff-roles{margin-top:2rem}
+code.key-name{white-space:nowrap}
+/* A visually hidden text in a table (the permission marks, the key buttons' names) is absolutely positioned: its table's scroller must contain it, or it widens the page at 375 px. */
+.table-wrap{position:relative}
 `;
 
 /**

@@ -161,7 +161,7 @@ ${checkbox({ name: 'api_key', label: 'Enable API access: make an API key now (sh
 </fieldset>
 <div class="actions"><button type="submit">Create staff user</button></div>
 </form>
-<section class="panel" aria-labelledby="roles-heading">
+<section class="panel staff-roles" aria-labelledby="roles-heading">
 <h2 id="roles-heading">Roles</h2>
 ${renderPermissionTable(model.roles, model.permissions)}
 </section>`;
@@ -241,15 +241,15 @@ ${edit.self ? html`<p class="hint">This is you: a new role applies from your nex
 
 function statusForm(userUrl: string, user: StaffUser, token: string, problems: FormProblems | null, self: boolean): SafeHtml {
   if (user.status === 'disabled') {
-    return html`${problemSummary(problems, DISABLE_FIELD_LABELS)}<form method="post" action="${userUrl}/enable">
+    return html`${problemSummary(problems, DISABLE_FIELD_LABELS)}<form class="status-form" method="post" action="${userUrl}/enable">
 ${formState(token)}
 <p class="hint" id="enable-hint">Enabling lets the user sign in again. Its old API keys stay revoked: give it a new one below.</p>
 <div class="actions"><button type="submit" class="secondary" aria-describedby="enable-hint">Enable</button></div>
 </form>`;
   }
-  if (self && problems === null) return html`<p class="hint">You cannot disable yourself: another owner can.</p>`;
+  if (self && problems === null) return html`<p class="hint status-form">You cannot disable yourself: another owner can.</p>`;
   const error = problems?.fields.user_id;
-  return html`${problemSummary(problems, DISABLE_FIELD_LABELS)}<form method="post" action="${userUrl}/disable">
+  return html`${problemSummary(problems, DISABLE_FIELD_LABELS)}<form class="status-form" method="post" action="${userUrl}/disable">
 ${formState(token)}
 <p class="hint" id="disable-hint">Disabling signs the user out and revokes all its API keys at once.</p>
 ${error ? html`<p class="field-error" id="user_id-error">${error}</p>` : null}
@@ -272,7 +272,7 @@ ${
 <tbody>${model.keys.map((key) => {
         const tokens = actions?.keyTokens.get(key.id);
         const keysUrl = `${model.consoleUrl}/api-keys/${encodeURIComponent(key.id)}`;
-        return html`<tr><td><code>${keyName(key)}</code></td><td>${key.label ?? ''}</td><td>${when(key.createdAt, '')}</td><td>${when(key.lastUsedAt, 'never')}</td><td>${key.revokedAt === null ? html`<span class="badge">active</span>` : html`<span class="badge">revoked</span> ${when(key.revokedAt, '')}`}</td>${
+        return html`<tr><td><code class="key-name">${keyName(key)}</code></td><td>${key.label ?? ''}</td><td>${when(key.createdAt, '')}</td><td>${when(key.lastUsedAt, 'never')}</td><td>${key.revokedAt === null ? html`<span class="badge">active</span>` : html`<span class="badge">revoked</span> ${when(key.revokedAt, '')}`}</td>${
           actions === null
             ? null
             : html`<td>${
