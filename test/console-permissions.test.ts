@@ -120,6 +120,15 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       control: { page: () => `staff/${disabledTarget}`, marker: () => `action="${consoleUrl}/staff/${disabledTarget}/enable"`, read: 'staff:read' },
     },
     {
+      name: 'set a staff user\'s console password',
+      api: 'POST /staff/:user_id/password',
+      perform: async (b) => {
+        const id = await newStaffUser();
+        return post(b, `staff/${id}/password`, { csrf_token: consoleCsrf(b, `staff-password:${id}`), password: 'a long enough passphrase' });
+      },
+      control: { page: () => `staff/${viewTarget}`, marker: () => `action="${consoleUrl}/staff/${viewTarget}/password"`, read: 'staff:read' },
+    },
+    {
       name: 'enable API access',
       api: 'POST /staff/:user_id/api-keys',
       perform: async (b) => {

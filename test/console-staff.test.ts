@@ -7,7 +7,7 @@ import { PERMISSIONS, ROLE_PERMISSIONS } from '../src/staff/permissions.ts';
 import { STAFF_ROLES } from '../src/staff/roles.ts';
 import { startStaffSession } from '../src/staff/staff-sessions.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
-import type { TestBrowser } from './helpers/browser.ts';
+import { TestBrowser } from './helpers/browser.ts';
 import { seedOrg, type SeededOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
@@ -244,6 +244,32 @@ describe.each(DIALECTS)('the console\'s staff and API access on %s', (dialect) =
     expect(bad.html).toContain('<p class="field-error" id="label-error">must be 1 to 100 characters</p>');
   });
 
+  it('sets a console password: refused ones beside the field and never put back; then the user signs in with it', async () => {
+    const target = await createStaffUser(db(), systemClock, seeded.org.id, { email: 'newcomer@acme.example', role: 'support' });
+    const { browser } = await as('owner');
+    const view = await page(browser, `staff/${target.userId}`);
+    expect(view.html).toContain('none: no password');
+    const fields = formFields(view.html, `${consoleUrl}/staff/${target.userId}/password`);
+    const short = await post(browser, `staff/${target.userId}/password`, { ...fields, password: 'tiny1' });
+    expect(short.status).toBe(400);
+    expect(short.html).toContain('<a href="#password">Console password</a>: must be at least 8 characters');
+    expect(short.html).toContain('<p class="field-error" id="password-error">must be at least 8 characters</p>');
+    expect(short.html).not.toContain('tiny1');
+    expect((await staffRow('newcomer@acme.example')).password_hash).toBeNull();
+    const set = await post(browser, `staff/${target.userId}/password`, { ...fields, password: PASSWORD });
+    expect(set.status).toBe(303);
+    expect(set.location).toBe(`${consoleUrl}/staff/${target.userId}?flash=staff_password_set`);
+    expect((await page(browser, `staff/${target.userId}?flash=staff_password_set`)).html).toContain('The console password was set.');
+    const event = await db().selectFrom('audit_events').selectAll().where('action', '=', 'staff.password_set').where('target_id', '=', target.userId).executeTakeFirstOrThrow();
+    expect(event.details ?? '').not.toContain(PASSWORD);
+    expect(JSON.stringify(server.logs)).not.toContain(PASSWORD);
+    // The newcomer signs in with it.
+    const newcomer = new TestBrowser();
+    const signIn = await (await newcomer.request(`${consoleUrl}/login`)).text();
+    const done = await newcomer.request(`${consoleUrl}/login`, { form: { ...formFields(signIn, `${consoleUrl}/login`), email: 'newcomer@acme.example', password: PASSWORD } });
+    expect(done.headers.get('location')).toBe(`${consoleUrl}/`);
+  });
+
   it('shows an admin the staff without any write control, and refuses its writes with the 403 page; a developer sees no staff at all', async () => {
     const target = await createStaffUser(db(), systemClock, seeded.org.id, { email: 'look@acme.example', role: 'support', withApiKey: true });
     const keyId = (await db().selectFrom('api_keys').select('id').where('staff_user_id', '=', target.userId).executeTakeFirstOrThrow()).id;
@@ -256,7 +282,7 @@ describe.each(DIALECTS)('the console\'s staff and API access on %s', (dialect) =
     expect(view.html).toContain('look@acme.example');
     expect(view.html).not.toMatch(/<form method="post" action="[^"]*\/(staff|api-keys)\//);
     expect((await page(browser, 'staff/new')).status).toBe(403);
-    for (const [path, purpose] of [[`staff/${target.userId}/disable`, `staff-status:${target.userId}`], [`staff/${target.userId}/api-keys`, `api-key-create:${target.userId}`], [`api-keys/${keyId}/revoke`, `api-key-revoke:${keyId}`], [`api-keys/${keyId}/rotate`, `api-key-rotate:${keyId}`]]) {
+    for (const [path, purpose] of [[`staff/${target.userId}/disable`, `staff-status:${target.userId}`], [`staff/${target.userId}/password`, `staff-password:${target.userId}`], [`staff/${target.userId}/api-keys`, `api-key-create:${target.userId}`], [`api-keys/${keyId}/revoke`, `api-key-revoke:${keyId}`], [`api-keys/${keyId}/rotate`, `api-key-rotate:${keyId}`]]) {
       const refused = await post(browser, path!, { csrf_token: consoleCsrf(browser, purpose!) });
       expect(refused.status, path).toBe(403);
       expect(refused.html).toContain('<code>staff:write</code>');

@@ -11,6 +11,7 @@ export const FLASH_MESSAGES = {
   staff_updated: 'The staff user was saved.',
   staff_disabled: 'The staff user was disabled: it was signed out and its API keys were revoked.',
   staff_enabled: 'The staff user was enabled. It can sign in again; its old API keys stay revoked.',
+  staff_password_set: 'The console password was set. The user\'s console sessions were ended; its API keys keep working.',
   api_key_revoked: 'The API key was revoked: it no longer works.',
 } as const;
 

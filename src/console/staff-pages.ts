@@ -7,7 +7,7 @@ import { param } from '../oauth/params.ts';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../staff/api-key-admin.ts';
 import { PERMISSIONS } from '../staff/permissions.ts';
 import { DEFAULT_STAFF_ROLE } from '../staff/roles.ts';
-import { addStaffUser, disableStaffUser, enableStaffUser, getStaffUser, listStaffRoles, listStaffUsers, staffAccessOf, updateStaffUser } from '../staff/staff-admin.ts';
+import { addStaffUser, disableStaffUser, enableStaffUser, getStaffUser, listStaffRoles, listStaffUsers, setStaffPassword, staffAccessOf, updateStaffUser } from '../staff/staff-admin.ts';
 import type { StaffUser } from '../staff/staff-user.ts';
 import { CONSOLE_PAGE, consoleHandler, expiredForm, type ConsoleCall, type ConsoleDeps } from './console-context.ts';
 import { flashKeyOf, type FlashKey } from './flash.ts';
@@ -132,6 +132,21 @@ export function registerStaffPages(scope: FastifyInstance, deps: ConsoleDeps): v
   }
 
   scope.post(
+    '/console/staff/:userId/password',
+    CONSOLE_PAGE,
+    consoleHandler(deps, async (call) => {
+      const form = await readForm(call.request);
+      const current = await getStaffUser(call.op, call.params.userId ?? '');
+      if (!call.csrfMatches(form, `staff-password:${current.id}`)) return expiredForm(call, userPath(current));
+      // Never put back in the form: a refused password is typed again.
+      const outcome = await attemptForm(['password'], () => setStaffPassword(call.op, current.id, text(form, 'password')));
+      if (!outcome.ok) return userPage(call, current, { passwordProblems: outcome.problems });
+      call.changed();
+      return call.redirect(`${userPath(current)}?flash=staff_password_set`);
+    }),
+  );
+
+  scope.post(
     '/console/staff/:userId/api-keys',
     CONSOLE_PAGE,
     consoleHandler(deps, async (call) => {
@@ -197,6 +212,7 @@ interface UserPageState {
   readonly statusProblems?: FormProblems;
   readonly keyProblems?: FormProblems;
   readonly keyLabel?: string;
+  readonly passwordProblems?: FormProblems;
 }
 
 async function userPage(call: ConsoleCall, user: StaffUser, state: UserPageState): Promise<FastifyReply> {
@@ -224,6 +240,8 @@ async function userPage(call: ConsoleCall, user: StaffUser, state: UserPageState
       ? {
           statusToken: call.csrf(`staff-status:${user.id}`),
           statusProblems: state.statusProblems ?? null,
+          passwordToken: call.csrf(`staff-password:${user.id}`),
+          passwordProblems: state.passwordProblems ?? null,
           createKeyToken: call.csrf(`api-key-create:${user.id}`),
           keyProblems: state.keyProblems ?? null,
           keyLabel: state.keyLabel ?? '',
@@ -231,7 +249,7 @@ async function userPage(call: ConsoleCall, user: StaffUser, state: UserPageState
         }
       : null,
   });
-  const problems = state.editProblems ?? state.statusProblems ?? state.keyProblems;
+  const problems = state.editProblems ?? state.statusProblems ?? state.passwordProblems ?? state.keyProblems;
   return call.render({ title: user.name ?? user.email, section: 'staff', body, flash: state.flash ?? null }, problems?.status ?? 200);
 }
 

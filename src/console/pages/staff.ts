@@ -22,6 +22,9 @@ export const STAFF_EDIT_FIELDS = Object.keys(STAFF_EDIT_FIELD_LABELS);
 /** The disable form has no field: its refusal (disabling yourself) is shown beside its button. */
 export const DISABLE_FIELD_LABELS: Readonly<Record<string, string>> = { user_id: 'Disable this staff user' };
 
+/** The password form's one field. */
+export const PASSWORD_FIELD_LABELS: Readonly<Record<string, string>> = { password: 'Console password' };
+
 /** The API key form's one field. */
 export const API_KEY_FIELD_LABELS: Readonly<Record<string, string>> = { label: 'Label' };
 
@@ -167,11 +170,13 @@ ${renderPermissionTable(model.roles, model.permissions)}
 </section>`;
 }
 
+const NEW_USER_PASSWORD = { label: 'Console password', hint: `Optional: leave empty for an integration user that only uses API keys. At least ${PASSWORD_MIN_LENGTH} characters.` };
+
 /** The password field: never filled in again (a refused form asks for it anew). */
-function passwordField(error: string | undefined, autofocus: boolean): SafeHtml {
+function passwordField(error: string | undefined, autofocus: boolean, text: { readonly label: string; readonly hint: string } = NEW_USER_PASSWORD): SafeHtml {
   const describedBy = ['password-hint', ...(error ? ['password-error'] : [])].join(' ');
-  return html`<label for="password">Console password</label>
-<p class="hint" id="password-hint">Optional: leave empty for an integration user that only uses API keys. At least ${PASSWORD_MIN_LENGTH} characters.</p>
+  return html`<label for="password">${text.label}</label>
+<p class="hint" id="password-hint">${text.hint}</p>
 ${error ? html`<p class="field-error" id="password-error">${error}</p>` : null}
 <input type="password" id="password" name="password" value="" autocomplete="new-password" maxlength="1024" aria-describedby="${describedBy}"${error ? html` aria-invalid="true"` : null}${autofocus ? html` autofocus` : null}>`;
 }
@@ -197,6 +202,8 @@ export interface StaffUserViewModel {
   readonly actions: {
     readonly statusToken: string;
     readonly statusProblems: FormProblems | null;
+    readonly passwordToken: string;
+    readonly passwordProblems: FormProblems | null;
     readonly createKeyToken: string;
     readonly keyProblems: FormProblems | null;
     readonly keyLabel: string;
@@ -219,6 +226,7 @@ export function renderStaffUserView(model: StaffUserViewModel): SafeHtml {
 </dl>
 ${model.actions === null ? null : statusForm(userUrl, user, model.actions.statusToken, model.actions.statusProblems, model.self)}
 </section>
+${model.actions === null ? null : passwordForm(userUrl, user, model.actions.passwordToken, model.actions.passwordProblems)}
 <section class="panel" aria-labelledby="role-heading">
 <h2 id="role-heading">Name and role</h2>
 ${model.edit === null ? html`<dl class="facts"><dt>Name</dt><dd>${user.name ?? 'none'}</dd><dt>Role</dt><dd>${roleLabel(user.role)}</dd></dl>` : editForm(userUrl, model.edit, model.roles)}
@@ -237,6 +245,20 @@ ${roleChoices(roles, edit.values.role, errors.role)}
 ${edit.self ? html`<p class="hint">This is you: a new role applies from your next page. An organization always keeps one active owner.</p>` : null}
 <div class="actions"><button type="submit">Save changes</button></div>
 </form>`;
+}
+
+/** The password a person signs in to the console with: set or replaced (its browser sessions end; its API keys keep working). */
+function passwordForm(userUrl: string, user: StaffUser, token: string, problems: FormProblems | null): SafeHtml {
+  const error = problems?.fields.password;
+  return html`<section class="panel" aria-labelledby="password-heading">
+<h2 id="password-heading">Console password</h2>
+${problemSummary(problems, PASSWORD_FIELD_LABELS)}
+<form method="post" action="${userUrl}/password" novalidate>
+${formState(token)}
+${passwordField(error, error !== undefined, { label: user.hasPassword ? 'New console password' : 'Console password', hint: `At least ${PASSWORD_MIN_LENGTH} characters. The user's console sessions end; its API keys keep working.` })}
+<div class="actions"><button type="submit" class="secondary">${user.hasPassword ? 'Replace password' : 'Set password'}</button></div>
+</form>
+</section>`;
 }
 
 function statusForm(userUrl: string, user: StaffUser, token: string, problems: FormProblems | null, self: boolean): SafeHtml {
