@@ -182,6 +182,18 @@ describe.each(DIALECTS)('the console\'s staff and API access on %s', (dialect) =
     expect(row).toMatchObject({ role: 'owner', status: 'active' });
   });
 
+  it('sends an owner who gave up seeing staff to the overview, not to a 403 page', async () => {
+    const { browser, staffUserId } = await as('owner');
+    const form = await editForm(browser, staffUserId, { role: 'developer' });
+    const saved = await post(browser, `staff/${staffUserId}`, form);
+    expect(saved.status).toBe(303);
+    expect(saved.location).toBe(`${consoleUrl}/?flash=staff_updated`);
+    const overview = await page(browser, '?flash=staff_updated');
+    expect(overview.status).toBe(200);
+    expect(overview.html).toContain('The staff user was saved.');
+    expect(overview.html).not.toContain(`<a href="${consoleUrl}/staff"`);
+  });
+
   it('disables and enables a user: its keys and sessions end, and stay revoked after enabling', async () => {
     const { browser } = await as('owner');
     const form = await page(browser, 'staff/new');

@@ -5,8 +5,8 @@ import { ForbiddenError } from '../lib/errors.ts';
 import type { RawParams } from '../lib/url-encoded.ts';
 import { param } from '../oauth/params.ts';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../staff/api-key-admin.ts';
-import { PERMISSIONS } from '../staff/permissions.ts';
-import { DEFAULT_STAFF_ROLE } from '../staff/roles.ts';
+import { PERMISSIONS, roleAllows } from '../staff/permissions.ts';
+import { DEFAULT_STAFF_ROLE, STAFF_ROLES, type StaffRole } from '../staff/roles.ts';
 import { addStaffUser, disableStaffUser, enableStaffUser, getStaffUser, listStaffRoles, listStaffUsers, setStaffPassword, staffAccessOf, updateStaffUser } from '../staff/staff-admin.ts';
 import type { StaffUser } from '../staff/staff-user.ts';
 import { CONSOLE_PAGE, consoleHandler, expiredForm, type ConsoleCall, type ConsoleDeps } from './console-context.ts';
@@ -105,7 +105,9 @@ export function registerStaffPages(scope: FastifyInstance, deps: ConsoleDeps): v
       );
       if (outcome.ok) {
         call.changed();
-        return call.redirect(`${userPath(outcome.value)}?flash=staff_updated`);
+        // Someone who just gave up seeing staff would land on a 403 page: the overview, which every role sees.
+        const lostSight = outcome.value.id === call.op.actor.staffUserId && !roleAllowsRaw(outcome.value.role, 'staff:read');
+        return call.redirect(lostSight ? '?flash=staff_updated' : `${userPath(outcome.value)}?flash=staff_updated`);
       }
       if (outcome.problems.stale) {
         // The form again with the values now stored and their version: what the person would overwrite.
@@ -188,6 +190,11 @@ export function registerStaffPages(scope: FastifyInstance, deps: ConsoleDeps): v
       return call.redirect(`staff/${encodeURIComponent(key.staffUserId)}?flash=api_key_revoked`);
     }),
   );
+}
+
+/** A stored role's permission (a role never written by us has none). */
+function roleAllowsRaw(role: string, permission: 'staff:read'): boolean {
+  return (STAFF_ROLES as readonly string[]).includes(role) && roleAllows(role as StaffRole, permission);
 }
 
 function text(form: RawParams, name: string): string {
