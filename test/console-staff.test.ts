@@ -220,6 +220,7 @@ describe.each(DIALECTS)('the console\'s staff and API access on %s', (dialect) =
     const { browser } = await as('owner');
     const view = await page(browser, `staff/${target.userId}`);
     expect(view.html).toContain('No API keys.');
+    expect(view.html).toContain('<button type="submit">Enable API access</button>');
     const enabled = await post(browser, `staff/${target.userId}/api-keys`, { ...formFields(view.html, `${consoleUrl}/staff/${target.userId}/api-keys`), label: 'Reporting' });
     expect(enabled.status).toBe(200);
     const first = shownKey(enabled.html);
@@ -228,6 +229,7 @@ describe.each(DIALECTS)('the console\'s staff and API access on %s', (dialect) =
     const withKey = await page(browser, `staff/${target.userId}`);
     expect(withKey.html).toMatch(new RegExp(`<code class="key-name">gkey_${keyRow.prefix}_…</code></td><td>Reporting</td><td>[^<]+</td><td>\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC</td><td><span class="badge">active</span></td>`));
     expect(withKey.html).not.toContain(first);
+    expect(withKey.html).toContain('<button type="submit">Add another API key</button>');
     // Rotate: a new key, shown once; the old one stops at once.
     const rotated = await post(browser, `api-keys/${keyRow.id}/rotate`, formFields(withKey.html, `${consoleUrl}/api-keys/${keyRow.id}/rotate`));
     expect(rotated.status).toBe(200);

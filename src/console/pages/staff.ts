@@ -26,7 +26,7 @@ export const DISABLE_FIELD_LABELS: Readonly<Record<string, string>> = { user_id:
 export const PASSWORD_FIELD_LABELS: Readonly<Record<string, string>> = { password: 'Console password' };
 
 /** The API key form's one field. */
-export const API_KEY_FIELD_LABELS: Readonly<Record<string, string>> = { label: 'Label' };
+export const API_KEY_FIELD_LABELS: Readonly<Record<string, string>> = { label: 'Label of the new key' };
 
 /** What each role is for, in the words of staff/permissions.ts. */
 const ROLE_SUMMARIES: Readonly<Record<StaffRole, string>> = {
@@ -307,17 +307,17 @@ ${
 </table></div>
 <p class="hint">Rotating shows a new key once and stops the old one at once; revoking stops it for good.</p>`
 }
-${actions === null ? null : user.status === 'active' ? newKeyForm(userUrl, actions.createKeyToken, actions.keyLabel, actions.keyProblems) : html`<p>Enable the user to give it an API key.</p>`}
+${actions === null ? null : user.status === 'active' ? newKeyForm(userUrl, actions.createKeyToken, actions.keyLabel, actions.keyProblems, { another: model.keys.some((key) => key.revokedAt === null) }) : html`<p>Enable the user to give it an API key.</p>`}
 </section>`;
 }
 
-function newKeyForm(userUrl: string, token: string, label: string, problems: FormProblems | null): SafeHtml {
+function newKeyForm(userUrl: string, token: string, label: string, problems: FormProblems | null, options: { readonly another: boolean }): SafeHtml {
   const errors = problems?.fields ?? {};
   return html`${problemSummary(problems, API_KEY_FIELD_LABELS)}
 <form method="post" action="${userUrl}/api-keys" novalidate>
 ${formState(token)}
-${field({ name: 'label', label: 'Label', value: label, error: errors.label, hint: 'Optional: what the key is for, such as the integration using it.', attributes: 'maxlength="100" autocomplete="off"' })}
-<div class="actions"><button type="submit">Enable API access</button></div>
+${field({ name: 'label', label: 'Label of the new key', value: label, error: errors.label, hint: 'Optional: what the key is for, such as the integration using it.', attributes: 'maxlength="100" autocomplete="off"' })}
+<div class="actions"><button type="submit">${options.another ? 'Add another API key' : 'Enable API access'}</button></div>
 </form>`;
 }
 
