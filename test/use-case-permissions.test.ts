@@ -3,6 +3,7 @@ import {
   addConstituent,
   disableConstituent,
   enableConstituent,
+  endConstituentSession,
   endConstituentSessions,
   getConstituent,
   listConstituentGrants,
@@ -112,6 +113,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['revokeConstituentGrant', 'constituents:write', (ctx) => revokeConstituentGrant(ctx, accountId(), clientId)],
     ['listConstituentSessions', 'constituents:read', (ctx) => listConstituentSessions(ctx, accountId())],
     ['endConstituentSessions', 'constituents:write', (ctx) => endConstituentSessions(ctx, accountId())],
+    ['endConstituentSession', 'constituents:write', (ctx) => endConstituentSession(ctx, accountId(), 'AAAAAAAAAAAAAAAA')],
     ['getOrganization', 'org:read', (ctx) => getOrganization(ctx)],
     ['changeOrganization', 'org:write', (ctx) => changeOrganization(ctx, { name: 'Renamed' })],
     ['listCustomScopes', 'org:read', (ctx) => listCustomScopes(ctx)],
@@ -151,7 +153,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['disableAccountConnector', 'connectors:write', (ctx) => disableAccountConnector(hub(ctx), 'acn_x')],
     ['enableAccountConnector', 'connectors:write', (ctx) => enableAccountConnector(hub(ctx), 'acn_x')],
     ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
-    ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }) }, 'acn_x')],
+    ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), publicUrl: 'https://gatehouse.example' }, 'acn_x')],
     ['addWebhookEndpoint', 'webhooks:write', (ctx) => addWebhookEndpoint(webhooks(ctx), { url: 'https://hooks.example.com/in' })],
     ['listWebhookEndpoints', 'webhooks:read', (ctx) => listWebhookEndpoints(ctx, { limit: 10 })],
     ['getWebhookEndpoint', 'webhooks:read', (ctx) => getWebhookEndpoint(ctx, 'whk_x')],
@@ -164,7 +166,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
       'proxyRequest',
       'connectors:write',
       (ctx) =>
-        proxyRequest({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), outbound: createOutboundClient() }, 'acn_x', {
+        proxyRequest({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), outbound: createOutboundClient(), publicUrl: 'https://gatehouse.example' }, 'acn_x', {
           method: 'GET',
           rawPath: 'x',
           rawQuery: '',

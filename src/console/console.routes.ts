@@ -11,7 +11,12 @@ import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { param } from '../oauth/params.ts';
 import { endStaffSession, signInStaff, startStaffSession } from '../staff/staff-sessions.ts';
 import { registerConsoleAssets } from './assets.ts';
+import { registerAuditPages } from './audit-pages.ts';
 import { registerClientPages } from './client-pages.ts';
+import { registerClientLifecyclePages } from './client-lifecycle-pages.ts';
+import { registerRegistrationPages } from './registration-pages.ts';
+import { registerScopePages } from './scope-pages.ts';
+import { registerConstituentPages } from './constituent-pages.ts';
 import { CONSOLE_PAGE, consoleHandler, safeReturnPath, SIGN_OUT_PURPOSE, type ConsoleDeps } from './console-context.ts';
 import { registerOverviewPage } from './overview-page.ts';
 import { renderStaffSignInPage } from './pages/staff-sign-in.ts';
@@ -91,7 +96,12 @@ export function registerConsoleRoutes(scope: FastifyInstance, deps: ConsoleDeps)
   registerConsoleAssets(scope);
   registerOverviewPage(scope, deps);
   registerClientPages(scope, deps);
+  registerClientLifecyclePages(scope, deps);
+  registerScopePages(scope, deps);
+  registerRegistrationPages(scope, deps);
+  registerConstituentPages(scope, deps);
   registerStaffPages(scope, deps);
+  registerAuditPages(scope, deps);
   // Any other address under the console: the console's own 404 page (after the sign-in, as every page).
   scope.get('/console/*', CONSOLE_PAGE, consoleHandler(deps, async (call) => call.render({ title: 'Not found', section: null, body: notFoundBody(call.frame.consoleUrl) }, 404)));
 }
