@@ -348,6 +348,22 @@ describe.each(DIALECTS)('the console\'s staff and API access on %s', (dialect) =
     const cursor = await page(browser, 'staff?cursor=%3Cnot-a-cursor%3E');
     expect(cursor.status).toBe(400);
     expect(cursor.html).not.toContain('<not-a-cursor>');
+    // Bad values in the address or a form: a page, never a 500, nothing made.
+    for (const path of ['staff?cursor=%00', 'staff?cursor=a&cursor=b', 'staff?flash=%ZZ', 'staff/%00', 'staff/%00/api-keys']) {
+      expect([200, 400, 404], path).toContain((await page(browser, path)).status);
+    }
+    const form = await page(browser, 'staff/new');
+    const fields = formFields(form.html, `${consoleUrl}/staff`);
+    for (const body of [`email=a%00b%40acme.example&role=admin`, `email=rep%40acme.example&role=admin&role=owner`, `email=pw%40acme.example&role=admin&password=with%00nul-inside`]) {
+      const response = await fetch(`${consoleUrl}/staff`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `gh_staff=${browser.cookie('gh_staff')}; gh_browser=${browser.cookie('gh_browser')}` }, body: `csrf_token=${encodeURIComponent(fields.csrf_token!)}&${body}`, redirect: 'manual' });
+      expect(response.status, body).toBe(400);
+    }
+    expect(await db().selectFrom('staff_users').select('id').where('email', 'in', ['rep@acme.example', 'pw@acme.example']).executeTakeFirst()).toBeUndefined();
+    // An id with a NUL (which PostgreSQL cannot even be asked for) is no user and no key: the 404 page.
+    for (const action of ['rotate', 'revoke']) {
+      const nulKey = await post(browser, `api-keys/%00/${action}`, { csrf_token: consoleCsrf(browser, `api-key-${action}:\u0000`) });
+      expect(nulKey.status, action).toBe(404);
+    }
   });
 
   it('reads a bounded number of statements per page, whatever the number of users, keys and sign-ins', async () => {

@@ -11,6 +11,11 @@ import * as repository from './staff.repository.ts';
  * checks the actor's permission, owns its transaction and records its audit event in it.
  */
 
+/** No key id holds a NUL, and PostgreSQL text cannot even be asked for one (an error, not "none"). */
+function refuseImpossibleKeyId(keyId: string): void {
+  if (keyId.includes('\u0000')) throw new NotFoundError('API key', keyId);
+}
+
 /** A new API key and the key in clear, shown once (only its hash is stored). */
 export interface IssuedApiKey {
   readonly key: ApiKeyInfo;
@@ -49,6 +54,7 @@ async function issueKeyToActiveUser(trx: Executor, ctx: OperationContext, staffU
  */
 export async function rotateApiKey(ctx: OperationContext, keyId: string): Promise<IssuedApiKey & { readonly replaced: string }> {
   requirePermission(ctx.actor, 'staff:write');
+  refuseImpossibleKeyId(keyId);
   return inTransaction(ctx.db, async (trx) => {
     const old = await repository.findApiKey(trx, ctx.org.id, keyId);
     if (old === undefined || old.revokedAt !== null) throw new NotFoundError('API key', keyId);
@@ -65,6 +71,7 @@ export async function rotateApiKey(ctx: OperationContext, keyId: string): Promis
  */
 export async function revokeApiKey(ctx: OperationContext, keyId: string): Promise<ApiKeyInfo> {
   requirePermission(ctx.actor, 'staff:write');
+  refuseImpossibleKeyId(keyId);
   return inTransaction(ctx.db, async (trx) => {
     await repository.revokeApiKeyRow(trx, ctx.org.id, keyId, ctx.clock());
     const key = await repository.findApiKey(trx, ctx.org.id, keyId);
