@@ -5,7 +5,10 @@ import { hashSecret } from '../src/lib/secrets.ts';
 import { MANAGEMENT_ROUTES } from '../src/management-routes.ts';
 import { setCustomScope } from '../src/orgs/custom-scopes.ts';
 import { findOrganizationById } from '../src/orgs/orgs.ts';
-import { ROLE_PERMISSIONS } from '../src/staff/permissions.ts';
+import { ROLE_PERMISSIONS, type Permission } from '../src/staff/permissions.ts';
+import { disableStaffUser } from '../src/staff/staff-admin.ts';
+import { CLI_OPERATOR } from '../src/staff/actor.ts';
+import { createStaffUser, issueApiKey } from '../src/staff/staff.ts';
 import { STAFF_ROLES, type StaffRole } from '../src/staff/roles.ts';
 import type { TestBrowser } from './helpers/browser.ts';
 import { seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
@@ -25,7 +28,7 @@ interface ConsoleAction {
   /** Performs the action for a browser of the role; returns the status. */
   perform(browser: TestBrowser, clientId: string): Promise<number>;
   /** The control that starts the action, in the page a role allowed to read would see (absent for a role that may not act). */
-  readonly control?: { readonly page: (clientId: string) => string; readonly marker: (clientId: string) => string };
+  readonly control?: { readonly page: (clientId: string) => string; readonly marker: (clientId: string) => string; /** What reading the page needs (default clients:read). */ readonly read?: Permission };
 }
 
 describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
@@ -33,6 +36,14 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
   let seeded: SeededOrg;
   let consoleUrl: string;
   let shown: { accountId: string; clientId: string; session: string };
+  let viewTarget: string;
+  let viewKey: string;
+  let disabledTarget: string;
+  let made = 0;
+
+  const newStaffUser = async (): Promise<string> => (await createStaffUser(server.store.storage.db, systemClock, seeded.org.id, { email: `target-${++made}@acme.example`, role: 'support' })).userId;
+  const newKey = async (userId: string): Promise<string> => (await issueApiKey(server.store.storage.db, Date.now(), seeded.org.id, userId, null)).id;
+  const staffVersion = async (userId: string): Promise<string> => String((await server.store.storage.db.selectFrom('staff_users').select('updated_at').where('id', '=', userId).executeTakeFirstOrThrow()).updated_at);
 
   beforeAll(async () => {
     server = await startTestServer(dialect);
@@ -43,6 +54,11 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
     const { clientId } = await seedClient(server.store.storage.db, seeded.org.id, { name: 'Matrix grant' });
     const fresh = await freshConstituent({ grantTo: clientId, session: true });
     shown = { accountId: fresh.accountId, clientId, session: fresh.session! };
+    // Staff pages' controls are looked for on these (never changed by the actions, which act on fresh users and keys).
+    viewTarget = await newStaffUser();
+    viewKey = await newKey(viewTarget);
+    disabledTarget = await newStaffUser();
+    await disableStaffUser({ db: server.store.storage.db, clock: systemClock, org: seeded.org, actor: CLI_OPERATOR }, disabledTarget);
   });
   afterAll(async () => {
     await server?.close();
@@ -201,6 +217,79 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
     ...constituentAction("end every session of a constituent", 'DELETE /constituents/:account_id/sessions', 'sessions/end-all', 'constituent-session-end'),
     { name: 'read the audit log', api: 'GET /audit', perform: (b) => get(b, 'audit') },
     { name: 'export the audit log', api: 'GET /audit', perform: (b) => get(b, 'audit/export.csv') },
+    // Staff and API access (staff-pages.ts).
+    { name: 'list staff users', api: 'GET /staff', perform: (b) => get(b, 'staff') },
+    { name: 'view a staff user', api: 'GET /staff/:user_id', perform: (b) => get(b, `staff/${viewTarget}`) },
+    {
+      name: 'create a staff user',
+      api: 'POST /staff',
+      perform: (b) => post(b, 'staff', { csrf_token: consoleCsrf(b, 'staff-create'), email: `created-${++made}@acme.example`, role: 'support' }),
+      control: { page: () => 'staff', marker: () => '/staff/new"', read: 'staff:read' },
+    },
+    {
+      name: 'change a staff user\'s role',
+      api: 'PATCH /staff/:user_id',
+      perform: async (b) => {
+        const id = await newStaffUser();
+        return post(b, `staff/${id}`, { csrf_token: consoleCsrf(b, `staff-update:${id}`), version: await staffVersion(id), name: '', role: 'developer' });
+      },
+      control: { page: () => `staff/${viewTarget}`, marker: () => `<form method="post" action="${consoleUrl}/staff/${viewTarget}" novalidate>`, read: 'staff:read' },
+    },
+    {
+      name: 'disable a staff user',
+      api: 'POST /staff/:user_id/disable',
+      perform: async (b) => {
+        const id = await newStaffUser();
+        return post(b, `staff/${id}/disable`, { csrf_token: consoleCsrf(b, `staff-status:${id}`) });
+      },
+      control: { page: () => `staff/${viewTarget}`, marker: () => `action="${consoleUrl}/staff/${viewTarget}/disable"`, read: 'staff:read' },
+    },
+    {
+      name: 'enable a staff user',
+      api: 'POST /staff/:user_id/enable',
+      perform: async (b) => {
+        const id = await newStaffUser();
+        await disableStaffUser({ db: server.store.storage.db, clock: systemClock, org: seeded.org, actor: CLI_OPERATOR }, id);
+        return post(b, `staff/${id}/enable`, { csrf_token: consoleCsrf(b, `staff-status:${id}`) });
+      },
+      control: { page: () => `staff/${disabledTarget}`, marker: () => `action="${consoleUrl}/staff/${disabledTarget}/enable"`, read: 'staff:read' },
+    },
+    {
+      name: 'set a staff user\'s console password',
+      api: 'POST /staff/:user_id/password',
+      perform: async (b) => {
+        const id = await newStaffUser();
+        return post(b, `staff/${id}/password`, { csrf_token: consoleCsrf(b, `staff-password:${id}`), password: 'a long enough passphrase' });
+      },
+      control: { page: () => `staff/${viewTarget}`, marker: () => `action="${consoleUrl}/staff/${viewTarget}/password"`, read: 'staff:read' },
+    },
+    {
+      name: 'enable API access',
+      api: 'POST /staff/:user_id/api-keys',
+      perform: async (b) => {
+        const id = await newStaffUser();
+        return post(b, `staff/${id}/api-keys`, { csrf_token: consoleCsrf(b, `api-key-create:${id}`) });
+      },
+      control: { page: () => `staff/${viewTarget}`, marker: () => `action="${consoleUrl}/staff/${viewTarget}/api-keys"`, read: 'staff:read' },
+    },
+    {
+      name: 'rotate an API key',
+      api: 'POST /api-keys/:key_id/rotate',
+      perform: async (b) => {
+        const key = await newKey(await newStaffUser());
+        return post(b, `api-keys/${key}/rotate`, { csrf_token: consoleCsrf(b, `api-key-rotate:${key}`) });
+      },
+      control: { page: () => `staff/${viewTarget}`, marker: () => `action="${consoleUrl}/api-keys/${viewKey}/rotate"`, read: 'staff:read' },
+    },
+    {
+      name: 'revoke an API key',
+      api: 'DELETE /api-keys/:key_id',
+      perform: async (b) => {
+        const key = await newKey(await newStaffUser());
+        return post(b, `api-keys/${key}/revoke`, { csrf_token: consoleCsrf(b, `api-key-revoke:${key}`) });
+      },
+      control: { page: () => `staff/${viewTarget}`, marker: () => `action="${consoleUrl}/api-keys/${viewKey}/revoke"`, read: 'staff:read' },
+    },
   ];
 
   /** A registration request waiting for a decision. */
@@ -268,7 +357,7 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
     if (c.allowed) expect([200, 303]).toContain(status);
     else expect(status).toBe(403);
     const control = c.action.control;
-    if (control !== undefined && ROLE_PERMISSIONS[c.role].includes('clients:read')) {
+    if (control !== undefined && ROLE_PERMISSIONS[c.role].includes(control.read ?? 'clients:read')) {
       const html = await (await browser.request(`${consoleUrl}/${control.page(clientId)}`)).text();
       // A role sees the control exactly when it may use it.
       expect(html.includes(control.marker(clientId))).toBe(c.allowed);
@@ -283,6 +372,7 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       expect(html.includes(`<a href="${consoleUrl}/registrations"`), role).toBe(ROLE_PERMISSIONS[role].includes('clients:read'));
       expect(html.includes(`<a href="${consoleUrl}/constituents"`), role).toBe(ROLE_PERMISSIONS[role].includes('constituents:read'));
       expect(html.includes(`<a href="${consoleUrl}/audit"`), role).toBe(ROLE_PERMISSIONS[role].includes('audit:read'));
+      expect(html.includes(`<a href="${consoleUrl}/staff"`), role).toBe(ROLE_PERMISSIONS[role].includes('staff:read'));
     }
   });
 });

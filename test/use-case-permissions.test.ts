@@ -44,7 +44,7 @@ import { defineCustomScope, listCustomScopes, removeCustomScope } from '../src/o
 import { CLI_OPERATOR, type Actor, type OperationContext } from '../src/staff/actor.ts';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../src/staff/api-key-admin.ts';
 import { PERMISSIONS, type Permission } from '../src/staff/permissions.ts';
-import { addStaffUser, disableStaffUser, enableStaffUser, getStaffUser, listStaffRoles, listStaffUsers, setStaffPassword, updateStaffUser } from '../src/staff/staff-admin.ts';
+import { addStaffUser, disableStaffUser, enableStaffUser, getStaffUser, listStaffRoles, listStaffUsers, setStaffPassword, staffAccessOf, updateStaffUser } from '../src/staff/staff-admin.ts';
 import {
   addWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -123,6 +123,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['listStaffUsers', 'staff:read', (ctx) => listStaffUsers(ctx, { limit: 10 })],
     ['getStaffUser', 'staff:read', (ctx) => getStaffUser(ctx, staffUserId)],
     ['listStaffRoles', 'staff:read', (ctx) => listStaffRoles(ctx)],
+    ['staffAccessOf', 'staff:read', (ctx) => staffAccessOf(ctx, [staffUserId])],
     ['addStaffUser', 'staff:write', (ctx) => addStaffUser(ctx, { email: 'new@example.org' })],
     ['updateStaffUser', 'staff:write', (ctx) => updateStaffUser(ctx, staffUserId, { name: 'Renamed' })],
     ['disableStaffUser', 'staff:write', (ctx) => disableStaffUser(ctx, staffUserId)],

@@ -92,6 +92,13 @@ table.audit{min-width:44rem}
 table.audit td:nth-child(2) code{overflow-wrap:normal;white-space:nowrap}
 td form{margin:0}
 input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--surface);border:1px solid var(--field);border-radius:.375rem}
+/* Staff and API access (staff-pages.ts): a table's row of small forms, the permission table's marks. */
+.row-actions{display:flex;flex-wrap:wrap;gap:.5rem}
+.row-actions form{margin:0}
+.permission-table td.allowed{text-align:center}
+.status-form{margin-top:1rem}
+.staff-roles{margin-top:2rem}
+code.key-name{white-space:nowrap}
 /* A visually hidden text in a table (the buttons' names) is absolutely positioned: the table's scroller must contain it, or it widens the page at 375 px. */
 .table-wrap{position:relative}
 `;

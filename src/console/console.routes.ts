@@ -20,6 +20,7 @@ import { registerConstituentPages } from './constituent-pages.ts';
 import { CONSOLE_PAGE, consoleHandler, safeReturnPath, SIGN_OUT_PURPOSE, type ConsoleDeps } from './console-context.ts';
 import { registerOverviewPage } from './overview-page.ts';
 import { renderStaffSignInPage } from './pages/staff-sign-in.ts';
+import { registerStaffPages } from './staff-pages.ts';
 
 export type { ConsoleDeps } from './console-context.ts';
 
@@ -99,6 +100,7 @@ export function registerConsoleRoutes(scope: FastifyInstance, deps: ConsoleDeps)
   registerScopePages(scope, deps);
   registerRegistrationPages(scope, deps);
   registerConstituentPages(scope, deps);
+  registerStaffPages(scope, deps);
   registerAuditPages(scope, deps);
   // Any other address under the console: the console's own 404 page (after the sign-in, as every page).
   scope.get('/console/*', CONSOLE_PAGE, consoleHandler(deps, async (call) => call.render({ title: 'Not found', section: null, body: notFoundBody(call.frame.consoleUrl) }, 404)));

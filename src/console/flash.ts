@@ -25,6 +25,13 @@ export const FLASH_MESSAGES = {
   constituent_grant_revoked: "The application's access was revoked.",
   constituent_session_ended: 'The session was ended.',
   constituent_sessions_ended: 'Every session was ended: the constituent is signed out everywhere.',
+  // Staff and API access (staff-pages.ts).
+  staff_created: 'The staff user was created.',
+  staff_updated: 'The staff user was saved.',
+  staff_disabled: 'The staff user was disabled: it was signed out and its API keys were revoked.',
+  staff_enabled: 'The staff user was enabled. It can sign in again; its old API keys stay revoked.',
+  staff_password_set: 'The console password was set. The user\'s console sessions were ended; its API keys keep working.',
+  api_key_revoked: 'The API key was revoked: it no longer works.',
 } as const;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;
