@@ -95,6 +95,9 @@ export function consoleHandler(deps: ConsoleDeps, handle: (call: ConsoleCall) =>
       changed: () => deps.afterChange?.(ctx.org.id),
     };
     try {
+      // No record's id holds a NUL, and PostgreSQL text cannot hold one (a query with it fails):
+      // such an address names nothing, refused once here for every page.
+      if (Object.values(call.params).some((value) => value?.includes('\u0000'))) throw new NotFoundError('record', 'a path with NUL');
       return await handle(call);
     } catch (error) {
       const page = errorPage(frame, error);
