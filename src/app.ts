@@ -100,6 +100,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
   const outbound = createOutboundClient({ allowPrivateNetwork });
   const upstream = createUpstreamClient({ outbound, allowHttp: allowPrivateNetwork, clock: deps.clock });
+  // The webhooks' test-send (the API's and the console's) goes through its own outbound client.
+  const webhooks = { sealer: deps.sealer, outbound: createOutboundClient({ allowPrivateNetwork }), allowPrivateNetwork };
   void app.register(
     async (orgScope) => {
       await registerFormParsers(orgScope);
@@ -140,7 +142,14 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       });
       await orgScope.register(async (staffConsole) => {
         staffConsole.setErrorHandler(answerPageError);
-        registerConsoleRoutes(staffConsole, { publicUrl: config.publicUrl, throttle, devices, afterChange: (orgId) => resolveOrg.forgetOrganization(orgId) });
+        registerConsoleRoutes(staffConsole, {
+          publicUrl: config.publicUrl,
+          throttle,
+          devices,
+          afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
+          connectors: { vault, allowHttpUrls: allowPrivateNetwork },
+          webhooks,
+        });
       });
       // The connector hub's hosted connect flow (its refusals are pages it renders itself).
       await orgScope.register(async (connect) => {
@@ -162,7 +171,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       routes: MANAGEMENT_ROUTES,
       afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
       connectors: { vault, publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork, upstream, outbound },
-      webhooks: { sealer: deps.sealer, outbound: createOutboundClient({ allowPrivateNetwork }), allowPrivateNetwork },
+      webhooks,
     });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
   }, { prefix: '/api' });

@@ -1,7 +1,8 @@
 import type { Executor } from '../db/database.ts';
 import { isForeignKeyViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
+import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
+import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { checkDisplayName, hasControlCharacters } from '../lib/text-rules.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
@@ -115,15 +116,21 @@ const AUDITED_FIELDS: ReadonlyArray<readonly [keyof AppConnectorChange, string]>
   ['config', 'config'],
 ];
 
-export async function updateAppConnector(ctx: ConnectorOperationContext, id: string, change: AppConnectorChange): Promise<AppConnector> {
+/**
+ * Changes an app connector. With `expectedVersion` (its updatedAt, as the console's form carries
+ * it), a change that landed since is a StaleVersionError; the write is conditional on the version
+ * read either way (a lost race without an expected version is tried once more on the new one).
+ */
+export async function updateAppConnector(ctx: ConnectorOperationContext, id: string, change: AppConnectorChange, options: { readonly expectedVersion?: number } = {}): Promise<AppConnector> {
   requirePermission(ctx.actor, 'connectors:write');
   const current = await loadAppConnector(ctx.db, ctx.org.id, id);
   throwIfInvalid(appConnectorErrors(findProvider(current.provider), change, { allowHttp: ctx.allowHttpUrls }));
   const sealedClientSecret =
     change.clientSecret === undefined ? undefined : change.clientSecret === null ? null : await ctx.vault.seal(ctx.org.id, change.clientSecret, appConnectorSecretAad(id));
   const fields = AUDITED_FIELDS.flatMap(([key, field]) => (change[key] === undefined ? [] : [field]));
-  return inTransaction(ctx.db, async (trx) => {
+  return retryOnceOnLostRace('the app connector', options.expectedVersion, () => inTransaction(ctx.db, async (trx) => {
     const app = await loadAppConnector(trx, ctx.org.id, id);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== app.updatedAt) throw new StaleVersionError(`the app connector changed since version ${options.expectedVersion}; read it again`);
     if (fields.length === 0) return app;
     const changed: AppConnector = {
       ...app,
@@ -134,10 +141,10 @@ export async function updateAppConnector(ctx: ConnectorOperationContext, id: str
       config: change.config === undefined ? app.config : { ...change.config },
       updatedAt: Math.max(ctx.clock(), app.updatedAt + 1),
     };
-    await repository.updateAppConnector(trx, changed);
+    if (!(await repository.updateAppConnector(trx, changed, app.updatedAt))) throw new LostRaceError();
     await recordOperation(trx, ctx, { action: 'app_connector.updated', target: { type: 'app_connector', id }, details: { fields: fields.join(',') } });
     return changed;
-  });
+  }));
 }
 
 /** Deletes an app connector no account connector uses; one in use is a ConflictError (409). */

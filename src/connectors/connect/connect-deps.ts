@@ -23,6 +23,9 @@ export interface ConnectDeps {
 
 export const CALLBACK_PATH = '/connectorauth/callback';
 
+/** The seed's start of the connect flow (the link a customer's browser opens with a sign-in token). */
+export const START_PATH = '/connectorauth/updateaccountconnectoroauth';
+
 /** Written as the app connector's `redirect_uri` shows it (app-connectors.routes.ts), so the one registered is the one sent. */
 export function connectRedirectUri(publicUrl: string, slug: string): string {
   return `${publicUrl}/o/${slug}${CALLBACK_PATH}`;

@@ -5,14 +5,14 @@ import { readQuery } from '../../http/forms.ts';
 import { brandingOf, sendPage } from '../../http/pages.ts';
 import type { RawParams } from '../../lib/url-encoded.ts';
 import { beginConnect } from './begin-connect.ts';
-import { CALLBACK_PATH, type ConnectDeps } from './connect-deps.ts';
+import { CALLBACK_PATH, START_PATH, type ConnectDeps } from './connect-deps.ts';
 import { ConnectRefused } from './connect-errors.ts';
 import { renderConnectResultPage } from '../../interactions/pages/connect-result.ts';
 import { redirectTarget } from './redirect-target.ts';
 import { finishConnect } from './finish-connect.ts';
 
 const PAGE = { config: { answers: 'page' as const } };
-export const START_PATH = '/connectorauth/updateaccountconnectoroauth';
+export { START_PATH };
 
 /** One value of a query parameter; null when absent or empty, undefined when repeated or holding NUL (refused). */
 /**
