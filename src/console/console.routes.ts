@@ -11,10 +11,13 @@ import { OAUTH_PATHS } from '../oauth/endpoints.ts';
 import { param } from '../oauth/params.ts';
 import { endStaffSession, signInStaff, startStaffSession } from '../staff/staff-sessions.ts';
 import { registerConsoleAssets } from './assets.ts';
+import { registerAccountPages } from './account-pages.ts';
 import { registerClientPages } from './client-pages.ts';
+import { registerConnectorPages } from './connector-pages.ts';
 import { CONSOLE_PAGE, consoleHandler, safeReturnPath, SIGN_OUT_PURPOSE, type ConsoleDeps } from './console-context.ts';
 import { registerOverviewPage } from './overview-page.ts';
 import { renderStaffSignInPage } from './pages/staff-sign-in.ts';
+import { registerWebhookPages } from './webhook-pages.ts';
 
 export type { ConsoleDeps } from './console-context.ts';
 
@@ -90,6 +93,9 @@ export function registerConsoleRoutes(scope: FastifyInstance, deps: ConsoleDeps)
   registerConsoleAssets(scope);
   registerOverviewPage(scope, deps);
   registerClientPages(scope, deps);
+  registerConnectorPages(scope, deps);
+  registerAccountPages(scope, deps);
+  registerWebhookPages(scope, deps);
   // Any other address under the console: the console's own 404 page (after the sign-in, as every page).
   scope.get('/console/*', CONSOLE_PAGE, consoleHandler(deps, async (call) => call.render({ title: 'Not found', section: null, body: notFoundBody(call.frame.consoleUrl) }, 404)));
 }

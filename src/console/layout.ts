@@ -5,7 +5,7 @@ import { FLASH_MESSAGES, type FlashKey } from './flash.ts';
 
 /** A section of the console: an entry of the nav, shown to the roles that may read it. */
 export interface Section {
-  readonly id: 'overview' | 'clients';
+  readonly id: 'overview' | 'clients' | 'connectors' | 'webhooks';
   readonly label: string;
   /** Relative to the console's URL. */
   readonly path: string;
@@ -20,6 +20,8 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
   { id: 'overview', label: 'Overview', path: '', permission: 'org:read' },
   { id: 'clients', label: 'OAuth clients', path: 'clients', permission: 'clients:read' },
+  { id: 'connectors', label: 'Connectors', path: 'connectors', permission: 'connectors:read' },
+  { id: 'webhooks', label: 'Webhooks', path: 'webhooks', permission: 'webhooks:read' },
 ];
 
 /** What every console page shows around its content: who is signed in where, and what they may see. */

@@ -109,7 +109,7 @@ export interface ConnectLinkForm {
 export interface AccountConnectorViewModel {
   readonly consoleUrl: string;
   readonly connector: AccountConnector;
-  readonly app: AppConnector | undefined;
+  readonly app: AppConnector;
   /** CSRF tokens of the actions, for a role that may write; null hides them all. */
   readonly actions: { readonly deauthenticate: string; readonly disable: string; readonly enable: string } | null;
   readonly link: ConnectLinkForm | null;
@@ -127,7 +127,7 @@ export function renderAccountConnectorView(model: AccountConnectorViewModel): Sa
 <dl class="facts">
 <dt>Status</dt><dd><span class="badge">${statusLabel(c.status)}</span></dd>
 <dt>Account</dt><dd><a href="${accountHref(consoleUrl, c.accountId)}"><code>${c.accountId}</code></a></dd>
-<dt>App connector</dt><dd>${model.app === undefined ? c.appConnectorId : html`<a href="${consoleUrl}/connectors/apps/${encodeURIComponent(c.appConnectorId)}">${model.app.name}</a>`}</dd>
+<dt>App connector</dt><dd><a href="${consoleUrl}/connectors/apps/${encodeURIComponent(c.appConnectorId)}">${model.app.name}</a></dd>
 <dt>Access token expires</dt><dd>${c.accessExpiresAt === null ? 'not known, or never' : utcMinute(c.accessExpiresAt)}</dd>
 <dt>Next refresh</dt><dd>${c.nextRefreshAt === null ? 'not scheduled' : utcMinute(c.nextRefreshAt)}</dd>
 <dt>Last refreshed</dt><dd>${c.lastRefreshedAt === null ? 'never' : utcMinute(c.lastRefreshedAt)}</dd>
