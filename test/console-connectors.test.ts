@@ -143,7 +143,7 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     const before = await db().selectFrom('app_connectors').select(['client_secret', 'updated_at']).where('id', '=', appId).executeTakeFirstOrThrow();
     const fields = formFields((await page(browser, `connectors/apps/${appId}`)).html, `${consoleUrl}/connectors/apps/${appId}`);
     expect(fields.version).toBe(String(before.updated_at));
-    const base = { ...fields, name: 'Renamed IdP', client_id: 'gatehouse-hub', client_secret: '', scopes: 'openid profile', 'config.issuer': 'https://login.example.com' };
+    const base: Record<string, string> = { ...fields, name: 'Renamed IdP', client_id: 'gatehouse-hub', client_secret: '', scopes: 'openid profile', 'config.issuer': 'https://login.example.com' };
     const saved = await post(browser, `connectors/apps/${appId}`, base);
     expect(saved.location).toBe(`${consoleUrl}/connectors/apps/${appId}?flash=app_connector_updated`);
     const after = await db().selectFrom('app_connectors').select(['name', 'client_secret']).where('id', '=', appId).executeTakeFirstOrThrow();
