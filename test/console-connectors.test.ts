@@ -4,6 +4,7 @@ import { STALE_MESSAGE } from '../src/console/forms.ts';
 import { checkSignInToken } from '../src/connectors/signin-tokens.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { updateOrganization } from '../src/orgs/orgs.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
 import type { TestBrowser } from './helpers/browser.ts';
 import { seedOrg, type SeededOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -230,6 +231,29 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     expect(events.some((e) => e.target_id === id)).toBe(true);
     expect(JSON.stringify(events)).not.toContain(token);
     expect(JSON.stringify(server.logs)).not.toContain(token);
+  });
+
+  it('makes the same connect link through the management API (POST /account-connectors/:id/connect-link), its origin judged by the org\'s list', async () => {
+    const browser = await owner();
+    const appId = await install(browser);
+    await account(browser, 'cust-api');
+    const id = await addConnector(browser, 'cust-api', appId);
+    const { apiKey } = await createStaffUser(db(), systemClock, seeded.org.id, { email: 'dev-api@acme.example', role: 'developer', withApiKey: true });
+    const call = (body: unknown) =>
+      fetch(`${server.url}/api/v2/account-connectors/${id}/connect-link`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`acme:${apiKey!}`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const made = await call({ username: 'bob', target_origin: PARTNER });
+    expect(made.status).toBe(200);
+    expect(made.headers.get('cache-control')).toContain('no-store');
+    const link = (await made.json()) as { url: string; expires_at: string };
+    expect(new URL(link.url).searchParams.get('targetOrigin')).toBe(PARTNER);
+    const refused = await call({ username: '', target_origin: 'https://evil.example' });
+    expect(refused.status).toBe(400);
+    const fields = ((await refused.json()) as { error: { fields: Array<{ field: string }> } }).error.fields.map((f) => f.field).sort();
+    expect(fields).toEqual(['target_origin', 'username']);
   });
 
   it('creates a webhook endpoint with its secret shown once, edits it with its version, rotates it, and test-sends with the attempt in the log', async () => {

@@ -25,6 +25,13 @@ export interface ConnectLink {
   readonly expiresAt: number;
 }
 
+/** The rules of the username, which need no store (the API judges them beside its schema). */
+export function connectLinkErrors(fields: { readonly username?: string }): InvalidInputError[] {
+  const errors: InvalidInputError[] = [];
+  if (fields.username !== undefined) collectInvalid(errors, () => checkAccountUsername(fields.username!.trim(), 'username'));
+  return errors;
+}
+
 /**
  * Issues a connect link for the account connector `id`: InvalidInputError on `username` or
  * `target_origin` (not one of the org's connect target origins), NotFoundError for an unknown
@@ -32,14 +39,14 @@ export interface ConnectLink {
  */
 export async function issueConnectLink(ctx: OperationContext & { readonly publicUrl: string }, id: string, request: ConnectLinkRequest): Promise<ConnectLink> {
   requirePermission(ctx.actor, 'connectors:write');
-  const errors: InvalidInputError[] = [];
-  const username = collectInvalid(errors, () => checkAccountUsername(request.username.trim(), 'username'));
+  const errors = connectLinkErrors(request);
+  const username = request.username.trim();
   const origin = allowedTarget(request.targetOrigin, ctx.org.settings.connectTargetOrigins);
   if (origin === null) errors.push(new InvalidInputError('target_origin', "must be one of the organization's connect target origins (Settings)"));
   throwIfInvalid(errors);
   return inTransaction(ctx.db, async (trx) => {
     const connector = await loadAccountConnector(trx, ctx.org.id, id);
-    const issued = await issueSignInToken(trx, ctx.clock, ctx.org.id, connector.accountId, username!);
+    const issued = await issueSignInToken(trx, ctx.clock, ctx.org.id, connector.accountId, username);
     await recordOperation(trx, ctx, {
       action: 'connector.connect_link_issued',
       target: { type: 'account_connector', id: connector.id },
