@@ -82,11 +82,14 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 h3.hint{font-weight:600;margin:1rem 0 .25rem}
 .badge{display:inline-block;padding:0 .5rem;border:1px solid var(--field);border-radius:1rem;font-size:.8125rem}
 @media (forced-colors:active){button,a.button{border:2px solid ButtonText}.chart .bar-a,.chart .bar-b,.swatch{forced-color-adjust:none}}
-/* Connectors and webhooks (console-D): the write-only secret field as the others, the event boxes, the delivery log. */
+/* Connectors and webhooks (console-D): the write-only secret field as the others, the event boxes, the delivery log; a table's
+   visually hidden texts (absolutely positioned) kept inside its scrolling box, not widening the page at 375 px; long URLs to copy wrapped, not a scrolling box. */
 input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--surface);border:1px solid var(--field);border-radius:.375rem}
 .webhook-events{margin:0 0 0 1.875rem}
 .delivery{margin:0 0 1rem}
 .delivery caption{font-weight:400}
+.table-wrap{position:relative}
+#connect-link,#redirect-uri{white-space:pre-wrap;overflow-wrap:anywhere}
 `;
 
 /**
