@@ -6,6 +6,7 @@ import { systemClock } from '../src/lib/clock.ts';
 import { updateOrganization } from '../src/orgs/orgs.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import type { TestBrowser } from './helpers/browser.ts';
+import { gatehouse, onlyJson } from './helpers/cli.ts';
 import { seedOrg, type SeededOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
@@ -255,6 +256,21 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     const fields = ((await refused.json()) as { error: { fields: Array<{ field: string }> } }).error.fields.map((f) => f.field).sort();
     expect(fields).toEqual(['target_origin', 'username']);
   });
+
+  it('makes the same connect link from the shell (`gatehouse connectors connect-link`), audited as the CLI', async () => {
+    const browser = await owner();
+    const appId = await install(browser);
+    await account(browser, 'cust-cli');
+    const id = await addConnector(browser, 'cust-cli', appId);
+    const env = { ...server.store.env };
+    const made = onlyJson(await gatehouse(['connectors', 'connect-link', '--org', 'acme', '--connector', id, '--username', 'carol', '--target-origin', PARTNER, '--json'], env));
+    const url = new URL(String(made.url));
+    expect(url.searchParams.get('id')).toBe(id);
+    expect(await checkSignInToken(db(), systemClock, seeded.org.id, url.searchParams.get('token')!, { accountId: 'cust-cli' })).toBeUndefined();
+    expect((await audit('connector.connect_link_issued')).some((e) => e.target_id === id && e.actor_type === 'cli')).toBe(true);
+    const refused = await gatehouse(['connectors', 'connect-link', '--org', 'acme', '--connector', id, '--username', 'carol', '--target-origin', 'https://evil.example'], env);
+    expect(refused.code).not.toBe(0);
+  }, 60_000);
 
   it('creates a webhook endpoint with its secret shown once, edits it with its version, rotates it, and test-sends with the attempt in the log', async () => {
     const browser = await owner();
