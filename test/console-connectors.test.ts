@@ -199,6 +199,11 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     expect(disabled.html).toContain(`/account-connectors/${id}/enable"`);
     expect((await act('enable')).location).toContain('flash=account_connector_enabled');
     expect((await act('deauthenticate')).location).toContain('flash=account_connector_deauthenticated');
+    // The org's connectors of a status, every account's (the connectors page's counts link there).
+    expect((await page(browser, 'connectors')).html).toContain(`href="${consoleUrl}/connectors/account-connectors?status=needs_reauth"`);
+    expect((await page(browser, 'connectors/account-connectors?status=unauthenticated')).html).toContain(`/connectors/account-connectors/${id}"`);
+    expect((await page(browser, 'connectors/account-connectors?status=disabled')).html).not.toContain(`/connectors/account-connectors/${id}"`);
+    expect((await page(browser, 'connectors/account-connectors?status=%3Cb%3E')).status).toBe(400);
     expect((await audit('account_connector.disabled')).some((e) => e.target_id === id)).toBe(true);
     // A token of another form (or none) changes nothing.
     const forged = await post(browser, `connectors/account-connectors/${id}/disable`, { csrf_token: consoleCsrf(browser, `account-connector-enable:${id}`) });
@@ -336,7 +341,7 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     const webhookId = decodeURIComponent(/webhooks\/([^"]+)">Done/.exec(created.html)![1]!);
     // One delivery already: the log reads the attempts of the deliveries shown in one more statement.
     await post(browser, `webhooks/${webhookId}/test`, { csrf_token: consoleCsrf(browser, `webhook-test:${webhookId}`) });
-    const paths = ['connectors', 'connectors/library', 'connectors/accounts', 'connectors/accounts/cust-count', `connectors/account-connectors/${connectorId}`, `connectors/apps/${appId}`, 'webhooks', `webhooks/${webhookId}`];
+    const paths = ['connectors', 'connectors/account-connectors?status=unauthenticated', 'connectors/library', 'connectors/accounts', 'connectors/accounts/cust-count', `connectors/account-connectors/${connectorId}`, `connectors/apps/${appId}`, 'webhooks', `webhooks/${webhookId}`];
     const measure = async (): Promise<Record<string, number>> => {
       const counts: Record<string, number> = {};
       for (const path of paths) {
@@ -359,6 +364,7 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     // The session, then the page's own reads.
     expect(few).toEqual({
       connectors: 5, // app connectors, then the status report's three
+      'connectors/account-connectors?status=unauthenticated': 2,
       'connectors/library': 1,
       'connectors/accounts': 2,
       'connectors/accounts/cust-count': 5, // the account, the account and its connectors (listAccountConnectors checks it), the app connectors offered

@@ -145,6 +145,7 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       },
       control: { page: () => `connectors/accounts/${targets!.accountId}`, marker: () => `/connectors/accounts/${targets!.accountId}/connectors"`, readPermission: 'connectors:read' },
     },
+    { name: "list the org's connectors of a status", api: 'GET /account-connectors', perform: (b) => get(b, 'connectors/account-connectors?status=needs_reauth') },
     { name: 'view an account connector', api: 'GET /account-connectors/:account_connector_id', perform: async (b) => get(b, `connectors/account-connectors/${(await connectorTargets()).connectorId}`) },
     ...(['disable', 'deauthenticate'] as const).map((action) => ({
       name: `${action} an account connector`,

@@ -7,17 +7,20 @@ import {
   enableAccountConnector,
   getAccountConnector,
   listAccountConnectors,
+  listOrgAccountConnectors,
 } from '../connectors/account-connector-admin.ts';
 import { getAppConnector, listAppConnectors } from '../connectors/app-connector-admin.ts';
 import { issueConnectLink } from '../connectors/connect-link-admin.ts';
-import type { AccountConnector, ConnectorAccount } from '../connectors/connector.ts';
+import { ACCOUNT_CONNECTOR_STATUSES, type AccountConnector, type AccountConnectorStatus, type ConnectorAccount } from '../connectors/connector.ts';
+import { InvalidInputError } from '../lib/errors.ts';
 import { readForm, readQuery } from '../http/forms.ts';
 import { param } from '../oauth/params.ts';
 import { CONSOLE_PAGE, consoleHandler, expiredForm, type ConsoleCall, type ConsoleDeps } from './console-context.ts';
 import { connectorOp } from './connector-pages.ts';
 import { flashKeyOf, type FlashKey } from './flash.ts';
 import { attemptForm, type FormProblems } from './forms.ts';
-import { renderAccountConnectorView, renderAccountList, renderAccountView, renderConnectLinkPage, type ConnectLinkForm } from './pages/accounts.ts';
+import { renderAccountConnectorView, renderAccountList, renderAccountView, renderConnectLinkPage, renderConnectorsByStatus, type ConnectLinkForm } from './pages/accounts.ts';
+import { statusLabel } from './pages/app-connectors.ts';
 
 /** Accounts per page, and connectors per page of an account: one statement each whatever the org holds. */
 export const ACCOUNTS_PER_PAGE = 50;
@@ -74,6 +77,20 @@ export function registerAccountPages(scope: FastifyInstance, deps: ConsoleDeps):
       if (!outcome.ok) return accountPage(call, account, { values, problems: outcome.problems });
       call.changed();
       return call.redirect(`connectors/account-connectors/${encodeURIComponent(outcome.value.id)}?flash=account_connector_added`);
+    }),
+  );
+
+  scope.get(
+    '/console/connectors/account-connectors',
+    CONSOLE_PAGE,
+    consoleHandler(deps, async (call) => {
+      const query = readQuery(call.request);
+      const status = param(query, 'status') ?? '';
+      if (!(ACCOUNT_CONNECTOR_STATUSES as readonly string[]).includes(status)) throw new InvalidInputError('status', `must be one of ${ACCOUNT_CONNECTOR_STATUSES.join(', ')}`);
+      const cursor = param(query, 'cursor');
+      const page = await listOrgAccountConnectors(call.op, { limit: ACCOUNTS_PER_PAGE, status: status as AccountConnectorStatus, ...(cursor === undefined ? {} : { cursor }) });
+      const body = renderConnectorsByStatus({ consoleUrl: call.frame.consoleUrl, status: status as AccountConnectorStatus, connectors: page.items, nextCursor: page.nextCursor });
+      return call.render({ title: `Connectors: ${statusLabel(status as AccountConnectorStatus)}`, section: 'connectors', body });
     }),
   );
 

@@ -1,4 +1,4 @@
-import type { AccountConnector, AppConnector, ConnectorAccount } from '../../connectors/connector.ts';
+import type { AccountConnector, AccountConnectorStatus, AppConnector, ConnectorAccount } from '../../connectors/connector.ts';
 import { html, type SafeHtml } from '../../http/html.ts';
 import { copyable, field, formState, problemSummary, type FormProblems } from '../forms.ts';
 import { statusLabel, utcMinute } from './app-connectors.ts';
@@ -97,6 +97,32 @@ ${field({ name: 'name', label: 'Name (optional)', value: add.values.name, error:
 <div class="actions"><button type="submit">Add connector</button></div>
 </form>
 </section>`;
+}
+
+export interface ConnectorsByStatusModel {
+  readonly consoleUrl: string;
+  readonly status: AccountConnectorStatus;
+  readonly connectors: readonly AccountConnector[];
+  readonly nextCursor: string | null;
+}
+
+/** The org's connectors of one status, every account's: where "needs reauthentication" leads. */
+export function renderConnectorsByStatus(model: ConnectorsByStatusModel): SafeHtml {
+  const { consoleUrl } = model;
+  return html`<p><a href="${consoleUrl}/connectors">Back to connectors</a></p>
+${
+  model.connectors.length === 0
+    ? html`<p class="panel">None.</p>`
+    : html`<div class="table-wrap panel"><table>
+<caption>Connectors: ${statusLabel(model.status)}</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">Account</th><th scope="col">Next refresh</th><th scope="col">Last refresh error</th></tr></thead>
+<tbody>${model.connectors.map(
+        (c) =>
+          html`<tr><td><a href="${connectorHref(consoleUrl, c.id)}">${c.name}</a></td><td><a href="${accountHref(consoleUrl, c.accountId)}"><code>${c.accountId}</code></a></td><td>${c.nextRefreshAt === null ? 'not scheduled' : utcMinute(c.nextRefreshAt)}</td><td>${c.lastRefreshError === null ? 'none' : html`<code>${c.lastRefreshError.code}</code>`}</td></tr>`,
+      )}</tbody>
+</table></div>`
+}
+${model.nextCursor === null ? null : html`<p><a href="${consoleUrl}/connectors/account-connectors?${new URLSearchParams({ status: model.status, cursor: model.nextCursor }).toString()}">Next page</a></p>`}`;
 }
 
 export interface ConnectLinkForm {

@@ -81,8 +81,8 @@ ${model.nextCursor === null ? null : html`<p><a href="${consoleUrl}/connectors?$
 <h2 id="status-heading">Connections by status</h2>
 <div class="table-wrap"><table>
 <caption>Account connectors by status</caption>
-<thead><tr><th scope="col">Status</th><th scope="col">Connections</th></tr></thead>
-<tbody>${(Object.keys(STATUS_LABELS) as AccountConnectorStatus[]).map((s) => html`<tr><td>${STATUS_LABELS[s]}</td><td>${status.counts[s]}</td></tr>`)}</tbody>
+<thead><tr><th scope="col">Status</th><th scope="col" class="num">Connections</th></tr></thead>
+<tbody>${(Object.keys(STATUS_LABELS) as AccountConnectorStatus[]).map((s) => html`<tr><td><a href="${consoleUrl}/connectors/account-connectors?status=${s}">${STATUS_LABELS[s]}</a></td><td class="num">${status.counts[s]}</td></tr>`)}</tbody>
 </table></div>
 <h3>Failing or needing reauthentication</h3>
 ${
