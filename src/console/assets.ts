@@ -87,7 +87,8 @@ h3.hint{font-weight:600;margin:1rem 0 .25rem}
 input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--surface);border:1px solid var(--field);border-radius:.375rem}
 .webhook-events{margin:0 0 0 1.875rem}
 .delivery{margin:0 0 1rem}
-.delivery caption{font-weight:400}
+.delivery-head{margin:1rem 0 0;font-size:1rem;font-weight:600;overflow-wrap:anywhere}
+.delivery-head+.muted{margin:0 0 .25rem;overflow-wrap:anywhere}
 .table-wrap{position:relative}
 #connect-link,#redirect-uri{white-space:pre-wrap;overflow-wrap:anywhere}
 `;

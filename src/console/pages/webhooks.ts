@@ -120,8 +120,10 @@ ${model.nextCursor === null ? null : html`<p><a href="${base}?${new URLSearchPar
 
 /** One delivery and its attempts, newest first as the log reads. */
 function deliveryBlock(d: WebhookDelivery): SafeHtml {
-  return html`<div class="table-wrap delivery"><table>
-<caption><code>${d.eventType}</code>, ${utcMinute(d.createdAt)}: <span class="badge">${d.state}</span>${d.nextAttemptAt === null || d.state !== 'pending' ? null : html`, next attempt ${utcMinute(d.nextAttemptAt)}`} <span class="muted">(message <code>${d.messageId}</code>)</span></caption>
+  return html`<h3 class="delivery-head"><code>${d.eventType}</code>, ${utcMinute(d.createdAt)}: <span class="badge">${d.state}</span>${d.nextAttemptAt === null || d.state !== 'pending' ? null : html`, next attempt ${utcMinute(d.nextAttemptAt)}`}</h3>
+<p class="muted">Message <code>${d.messageId}</code></p>
+<div class="table-wrap delivery"><table>
+<caption class="visually-hidden">Attempts of the ${d.eventType} message of ${utcMinute(d.createdAt)}</caption>
 <thead><tr><th scope="col">Attempt</th><th scope="col">Outcome</th><th scope="col" class="num">HTTP status</th><th scope="col" class="num">Time (ms)</th><th scope="col">Error</th></tr></thead>
 <tbody>${
     d.attemptLog.length === 0
