@@ -197,6 +197,11 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     const disabled = await page(browser, `connectors/account-connectors/${id}`);
     expect(disabled.html).toContain('<span class="badge">Disabled</span>');
     expect(disabled.html).toContain(`/account-connectors/${id}/enable"`);
+    // A disabled connector cannot be connected: no link that could not work is handed out.
+    const noLink = await post(browser, `connectors/account-connectors/${id}/connect-link`, { csrf_token: consoleCsrf(browser, `connect-link:${id}`), username: 'alice', target_origin: PARTNER });
+    expect(noLink.status).toBe(409);
+    expect(noLink.html).toContain('the connector is disabled; enable it before sending a connect link');
+    expect(noLink.html).toContain('value="alice"');
     expect((await act('enable')).location).toContain('flash=account_connector_enabled');
     expect((await act('deauthenticate')).location).toContain('flash=account_connector_deauthenticated');
     // The org's connectors of a status, every account's (the connectors page's counts link there).

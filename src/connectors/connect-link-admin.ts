@@ -1,5 +1,5 @@
 import { inTransaction } from '../db/transaction.ts';
-import { collectInvalid, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
+import { collectInvalid, ConflictError, InvalidInputError, throwIfInvalid } from '../lib/errors.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
 import { loadAccountConnector } from './account-connector-admin.ts';
 import { checkAccountUsername } from './account-users.ts';
@@ -35,7 +35,7 @@ export function connectLinkErrors(fields: { readonly username?: string }): Inval
 /**
  * Issues a connect link for the account connector `id`: InvalidInputError on `username` or
  * `target_origin` (not one of the org's connect target origins), NotFoundError for an unknown
- * connector. Audited as `connector.connect_link_issued` with the user and the token's id.
+ * connector, ConflictError for a disabled one. Audited as `connector.connect_link_issued` with the user and the token's id.
  */
 export async function issueConnectLink(ctx: OperationContext & { readonly publicUrl: string }, id: string, request: ConnectLinkRequest): Promise<ConnectLink> {
   requirePermission(ctx.actor, 'connectors:write');
@@ -46,6 +46,8 @@ export async function issueConnectLink(ctx: OperationContext & { readonly public
   throwIfInvalid(errors);
   return inTransaction(ctx.db, async (trx) => {
     const connector = await loadAccountConnector(trx, ctx.org.id, id);
+    // The flow would refuse it (connection-setup.ts): a link that cannot work is not handed out.
+    if (connector.status === 'disabled') throw new ConflictError('status', 'the connector is disabled; enable it before sending a connect link');
     const issued = await issueSignInToken(trx, ctx.clock, ctx.org.id, connector.accountId, username);
     await recordOperation(trx, ctx, {
       action: 'connector.connect_link_issued',
