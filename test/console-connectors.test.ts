@@ -160,6 +160,25 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     expect((await db().selectFrom('app_connectors').select('name').where('id', '=', appId).executeTakeFirstOrThrow()).name).toBe('Renamed IdP');
   });
 
+  it('lets the API edit an app connector with If-Match as well: the ETag of a read, a stale one refused (412)', async () => {
+    const browser = await owner();
+    const appId = await install(browser);
+    const { apiKey } = await createStaffUser(db(), systemClock, seeded.org.id, { email: `dev-${appId}@acme.example`, role: 'developer', withApiKey: true });
+    const call = (method: string, headers: Record<string, string> = {}, body?: unknown) =>
+      fetch(`${server.url}/api/v2/app-connectors/${appId}`, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from(`acme:${apiKey!}`).toString('base64')}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const etag = (await call('GET')).headers.get('etag')!;
+    expect(etag).toMatch(/^"v\d+"$/);
+    const saved = await call('PATCH', { 'if-match': etag }, { name: 'Via API' });
+    expect(saved.status).toBe(200);
+    expect(saved.headers.get('etag')).not.toBe(etag);
+    expect((await call('PATCH', { 'if-match': etag }, { name: 'Overwrite' })).status).toBe(412);
+    expect((await call('PATCH', {}, { name: 'Without If-Match' })).status).toBe(200);
+  });
+
   it('removes an app connector no account uses, and says why it cannot remove one in use', async () => {
     const browser = await owner();
     const used = await install(browser);

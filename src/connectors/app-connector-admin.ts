@@ -128,23 +128,25 @@ export async function updateAppConnector(ctx: ConnectorOperationContext, id: str
   const sealedClientSecret =
     change.clientSecret === undefined ? undefined : change.clientSecret === null ? null : await ctx.vault.seal(ctx.org.id, change.clientSecret, appConnectorSecretAad(id));
   const fields = AUDITED_FIELDS.flatMap(([key, field]) => (change[key] === undefined ? [] : [field]));
-  return retryOnceOnLostRace('the app connector', options.expectedVersion, () => inTransaction(ctx.db, async (trx) => {
-    const app = await loadAppConnector(trx, ctx.org.id, id);
-    if (options.expectedVersion !== undefined && options.expectedVersion !== app.updatedAt) throw new StaleVersionError(`the app connector changed since version ${options.expectedVersion}; read it again`);
-    if (fields.length === 0) return app;
-    const changed: AppConnector = {
-      ...app,
-      name: change.name === undefined ? app.name : checkDisplayName(change.name),
-      clientId: change.clientId === undefined ? app.clientId : change.clientId,
-      sealedClientSecret: sealedClientSecret === undefined ? app.sealedClientSecret : sealedClientSecret,
-      scopes: change.scopes === undefined ? app.scopes : [...change.scopes],
-      config: change.config === undefined ? app.config : { ...change.config },
-      updatedAt: Math.max(ctx.clock(), app.updatedAt + 1),
-    };
-    if (!(await repository.updateAppConnector(trx, changed, app.updatedAt))) throw new LostRaceError();
-    await recordOperation(trx, ctx, { action: 'app_connector.updated', target: { type: 'app_connector', id }, details: { fields: fields.join(',') } });
-    return changed;
-  }));
+  return retryOnceOnLostRace('the app connector', options.expectedVersion, () =>
+    inTransaction(ctx.db, async (trx) => {
+      const app = await loadAppConnector(trx, ctx.org.id, id);
+      if (options.expectedVersion !== undefined && options.expectedVersion !== app.updatedAt) throw new StaleVersionError(`the app connector changed since version ${options.expectedVersion}; read it again`);
+      if (fields.length === 0) return app;
+      const changed: AppConnector = {
+        ...app,
+        name: change.name === undefined ? app.name : checkDisplayName(change.name),
+        clientId: change.clientId === undefined ? app.clientId : change.clientId,
+        sealedClientSecret: sealedClientSecret === undefined ? app.sealedClientSecret : sealedClientSecret,
+        scopes: change.scopes === undefined ? app.scopes : [...change.scopes],
+        config: change.config === undefined ? app.config : { ...change.config },
+        updatedAt: Math.max(ctx.clock(), app.updatedAt + 1),
+      };
+      if (!(await repository.updateAppConnector(trx, changed, app.updatedAt))) throw new LostRaceError();
+      await recordOperation(trx, ctx, { action: 'app_connector.updated', target: { type: 'app_connector', id }, details: { fields: fields.join(',') } });
+      return changed;
+    }),
+  );
 }
 
 /** Deletes an app connector no account connector uses; one in use is a ConflictError (409). */
