@@ -326,6 +326,18 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     expect(decode(stale.html)).toContain(STALE_MESSAGE);
     expect(stale.html).toContain('value="CRM edited"');
 
+    // The API edits with If-Match as well: the ETag of a read, a stale one refused.
+    const { apiKey } = await createStaffUser(db(), systemClock, seeded.org.id, { email: `dev-${webhookId}@acme.example`, role: 'developer', withApiKey: true });
+    const hookApi = (method: string, headers: Record<string, string> = {}, body?: unknown) =>
+      fetch(`${server.url}/api/v2/webhooks/${webhookId}`, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from(`acme:${apiKey!}`).toString('base64')}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const etag = (await hookApi('GET')).headers.get('etag')!;
+    expect((await hookApi('PATCH', { 'if-match': etag }, { description: 'CRM via API' })).status).toBe(200);
+    expect((await hookApi('PATCH', { 'if-match': etag }, { description: 'Overwrite' })).status).toBe(412);
+
     const rotated = await post(browser, `webhooks/${webhookId}/rotate-secret`, { csrf_token: consoleCsrf(browser, `webhook-rotate:${webhookId}`) });
     const newSecret = decode(/<code class="value" id="webhook-secret">([^<]+)<\/code>/.exec(rotated.html)![1]!);
     expect(newSecret).not.toBe(secret);
