@@ -111,6 +111,8 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
 
   it('installs a provider with a write-only secret and shows the redirect URI to register; a bad config field is refused beside it, the secret not kept', async () => {
     const browser = await owner();
+    // The redirect URI to register is shown before the install too: providers ask for it first.
+    expect((await page(browser, 'connectors/install/openid-connect')).html).toContain(`<code class="value" id="redirect-uri">${server.url}/o/acme/connectorauth/callback</code>`);
     const refused = await post(browser, 'connectors/install/openid-connect', {
       csrf_token: consoleCsrf(browser, 'app-connector-install:openid-connect'),
       name: 'Kept name',

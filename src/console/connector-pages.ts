@@ -19,6 +19,7 @@ import {
   renderAppConnectorForm,
   renderAppConnectorView,
   renderConnectorsHome,
+  renderInstallPage,
   renderLibrary,
   type AppConnectorFormValues,
 } from './pages/app-connectors.ts';
@@ -77,7 +78,7 @@ export function registerConnectorPages(scope: FastifyInstance, deps: ConsoleDeps
       if (!call.frame.permissions.has('connectors:write')) throw new ForbiddenError('connectors:write');
       const provider = providerOf(call.params.provider);
       const values: AppConnectorFormValues = { name: provider.display_name, clientId: '', scopes: '', config: Object.fromEntries(provider.config_fields.flatMap((f) => (f.default === undefined ? [] : [[f.name, f.default]]))) };
-      return installPage(call, provider, values, null);
+      return installPage(call, deps.publicUrl, provider, values, null);
     }),
   );
 
@@ -100,7 +101,7 @@ export function registerConnectorPages(scope: FastifyInstance, deps: ConsoleDeps
           config: filled(values.config),
         }),
       );
-      if (!outcome.ok) return installPage(call, provider, values, outcome.problems);
+      if (!outcome.ok) return installPage(call, deps.publicUrl, provider, values, outcome.problems);
       call.changed();
       return call.redirect(`connectors/apps/${encodeURIComponent(outcome.value.id)}?flash=app_connector_installed`);
     }),
@@ -192,8 +193,8 @@ function filled(config: Readonly<Record<string, string>>): Record<string, string
   return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== ''));
 }
 
-function installPage(call: ConsoleCall, provider: ProviderView, values: AppConnectorFormValues, problems: FormProblems | null): FastifyReply {
-  const body = renderAppConnectorForm({
+function installPage(call: ConsoleCall, publicUrl: string, provider: ProviderView, values: AppConnectorFormValues, problems: FormProblems | null): FastifyReply {
+  const form = renderAppConnectorForm({
     action: `${call.frame.consoleUrl}/connectors/install/${encodeURIComponent(provider.id)}`,
     csrfToken: call.csrf(`app-connector-install:${provider.id}`),
     provider,
@@ -202,6 +203,8 @@ function installPage(call: ConsoleCall, provider: ProviderView, values: AppConne
     secretSet: null,
     submitLabel: 'Install',
   });
+  // The redirect URI is known before the app exists at the provider, which usually asks for it first.
+  const body = renderInstallPage({ provider, redirectUri: connectRedirectUri(publicUrl, call.op.org.slug), form });
   return call.render({ title: `Install ${provider.display_name}`, section: 'connectors', body }, problems?.status ?? 200);
 }
 

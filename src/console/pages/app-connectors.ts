@@ -163,6 +163,19 @@ ${model.provider.config_fields.map((f) => field({ name: `config.${f.name}`, labe
 </form>`;
 }
 
+/** The install page: what to register at the provider first (the redirect URI, to copy), then the form. */
+export function renderInstallPage(model: { readonly provider: ProviderView; readonly redirectUri: string; readonly form: SafeHtml }): SafeHtml {
+  return html`<section class="panel" aria-labelledby="register-heading">
+<h2 id="register-heading">At ${model.provider.display_name}</h2>
+<p>Create an application there (<a href="${model.provider.docs_url}">its documentation</a>) with this redirect URI, then fill in its client ID and secret below.</p>
+${copyable('redirect-uri', 'redirect URI', model.redirectUri)}
+</section>
+<section class="panel" aria-labelledby="settings-heading">
+<h2 id="settings-heading">Settings</h2>
+${model.form}
+</section>`;
+}
+
 export interface AppConnectorViewModel {
   readonly consoleUrl: string;
   readonly app: AppConnector;
