@@ -367,6 +367,11 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
       expect(answer.html).toContain('<h1>Not found</h1>');
     }
     expect((await post(browser, 'connectors/account-connectors/acn_nope/connect-link', { csrf_token: 'x' })).status).toBe(404);
+    // Ids no store could hold (NUL, which PostgreSQL text refuses; a megabyte) are not found either.
+    for (const path of ['connectors/apps/%00', 'connectors/accounts/a%00b', 'connectors/account-connectors/%00', 'webhooks/%00', `connectors/accounts/${'a'.repeat(5000)}`]) {
+      expect((await page(browser, path)).status, path).toBe(404);
+    }
+    expect((await page(browser, 'connectors/library?q=a&q=b')).status).toBe(400);
     for (const path of ['connectors?cursor=bad', 'connectors/accounts?cursor=bad', 'webhooks?cursor=bad']) expect((await page(browser, path)).status, path).toBe(400);
   });
 

@@ -3,7 +3,7 @@ import { isForeignKeyViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
-import { newId } from '../lib/ids.ts';
+import { isStorableId, newId } from '../lib/ids.ts';
 import { checkDisplayName, hasControlCharacters } from '../lib/text-rules.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
 import * as repository from './app-connectors.repository.ts';
@@ -102,7 +102,7 @@ export async function getAppConnector(ctx: OperationContext, id: string): Promis
 
 /** The app connector, or NotFoundError (also for another organization's). */
 export async function loadAppConnector(db: Executor, orgId: string, id: string): Promise<AppConnector> {
-  const app = await repository.findAppConnector(db, orgId, id);
+  const app = isStorableId(id) ? await repository.findAppConnector(db, orgId, id) : undefined;
   if (app === undefined) throw new NotFoundError('app connector', id);
   return app;
 }

@@ -3,7 +3,7 @@ import type { Sealer } from '../keys/sealing.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { ConflictError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
-import { newId, timeOrderedId } from '../lib/ids.ts';
+import { isStorableId, newId, timeOrderedId } from '../lib/ids.ts';
 import type { OutboundClient } from '../outbound/outbound-client.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
 import * as deliveries from './deliveries.repository.ts';
@@ -116,7 +116,7 @@ export async function getWebhookEndpoint(ctx: OperationContext, id: string): Pro
 }
 
 async function loadEndpoint(ctx: Pick<OperationContext, 'db' | 'org'>, id: string): Promise<WebhookEndpoint> {
-  const endpoint = await endpoints.findEndpoint(ctx.db, ctx.org.id, id);
+  const endpoint = isStorableId(id) ? await endpoints.findEndpoint(ctx.db, ctx.org.id, id) : undefined;
   if (endpoint === undefined) throw new NotFoundError('webhook endpoint', id);
   return endpoint;
 }
