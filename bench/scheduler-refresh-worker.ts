@@ -75,6 +75,7 @@ try {
     vault: createVault(storage.db, sealer, systemClock),
     upstream: createUpstreamClient({ outbound: createOutboundClient({ allowPrivateNetwork: true }), allowHttp: true, clock: systemClock }),
     allowHttpUrls: true,
+    publicUrl: 'http://127.0.0.1',
   };
   const cpuBefore = process.cpuUsage();
   const started = performance.now();

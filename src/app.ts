@@ -33,9 +33,7 @@ import { API_THROTTLE_LIMITS } from './staff/api-auth.ts';
 import { registerApiSessionRoutes } from './staff/api-sessions.routes.ts';
 import { registerManagementApi } from './api/management-api.ts';
 import { MANAGEMENT_ROUTES } from './management-routes.ts';
-import { createOutboundClient } from './outbound/outbound-client.ts';
-import { createUpstreamClient } from './connectors/upstream/upstream-client.ts';
-import { createVault } from './connectors/vault/vault.ts';
+import { createHubProcessServices, type HubProcessServices } from './connectors/connector-context.ts';
 import { answerSignInTokenError, registerSignInTokenRoutes } from './connectors/signin-tokens.routes.ts';
 import { verifyServiceToken } from './oauth/introspection/service-token.ts';
 import { registerConnectRoutes } from './connectors/connect/connect.routes.ts';
@@ -51,6 +49,8 @@ export interface AppDeps {
   readonly signingKeys?: SigningKeyService;
   /** Sign-in failure counters; one per process by default. */
   readonly throttle?: SignInThrottle;
+  /** The connector hub's vault and outbound clients; new ones by default (main.ts shares its own with the background work). */
+  readonly hub?: HubProcessServices;
 }
 
 /** Request bodies above this are refused with 413 before they are parsed. */
@@ -96,12 +96,10 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   const apiThrottle = createRateLimiter(deps.clock, { limits: API_THROTTLE_LIMITS, ipv6PrefixBits });
   registerAuthorizationServerMetadata(app, resolveOrg);
   // The connector hub's: one vault and one client of the providers per process.
-  const vault = createVault(deps.storage.db, deps.sealer, deps.clock);
   const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
-  const outbound = createOutboundClient({ allowPrivateNetwork });
-  const upstream = createUpstreamClient({ outbound, allowHttp: allowPrivateNetwork, clock: deps.clock });
-  // The webhooks' test-send (the API's and the console's) goes through its own outbound client.
-  const webhooks = { sealer: deps.sealer, outbound: createOutboundClient({ allowPrivateNetwork }), allowPrivateNetwork };
+  const { vault, outbound, upstream } = deps.hub ?? createHubProcessServices(deps.storage.db, deps.sealer, deps.clock, { allowPrivateNetwork });
+  // The webhooks' (the API's test-send and the console's) over the process's one outbound client.
+  const webhooks = { sealer: deps.sealer, outbound, allowPrivateNetwork };
   void app.register(
     async (orgScope) => {
       await registerFormParsers(orgScope);

@@ -15,9 +15,7 @@ import { findFreePort } from './lib/free-port.ts';
 import { schedulePurge } from './oauth/purge.ts';
 import { purgeExpiredConnectorRows } from './connectors/purge.ts';
 import { startRefreshScheduler } from './connectors/refresh/background-refresh-admin.ts';
-import { createUpstreamClient } from './connectors/upstream/upstream-client.ts';
-import { createVault } from './connectors/vault/vault.ts';
-import { createOutboundClient } from './outbound/outbound-client.ts';
+import { createHubProcessServices } from './connectors/connector-context.ts';
 import { startWebhookDelivery } from './webhooks/delivery.ts';
 import { purgeFinishedWebhookDeliveries } from './webhooks/purge.ts';
 
@@ -80,7 +78,10 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
     const { applied } = await migrateToLatest(storage);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
     const sealer = createSealer(rootKey.key);
-    app = buildApp(config, { storage, logger, clock: systemClock, sealer });
+    const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
+    // One vault and one outbound client for the process: the routes, the background refresh and the webhook delivery share them.
+    const hub = createHubProcessServices(storage.db, sealer, systemClock, { allowPrivateNetwork });
+    app = buildApp(config, { storage, logger, clock: systemClock, sealer, hub });
     const listeningUrl = await app.listen({ port: config.port, host: config.host });
     // Only once listening: a start that fails before could not print the demo's one-time secrets.
     const demo = await createDemoOrganizationOnce(storage.db, systemClock, config);
@@ -95,19 +96,19 @@ async function startLocked(config: Config, logger: Logger, lock: ServerLock | un
       db: storage.db,
       clock: systemClock,
       sealer,
-      outbound: createOutboundClient({ allowPrivateNetwork: config.outboundAllowPrivateNetwork }),
+      outbound: hub.outbound,
       onError: (error) => logger.error({ err: error }, 'sending a webhook failed unexpectedly; it is tried again when its lease expires'),
     });
     // Connectors refreshed before they expire, in every server process (the lease on each row
     // makes sure one of them, or a credentials request, refreshes each once: docs/decisions/0013).
-    const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
     const refresher = startRefreshScheduler(
       {
         db: storage.db,
         clock: systemClock,
-        vault: createVault(storage.db, sealer, systemClock),
-        upstream: createUpstreamClient({ outbound: createOutboundClient({ allowPrivateNetwork }), allowHttp: allowPrivateNetwork, clock: systemClock }),
+        vault: hub.vault,
+        upstream: hub.upstream,
         allowHttpUrls: allowPrivateNetwork,
+        publicUrl: config.publicUrl,
       },
       {
         pass: (report) => logger.info({ refreshed: report.refreshed, failed: report.failed, needs_reauth: report.needsReauth, errors: report.errors }, 'background refresh of connectors'),

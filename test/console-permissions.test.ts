@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConstituent } from '../src/accounts/constituents.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { hashSecret } from '../src/lib/secrets.ts';
 import { MANAGEMENT_ROUTES } from '../src/management-routes.ts';
+import { setCustomScope } from '../src/orgs/custom-scopes.ts';
+import { findOrganizationById, updateOrganization } from '../src/orgs/orgs.ts';
 import { ROLE_PERMISSIONS, type Permission } from '../src/staff/permissions.ts';
 import { STAFF_ROLES, type StaffRole } from '../src/staff/roles.ts';
 import type { TestBrowser } from './helpers/browser.ts';
-import { systemClock } from '../src/lib/clock.ts';
-import { updateOrganization } from '../src/orgs/orgs.ts';
 import { seedClient, seedOrg, type SeededOrg } from './helpers/fixtures.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DIALECTS } from './helpers/storage.ts';
@@ -31,13 +34,19 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
   let server: TestServer;
   let seeded: SeededOrg;
   let consoleUrl: string;
+  let shown: { accountId: string; clientId: string; session: string };
 
   beforeAll(async () => {
     server = await startTestServer(dialect);
     seeded = await seedOrg(server.store.storage.db, 'acme');
+    // Before any request, so the process's cached org already holds it.
+    await setCustomScope(server.store.storage.db, systemClock, seeded.org.id, 'matrix', { description: 'Matrix', attributes: [] });
     // Before any request (the server caches the org): where a connect link may land (console-D).
     await updateOrganization(server.store.storage.db, systemClock, seeded.org.id, { connectTargetOrigins: [PARTNER] });
     consoleUrl = `${server.url}/o/acme/console`;
+    const { clientId } = await seedClient(server.store.storage.db, seeded.org.id, { name: 'Matrix grant' });
+    const fresh = await freshConstituent({ grantTo: clientId, session: true });
+    shown = { accountId: fresh.accountId, clientId, session: fresh.session! };
   });
   afterAll(async () => {
     await server?.close();
@@ -99,6 +108,131 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       perform: (b, id) => post(b, `clients/${id}/rotate-secret`, { csrf_token: consoleCsrf(b, `client-rotate:${id}`) }),
       control: { page: (id) => `clients/${id}`, marker: (id) => `action="${consoleUrl}/clients/${id}/rotate-secret"` },
     },
+    // Registrations, the client lifecycle and custom scopes (console helper A).
+    { name: 'list registration requests', api: 'GET /clients', perform: (b) => get(b, 'registrations') },
+    { name: 'view a registration request', api: 'GET /clients/:client_id', perform: (b, id) => get(b, `registrations/${id}`) },
+    {
+      name: 'approve a registration',
+      api: 'POST /clients/:client_id/approve',
+      perform: async (b) => {
+        const id = await pendingClient();
+        return post(b, `registrations/${id}/approve`, { csrf_token: consoleCsrf(b, `registration-approve:${id}`) });
+      },
+    },
+    {
+      name: 'reject a registration',
+      api: 'POST /clients/:client_id/reject',
+      perform: async (b) => {
+        const id = await pendingClient();
+        return post(b, `registrations/${id}/reject`, { csrf_token: consoleCsrf(b, `registration-reject:${id}`), reason: 'Not ours' });
+      },
+    },
+    {
+      name: 'change the registration policy',
+      api: 'PUT /client-registration',
+      perform: async (b) => post(b, 'registrations/policy', { csrf_token: consoleCsrf(b, 'registration-policy'), version: String(await orgVersion()), mode: 'approval', initial_access_token: 'keep' }),
+      control: { page: () => 'registrations', marker: () => `action="${consoleUrl}/registrations/policy"` },
+    },
+    {
+      name: 'suspend a client',
+      api: 'POST /clients/:client_id/suspend',
+      // On a client of its own: the control is looked for on the target's page afterwards.
+      perform: async (b) => {
+        const id = (await seedClient(server.store.storage.db, seeded.org.id, { name: 'Matrix suspended' })).clientId;
+        return post(b, `clients/${id}/suspend`, { csrf_token: consoleCsrf(b, `client-suspend:${id}`) });
+      },
+      control: { page: (id) => `clients/${id}`, marker: (id) => `href="${consoleUrl}/clients/${id}/suspend"` },
+    },
+    {
+      name: 'reactivate a client',
+      api: 'POST /clients/:client_id/reactivate',
+      perform: async (b, id) => {
+        await server.store.storage.db.updateTable('clients').set({ status: 'suspended' }).where('id', '=', id).execute();
+        return post(b, `clients/${id}/reactivate`, { csrf_token: consoleCsrf(b, `client-reactivate:${id}`) });
+      },
+    },
+    {
+      name: 'delete a client',
+      api: 'DELETE /clients/:client_id',
+      perform: async (b) => {
+        const id = (await seedClient(server.store.storage.db, seeded.org.id, { name: 'Matrix deleted' })).clientId;
+        return post(b, `clients/${id}/delete`, { csrf_token: consoleCsrf(b, `client-delete:${id}`) });
+      },
+      control: { page: (id) => `clients/${id}`, marker: (id) => `href="${consoleUrl}/clients/${id}/delete"` },
+    },
+    { name: 'list custom scopes', api: 'GET /scopes', perform: (b) => get(b, 'scopes') },
+    {
+      name: 'add a custom scope',
+      api: 'PUT /scopes/:name',
+      perform: (b) => post(b, 'scopes', { csrf_token: consoleCsrf(b, 'scope-create'), name: `matrix_${Math.random().toString(36).slice(2)}`, description: 'Matrix', attributes: '' }),
+      control: { page: () => 'scopes', marker: () => `action="${consoleUrl}/scopes"` },
+    },
+    {
+      name: 'edit a custom scope',
+      api: 'PUT /scopes/:name',
+      perform: async (b) => post(b, 'scopes/matrix', { csrf_token: consoleCsrf(b, 'scope-update:matrix'), version: String(await orgVersion()), description: 'Matrix edited', attributes: 'tier' }),
+      control: { page: () => 'scopes/matrix', marker: () => `action="${consoleUrl}/scopes/matrix"` },
+    },
+    {
+      name: 'remove a custom scope',
+      api: 'DELETE /scopes/:name',
+      perform: async (b) => {
+        const name = await scopeToRemove();
+        return post(b, `scopes/${name}/remove`, { csrf_token: consoleCsrf(b, `scope-remove:${name}`) });
+      },
+      control: { page: () => 'scopes/matrix', marker: () => `href="${consoleUrl}/scopes/matrix/remove"` },
+    },
+    // Constituents and audit log (constituent-pages.ts, audit-pages.ts): each write acts on a constituent of its own;
+    // its control is looked for on the page of `shown`, an active constituent with a live session and a grant.
+    { name: 'search constituents', api: 'GET /constituents', perform: (b) => get(b, 'constituents?q=a') },
+    { name: 'view a constituent', api: 'GET /constituents/:account_id', perform: (b) => get(b, `constituents/${shown.accountId}`) },
+    {
+      name: 'create a constituent',
+      api: 'POST /constituents',
+      perform: (b) => post(b, 'constituents', { csrf_token: consoleCsrf(b, 'constituent-create'), username: `matrix-${Math.random().toString(36).slice(2)}` }),
+      control: { page: () => 'constituents', marker: () => '/constituents/new"' },
+    },
+    {
+      name: 'edit a constituent',
+      api: 'PATCH /constituents/:account_id',
+      perform: async (b) => {
+        const { accountId, version } = await freshConstituent();
+        return post(b, `constituents/${accountId}`, { csrf_token: consoleCsrf(b, `constituent-update:${accountId}`), version: String(version), username: `edited-${accountId}` });
+      },
+      control: { page: () => `constituents/${shown.accountId}`, marker: () => `<form method="post" action="${consoleUrl}/constituents/${shown.accountId}" novalidate>` },
+    },
+    ...constituentAction('disable a constituent', 'POST /constituents/:account_id/disable', 'disable', 'constituent-status'),
+    ...constituentAction('enable a constituent', 'POST /constituents/:account_id/enable', 'enable', 'constituent-status', { control: false }),
+    {
+      name: "set a constituent's password",
+      api: 'POST /constituents/:account_id/password',
+      perform: async (b) => {
+        const { accountId } = await freshConstituent();
+        return post(b, `constituents/${accountId}/password`, { csrf_token: consoleCsrf(b, `constituent-password:${accountId}`), password: 'matrix passphrase' });
+      },
+      control: { page: () => `constituents/${shown.accountId}`, marker: () => `action="${consoleUrl}/constituents/${shown.accountId}/password"` },
+    },
+    {
+      name: "revoke a constituent's grant",
+      api: 'DELETE /constituents/:account_id/grants/:client_id',
+      perform: async (b, clientId) => {
+        const { accountId } = await freshConstituent({ grantTo: clientId });
+        return post(b, `constituents/${accountId}/grants/${clientId}/revoke`, { csrf_token: consoleCsrf(b, `constituent-grant-revoke:${accountId}`) });
+      },
+      control: { page: () => `constituents/${shown.accountId}`, marker: () => `action="${consoleUrl}/constituents/${shown.accountId}/grants/${shown.clientId}/revoke"` },
+    },
+    {
+      name: "end a constituent's session",
+      api: 'DELETE /constituents/:account_id/sessions/:session_id',
+      perform: async (b) => {
+        const { accountId, session } = await freshConstituent({ session: true });
+        return post(b, `constituents/${accountId}/sessions/${session}/end`, { csrf_token: consoleCsrf(b, `constituent-session-end:${accountId}`) });
+      },
+      control: { page: () => `constituents/${shown.accountId}`, marker: () => `action="${consoleUrl}/constituents/${shown.accountId}/sessions/${shown.session}/end"` },
+    },
+    ...constituentAction("end every session of a constituent", 'DELETE /constituents/:account_id/sessions', 'sessions/end-all', 'constituent-session-end'),
+    { name: 'read the audit log', api: 'GET /audit', perform: (b) => get(b, 'audit') },
+    { name: 'export the audit log', api: 'GET /audit', perform: (b) => get(b, 'audit/export.csv') },
     // Connectors and webhooks (console-D): targets made once by an owner through the console (connectorTargets).
     { name: 'see the connectors', api: 'GET /app-connectors', perform: (b) => get(b, 'connectors') },
     { name: 'search the connector library', api: 'GET /connector-providers', perform: (b) => get(b, 'connectors/library') },
@@ -193,6 +327,53 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
     },
   ];
 
+  /** A registration request waiting for a decision. */
+  async function pendingClient(): Promise<string> {
+    const registration = { source: 'registration_page' as const, requesterName: null, requesterEmail: 'ann@example.org', requestReason: 'Matrix' };
+    return (await seedClient(server.store.storage.db, seeded.org.id, { name: 'Matrix request', registration })).clientId;
+  }
+  const orgVersion = async (): Promise<number> => (await findOrganizationById(server.store.storage.db, seeded.org.id))!.updatedAt;
+  /** A custom scope made through the console by an owner (which drops the process's cached org, as a direct write would not). */
+  async function scopeToRemove(): Promise<string> {
+    const name = `gone_${Math.random().toString(36).slice(2)}`;
+    const { browser: owner } = await staffBrowser(server.store.storage.db, seeded.org.id, 'acme', 'owner');
+    await owner.request(`${consoleUrl}/scopes`);
+    expect(await post(owner, 'scopes', { csrf_token: consoleCsrf(owner, 'scope-create'), name, description: 'To remove', attributes: '' })).toBe(303);
+    return name;
+  }
+
+  /** A constituent for one write of the matrix: its version, and on request a consent to `grantTo` or a live session (its reference). */
+  async function freshConstituent(options: { grantTo?: string; session?: boolean } = {}): Promise<{ accountId: string; version: number; session: string | null }> {
+    const db = server.store.storage.db;
+    const { accountId } = await createConstituent(db, systemClock, seeded.org.id, { username: `m-${Math.random().toString(36).slice(2)}` });
+    const now = Date.now();
+    if (options.grantTo !== undefined) await db.insertInto('consent_grants').values({ org_id: seeded.org.id, account_id: accountId, client_id: options.grantTo, scope: 'openid', created_at: now, updated_at: now }).execute();
+    let session: string | null = null;
+    if (options.session === true) {
+      const idHash = hashSecret(`matrix-session-${accountId}-${now}`);
+      await db.insertInto('sso_sessions').values({ id_hash: idHash, org_id: seeded.org.id, account_id: accountId, auth_time: now, created_at: now, expires_at: now + 3_600_000, ended_at: null }).execute();
+      session = idHash.slice(0, 16);
+    }
+    const { updated_at: version } = await db.selectFrom('constituents').select('updated_at').where('org_id', '=', seeded.org.id).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+    return { accountId, version, session };
+  }
+
+  /** A constituent action of one button: a fresh constituent, the form's token, the control on `shown`'s page. */
+  function constituentAction(name: string, api: string, path: string, purpose: string, options: { control?: boolean } = {}): ConsoleAction[] {
+    return [
+      {
+        name,
+        api,
+        perform: async (b) => {
+          const { accountId } = await freshConstituent();
+          return post(b, `constituents/${accountId}/${path}`, { csrf_token: consoleCsrf(b, `${purpose}:${accountId}`) });
+        },
+        ...(options.control === false ? {} : { control: { page: () => `constituents/${shown.accountId}`, marker: () => `action="${consoleUrl}/constituents/${shown.accountId}/${path}"` } }),
+      },
+    ];
+  }
+
+
   function permissionOf(api: string) {
     const [method, url] = api.split(' ');
     const route = MANAGEMENT_ROUTES.find((r) => r.method === method && r.url === url);
@@ -223,6 +404,9 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       const { browser } = await staffBrowser(server.store.storage.db, seeded.org.id, 'acme', role);
       const html = await (await browser.request(`${consoleUrl}/`)).text();
       expect(html.includes(`<a href="${consoleUrl}/clients"`), role).toBe(ROLE_PERMISSIONS[role].includes('clients:read'));
+      expect(html.includes(`<a href="${consoleUrl}/registrations"`), role).toBe(ROLE_PERMISSIONS[role].includes('clients:read'));
+      expect(html.includes(`<a href="${consoleUrl}/constituents"`), role).toBe(ROLE_PERMISSIONS[role].includes('constituents:read'));
+      expect(html.includes(`<a href="${consoleUrl}/audit"`), role).toBe(ROLE_PERMISSIONS[role].includes('audit:read'));
       expect(html.includes(`<a href="${consoleUrl}/connectors"`), role).toBe(ROLE_PERMISSIONS[role].includes('connectors:read'));
       expect(html.includes(`<a href="${consoleUrl}/webhooks"`), role).toBe(ROLE_PERMISSIONS[role].includes('webhooks:read'));
     }

@@ -475,6 +475,28 @@ describe.each(DIALECTS)('constituents API on %s', (dialect) => {
       const [event] = await auditOf('constituent.sessions_ended');
       expect(event).toMatchObject({ target: { type: 'constituent', id }, details: { sessions_ended: 2 } });
     });
+
+    it('ends one SSO session by its reference, leaving the others; an unknown or ended one is a 404', async () => {
+      const id = await create({ username: 'hal', password: PASSWORD });
+      const browsers = [new TestBrowser(), new TestBrowser()];
+      for (const browser of browsers) expect(await authorize(browser, app, 'hal', PASSWORD)).toBeDefined();
+      const listed = (await api('GET', `/constituents/${id}/sessions`)).json!.data as Array<{ id: string }>;
+      expect(listed).toHaveLength(2);
+      // The browser whose session is listed first (its cookie's stored hash starts with the reference).
+      const ended = browsers.findIndex((b) => hashSecret(b.cookie(SSO_COOKIE)!).startsWith(listed[0]!.id));
+      expect(ended).not.toBe(-1);
+      expect((await api('DELETE', `/constituents/${id}/sessions/${listed[0]!.id}`, { key: keys.support })).status).toBe(204);
+      expect((await api('GET', `/constituents/${id}/sessions`)).json!.data.map((s: { id: string }) => s.id)).toEqual([listed[1]!.id]);
+      expect(await asksToSignIn(browsers[ended]!, app)).toBe(true);
+      expect(await asksToSignIn(browsers[1 - ended]!, app)).toBe(false);
+      expect((await api('DELETE', `/constituents/${id}/sessions/${listed[0]!.id}`)).status).toBe(404);
+      expect((await api('DELETE', `/constituents/${id}/sessions/AAAAAAAAAAAAAAAA`)).status).toBe(404);
+      // Another constituent's session is not this one's to end.
+      expect((await api('DELETE', `/constituents/${seeded.constituent.accountId}/sessions/${listed[1]!.id}`)).status).toBe(404);
+      expect((await api('DELETE', `/constituents/${id}/sessions/${listed[1]!.id}`, { key: keys.readOnly })).status).toBe(403);
+      const [event] = await auditOf('constituent.session_ended');
+      expect(event).toMatchObject({ target: { type: 'constituent', id }, details: { session_id: listed[0]!.id } });
+    });
   });
 
   describe('tenancy and permissions', () => {

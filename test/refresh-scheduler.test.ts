@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deauthenticateAccountConnector, getAccountConnector } from '../src/connectors/account-connector-admin.ts';
+import { deauthenticateAccountConnector, getAccountConnector, updateAccountConnector } from '../src/connectors/account-connector-admin.ts';
+import { updateAppConnector } from '../src/connectors/app-connector-admin.ts';
 import { refreshDue, SCHEDULER_DEFAULTS, startRefreshScheduler, type RefreshPassReport, type RefreshSchedulerSettings } from '../src/connectors/refresh/background-refresh-admin.ts';
 import { BACKOFF_BASE_MS } from '../src/connectors/refresh/backoff.ts';
 import { insertEndpoint } from '../src/webhooks/endpoints.repository.ts';
@@ -118,7 +119,21 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
     expect(announced).toEqual([
       {
         type: 'connector.needs_reauth',
-        data: { account_connector_id: id, account_id: hub.accountId, app_connector_id: hub.appConnectorId, name: 'Upstream', status: 'needs_reauth', previous_status: 'authenticated', error: 'invalid_grant', error_description: after.lastRefreshError?.description },
+        data: {
+          account_connector_id: id,
+          account_id: hub.accountId,
+          app_connector_id: hub.appConnectorId,
+          name: 'Upstream',
+          status: 'needs_reauth',
+          previous_status: 'authenticated',
+          error: 'invalid_grant',
+          error_description: after.lastRefreshError?.description,
+          // Where the org's backend reconnects it: the seed's steps 1 and 2.
+          reconnect: {
+            signintoken_url: `https://gatehouse.example/o/acme/v1.0/accounts/${hub.accountId}/signintoken`,
+            connect_url_template: `https://gatehouse.example/o/acme/connectorauth/updateaccountconnectoroauth?id=${id}&token={Token}&targetOrigin={targetOrigin}`,
+          },
+        },
       },
     ]);
     expect(JSON.stringify(announced)).not.toContain(refreshToken);
@@ -208,6 +223,37 @@ describe.each(DIALECTS)('background refresh on %s', (dialect) => {
     // The stored refresh token is the one the provider rotated to: the next refresh succeeds.
     time.advance(60_000);
     expect(await refreshDue(other, SETTINGS)).toMatchObject({ refreshed: 1, needsReauth: 0 });
+  });
+
+  it("an app secret the provider refuses (invalid_client) makes its connectors needs_reauth; saving the right one revives them, grants intact, without any customer reconnecting", async () => {
+    const ctx = hub.context(store.storage.db);
+    const first = await hub.connect({ expiresInMs: ACCESS_TOKEN_SECONDS * 1000 });
+    const second = await hub.connect({ expiresInMs: ACCESS_TOKEN_SECONDS * 1000 });
+    // A connector with its own ClientSecret uses its own app: the app connector's change is not its cure.
+    const own = await hub.connect({ expiresInMs: ACCESS_TOKEN_SECONDS * 1000 });
+    await store.storage.db.updateTable('account_connectors').set({ next_refresh_at: null }).where('id', 'not in', [first.id, second.id, own.id]).execute();
+    await updateAccountConnector(ctx, own.id, { properties: { ClientId: upstream.clients.main.clientId, ClientSecret: 'a wrong secret of its own' } });
+    await updateAppConnector(ctx, hub.appConnectorId, { clientSecret: 'a wrong secret' });
+    time.advance(60_000);
+    expect(await refreshDue(hub.schedulerDeps(store.storage.db), SETTINGS)).toMatchObject({ needsReauth: 3 });
+    for (const { id } of [first, second, own]) expect(await read(id)).toMatchObject({ status: 'needs_reauth', lastRefreshError: { code: 'invalid_client' } });
+
+    upstream.resetTokenCalls();
+    time.advance(1_000);
+    await updateAppConnector(ctx, hub.appConnectorId, { clientSecret: upstream.clients.main.clientSecret });
+    const updated = await store.storage.db.selectFrom('audit_events').select('details').where('target_id', '=', hub.appConnectorId).where('action', '=', 'app_connector.updated').orderBy('occurred_at', 'desc').executeTakeFirstOrThrow();
+    expect(JSON.parse(updated.details)).toEqual({ fields: 'client_secret', revived_connectors: 2 });
+    expect(await read(own.id)).toMatchObject({ status: 'needs_reauth' });
+    expect(await refreshDue(hub.schedulerDeps(store.storage.db), SETTINGS)).toMatchObject({ refreshed: 2, needsReauth: 0 });
+    expect(upstream.tokenCalls()).toBe(2);
+    for (const { id } of [first, second]) {
+      expect(await read(id)).toMatchObject({ status: 'authenticated', refreshAttempts: 0, lastRefreshError: null });
+      expect((await eventsOf(id)).map((event) => event.type)).toEqual(['connector.needs_reauth', 'connector.recovered']);
+    }
+    // Its own secret corrected, the third is tried again as well.
+    await updateAccountConnector(ctx, own.id, { properties: { ClientSecret: upstream.clients.main.clientSecret } });
+    expect(await read(own.id)).toMatchObject({ status: 'authenticated' });
+    expect(await refreshDue(hub.schedulerDeps(store.storage.db), SETTINGS)).toMatchObject({ refreshed: 1, needsReauth: 0 });
   });
 });
 

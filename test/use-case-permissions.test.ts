@@ -3,6 +3,7 @@ import {
   addConstituent,
   disableConstituent,
   enableConstituent,
+  endConstituentSession,
   endConstituentSessions,
   getConstituent,
   listConstituentGrants,
@@ -26,6 +27,8 @@ import {
   listAccountConnectors,
   updateAccountConnector,
 } from '../src/connectors/account-connector-admin.ts';
+import { issueConnectLink } from '../src/connectors/connect-link-admin.ts';
+import { readConnectorStatus } from '../src/connectors/refresh/connector-status-admin.ts';
 import { addAppConnector, deleteAppConnector, getAppConnector, listAppConnectors, updateAppConnector } from '../src/connectors/app-connector-admin.ts';
 import type { ConnectorOperationContext } from '../src/connectors/connector-context.ts';
 import { readCredentials } from '../src/connectors/credentials-admin.ts';
@@ -112,6 +115,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['revokeConstituentGrant', 'constituents:write', (ctx) => revokeConstituentGrant(ctx, accountId(), clientId)],
     ['listConstituentSessions', 'constituents:read', (ctx) => listConstituentSessions(ctx, accountId())],
     ['endConstituentSessions', 'constituents:write', (ctx) => endConstituentSessions(ctx, accountId())],
+    ['endConstituentSession', 'constituents:write', (ctx) => endConstituentSession(ctx, accountId(), 'AAAAAAAAAAAAAAAA')],
     ['getOrganization', 'org:read', (ctx) => getOrganization(ctx)],
     ['changeOrganization', 'org:write', (ctx) => changeOrganization(ctx, { name: 'Renamed' })],
     ['listCustomScopes', 'org:read', (ctx) => listCustomScopes(ctx)],
@@ -150,7 +154,9 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['disableAccountConnector', 'connectors:write', (ctx) => disableAccountConnector(hub(ctx), 'acn_x')],
     ['enableAccountConnector', 'connectors:write', (ctx) => enableAccountConnector(hub(ctx), 'acn_x')],
     ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
-    ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }) }, 'acn_x')],
+    ['issueConnectLink', 'connectors:write', (ctx) => issueConnectLink({ ...ctx, publicUrl: 'https://gatehouse.example' }, 'acn_x', { username: 'u', targetOrigin: 'https://partner.example' })],
+    ['readConnectorStatus', 'connectors:read', (ctx) => readConnectorStatus(ctx)],
+    ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), publicUrl: 'https://gatehouse.example' }, 'acn_x')],
     ['addWebhookEndpoint', 'webhooks:write', (ctx) => addWebhookEndpoint(webhooks(ctx), { url: 'https://hooks.example.com/in' })],
     ['listWebhookEndpoints', 'webhooks:read', (ctx) => listWebhookEndpoints(ctx, { limit: 10 })],
     ['getWebhookEndpoint', 'webhooks:read', (ctx) => getWebhookEndpoint(ctx, 'whk_x')],
@@ -163,7 +169,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
       'proxyRequest',
       'connectors:write',
       (ctx) =>
-        proxyRequest({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), outbound: createOutboundClient() }, 'acn_x', {
+        proxyRequest({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), outbound: createOutboundClient(), publicUrl: 'https://gatehouse.example' }, 'acn_x', {
           method: 'GET',
           rawPath: 'x',
           rawQuery: '',

@@ -3,6 +3,7 @@ import { throwIfInvalid } from '../lib/errors.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
 import type { ConstituentRecord } from './constituent.ts';
 import {
+  endSessionOfConstituent,
   endSessionsOfConstituent,
   grantsOfConstituent,
   revokeEverythingOfConstituent,
@@ -170,5 +171,18 @@ export async function endConstituentSessions(ctx: OperationContext, accountId: s
     const ended = await endSessionsOfConstituent(trx, ctx.org.id, accountId, ctx.clock());
     await recordOperation(trx, ctx, { action: 'constituent.sessions_ended', target: { type: 'constituent', id: accountId }, details: { sessions_ended: ended } });
     return ended;
+  });
+}
+
+/**
+ * Ends one live SSO session of the constituent (signs it out on that browser; issued tokens are
+ * kept), named by the reference listConstituentSessions gives; audited as
+ * `constituent.session_ended` with that reference. NotFoundError when no live session has it.
+ */
+export async function endConstituentSession(ctx: OperationContext, accountId: string, sessionId: string): Promise<void> {
+  requirePermission(ctx.actor, 'constituents:write');
+  return inTransaction(ctx.db, async (trx) => {
+    await endSessionOfConstituent(trx, ctx.clock, ctx.org.id, accountId, sessionId);
+    await recordOperation(trx, ctx, { action: 'constituent.session_ended', target: { type: 'constituent', id: accountId }, details: { session_id: sessionId } });
   });
 }

@@ -7,6 +7,7 @@ import {
   addConstituent,
   disableConstituent,
   enableConstituent,
+  endConstituentSession,
   endConstituentSessions,
   getConstituent,
   listConstituentGrants,
@@ -58,6 +59,7 @@ const SessionBody = Type.Object({
   expires_at: Type.String({ format: 'date-time' }),
 });
 const AccountParams = Type.Object({ account_id: Type.String({ maxLength: 64 }) });
+const SessionParams = Type.Object({ account_id: Type.String({ maxLength: 64 }), session_id: Type.String({ maxLength: 64 }) });
 const GrantParams = Type.Object({ account_id: Type.String({ maxLength: 64 }), client_id: Type.String({ maxLength: 128 }) });
 const Status = Type.Union([Type.Literal('active'), Type.Literal('disabled')]);
 
@@ -284,6 +286,18 @@ export const CONSTITUENT_ROUTES: readonly ApiRoute[] = [
     schema: { params: AccountParams, response: { 204: Type.Null() } },
     async handler(call) {
       await endConstituentSessions(operationOf(call), call.params.account_id);
+      return { status: 204 };
+    },
+  }),
+  apiRoute({
+    method: 'DELETE',
+    url: '/constituents/:account_id/sessions/:session_id',
+    permission: 'constituents:write',
+    summary: 'End one single sign-on session of a constituent (its id as the sessions list gives it); issued tokens are kept',
+    tag: 'constituents',
+    schema: { params: SessionParams, response: { 204: Type.Null() } },
+    async handler(call) {
+      await endConstituentSession(operationOf(call), call.params.account_id, call.params.session_id);
       return { status: 204 };
     },
   }),

@@ -64,9 +64,9 @@ export function connectorOperationOf(call: ApiCall): ConnectorOperationContext {
 }
 
 /** A connector operation that may call a provider (the credentials read): the one upstream client of the process besides. */
-export function upstreamOperationOf(call: ApiCall): ConnectorOperationContext & { readonly upstream: UpstreamClient } {
+export function upstreamOperationOf(call: ApiCall): ConnectorOperationContext & { readonly upstream: UpstreamClient; readonly publicUrl: string } {
   if (call.connectors === undefined) throw new Error('the management API was built without the connector hub (ManagementApiDeps.connectors)');
-  return { ...connectorOperationOf(call), upstream: call.connectors.upstream };
+  return { ...connectorOperationOf(call), upstream: call.connectors.upstream, publicUrl: call.connectors.publicUrl };
 }
 
 export interface ApiResult {

@@ -271,12 +271,18 @@ export function getRegistrationPolicy(ctx: OperationContext): RegistrationPolicy
 
 /**
  * Opens or closes registration requests and sets the initial access token dynamic registration
- * requires (a `new` one is returned once). Audited as `client_registration.updated`.
+ * requires (a `new` one is returned once). With `expectedVersion` (the organization's
+ * `updatedAt` a form showed), StaleVersionError if it changed since. Audited as
+ * `client_registration.updated`.
  */
-export async function changeRegistrationPolicy(ctx: OperationContext, change: RegistrationPolicyChange): Promise<{ policy: RegistrationPolicy; initialAccessToken: string | null }> {
+export async function changeRegistrationPolicy(
+  ctx: OperationContext,
+  change: RegistrationPolicyChange,
+  options: { readonly expectedVersion?: number } = {},
+): Promise<{ policy: RegistrationPolicy; initialAccessToken: string | null }> {
   requirePermission(ctx.actor, 'org:write');
   return inTransaction(ctx.db, async (trx) => {
-    const changed = await setRegistrationPolicy(trx, ctx.clock, ctx.org.id, change);
+    const changed = await setRegistrationPolicy(trx, ctx.clock, ctx.org.id, change, options);
     await recordOperation(trx, ctx, {
       action: 'client_registration.updated',
       target: { type: 'organization', id: ctx.org.id },

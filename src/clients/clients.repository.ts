@@ -111,6 +111,13 @@ export async function findClient(db: Executor, orgId: string, clientId: string):
   return row && toClient(row);
 }
 
+/** The names of the org's clients among `clientIds`, in one statement (an id of another org, or unknown, is left out). */
+export async function findClientNames(db: Executor, orgId: string, clientIds: readonly string[]): Promise<Map<string, string>> {
+  if (clientIds.length === 0) return new Map();
+  const rows = await db.selectFrom('clients').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', clientIds).execute();
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
 /** The client's usual networks as stored now (to write them again after a concurrent change), or undefined when the client is gone. */
 export async function findClientAuthNetworks(db: Executor, orgId: string, clientId: string): Promise<ClientAuthNetworks | undefined> {
   const row = await db.selectFrom('clients').select('auth_networks').where('id', '=', clientId).where('org_id', '=', orgId).executeTakeFirst();

@@ -307,6 +307,7 @@ export async function createClient(db: Executor, clock: Clock, orgId: string, in
 }
 
 export const findClient = repository.findClient;
+export const findClientNames = repository.findClientNames;
 
 /**
  * Records that `client` authenticated from `network` (a pseudonym, clients/auth-networks.ts) at

@@ -231,6 +231,12 @@ export async function updateAccountConnector(ctx: ConnectorOperationContext, id:
         else merged[name] = value;
       }
       next = await withProperties(ctx, next, merged);
+      // Its own app credentials changed, which the provider was refusing (invalid_client): tried
+      // again at once with the grant it holds, as an app connector's new credentials revive theirs.
+      const ownAppCredentials = change.properties['ClientId'] !== undefined || change.properties['ClientSecret'] !== undefined;
+      if (ownAppCredentials && current.status === 'needs_reauth' && current.lastRefreshError?.code === 'invalid_client' && current.sealedCredentials !== null) {
+        next = { ...next, status: 'authenticated', nextRefreshAt: next.updatedAt };
+      }
     }
     if (checked.authValue !== undefined) next = await applyAuthValue(ctx, next, app, checked.authValue);
     return writeChange(ctx, current, next, { action: 'account_connector.updated', details: { fields: fields.join(',') } });

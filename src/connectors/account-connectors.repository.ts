@@ -211,6 +211,27 @@ export async function storeRefreshOutcome(db: Executor, connector: AccountConnec
   return result.numUpdatedRows > 0n;
 }
 
+/**
+ * The app's credentials were changed: its connectors that the provider refused for them
+ * (`invalid_client`) and that use them (no ClientSecret of their own) are authenticated again and
+ * due at once, their grants untouched: the next refresh tells whether the new credentials work.
+ * One statement; returns how many.
+ */
+export async function reviveRefusedForAppCredentials(db: Executor, orgId: string, appConnectorId: string, now: number): Promise<number> {
+  const result = await db
+    .updateTable('account_connectors')
+    .set((eb) => ({ status: 'authenticated', next_refresh_at: now, version: eb('version', '+', 1), updated_at: now }))
+    .where('org_id', '=', orgId)
+    .where('app_connector_id', '=', appConnectorId)
+    .where('status', '=', 'needs_reauth')
+    .where('last_refresh_error', '=', 'invalid_client')
+    .where('credentials', 'is not', null)
+    // secret_property_names is a JSON array of names: one with "ClientSecret" refreshes with its own.
+    .where('secret_property_names', 'not like', '%"ClientSecret"%')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Every column a connector is read with: named, so a statement prepared before a migration adds one keeps working. */
 const ACCOUNT_CONNECTOR_COLUMNS = columnsOf<AccountConnectorsTable>({
   org_id: true,

@@ -6,6 +6,7 @@ import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, StaleV
 import { isStorableId, newId } from '../lib/ids.ts';
 import { checkDisplayName, hasControlCharacters } from '../lib/text-rules.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
+import * as accountConnectors from './account-connectors.repository.ts';
 import * as repository from './app-connectors.repository.ts';
 import { findProvider } from './catalogue/catalogue.ts';
 import type { Provider } from './catalogue/provider.ts';
@@ -143,7 +144,11 @@ export async function updateAppConnector(ctx: ConnectorOperationContext, id: str
         updatedAt: Math.max(ctx.clock(), app.updatedAt + 1),
       };
       if (!(await repository.updateAppConnector(trx, changed, app.updatedAt))) throw new LostRaceError();
-      await recordOperation(trx, ctx, { action: 'app_connector.updated', target: { type: 'app_connector', id }, details: { fields: fields.join(',') } });
+      // New app credentials may be what the provider was refusing (invalid_client): the connectors it
+      // marked needs_reauth for that are tried again, instead of every customer having to reconnect.
+      const credentialsChanged = change.clientId !== undefined || change.clientSecret !== undefined;
+      const revived = credentialsChanged ? await accountConnectors.reviveRefusedForAppCredentials(trx, ctx.org.id, id, changed.updatedAt) : 0;
+      await recordOperation(trx, ctx, { action: 'app_connector.updated', target: { type: 'app_connector', id }, details: { fields: fields.join(','), ...(revived > 0 ? { revived_connectors: revived } : {}) } });
       return changed;
     }),
   );

@@ -1,7 +1,10 @@
+import type { Db } from '../db/database.ts';
+import type { Sealer } from '../keys/sealing.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { OperationContext } from '../staff/actor.ts';
-import type { OutboundClient } from '../outbound/outbound-client.ts';
-import type { UpstreamClient } from './upstream/upstream-client.ts';
-import type { Vault } from './vault/vault.ts';
+import { createOutboundClient, type OutboundClient } from '../outbound/outbound-client.ts';
+import { createUpstreamClient, type UpstreamClient } from './upstream/upstream-client.ts';
+import { createVault, type Vault } from './vault/vault.ts';
 
 /** What the hub's staff operations need beyond any other's: the vault that seals their secrets. */
 export interface ConnectorOperationContext extends OperationContext {
@@ -20,4 +23,24 @@ export interface ConnectorServices {
   readonly upstream: UpstreamClient;
   /** The process's outbound client, which the upstream client calls through too: the API proxy's calls. */
   readonly outbound: OutboundClient;
+}
+
+/**
+ * What one server process holds for the hub, once: the vault (its data keys cached), the outbound
+ * client and the OAuth client of the providers over it (its discovery cached). The app's routes,
+ * the background refresh and the webhook delivery of a process share them.
+ */
+export interface HubProcessServices {
+  readonly vault: Vault;
+  readonly outbound: OutboundClient;
+  readonly upstream: UpstreamClient;
+}
+
+export function createHubProcessServices(db: Db, sealer: Sealer, clock: Clock, options: { readonly allowPrivateNetwork: boolean }): HubProcessServices {
+  const outbound = createOutboundClient({ allowPrivateNetwork: options.allowPrivateNetwork });
+  return {
+    vault: createVault(db, sealer, clock),
+    outbound,
+    upstream: createUpstreamClient({ outbound, allowHttp: options.allowPrivateNetwork, clock }),
+  };
 }

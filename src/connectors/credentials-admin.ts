@@ -17,6 +17,8 @@ import type { UpstreamClient } from './upstream/upstream-client.ts';
 
 export interface CredentialsOperationContext extends ConnectorOperationContext {
   readonly upstream: UpstreamClient;
+  /** PUBLIC_URL: a refresh that finds the grant gone announces where to reconnect. */
+  readonly publicUrl: string;
 }
 
 export type ConnectorCredentials =

@@ -9,6 +9,7 @@ import { AuthorizationRequestError, InvalidTemplateValueError, MissingTemplateVa
 import type { Provider } from './catalogue/provider.ts';
 import { accountConnectorCredentialsAad, appConnectorSecretAad, type AccountConnector, type AppConnector, type Credentials, type RefreshFailure } from './connector.ts';
 import type { ConnectorOperationContext } from './connector-context.ts';
+import { reconnectLinks } from './connect/connect-deps.ts';
 import { credentialsFromJson, credentialsToJson } from './credentials-codec.ts';
 import {
   ConnectorCredentialsUnreadableError,
@@ -48,6 +49,8 @@ export interface RefreshSettings {
 
 export interface RefreshContext extends ConnectorOperationContext {
   readonly upstream: UpstreamClient;
+  /** PUBLIC_URL: connector.needs_reauth tells the org's backend where to reconnect. */
+  readonly publicUrl: string;
 }
 
 export interface RefreshTarget {
@@ -279,7 +282,7 @@ async function markNeedsReauth(ctx: RefreshContext, connector: AccountConnector,
     await publishEvent(trx, {
       orgId: ctx.org.id,
       type: 'connector.needs_reauth',
-      data: { ...aboutConnector(next), previous_status: connector.status, error: failure.code, error_description: failure.description },
+      data: { ...aboutConnector(next), previous_status: connector.status, error: failure.code, error_description: failure.description, reconnect: reconnectLinks(ctx.publicUrl, ctx.org.slug, next) },
       occurredAt: next.updatedAt,
     });
     return true;

@@ -82,14 +82,23 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 h3.hint{font-weight:600;margin:1rem 0 .25rem}
 .badge{display:inline-block;padding:0 .5rem;border:1px solid var(--field);border-radius:1rem;font-size:.8125rem}
 @media (forced-colors:active){button,a.button{border:2px solid ButtonText}.chart .bar-a,.chart .bar-b,.swatch{forced-color-adjust:none}}
-/* Connectors and webhooks (console-D): the write-only secret field as the others, the event boxes, the delivery log; a table's
-   visually hidden texts (absolutely positioned) kept inside its scrolling box, not widening the page at 375 px; long URLs to copy wrapped, not a scrolling box. */
+/* Registrations, client lifecycle, custom scopes: the button of a step that revokes or deletes (AA on white text in light, dark text in dark). */
+button.danger{background:var(--danger);border-color:var(--danger);color:var(--surface)}
+/* Constituents and audit log (constituent-pages.ts, audit-pages.ts): the filters side by side on a wide screen, compact details. */
+.filters{display:grid;grid-template-columns:minmax(0,1fr);gap:0 1.5rem;align-items:start}
+@media (min-width:48rem){.filters{grid-template-columns:repeat(2,minmax(0,1fr))}}
+ul.details{list-style:none;margin:0;padding:0;font-size:.875rem}
+table.audit{min-width:44rem}
+table.audit td:nth-child(2) code{overflow-wrap:normal;white-space:nowrap}
+td form{margin:0}
 input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--surface);border:1px solid var(--field);border-radius:.375rem}
+/* A visually hidden text in a table (the buttons' names) is absolutely positioned: the table's scroller must contain it, or it widens the page at 375 px. */
+.table-wrap{position:relative}
+/* Connectors and webhooks (console-D): the event boxes, the delivery log, long URLs to copy wrapped (not a scrolling box). */
 .webhook-events{margin:0 0 0 1.875rem}
 .delivery{margin:0 0 1rem}
 .delivery-head{margin:1rem 0 0;font-size:1rem;font-weight:600;overflow-wrap:anywhere}
 .delivery-head+.muted{margin:0 0 .25rem;overflow-wrap:anywhere}
-.table-wrap{position:relative}
 #connect-link,#redirect-uri{white-space:pre-wrap;overflow-wrap:anywhere}
 `;
 

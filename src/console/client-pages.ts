@@ -9,6 +9,7 @@ import { param } from '../oauth/params.ts';
 import { CONSOLE_PAGE, consoleHandler, expiredForm, type ConsoleCall, type ConsoleDeps } from './console-context.ts';
 import { flashKeyOf } from './flash.ts';
 import { attemptForm, lines, MISSING_VERSION, type FormProblems } from './forms.ts';
+import { renderLifecycleActions } from './pages/client-lifecycle.ts';
 import { CLIENT_FIELDS, formValuesOf, hasWidget, renderClientForm, renderClientList, renderClientView, renderSecretPage, type ClientFormValues } from './pages/clients.ts';
 
 /** Clients per page of the list: the list is one statement whatever the org holds. */
@@ -27,7 +28,7 @@ export function registerClientPages(scope: FastifyInstance, deps: ConsoleDeps): 
       const cursor = param(readQuery(call.request), 'cursor');
       const page = await listClients(call.op, { limit: CLIENTS_PER_PAGE, ...(cursor === undefined ? {} : { cursor }) });
       const body = renderClientList({ consoleUrl: call.frame.consoleUrl, clients: page.clients, nextCursor: page.nextCursor, canWrite: call.frame.permissions.has('clients:write') });
-      return call.render({ title: 'OAuth clients', section: 'clients', body });
+      return call.render({ title: 'OAuth clients', section: 'clients', body, flash: flashKeyOf(param(readQuery(call.request), 'flash')) });
     }),
   );
 
@@ -162,6 +163,7 @@ function clientPage(call: ConsoleCall, client: Client, state: { values: ClientFo
     now: call.op.clock(),
     graceHours: SECRET_ROTATION_GRACE_SECONDS / 3600,
     rotateToken: canWrite ? call.csrf(`client-rotate:${client.clientId}`) : null,
+    lifecycle: canWrite ? renderLifecycleActions({ consoleUrl: call.frame.consoleUrl, client }) : null,
     edit: canWrite
       ? {
           action: `${call.frame.consoleUrl}/clients/${encodeURIComponent(client.clientId)}`,

@@ -6,6 +6,25 @@
 export const FLASH_MESSAGES = {
   client_updated: 'The client was saved.',
   client_created: 'The client was created. It is a public client, so it has no secret: it uses PKCE.',
+  // Registrations, the client lifecycle and custom scopes (registration-pages.ts, client-lifecycle-pages.ts, scope-pages.ts).
+  registration_approved: 'The registration was approved: the client can sign people in now.',
+  registration_rejected: 'The registration was rejected. The reason is kept in the audit log.',
+  registration_policy_saved: 'The registration policy was saved.',
+  client_suspended: 'The client was suspended: everything issued to it was revoked, and it gets nothing new until reactivated.',
+  client_reactivated: 'The client was reactivated.',
+  client_deleted: 'The client was deleted, and everything issued to it revoked.',
+  scope_created: 'The custom scope was added.',
+  scope_updated: 'The custom scope was saved.',
+  scope_deleted: 'The custom scope was removed: its attributes are no longer released.',
+  // Constituents (constituent-pages.ts).
+  constituent_created: 'The constituent was created.',
+  constituent_updated: 'The profile was saved.',
+  constituent_disabled: 'The constituent was disabled: signed out everywhere, every token revoked.',
+  constituent_enabled: 'The constituent was enabled: it can sign in again.',
+  constituent_password_set: 'The password was set, and the constituent signed out everywhere.',
+  constituent_grant_revoked: "The application's access was revoked.",
+  constituent_session_ended: 'The session was ended.',
+  constituent_sessions_ended: 'Every session was ended: the constituent is signed out everywhere.',
   // Connectors and webhooks (console-D).
   app_connector_installed: 'The app connector was installed. Register the redirect URI below at the provider.',
   app_connector_updated: 'The app connector was saved.',

@@ -5,7 +5,7 @@ import { FLASH_MESSAGES, type FlashKey } from './flash.ts';
 
 /** A section of the console: an entry of the nav, shown to the roles that may read it. */
 export interface Section {
-  readonly id: 'overview' | 'clients' | 'connectors' | 'webhooks';
+  readonly id: 'overview' | 'clients' | 'registrations' | 'constituents' | 'connectors' | 'webhooks' | 'audit';
   readonly label: string;
   /** Relative to the console's URL. */
   readonly path: string;
@@ -20,8 +20,11 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
   { id: 'overview', label: 'Overview', path: '', permission: 'org:read' },
   { id: 'clients', label: 'OAuth clients', path: 'clients', permission: 'clients:read' },
+  { id: 'registrations', label: 'Registrations', path: 'registrations', permission: 'clients:read' },
+  { id: 'constituents', label: 'Constituents', path: 'constituents', permission: 'constituents:read' },
   { id: 'connectors', label: 'Connectors', path: 'connectors', permission: 'connectors:read' },
   { id: 'webhooks', label: 'Webhooks', path: 'webhooks', permission: 'webhooks:read' },
+  { id: 'audit', label: 'Audit log', path: 'audit', permission: 'audit:read' },
 ];
 
 /** What every console page shows around its content: who is signed in where, and what they may see. */

@@ -17,9 +17,18 @@ const RESERVED_CLAIMS = new Set([
 const ATTRIBUTE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 export function checkAttributeName(name: string, field = 'attributes'): string {
-  if (!ATTRIBUTE_NAME.test(name)) throw new InvalidInputError(field, `'${name}' is not a valid attribute name: use lowercase letters, digits and _ (starting with a letter, up to 64)`);
-  if (RESERVED_CLAIMS.has(name)) throw new InvalidInputError(field, `'${name}' is a standard claim and cannot be a custom attribute`);
+  // The rules without the name, for the edges that must not echo what was typed (the console's field errors).
+  if (!ATTRIBUTE_NAME.test(name)) throw new InvalidInputError(field, `'${name}' is not a valid attribute name: use lowercase letters, digits and _ (starting with a letter, up to 64)`, { rule: 'each attribute name must be lowercase letters, digits and _ (starting with a letter, up to 64)' });
+  if (RESERVED_CLAIMS.has(name)) throw new InvalidInputError(field, `'${name}' is a standard claim and cannot be a custom attribute`, { rule: 'a standard claim (name, email, sub, …) cannot be a custom attribute' });
   return name;
+}
+
+/** How a write of custom scopes meets what others did since it was asked for. */
+export interface CustomScopeWriteOptions {
+  /** The organization's `updatedAt` the caller read (a form): StaleVersionError if it changed since. */
+  readonly expectedVersion?: number;
+  /** Refuse to redefine an existing scope (a form adding one must not overwrite another's). */
+  readonly onlyIfNew?: boolean;
 }
 
 /** A custom scope with its name, as listed. */
@@ -77,15 +86,24 @@ export function namedCustomScopes(scopes: Readonly<Record<string, CustomScope>>)
  * userinfo, e.g. Neos's `patreon` releasing `patreon_tier`. Staff do it through defineCustomScope
  * (scope-admin.ts), which checks their permission and records it.
  */
-export async function setCustomScope(db: Executor, clock: Clock, orgId: string, name: string, scope: CustomScope): Promise<{ readonly scope: NamedCustomScope; readonly created: boolean }> {
+export async function setCustomScope(
+  db: Executor,
+  clock: Clock,
+  orgId: string,
+  name: string,
+  scope: CustomScope,
+  options: CustomScopeWriteOptions = {},
+): Promise<{ readonly scope: NamedCustomScope; readonly created: boolean }> {
   const { errors, checked } = judgeCustomScope(name, scope);
   throwIfInvalid(errors);
   const { description, attributes } = checked as CustomScope;
   const created = await changeCustomScopes(db, clock, orgId, (scopes) => {
     // Object.hasOwn, not the destructured value: `toString` would find Object.prototype's.
+    const exists = Object.hasOwn(scopes, name);
+    if (options.onlyIfNew === true && exists) throw new InvalidInputError('name', 'is the name of a custom scope already: choose another, or edit that scope');
     const { [name]: _existing, ...others } = scopes;
-    return { scopes: { ...others, [name]: { description, attributes } }, result: !Object.hasOwn(scopes, name) };
-  });
+    return { scopes: { ...others, [name]: { description, attributes } }, result: !exists };
+  }, options);
   return { scope: { name, description, attributes }, created };
 }
 
@@ -107,9 +125,10 @@ function changeCustomScopes<T>(
   clock: Clock,
   orgId: string,
   change: (scopes: Readonly<Record<string, CustomScope>>) => { scopes: Record<string, CustomScope>; result: T },
+  options: { readonly expectedVersion?: number } = {},
 ): Promise<T> {
   return changeSettings(db, clock, orgId, (settings) => {
     const { scopes, result } = change(settings.customScopes);
     return { settings: { ...settings, customScopes: scopes }, result };
-  });
+  }, options.expectedVersion === undefined ? {} : { expectedVersion: options.expectedVersion });
 }

@@ -72,16 +72,21 @@ export async function findOrganizationByIdOrSlug(db: Executor, reference: string
 /**
  * Replaces an organization's settings by `change` of the current ones (custom scopes, the
  * registration policy), in the caller's transaction or one of its own; ConflictError when the
- * organization changed between the read and the write.
+ * organization changed between the read and the write. With `expectedVersion` (the `updatedAt`
+ * a form was rendered from), StaleVersionError when it changed since.
  */
 export async function changeSettings<T>(
   db: Executor,
   clock: Clock,
   orgId: string,
   change: (settings: OrgSettings) => { readonly settings: OrgSettings; readonly result: T },
+  options: { readonly expectedVersion?: number } = {},
 ): Promise<T> {
   return inTransaction(db, async (trx) => {
     const org = await getOrganizationById(trx, orgId);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== org.updatedAt) {
+      throw new StaleVersionError(`the organization changed since version ${options.expectedVersion}; read it again`);
+    }
     const { settings, result } = change(org.settings);
     const now = Math.max(clock(), org.updatedAt + 1);
     if (!(await repository.updateSettings(trx, orgId, settings, org.updatedAt, now))) {

@@ -25,18 +25,20 @@ export interface RegistrationPolicyChange {
 /**
  * Opens or closes registration requests, and sets the initial access token (RFC 7591 §3)
  * dynamic registration requires. A `new` token is returned once; only its SHA-256 is kept, in
- * the organization's settings. ConflictError when the settings changed at the same time.
+ * the organization's settings. ConflictError when the settings changed at the same time;
+ * StaleVersionError when they changed since `expectedVersion` (the org's `updatedAt`).
  */
 export async function setRegistrationPolicy(
   db: Executor,
   clock: Clock,
   orgId: string,
   change: RegistrationPolicyChange,
+  options: { readonly expectedVersion?: number } = {},
 ): Promise<{ policy: RegistrationPolicy; initialAccessToken: string | null }> {
   const token = change.initialAccessToken === 'new' ? `giat_${randomBase64url(32)}` : null;
   return changeSettings(db, clock, orgId, (current) => {
     const hash = change.initialAccessToken === 'keep' ? current.registrationInitialAccessTokenHash : token === null ? null : hashSecret(token);
     const settings = { ...current, clientRegistration: change.mode, registrationInitialAccessTokenHash: hash };
     return { settings, result: { policy: { mode: settings.clientRegistration, initialAccessTokenRequired: hash !== null }, initialAccessToken: token } };
-  });
+  }, options);
 }

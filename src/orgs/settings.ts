@@ -43,6 +43,7 @@ export interface OrgSettings extends Branding {
 }
 
 export type ClientRegistrationMode = 'closed' | 'approval';
+export const CLIENT_REGISTRATION_MODES: readonly ClientRegistrationMode[] = ['closed', 'approval'];
 
 /** Whether people may create their own constituent account on the hosted sign-up page. */
 export type SelfRegistrationPolicy = 'closed' | 'open';

@@ -71,7 +71,7 @@ export async function createHubFixture(db: Db, upstream: OidcUpstream, options: 
     },
     schedulerDeps(on, schedulerOptions = {}) {
       const outbound = createOutboundClient({ allowPrivateNetwork: true, ...(schedulerOptions.timeoutMs === undefined ? {} : { timeoutMs: schedulerOptions.timeoutMs }) });
-      return { db: on, clock: clock.clock, vault: createVault(on, sealer, clock.clock), upstream: createUpstreamClient({ outbound, allowHttp: true, clock: clock.clock }), allowHttpUrls: true };
+      return { db: on, clock: clock.clock, vault: createVault(on, sealer, clock.clock), upstream: createUpstreamClient({ outbound, allowHttp: true, clock: clock.clock }), allowHttpUrls: true, publicUrl: 'https://gatehouse.example' };
     },
   };
 }

@@ -21,6 +21,7 @@ const deps = {
   vault: createVault(storage.db, createSealer(Buffer.from(process.env['ROOT_KEY'] ?? '', 'base64')), systemClock),
   upstream: createUpstreamClient({ outbound: createOutboundClient({ allowPrivateNetwork: true, timeoutMs: 120_000 }), allowHttp: true, clock: systemClock }),
   allowHttpUrls: true,
+  publicUrl: config.publicUrl,
 };
 const settings = { ...SCHEDULER_DEFAULTS, concurrency: 100, leaseMs: Number(process.env['LEASE_MS'] ?? SCHEDULER_DEFAULTS.leaseMs) };
 process.stdout.write('passing\n');

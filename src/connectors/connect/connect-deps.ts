@@ -22,11 +22,23 @@ export interface ConnectDeps {
 }
 
 export const CALLBACK_PATH = '/connectorauth/callback';
-
-/** The seed's start of the connect flow (the link a customer's browser opens with a sign-in token). */
+/** The seed's step 2: where the user's browser starts a connect flow. */
 export const START_PATH = '/connectorauth/updateaccountconnectoroauth';
 
 /** Written as the app connector's `redirect_uri` shows it (app-connectors.routes.ts), so the one registered is the one sent. */
 export function connectRedirectUri(publicUrl: string, slug: string): string {
   return `${publicUrl}/o/${slug}${CALLBACK_PATH}`;
+}
+
+/**
+ * How the org's backend has a customer connect a connector again (the seed's steps 1 and 2):
+ * where to ask for a sign-in token for a user of the account, and the URL to send that user to,
+ * with `{Token}` and `{targetOrigin}` to fill in, URL-encoded. Sent with connector.needs_reauth.
+ */
+export function reconnectLinks(publicUrl: string, slug: string, connector: { readonly id: string; readonly accountId: string }): { readonly signintoken_url: string; readonly connect_url_template: string } {
+  const base = `${publicUrl}/o/${slug}`;
+  return {
+    signintoken_url: `${base}/v1.0/accounts/${encodeURIComponent(connector.accountId)}/signintoken`,
+    connect_url_template: `${base}${START_PATH}?id=${encodeURIComponent(connector.id)}&token={Token}&targetOrigin={targetOrigin}`,
+  };
 }

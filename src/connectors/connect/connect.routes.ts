@@ -12,7 +12,6 @@ import { redirectTarget } from './redirect-target.ts';
 import { finishConnect } from './finish-connect.ts';
 
 const PAGE = { config: { answers: 'page' as const } };
-export { START_PATH };
 
 /** One value of a query parameter; null when absent or empty, undefined when repeated or holding NUL (refused). */
 /**

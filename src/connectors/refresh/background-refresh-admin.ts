@@ -27,6 +27,8 @@ export interface RefreshSchedulerDeps {
   readonly upstream: UpstreamClient;
   /** http: URLs in connector config (OUTBOUND_ALLOW_PRIVATE_NETWORK). */
   readonly allowHttpUrls: boolean;
+  /** PUBLIC_URL, for the reconnect links of connector.needs_reauth. */
+  readonly publicUrl: string;
 }
 
 export interface RefreshSchedulerSettings {
@@ -121,7 +123,7 @@ async function refreshOne(
       await repository.storeRefreshOutcome(deps.db, { ...connector, nextRefreshAt: null, version: connector.version + 1, updatedAt: Math.max(now, connector.updatedAt + 1) }, connector.version);
       return { ...about, outcome: 'superseded' };
     }
-    const ctx: RefreshContext = { db: deps.db, clock: deps.clock, org, actor: REFRESH_SCHEDULER_ACTOR, vault: deps.vault, upstream: deps.upstream, allowHttpUrls: deps.allowHttpUrls };
+    const ctx: RefreshContext = { db: deps.db, clock: deps.clock, org, actor: REFRESH_SCHEDULER_ACTOR, vault: deps.vault, upstream: deps.upstream, allowHttpUrls: deps.allowHttpUrls, publicUrl: deps.publicUrl };
     const outcome = await refreshHoldingLease(ctx, { connector, app, provider }, owner);
     return { ...about, outcome: outcome.kind, ...(outcome.kind === 'failed' || outcome.kind === 'needs_reauth' ? { failure: outcome.failure } : {}) };
   } catch (error) {

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import type { Provider, TokenResponseRules } from '../catalogue/provider.ts';
 import type { UpstreamCall } from './upstream-answer.ts';
 import { valueAt } from './upstream-answer.ts';
@@ -32,7 +33,8 @@ export function readTokens(
   const expiresIn = duration(valueAt(body, rules.expiresInPath), rules);
   if (expiresIn === 'malformed') throw unusable(`'${rules.expiresInPath}' is not a non-negative number`);
   const now = call.clock();
-  const lifetimeMs = expiresIn ?? (rules.assumedLifetimeSeconds === null ? null : rules.assumedLifetimeSeconds * 1000);
+  // No expires_in (RFC 6749 §5.1: only RECOMMENDED): the token's own exp when it is a JWT, else the entry's documented lifetime.
+  const lifetimeMs = expiresIn ?? jwtLifetime(accessToken, now) ?? (rules.assumedLifetimeSeconds === null ? null : rules.assumedLifetimeSeconds * 1000);
 
   const given = valueAt(body, rules.refreshTokenPath);
   const givenRefreshToken = typeof given === 'string' && given !== '' ? given : null;
@@ -56,6 +58,22 @@ export function readTokens(
     metadata: keptMetadata(provider, body, options.metadata ?? {}),
     refreshTokenRotated: held !== undefined && givenRefreshToken !== null && givenRefreshToken !== held.refreshToken,
   };
+}
+
+/**
+ * What is left of an access token that is a JWT with an `exp` claim, read and not verified: it
+ * only says when to refresh (the provider judges the token). Null for an opaque token, or an exp
+ * that is not a number in the future.
+ */
+function jwtLifetime(token: string, now: number): number | null {
+  if (token.split('.').length !== 3) return null;
+  let exp: unknown;
+  try {
+    exp = decodeJwt(token).exp;
+  } catch {
+    return null;
+  }
+  return typeof exp === 'number' && Number.isFinite(exp) && exp * 1000 > now ? Math.round(exp * 1000 - now) : null;
 }
 
 /** A lifetime in milliseconds, by the entry's unit; a number or a string of digits (some providers quote it). */

@@ -213,6 +213,18 @@ describe('upstream client: expiry', () => {
     expect(never).toMatchObject({ expiresAt: null, tokenType: 'Bearer', scopes: null });
   });
 
+  it('no expires_in but a JWT access token: its exp (unverified: it only schedules the refresh), before the assumed lifetime', async () => {
+    const jwt = (payload: object): string => `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`;
+    const assumedEntry = entry({ id: 'assumed', token_response: { assumed_lifetime_seconds: 7200 } });
+    behaviour = json(200, { access_token: jwt({ sub: 'u', exp: NOW / 1000 + 900 }) });
+    expect((await upstream.exchangeCode({ provider: assumedEntry, client: CLIENT, code: 'c', redirectUri: 'https://gh.example/cb', config: config() })).expiresAt).toBe(NOW + 900_000);
+    // An exp in the past, not a number, or a token that only looks like a JWT: the assumed lifetime.
+    for (const token of [jwt({ exp: NOW / 1000 - 1 }), jwt({ exp: '900' }), 'not.a.jwt']) {
+      behaviour = json(200, { access_token: token });
+      expect((await upstream.exchangeCode({ provider: assumedEntry, client: CLIENT, code: 'c', redirectUri: 'https://gh.example/cb', config: config() })).expiresAt).toBe(NOW + 7_200_000);
+    }
+  });
+
   it('expires_in in milliseconds, at another path, and the refresh token lifetime', async () => {
     const provider = entry({ id: 'millis', token_response: { expires_in_path: 'data.ttl', expires_in_unit: 'milliseconds', refresh_token_expires_in_path: 'x_refresh_token_expires_in' } });
     behaviour = json(200, { access_token: 'a', data: { ttl: 90_000 }, refresh_token: 'r', x_refresh_token_expires_in: 8_640_000 });

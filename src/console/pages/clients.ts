@@ -51,6 +51,7 @@ export function renderClientList(model: ClientListModel): SafeHtml {
   const href = (client: Client): string => `${model.consoleUrl}/clients/${encodeURIComponent(client.clientId)}`;
   return html`<p>Applications that sign constituents in, or call the API as themselves.</p>
 ${model.canWrite ? html`<p><a class="button" href="${model.consoleUrl}/clients/new">New client</a></p>` : null}
+<p><a href="${model.consoleUrl}/scopes">Scopes and custom scopes</a>: what applications may ask for, and the attributes each custom scope releases.</p>
 ${
   model.clients.length === 0
     ? html`<p class="panel">No clients yet.</p>`
@@ -119,6 +120,8 @@ export interface ClientViewModel {
   /** The rotate form's CSRF token, for a role that may change clients. */
   readonly rotateToken: string | null;
   readonly graceHours: number;
+  /** The status panel (suspend, reactivate, delete: pages/client-lifecycle.ts), for a role that may change clients. */
+  readonly lifecycle?: SafeHtml | null;
 }
 
 /** One client: its ID to copy, its settings (a form for those who may change them), its secret's rotation. */
@@ -143,6 +146,7 @@ ${formState(model.rotateToken)}
     : null
 }
 </section>
+${model.lifecycle ?? null}
 ${widgetSection(model.widgetUrl, client)}
 <section class="panel" aria-labelledby="settings-heading">
 <h2 id="settings-heading">Settings</h2>

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/database.ts';
-import { deleteConsentGrant, endSsoSessionsOfAccount, listConsentGrantsOfAccount, listLiveSsoSessionsOfAccount } from './sessions.repository.ts';
+import { deleteConsentGrant, endSsoSessionOfAccount, endSsoSessionsOfAccount, listConsentGrantsOfAccount, listLiveSsoSessionsOfAccount } from './sessions.repository.ts';
 
 /** A live SSO session of an account, named by a short reference: never its cookie, nor the whole stored hash. */
 export interface LiveSsoSession {
@@ -21,7 +21,22 @@ export async function listLiveSsoSessionsOf(db: Executor, orgId: string, account
   const sessions = await listLiveSsoSessionsOfAccount(db, orgId, accountId, now);
   // The stored id is SHA-256 of the cookie (also the OpenID `sid`): its first 16 characters
   // (96 bits) name a session stably and give nothing that could be presented as a cookie.
-  return sessions.map((session) => ({ reference: session.idHash.slice(0, 16), authTime: session.authTime, createdAt: session.createdAt, expiresAt: session.expiresAt }));
+  return sessions.map((session) => ({ reference: referenceOf(session.idHash), authTime: session.authTime, createdAt: session.createdAt, expiresAt: session.expiresAt }));
+}
+
+function referenceOf(idHash: string): string {
+  return idHash.slice(0, 16);
+}
+
+/**
+ * Ends the account's live session named by `reference` (as listLiveSsoSessionsOf gives it): the
+ * reference is matched among the account's own live sessions, never used as a stored key, so it
+ * can only end one of them. False when no live session of the account has it.
+ */
+export async function endSsoSessionByReference(db: Executor, orgId: string, accountId: string, reference: string, now: number): Promise<boolean> {
+  const live = await listLiveSsoSessionsOfAccount(db, orgId, accountId, now);
+  const session = live.find((s) => referenceOf(s.idHash) === reference);
+  return session !== undefined && endSsoSessionOfAccount(db, orgId, accountId, session.idHash, now);
 }
 
 /** Ends every live SSO session of the account (signs it out everywhere); returns how many. */

@@ -202,6 +202,20 @@ export async function endSsoSessionsOfAccount(db: Executor, orgId: string, accou
   return Number(result.numUpdatedRows);
 }
 
+/** Ends the account's live session stored as `idHash`; false when it was not live (or not the account's). */
+export async function endSsoSessionOfAccount(db: Executor, orgId: string, accountId: string, idHash: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('sso_sessions')
+    .set({ ended_at: now })
+    .where('id_hash', '=', idHash)
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .where('ended_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 export async function listConsentGrantsOfAccount(db: Executor, orgId: string, accountId: string): Promise<ConsentGrant[]> {
   const rows = await db.selectFrom('consent_grants').selectAll().where('org_id', '=', orgId).where('account_id', '=', accountId).orderBy('created_at', 'asc').orderBy('client_id', 'asc').execute();
   return rows.map(toConsentGrant);
