@@ -4,7 +4,7 @@ import { systemClock } from '../src/lib/clock.ts';
 import { hashSecret } from '../src/lib/secrets.ts';
 import { MANAGEMENT_ROUTES } from '../src/management-routes.ts';
 import { setCustomScope } from '../src/orgs/custom-scopes.ts';
-import { findOrganizationById } from '../src/orgs/orgs.ts';
+import { findOrganizationById, updateOrganization } from '../src/orgs/orgs.ts';
 import { ROLE_PERMISSIONS, type Permission } from '../src/staff/permissions.ts';
 import { disableStaffUser } from '../src/staff/staff-admin.ts';
 import { CLI_OPERATOR } from '../src/staff/actor.ts';
@@ -31,6 +31,8 @@ interface ConsoleAction {
   readonly control?: { readonly page: (clientId: string) => string; readonly marker: (clientId: string) => string; /** What reading the page needs (default clients:read). */ readonly read?: Permission };
 }
 
+const PARTNER = 'https://partner.example';
+
 describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
   let server: TestServer;
   let seeded: SeededOrg;
@@ -50,6 +52,8 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
     seeded = await seedOrg(server.store.storage.db, 'acme');
     // Before any request, so the process's cached org already holds it.
     await setCustomScope(server.store.storage.db, systemClock, seeded.org.id, 'matrix', { description: 'Matrix', attributes: [] });
+    // Before any request (the server caches the org): where a connect link may land (console-D).
+    await updateOrganization(server.store.storage.db, systemClock, seeded.org.id, { connectTargetOrigins: [PARTNER] });
     consoleUrl = `${server.url}/o/acme/console`;
     const { clientId } = await seedClient(server.store.storage.db, seeded.org.id, { name: 'Matrix grant' });
     const fresh = await freshConstituent({ grantTo: clientId, session: true });
@@ -63,6 +67,34 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
   afterAll(async () => {
     await server?.close();
   });
+
+  // Connectors and webhooks (console-D): one app connector, account, account connector and webhook endpoint, made by an owner.
+  let targets: { appId: string; accountId: string; connectorId: string; webhookId: string } | undefined;
+  let ownerBrowser: TestBrowser | undefined;
+  async function asOwner(): Promise<TestBrowser> {
+    if (ownerBrowser === undefined) {
+      ownerBrowser = (await staffBrowser(server.store.storage.db, seeded.org.id, 'acme', 'owner')).browser;
+      await ownerBrowser.request(`${consoleUrl}/`);
+    }
+    return ownerBrowser;
+  }
+  async function installAsOwner(): Promise<string> {
+    const b = await asOwner();
+    const answer = await b.request(`${consoleUrl}/connectors/install/openid-connect`, { form: { csrf_token: consoleCsrf(b, 'app-connector-install:openid-connect'), name: 'Matrix IdP', 'config.issuer': 'https://login.example.com' } });
+    return decodeURIComponent(/connectors\/apps\/([^?]+)\?/.exec(answer.headers.get('location') ?? '')![1]!);
+  }
+  async function connectorTargets(): Promise<NonNullable<typeof targets>> {
+    if (targets !== undefined) return targets;
+    const b = await asOwner();
+    const appId = await installAsOwner();
+    await b.request(`${consoleUrl}/connectors/accounts`, { form: { csrf_token: consoleCsrf(b, 'account-create'), id: 'matrix-account', name: 'Matrix account' } });
+    const added = await b.request(`${consoleUrl}/connectors/accounts/matrix-account/connectors`, { form: { csrf_token: consoleCsrf(b, 'account-connector-add:matrix-account'), app_connector_id: appId } });
+    const connectorId = decodeURIComponent(/account-connectors\/([^?]+)\?/.exec(added.headers.get('location') ?? '')![1]!);
+    const hook = await (await b.request(`${consoleUrl}/webhooks`, { form: { csrf_token: consoleCsrf(b, 'webhook-create'), url: 'https://hooks.example/matrix', event_scope: 'all', enabled: 'yes' } })).text();
+    const webhookId = decodeURIComponent(/webhooks\/([^"]+)">Done/.exec(hook)![1]!);
+    targets = { appId, accountId: 'matrix-account', connectorId, webhookId };
+    return targets;
+  }
 
   const get = async (browser: TestBrowser, path: string): Promise<number> => (await browser.request(`${consoleUrl}/${path}`)).status;
   const post = async (browser: TestBrowser, path: string, form: Record<string, string>): Promise<number> => (await browser.request(`${consoleUrl}/${path}`, { form })).status;
@@ -290,6 +322,98 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       },
       control: { page: () => `staff/${viewTarget}`, marker: () => `action="${consoleUrl}/api-keys/${viewKey}/revoke"`, read: 'staff:read' },
     },
+    // Connectors and webhooks (console-D): targets made once by an owner through the console (connectorTargets).
+    { name: 'see the connectors', api: 'GET /app-connectors', perform: (b) => get(b, 'connectors') },
+    { name: 'search the connector library', api: 'GET /connector-providers', perform: (b) => get(b, 'connectors/library') },
+    { name: 'view an app connector', api: 'GET /app-connectors/:app_connector_id', perform: async (b) => get(b, `connectors/apps/${(await connectorTargets()).appId}`) },
+    {
+      name: 'install an app connector',
+      api: 'POST /app-connectors',
+      perform: (b) => post(b, 'connectors/install/openid-connect', { csrf_token: consoleCsrf(b, 'app-connector-install:openid-connect'), name: 'Matrix IdP', client_secret: 's3cret', 'config.issuer': 'https://login.example.com' }),
+      control: { page: () => 'connectors/library', marker: () => '/connectors/install/openid-connect"', read: 'connectors:read' },
+    },
+    {
+      name: 'edit an app connector',
+      api: 'PATCH /app-connectors/:app_connector_id',
+      perform: async (b) => {
+        const { appId } = await connectorTargets();
+        const version = (await server.store.storage.db.selectFrom('app_connectors').select('updated_at').where('id', '=', appId).executeTakeFirstOrThrow()).updated_at;
+        return post(b, `connectors/apps/${appId}`, { csrf_token: consoleCsrf(b, `app-connector-update:${appId}`), version: String(version), name: 'Matrix IdP', 'config.issuer': 'https://login.example.com' });
+      },
+      control: { page: () => `connectors/apps/${targets!.appId}`, marker: () => `<form method="post" action="${consoleUrl}/connectors/apps/${targets!.appId}" novalidate>`, read: 'connectors:read' },
+    },
+    {
+      name: 'remove an app connector',
+      api: 'DELETE /app-connectors/:app_connector_id',
+      perform: async (b) => {
+        const appId = await installAsOwner();
+        return post(b, `connectors/apps/${appId}/delete`, { csrf_token: consoleCsrf(b, `app-connector-delete:${appId}`) });
+      },
+      control: { page: () => `connectors/apps/${targets!.appId}`, marker: () => `/connectors/apps/${targets!.appId}/delete"`, read: 'connectors:read' },
+    },
+    { name: 'list accounts', api: 'GET /accounts', perform: (b) => get(b, 'connectors/accounts') },
+    { name: 'view an account', api: 'GET /accounts/:account_id', perform: async (b) => get(b, `connectors/accounts/${(await connectorTargets()).accountId}`) },
+    {
+      name: 'create an account',
+      api: 'POST /accounts',
+      perform: (b) => post(b, 'connectors/accounts', { csrf_token: consoleCsrf(b, 'account-create'), name: 'Matrix customer' }),
+      control: { page: () => 'connectors/accounts', marker: () => `action="${consoleUrl}/connectors/accounts"`, read: 'connectors:read' },
+    },
+    {
+      name: 'add an account connector',
+      api: 'POST /accounts/:account_id/connectors',
+      perform: async (b) => {
+        const { accountId, appId } = await connectorTargets();
+        return post(b, `connectors/accounts/${accountId}/connectors`, { csrf_token: consoleCsrf(b, `account-connector-add:${accountId}`), app_connector_id: appId });
+      },
+      control: { page: () => `connectors/accounts/${targets!.accountId}`, marker: () => `/connectors/accounts/${targets!.accountId}/connectors"`, read: 'connectors:read' },
+    },
+    { name: "list the org's connectors of a status", api: 'GET /account-connectors', perform: (b) => get(b, 'connectors/account-connectors?status=needs_reauth') },
+    { name: 'view an account connector', api: 'GET /account-connectors/:account_connector_id', perform: async (b) => get(b, `connectors/account-connectors/${(await connectorTargets()).connectorId}`) },
+    ...(['disable', 'deauthenticate'] as const).map((action) => ({
+      name: `${action} an account connector`,
+      api: `POST /account-connectors/:account_connector_id/${action}`,
+      perform: async (b: TestBrowser) => {
+        const { connectorId } = await connectorTargets();
+        return post(b, `connectors/account-connectors/${connectorId}/${action}`, { csrf_token: consoleCsrf(b, `account-connector-${action}:${connectorId}`) });
+      },
+    })),
+    {
+      name: 'make a connect link',
+      api: 'POST /account-connectors/:account_connector_id/connect-link',
+      perform: async (b) => {
+        const { connectorId } = await connectorTargets();
+        return post(b, `connectors/account-connectors/${connectorId}/connect-link`, { csrf_token: consoleCsrf(b, `connect-link:${connectorId}`), username: 'matrix-user', target_origin: PARTNER });
+      },
+      control: { page: () => `connectors/account-connectors/${targets!.connectorId}`, marker: () => `/connectors/account-connectors/${targets!.connectorId}/connect-link"`, read: 'connectors:read' },
+    },
+    { name: 'list webhook endpoints', api: 'GET /webhooks', perform: (b) => get(b, 'webhooks') },
+    { name: 'view a webhook endpoint', api: 'GET /webhooks/:webhook_id', perform: async (b) => get(b, `webhooks/${(await connectorTargets()).webhookId}`) },
+    {
+      name: 'create a webhook endpoint',
+      api: 'POST /webhooks',
+      perform: (b) => post(b, 'webhooks', { csrf_token: consoleCsrf(b, 'webhook-create'), url: 'https://hooks.example/matrix', event_scope: 'all', enabled: 'yes' }),
+      control: { page: () => 'webhooks', marker: () => '/webhooks/new"', read: 'webhooks:read' },
+    },
+    {
+      name: 'edit a webhook endpoint',
+      api: 'PATCH /webhooks/:webhook_id',
+      perform: async (b) => {
+        const { webhookId } = await connectorTargets();
+        const version = (await server.store.storage.db.selectFrom('webhook_endpoints').select('updated_at').where('id', '=', webhookId).executeTakeFirstOrThrow()).updated_at;
+        return post(b, `webhooks/${webhookId}`, { csrf_token: consoleCsrf(b, `webhook-update:${webhookId}`), version: String(version), url: 'https://hooks.example/matrix', event_scope: 'all', enabled: 'yes' });
+      },
+      control: { page: () => `webhooks/${targets!.webhookId}`, marker: () => `<form method="post" action="${consoleUrl}/webhooks/${targets!.webhookId}" novalidate>`, read: 'webhooks:read' },
+    },
+    {
+      name: 'rotate a webhook secret',
+      api: 'POST /webhooks/:webhook_id/rotate-secret',
+      perform: async (b) => {
+        const { webhookId } = await connectorTargets();
+        return post(b, `webhooks/${webhookId}/rotate-secret`, { csrf_token: consoleCsrf(b, `webhook-rotate:${webhookId}`) });
+      },
+      control: { page: () => `webhooks/${targets!.webhookId}`, marker: () => `/webhooks/${targets!.webhookId}/rotate-secret"`, read: 'webhooks:read' },
+    },
   ];
 
   /** A registration request waiting for a decision. */
@@ -373,6 +497,8 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       expect(html.includes(`<a href="${consoleUrl}/constituents"`), role).toBe(ROLE_PERMISSIONS[role].includes('constituents:read'));
       expect(html.includes(`<a href="${consoleUrl}/audit"`), role).toBe(ROLE_PERMISSIONS[role].includes('audit:read'));
       expect(html.includes(`<a href="${consoleUrl}/staff"`), role).toBe(ROLE_PERMISSIONS[role].includes('staff:read'));
+      expect(html.includes(`<a href="${consoleUrl}/connectors"`), role).toBe(ROLE_PERMISSIONS[role].includes('connectors:read'));
+      expect(html.includes(`<a href="${consoleUrl}/webhooks"`), role).toBe(ROLE_PERMISSIONS[role].includes('webhooks:read'));
     }
   });
 });

@@ -27,6 +27,8 @@ import {
   listAccountConnectors,
   updateAccountConnector,
 } from '../src/connectors/account-connector-admin.ts';
+import { issueConnectLink } from '../src/connectors/connect-link-admin.ts';
+import { readConnectorStatus } from '../src/connectors/refresh/connector-status-admin.ts';
 import { addAppConnector, deleteAppConnector, getAppConnector, listAppConnectors, updateAppConnector } from '../src/connectors/app-connector-admin.ts';
 import type { ConnectorOperationContext } from '../src/connectors/connector-context.ts';
 import { readCredentials } from '../src/connectors/credentials-admin.ts';
@@ -153,6 +155,8 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['disableAccountConnector', 'connectors:write', (ctx) => disableAccountConnector(hub(ctx), 'acn_x')],
     ['enableAccountConnector', 'connectors:write', (ctx) => enableAccountConnector(hub(ctx), 'acn_x')],
     ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
+    ['issueConnectLink', 'connectors:write', (ctx) => issueConnectLink({ ...ctx, publicUrl: 'https://gatehouse.example' }, 'acn_x', { username: 'u', targetOrigin: 'https://partner.example' })],
+    ['readConnectorStatus', 'connectors:read', (ctx) => readConnectorStatus(ctx)],
     ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), publicUrl: 'https://gatehouse.example' }, 'acn_x')],
     ['addWebhookEndpoint', 'webhooks:write', (ctx) => addWebhookEndpoint(webhooks(ctx), { url: 'https://hooks.example.com/in' })],
     ['listWebhookEndpoints', 'webhooks:read', (ctx) => listWebhookEndpoints(ctx, { limit: 10 })],

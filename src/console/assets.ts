@@ -101,6 +101,12 @@ input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem
 code.key-name{white-space:nowrap}
 /* A visually hidden text in a table (the buttons' names) is absolutely positioned: the table's scroller must contain it, or it widens the page at 375 px. */
 .table-wrap{position:relative}
+/* Connectors and webhooks (console-D): the event boxes, the delivery log, long URLs to copy wrapped (not a scrolling box). */
+.webhook-events{margin:0 0 0 1.875rem}
+.delivery{margin:0 0 1rem}
+.delivery-head{margin:1rem 0 0;font-size:1rem;font-weight:600;overflow-wrap:anywhere}
+.delivery-head+.muted{margin:0 0 .25rem;overflow-wrap:anywhere}
+#connect-link,#redirect-uri{white-space:pre-wrap;overflow-wrap:anywhere}
 `;
 
 /**
