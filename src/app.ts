@@ -98,6 +98,8 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
   // The connector hub's: one vault and one client of the providers per process.
   const allowPrivateNetwork = config.outboundAllowPrivateNetwork;
   const { vault, outbound, upstream } = deps.hub ?? createHubProcessServices(deps.storage.db, deps.sealer, deps.clock, { allowPrivateNetwork });
+  // The webhooks' (the API's test-send and the console's) over the process's one outbound client.
+  const webhooks = { sealer: deps.sealer, outbound, allowPrivateNetwork };
   void app.register(
     async (orgScope) => {
       await registerFormParsers(orgScope);
@@ -138,7 +140,14 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       });
       await orgScope.register(async (staffConsole) => {
         staffConsole.setErrorHandler(answerPageError);
-        registerConsoleRoutes(staffConsole, { publicUrl: config.publicUrl, throttle, devices, afterChange: (orgId) => resolveOrg.forgetOrganization(orgId) });
+        registerConsoleRoutes(staffConsole, {
+          publicUrl: config.publicUrl,
+          throttle,
+          devices,
+          afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
+          connectors: { vault, allowHttpUrls: allowPrivateNetwork },
+          webhooks,
+        });
       });
       // The connector hub's hosted connect flow (its refusals are pages it renders itself).
       await orgScope.register(async (connect) => {
@@ -160,7 +169,7 @@ export function buildApp(config: Config, deps: AppDeps): FastifyInstance {
       routes: MANAGEMENT_ROUTES,
       afterChange: (orgId) => resolveOrg.forgetOrganization(orgId),
       connectors: { vault, publicUrl: config.publicUrl, allowHttpUrls: config.outboundAllowPrivateNetwork, upstream, outbound },
-      webhooks: { sealer: deps.sealer, outbound, allowPrivateNetwork },
+      webhooks,
     });
     registerApiSessionRoutes(api, { db: deps.storage.db, clock: deps.clock, throttle: apiThrottle });
   }, { prefix: '/api' });

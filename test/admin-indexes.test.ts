@@ -7,7 +7,7 @@ import type { Db } from '../src/db/database.ts';
 import * as adminIndexes from '../src/db/migrations/0007_admin_indexes.ts';
 import { expireCodesOfAccount } from '../src/oauth/credentials/credentials.repository.ts';
 import { listAuditEvents } from '../src/audit/audit.ts';
-import { revokeApiKeyRow, revokeEverythingOf } from '../src/staff/staff.repository.ts';
+import { apiKeyUseOf, lastStaffSignIns, revokeApiKeyRow, revokeEverythingOf } from '../src/staff/staff.repository.ts';
 import { createTestStore, DIALECTS, type TestStore } from './helpers/storage.ts';
 
 const NOW = 1_700_000_000_000;
@@ -122,6 +122,12 @@ describe.each(DIALECTS)('indexes of the management API on %s', (dialect) => {
   it('disabling a staff user and revoking a key end API sessions without reading them all', async () => {
     expectIndex(await planOn('api_sessions', (db) => revokeEverythingOf(db, ORG, 'stf_x', NOW)), 'api_sessions_staff_user_idx');
     expectIndex(await planOn('api_sessions', (db) => revokeApiKeyRow(db, ORG, 'key_x', NOW)), 'api_sessions_api_key_idx');
+  });
+
+  // The console's staff list: its page of users' last sign-ins and key use, grouped, whatever the sessions and keys held.
+  it('the staff list reads its users\' sign-ins and API keys through their (org_id, staff_user_id) indexes, without sorting', async () => {
+    expectIndex(await planOn('staff_sessions', (db) => lastStaffSignIns(db, ORG, ['stf_a', 'stf_b'])), 'staff_sessions_user_idx');
+    expectIndex(await planOn('api_keys', (db) => apiKeyUseOf(db, ORG, ['stf_a', 'stf_b'])), 'api_keys_staff_user_idx');
   });
 
   // Issue 12: every server process scans the due connectors of every organization every 15 s.

@@ -352,7 +352,9 @@ describe.each(DIALECTS)('the staff console on %s', (dialect) => {
 
   it('answers unknown ids and pages with the console\'s 404 page, and a bad cursor with a 400 page, never a 500', async () => {
     const { browser } = await as('owner');
-    for (const path of ['clients/cl_doesnotexist', `clients/${'x'.repeat(300)}`, 'nothing/here']) {
+    // A NUL in an id: PostgreSQL text cannot hold one, so it must not reach a query (every section's id, one check).
+    const withNul = ['clients/cl_%00x', 'constituents/%00', 'registrations/%00', 'staff/%00', 'scopes/a%00b'];
+    for (const path of ['clients/cl_doesnotexist', `clients/${'x'.repeat(300)}`, 'nothing/here', ...withNul]) {
       const missing = await page(browser, path);
       expect(missing.status, path).toBe(404);
       expect(missing.html).toContain('<h1>Not found</h1>');

@@ -27,6 +27,8 @@ import {
   listAccountConnectors,
   updateAccountConnector,
 } from '../src/connectors/account-connector-admin.ts';
+import { issueConnectLink } from '../src/connectors/connect-link-admin.ts';
+import { readConnectorStatus } from '../src/connectors/refresh/connector-status-admin.ts';
 import { addAppConnector, deleteAppConnector, getAppConnector, listAppConnectors, updateAppConnector } from '../src/connectors/app-connector-admin.ts';
 import type { ConnectorOperationContext } from '../src/connectors/connector-context.ts';
 import { readCredentials } from '../src/connectors/credentials-admin.ts';
@@ -46,7 +48,7 @@ import { defineCustomScope, listCustomScopes, removeCustomScope } from '../src/o
 import { CLI_OPERATOR, type Actor, type OperationContext } from '../src/staff/actor.ts';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../src/staff/api-key-admin.ts';
 import { PERMISSIONS, type Permission } from '../src/staff/permissions.ts';
-import { addStaffUser, disableStaffUser, enableStaffUser, getStaffUser, listStaffRoles, listStaffUsers, setStaffPassword, updateStaffUser } from '../src/staff/staff-admin.ts';
+import { addStaffUser, disableStaffUser, enableStaffUser, getStaffUser, listStaffRoles, listStaffUsers, setStaffPassword, staffAccessOf, updateStaffUser } from '../src/staff/staff-admin.ts';
 import {
   addWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -131,6 +133,7 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['listStaffUsers', 'staff:read', (ctx) => listStaffUsers(ctx, { limit: 10 })],
     ['getStaffUser', 'staff:read', (ctx) => getStaffUser(ctx, staffUserId)],
     ['listStaffRoles', 'staff:read', (ctx) => listStaffRoles(ctx)],
+    ['staffAccessOf', 'staff:read', (ctx) => staffAccessOf(ctx, [staffUserId])],
     ['addStaffUser', 'staff:write', (ctx) => addStaffUser(ctx, { email: 'new@example.org' })],
     ['updateStaffUser', 'staff:write', (ctx) => updateStaffUser(ctx, staffUserId, { name: 'Renamed' })],
     ['disableStaffUser', 'staff:write', (ctx) => disableStaffUser(ctx, staffUserId)],
@@ -160,6 +163,8 @@ describe.each(DIALECTS)('staff operations refuse an actor without their permissi
     ['disableAccountConnector', 'connectors:write', (ctx) => disableAccountConnector(hub(ctx), 'acn_x')],
     ['enableAccountConnector', 'connectors:write', (ctx) => enableAccountConnector(hub(ctx), 'acn_x')],
     ['deleteAccountConnector', 'connectors:write', (ctx) => deleteAccountConnector(ctx, 'acn_x')],
+    ['issueConnectLink', 'connectors:write', (ctx) => issueConnectLink({ ...ctx, publicUrl: 'https://gatehouse.example' }, 'acn_x', { username: 'u', targetOrigin: 'https://partner.example' })],
+    ['readConnectorStatus', 'connectors:read', (ctx) => readConnectorStatus(ctx)],
     ['readCredentials', 'connectors:write', (ctx) => readCredentials({ ...hub(ctx), upstream: createUpstreamClient({ outbound: createOutboundClient() }), publicUrl: 'https://gatehouse.example' }, 'acn_x')],
     ['addWebhookEndpoint', 'webhooks:write', (ctx) => addWebhookEndpoint(webhooks(ctx), { url: 'https://hooks.example.com/in' })],
     ['listWebhookEndpoints', 'webhooks:read', (ctx) => listWebhookEndpoints(ctx, { limit: 10 })],

@@ -1,4 +1,5 @@
 import type { AccountConnector } from '../connectors/connector.ts';
+import { issueConnectLink } from '../connectors/connect-link-admin.ts';
 import { readConnectorStatus } from '../connectors/refresh/connector-status-admin.ts';
 import { CLI_OPERATOR } from '../staff/actor.ts';
 import { optionalString, orgBySlug, requiredString, UsageError, withStorage, type Command } from './command.ts';
@@ -50,5 +51,28 @@ export const connectorsStatus: Command = {
         `Next refreshes\n${next.length === 0 ? '  (none scheduled)\n' : next.join('')}` +
         `Failing\n${failing.length === 0 ? '  (none)\n' : failing.join('')}`,
     };
+  },
+};
+
+/**
+ * `gatehouse connectors connect-link`: POST /api/v2/account-connectors/{id}/connect-link from the
+ * server's shell. The URL holds a single-use, 5-minute token: printed once, to hand to the customer.
+ */
+export const connectorsConnectLink: Command = {
+  name: 'connectors connect-link',
+  summary: "A connect link for a customer: the account connector's updateaccountconnectoroauth URL with a fresh sign-in token for --username, landing on --target-origin",
+  synopsis: 'connectors connect-link --org <slug> --connector <account-connector-id> --username <name> --target-origin <origin> [--json]',
+  options: { org: { type: 'string' }, connector: { type: 'string' }, username: { type: 'string' }, 'target-origin': { type: 'string' } },
+  async run({ values, config, clock }) {
+    const slug = requiredString(values, 'org');
+    const connector = requiredString(values, 'connector');
+    const request = { username: requiredString(values, 'username'), targetOrigin: requiredString(values, 'target-origin') };
+    const link = await withStorage(config, async (storage) => {
+      const org = await orgBySlug(storage, slug);
+      return issueConnectLink({ db: storage.db, clock, org, actor: CLI_OPERATOR, publicUrl: config.publicUrl }, connector, request);
+    });
+    return { json: { url: link.url, expires_at: iso(link.expiresAt) }, text: `${link.url}
+(single use, until ${iso(link.expiresAt)})
+` };
   },
 };

@@ -7,7 +7,7 @@ import { systemClock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { clientCreate } from './client.ts';
 import { UsageError, type CliIo, type Command } from './command.ts';
-import { connectorsStatus } from './connectors.ts';
+import { connectorsConnectLink, connectorsStatus } from './connectors.ts';
 import { constituentCreate } from './constituent.ts';
 import { keysList, keysRotate } from './keys.ts';
 import { migrate } from './migrate.ts';
@@ -20,7 +20,7 @@ import { tryCommand } from './try.ts';
 import { TryFailure } from './try-flow.ts';
 import { vaultRotate } from './vault.ts';
 
-const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList, vaultRotate, connectorsStatus, purge, tryCommand];
+const COMMANDS: readonly Command[] = [start, migrate, orgCreate, constituentCreate, clientCreate, staffCreate, scopeSet, keysRotate, keysList, vaultRotate, connectorsStatus, connectorsConnectLink, purge, tryCommand];
 
 /** Exit statuses: 0 done, 1 failed (the message says why), 2 bad arguments. */
 export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 });

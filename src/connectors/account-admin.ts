@@ -2,7 +2,7 @@ import type { Executor } from '../db/database.ts';
 import { isUniqueViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { collectInvalid, ConflictError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
-import { newId } from '../lib/ids.ts';
+import { isStorableId, newId } from '../lib/ids.ts';
 import { checkDisplayName } from '../lib/text-rules.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
 import * as repository from './accounts.repository.ts';
@@ -45,7 +45,7 @@ export async function getAccount(ctx: OperationContext, accountId: string): Prom
 
 /** The account, or NotFoundError (also for another organization's). */
 export async function loadAccount(db: Executor, orgId: string, accountId: string): Promise<ConnectorAccount> {
-  const account = await repository.findAccount(db, orgId, accountId);
+  const account = isStorableId(accountId) ? await repository.findAccount(db, orgId, accountId) : undefined;
   if (account === undefined) throw new NotFoundError('account', accountId);
   return account;
 }

@@ -3,7 +3,7 @@ import { isForeignKeyViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { collectInvalid, InvalidInputError, InvalidInputsError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
-import { newId } from '../lib/ids.ts';
+import { isStorableId, newId } from '../lib/ids.ts';
 import { checkDisplayName } from '../lib/text-rules.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
 import { publishEvent, type WebhookEventType } from '../webhooks/publish.ts';
@@ -188,7 +188,7 @@ export async function getAccountConnector(ctx: OperationContext, id: string): Pr
 
 /** The account connector, or NotFoundError (also for another organization's). */
 export async function loadAccountConnector(db: Executor, orgId: string, id: string): Promise<AccountConnector> {
-  const connector = await repository.findAccountConnector(db, orgId, id);
+  const connector = isStorableId(id) ? await repository.findAccountConnector(db, orgId, id) : undefined;
   if (connector === undefined) throw new NotFoundError('account connector', id);
   return connector;
 }

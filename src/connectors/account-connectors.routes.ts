@@ -13,6 +13,7 @@ import {
   listOrgAccountConnectors,
   updateAccountConnector,
 } from './account-connector-admin.ts';
+import { connectLinkErrors, issueConnectLink } from './connect-link-admin.ts';
 import { readConnectorStatus } from './refresh/connector-status-admin.ts';
 import { ACCOUNT_CONNECTOR_STATUSES, type AccountConnector } from './connector.ts';
 import { MAX_PROPERTIES } from './connector-rules.ts';
@@ -253,6 +254,26 @@ export const ACCOUNT_CONNECTOR_ROUTES: readonly ApiRoute[] = [
     async handler(call) {
       const connector = await enableAccountConnector(connectorOperationOf(call), call.params.account_connector_id);
       return { body: accountConnectorBody(connector), etag: etagOf(connector.version) };
+    },
+  }),
+  apiRoute({
+    method: 'POST',
+    url: '/account-connectors/:account_connector_id/connect-link',
+    permission: 'connectors:write',
+    summary:
+      'A connect link for a customer: a sign-in token for `username` of the connector\'s account (single use, 5 minutes) in the updateaccountconnectoroauth URL, landing on `target_origin` (one of the org\'s connect target origins). The URL is shown in this answer only',
+    tag: 'connectors',
+    schema: {
+      params: ConnectorParams,
+      body: Type.Object({ username: Type.String({ maxLength: 1000 }), target_origin: Type.String({ maxLength: 2000 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ url: Type.String(), expires_at: Type.String({ format: 'date-time' }) }) },
+    },
+    // The target origin's rule is the org's list: the handler's.
+    checkBody: (fields) => connectLinkErrors({ username: fields.username }),
+    async handler(call) {
+      if (call.connectors === undefined) throw new Error('the management API was built without the connector hub (ManagementApiDeps.connectors)');
+      const link = await issueConnectLink({ ...operationOf(call), publicUrl: call.connectors.publicUrl }, call.params.account_connector_id, { username: call.body.username, targetOrigin: call.body.target_origin });
+      return { body: { url: link.url, expires_at: iso(link.expiresAt) } };
     },
   }),
 ];

@@ -1,8 +1,9 @@
 import type { Executor } from '../db/database.ts';
 import { isForeignKeyViolation } from '../db/storage-error.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
-import { newId } from '../lib/ids.ts';
+import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
+import { collectInvalid, ConflictError, InvalidInputError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
+import { isStorableId, newId } from '../lib/ids.ts';
 import { checkDisplayName, hasControlCharacters } from '../lib/text-rules.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
 import * as accountConnectors from './account-connectors.repository.ts';
@@ -102,7 +103,7 @@ export async function getAppConnector(ctx: OperationContext, id: string): Promis
 
 /** The app connector, or NotFoundError (also for another organization's). */
 export async function loadAppConnector(db: Executor, orgId: string, id: string): Promise<AppConnector> {
-  const app = await repository.findAppConnector(db, orgId, id);
+  const app = isStorableId(id) ? await repository.findAppConnector(db, orgId, id) : undefined;
   if (app === undefined) throw new NotFoundError('app connector', id);
   return app;
 }
@@ -116,33 +117,41 @@ const AUDITED_FIELDS: ReadonlyArray<readonly [keyof AppConnectorChange, string]>
   ['config', 'config'],
 ];
 
-export async function updateAppConnector(ctx: ConnectorOperationContext, id: string, change: AppConnectorChange): Promise<AppConnector> {
+/**
+ * Changes an app connector. With `expectedVersion` (its updatedAt, as the console's form carries
+ * it), a change that landed since is a StaleVersionError; the write is conditional on the version
+ * read either way (a lost race without an expected version is tried once more on the new one).
+ */
+export async function updateAppConnector(ctx: ConnectorOperationContext, id: string, change: AppConnectorChange, options: { readonly expectedVersion?: number } = {}): Promise<AppConnector> {
   requirePermission(ctx.actor, 'connectors:write');
   const current = await loadAppConnector(ctx.db, ctx.org.id, id);
   throwIfInvalid(appConnectorErrors(findProvider(current.provider), change, { allowHttp: ctx.allowHttpUrls }));
   const sealedClientSecret =
     change.clientSecret === undefined ? undefined : change.clientSecret === null ? null : await ctx.vault.seal(ctx.org.id, change.clientSecret, appConnectorSecretAad(id));
   const fields = AUDITED_FIELDS.flatMap(([key, field]) => (change[key] === undefined ? [] : [field]));
-  return inTransaction(ctx.db, async (trx) => {
-    const app = await loadAppConnector(trx, ctx.org.id, id);
-    if (fields.length === 0) return app;
-    const changed: AppConnector = {
-      ...app,
-      name: change.name === undefined ? app.name : checkDisplayName(change.name),
-      clientId: change.clientId === undefined ? app.clientId : change.clientId,
-      sealedClientSecret: sealedClientSecret === undefined ? app.sealedClientSecret : sealedClientSecret,
-      scopes: change.scopes === undefined ? app.scopes : [...change.scopes],
-      config: change.config === undefined ? app.config : { ...change.config },
-      updatedAt: Math.max(ctx.clock(), app.updatedAt + 1),
-    };
-    await repository.updateAppConnector(trx, changed);
-    // New app credentials may be what the provider was refusing (invalid_client): the connectors it
-    // marked needs_reauth for that are tried again, instead of every customer having to reconnect.
-    const credentialsChanged = change.clientId !== undefined || change.clientSecret !== undefined;
-    const revived = credentialsChanged ? await accountConnectors.reviveRefusedForAppCredentials(trx, ctx.org.id, id, changed.updatedAt) : 0;
-    await recordOperation(trx, ctx, { action: 'app_connector.updated', target: { type: 'app_connector', id }, details: { fields: fields.join(','), ...(revived > 0 ? { revived_connectors: revived } : {}) } });
-    return changed;
-  });
+  return retryOnceOnLostRace('the app connector', options.expectedVersion, () =>
+    inTransaction(ctx.db, async (trx) => {
+      const app = await loadAppConnector(trx, ctx.org.id, id);
+      if (options.expectedVersion !== undefined && options.expectedVersion !== app.updatedAt) throw new StaleVersionError(`the app connector changed since version ${options.expectedVersion}; read it again`);
+      if (fields.length === 0) return app;
+      const changed: AppConnector = {
+        ...app,
+        name: change.name === undefined ? app.name : checkDisplayName(change.name),
+        clientId: change.clientId === undefined ? app.clientId : change.clientId,
+        sealedClientSecret: sealedClientSecret === undefined ? app.sealedClientSecret : sealedClientSecret,
+        scopes: change.scopes === undefined ? app.scopes : [...change.scopes],
+        config: change.config === undefined ? app.config : { ...change.config },
+        updatedAt: Math.max(ctx.clock(), app.updatedAt + 1),
+      };
+      if (!(await repository.updateAppConnector(trx, changed, app.updatedAt))) throw new LostRaceError();
+      // New app credentials may be what the provider was refusing (invalid_client): the connectors it
+      // marked needs_reauth for that are tried again, instead of every customer having to reconnect.
+      const credentialsChanged = change.clientId !== undefined || change.clientSecret !== undefined;
+      const revived = credentialsChanged ? await accountConnectors.reviveRefusedForAppCredentials(trx, ctx.org.id, id, changed.updatedAt) : 0;
+      await recordOperation(trx, ctx, { action: 'app_connector.updated', target: { type: 'app_connector', id }, details: { fields: fields.join(','), ...(revived > 0 ? { revived_connectors: revived } : {}) } });
+      return changed;
+    }),
+  );
 }
 
 /** Deletes an app connector no account connector uses; one in use is a ConflictError (409). */

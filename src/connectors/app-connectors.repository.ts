@@ -54,7 +54,8 @@ export async function listAppConnectorsPage(db: Executor, orgId: string, page: {
 }
 
 /** Writes the app connector's changeable fields as given (provider and id never change). */
-export async function updateAppConnector(db: Executor, app: AppConnector): Promise<boolean> {
+/** Writes the change if the row still has `readAt` as its updated_at (the version it was read at); false otherwise. */
+export async function updateAppConnector(db: Executor, app: AppConnector, readAt: number): Promise<boolean> {
   const result = await db
     .updateTable('app_connectors')
     .set({
@@ -67,6 +68,7 @@ export async function updateAppConnector(db: Executor, app: AppConnector): Promi
     })
     .where('org_id', '=', app.orgId)
     .where('id', '=', app.id)
+    .where('updated_at', '=', readAt)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }

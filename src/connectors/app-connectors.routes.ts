@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { apiRoute, connectorOperationOf, operationOf, PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../api/management-api.ts';
+import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { collectInvalid, type InvalidInputError } from '../lib/errors.ts';
 import { addAppConnector, appConnectorErrors, deleteAppConnector, getAppConnector, listAppConnectors, providerOrError, updateAppConnector } from './app-connector-admin.ts';
 import type { AppConnector } from './connector.ts';
@@ -121,14 +122,15 @@ export const APP_CONNECTOR_ROUTES: readonly ApiRoute[] = [
     tag: 'connectors',
     schema: { params: AppConnectorParams, response: { 200: AppConnectorBody } },
     async handler(call) {
-      return { body: appConnectorBody(call, await getAppConnector(operationOf(call), call.params.app_connector_id)) };
+      const app = await getAppConnector(operationOf(call), call.params.app_connector_id);
+      return { body: appConnectorBody(call, app), etag: etagOf(app.updatedAt) };
     },
   }),
   apiRoute({
     method: 'PATCH',
     url: '/app-connectors/:app_connector_id',
     permission: 'connectors:write',
-    summary: 'Change an app connector: scopes and config replace the stored ones whole; client_id or client_secret null removes it',
+    summary: 'Change an app connector: scopes and config replace the stored ones whole; client_id or client_secret null removes it. If-Match (the ETag of a read) refuses a change over another one (412)',
     tag: 'connectors',
     schema: { params: AppConnectorParams, body: AppConnectorChangeBody, response: { 200: AppConnectorBody } },
     // The provider is the stored connector's: config is judged by the handler, the rest here.
@@ -141,8 +143,8 @@ export const APP_CONNECTOR_ROUTES: readonly ApiRoute[] = [
         clientSecret: body.client_secret,
         scopes: body.scopes,
         config: body.config,
-      });
-      return { body: appConnectorBody(call, app) };
+      }, { expectedVersion: versionFromIfMatch(call.ifMatch) });
+      return { body: appConnectorBody(call, app), etag: etagOf(app.updatedAt) };
     },
   }),
   apiRoute({

@@ -92,8 +92,21 @@ table.audit{min-width:44rem}
 table.audit td:nth-child(2) code{overflow-wrap:normal;white-space:nowrap}
 td form{margin:0}
 input[type=password]{display:block;width:100%;max-width:40rem;min-height:2.75rem;margin:0;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--surface);border:1px solid var(--field);border-radius:.375rem}
+/* Staff and API access (staff-pages.ts): a table's row of small forms, the permission table's marks. */
+.row-actions{display:flex;flex-wrap:wrap;gap:.5rem}
+.row-actions form{margin:0}
+.permission-table td.allowed{text-align:center}
+.status-form{margin-top:1rem}
+.staff-roles{margin-top:2rem}
+code.key-name{white-space:nowrap}
 /* A visually hidden text in a table (the buttons' names) is absolutely positioned: the table's scroller must contain it, or it widens the page at 375 px. */
 .table-wrap{position:relative}
+/* Connectors and webhooks (console-D): the event boxes, the delivery log, long URLs to copy wrapped (not a scrolling box). */
+.webhook-events{margin:0 0 0 1.875rem}
+.delivery{margin:0 0 1rem}
+.delivery-head{margin:1rem 0 0;font-size:1rem;font-weight:600;overflow-wrap:anywhere}
+.delivery-head+.muted{margin:0 0 .25rem;overflow-wrap:anywhere}
+#connect-link,#redirect-uri{white-space:pre-wrap;overflow-wrap:anywhere}
 /* Overview charts (overview-page.ts): a count stated above its chart; a third series (3:1 on the surface in both schemes). */
 .stat{margin:0 0 .5rem}.stat strong{font-size:1.5rem;font-variant-numeric:tabular-nums}
 :root{--bar-c:#047857}

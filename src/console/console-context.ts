@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { DeviceCookies } from '../accounts/device-cookies.ts';
+import type { ConnectorServices } from '../connectors/connector-context.ts';
 import type { SignInThrottle } from '../accounts/sign-in-throttle.ts';
 import { csrfMatches, csrfTokenFor, ensureBrowserCookie, STAFF_COOKIE } from '../http/cookies.ts';
 import { html, type RenderedPage } from '../http/html.ts';
@@ -10,6 +11,7 @@ import type { OperationContext } from '../staff/actor.ts';
 import { ROLE_PERMISSIONS, type Permission } from '../staff/permissions.ts';
 import { STAFF_ROLES, type StaffRole } from '../staff/roles.ts';
 import { findStaffSession } from '../staff/staff-sessions.ts';
+import type { WebhookServices } from '../webhooks/webhook-admin.ts';
 import { renderConsolePage, type ConsoleFrame, type ConsolePageOptions } from './layout.ts';
 
 export interface ConsoleDeps {
@@ -22,6 +24,9 @@ export interface ConsoleDeps {
    * cached copies (a suspended client, a changed setting), as after the management API's.
    */
   readonly afterChange?: (orgId: string) => void;
+  // Connectors and webhooks pages: the hub's vault (app secrets sealed) and the webhooks' sealer and outbound client.
+  readonly connectors: Pick<ConnectorServices, 'vault' | 'allowHttpUrls'>;
+  readonly webhooks: WebhookServices;
 }
 
 /** The route options of every console page: its errors answer as pages (http/error-handler.ts). */
@@ -95,6 +100,9 @@ export function consoleHandler(deps: ConsoleDeps, handle: (call: ConsoleCall) =>
       changed: () => deps.afterChange?.(ctx.org.id),
     };
     try {
+      // No record's id holds a NUL, and PostgreSQL text cannot hold one (a query with it fails):
+      // such an address names nothing, refused once here for every page.
+      if (Object.values(call.params).some((value) => value?.includes('\u0000'))) throw new NotFoundError('record', 'a path with NUL');
       return await handle(call);
     } catch (error) {
       const page = errorPage(frame, error);

@@ -17,9 +17,13 @@ import { registerClientLifecyclePages } from './client-lifecycle-pages.ts';
 import { registerRegistrationPages } from './registration-pages.ts';
 import { registerScopePages } from './scope-pages.ts';
 import { registerConstituentPages } from './constituent-pages.ts';
+import { registerAccountPages } from './account-pages.ts';
+import { registerConnectorPages } from './connector-pages.ts';
 import { CONSOLE_PAGE, consoleHandler, safeReturnPath, SIGN_OUT_PURPOSE, type ConsoleDeps } from './console-context.ts';
 import { registerOverviewPage } from './overview-page.ts';
 import { renderStaffSignInPage } from './pages/staff-sign-in.ts';
+import { registerStaffPages } from './staff-pages.ts';
+import { registerWebhookPages } from './webhook-pages.ts';
 import { registerSettingsPages } from './settings-pages.ts';
 
 export type { ConsoleDeps } from './console-context.ts';
@@ -100,7 +104,11 @@ export function registerConsoleRoutes(scope: FastifyInstance, deps: ConsoleDeps)
   registerScopePages(scope, deps);
   registerRegistrationPages(scope, deps);
   registerConstituentPages(scope, deps);
+  registerStaffPages(scope, deps);
   registerAuditPages(scope, deps);
+  registerConnectorPages(scope, deps);
+  registerAccountPages(scope, deps);
+  registerWebhookPages(scope, deps);
   registerSettingsPages(scope, deps);
   // Any other address under the console: the console's own 404 page (after the sign-in, as every page).
   scope.get('/console/*', CONSOLE_PAGE, consoleHandler(deps, async (call) => call.render({ title: 'Not found', section: null, body: notFoundBody(call.frame.consoleUrl) }, 404)));

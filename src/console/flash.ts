@@ -25,6 +25,25 @@ export const FLASH_MESSAGES = {
   constituent_grant_revoked: "The application's access was revoked.",
   constituent_session_ended: 'The session was ended.',
   constituent_sessions_ended: 'Every session was ended: the constituent is signed out everywhere.',
+  // Staff and API access (staff-pages.ts).
+  staff_created: 'The staff user was created.',
+  staff_updated: 'The staff user was saved.',
+  staff_disabled: 'The staff user was disabled: it was signed out and its API keys were revoked.',
+  staff_enabled: 'The staff user was enabled. It can sign in again; its old API keys stay revoked.',
+  staff_password_set: 'The console password was set. The user\'s console sessions were ended; its API keys keep working.',
+  api_key_revoked: 'The API key was revoked: it no longer works.',
+  // Connectors and webhooks (console-D).
+  app_connector_installed: 'The app connector was installed. Register the redirect URI below at the provider.',
+  app_connector_updated: 'The app connector was saved.',
+  app_connector_removed: 'The app connector was removed.',
+  account_created: 'The account was created.',
+  account_connector_added: 'The connector was added. Send the customer a connect link to authenticate it.',
+  account_connector_deauthenticated: 'The connector was deauthenticated: its credentials are gone.',
+  account_connector_disabled: 'The connector was disabled.',
+  account_connector_enabled: 'The connector was enabled.',
+  webhook_updated: 'The endpoint was saved.',
+  webhook_test_delivered: 'The test message was delivered: see the first delivery below.',
+  webhook_test_failed: 'The test message was not delivered: the first delivery below says why. It will be retried.',
   // Settings and branding (settings-pages.ts).
   settings_saved: 'The settings were saved. The hosted pages use them from now on.',
 } as const;

@@ -5,7 +5,7 @@ import { FLASH_MESSAGES, type FlashKey } from './flash.ts';
 
 /** A section of the console: an entry of the nav, shown to the roles that may read it. */
 export interface Section {
-  readonly id: 'overview' | 'clients' | 'registrations' | 'constituents' | 'audit' | 'settings';
+  readonly id: 'overview' | 'clients' | 'registrations' | 'constituents' | 'staff' | 'connectors' | 'webhooks' | 'audit' | 'settings';
   readonly label: string;
   /** Relative to the console's URL. */
   readonly path: string;
@@ -22,6 +22,9 @@ export const SECTIONS: readonly Section[] = [
   { id: 'clients', label: 'OAuth clients', path: 'clients', permission: 'clients:read' },
   { id: 'registrations', label: 'Registrations', path: 'registrations', permission: 'clients:read' },
   { id: 'constituents', label: 'Constituents', path: 'constituents', permission: 'constituents:read' },
+  { id: 'staff', label: 'Staff and API access', path: 'staff', permission: 'staff:read' },
+  { id: 'connectors', label: 'Connectors', path: 'connectors', permission: 'connectors:read' },
+  { id: 'webhooks', label: 'Webhooks', path: 'webhooks', permission: 'webhooks:read' },
   { id: 'audit', label: 'Audit log', path: 'audit', permission: 'audit:read' },
   { id: 'settings', label: 'Settings', path: 'settings', permission: 'org:read' },
 ];

@@ -68,3 +68,14 @@ export function timeOrderedId(now: number): string {
   }
   return time + random;
 }
+
+/** Longer than any id we make or take (an account's own id is at most 200 characters). */
+const MAX_ID_LENGTH = 200;
+
+/**
+ * Whether `id` could name a stored row: a lookup of one that cannot (NUL, which PostgreSQL text
+ * refuses with an error; a megabyte from a URL) is answered "not found" without asking the store.
+ */
+export function isStorableId(id: string): boolean {
+  return id.length > 0 && id.length <= MAX_ID_LENGTH && !id.includes('\u0000');
+}

@@ -11,6 +11,11 @@ import * as repository from './staff.repository.ts';
  * checks the actor's permission, owns its transaction and records its audit event in it.
  */
 
+/** No key id holds a NUL, and PostgreSQL text cannot even be asked for one (an error, not "none"). */
+function refuseImpossibleKeyId(keyId: string): void {
+  if (keyId.includes('\u0000')) throw new NotFoundError('API key', keyId);
+}
+
 /** A new API key and the key in clear, shown once (only its hash is stored). */
 export interface IssuedApiKey {
   readonly key: ApiKeyInfo;
@@ -49,6 +54,7 @@ async function issueKeyToActiveUser(trx: Executor, ctx: OperationContext, staffU
  */
 export async function rotateApiKey(ctx: OperationContext, keyId: string): Promise<IssuedApiKey & { readonly replaced: string }> {
   requirePermission(ctx.actor, 'staff:write');
+  refuseImpossibleKeyId(keyId);
   return inTransaction(ctx.db, async (trx) => {
     const old = await repository.findApiKey(trx, ctx.org.id, keyId);
     if (old === undefined || old.revokedAt !== null) throw new NotFoundError('API key', keyId);
@@ -59,13 +65,18 @@ export async function rotateApiKey(ctx: OperationContext, keyId: string): Promis
   });
 }
 
-/** Revokes a key and ends the API sessions opened with it, audited as `api_key.revoked` (revoking a revoked key too). */
-export async function revokeApiKey(ctx: OperationContext, keyId: string): Promise<void> {
+/**
+ * Revokes a key and ends the API sessions opened with it, audited as `api_key.revoked` (revoking a
+ * revoked key too). Returns the key as it now is (the console goes back to its user's page).
+ */
+export async function revokeApiKey(ctx: OperationContext, keyId: string): Promise<ApiKeyInfo> {
   requirePermission(ctx.actor, 'staff:write');
-  await inTransaction(ctx.db, async (trx) => {
-    if (!(await repository.revokeApiKeyRow(trx, ctx.org.id, keyId, ctx.clock())) && (await repository.findApiKey(trx, ctx.org.id, keyId)) === undefined) {
-      throw new NotFoundError('API key', keyId);
-    }
+  refuseImpossibleKeyId(keyId);
+  return inTransaction(ctx.db, async (trx) => {
+    await repository.revokeApiKeyRow(trx, ctx.org.id, keyId, ctx.clock());
+    const key = await repository.findApiKey(trx, ctx.org.id, keyId);
+    if (key === undefined) throw new NotFoundError('API key', keyId);
     await recordOperation(trx, ctx, { action: 'api_key.revoked', target: { type: 'api_key', id: keyId } });
+    return key;
   });
 }

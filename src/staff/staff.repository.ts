@@ -269,6 +269,41 @@ export async function revokeApiKeyRow(db: Executor, orgId: string, keyId: string
   return result.numUpdatedRows > 0n;
 }
 
+/**
+ * When each of these staff users last signed in to the console (its newest session's start), for
+ * those that ever did. One grouped statement over the sessions' (org_id, staff_user_id) index.
+ */
+export async function lastStaffSignIns(db: Executor, orgId: string, userIds: readonly string[]): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('staff_sessions')
+    .select((eb) => ['staff_user_id', eb.fn.max('created_at').as('last')])
+    .where('org_id', '=', orgId)
+    .where('staff_user_id', 'in', userIds)
+    .groupBy('staff_user_id')
+    .execute();
+  return new Map(rows.map((row) => [row.staff_user_id, Number(row.last)]));
+}
+
+/**
+ * Each of these staff users' usable (unrevoked) API keys and the last time any of its keys was
+ * used, for those that have keys. One grouped statement over the keys' (org_id, staff_user_id) index.
+ */
+export async function apiKeyUseOf(db: Executor, orgId: string, userIds: readonly string[]): Promise<Map<string, { readonly usable: number; readonly lastUsedAt: number | null }>> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select((eb) => [
+      'staff_user_id',
+      eb.fn.sum<number | string>(eb.case().when('revoked_at', 'is', null).then(1).else(0).end()).as('usable'),
+      eb.fn.max('last_used_at').as('last_used'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('staff_user_id', 'in', userIds)
+    .groupBy('staff_user_id')
+    .execute();
+  // PostgreSQL answers sums and maxima of bigint as strings.
+  return new Map(rows.map((row) => [row.staff_user_id, { usable: Number(row.usable), lastUsedAt: row.last_used === null ? null : Number(row.last_used) }]));
+}
+
 /** An audit actor's id and the staff user behind it. */
 export interface UserBehindActor {
   readonly actorId: string;

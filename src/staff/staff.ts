@@ -79,6 +79,8 @@ export async function createStaffUser(db: Executor, clock: Clock, orgId: string,
 
 /** The staff user, or NotFoundError (also for a staff user of another organization). */
 export async function loadStaffUser(db: Executor, orgId: string, id: string): Promise<StaffUser> {
+  // No id holds a NUL, and PostgreSQL text cannot even be asked for one (an error, not "none").
+  if (id.includes('\u0000')) throw new NotFoundError('staff user', id);
   const user = await repository.findStaffUser(db, orgId, id);
   if (user === undefined) throw new NotFoundError('staff user', id);
   return user;

@@ -2,8 +2,8 @@ import { inTransaction } from '../db/transaction.ts';
 import type { Sealer } from '../keys/sealing.ts';
 import { LostRaceError, retryOnceOnLostRace } from '../lib/concurrency.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
-import { ConflictError, NotFoundError, throwIfInvalid } from '../lib/errors.ts';
-import { newId, timeOrderedId } from '../lib/ids.ts';
+import { ConflictError, NotFoundError, StaleVersionError, throwIfInvalid } from '../lib/errors.ts';
+import { isStorableId, newId, timeOrderedId } from '../lib/ids.ts';
 import type { OutboundClient } from '../outbound/outbound-client.ts';
 import { recordOperation, requirePermission, type OperationContext } from '../staff/actor.ts';
 import * as deliveries from './deliveries.repository.ts';
@@ -116,16 +116,23 @@ export async function getWebhookEndpoint(ctx: OperationContext, id: string): Pro
 }
 
 async function loadEndpoint(ctx: Pick<OperationContext, 'db' | 'org'>, id: string): Promise<WebhookEndpoint> {
-  const endpoint = await endpoints.findEndpoint(ctx.db, ctx.org.id, id);
+  const endpoint = isStorableId(id) ? await endpoints.findEndpoint(ctx.db, ctx.org.id, id) : undefined;
   if (endpoint === undefined) throw new NotFoundError('webhook endpoint', id);
   return endpoint;
 }
 
 /** Writes `change(current)` if no other change committed meanwhile (read again once if one did). */
-async function changeEndpoint(ctx: OperationContext, id: string, change: (current: WebhookEndpoint, now: number) => WebhookEndpoint, audit: (changed: WebhookEndpoint) => Parameters<typeof recordOperation>[2]): Promise<WebhookEndpoint> {
-  return retryOnceOnLostRace('the webhook endpoint', undefined, () =>
+async function changeEndpoint(
+  ctx: OperationContext,
+  id: string,
+  change: (current: WebhookEndpoint, now: number) => WebhookEndpoint,
+  audit: (changed: WebhookEndpoint) => Parameters<typeof recordOperation>[2],
+  expectedVersion?: number,
+): Promise<WebhookEndpoint> {
+  return retryOnceOnLostRace('the webhook endpoint', expectedVersion, () =>
     inTransaction(ctx.db, async (trx) => {
       const current = await loadEndpoint({ db: trx, org: ctx.org }, id);
+      if (expectedVersion !== undefined && expectedVersion !== current.updatedAt) throw new StaleVersionError(`the webhook endpoint changed since version ${expectedVersion}; read it again`);
       const now = Math.max(ctx.clock(), current.updatedAt + 1);
       const changed = change(current, now);
       if (!(await endpoints.updateEndpoint(trx, { ...changed, updatedAt: now }, current.updatedAt))) throw new LostRaceError();
@@ -135,7 +142,8 @@ async function changeEndpoint(ctx: OperationContext, id: string, change: (curren
   );
 }
 
-export async function updateWebhookEndpoint(ctx: WebhookOperationContext, id: string, input: WebhookEndpointChange): Promise<WebhookEndpoint> {
+/** Changes an endpoint; with `expectedVersion` (its updatedAt, as the console's form carries it) a change that landed since is a StaleVersionError. */
+export async function updateWebhookEndpoint(ctx: WebhookOperationContext, id: string, input: WebhookEndpointChange, options: { readonly expectedVersion?: number } = {}): Promise<WebhookEndpoint> {
   requirePermission(ctx.actor, 'webhooks:write');
   throwIfInvalid(endpointErrors(input, { allowPrivateNetwork: ctx.webhooks.allowPrivateNetwork }));
   const fields = [
@@ -156,6 +164,7 @@ export async function updateWebhookEndpoint(ctx: WebhookOperationContext, id: st
       enabled: input.enabled ?? current.enabled,
     }),
     () => ({ action: 'webhook_endpoint.updated', target: { type: 'webhook_endpoint', id }, details: { fields: fields.join(',') } }),
+    options.expectedVersion,
   );
 }
 

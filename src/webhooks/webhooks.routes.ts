@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { apiRoute, operationOf, PAGE_QUERY, pageLimit, type ApiCall, type ApiRoute } from '../api/management-api.ts';
+import { etagOf, versionFromIfMatch } from '../http/etag.ts';
 import { MAX_DESCRIPTION_LENGTH, MAX_URL_LENGTH, endpointErrors } from './endpoint-rules.ts';
 import type { WebhookDelivery, WebhookEndpoint } from './webhook.ts';
 import {
@@ -156,21 +157,27 @@ export const WEBHOOK_ROUTES: readonly ApiRoute[] = [
     tag: 'webhooks',
     schema: { params: EndpointParams, response: { 200: EndpointBody } },
     async handler(call) {
-      return { body: endpointBody(await getWebhookEndpoint(operationOf(call), call.params.webhook_id)) };
+      const endpoint = await getWebhookEndpoint(operationOf(call), call.params.webhook_id);
+      return { body: endpointBody(endpoint), etag: etagOf(endpoint.updatedAt) };
     },
   }),
   apiRoute({
     method: 'PATCH',
     url: '/webhooks/:webhook_id',
     permission: 'webhooks:write',
-    summary: 'Change a webhook endpoint: url, description, event_types (null: every event), enabled',
+    summary: 'Change a webhook endpoint: url, description, event_types (null: every event), enabled. If-Match (the ETag of a read) refuses a change over another one (412)',
     tag: 'webhooks',
     schema: { params: EndpointParams, body: EndpointChangeBody, response: { 200: EndpointBody } },
     checkBody: (fields) => checkFields(true)(fields),
     async handler(call) {
       const { body } = call;
-      const endpoint = await updateWebhookEndpoint(webhookOperationOf(call), call.params.webhook_id, { url: body.url, description: body.description, eventTypes: body.event_types, enabled: body.enabled });
-      return { body: endpointBody(endpoint) };
+      const endpoint = await updateWebhookEndpoint(
+        webhookOperationOf(call),
+        call.params.webhook_id,
+        { url: body.url, description: body.description, eventTypes: body.event_types, enabled: body.enabled },
+        { expectedVersion: versionFromIfMatch(call.ifMatch) },
+      );
+      return { body: endpointBody(endpoint), etag: etagOf(endpoint.updatedAt) };
     },
   }),
   apiRoute({

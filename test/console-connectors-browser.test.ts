@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import Provider from 'oidc-provider';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparePassword } from '../src/accounts/passwords.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { createOrganization, updateOrganization } from '../src/orgs/orgs.ts';
+import { createStaffUser } from '../src/staff/staff.ts';
+import { hubProviderConfiguration } from './helpers/oidc-upstream.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+// Cyclr's seed in Debian's chromium (issue 13): a staff admin installs the openid-connect provider
+// from the application connector library, pointing at an oidc-provider upstream, creates an account
+// and a connector, makes a connect link and sends it to a customer, whose browser signs in at the
+// upstream and lands on the partner's origin; the console then shows the connector authenticated.
+// Then the webhooks: a new endpoint (its secret copied), and a test message with its attempt.
+// axe-core judges every page in light and dark; none scrolls sideways at 375 px. SQLite only:
+// console-connectors.test.ts proves the server side on both stores.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PASSWORD = 'a long staff passphrase';
+const CLIENT_SECRET = randomBytes(32).toString('base64url');
+const STEP_MS = 15_000;
+const SHOTS = join(import.meta.dirname, '..', 'docs', 'console');
+const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly nodes: ReadonlyArray<{ readonly target: unknown }>;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+describe('the connectors and webhooks console in a real browser (SQLite)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let consoleUrl: string;
+  let upstream: Server;
+  let issuer = '';
+  let partner: Server;
+  let partnerOrigin = '';
+  let receiver: Server;
+  let receiverOrigin = '';
+  const received: string[] = [];
+  const sockets = new Set<Socket>();
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+    server = await startTestServer('sqlite', { env: { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'true' } });
+    const db = server.store.storage.db;
+
+    partner = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Partner</title><p id="landed">back at the partner</p>'));
+    partnerOrigin = await listen(partner);
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push(body);
+        response.writeHead(204).end();
+      });
+    });
+    receiverOrigin = await listen(receiver);
+
+    upstream = createServer();
+    upstream.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    issuer = await listen(upstream);
+    const provider = new Provider(issuer, hubProviderConfiguration(`${server.url}/o/riverside/connectorauth/callback`, CLIENT_SECRET));
+    const handle = provider.callback();
+    upstream.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      if (request.url?.startsWith('/interaction/') === true) interact(provider, request, response).catch(() => response.headersSent || response.writeHead(400).end());
+      else handle(request, response);
+    });
+
+    const org = await createOrganization(db, systemClock, { slug: 'riverside', name: 'Riverside Food Bank' });
+    // Before any request (the server caches the org): where the customer lands after connecting.
+    await updateOrganization(db, systemClock, org.id, { connectTargetOrigins: [partnerOrigin] });
+    await createStaffUser(db, systemClock, org.id, { email: 'sam@riverside.example', password: await preparePassword(PASSWORD), role: 'admin' });
+    consoleUrl = `${server.url}/o/riverside/console`;
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1280, height: 860 } });
+  });
+  afterAll(async () => {
+    expect(JSON.stringify(server.logs)).not.toContain(CLIENT_SECRET);
+    await browser?.close();
+    for (const socket of sockets) socket.destroy();
+    await Promise.all([upstream, partner, receiver].map((s) => new Promise((resolve) => (s === undefined ? resolve(undefined) : s.close(resolve)))));
+    await server?.close();
+  });
+
+  /** The upstream's own sign-in page: one button; its POST signs user-1 in and grants openid. */
+  async function interact(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const details = await provider.interactionDetails(request, response);
+    if (request.method === 'GET') {
+      response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Provider</title><form method="post" action="/interaction/${details.uid}"><button>Sign in at the provider</button></form>`);
+      return;
+    }
+    const grant = new provider.Grant({ accountId: 'user-1', clientId: String(details.params['client_id']) });
+    grant.addOIDCScope(String(details.params['scope'] ?? 'openid'));
+    const grantId = await grant.save();
+    await provider.interactionFinished(request, response, { login: { accountId: 'user-1' }, consent: { grantId } }, { mergeWithLastSubmission: false });
+  }
+
+  function watch(page: Page): Page {
+    page.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
+    });
+    return page;
+  }
+
+  /** axe-core's serious and critical violations, light and dark; then the 375 px check (and screenshots with SCREENSHOTS=1). */
+  async function judge(page: Page, name: string): Promise<void> {
+    const problems: string[] = [];
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      await page.evaluate(AXE_SOURCE);
+      const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
+      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${colorScheme} ${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+    }
+    expect(problems, name).toEqual([]);
+    for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }], ['375', { width: 375, height: 812 }]] as const) {
+      await page.setViewportSize(viewport);
+      if (label === '375') expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} overflows at 375 px`).toBeLessThanOrEqual(375);
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        const shot = await page.screenshot({ fullPage: true });
+        if (WRITE_SCREENSHOTS) writeFileSync(join(SHOTS, `${name}-${colorScheme}-${label}.png`), shot);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+
+  it('installs an app connector, sends a customer the connect link, and sees the connector authenticated after the customer signed in at the provider', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${consoleUrl}/connectors`);
+    await page.getByLabel('Email').fill('sam@riverside.example');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${consoleUrl}/connectors`);
+    await judge(page, 'connectors');
+
+    await page.getByRole('link', { name: 'Application connector library' }).click();
+    await page.getByLabel('Search by name').fill('OpenID');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/library\?q=OpenID/);
+    await judge(page, 'connector-library');
+    await page.getByRole('link', { name: 'Install OpenID Connect' }).click();
+    await page.getByLabel('Client ID').fill('gatehouse-hub');
+    await page.getByLabel('Client secret').fill(CLIENT_SECRET);
+    await page.getByLabel('issuer').fill('not a url');
+    await page.getByRole('button', { name: 'Install' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('Nothing was saved');
+    // The secret is never put back in the form.
+    expect(await page.getByLabel('Client secret').inputValue()).toBe('');
+    await judge(page, 'connector-install-errors');
+    await page.getByLabel('Client secret').fill(CLIENT_SECRET);
+    await page.getByLabel('issuer').fill(issuer);
+    await page.getByRole('button', { name: 'Install' }).click();
+    await page.getByText('The app connector was installed.').waitFor();
+    expect(await page.locator('#redirect-uri').textContent()).toBe(`${server.url}/o/riverside/connectorauth/callback`);
+    expect(await page.content()).not.toContain(CLIENT_SECRET);
+    await judge(page, 'app-connector');
+
+    await page.getByRole('link', { name: 'Connectors', exact: true }).click();
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Customer one');
+    await page.getByLabel('Account ID (optional)').fill('cust-1');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByText('The account was created.').waitFor();
+    await page.getByRole('button', { name: 'Add connector' }).click();
+    await page.getByText('The connector was added.').waitFor();
+    await judge(page, 'account-connector');
+
+    await page.getByLabel('Username').fill('alice@customer.example');
+    await page.getByRole('button', { name: 'Make connect link' }).click();
+    await page.getByRole('heading', { name: 'Connect link', exact: true }).waitFor();
+    const link = (await page.locator('#connect-link').textContent())!;
+    await page.getByRole('button', { name: 'Copy connect link' }).click();
+    await expect.poll(() => page.locator('#connect-link-status').textContent()).toBe('Copied');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(link);
+    await judge(page, 'connect-link');
+
+    // The customer, in a browser of their own.
+    const customer = await browser.newContext();
+    const theirs = await customer.newPage();
+    await theirs.goto(link);
+    await theirs.getByRole('button', { name: 'Sign in at the provider' }).click({ timeout: STEP_MS });
+    await theirs.waitForURL(`${partnerOrigin}/`, { timeout: STEP_MS });
+    expect(await theirs.locator('#landed').textContent()).toBe('back at the partner');
+    // The link worked once.
+    await theirs.goto(link);
+    expect(await theirs.content()).not.toContain('Sign in at the provider');
+    await customer.close();
+
+    await page.getByRole('link', { name: 'Done: go to the connector' }).click();
+    expect(await page.locator('.badge').first().textContent()).toBe('Authenticated');
+    expect(await page.getByRole('button', { name: 'Deauthenticate' }).isVisible()).toBe(true);
+    await page.getByRole('link', { name: 'Connectors', exact: true }).click();
+    expect(await page.getByRole('row', { name: 'Authenticated 1' }).count()).toBe(1);
+    // Judged again with a connection (the screenshot kept is this one).
+    await judge(page, 'connectors');
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  });
+
+  it('creates a webhook endpoint, copies its secret, and test-sends with the attempt shown', async () => {
+    const page = watch(await context.newPage());
+    await page.goto(`${consoleUrl}/webhooks`);
+    await judge(page, 'webhooks');
+    await page.getByRole('link', { name: 'New endpoint' }).click();
+    await page.getByLabel('URL', { exact: true }).fill(`${receiverOrigin}/hooks`);
+    await page.getByLabel('Description (optional)').fill('CRM');
+    await judge(page, 'webhook-new');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    await page.getByRole('heading', { name: 'Endpoint created' }).waitFor();
+    const secret = (await page.locator('#webhook-secret').textContent())!;
+    await page.getByRole('button', { name: 'Copy signing secret' }).click();
+    await expect.poll(() => page.locator('#webhook-secret-status').textContent()).toBe('Copied');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+    await page.getByRole('link', { name: 'Done: go to the endpoint' }).click();
+    await page.getByRole('button', { name: 'Send a test message' }).click();
+    await page.getByText('The test message was delivered').waitFor();
+    expect(received.some((body) => body.includes('"type":"webhook.test"'))).toBe(true);
+    expect(await page.getByRole('cell', { name: '204' }).count()).toBe(1);
+    expect(await page.content()).not.toContain(secret);
+    await judge(page, 'webhook');
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  });
+});
