@@ -1,7 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePassword } from '../src/accounts/passwords.ts';
 import { recordAudit } from '../src/audit/audit.ts';
@@ -12,6 +9,7 @@ import { createOrganization } from '../src/orgs/orgs.ts';
 import type { Organization } from '../src/orgs/organization.ts';
 import { seedClient } from './helpers/fixtures.ts';
 import { staffBrowser } from './console-helpers.ts';
+import { accessibilityProblems, CspWatch, launchChromium, screenshots } from './helpers/console-browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 // The console in Debian's chromium (playwright-core): a staff admin signs in, creates a client and
@@ -20,21 +18,8 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
 // proven here is the browser's (rendering, script, CSP, accessibility), which the store does not
 // change; console.test.ts proves the pages' server side on both stores.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'a long staff passphrase';
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'console');
-// Written only when asked (`SCREENSHOTS=1 npx vitest run test/console-browser.test.ts`): their
-// pixels change with every run's ids and dates, and a plain `npm test` must leave the tree clean.
-const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DAY_MS = 86_400_000;
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: ReadonlyArray<{ readonly target: unknown }>;
-}
 
 describe('the staff console in a real browser (SQLite)', () => {
   let server: TestServer;
@@ -42,10 +27,9 @@ describe('the staff console in a real browser (SQLite)', () => {
   let browser: Browser;
   let context: BrowserContext;
   let consoleUrl: string;
-  const cspViolations: string[] = [];
+  const csp = new CspWatch();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
     server = await startTestServer('sqlite');
     const db = server.store.storage.db;
     org = await createOrganization(db, systemClock, { slug: 'riverside', name: 'Riverside Food Bank' });
@@ -59,11 +43,7 @@ describe('the staff console in a real browser (SQLite)', () => {
       for (let i = 0; i < day % 4; i++) await recordAudit(db, at, org.id, { action: 'constituent.sign_in_failed', actor: { type: 'anonymous', id: null } });
     }
     consoleUrl = `${server.url}/o/riverside/console`;
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1280, height: 860 } });
   });
   afterAll(async () => {
@@ -71,45 +51,8 @@ describe('the staff console in a real browser (SQLite)', () => {
     await server?.close();
   });
 
-  function watch(page: Page): Page {
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
-
-  /** axe-core's serious and critical violations on the page as it is, in light and in dark. */
-  async function accessibilityProblems(page: Page): Promise<string[]> {
-    const problems: string[] = [];
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-      await page.evaluate(AXE_SOURCE);
-      const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
-      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${colorScheme} ${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    return problems;
-  }
-
-  /** Light and dark, desktop and 375 px wide (into docs/console/<name>-<scheme>-<width>.png with SCREENSHOTS=1); the page never scrolls sideways at 375 px. */
-  async function screenshots(page: Page, name: string): Promise<void> {
-    for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }], ['375', { width: 375, height: 812 }]] as const) {
-      await page.setViewportSize(viewport);
-      if (label === '375') expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} overflows at 375 px`).toBeLessThanOrEqual(375);
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        // Rendered either way (a page that fails to render fails here), kept only when asked.
-        const shot = await page.screenshot({ fullPage: true });
-        if (WRITE_SCREENSHOTS) writeFileSync(join(SHOTS, `${name}-${colorScheme}-${label}.png`), shot);
-      }
-    }
-    await page.setViewportSize({ width: 1280, height: 860 });
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
-
   it('a staff admin signs in, creates a client and copies its secret; every page passes axe-core', async () => {
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/clients`);
     // Sent to the sign-in, which brings them back to the clients afterwards.
     expect(page.url()).toBe(`${consoleUrl}/login?return_to=clients`);
@@ -173,7 +116,7 @@ describe('the staff console in a real browser (SQLite)', () => {
 
     await page.goto(`${consoleUrl}/clients/cl_unknown`);
     expect(await accessibilityProblems(page)).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await page.close();
   });
 
@@ -181,7 +124,7 @@ describe('the staff console in a real browser (SQLite)', () => {
     const { browser: signedIn } = await staffBrowser(server.store.storage.db, org.id, 'riverside', 'read_only');
     const readOnly = await browser.newContext();
     await readOnly.addCookies([{ name: 'gh_staff', value: signedIn.cookie('gh_staff')!, url: `${server.url}/o/riverside/console/` }]);
-    const page = watch(await readOnly.newPage());
+    const page = csp.watch(await readOnly.newPage());
     const response = await page.goto(`${consoleUrl}/clients/new`);
     expect(response?.status()).toBe(403);
     expect(await accessibilityProblems(page)).toEqual([]);
@@ -189,7 +132,7 @@ describe('the staff console in a real browser (SQLite)', () => {
   });
 
   it('keyboard: the skip link is the first stop and moves to main; the focus is visible', async () => {
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/`);
     await page.keyboard.press('Tab');
     const first = await page.evaluate('({ text: document.activeElement.textContent, outline: getComputedStyle(document.activeElement).outlineStyle })');

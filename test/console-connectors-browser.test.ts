@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
 import Provider from 'oidc-provider';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePassword } from '../src/accounts/passwords.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createOrganization, updateOrganization } from '../src/orgs/orgs.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { hubProviderConfiguration } from './helpers/oidc-upstream.ts';
+import { CspWatch, judge, launchChromium } from './helpers/console-browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 // Cyclr's seed in Debian's chromium (issue 13): a staff admin installs the openid-connect provider
@@ -22,20 +20,9 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
 // axe-core judges every page in light and dark; none scrolls sideways at 375 px. SQLite only:
 // console-connectors.test.ts proves the server side on both stores.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'a long staff passphrase';
 const CLIENT_SECRET = randomBytes(32).toString('base64url');
 const STEP_MS = 15_000;
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'console');
-const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: ReadonlyArray<{ readonly target: unknown }>;
-}
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -57,10 +44,9 @@ describe('the connectors and webhooks console in a real browser (SQLite)', () =>
   let receiverOrigin = '';
   const received: string[] = [];
   const sockets = new Set<Socket>();
-  const cspViolations: string[] = [];
+  const csp = new CspWatch();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
     server = await startTestServer('sqlite', { env: { OUTBOUND_ALLOW_PRIVATE_NETWORK: 'true' } });
     const db = server.store.storage.db;
 
@@ -94,11 +80,7 @@ describe('the connectors and webhooks console in a real browser (SQLite)', () =>
     await updateOrganization(db, systemClock, org.id, { connectTargetOrigins: [partnerOrigin] });
     await createStaffUser(db, systemClock, org.id, { email: 'sam@riverside.example', password: await preparePassword(PASSWORD), role: 'admin' });
     consoleUrl = `${server.url}/o/riverside/console`;
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1280, height: 860 } });
   });
   afterAll(async () => {
@@ -122,38 +104,8 @@ describe('the connectors and webhooks console in a real browser (SQLite)', () =>
     await provider.interactionFinished(request, response, { login: { accountId: 'user-1' }, consent: { grantId } }, { mergeWithLastSubmission: false });
   }
 
-  function watch(page: Page): Page {
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
-
-  /** axe-core's serious and critical violations, light and dark; then the 375 px check (and screenshots with SCREENSHOTS=1). */
-  async function judge(page: Page, name: string): Promise<void> {
-    const problems: string[] = [];
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.evaluate(AXE_SOURCE);
-      const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
-      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${colorScheme} ${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-    }
-    expect(problems, name).toEqual([]);
-    for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }], ['375', { width: 375, height: 812 }]] as const) {
-      await page.setViewportSize(viewport);
-      if (label === '375') expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} overflows at 375 px`).toBeLessThanOrEqual(375);
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        const shot = await page.screenshot({ fullPage: true });
-        if (WRITE_SCREENSHOTS) writeFileSync(join(SHOTS, `${name}-${colorScheme}-${label}.png`), shot);
-      }
-    }
-    await page.setViewportSize({ width: 1280, height: 860 });
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
-
   it('installs an app connector, sends a customer the connect link, and sees the connector authenticated after the customer signed in at the provider', async () => {
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/connectors`);
     await page.getByLabel('Email').fill('sam@riverside.example');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -221,12 +173,12 @@ describe('the connectors and webhooks console in a real browser (SQLite)', () =>
     expect(await page.getByRole('row', { name: 'Authenticated 1' }).count()).toBe(1);
     // Judged again with a connection (the screenshot kept is this one).
     await judge(page, 'connectors');
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await page.close();
   });
 
   it('creates a webhook endpoint, copies its secret, and test-sends with the attempt shown', async () => {
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/webhooks`);
     await judge(page, 'webhooks');
     await page.getByRole('link', { name: 'New endpoint' }).click();
@@ -246,7 +198,7 @@ describe('the connectors and webhooks console in a real browser (SQLite)', () =>
     expect(await page.getByRole('cell', { name: '204' }).count()).toBe(1);
     expect(await page.content()).not.toContain(secret);
     await judge(page, 'webhook');
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await page.close();
   });
 });

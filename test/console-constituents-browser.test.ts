@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
 import { preparePassword } from '../src/accounts/passwords.ts';
@@ -10,6 +8,7 @@ import { createOrganization } from '../src/orgs/orgs.ts';
 import type { Organization } from '../src/orgs/organization.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
 import { CHALLENGE, seedClient } from './helpers/fixtures.ts';
+import { CspWatch, judge, launchChromium } from './helpers/console-browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 // The support desk's seed walk in Debian's chromium (playwright-core): a support role finds a
@@ -19,20 +18,9 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
 // sideways at 375 px. SQLite only: console-constituents.test.ts and console-audit.test.ts prove the
 // server side on both stores. Screenshots into docs/console/ only with SCREENSHOTS=1.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STAFF_PASSWORD = 'a long staff passphrase';
 const OLD_PASSWORD = 'the old constituent passphrase';
 const NEW_PASSWORD = 'a fresh constituent passphrase';
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'console');
-const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: ReadonlyArray<{ readonly target: unknown }>;
-}
 
 describe('the Constituents and Audit log sections in a real browser (SQLite)', () => {
   let server: TestServer;
@@ -43,10 +31,9 @@ describe('the Constituents and Audit log sections in a real browser (SQLite)', (
   let clientId: string;
   let redirectUri: string;
   let accountId: string;
-  const cspViolations: string[] = [];
+  const csp = new CspWatch();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
     server = await startTestServer('sqlite');
     const db = server.store.storage.db;
     org = await createOrganization(db, systemClock, { slug: 'riverside', name: 'Riverside Food Bank' });
@@ -58,52 +45,12 @@ describe('the Constituents and Audit log sections in a real browser (SQLite)', (
     for (const username of ['jo-anne', 'priya', 'marcus']) await createConstituent(db, systemClock, org.id, { username, email: `${username}@example.org` });
     issuer = `${server.url}/o/riverside`;
     consoleUrl = `${issuer}/console`;
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
   });
-
-  function watch(page: Page): Page {
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
-
-  /** axe-core's serious and critical violations on the page as it is, in light and in dark. */
-  async function accessibilityProblems(page: Page): Promise<string[]> {
-    const problems: string[] = [];
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.evaluate(AXE_SOURCE);
-      const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
-      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${colorScheme} ${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    return problems;
-  }
-
-  /** axe-core in both schemes, no sideways scroll at 375 px, and (with SCREENSHOTS=1) the four screenshots. */
-  async function judge(page: Page, name: string): Promise<void> {
-    expect(await accessibilityProblems(page), name).toEqual([]);
-    for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }], ['375', { width: 375, height: 812 }]] as const) {
-      await page.setViewportSize(viewport);
-      if (label === '375') expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} overflows at 375 px`).toBeLessThanOrEqual(375);
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        const shot = await page.screenshot({ fullPage: true });
-        if (WRITE_SCREENSHOTS) writeFileSync(join(SHOTS, `${name}-${colorScheme}-${label}.png`), shot);
-      }
-    }
-    await page.setViewportSize({ width: 1280, height: 860 });
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
 
   /** A constituent's own browser. */
   async function constituentContext(): Promise<BrowserContext> {
@@ -134,7 +81,7 @@ describe('the Constituents and Audit log sections in a real browser (SQLite)', (
     expect(await constituentSignsIn(jordanPage, OLD_PASSWORD)).toBe(true);
 
     const staff = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
-    const page = watch(await staff.newPage());
+    const page = csp.watch(await staff.newPage());
     await page.goto(`${consoleUrl}/constituents`);
     expect(page.url()).toBe(`${consoleUrl}/login?return_to=constituents`);
     await page.getByLabel('Email').fill('sam@riverside.example');
@@ -209,7 +156,7 @@ describe('the Constituents and Audit log sections in a real browser (SQLite)', (
     await page.locator('#from-error').waitFor();
     await judge(page, 'audit-errors');
 
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await jordan.close();
     await fresh.close();
     await staff.close();
@@ -217,7 +164,7 @@ describe('the Constituents and Audit log sections in a real browser (SQLite)', (
 
   it('the new-constituent form, refused and then accepted, passes axe-core', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/login`);
     await page.getByLabel('Email').fill('sam@riverside.example');
     await page.getByLabel('Password', { exact: true }).fill(STAFF_PASSWORD);
@@ -236,7 +183,7 @@ describe('the Constituents and Audit log sections in a real browser (SQLite)', (
     await page.getByLabel('Email').fill('newcomer@example.org');
     await page.getByRole('button', { name: 'Create constituent' }).click();
     await page.waitForURL(/\/constituents\/\d+\?flash=constituent_created$/);
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await context.close();
   });
 });

@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/lib/clock.ts';
 import { updateOrganization } from '../src/orgs/orgs.ts';
 import { setRegistrationPolicy } from '../src/orgs/registration-policy.ts';
 import { seedClient, seedOrg, PASSWORD } from './helpers/fixtures.ts';
+import { accessibilityProblems, CspWatch, launchChromium } from './helpers/console-browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { staffBrowser } from './console-helpers.ts';
 
@@ -15,25 +14,15 @@ import { staffBrowser } from './console-helpers.ts';
 // colour (gold), whose buttons must still read. SQLite only: what is judged is the page as the
 // browser renders it, which the store does not change.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const REDIRECT_URI = 'https://app.example.org/callback';
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: ReadonlyArray<{ readonly target: unknown }>;
-}
 
 describe('the hosted pages pass axe-core in a real browser (SQLite)', () => {
   let server: TestServer;
   let browser: Browser;
   let clients: Record<'acme' | 'neos', string>;
-  const cspViolations: string[] = [];
+  const csp = new CspWatch();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
     server = await startTestServer('sqlite');
     const db = server.store.storage.db;
     const acme = await seedOrg(db, 'acme');
@@ -44,10 +33,7 @@ describe('the hosted pages pass axe-core in a real browser (SQLite)', () => {
     const acmeClient = await seedClient(db, acme.org.id, { name: 'Volunteer rota', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: ['https://app.example.org/bye'], consentRequired: true });
     const neosClient = await seedClient(db, neos.org.id, { name: 'Donations', redirectUris: [REDIRECT_URI], consentRequired: true });
     clients = { acme: acmeClient.clientId, neos: neosClient.clientId };
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -56,26 +42,10 @@ describe('the hosted pages pass axe-core in a real browser (SQLite)', () => {
 
   async function newPage(context: BrowserContext): Promise<Page> {
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
+    csp.watch(page);
     // The app's redirect URI is not served: answer it here so the flow ends without a network error.
     await page.route('https://app.example.org/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><title>App</title><h1>App</h1></html>' }));
     return page;
-  }
-
-  /** axe-core's serious and critical violations on the page as it is, in light and in dark, each named by the page. */
-  async function problems(page: Page, name: string): Promise<string[]> {
-    const found: string[] = [];
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-      await page.evaluate(AXE_SOURCE);
-      const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
-      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${name} ${colorScheme} ${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    return found;
   }
 
   const authorizeUrl = (slug: 'acme' | 'neos', extra: Record<string, string> = {}): string =>
@@ -87,30 +57,30 @@ describe('the hosted pages pass axe-core in a real browser (SQLite)', () => {
     const found: string[] = [];
     await page.goto(authorizeUrl(slug));
     await page.getByLabel('Login name or email').waitFor();
-    found.push(...(await problems(page, 'sign-in')));
+    found.push(...(await accessibilityProblems(page, { label: 'sign-in' })));
     await page.getByLabel('Login name or email').fill('alice');
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
-    found.push(...(await problems(page, 'sign-in refused')));
+    found.push(...(await accessibilityProblems(page, { label: 'sign-in refused' })));
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Allow' }).waitFor();
-    found.push(...(await problems(page, 'consent')));
+    found.push(...(await accessibilityProblems(page, { label: 'consent' })));
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${REDIRECT_URI}?**`);
 
     // Logout without an id_token_hint: the confirmation, then "Stay signed in", then signing out.
     await page.goto(`${server.url}/o/${slug}/logout`);
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    found.push(...(await problems(page, 'logout confirmation')));
+    found.push(...(await accessibilityProblems(page, { label: 'logout confirmation' })));
     await page.getByRole('link', { name: 'Stay signed in' }).click();
     await page.getByRole('heading', { name: 'You are still signed in' }).waitFor();
-    found.push(...(await problems(page, 'logout cancelled')));
+    found.push(...(await accessibilityProblems(page, { label: 'logout cancelled' })));
     await page.goto(`${server.url}/o/${slug}/logout`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForLoadState();
-    found.push(...(await problems(page, 'signed out')));
+    found.push(...(await accessibilityProblems(page, { label: 'signed out' })));
     expect(found).toEqual([]);
     await context.close();
   });
@@ -127,7 +97,7 @@ describe('the hosted pages pass axe-core in a real browser (SQLite)', () => {
     ] as const) {
       const response = await page.goto(url);
       expect(response?.status(), name).toBeGreaterThanOrEqual(400);
-      found.push(...(await problems(page, name)));
+      found.push(...(await accessibilityProblems(page, { label: name })));
     }
     expect(found).toEqual([]);
     await context.close();
@@ -140,10 +110,10 @@ describe('the hosted pages pass axe-core in a real browser (SQLite)', () => {
     await page.goto(authorizeUrl('neos'));
     await page.getByRole('link', { name: 'Create an account' }).click();
     await page.getByLabel('Email (optional)').waitFor();
-    found.push(...(await problems(page, 'sign-up')));
+    found.push(...(await accessibilityProblems(page, { label: 'sign-up' })));
     await page.locator('form button[type=submit]').first().click();
     await page.waitForLoadState();
-    found.push(...(await problems(page, 'sign-up refused')));
+    found.push(...(await accessibilityProblems(page, { label: 'sign-up refused' })));
     expect(found).toEqual([]);
     await context.close();
   });
@@ -153,7 +123,7 @@ describe('the hosted pages pass axe-core in a real browser (SQLite)', () => {
     const page = await newPage(context);
     const found: string[] = [];
     await page.goto(`${server.url}/o/neos/register`);
-    found.push(...(await problems(page, 'registration')));
+    found.push(...(await accessibilityProblems(page, { label: 'registration' })));
     await page.getByLabel('Application name').fill('Volunteer Portal');
     await page.getByLabel('Your name').fill('Ann Developer');
     await page.getByLabel('Your email').fill('ann@example.org');
@@ -162,11 +132,11 @@ describe('the hosted pages pass axe-core in a real browser (SQLite)', () => {
     await page.getByLabel('Redirect URIs, one per line').fill('http://insecure.example/cb');
     await page.getByRole('button', { name: 'Send the request' }).click();
     await page.getByRole('alert').first().waitFor();
-    found.push(...(await problems(page, 'registration refused')));
+    found.push(...(await accessibilityProblems(page, { label: 'registration refused' })));
     await page.getByLabel('Redirect URIs, one per line').fill(REDIRECT_URI);
     await page.getByRole('button', { name: 'Send the request' }).click();
     await page.getByRole('heading', { name: 'Registration request received' }).waitFor();
-    found.push(...(await problems(page, 'registration received')));
+    found.push(...(await accessibilityProblems(page, { label: 'registration received' })));
     expect(found).toEqual([]);
     await context.close();
   });
@@ -179,11 +149,11 @@ describe('the hosted pages pass axe-core in a real browser (SQLite)', () => {
     const page = await newPage(context);
     await page.goto(authorizeUrl('acme'));
     await page.getByRole('button', { name: 'Sign out of the staff session' }).waitFor();
-    expect(await problems(page, 'staff session')).toEqual([]);
+    expect(await accessibilityProblems(page, { label: 'staff session' })).toEqual([]);
     await context.close();
   });
 
   it('was refused nothing by the pages\' CSP', () => {
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
   });
 });

@@ -1,8 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConstituent } from '../src/accounts/constituents.ts';
 import { systemClock } from '../src/lib/clock.ts';
@@ -10,6 +7,7 @@ import { createOrganization } from '../src/orgs/orgs.ts';
 import type { Organization } from '../src/orgs/organization.ts';
 import { signInThroughPages, TestBrowser } from './helpers/browser.ts';
 import { CHALLENGE, PASSWORD, seedClient } from './helpers/fixtures.ts';
+import { accessibilityProblems, CspWatch, judge, launchChromium } from './helpers/console-browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { staffBrowser } from './console-helpers.ts';
 
@@ -20,19 +18,8 @@ import { staffBrowser } from './console-helpers.ts';
 // judges each page of these sections (light and dark) and none scrolls sideways at 375 px.
 // SQLite only: console-registrations.test.ts proves the server side on both stores.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'console');
-const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const REQUESTED_REDIRECT = 'https://checkin.neos.example/cb';
 const ROTA_REDIRECT = 'https://rota.neos.example/cb';
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: ReadonlyArray<{ readonly target: unknown }>;
-}
 
 describe('registrations, client lifecycle and scopes in a real browser (SQLite)', () => {
   let server: TestServer;
@@ -41,21 +28,16 @@ describe('registrations, client lifecycle and scopes in a real browser (SQLite)'
   let staff: BrowserContext;
   let issuer: string;
   let consoleUrl: string;
-  const cspViolations: string[] = [];
+  const csp = new CspWatch();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
     server = await startTestServer('sqlite');
     const db = server.store.storage.db;
     org = await createOrganization(db, systemClock, { slug: 'neos', name: 'Neos Community' });
     for (const username of ['alice', 'bob', 'carol', 'dave']) await createConstituent(db, systemClock, org.id, { username, password: PASSWORD, email: `${username}@neos.example`, name: username });
     issuer = `${server.url}/o/neos`;
     consoleUrl = `${issuer}/console`;
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     // A staff admin's session, made directly (console-browser.test.ts walks the password sign-in).
     const { browser: signedIn } = await staffBrowser(db, org.id, 'neos', 'admin', 'sam@neos.example');
     staff = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -66,44 +48,8 @@ describe('registrations, client lifecycle and scopes in a real browser (SQLite)'
     await server?.close();
   });
 
-  function watch(page: Page): Page {
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
-
-  /** axe-core's serious and critical violations on the page as it is, in light and in dark. */
-  async function accessibilityProblems(page: Page): Promise<string[]> {
-    const problems: string[] = [];
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.evaluate(AXE_SOURCE);
-      const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
-      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${colorScheme} ${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    return problems;
-  }
-
-  /** axe-core in both schemes, no sideways scroll at 375 px, and the screenshots (written with SCREENSHOTS=1). */
-  async function judge(page: Page, name: string): Promise<void> {
-    expect(await accessibilityProblems(page), name).toEqual([]);
-    for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }], ['375', { width: 375, height: 812 }]] as const) {
-      await page.setViewportSize(viewport);
-      if (label === '375') expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} overflows at 375 px`).toBeLessThanOrEqual(375);
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        const shot = await page.screenshot({ fullPage: true });
-        if (WRITE_SCREENSHOTS) writeFileSync(join(SHOTS, `${name}-${colorScheme}-${label}.png`), shot);
-      }
-    }
-    await page.setViewportSize({ width: 1280, height: 860 });
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
-
   it('staff open registration, approve a request from the registration page, and openid-client completes a flow with it', async () => {
-    const page = watch(await staff.newPage());
+    const page = csp.watch(await staff.newPage());
     await page.goto(`${consoleUrl}/registrations`);
     await page.getByText('No registration is waiting.').waitFor();
     await page.getByLabel('Open, with approval: anyone may ask, staff decide').check();
@@ -170,7 +116,7 @@ describe('registrations, client lifecycle and scopes in a real browser (SQLite)'
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
     expect(tokens.claims()).toMatchObject({ iss: issuer, aud: clientId });
     expect((await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)).preferred_username).toBe('alice');
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await page.close();
   });
 
@@ -195,7 +141,7 @@ describe('registrations, client lifecycle and scopes in a real browser (SQLite)'
       return outcome;
     };
     const setConsent = async (required: boolean): Promise<void> => {
-      const page = watch(await staff.newPage());
+      const page = csp.watch(await staff.newPage());
       await page.goto(`${consoleUrl}/clients/${clientId}`);
       await page.getByLabel('Ask constituents to consent before the application gets their details').setChecked(required);
       await page.getByRole('button', { name: 'Save changes' }).click();
@@ -208,12 +154,12 @@ describe('registrations, client lifecycle and scopes in a real browser (SQLite)'
     expect(await signIn('carol')).toBe('consent');
     await setConsent(false);
     expect(await signIn('dave')).toBe('back');
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
   });
 
   it('suspends, reactivates and deletes a client after confirmation pages, and manages custom scopes; every page passes axe-core', async () => {
     await seedClient(server.store.storage.db, org.id, { name: 'Old newsletter' });
-    const page = watch(await staff.newPage());
+    const page = csp.watch(await staff.newPage());
     await page.goto(`${consoleUrl}/clients`);
     await page.getByRole('link', { name: 'Old newsletter' }).click();
     await page.getByRole('heading', { name: 'Status' }).waitFor();
@@ -251,7 +197,7 @@ describe('registrations, client lifecycle and scopes in a real browser (SQLite)'
     await judge(page, 'scope-remove');
     await page.getByRole('button', { name: 'Remove the scope' }).click();
     await page.getByText('The custom scope was removed').waitFor();
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await page.close();
   });
 });

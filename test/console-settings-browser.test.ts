@@ -1,12 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/lib/clock.ts';
 import { createOrganization, getOrganizationById } from '../src/orgs/orgs.ts';
 import type { Organization } from '../src/orgs/organization.ts';
 import { staffBrowser } from './console-helpers.ts';
+import { accessibilityProblems, CspWatch, launchChromium, screenshots } from './helpers/console-browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 // Settings and branding in Debian's chromium: axe-core on the page (light and dark, the preview's
@@ -14,35 +12,19 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
 // console's script) and on the Preview button (without), then the save. SQLite only, as
 // console-browser.test.ts: the server side on both stores is console-settings.test.ts's.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'console');
-const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: ReadonlyArray<{ readonly target: unknown }>;
-}
 
 describe('settings and branding in a real browser (SQLite)', () => {
   let server: TestServer;
   let org: Organization;
   let browser: Browser;
   let consoleUrl: string;
-  const cspViolations: string[] = [];
+  const csp = new CspWatch();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
     server = await startTestServer('sqlite');
     org = await createOrganization(server.store.storage.db, systemClock, { slug: 'riverside', name: 'Riverside Food Bank' });
     consoleUrl = `${server.url}/o/riverside/console`;
-    if (WRITE_SCREENSHOTS) mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -56,41 +38,6 @@ describe('settings and branding in a real browser (SQLite)', () => {
     return context;
   }
 
-  function watch(page: Page): Page {
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
-
-  /** axe-core's serious and critical violations of the document, in light and dark. */
-  async function accessibilityProblems(page: Page, frame: 'page' | 'preview'): Promise<string[]> {
-    const target = page.mainFrame();
-    const problems: string[] = [];
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      await target.evaluate(AXE_SOURCE);
-      const violations = (await target.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
-      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${frame} ${colorScheme} ${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    return problems;
-  }
-
-  async function screenshots(page: Page, name: string): Promise<void> {
-    for (const [label, viewport] of [['desktop', { width: 1280, height: 900 }], ['375', { width: 375, height: 812 }]] as const) {
-      await page.setViewportSize(viewport);
-      if (label === '375') expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} overflows at 375 px`).toBeLessThanOrEqual(375);
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        const shot = await page.screenshot({ fullPage: true });
-        if (WRITE_SCREENSHOTS) writeFileSync(join(SHOTS, `${name}-${colorScheme}-${label}.png`), shot);
-      }
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
-
   /** The preview's sign-in button colour and the name over the form, as the browser draws them. */
   async function previewLook(page: Page): Promise<{ button: string; title: string }> {
     const frame = page.frame({ name: 'sign-in-preview' })!;
@@ -99,14 +46,14 @@ describe('settings and branding in a real browser (SQLite)', () => {
 
   it('an admin changes the colour and the name, sees the sign-in preview follow as they type, and saves', async () => {
     const context = await signedIn({ javaScriptEnabled: true });
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/settings`);
     await expect.poll(() => previewLook(page)).toEqual({ button: 'rgb(29, 78, 216)', title: 'Sign in to Riverside Food Bank' });
-    expect(await accessibilityProblems(page, 'page')).toEqual([]);
+    expect(await accessibilityProblems(page, { label: 'page' })).toEqual([]);
     // The preview's own document, opened by itself: in its sandboxed frame no script runs, axe's neither.
     const alone = await context.newPage();
     await alone.goto(`${consoleUrl}/settings/preview`);
-    expect(await accessibilityProblems(alone, 'preview')).toEqual([]);
+    expect(await accessibilityProblems(alone, { label: 'preview' })).toEqual([]);
     await alone.close();
 
     await page.getByLabel('Button colour').fill('#0f766e');
@@ -114,7 +61,7 @@ describe('settings and branding in a real browser (SQLite)', () => {
     // The console's script posts the form into the frame after a pause in typing: nothing saved yet.
     await expect.poll(() => previewLook(page), { timeout: 5000 }).toEqual({ button: 'rgb(15, 118, 110)', title: 'Sign in to Riverside Community Pantry' });
     expect((await getOrganizationById(server.store.storage.db, org.id)).settings.primaryColor).toBeNull();
-    await screenshots(page, 'settings');
+    await screenshots(page, 'settings', { desktop: { width: 1280, height: 900 } });
 
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'The settings were saved' }).waitFor();
@@ -122,22 +69,22 @@ describe('settings and branding in a real browser (SQLite)', () => {
     expect({ name: saved.name, color: saved.settings.primaryColor }).toEqual({ name: 'Riverside Community Pantry', color: '#0f766e' });
     // The frame's first page is the stored look now.
     await expect.poll(() => previewLook(page)).toEqual({ button: 'rgb(15, 118, 110)', title: 'Sign in to Riverside Community Pantry' });
-    expect(await accessibilityProblems(page, 'page')).toEqual([]);
+    expect(await accessibilityProblems(page, { label: 'page' })).toEqual([]);
 
     // Bad input: the errors beside their fields, still accessible.
     await page.getByLabel('Link colour').fill('blue');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('alert').filter({ hasText: 'Nothing was saved' }).waitFor();
     expect(await page.getByLabel('Link colour').getAttribute('aria-invalid')).toBe('true');
-    expect(await accessibilityProblems(page, 'page')).toEqual([]);
-    await screenshots(page, 'settings-errors');
-    expect(cspViolations).toEqual([]);
+    expect(await accessibilityProblems(page, { label: 'page' })).toEqual([]);
+    await screenshots(page, 'settings-errors', { desktop: { width: 1280, height: 900 } });
+    expect(csp.violations).toEqual([]);
     await context.close();
   });
 
   it('without JavaScript, the Preview button shows the form\'s look in the frame, and saves nothing', async () => {
     const context = await signedIn({ javaScriptEnabled: false });
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/settings`);
     const before = await getOrganizationById(server.store.storage.db, org.id);
     await page.getByLabel('Button colour').fill('#7c2d12');
@@ -146,13 +93,13 @@ describe('settings and branding in a real browser (SQLite)', () => {
     await expect.poll(async () => (await page.frame({ name: 'sign-in-preview' })!.evaluate(`getComputedStyle(document.querySelector('button[type=submit]')).backgroundColor`)), { timeout: 5000 }).toBe('rgb(124, 45, 18)');
     expect(page.url()).toBe(`${consoleUrl}/settings`);
     expect((await getOrganizationById(server.store.storage.db, org.id)).updatedAt).toBe(before.updatedAt);
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await context.close();
   });
 
   it('the preview\'s form cannot be submitted: the frame is sandboxed and its CSP says form-action \'none\'', async () => {
     const context = await signedIn({ javaScriptEnabled: true });
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/settings`);
     const frame = page.frame({ name: 'sign-in-preview' })!;
     await frame.locator('#username').waitFor();

@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePassword } from '../src/accounts/passwords.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createOrganization } from '../src/orgs/orgs.ts';
 import type { Organization } from '../src/orgs/organization.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
+import { accessibilityProblems, CspWatch, launchChromium, screenshots } from './helpers/console-browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 // NeonCRM's seed in Debian's chromium (playwright-core): an owner creates an integration user,
@@ -16,19 +14,7 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
 // page of the section in light and dark, and no page scrolls sideways at 375 px. SQLite only: what
 // is proven here is the browser's; console-staff.test.ts proves the server side on both stores.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'a long staff passphrase';
-const SHOTS = join(import.meta.dirname, '..', 'docs', 'console');
-// Written only when asked (`SCREENSHOTS=1`), as console-browser.test.ts does.
-const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: ReadonlyArray<{ readonly target: unknown }>;
-}
 
 describe('staff and API access in a real browser (SQLite)', () => {
   let server: TestServer;
@@ -36,62 +22,22 @@ describe('staff and API access in a real browser (SQLite)', () => {
   let browser: Browser;
   let context: BrowserContext;
   let consoleUrl: string;
-  const cspViolations: string[] = [];
+  const csp = new CspWatch();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
     server = await startTestServer('sqlite');
     const db = server.store.storage.db;
     org = await createOrganization(db, systemClock, { slug: 'riverside', name: 'Riverside Food Bank' });
     await createStaffUser(db, systemClock, org.id, { email: 'ola@riverside.example', name: 'Ola Owner', password: await preparePassword(PASSWORD), role: 'owner' });
     await createStaffUser(db, systemClock, org.id, { email: 'sam@riverside.example', name: 'Sam Admin', role: 'admin', withApiKey: true });
     consoleUrl = `${server.url}/o/riverside/console`;
-    if (WRITE_SCREENSHOTS) mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1280, height: 860 } });
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
   });
-
-  function watch(page: Page): Page {
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return page;
-  }
-
-  /** axe-core's serious and critical violations on the page as it is, in light and in dark. */
-  async function accessibilityProblems(page: Page): Promise<string[]> {
-    const problems: string[] = [];
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.evaluate(AXE_SOURCE);
-      const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
-      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${colorScheme} ${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    return problems;
-  }
-
-  /** Light and dark, desktop and 375 px wide (written with SCREENSHOTS=1); the page never scrolls sideways at 375 px. */
-  async function screenshots(page: Page, name: string): Promise<void> {
-    for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }], ['375', { width: 375, height: 812 }]] as const) {
-      await page.setViewportSize(viewport);
-      if (label === '375') expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} overflows at 375 px`).toBeLessThanOrEqual(375);
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        const shot = await page.screenshot({ fullPage: true });
-        if (WRITE_SCREENSHOTS) writeFileSync(join(SHOTS, `${name}-${colorScheme}-${label}.png`), shot);
-      }
-    }
-    await page.setViewportSize({ width: 1280, height: 860 });
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
 
   /** `GET /api/v2/org` with HTTP Basic `orgId:key`, as NeonCRM's integrations call it. */
   async function callApi(orgId: string, key: string): Promise<number> {
@@ -101,7 +47,7 @@ describe('staff and API access in a real browser (SQLite)', () => {
   }
 
   it('an owner creates an integration user, enables API access, copies the key, and the API takes it until it is revoked', async () => {
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/staff`);
     await page.getByLabel('Email').fill('ola@riverside.example');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -156,12 +102,12 @@ describe('staff and API access in a real browser (SQLite)', () => {
     await page.getByText('The API key was revoked: it no longer works.').waitFor();
     expect(await callApi(orgId, key)).toBe(401);
     expect(await accessibilityProblems(page)).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await page.close();
   });
 
   it('the owner\'s own page says it cannot disable itself, and the list links to the Organization ID', async () => {
-    const page = watch(await context.newPage());
+    const page = csp.watch(await context.newPage());
     await page.goto(`${consoleUrl}/staff`);
     await page.getByRole('link', { name: 'ola@riverside.example' }).click();
     await page.getByText('You cannot disable yourself: another owner can.').waitFor();
@@ -171,7 +117,7 @@ describe('staff and API access in a real browser (SQLite)', () => {
     await page.getByRole('link', { name: 'Organization ID' }).click();
     await page.waitForURL(`${consoleUrl}/#org-heading`);
     expect(await page.locator('#org-id').textContent()).toBe(org.id);
-    expect(cspViolations).toEqual([]);
+    expect(csp.violations).toEqual([]);
     await page.close();
   });
 });
