@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { COPY_SCRIPT } from '../http/copy-script.ts';
 
 /**
  * The console's one stylesheet and one script, served from our origin under the console's path
@@ -123,35 +124,8 @@ details.chart-numbers>summary{padding:.5rem 0;cursor:pointer;font-weight:600;col
 iframe.sign-in-preview{display:block;width:100%;height:36rem;border:1px solid var(--field);border-radius:.375rem;background:#f3f4f6}
 `;
 
-/**
- * Shows each Copy button (`data-copy` names the element holding the value) and copies with the
- * Clipboard API, announcing the result in the status region `<id>-status` (WCAG 4.1.3). Without
- * JavaScript, or without the API (it needs https or localhost), the buttons stay hidden and the
- * value is there to select (one click selects it all).
- */
-const SCRIPT = `(function () {
-  'use strict';
-  var clipboard = navigator.clipboard;
-  if (!clipboard || typeof clipboard.writeText !== 'function') return;
-  var statuses = [];
-  document.querySelectorAll('button[data-copy]').forEach(function (button) {
-    var id = button.getAttribute('data-copy');
-    var value = document.getElementById(id);
-    var status = document.getElementById(id + '-status');
-    if (!value || !status) return;
-    statuses.push(status);
-    button.hidden = false;
-    button.addEventListener('click', function () {
-      statuses.forEach(function (other) { other.textContent = ''; });
-      clipboard.writeText(value.textContent).then(function () {
-        status.textContent = 'Copied';
-      }, function () {
-        window.getSelection().selectAllChildren(value);
-        status.textContent = 'Not copied: it is selected, press Ctrl+C (Cmd+C on a Mac)';
-      });
-    });
-  });
-})();
+/** The Copy buttons (one source with the hosted pages'), then the console's own behaviours. */
+const SCRIPT = `${COPY_SCRIPT}
 // Settings and branding (settings-pages.ts): the sign-in preview follows the form as the person
 // types, by the form's own Preview button (it posts into the preview's frame); nothing is saved.
 (function () {

@@ -1,5 +1,6 @@
 import { hiddenInputs, html, pageShell } from '../../http/html.ts';
 import type { PageBranding, RenderedPage, SafeHtml } from '../../http/html.ts';
+import { COPY_SCRIPT } from '../../http/copy-script.ts';
 
 /** What the person typed, given back when the form is shown again after an error. */
 export interface ClientRegistrationValues {
@@ -128,37 +129,6 @@ function credential(id: string, name: string, value: string): SafeHtml {
 <div class="credential-value" tabindex="0" role="region" aria-labelledby="${id}-label"><code id="${id}">${value}</code></div>
 </div>`;
 }
-
-/**
- * Shows each Copy button and copies its value with the Clipboard API, then says so in the status
- * region beside it (announced by screen readers: WCAG 4.1.3). Runs under the page's CSP nonce;
- * its text is fixed, nothing in it comes from the request. If the browser refuses, the value is
- * selected instead, for the person to copy.
- */
-const COPY_SCRIPT = `(function () {
-  'use strict';
-  var clipboard = navigator.clipboard;
-  if (!clipboard || typeof clipboard.writeText !== 'function') return;
-  var statuses = [];
-  document.querySelectorAll('button[data-copy]').forEach(function (button) {
-    var id = button.getAttribute('data-copy');
-    var value = document.getElementById(id);
-    var status = document.getElementById(id + '-status');
-    if (!value || !status) return;
-    statuses.push(status);
-    button.hidden = false;
-    button.addEventListener('click', function () {
-      // Emptied first, so a second copy is announced again; only the last copy says Copied.
-      statuses.forEach(function (other) { other.textContent = ''; });
-      clipboard.writeText(value.textContent).then(function () {
-        status.textContent = 'Copied';
-      }, function () {
-        window.getSelection().selectAllChildren(value);
-        status.textContent = 'Not copied: it is selected, press Ctrl+C (Cmd+C on a Mac)';
-      });
-    });
-  });
-})();`;
 
 /**
  * The answer to a registration request: the client_id, and for a confidential client its secret,
