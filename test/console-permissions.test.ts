@@ -414,6 +414,45 @@ describe.each(DIALECTS)('the console\'s permission matrix on %s', (dialect) => {
       },
       control: { page: () => `webhooks/${targets!.webhookId}`, marker: () => `/webhooks/${targets!.webhookId}/rotate-secret"`, read: 'webhooks:read' },
     },
+    // The remaining gaps (console-F): an account renamed and deleted, an account connector edited, a webhook endpoint deleted.
+    {
+      name: 'rename an account',
+      api: 'PATCH /accounts/:account_id',
+      perform: async (b) => post(b, `connectors/accounts/${(await connectorTargets()).accountId}/rename`, { csrf_token: consoleCsrf(b, `account-rename:${targets!.accountId}`), name: 'Matrix account' }),
+      control: { page: () => `connectors/accounts/${targets!.accountId}`, marker: () => `/connectors/accounts/${targets!.accountId}/rename"`, read: 'connectors:read' },
+    },
+    {
+      name: 'delete an account',
+      api: 'DELETE /accounts/:account_id',
+      perform: async (b) => {
+        const owner = await asOwner();
+        const id = `gone-${Math.random().toString(36).slice(2)}`;
+        await owner.request(`${consoleUrl}/connectors/accounts`, { form: { csrf_token: consoleCsrf(owner, 'account-create'), id, name: 'To delete' } });
+        return post(b, `connectors/accounts/${id}/delete`, { csrf_token: consoleCsrf(b, `account-delete:${id}`) });
+      },
+      control: { page: () => `connectors/accounts/${targets!.accountId}`, marker: () => `/connectors/accounts/${targets!.accountId}/delete"`, read: 'connectors:read' },
+    },
+    {
+      name: 'edit an account connector',
+      api: 'PATCH /account-connectors/:account_connector_id',
+      perform: async (b) => {
+        const { connectorId } = await connectorTargets();
+        const { version } = await server.store.storage.db.selectFrom('account_connectors').select('version').where('id', '=', connectorId).executeTakeFirstOrThrow();
+        return post(b, `connectors/account-connectors/${connectorId}/edit`, { csrf_token: consoleCsrf(b, `account-connector-update:${connectorId}`), version: String(version), name: 'Matrix connector', 'config.issuer': 'https://login.example.com' });
+      },
+      control: { page: () => `connectors/account-connectors/${targets!.connectorId}`, marker: () => `/connectors/account-connectors/${targets!.connectorId}/edit"`, read: 'connectors:read' },
+    },
+    {
+      name: 'delete a webhook endpoint',
+      api: 'DELETE /webhooks/:webhook_id',
+      perform: async (b) => {
+        const owner = await asOwner();
+        const hook = await (await owner.request(`${consoleUrl}/webhooks`, { form: { csrf_token: consoleCsrf(owner, 'webhook-create'), url: 'https://hooks.example/gone', event_scope: 'all', enabled: 'yes' } })).text();
+        const id = decodeURIComponent(/webhooks\/([^"]+)">Done/.exec(hook)![1]!);
+        return post(b, `webhooks/${id}/delete`, { csrf_token: consoleCsrf(b, `webhook-delete:${id}`) });
+      },
+      control: { page: () => `webhooks/${targets!.webhookId}`, marker: () => `/webhooks/${targets!.webhookId}/delete"`, read: 'webhooks:read' },
+    },
     // Settings and branding (settings-pages.ts).
     { name: 'see the settings', api: 'GET /org', perform: (b) => get(b, 'settings') },
     {

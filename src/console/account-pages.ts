@@ -21,6 +21,8 @@ import { flashKeyOf, type FlashKey } from './flash.ts';
 import { attemptForm, type FormProblems } from './forms.ts';
 import { renderAccountConnectorView, renderAccountList, renderAccountView, renderConnectLinkPage, renderConnectorsByStatus, type ConnectLinkForm } from './pages/accounts.ts';
 import { statusLabel } from './pages/app-connectors.ts';
+import { renderAccountManage } from './pages/account-changes.ts';
+import { html } from '../http/html.ts';
 
 /** Accounts per page, and connectors per page of an account: one statement each whatever the org holds. */
 export const ACCOUNTS_PER_PAGE = 50;
@@ -156,7 +158,8 @@ async function accountPage(call: ConsoleCall, account: ConnectorAccount, state: 
   const page = await listAccountConnectors(call.op, account.id, { limit: ACCOUNTS_PER_PAGE, ...(cursor === undefined ? {} : { cursor }) });
   const apps = await listAppConnectors(call.op, { limit: APPS_OFFERED });
   const add = call.frame.permissions.has('connectors:write') ? { csrfToken: call.csrf(`account-connector-add:${account.id}`), values: state.values, problems: state.problems } : null;
-  const body = renderAccountView({ consoleUrl: call.frame.consoleUrl, account, connectors: page.items, nextCursor: page.nextCursor, apps: new Map(apps.items.map((app) => [app.id, app])), add });
+  const view = renderAccountView({ consoleUrl: call.frame.consoleUrl, account, connectors: page.items, nextCursor: page.nextCursor, apps: new Map(apps.items.map((app) => [app.id, app])), add });
+  const body = add === null ? view : html`${view}${renderAccountManage({ consoleUrl: call.frame.consoleUrl, account })}`;
   return call.render({ title: account.name, section: 'connectors', body, flash: state.flash ?? null }, state.problems?.status ?? 200);
 }
 

@@ -18,6 +18,7 @@ import { registerRegistrationPages } from './registration-pages.ts';
 import { registerScopePages } from './scope-pages.ts';
 import { registerConstituentPages } from './constituent-pages.ts';
 import { registerAccountPages } from './account-pages.ts';
+import { registerAccountChangePages } from './account-change-pages.ts';
 import { registerConnectorPages } from './connector-pages.ts';
 import { CONSOLE_PAGE, consoleHandler, safeReturnPath, SIGN_OUT_PURPOSE, type ConsoleDeps } from './console-context.ts';
 import { registerOverviewPage } from './overview-page.ts';
@@ -108,6 +109,7 @@ export function registerConsoleRoutes(scope: FastifyInstance, deps: ConsoleDeps)
   registerAuditPages(scope, deps);
   registerConnectorPages(scope, deps);
   registerAccountPages(scope, deps);
+  registerAccountChangePages(scope, deps);
   registerWebhookPages(scope, deps);
   registerSettingsPages(scope, deps);
   // Any other address under the console: the console's own 404 page (after the sign-in, as every page).

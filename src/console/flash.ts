@@ -44,6 +44,11 @@ export const FLASH_MESSAGES = {
   webhook_updated: 'The endpoint was saved.',
   webhook_test_delivered: 'The test message was delivered: see the first delivery below.',
   webhook_test_failed: 'The test message was not delivered: the first delivery below says why. It will be retried.',
+  // The remaining gaps (console-F): deleting a webhook endpoint, renaming and deleting an account, editing an account connector.
+  webhook_deleted: 'The endpoint was deleted, with its deliveries.',
+  account_renamed: 'The account was renamed.',
+  account_deleted: 'The account was deleted, with its connectors and their credentials.',
+  account_connector_updated: 'The connector was saved.',
   // Settings and branding (settings-pages.ts).
   settings_saved: 'The settings were saved. The hosted pages use them from now on.',
 } as const;

@@ -6,6 +6,7 @@ import { param } from '../oauth/params.ts';
 import type { WebhookEndpoint } from '../webhooks/webhook.ts';
 import {
   addWebhookEndpoint,
+  deleteWebhookEndpoint,
   getWebhookEndpoint,
   listWebhookDeliveries,
   listWebhookEndpoints,
@@ -18,7 +19,7 @@ import {
 import { CONSOLE_PAGE, consoleHandler, expiredForm, type ConsoleCall, type ConsoleDeps } from './console-context.ts';
 import { flashKeyOf, type FlashKey } from './flash.ts';
 import { attemptForm, MISSING_VERSION, type FormProblems } from './forms.ts';
-import { renderWebhookForm, renderWebhookList, renderWebhookSecretPage, renderWebhookView, WEBHOOK_FIELDS, webhookValuesOf, type WebhookFormValues } from './pages/webhooks.ts';
+import { renderWebhookDeleteConfirm, renderWebhookForm, renderWebhookList, renderWebhookSecretPage, renderWebhookView, WEBHOOK_FIELDS, webhookValuesOf, type WebhookFormValues } from './pages/webhooks.ts';
 
 /** Endpoints per page (an org has at most 50), and deliveries per page of an endpoint's log. */
 export const WEBHOOKS_PER_PAGE = 50;
@@ -36,10 +37,11 @@ export function registerWebhookPages(scope: FastifyInstance, deps: ConsoleDeps):
     '/console/webhooks',
     CONSOLE_PAGE,
     consoleHandler(deps, async (call) => {
-      const cursor = param(readQuery(call.request), 'cursor');
+      const query = readQuery(call.request);
+      const cursor = param(query, 'cursor');
       const page = await listWebhookEndpoints(call.op, { limit: WEBHOOKS_PER_PAGE, ...(cursor === undefined ? {} : { cursor }) });
       const body = renderWebhookList({ consoleUrl: call.frame.consoleUrl, endpoints: page.items, nextCursor: page.nextCursor, canWrite: call.frame.permissions.has('webhooks:write') });
-      return call.render({ title: 'Webhooks', section: 'webhooks', body });
+      return call.render({ title: 'Webhooks', section: 'webhooks', body, flash: flashKeyOf(param(query, 'flash')) });
     }),
   );
 
@@ -131,6 +133,37 @@ export function registerWebhookPages(scope: FastifyInstance, deps: ConsoleDeps):
       return call.redirect(`${back}?flash=${outcome.value.state === 'delivered' ? 'webhook_test_delivered' : 'webhook_test_failed'}`);
     }),
   );
+
+  // Deleting, confirmed on a page of its own first (the endpoint's log goes with it).
+  scope.get(
+    '/console/webhooks/:webhookId/delete',
+    CONSOLE_PAGE,
+    consoleHandler(deps, async (call) => {
+      const current = await getWebhookEndpoint(call.op, call.params.webhookId ?? '');
+      // Only hides the confirmation from a role that could not confirm: deleteWebhookEndpoint refuses it anyway.
+      if (!call.frame.permissions.has('webhooks:write')) throw new ForbiddenError('webhooks:write');
+      return deletePage(call, current, null);
+    }),
+  );
+
+  scope.post(
+    '/console/webhooks/:webhookId/delete',
+    CONSOLE_PAGE,
+    consoleHandler(deps, async (call) => {
+      const form = await readForm(call.request);
+      const current = await getWebhookEndpoint(call.op, call.params.webhookId ?? '');
+      if (!call.csrfMatches(form, `webhook-delete:${current.id}`)) return expiredForm(call, `webhooks/${encodeURIComponent(current.id)}/delete`);
+      const outcome = await attemptForm([], () => deleteWebhookEndpoint(call.op, current.id));
+      if (!outcome.ok) return deletePage(call, current, outcome.problems);
+      call.changed();
+      return call.redirect('webhooks?flash=webhook_deleted');
+    }),
+  );
+}
+
+function deletePage(call: ConsoleCall, endpoint: WebhookEndpoint, problems: FormProblems | null): FastifyReply {
+  const body = renderWebhookDeleteConfirm({ consoleUrl: call.frame.consoleUrl, endpoint, csrfToken: call.csrf(`webhook-delete:${endpoint.id}`), problems });
+  return call.render({ title: 'Delete a webhook endpoint', section: 'webhooks', body }, problems?.status ?? 200);
 }
 
 /** The form's values as typed: "every event" unless "only these" is chosen (then the boxes ticked, maybe none: the use case says so). */

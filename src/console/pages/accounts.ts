@@ -163,7 +163,8 @@ ${
   model.actions === null
     ? null
     : html`<div class="actions">${c.status === 'disabled' ? action('enable', model.actions.enable, 'Enable', 'Lets it be used, refreshed and connected again.') : action('disable', model.actions.disable, 'Disable', 'Keeps its credentials but stops handing them out and refreshing them.')}
-${c.sealedCredentials === null && !c.selfAuthenticate ? null : action('deauthenticate', model.actions.deauthenticate, 'Deauthenticate', 'Drops its credentials: the customer must connect again.')}</div>`
+${c.sealedCredentials === null && !c.selfAuthenticate ? null : action('deauthenticate', model.actions.deauthenticate, 'Deauthenticate', 'Drops its credentials: the customer must connect again.')}
+<p><a class="button secondary" href="${base}/edit">Edit settings…</a></p></div>`
 }
 </section>
 ${model.link === null ? null : connectLinkForm(base, model.link)}`;

@@ -115,6 +115,22 @@ ${
 <h2 id="deliveries-heading">Deliveries</h2>
 ${model.deliveries.length === 0 ? html`<p>No messages yet.</p>` : model.deliveries.map(deliveryBlock)}
 ${model.nextCursor === null ? null : html`<p><a href="${base}?${new URLSearchParams({ cursor: model.nextCursor }).toString()}">Older deliveries</a></p>`}
+</section>${model.actions === null ? null : html`
+<p class="actions"><a class="button secondary" href="${base}/delete">Delete endpoint…</a></p>`}`;
+}
+
+/** The confirmation of an endpoint's deletion: what goes with it, and one button; Cancel goes back. */
+export function renderWebhookDeleteConfirm(model: { readonly consoleUrl: string; readonly endpoint: WebhookEndpoint; readonly csrfToken: string; readonly problems: FormProblems | null }): SafeHtml {
+  const base = webhookHref(model.consoleUrl, model.endpoint.id);
+  return html`${problemSummary(model.problems, {})}
+<section class="panel" aria-labelledby="confirm-heading">
+<h2 id="confirm-heading">Delete this endpoint?</h2>
+<p>No more messages are sent to it, and its pending and past deliveries are deleted with it. This cannot be undone: a new endpoint would have a new secret.</p>
+<dl class="facts"><dt>URL</dt><dd><code>${model.endpoint.url}</code></dd><dt>Description</dt><dd>${model.endpoint.description || 'none'}</dd></dl>
+<form method="post" action="${base}/delete" novalidate>
+${formState(model.csrfToken)}
+<div class="actions"><button type="submit" class="danger">Delete the endpoint for good</button><a class="button secondary" href="${base}">Cancel</a></div>
+</form>
 </section>`;
 }
 
