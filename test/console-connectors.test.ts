@@ -384,7 +384,9 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
     const webhookId = decodeURIComponent(/webhooks\/([^"]+)">Done/.exec(created.html)![1]!);
     // One delivery already: the log reads the attempts of the deliveries shown in one more statement.
     await post(browser, `webhooks/${webhookId}/test`, { csrf_token: consoleCsrf(browser, `webhook-test:${webhookId}`) });
-    const paths = ['connectors', 'connectors/account-connectors?status=unauthenticated', 'connectors/library', 'connectors/accounts', 'connectors/accounts/cust-count', `connectors/account-connectors/${connectorId}`, `connectors/apps/${appId}`, 'webhooks', `webhooks/${webhookId}`];
+    const paths = ['connectors', 'connectors/account-connectors?status=unauthenticated', 'connectors/library', 'connectors/accounts', 'connectors/accounts/cust-count', `connectors/account-connectors/${connectorId}`, `connectors/apps/${appId}`, 'webhooks', `webhooks/${webhookId}`,
+      // The changes' pages (console-F): one row each, whatever the account or the endpoint holds.
+      'connectors/accounts/cust-count/rename', 'connectors/accounts/cust-count/delete', `connectors/account-connectors/${connectorId}/edit`, `webhooks/${webhookId}/delete`];
     const measure = async (): Promise<Record<string, number>> => {
       const counts: Record<string, number> = {};
       for (const path of paths) {
@@ -415,6 +417,10 @@ describe.each(DIALECTS)('the console\'s connectors and webhooks on %s', (dialect
       [`connectors/apps/${appId}`]: 2,
       webhooks: 2,
       [`webhooks/${webhookId}`]: 5, // the endpoint, the endpoint again (listWebhookDeliveries checks it), its deliveries and their attempts
+      'connectors/accounts/cust-count/rename': 2,
+      'connectors/accounts/cust-count/delete': 2,
+      [`connectors/account-connectors/${connectorId}/edit`]: 3, // the connector, its app connector (for its provider's config fields)
+      [`webhooks/${webhookId}/delete`]: 2,
     });
   });
 });
