@@ -103,7 +103,9 @@ export function registerAccountChangePages(scope: FastifyInstance, deps: Console
       const version = param(form, 'version');
       if (version === undefined || !/^\d{1,16}$/.test(version)) return editPage(call, current, provider, { values: accountConnectorValuesOf(current), problems: MISSING_VERSION });
       const outcome = await attemptForm(accountConnectorEditFields(provider), () =>
-        updateAccountConnector(connectorOp(call, deps), current.id, changeOf(current, values, param(form, 'properties.ClientSecret') ?? ''), { expectedVersion: Number(version) }),
+        updateAccountConnector(connectorOp(call, deps), current.id, changeOf(current, values, { secret: param(form, 'properties.ClientSecret') ?? '', withConfig: provider !== undefined }), {
+          expectedVersion: Number(version),
+        }),
       );
       if (outcome.ok) {
         call.changed();
@@ -143,14 +145,15 @@ function valuesFrom(form: RawParams, provider: ProviderView | undefined): Accoun
  * or removed when emptied; ClientSecret only when typed (write-only: empty keeps the stored one).
  * Other properties (set through the API) are left as they are.
  */
-function changeOf(current: AccountConnector, values: AccountConnectorFormValues, secret: string): AccountConnectorChange {
+function changeOf(current: AccountConnector, values: AccountConnectorFormValues, form: { readonly secret: string; readonly withConfig: boolean }): AccountConnectorChange {
   const properties: Record<string, string | null> = {};
   if (values.clientId !== '') properties['ClientId'] = values.clientId;
   else if (current.properties['ClientId'] !== undefined) properties['ClientId'] = null;
-  if (secret !== '') properties['ClientSecret'] = secret;
+  if (form.secret !== '') properties['ClientSecret'] = form.secret;
   return {
     name: values.name,
-    config: Object.fromEntries(Object.entries(values.config).filter(([, value]) => value !== '')),
+    // Without the provider's entry the form shows no config field: the stored config stays as it is.
+    ...(form.withConfig ? { config: Object.fromEntries(Object.entries(values.config).filter(([, value]) => value !== '')) } : {}),
     ...(Object.keys(properties).length === 0 ? {} : { properties }),
   };
 }
