@@ -601,6 +601,22 @@ describe.each(DIALECTS)('the API proxy on %s', (dialect) => {
     });
   });
 
+  it('answers 500 vault_unavailable, as the credentials endpoint does, when the server runs with another root key than the one that sealed the tokens', async () => {
+    const { id } = await oauthConnector();
+    const otherKey = await startTestServer(dialect, { store: server.store, env: ENV, rootKey: randomBytes(32) });
+    try {
+      const before = resource.reached();
+      for (const path of [`/api/v2/account-connectors/${id}/proxy/oauth/x`, `/api/v2/account-connectors/${id}/credentials`]) {
+        const answer = await send(`${otherKey.url}${path}`, { headers: { authorization: basicOf(developerKey) } });
+        expect(answer.status, path).toBe(500);
+        expect(answer.json().error.code, path).toBe('vault_unavailable');
+      }
+      expect(resource.reached()).toBe(before);
+    } finally {
+      await otherKey.close();
+    }
+  });
+
   it('refuses a provider on a private address when OUTBOUND_ALLOW_PRIVATE_NETWORK is off, without calling it', async () => {
     const strict = await startTestServer(dialect, { store: server.store, env: {}, rootKey });
     try {

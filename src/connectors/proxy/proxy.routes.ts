@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { ApiRequestError } from '../../api/guards.ts';
 import { apiRoute, upstreamOperationOf, type ApiCall, type ApiResult, type ApiRoute } from '../../api/management-api.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
-import { CredentialsError, CredentialsUnavailableError } from '../credentials-errors.ts';
+import { CredentialsError, CredentialsUnavailableError, VaultUnavailableError } from '../credentials-errors.ts';
 import { PROXY_DEFAULTS, proxyRequest } from './proxy-admin.ts';
 import { ProxyError, ProxyPathRefusedError, ProxyRequestTooLargeError } from './proxy-errors.ts';
 
@@ -91,6 +91,8 @@ function apiErrorOf(error: unknown): unknown {
   }
   // The token endpoint unreachable during a refresh: the provider is, for the caller, unreachable.
   if (error instanceof CredentialsUnavailableError) return new ApiRequestError(502, error.code, sentence(`the provider is unavailable: ${error.message}`), { retryAfterSeconds: error.retryAfterSeconds });
+  // The server's configuration, not the connector's state: a 500 that says so, as the credentials endpoint answers.
+  if (error instanceof VaultUnavailableError) return new ApiRequestError(500, error.code, sentence(`the connector vault cannot be opened: ${error.message}`));
   if (error instanceof CredentialsError) return new ApiRequestError(409, error.code, sentence(error.message));
   return error;
 }
