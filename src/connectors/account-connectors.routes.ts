@@ -19,7 +19,7 @@ import { ACCOUNT_CONNECTOR_STATUSES, type AccountConnector } from './connector.t
 import { MAX_PROPERTIES } from './connector-rules.ts';
 
 // Account connectors: properties in clear are shown, secret ones (ClientSecret, ApiKey, Password)
-// only by name; credentials never (GET …/credentials, to come, is the one read that returns them).
+// only by name; credentials never (GET …/credentials, credentials.routes.ts, is the one read that returns them).
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
