@@ -169,7 +169,7 @@ export async function startOidcUpstream(options: {
 }
 
 /** The interaction, finished with a signed-in user and a grant of the scopes asked for. */
-async function signInAtOnce(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function signInAtOnce(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const details = await provider.interactionDetails(request, response);
   const grant = new provider.Grant({ accountId: 'user-1', clientId: String(details.params['client_id']) });
   grant.addOIDCScope(String(details.params['scope'] ?? 'openid'));
@@ -178,7 +178,7 @@ async function signInAtOnce(provider: Provider, request: IncomingMessage, respon
 }
 
 /** Follows the provider's redirects as a browser would, cookies kept, until it sends the browser to the redirect URI. */
-async function browserTo(url: string): Promise<URL> {
+export async function browserTo(url: string): Promise<URL> {
   const cookies = new Map<string, string>();
   let next = url;
   for (let hop = 0; hop < 10; hop += 1) {

@@ -10,6 +10,7 @@ import { findProvider } from '../catalogue/catalogue.ts';
 import { createOutboundClient } from '../../outbound/outbound-client.ts';
 import { createUpstreamClient } from './upstream-client.ts';
 import { UpstreamRejected } from './upstream-errors.ts';
+import { browserTo, REDIRECT_URI, signInAtOnce } from '../../../test/helpers/oidc-upstream.ts';
 
 // A real third-party authorization server: oidc-provider from npm, with PKCE required, refresh
 // tokens rotated at every use (a reused one revokes the whole grant, as real providers do) and
@@ -17,7 +18,6 @@ import { UpstreamRejected } from './upstream-errors.ts';
 // browser's part is played with fetch: its interaction is completed by a handler that signs the
 // user in at once, as a real deployment's sign-in app would after the password.
 
-const REDIRECT_URI = 'https://gatehouse.example/o/acme/connectorauth/callback';
 const CLIENT = { clientId: 'gatehouse-hub', clientSecret: randomBytes(32).toString('base64url') };
 const ACCESS_TOKEN_SECONDS = 5;
 
@@ -74,35 +74,6 @@ afterAll(async () => {
   for (const socket of sockets) socket.destroy();
   await new Promise((resolve) => server.close(resolve));
 });
-
-/** The interaction, finished with a signed-in user and a grant of the scopes asked for. */
-async function signInAtOnce(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const details = await provider.interactionDetails(request, response);
-  const grant = new provider.Grant({ accountId: 'user-1', clientId: String(details.params['client_id']) });
-  grant.addOIDCScope(String(details.params['scope'] ?? 'openid'));
-  const grantId = await grant.save();
-  await provider.interactionFinished(request, response, { login: { accountId: 'user-1' }, consent: { grantId } }, { mergeWithLastSubmission: false });
-}
-
-/** Follows the provider's redirects as a browser would, cookies kept, until it sends the browser to our redirect URI. */
-async function browserTo(url: string): Promise<URL> {
-  const cookies = new Map<string, string>();
-  let next = url;
-  for (let hop = 0; hop < 10; hop += 1) {
-    const response = await fetch(next, { redirect: 'manual', headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const at = pair!.indexOf('=');
-      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    const location = response.headers.get('location');
-    if (location === null) throw new Error(`the provider answered ${response.status} without a redirect: ${await response.text()}`);
-    const target = new URL(location, next);
-    if (target.href.startsWith(REDIRECT_URI)) return target;
-    next = target.href;
-  }
-  throw new Error('too many redirects');
-}
 
 const entry = findProvider('openid-connect')!;
 const upstream = createUpstreamClient({ outbound: createOutboundClient({ allowPrivateNetwork: true }), allowHttp: true });
