@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
-import { hubProviderConfiguration } from './helpers/oidc-upstream.ts';
+import { hubProviderConfiguration, signInWithAButton } from './helpers/oidc-upstream.ts';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSignInToken } from '../src/connectors/signin-tokens.ts';
@@ -103,7 +103,7 @@ describe.each(DIALECTS)('the connect flow in a real browser on %s', (dialect) =>
     const handle = provider.callback();
     upstream.on('request', (request: IncomingMessage, response: ServerResponse) => {
       if (request.url?.startsWith('/interaction/') === true) {
-        interact(provider, request, response).catch(() => response.headersSent || response.writeHead(400).end());
+        signInWithAButton(provider, request, response).catch(() => response.headersSent || response.writeHead(400).end());
       } else {
         handle(request, response);
       }
@@ -126,18 +126,6 @@ describe.each(DIALECTS)('the connect flow in a real browser on %s', (dialect) =>
     await server?.close();
   });
 
-  /** The provider's own sign-in page: one button the person clicks; its POST signs user-1 in and grants openid. */
-  async function interact(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const details = await provider.interactionDetails(request, response);
-    if (request.method === 'GET') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Provider</title><form method="post" action="/interaction/${details.uid}"><button>Sign in at the provider</button></form>`);
-      return;
-    }
-    const grant = new provider.Grant({ accountId: 'user-1', clientId: String(details.params['client_id']) });
-    grant.addOIDCScope(String(details.params['scope'] ?? 'openid'));
-    const grantId = await grant.save();
-    await provider.interactionFinished(request, response, { login: { accountId: 'user-1' }, consent: { grantId } }, { mergeWithLastSubmission: false });
-  }
 
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
     const response = await fetch(`${server.url}/api/v2${path}`, {

@@ -8,7 +8,7 @@ import { preparePassword } from '../src/accounts/passwords.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createOrganization, updateOrganization } from '../src/orgs/orgs.ts';
 import { createStaffUser } from '../src/staff/staff.ts';
-import { hubProviderConfiguration } from './helpers/oidc-upstream.ts';
+import { hubProviderConfiguration, signInWithAButton } from './helpers/oidc-upstream.ts';
 import { CspWatch, judge, launchChromium } from './helpers/console-browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -71,7 +71,7 @@ describe('the connectors and webhooks console in a real browser (SQLite)', () =>
     const provider = new Provider(issuer, hubProviderConfiguration(`${server.url}/o/riverside/connectorauth/callback`, CLIENT_SECRET));
     const handle = provider.callback();
     upstream.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      if (request.url?.startsWith('/interaction/') === true) interact(provider, request, response).catch(() => response.headersSent || response.writeHead(400).end());
+      if (request.url?.startsWith('/interaction/') === true) signInWithAButton(provider, request, response).catch(() => response.headersSent || response.writeHead(400).end());
       else handle(request, response);
     });
 
@@ -91,18 +91,6 @@ describe('the connectors and webhooks console in a real browser (SQLite)', () =>
     await server?.close();
   });
 
-  /** The upstream's own sign-in page: one button; its POST signs user-1 in and grants openid. */
-  async function interact(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const details = await provider.interactionDetails(request, response);
-    if (request.method === 'GET') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Provider</title><form method="post" action="/interaction/${details.uid}"><button>Sign in at the provider</button></form>`);
-      return;
-    }
-    const grant = new provider.Grant({ accountId: 'user-1', clientId: String(details.params['client_id']) });
-    grant.addOIDCScope(String(details.params['scope'] ?? 'openid'));
-    const grantId = await grant.save();
-    await provider.interactionFinished(request, response, { login: { accountId: 'user-1' }, consent: { grantId } }, { mergeWithLastSubmission: false });
-  }
 
   it('installs an app connector, sends a customer the connect link, and sees the connector authenticated after the customer signed in at the provider', async () => {
     const page = csp.watch(await context.newPage());

@@ -177,6 +177,16 @@ export async function signInAtOnce(provider: Provider, request: IncomingMessage,
   await provider.interactionFinished(request, response, { login: { accountId: 'user-1' }, consent: { grantId } }, { mergeWithLastSubmission: false });
 }
 
+/** For a real browser: the provider's own sign-in page, one button the person clicks; its POST signs user-1 in and grants the scopes asked for. */
+export async function signInWithAButton(provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method === 'GET') {
+    const details = await provider.interactionDetails(request, response);
+    response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Provider</title><form method="post" action="/interaction/${details.uid}"><button>Sign in at the provider</button></form>`);
+    return;
+  }
+  await signInAtOnce(provider, request, response);
+}
+
 /** Follows the provider's redirects as a browser would, cookies kept, until it sends the browser to the redirect URI. */
 export async function browserTo(url: string): Promise<URL> {
   const cookies = new Map<string, string>();
